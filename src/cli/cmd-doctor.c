@@ -1,0 +1,162 @@
+/*
+ * cmd-doctor.c -- `aura doctor [--json]`: runs the checks of core/doctor.c
+ * and presents them, one line per check, or as one JSON object.
+ *
+ * Must never: decide what is healthy (core/doctor.c does), or stop before
+ * every check has run: a broken data directory is a finding, not a reason
+ * to skip the FFmpeg checks.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "core/doctor.h"
+
+extern const struct cmd_entry cmd_doctor_entry;
+
+/* What a check shows on its line: the specifics of a problem, else what
+ * was found. */
+static const char *check_text(const struct doctor_check *c)
+{
+	if (c->detail)
+		return c->detail;
+	return c->value ? c->value : "";
+}
+
+static void print_human(const struct doctor_report *r)
+{
+	int failed = 0, warned = 0;
+	for (size_t i = 0; i < r->n; i++) {
+		const struct doctor_check *c = &r->checks[i];
+		const char *st = c->status == DOCTOR_OK	    ? "ok"
+				 : c->status == DOCTOR_WARN ? "warn"
+							    : "FAIL";
+		printf("  %-5s %-17s %s\n", st, c->name, check_text(c));
+		if (c->status == DOCTOR_FAIL && c->required)
+			failed++;
+		else if (c->status != DOCTOR_OK)
+			warned++;
+		if (c->status == DOCTOR_OK || !c->code)
+			continue;
+		/* One explanation per code: six checks that all fail for want of
+		 * ffmpeg need the hint once. */
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = r->checks[j].status != DOCTOR_OK && r->checks[j].code == c->code;
+		if (!seen)
+			printf("        %s: %s \xe2\x80\x94 %s\n", aura_error_name(c->code),
+			       aura_error_message(c->code), aura_error_hint(c->code));
+	}
+	if (failed)
+		printf("\naura doctor: %d required check%s failed", failed, failed == 1 ? "" : "s");
+	else
+		printf("\naura doctor: all required checks passed");
+	if (warned)
+		printf(", %d warning%s", warned, warned == 1 ? "" : "s");
+	printf("\n");
+}
+
+/* jansson refuses strings that are not UTF-8 (a path may not be): keep the
+ * field and show the bad bytes as '?'. */
+static json_t *jstr(const char *s)
+{
+	if (!s)
+		return json_null();
+	json_t *j = json_string(s);
+	if (j)
+		return j;
+	char *copy = xstrdup(s);
+	for (char *p = copy; *p; p++)
+		if ((unsigned char)*p >= 0x80)
+			*p = '?';
+	j = json_string(copy);
+	free(copy);
+	return j ? j : json_null();
+}
+
+static int print_json(const struct doctor_report *r)
+{
+	json_t *root = json_object();
+	json_t *checks = json_array();
+	json_object_set_new(root, "ok", json_boolean(doctor_report_first_failure(r) == NULL));
+	for (size_t i = 0; i < r->n; i++) {
+		const struct doctor_check *c = &r->checks[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "name", json_string(c->name));
+		json_object_set_new(o, "status", json_string(doctor_status_name(c->status)));
+		json_object_set_new(o, "required", json_boolean(c->required));
+		json_object_set_new(o, "value", jstr(c->value));
+		json_object_set_new(o, "code",
+				    c->code ? json_string(aura_error_name(c->code)) : json_null());
+		json_object_set_new(o, "message",
+				    c->code ? json_string(aura_error_message(c->code)) : json_null());
+		json_object_set_new(o, "hint",
+				    c->code ? json_string(aura_error_hint(c->code)) : json_null());
+		json_object_set_new(o, "detail", jstr(c->detail));
+		json_array_append_new(checks, o);
+	}
+	json_object_set_new(root, "checks", checks);
+	char *text = json_dumps(root, JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (!text)
+		return -1;
+	printf("%s\n", text);
+	free(text);
+	return 0;
+}
+
+static int cmd_doctor_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{NULL, 0, NULL, 0},
+	};
+	bool json = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			json = true;
+			break;
+		default:
+			return cmd_usage(&cmd_doctor_entry);
+		}
+	}
+	if (optind != argc)
+		return cmd_usage(&cmd_doctor_entry);
+
+	struct doctor_report report;
+	int rc = doctor_run(&ctx->cfg, &ctx->paths, &report);
+	if (json) {
+		if (print_json(&report) < 0) {
+			doctor_report_free(&report);
+			return aura_error_exit(AURA_E_INTERNAL);
+		}
+	} else {
+		print_human(&report);
+	}
+	doctor_report_free(&report);
+	if (fflush(stdout) != 0)
+		return aura_error_exit(AURA_E_INTERNAL);
+	return rc < 0 ? aura_error_exit(rc) : 0;
+}
+
+/* CMD_NEEDS_CONFIG, not _DATA: doctor creates the data directories itself
+ * (in its data-dir check) so that failing to is reported with the rest. */
+const struct cmd_entry cmd_doctor_entry = {
+	.name = "doctor",
+	.args = "[--json]",
+	.summary = "check FFmpeg, filters, encoders, fonts, data directory, disk and server",
+	.help = "  -j, --json   one JSON object: {\"ok\", \"checks\": [{\"name\", \"status\",\n"
+		"               \"required\", \"value\", \"code\", \"message\", \"hint\",\n"
+		"               \"detail\"}]}\n"
+		"\nExit status: 0 when every required check passes, else 3.\n",
+	.flags = CMD_NEEDS_CONFIG,
+	.run = cmd_doctor_run,
+};

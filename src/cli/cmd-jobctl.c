@@ -1,0 +1,152 @@
+/*
+ * cmd-jobctl.c -- the five verbs that act on jobs by id and differ only in
+ * the method they call: `aura cancel|retry|pause|resume|rm [--json] ID...`.
+ * Each id is tried in turn; a line per job says its new state; the exit
+ * status is that of the first error (0 if none).
+ *
+ * Must never: stop at the first failing id (the others are still tried).
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cmd.h"
+#include "cli/jobs.h"
+#include "core/proto.h"
+
+/*
+ * A running job's cancel answers at once while the stop sequence ('q',
+ * then SIGTERM, then SIGKILL) goes on. Wait for its end, so that
+ * `aura cancel 12 && aura rm 12` works and the line says "cancelled".
+ * A client may poll; the bound is the server's own grace periods.
+ */
+static json_t *await_stop(struct cli_ctx *ctx, struct client *cl, int64_t id, json_t *job)
+{
+	int64_t limit = (int64_t)(ctx->cfg.quit_grace + ctx->cfg.term_grace + 5) * 1000;
+	int64_t deadline = time_mono_ms() + limit;
+	json_incref(job);
+	for (;;) {
+		const char *st = proto_get_str(job, "state");
+		int s = st ? job_state_parse(st) : -1;
+		if (s < 0 || job_state_terminal(s) || time_mono_ms() >= deadline)
+			return job;
+		struct timespec ts = {0, 50 * 1000000L};
+		nanosleep(&ts, NULL);
+		json_t *res;
+		if (client_call(cl, "get", json_pack("{s:I}", "id", (json_int_t)id), &res, NULL) < 0)
+			return job;
+		json_decref(job);
+		job = json_incref(json_object_get(res, "job"));
+		json_decref(res);
+		if (!job)
+			return NULL;
+	}
+}
+
+static int jobctl_run(const struct cmd_entry *e, const char *method, struct cli_ctx *ctx, int argc,
+		      char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{NULL, 0, NULL, 0},
+	};
+	bool json = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'j')
+			return cmd_usage(e);
+		json = true;
+	}
+	if (optind >= argc)
+		return cmd_usage(e);
+	for (int i = optind; i < argc; i++) {
+		int64_t id;
+		if (!cli_parse_id(argv[i], &id)) {
+			fprintf(stderr, "aura: USAGE: '%s' is not a job id\n", argv[i]);
+			return 2;
+		}
+	}
+
+	struct client *cl;
+	int rc = cli_connect(ctx, true, &cl);
+	if (rc)
+		return rc;
+
+	json_t *results = json_array();
+	int status = 0;
+	for (int i = optind; i < argc; i++) {
+		int64_t id = 0;
+		struct aura_error err;
+		json_t *res;
+		cli_parse_id(argv[i], &id);
+		if (client_call(cl, method, json_pack("{s:I}", "id", (json_int_t)id), &res, &err) <
+		    0) {
+			json_array_append_new(results,
+					      json_pack("{s:I,s:b,s:o}", "id", (json_int_t)id, "ok",
+							0, "error", proto_error_to_json(&err)));
+			int st = cli_fail(&err);
+			if (!status)
+				status = st;
+			/* the connection is gone: the rest would fail the same way */
+			if (err.code == AURA_E_SERVER_UNREACHABLE)
+				break;
+			continue;
+		}
+		json_t *job = json_incref(json_object_get(res, "job"));
+		if (job && strcmp(method, "cancel") == 0) {
+			json_t *after = await_stop(ctx, cl, id, job);
+			json_decref(job);
+			job = after;
+		}
+		if (json)
+			json_array_append_new(results,
+					      job ? json_pack("{s:I,s:b,s:O}", "id", (json_int_t)id,
+							      "ok", 1, "job", job)
+						  : json_pack("{s:I,s:b}", "id", (json_int_t)id, "ok", 1));
+		else if (job)
+			printf("%lld %s\n", (long long)id, proto_get_str(job, "state"));
+		else
+			printf("%lld removed\n", (long long)id);
+		json_decref(job);
+		json_decref(res);
+	}
+	client_free(cl);
+	if (json) {
+		json_t *out = json_pack("{s:o}", "results", results);
+		cli_print_json(out);
+		json_decref(out);
+	} else {
+		json_decref(results);
+	}
+	return status;
+}
+
+#define JOBCTL(verb, method, summary_text, help_text)                                        \
+	extern const struct cmd_entry cmd_##verb##_entry;                                    \
+	static int cmd_##verb##_run(struct cli_ctx *ctx, int argc, char **argv)             \
+	{                                                                                    \
+		return jobctl_run(&cmd_##verb##_entry, method, ctx, argc, argv);             \
+	}                                                                                    \
+	const struct cmd_entry cmd_##verb##_entry = {                                        \
+		.name = #verb,                                                               \
+		.args = "[--json] ID...",                                                    \
+		.summary = summary_text,                                                     \
+		.help = help_text "      --json   {\"results\": [{\"id\", \"ok\", \"job\" | \"error\"}...]}\n", \
+		.flags = CMD_NEEDS_DATA,                                                     \
+		.run = cmd_##verb##_run,                                                     \
+	};
+
+JOBCTL(cancel, "cancel", "cancel jobs (a running one is stopped)",
+       "Stops a running job (FFmpeg is asked to quit, then signalled) and removes\n"
+       "its partial outputs, and returns once it has stopped; a queued job is\n"
+       "cancelled at once.\n\n")
+JOBCTL(retry, "retry", "run failed or cancelled jobs again",
+       "A video job resumes from its first unfinished stage.\n\n")
+JOBCTL(pause, "pause", "pause running jobs (SIGSTOP to their processes)", "")
+JOBCTL(resume, "resume", "resume paused jobs", "")
+JOBCTL(rm, "rm", "remove jobs that are not running or paused",
+       "Removes the job and its work directory; cancel a running job first.\n\n")

@@ -1,0 +1,108 @@
+/*
+ * cmd-logs.c -- `aura logs [-f] ID`: a job's log (job.log: what aura did
+ * and FFmpeg's stderr), optionally followed until the job ends.
+ *
+ * Following loses and repeats nothing (doc/protocol.md, "Ordering"): the
+ * rule lives in client_follow_start/step (src/core/client.c), where the
+ * unit tests drive it through the exact interleavings.
+ *
+ * Must never: print a line twice or skip one; keep following a job that
+ * has ended.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "cli/jobs.h"
+#include "core/proto.h"
+
+extern const struct cmd_entry cmd_logs_entry;
+
+static void write_out(const char *data, size_t n, void *ctx)
+{
+	(void)ctx;
+	fwrite(data, 1, n, stdout);
+	fflush(stdout); /* `aura logs -f ID | grep` sees lines as they come */
+}
+
+static int logs(struct cli_ctx *ctx, int64_t id, bool follow)
+{
+	struct client *cl;
+	struct aura_error err;
+	struct client_follow f = {.id = id, .out = write_out};
+	int rc = cli_connect(ctx, true, &cl);
+	if (rc)
+		return rc;
+	if (follow)
+		watch_begin(cl);
+
+	if (client_follow_start(cl, &f, follow, &err) < 0)
+		goto fail;
+	while (follow) {
+		if (watch_interrupted()) {
+			rc = CLI_EXIT_INTERRUPTED;
+			goto out;
+		}
+		int r = client_follow_step(cl, &f, -1, &err);
+		if (r < 0)
+			goto fail;
+		if (r == 1)
+			break;
+	}
+	if (f.removed) {
+		aura_error_set(&err, AURA_E_JOB_NOT_FOUND, "job %lld was removed", (long long)id);
+		goto fail;
+	}
+	if (f.shutdown) {
+		aura_error_set(&err, AURA_E_SERVER_SHUTTING_DOWN, "stopped following job %lld",
+			       (long long)id);
+		goto fail;
+	}
+	rc = 0;
+	goto out;
+fail:
+	fflush(stdout);
+	rc = cli_fail(&err);
+out:
+	if (follow)
+		watch_end();
+	client_free(cl);
+	return rc;
+}
+
+static int cmd_logs_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"follow", no_argument, NULL, 'f'},
+		{NULL, 0, NULL, 0},
+	};
+	bool follow_flag = false;
+	int64_t id;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
+		if (c != 'f')
+			return cmd_usage(&cmd_logs_entry);
+		follow_flag = true;
+	}
+	if (optind != argc - 1)
+		return cmd_usage(&cmd_logs_entry);
+	if (!cli_parse_id(argv[optind], &id)) {
+		fprintf(stderr, "aura: USAGE: '%s' is not a job id\n", argv[optind]);
+		return 2;
+	}
+	return logs(ctx, id, follow_flag);
+}
+
+const struct cmd_entry cmd_logs_entry = {
+	.name = "logs",
+	.args = "[-f] ID",
+	.summary = "print a job's log, optionally following it",
+	.help = "  -f, --follow   keep printing new lines until the job ends (Ctrl-C stops\n"
+		"                 watching, exit 130; the job goes on)\n",
+	.flags = CMD_NEEDS_DATA,
+	.run = cmd_logs_run,
+};

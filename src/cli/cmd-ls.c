@@ -1,0 +1,191 @@
+/*
+ * cmd-ls.c -- `aura ls [--state S] [--limit N] [--all] [--json]`: the jobs,
+ * newest first, as a table (ID NAME KIND STATE STAGE PROGRESS ETA AGE).
+ *
+ * Must never: ask the server for an unbounded page (--all pages through).
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "cli/jobs.h"
+#include "core/proto.h"
+
+extern const struct cmd_entry cmd_ls_entry;
+
+#define LS_DEFAULT_LIMIT 50
+#define LS_PAGE 500
+#define NAME_MAX_COLS 32
+
+static int fetch(struct client *cl, const char *state, int64_t offset, int64_t limit,
+		 json_t **res, struct aura_error *err)
+{
+	json_t *params = json_object();
+	if (state)
+		json_object_set_new(params, "state", json_string(state));
+	json_object_set_new(params, "offset", json_integer(offset));
+	json_object_set_new(params, "limit", json_integer(limit));
+	return client_call(cl, "list", params, res, err);
+}
+
+static void print_table(json_t *jobs)
+{
+	size_t idw = 2, namew = 4, stagew = 5;
+	size_t n = json_array_size(jobs);
+	struct job *js = xcalloc(n ? n : 1, sizeof(*js));
+	size_t count = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (proto_job_from_json(json_array_get(jobs, i), &js[count]) < 0)
+			continue;
+		struct job *j = &js[count++];
+		char idb[32];
+		size_t w = (size_t)snprintf(idb, sizeof(idb), "%lld", (long long)j->id);
+		if (w > idw)
+			idw = w;
+		if (j->name && str_columns(j->name) > namew)
+			namew = str_columns(j->name);
+		if (j->stage && str_columns(j->stage) > stagew)
+			stagew = str_columns(j->stage);
+	}
+	if (namew > NAME_MAX_COLS)
+		namew = NAME_MAX_COLS;
+	if (stagew > 12)
+		stagew = 12;
+
+	printf("%*s  ", (int)idw, "ID");
+	print_cell("NAME", namew);
+	printf("  %-6s  %-9s  ", "KIND", "STATE");
+	print_cell("STAGE", stagew);
+	printf("  %8s  %7s  %4s\n", "PROGRESS", "ETA", "AGE");
+	for (size_t i = 0; i < count; i++) {
+		struct job *j = &js[i];
+		char pct[16], eta[32], age[16];
+		printf("%*lld  ", (int)idw, (long long)j->id);
+		print_cell(j->name ? j->name : "-", namew);
+		printf("  %-6s  %-9s  ", job_kind_name(j->kind), job_state_name(j->state));
+		print_cell(j->stage ? j->stage : "-", stagew);
+		fmt_percent(pct, sizeof(pct), j);
+		if (j->state == JOB_RUNNING)
+			fmt_duration(eta, sizeof(eta), j->eta_s);
+		else
+			str_copy(eta, "-", sizeof(eta));
+		fmt_age(age, sizeof(age), j->created_ms);
+		printf("  %8s  %7s  %4s\n", pct, eta, age);
+		job_clear(j);
+	}
+	free(js);
+}
+
+static int cmd_ls_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"state", required_argument, NULL, 's'},
+		{"limit", required_argument, NULL, 'n'},
+		{"all", no_argument, NULL, 'a'},
+		{"json", no_argument, NULL, 'j'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *state = NULL;
+	int64_t limit = LS_DEFAULT_LIMIT;
+	bool all = false, json = false;
+	int c;
+
+	while ((c = getopt_long(argc, argv, "s:n:a", opts, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			if (job_state_parse(optarg) < 0) {
+				fprintf(stderr,
+					"aura: USAGE: unknown state '%s' (queued, running, paused, "
+					"succeeded, failed, cancelled)\n",
+					optarg);
+				return 2;
+			}
+			state = optarg;
+			break;
+		case 'n':
+			if (parse_int64(optarg, &limit) < 0 || limit <= 0) {
+				fprintf(stderr, "aura: USAGE: --limit wants a positive number, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'a':
+			all = true;
+			break;
+		case 'j':
+			json = true;
+			break;
+		default:
+			return cmd_usage(&cmd_ls_entry);
+		}
+	}
+	if (optind != argc)
+		return cmd_usage(&cmd_ls_entry);
+
+	struct client *cl;
+	int rc = cli_connect(ctx, true, &cl);
+	if (rc)
+		return rc;
+
+	/* One page, or every page for --all. The server may answer fewer
+	 * jobs than asked (an answer stays under the line cap), so only an
+	 * empty page or reaching the total ends the paging. */
+	struct aura_error err;
+	json_t *jobs = json_array();
+	int64_t total = 0;
+	for (int64_t offset = 0;;) {
+		int64_t want = all ? LS_PAGE : limit;
+		json_t *res;
+		if (fetch(cl, state, offset, want, &res, &err) < 0) {
+			json_decref(jobs);
+			client_free(cl);
+			return cli_fail(&err);
+		}
+		json_t *page = json_object_get(res, "jobs");
+		size_t got = json_array_size(page);
+		json_array_extend(jobs, page);
+		total = proto_get_int(res, "total", (int64_t)json_array_size(jobs));
+		json_decref(res);
+		offset += (int64_t)got;
+		if (!all || got == 0 || offset >= total)
+			break;
+	}
+	client_free(cl);
+
+	if (json) {
+		json_t *out = json_object();
+		json_object_set(out, "jobs", jobs);
+		json_object_set_new(out, "total", json_integer(total));
+		cli_print_json(out);
+		json_decref(out);
+	} else if (json_array_size(jobs) == 0) {
+		if (state)
+			fprintf(stderr, "no %s jobs\n", state);
+		else
+			fprintf(stderr, "no jobs\n");
+	} else {
+		print_table(jobs);
+		if ((int64_t)json_array_size(jobs) < total)
+			fprintf(stderr, "(%zu of %lld shown; --all or --limit N for more)\n",
+				json_array_size(jobs), (long long)total);
+	}
+	json_decref(jobs);
+	return 0;
+}
+
+const struct cmd_entry cmd_ls_entry = {
+	.name = "ls",
+	.args = "[--state S] [--limit N] [--all] [--json]",
+	.summary = "list jobs, newest first",
+	.help = "  -s, --state S   only jobs in state S: queued, running, paused, succeeded,\n"
+		"                  failed or cancelled\n"
+		"  -n, --limit N   at most N jobs (default 50)\n"
+		"  -a, --all       every job\n"
+		"      --json      {\"jobs\": [JOB...], \"total\": N} (see doc/protocol.md)\n",
+	.flags = CMD_NEEDS_DATA,
+	.run = cmd_ls_run,
+};

@@ -1,0 +1,436 @@
+/*
+ * cmd-serve.c -- `aura serve [--daemon]`: the server process. Takes the
+ * data directory's lock, opens the log and the store, recovers jobs,
+ * listens, and runs the loop until an orderly shutdown (SIGINT/SIGTERM or
+ * the `shutdown` request) has stopped every child. --daemon detaches and
+ * returns once the socket accepts connections (or with the reason it
+ * cannot start). See doc/server.md.
+ *
+ * Must never: run two servers on one data directory, exit before every
+ * child is stopped (short of a child that ignores SIGKILL), leave the
+ * socket or pid file behind after a clean exit, or block the loop.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli/cmd.h"
+#include "core/engine.h"
+#include "core/log.h"
+#include "core/loop.h"
+#include "core/proc.h"
+#include "core/server.h"
+#include "core/sig.h"
+#include "core/store.h"
+
+extern const struct cmd_entry cmd_serve_entry;
+
+#define FINISH_FLUSH_MS 500 /* what clients have queued may take this long */
+#define LAST_RESORT_MS 5000 /* after the grace: children that ignore SIGKILL */
+
+struct serve {
+	struct cli_ctx *ctx;
+	bool daemon;
+	int ready_fd; /* --daemon: the pipe to the waiting first process */
+	int lock_fd;
+	bool pid_written;
+	bool log_opened;
+	struct loop *loop;
+	struct store *st;
+	struct server *srv;
+	struct engine *eng;
+	bool stopping;
+	uint64_t grace_timer;
+	int exit_status;
+};
+
+/* --- lock and pid file ---------------------------------------------------- */
+
+static long read_pid(const char *path)
+{
+	char b[32];
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, b, sizeof(b) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	b[n] = '\0';
+	b[strcspn(b, "\n")] = '\0';
+	int64_t v;
+	return parse_int64(b, &v) == 0 && v > 0 ? (long)v : 0;
+}
+
+static int take_lock(struct serve *sv, struct aura_error *err)
+{
+	const struct aura_paths *p = &sv->ctx->paths;
+	int fd = open(p->lock_file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return aura_error_set(err, AURA_E_DATA_DIR, "%s: %s", p->lock_file, strerror(errno));
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int e = errno;
+		close(fd);
+		if (e != EWOULDBLOCK)
+			return aura_error_set(err, AURA_E_DATA_DIR, "flock %s: %s", p->lock_file,
+					      strerror(e));
+		long pid = read_pid(p->pid_file);
+		if (pid > 0)
+			return aura_error_set(err, AURA_E_SERVER_RUNNING, "server pid %ld serves %s",
+					      pid, p->data_dir);
+		return aura_error_set(err, AURA_E_SERVER_RUNNING,
+				      "a server (pid not known yet) serves %s", p->data_dir);
+	}
+	sv->lock_fd = fd;
+	return 0;
+}
+
+/* tmp + rename: a reader sees the old pid or the new one, never half. */
+static int write_pid(struct serve *sv, struct aura_error *err)
+{
+	const char *path = sv->ctx->paths.pid_file;
+	char *tmp = xasprintf("%s.tmp", path);
+	char *text = xasprintf("%ld\n", (long)getpid());
+	int rc = 0;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	size_t len = strlen(text);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len || close(fd) < 0 ||
+	    rename(tmp, path) < 0) {
+		rc = aura_error_set(err, AURA_E_DATA_DIR, "writing %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			unlink(tmp);
+	} else {
+		sv->pid_written = true;
+	}
+	free(tmp);
+	free(text);
+	return rc;
+}
+
+/* --- shutdown ------------------------------------------------------------- */
+
+static void finished(void *ctx)
+{
+	struct serve *sv = ctx;
+	loop_stop(sv->loop);
+}
+
+static void last_resort(struct loop *l, void *ctx)
+{
+	struct serve *sv = ctx;
+	(void)l;
+	sv->grace_timer = 0;
+	log_error("shutdown: children are still running %d s after SIGKILL; exiting anyway",
+		  LAST_RESORT_MS / 1000);
+	server_finish(sv->srv, FINISH_FLUSH_MS, finished, sv);
+}
+
+static void grace_expired(struct loop *l, void *ctx)
+{
+	struct serve *sv = ctx;
+	sv->grace_timer = loop_timer_add(l, LAST_RESORT_MS, last_resort, sv);
+	log_warn("shutdown: shutdown_grace (%d s) is over; killing what still runs",
+		 sv->ctx->cfg.shutdown_grace);
+	engine_shutdown(sv->eng, true);
+}
+
+/* Signals and the `shutdown` request come here. The first stops accepting
+ * work and starts the stop sequences; a later forceful one skips the
+ * graces. */
+static void begin_shutdown(struct serve *sv, const char *why, bool now)
+{
+	if (sv->stopping) {
+		if (now) {
+			log_info("shutdown: %s again; stopping every job now", why);
+			engine_shutdown(sv->eng, true);
+		}
+		return;
+	}
+	sv->stopping = true;
+	log_info("shutdown: %s; %d job%s to stop%s", why, engine_running_count(sv->eng),
+		 engine_running_count(sv->eng) == 1 ? "" : "s", now ? " now" : "");
+	server_close_listener(sv->srv);
+	server_broadcast_shutdown(sv->srv);
+	sv->grace_timer = loop_timer_add(sv->loop, (int64_t)sv->ctx->cfg.shutdown_grace * 1000,
+					 grace_expired, sv);
+	engine_shutdown(sv->eng, now);
+}
+
+static void on_shutdown_request(bool now, void *ctx)
+{
+	begin_shutdown(ctx, now ? "`shutdown --now` request" : "`shutdown` request", now);
+}
+
+static void on_drained(void *ctx)
+{
+	struct serve *sv = ctx;
+	loop_timer_del(sv->loop, sv->grace_timer);
+	sv->grace_timer = 0;
+	log_info("shutdown: every job is stopped and saved");
+	server_finish(sv->srv, FINISH_FLUSH_MS, finished, sv);
+}
+
+static void on_signal(struct loop *l, int signo, void *ctx)
+{
+	struct serve *sv = ctx;
+	(void)l;
+	switch (signo) {
+	case SIGCHLD:
+		proc_reap_all();
+		break;
+	case SIGHUP: {
+		/* For logrotate: reopen aura.log by name. */
+		const struct aura_config *cfg = &sv->ctx->cfg;
+		if (log_open(sv->ctx->paths.log_file, cfg->log_max_size, cfg->log_keep) < 0)
+			log_error("SIGHUP: cannot reopen %s: %s", sv->ctx->paths.log_file,
+				  strerror(errno));
+		else
+			log_info("SIGHUP: log file reopened");
+		break;
+	}
+	case SIGINT:
+	case SIGTERM:
+		/* The second signal is the impatient one. */
+		begin_shutdown(sv, signo == SIGINT ? "SIGINT" : "SIGTERM", sv->stopping);
+		break;
+	default:
+		break;
+	}
+}
+
+/* --- readiness (--daemon) ------------------------------------------------- */
+
+/* Child side: "R" when listening, else "E<code> <detail>". */
+static void ready_send(struct serve *sv, const struct aura_error *err)
+{
+	if (sv->ready_fd < 0)
+		return;
+	char *msg = err ? xasprintf("E%d %s", err->code ? err->code : AURA_E_INTERNAL, err->detail)
+			: xstrdup("R");
+	size_t len = strlen(msg);
+	const char *p = msg;
+	while (len > 0) {
+		ssize_t w = write(sv->ready_fd, p, len);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		p += w;
+		len -= (size_t)w;
+	}
+	free(msg);
+	close(sv->ready_fd);
+	sv->ready_fd = -1;
+}
+
+/* Parent side: wait for the verdict of the detached server. */
+static int ready_wait(int fd, pid_t child)
+{
+	struct buf b;
+	buf_init(&b);
+	char tmp[1024];
+	for (;;) {
+		ssize_t n = read(fd, tmp, sizeof(tmp));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		buf_append(&b, tmp, (size_t)n);
+	}
+	close(fd);
+	int st;
+	while (waitpid(child, &st, 0) < 0 && errno == EINTR)
+		;
+	struct aura_error err;
+	aura_error_clear(&err);
+	int rc;
+	if (b.len > 0 && b.data[0] == 'R') {
+		rc = 0;
+	} else if (b.len > 0 && b.data[0] == 'E') {
+		char *sp = strchr(b.data, ' ');
+		int code = atoi(b.data + 1);
+		aura_error_set(&err, code > 0 && code < AURA_E__COUNT ? code : AURA_E_INTERNAL, "%s",
+			       sp ? sp + 1 : "");
+		rc = cli_fail(&err);
+	} else {
+		aura_error_set(&err, AURA_E_INTERNAL,
+			       "the server exited while starting; see the log file");
+		rc = cli_fail(&err);
+	}
+	buf_free(&b);
+	return rc;
+}
+
+/* Returns -1 in the server (go on), else the first process's exit status. */
+static int daemonize(struct serve *sv)
+{
+	int pfd[2];
+	if (pipe2(pfd, O_CLOEXEC) < 0) {
+		perror("aura: pipe");
+		return 5;
+	}
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid < 0) {
+		perror("aura: fork");
+		return 5;
+	}
+	if (pid > 0) {
+		close(pfd[1]);
+		return ready_wait(pfd[0], pid);
+	}
+	close(pfd[0]);
+	/* A new session without a terminal; the second fork makes sure the
+	 * server is no session leader, so it can never acquire one. */
+	setsid();
+	pid = fork();
+	if (pid < 0)
+		_exit(5);
+	if (pid > 0)
+		_exit(0);
+	if (chdir("/") < 0)
+		_exit(5);
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		dup2(null, 2);
+		if (null > 2)
+			close(null);
+	}
+	sv->ready_fd = pfd[1];
+	return -1;
+}
+
+/* --- the server ----------------------------------------------------------- */
+
+static int startup(struct serve *sv, struct aura_error *err)
+{
+	struct cli_ctx *ctx = sv->ctx;
+	const struct aura_config *cfg = &ctx->cfg;
+	const struct aura_paths *p = &ctx->paths;
+	int rc;
+
+	if ((rc = take_lock(sv, err)) < 0 || (rc = write_pid(sv, err)) < 0)
+		return rc;
+	if (log_open(p->log_file, cfg->log_max_size, cfg->log_keep) < 0)
+		return aura_error_set(err, AURA_E_DATA_DIR, "%s: %s", p->log_file, strerror(errno));
+	sv->log_opened = true;
+	log_set_level(cfg->log_level);
+	log_set_stderr(!sv->daemon);
+
+	if ((rc = store_open(p->db_file, &sv->st, err)) < 0)
+		return rc;
+	int64_t t0 = time_mono_ms();
+	if ((rc = store_integrity_check(sv->st, err)) < 0)
+		return rc;
+	log_info("store: %s passed its integrity check in %lld ms", p->db_file,
+		 (long long)(time_mono_ms() - t0));
+
+	sv->loop = loop_new();
+	if ((rc = sig_init(sv->loop, on_signal, sv, err)) < 0)
+		return rc;
+	sv->srv = server_new(sv->loop, sv->st, cfg, p);
+	sv->eng = engine_new(sv->loop, sv->st, cfg, p, &server_engine_events, sv->srv);
+	server_set_engine(sv->srv, sv->eng);
+	server_set_handlers(sv->srv, on_shutdown_request, on_drained, sv);
+	if ((rc = engine_recover(sv->eng, err)) < 0)
+		return rc;
+	if ((rc = server_listen(sv->srv, err)) < 0)
+		return rc;
+	log_info("aura %s server started: pid %ld, data %s, socket %s%s", PACKAGE_VERSION,
+		 (long)getpid(), p->data_dir, p->socket_path, sv->daemon ? " (daemon)" : "");
+	return 0;
+}
+
+static void teardown(struct serve *sv)
+{
+	engine_free(sv->eng); /* abandons what still runs: SIGKILL */
+	sv->eng = NULL;
+	if (sv->srv) {
+		server_unlink_socket(sv->srv);
+		server_free(sv->srv);
+		sv->srv = NULL;
+	}
+	sig_fini();
+	loop_free(sv->loop);
+	sv->loop = NULL;
+	store_close(sv->st);
+	sv->st = NULL;
+	if (sv->pid_written)
+		unlink(sv->ctx->paths.pid_file);
+	if (sv->lock_fd >= 0)
+		close(sv->lock_fd);
+	sv->lock_fd = -1;
+}
+
+static int cmd_serve_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"daemon", no_argument, NULL, 'd'},
+		{NULL, 0, NULL, 0},
+	};
+	struct serve sv = {.ctx = ctx, .ready_fd = -1, .lock_fd = -1};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c != 'd')
+			return cmd_usage(&cmd_serve_entry);
+		sv.daemon = true;
+	}
+	if (optind != argc)
+		return cmd_usage(&cmd_serve_entry);
+
+	if (sv.daemon) {
+		int rc = daemonize(&sv);
+		if (rc >= 0)
+			return rc;
+	}
+
+	struct aura_error err;
+	aura_error_clear(&err);
+	if (startup(&sv, &err) < 0) {
+		if (sv.log_opened) /* before that the log is stderr: printed below */
+			log_error("server: cannot start: %s: %s", aura_error_name(err.code), err.detail);
+		teardown(&sv);
+		if (sv.daemon) {
+			ready_send(&sv, &err);
+			return aura_error_exit(err.code);
+		}
+		return cli_fail(&err);
+	}
+	ready_send(&sv, NULL);
+
+	int status = 0;
+	if (loop_run(sv.loop) < 0) {
+		log_error("server: the event loop failed: %s", strerror(errno));
+		status = 5;
+	}
+	teardown(&sv);
+	log_info("server stopped (pid %ld)", (long)getpid());
+	return status;
+}
+
+const struct cmd_entry cmd_serve_entry = {
+	.name = "serve",
+	.args = "[--daemon]",
+	.summary = "run the server (foreground; --daemon detaches)",
+	.help = "      --daemon   detach from the terminal; return once the server accepts\n"
+		"                 connections (or fail with the reason it cannot start)\n"
+		"\n"
+		"In the foreground the log goes to stderr and to DATA/logs/aura.log.\n"
+		"SIGINT/SIGTERM stop it in order (running jobs are requeued); a second one\n"
+		"skips the grace periods. SIGHUP reopens the log file.\n",
+	.flags = CMD_NEEDS_DATA,
+	.run = cmd_serve_run,
+};

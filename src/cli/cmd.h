@@ -1,0 +1,53 @@
+/*
+ * cmd.h -- the CLI verb table (tmux's cmd_entry): one file per verb
+ * (src/cli/cmd-NAME.c) defining one `const struct cmd_entry`, listed once in
+ * cmd.c. Also the context every verb receives.
+ *
+ * Must never: hold server state; verbs are short-lived clients.
+ */
+#ifndef AURA_CMD_H
+#define AURA_CMD_H
+
+#include <stdbool.h>
+
+#include "core/config.h"
+#include "core/errors.h"
+#include "core/paths.h"
+
+struct cli_ctx {
+	const char *cli_config;   /* -c/--config, NULL if not given */
+	const char *cli_data_dir; /* --data-dir, NULL if not given */
+	struct aura_paths paths;
+	struct aura_config cfg;
+	bool loaded;              /* paths+config resolved */
+};
+
+enum {
+	CMD_NEEDS_CONFIG = 1 << 0, /* resolve paths and read the config first */
+	CMD_NEEDS_DATA = 1 << 1,   /* also create the data directories */
+};
+
+struct cmd_entry {
+	const char *name;
+	const char *args;    /* usage after the verb, e.g. "[--json] ID..." */
+	const char *summary; /* one line for `aura help` */
+	const char *help;    /* option list for `aura help VERB`, may be NULL */
+	int flags;
+	/* argv[0] is the verb; returns the process exit status. */
+	int (*run)(struct cli_ctx *ctx, int argc, char **argv);
+};
+
+extern const struct cmd_entry *const cmd_table[];
+const struct cmd_entry *cmd_find(const char *name);
+
+/* Resolve paths, read the config, register secrets with the logger.
+ * Prints the error and returns its exit status (3...) on failure, else 0. */
+int cli_ctx_load(struct cli_ctx *ctx, bool ensure_dirs);
+void cli_ctx_free(struct cli_ctx *ctx);
+
+/* Print "usage: aura VERB ARGS" to stderr and return 2. */
+int cmd_usage(const struct cmd_entry *e);
+/* Print an error (catalogue code + detail + hint) and return its exit status. */
+int cli_fail(const struct aura_error *err);
+
+#endif

@@ -1,0 +1,214 @@
+/*
+ * jobs.c -- helpers shared by the job verbs: connect with auto-start, ids,
+ * JSON output, human formats, Ctrl-C while watching.
+ *
+ * Must never: exit(), or print anything the verb did not ask for.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/jobs.h"
+#include "core/proto.h"
+#include "core/util.h"
+
+int cli_connect(struct cli_ctx *ctx, bool autostart, struct client **out)
+{
+	struct aura_error err;
+	aura_error_clear(&err);
+	if (client_connect(&ctx->paths, "/proc/self/exe", ctx->cli_config, autostart, out, &err) < 0)
+		return cli_fail(&err);
+	return 0;
+}
+
+bool cli_parse_id(const char *s, int64_t *out)
+{
+	int64_t v;
+	if (s[0] == '#')
+		s++;
+	if (!*s || *s == '-' || *s == '+' || parse_int64(s, &v) < 0 || v <= 0)
+		return false;
+	*out = v;
+	return true;
+}
+
+void cli_print_json(json_t *v)
+{
+	json_dumpf(v, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);
+	fputc('\n', stdout);
+}
+
+bool cli_job_from(json_t *result, const char *key, struct job *out)
+{
+	if (proto_job_from_json(json_object_get(result, key), out) < 0) {
+		struct aura_error err;
+		aura_error_set(&err, AURA_E_INTERNAL, "the server sent a malformed job");
+		aura_error_print(&err);
+		return false;
+	}
+	return true;
+}
+
+const char *fmt_duration(char *buf, size_t n, double s)
+{
+	if (s < 0 || s != s) {
+		str_copy(buf, "-", n);
+		return buf;
+	}
+	long long t = (long long)(s + 0.5);
+	if (t >= 3600)
+		snprintf(buf, n, "%lld:%02lld:%02lld", t / 3600, t / 60 % 60, t % 60);
+	else
+		snprintf(buf, n, "%lld:%02lld", t / 60, t % 60);
+	return buf;
+}
+
+const char *fmt_age(char *buf, size_t n, int64_t since_ms)
+{
+	if (since_ms <= 0) {
+		str_copy(buf, "-", n);
+		return buf;
+	}
+	int64_t s = (time_now_ms() - since_ms) / 1000;
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(buf, n, "%llds", (long long)s);
+	else if (s < 3600)
+		snprintf(buf, n, "%lldm", (long long)(s / 60));
+	else if (s < 86400)
+		snprintf(buf, n, "%lldh", (long long)(s / 3600));
+	else
+		snprintf(buf, n, "%lldd", (long long)(s / 86400));
+	return buf;
+}
+
+const char *fmt_size(char *buf, size_t n, int64_t bytes)
+{
+	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	double v = (double)bytes;
+	size_t u = 0;
+	while (v >= 1024 && u + 1 < ARRAY_LEN(units)) {
+		v /= 1024;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, n, "%lld B", (long long)bytes);
+	else
+		snprintf(buf, n, "%.1f %s", v, units[u]);
+	return buf;
+}
+
+const char *fmt_time(char *buf, size_t n, int64_t ms)
+{
+	if (ms <= 0) {
+		str_copy(buf, "-", n);
+		return buf;
+	}
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	if (!localtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm))
+		snprintf(buf, n, "%lld", (long long)ms);
+	return buf;
+}
+
+const char *fmt_percent(char *buf, size_t n, const struct job *j)
+{
+	if (j->state == JOB_SUCCEEDED)
+		str_copy(buf, "100%", n);
+	else if (j->state == JOB_QUEUED || (j->progress <= 0 && j->state != JOB_RUNNING) ||
+		 (j->progress <= 0 && j->duration_us <= 0))
+		str_copy(buf, "-", n); /* not started, or a total nobody knows */
+	else {
+		/* never "100%" for work that has not finished */
+		double pct = j->progress * 100;
+		if (pct > 99)
+			pct = 99;
+		snprintf(buf, n, "%.0f%%", pct < 0 ? 0.0 : pct);
+	}
+	return buf;
+}
+
+size_t str_columns(const char *s)
+{
+	size_t n = 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += (*p & 0xC0) != 0x80;
+	return n;
+}
+
+void print_cell(const char *s, size_t width)
+{
+	size_t cols = str_columns(s);
+	if (cols <= width) {
+		fputs(s, stdout);
+		for (size_t i = cols; i < width; i++)
+			fputc(' ', stdout);
+		return;
+	}
+	/* cut at a code point boundary, leaving room for the ellipsis */
+	const unsigned char *p = (const unsigned char *)s;
+	size_t seen = 0;
+	while (*p) {
+		if ((*p & 0xC0) != 0x80) {
+			if (seen == width - 1)
+				break;
+			seen++;
+		}
+		p++;
+	}
+	fwrite(s, 1, (size_t)((const char *)p - s), stdout);
+	fputs("\xE2\x80\xA6", stdout);
+}
+
+/* ---- Ctrl-C while watching ---------------------------------------------- */
+
+static volatile sig_atomic_t interrupted;
+static struct sigaction old_int, old_term;
+static sigset_t old_mask;
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+void watch_begin(struct client *c)
+{
+	struct sigaction sa;
+	sigset_t block;
+
+	interrupted = 0;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_interrupt;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = 0; /* no SA_RESTART: the wait must end */
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	sigprocmask(SIG_BLOCK, &block, &old_mask);
+	/* while the client waits, the signals come through */
+	sigset_t wait_mask = old_mask;
+	sigdelset(&wait_mask, SIGINT);
+	sigdelset(&wait_mask, SIGTERM);
+	client_set_wait_sigmask(c, &wait_mask);
+}
+
+bool watch_interrupted(void)
+{
+	return interrupted != 0;
+}
+
+void watch_end(void)
+{
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+}

@@ -1,0 +1,60 @@
+/*
+ * jobs.h -- what the job verbs (submit, ls, show, logs, wait, cancel...)
+ * share: connecting to the server with auto-start, job ids, JSON output,
+ * human formats for times and sizes, and Ctrl-C while watching.
+ *
+ * Must never: hold state across verbs, or exit() (verbs return a status).
+ */
+#ifndef AURA_CLI_JOBS_H
+#define AURA_CLI_JOBS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "cli/cmd.h"
+#include "core/client.h"
+#include "core/job.h"
+
+/* The exit status of a watch ended by Ctrl-C (128 + SIGINT, as a shell). */
+#define CLI_EXIT_INTERRUPTED 130
+
+/* Connect to the data directory's server, starting one when autostart
+ * (through /proc/self/exe, so argv[0] does not matter). 0, or the error
+ * is printed and its exit status returned. */
+int cli_connect(struct cli_ctx *ctx, bool autostart, struct client **out);
+
+/* A job id: a positive decimal number ("12"; "#12" also accepted). */
+bool cli_parse_id(const char *s, int64_t *out);
+
+/* Print v as indented JSON and a newline on stdout. */
+void cli_print_json(json_t *v);
+
+/* Decode result[key] as a job; false (and a message) if it is not one. */
+bool cli_job_from(json_t *result, const char *key, struct job *out);
+
+/* Human formats into buf (always terminated). */
+const char *fmt_duration(char *buf, size_t n, double seconds);    /* 1:05, 1:02:03 */
+const char *fmt_age(char *buf, size_t n, int64_t since_ms);        /* 5s, 3m, 2h, 4d */
+const char *fmt_size(char *buf, size_t n, int64_t bytes);          /* 1.2 MiB */
+const char *fmt_time(char *buf, size_t n, int64_t ms);             /* 2024-05-01 12:00:00 */
+const char *fmt_percent(char *buf, size_t n, const struct job *j); /* 45%, or - */
+
+/* Columns a UTF-8 string takes (code points; invalid bytes count one). */
+size_t str_columns(const char *s);
+/* Print s in exactly `width` columns: cut with "…" or padded. */
+void print_cell(const char *s, size_t width);
+
+/*
+ * Ctrl-C while watching: watch_begin() installs a SIGINT/SIGTERM handler
+ * and blocks both except while the client waits for an event (so no
+ * signal slips between a check and a wait); watch_interrupted() says if
+ * one came; watch_end() restores everything.
+ */
+void watch_begin(struct client *c);
+bool watch_interrupted(void);
+void watch_end(void);
+
+#endif

@@ -1,0 +1,694 @@
+/*
+ * proc.c -- child processes on the loop: fork/exec with pipes and a status
+ * pipe for exec errors, one process group per child, PR_SET_PDEATHSIG,
+ * draining of output, buffered stdin, reaping, pause/resume and the stop
+ * escalation "q" -> SIGTERM -> SIGKILL aimed at the whole group.
+ *
+ * Must never: run a shell, call anything but async-signal-safe functions
+ * between fork and exec, free a proc while one of its callbacks is on the
+ * stack, signal a group after its proc was freed, or finish a proc before
+ * both its exit status and EOF on every output pipe were seen.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "loop.h"
+#include "proc.h"
+#include "sig.h"
+#include "util.h"
+
+extern char **environ;
+
+/* Reads per readiness: enough to drain a full pipe many times over, few
+ * enough that a child writing flat out cannot starve the other fds. poll()
+ * is level-triggered, so what is left is read on the very next turn. */
+#define PROC_READS_PER_TURN 16
+/* After SIGKILL: how long the exited leader's pipes may stay open (held by
+ * a process that left the group) before we stop waiting for their EOF. */
+#define PROC_LINGER_MS 2000
+
+enum proc_step { STEP_NONE, STEP_QUIT, STEP_TERM, STEP_KILL };
+
+/* What a child that failed before exec reports on the status pipe. */
+enum child_stage { CHILD_PDEATHSIG, CHILD_FDS, CHILD_CHDIR, CHILD_EXEC };
+struct child_report {
+	int stage;
+	int err;
+};
+
+struct proc {
+	struct proc *next; /* the registry of procs not yet finished */
+	struct loop *loop;
+	const struct proc_ops *ops;
+	void *ctx;
+	pid_t pid; /* also the pgid */
+
+	int in_fd;	   /* our end of the stdin pipe, -1 if none or closed */
+	struct buf in_buf; /* what the pipe did not take yet */
+	bool in_closing;   /* close stdin once in_buf is written */
+	int out_fd[3];	   /* our ends of stdout, stderr, fd 3; -1 after EOF */
+
+	bool exited; /* the status was reaped */
+	int status;
+	bool paused;
+
+	enum proc_step step;
+	int64_t step_start;
+	int quit_grace, term_grace;
+	uint64_t timer;
+
+	bool in_data_cb; /* a data callback is on the stack: do not free */
+	bool abandoned;	 /* freed by the data callback's caller */
+	bool finishing;	 /* on_exit is running */
+};
+
+static struct proc *procs;
+
+/* --- the child side (async-signal-safe only) --------------------------------- */
+
+static void __attribute__((noreturn)) child_fail(int status_fd, int stage)
+{
+	struct child_report r = {stage, errno};
+	ssize_t n;
+	do
+		n = write(status_fd, &r, sizeof(r));
+	while (n < 0 && errno == EINTR);
+	_exit(127);
+}
+
+static void child_close_from(int first, long maxfd)
+{
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)first, ~0U, 0) == 0)
+		return;
+#endif
+	for (long fd = first; fd < maxfd; fd++)
+		close((int)fd);
+}
+
+/*
+ * fds[0..3]: what becomes the child's 0..3 (fds[3] -1 if none); fds[4] the
+ * status pipe. Every fd the parent had is still open here, with or without
+ * CLOEXEC, so everything above 4 is closed explicitly.
+ */
+static void __attribute__((noreturn))
+proc_child(int fds[5], const struct proc_spec *spec, char **envp, pid_t parent, long maxfd)
+{
+	sig_child_reset();
+	setpgid(0, 0);
+	/* Our death (even kill -9) takes the child with it. The check after
+	 * covers a parent that died before prctl took effect. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+		child_fail(fds[4], CHILD_PDEATHSIG);
+	if (getppid() != parent)
+		_exit(127);
+
+	/* Lift every fd we need above 4 first, so no dup2 below can clobber
+	 * one still to be copied (the parent may have closed its own 0-2). */
+	for (int i = 0; i < 5; i++) {
+		if (fds[i] >= 0 && fds[i] < 5) {
+			int moved = fcntl(fds[i], F_DUPFD_CLOEXEC, 5);
+			if (moved < 0)
+				child_fail(fds[4], CHILD_FDS);
+			fds[i] = moved;
+		}
+	}
+	for (int i = 0; i < 4; i++) {
+		if (fds[i] >= 0 && dup2(fds[i], i) < 0)
+			child_fail(fds[4], CHILD_FDS);
+	}
+	if (dup3(fds[4], 4, O_CLOEXEC) < 0)
+		child_fail(fds[4], CHILD_FDS);
+	child_close_from(5, maxfd);
+	if (fds[3] < 0)
+		close(3);
+
+	if (spec->cwd && chdir(spec->cwd) < 0)
+		child_fail(4, CHILD_CHDIR);
+	execvpe(spec->argv[0], (char *const *)spec->argv, envp);
+	child_fail(4, CHILD_EXEC);
+}
+
+/* --- the registry, finishing, freeing ---------------------------------------- */
+
+static void proc_unregister(struct proc *p)
+{
+	for (struct proc **pp = &procs; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			return;
+		}
+	}
+}
+
+static void proc_close_fd(struct proc *p, int *fd)
+{
+	if (*fd < 0)
+		return;
+	loop_fd_del(p->loop, *fd);
+	close(*fd);
+	*fd = -1;
+}
+
+static void proc_close_stdin_now(struct proc *p)
+{
+	proc_close_fd(p, &p->in_fd);
+	buf_free(&p->in_buf);
+	p->in_closing = false;
+}
+
+/* Close everything, cancel the timer, leave the registry. */
+static void proc_release(struct proc *p)
+{
+	loop_timer_del(p->loop, p->timer);
+	p->timer = 0;
+	proc_close_stdin_now(p);
+	for (int i = 0; i < 3; i++)
+		proc_close_fd(p, &p->out_fd[i]);
+	proc_unregister(p);
+}
+
+/* The exit+EOF rule. May free p. */
+static void proc_maybe_finish(struct proc *p)
+{
+	if (!p->exited || p->finishing || p->in_data_cb)
+		return;
+	for (int i = 0; i < 3; i++)
+		if (p->out_fd[i] >= 0)
+			return;
+	p->finishing = true;
+	proc_release(p);
+	if (p->ops->on_exit)
+		p->ops->on_exit(p->ctx, p->status);
+	free(p);
+}
+
+/* Stop waiting for EOF: the pipes are held by processes outside our group. */
+static void proc_force_eof(struct proc *p)
+{
+	for (int i = 0; i < 3; i++)
+		proc_close_fd(p, &p->out_fd[i]);
+	proc_maybe_finish(p);
+}
+
+/* --- I/O ------------------------------------------------------------------- */
+
+static void proc_on_output(struct loop *l, int fd, int revents, void *ctx)
+{
+	static char chunk[65536];
+	struct proc *p = ctx;
+	int i = fd == p->out_fd[0] ? 0 : fd == p->out_fd[1] ? 1 : 2;
+	void (*fns[3])(void *ctx, const char *data, size_t n) = {p->ops->on_stdout,
+								 p->ops->on_stderr, p->ops->on_fd3};
+	void (*fn)(void *ctx, const char *data, size_t n) = fns[i];
+
+	for (int round = 0; round < PROC_READS_PER_TURN; round++) {
+		ssize_t n = read(fd, chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (n <= 0) {
+			/* EOF, or a read error: nothing more will come either way. */
+			proc_close_fd(p, &p->out_fd[i]);
+			proc_maybe_finish(p);
+			return;
+		}
+		if (!fn)
+			continue;
+		p->in_data_cb = true;
+		fn(p->ctx, chunk, (size_t)n);
+		p->in_data_cb = false;
+		if (p->abandoned) {
+			free(p);
+			return;
+		}
+		if (p->out_fd[i] != fd) { /* the callback made us give up the pipe */
+			proc_maybe_finish(p);
+			return;
+		}
+	}
+}
+
+/* Write what we can; 0, or -1 (EPIPE) with stdin closed. */
+static int proc_flush_stdin(struct proc *p)
+{
+	while (p->in_buf.len > 0) {
+		ssize_t n = write(p->in_fd, p->in_buf.data, p->in_buf.len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n < 0) {
+			proc_close_stdin_now(p);
+			errno = EPIPE;
+			return -1;
+		}
+		buf_consume(&p->in_buf, (size_t)n);
+	}
+	if (p->in_buf.len > 0) {
+		loop_fd_set_events(p->loop, p->in_fd, LOOP_WRITE);
+	} else if (p->in_closing) {
+		proc_close_stdin_now(p);
+	} else {
+		loop_fd_set_events(p->loop, p->in_fd, 0);
+	}
+	return 0;
+}
+
+static void proc_on_stdin(struct loop *l, int fd, int revents, void *ctx)
+{
+	proc_flush_stdin(ctx);
+}
+
+int proc_write_stdin(struct proc *p, const void *data, size_t n)
+{
+	if (!p || p->in_fd < 0 || p->in_closing) {
+		errno = EPIPE;
+		return -1;
+	}
+	buf_append(&p->in_buf, data, n);
+	return proc_flush_stdin(p);
+}
+
+void proc_close_stdin(struct proc *p)
+{
+	if (!p || p->in_fd < 0)
+		return;
+	p->in_closing = true;
+	proc_flush_stdin(p);
+}
+
+/* --- spawn ----------------------------------------------------------------- */
+
+/* environ plus extras, the extras replacing variables of the same name.
+ * Only the array is allocated: the strings are environ's and the caller's. */
+static char **proc_build_env(const char *const *add)
+{
+	size_t n = 0, k = 0, m = 0;
+	while (environ[n])
+		n++;
+	while (add[k])
+		k++;
+	char **env = xcalloc(n + k + 1, sizeof(*env));
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strcspn(environ[i], "=");
+		bool replaced = false;
+		for (size_t j = 0; j < k && !replaced; j++)
+			replaced = strncmp(add[j], environ[i], len) == 0 && add[j][len] == '=';
+		if (!replaced)
+			env[m++] = environ[i];
+	}
+	for (size_t j = 0; j < k; j++)
+		env[m++] = (char *)add[j];
+	return env;
+}
+
+static void close_all(int *fds, int n)
+{
+	for (int i = 0; i < n; i++) {
+		if (fds[i] >= 0)
+			close(fds[i]);
+		fds[i] = -1;
+	}
+}
+
+struct proc *proc_spawn(struct loop *l, const struct proc_spec *spec, const struct proc_ops *ops,
+			void *ctx, struct aura_error *err)
+{
+	static const struct proc_ops no_ops;
+	if (!spec || !spec->argv || !spec->argv[0] || !spec->argv[0][0]) {
+		aura_error_set(err, AURA_E_SPAWN_FAILED, "empty command line");
+		return NULL;
+	}
+	/* child[0..3] become the child's fds 0..3, child[4] is the status
+	 * pipe's write end; ours[0] writes stdin, ours[1..3] read the rest. */
+	int child[5] = {-1, -1, -1, -1, -1}, ours[4] = {-1, -1, -1, -1};
+	int status_rd = -1, pfd[2];
+	const char *what = "pipe";
+
+	if (spec->stdin_mode == PROC_STDIN_PIPE) {
+		if (pipe2(pfd, O_CLOEXEC) < 0)
+			goto fail;
+		child[0] = pfd[0];
+		ours[0] = pfd[1];
+	} else {
+		what = "/dev/null";
+		child[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (child[0] < 0)
+			goto fail;
+		what = "pipe";
+	}
+	for (int i = 1; i < (spec->extra_fd ? 4 : 3); i++) {
+		if (pipe2(pfd, O_CLOEXEC) < 0)
+			goto fail;
+		ours[i] = pfd[0];
+		child[i] = pfd[1];
+	}
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		goto fail;
+	status_rd = pfd[0];
+	child[4] = pfd[1];
+	for (int i = 0; i < 4; i++) {
+		if (ours[i] >= 0 && fd_set_nonblock(ours[i]) < 0) {
+			what = "fcntl";
+			goto fail;
+		}
+	}
+
+	/* Everything the child needs is prepared here: after fork it may
+	 * only make async-signal-safe calls (no malloc). */
+	char **envp = spec->envp_add ? proc_build_env(spec->envp_add) : environ;
+	long maxfd = sysconf(_SC_OPEN_MAX);
+	if (maxfd < 0)
+		maxfd = 65536;
+	pid_t parent = getpid();
+
+	/* No signal may run a handler in the child before sig_child_reset,
+	 * nor reach the parent between fork and restoring its mask. */
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid_t pid = fork();
+	if (pid == 0)
+		proc_child(child, spec, envp, parent, maxfd);
+	int fork_errno = errno;
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (envp != environ)
+		free(envp);
+	close_all(child, 5);
+	if (pid < 0) {
+		errno = fork_errno;
+		what = "fork";
+		goto fail;
+	}
+	/* Both sides set the group, so it exists whichever runs first. After
+	 * the child's exec this fails with EACCES: harmless. */
+	setpgid(pid, pid);
+
+	/* Wait for the exec: EOF (CLOEXEC closed the pipe) means it ran; a
+	 * report means it failed. This wait is bounded: the child does only
+	 * a few syscalls before either. */
+	struct child_report rep;
+	size_t got = 0;
+	while (got < sizeof(rep)) {
+		ssize_t n = read(status_rd, (char *)&rep + got, sizeof(rep) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(status_rd);
+	status_rd = -1;
+	if (got > 0) {
+		/* It reported and is calling _exit: reap it here, now, so no
+		 * zombie is left for a SIGCHLD that names no proc. */
+		int st;
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		close_all(ours, 4);
+		const char *msg = got == sizeof(rep) ? strerror(rep.err) : "failed before exec";
+		if (got == sizeof(rep) && rep.stage == CHILD_EXEC)
+			aura_error_set(err, AURA_E_SPAWN_FAILED, "%s: %s", spec->argv[0], msg);
+		else if (got == sizeof(rep) && rep.stage == CHILD_CHDIR)
+			aura_error_set(err, AURA_E_SPAWN_FAILED, "chdir %s: %s", spec->cwd, msg);
+		else
+			aura_error_set(err, AURA_E_SPAWN_FAILED, "%s: setting up the child: %s",
+				       spec->argv[0], msg);
+		return NULL;
+	}
+
+	struct proc *p = xcalloc(1, sizeof(*p));
+	p->loop = l;
+	p->ops = ops ? ops : &no_ops;
+	p->ctx = ctx;
+	p->pid = pid;
+	buf_init(&p->in_buf);
+	p->in_fd = ours[0];
+	for (int i = 0; i < 3; i++)
+		p->out_fd[i] = ours[i + 1];
+	p->next = procs;
+	procs = p;
+	/* Fresh fds cannot be watched already, so these do not fail. */
+	if (p->in_fd >= 0)
+		loop_fd_add(l, p->in_fd, 0, proc_on_stdin, p);
+	for (int i = 0; i < 3; i++)
+		if (p->out_fd[i] >= 0)
+			loop_fd_add(l, p->out_fd[i], LOOP_READ, proc_on_output, p);
+	return p;
+
+fail:;
+	int e = errno;
+	close_all(child, 5);
+	close_all(ours, 4);
+	if (status_rd >= 0)
+		close(status_rd);
+	aura_error_set(err, AURA_E_SPAWN_FAILED, "%s: %s: %s", spec->argv[0], what, strerror(e));
+	return NULL;
+}
+
+void proc_abandon(struct proc *p)
+{
+	if (!p || p->finishing || p->abandoned)
+		return;
+	kill(-p->pid, SIGKILL);
+	proc_release(p);
+	if (p->in_data_cb)
+		p->abandoned = true; /* proc_on_output frees it when the callback returns */
+	else
+		free(p);
+}
+
+pid_t proc_pid(const struct proc *p)
+{
+	return p ? p->pid : 0;
+}
+
+/* --- stop, pause ------------------------------------------------------------- */
+
+static void proc_on_timer(struct loop *l, void *ctx);
+
+static void proc_arm(struct proc *p, int64_t ms)
+{
+	loop_timer_del(p->loop, p->timer);
+	p->timer = loop_timer_add(p->loop, ms, proc_on_timer, p);
+}
+
+/* Signal the group. Returns false when it has no member left and the
+ * leader was reaped: then p is finished (freed) and must not be touched. */
+static bool proc_kill_group(struct proc *p, int signo)
+{
+	if (kill(-p->pid, signo) == 0 || errno != ESRCH || !p->exited)
+		return true;
+	proc_force_eof(p);
+	return false;
+}
+
+/* Enter a step of the stop sequence; a step with no grace is passed
+ * through at once. May free p. */
+static void proc_step(struct proc *p, enum proc_step step)
+{
+	for (;;) {
+		p->step = step;
+		p->step_start = time_mono_ms();
+		if (step == STEP_QUIT) {
+			if (p->quit_grace > 0) {
+				if (p->paused && !proc_kill_group(p, SIGCONT))
+					return;
+				p->paused = false;
+				if (proc_write_stdin(p, "q\n", 2) == 0) {
+					proc_arm(p, p->quit_grace);
+					return;
+				}
+			}
+			step = STEP_TERM;
+		} else if (step == STEP_TERM) {
+			if (!proc_kill_group(p, SIGTERM))
+				return;
+			/* A stopped process keeps SIGTERM pending until continued. */
+			kill(-p->pid, SIGCONT);
+			p->paused = false;
+			if (p->term_grace > 0) {
+				proc_arm(p, p->term_grace);
+				return;
+			}
+			step = STEP_KILL;
+		} else {
+			if (!proc_kill_group(p, SIGKILL))
+				return;
+			proc_arm(p, PROC_LINGER_MS);
+			return;
+		}
+	}
+}
+
+static void proc_on_timer(struct loop *l, void *ctx)
+{
+	struct proc *p = ctx;
+	p->timer = 0;
+	if (p->step == STEP_QUIT) {
+		proc_step(p, STEP_TERM);
+	} else if (p->step == STEP_TERM) {
+		proc_step(p, STEP_KILL);
+	} else if (p->exited) {
+		proc_force_eof(p); /* SIGKILLed long ago: whoever holds the pipes is not ours */
+	} else {
+		/* Not dead yet (uninterruptible sleep): keep insisting. */
+		kill(-p->pid, SIGKILL);
+		proc_arm(p, PROC_LINGER_MS);
+	}
+}
+
+void proc_stop(struct proc *p, int quit_grace_ms, int term_grace_ms)
+{
+	if (!p || p->finishing || p->abandoned)
+		return;
+	if (quit_grace_ms < 0)
+		quit_grace_ms = 0;
+	if (term_grace_ms < 0)
+		term_grace_ms = 0;
+	if (p->step == STEP_NONE) {
+		p->quit_grace = quit_grace_ms;
+		p->term_grace = term_grace_ms;
+		/* "q" is for the leader: once it is gone, only its group is left. */
+		proc_step(p, p->in_fd >= 0 && !p->in_closing && !p->exited ? STEP_QUIT : STEP_TERM);
+		return;
+	}
+	bool shorter = false;
+	if (quit_grace_ms < p->quit_grace) {
+		p->quit_grace = quit_grace_ms;
+		shorter |= p->step == STEP_QUIT;
+	}
+	if (term_grace_ms < p->term_grace) {
+		p->term_grace = term_grace_ms;
+		shorter |= p->step == STEP_TERM;
+	}
+	if (!shorter)
+		return;
+	int grace = p->step == STEP_QUIT ? p->quit_grace : p->term_grace;
+	int64_t left = p->step_start + grace - time_mono_ms();
+	if (left > 0)
+		proc_arm(p, left);
+	else
+		proc_step(p, p->step == STEP_QUIT ? STEP_TERM : STEP_KILL);
+}
+
+bool proc_is_stopping(const struct proc *p)
+{
+	return p && p->step != STEP_NONE;
+}
+
+int proc_pause(struct proc *p)
+{
+	if (!p || p->exited || p->finishing) {
+		errno = ESRCH;
+		return -1;
+	}
+	if (p->step != STEP_NONE) {
+		errno = EBUSY;
+		return -1;
+	}
+	if (kill(-p->pid, SIGSTOP) < 0)
+		return -1;
+	p->paused = true;
+	return 0;
+}
+
+int proc_resume(struct proc *p)
+{
+	if (!p || p->exited || p->finishing) {
+		errno = ESRCH;
+		return -1;
+	}
+	if (kill(-p->pid, SIGCONT) < 0)
+		return -1;
+	p->paused = false;
+	return 0;
+}
+
+bool proc_is_paused(const struct proc *p)
+{
+	return p && p->paused;
+}
+
+/* --- reaping, recovery ----------------------------------------------------- */
+
+void proc_reap_all(void)
+{
+	for (;;) {
+		int st;
+		pid_t pid = waitpid(-1, &st, WNOHANG);
+		if (pid < 0 && errno == EINTR)
+			continue;
+		if (pid <= 0)
+			return; /* 0: others still run; ECHILD: no child at all */
+		/* A reaped pid can be reused at once: skip procs already reaped
+		 * that are still waiting for EOF. */
+		struct proc *p = procs;
+		while (p && (p->pid != pid || p->exited))
+			p = p->next;
+		if (!p)
+			continue;
+		p->exited = true;
+		p->status = st;
+		p->paused = false;
+		proc_maybe_finish(p);
+	}
+}
+
+/* Read a small /proc file into buf (NUL-terminated); bytes read or -1. */
+static ssize_t read_small(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -1;
+	size_t n = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return (ssize_t)n;
+}
+
+int proc_kill_stale(pid_t pid, const char *expect_comm)
+{
+	if (pid <= 1 || pid == getpid() || !expect_comm || !*expect_comm)
+		return 0;
+	char path[64], buf[4096];
+
+	/* Zombies are dead already; their comm would still match. */
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (read_small(path, buf, sizeof(buf)) <= 0)
+		return 0;
+	const char *rp = strrchr(buf, ')');
+	if (!rp || rp[1] != ' ' || rp[2] == 'Z' || rp[2] == 'X')
+		return 0;
+
+	/* comm is cut at 15 bytes. */
+	bool match = false;
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (read_small(path, buf, sizeof(buf)) > 0) {
+		buf[strcspn(buf, "\n")] = '\0';
+		match = strncmp(buf, expect_comm, 15) == 0 &&
+			(strlen(expect_comm) >= 15 || strcmp(buf, expect_comm) == 0);
+	}
+	if (!match) {
+		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
+		if (read_small(path, buf, sizeof(buf)) > 0) {
+			const char *base = strrchr(buf, '/');
+			match = strcmp(base ? base + 1 : buf, expect_comm) == 0;
+		}
+	}
+	if (!match || getpgid(pid) != pid)
+		return 0;
+	return kill(-pid, SIGKILL) == 0 ? 1 : 0;
+}

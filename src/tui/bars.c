@@ -1,0 +1,151 @@
+/*
+ * bars.c -- the two one-line panes: the status bar (server connection,
+ * job counts by state, FFmpeg's health) at the top, and at the bottom the
+ * message line (the outcome of the last action, until the next key) or,
+ * when there is no message, the key hints.
+ *
+ * Must never: show a clock or anything else that changes by itself (the
+ * status bar is redrawn only when what it shows changed).
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tui/ui.h"
+
+static void status_draw(struct tui *t, struct pane *p)
+{
+	WINDOW *w = p->win;
+	attr_t bar = ui_attr(t, ST_BAR);
+	ui_fill(w, 0, 0, p->w, bar);
+	int x = 1;
+	x += ui_text(t, w, 0, x, "aura", 4, bar | A_BOLD, false) + 2;
+
+	char *s;
+	attr_t ca;
+	if (t->conn == CONN_UP) {
+		s = xasprintf("%s connected", t->utf8 ? "●" : "*");
+		ca = bar;
+	} else {
+		s = xasprintf("%s disconnected: %s; reconnecting every %ds (try %d)",
+			      t->utf8 ? "✕" : "x",
+			      t->conn_why[0] ? t->conn_why : "server went away",
+			      (t->backoff_ms + 999) / 1000, t->retries + 1);
+		ca = bar | A_BOLD;
+	}
+	int hw = ui_width(t, t->health);
+	int room = p->w - x - hw - 3;
+	x += ui_text(t, w, 0, x, s, room, ca, false) + 2;
+	free(s);
+
+	if (t->counts_known && x < p->w - hw - 10) {
+		static const enum job_state order[] = {JOB_RUNNING, JOB_QUEUED,	   JOB_PAUSED,
+						       JOB_FAILED,  JOB_SUCCEEDED, JOB_CANCELLED};
+		struct buf b;
+		buf_init(&b);
+		for (size_t i = 0; i < ARRAY_LEN(order); i++) {
+			int64_t n = t->counts[order[i]];
+			/* running and queued always; the rest when there are any */
+			if (n == 0 && i > 1)
+				continue;
+			buf_printf(&b, "%s%lld %s", b.len ? (t->utf8 ? " · " : ", ") : "",
+				   (long long)n, job_state_name(order[i]));
+		}
+		ui_text(t, w, 0, x, b.data, p->w - x - hw - 3,
+			t->conn == CONN_UP ? bar : bar | A_DIM, false);
+		buf_free(&b);
+	}
+	attr_t ha = t->health_level == MSG_ERROR ? ui_attr(t, ST_ERROR) | A_REVERSE : bar;
+	ui_text(t, w, 0, p->w - 1 - hw, t->health, hw, ha, false);
+}
+
+/* The hints, in order of use; cut at the screen's width. */
+static const enum ui_action hints[] = {
+    A_HELP,   A_QUIT,	A_NEW,	 A_SUBMIT,    A_CANCEL, A_PAUSE,  A_RETRY,
+    A_DELETE, A_FILTER, A_STATE, A_NEXT_PANE, A_DETAIL, A_FOLLOW, A_SHUTDOWN,
+};
+
+static const char *hint_word(enum ui_action a)
+{
+	switch (a) {
+	case A_HELP:
+		return "help";
+	case A_QUIT:
+		return "quit";
+	case A_NEW:
+		return "new";
+	case A_SUBMIT:
+		return "ffmpeg";
+	case A_CANCEL:
+		return "cancel";
+	case A_PAUSE:
+		return "pause";
+	case A_RETRY:
+		return "retry";
+	case A_DELETE:
+		return "delete";
+	case A_FILTER:
+		return "filter";
+	case A_STATE:
+		return "state";
+	case A_NEXT_PANE:
+		return "pane";
+	case A_DETAIL:
+		return "detail";
+	case A_FOLLOW:
+		return "follow";
+	case A_SHUTDOWN:
+		return "stop server";
+	default:
+		return "";
+	}
+}
+
+static void hint_draw(struct tui *t, struct pane *p)
+{
+	WINDOW *w = p->win;
+	if (t->msg[0]) {
+		attr_t a = t->msg_level == MSG_ERROR ? ui_attr(t, ST_ERROR)
+			   : t->msg_level == MSG_OK  ? ui_attr(t, ST_OK)
+						     : A_NORMAL;
+		ui_fill(w, 0, 0, p->w, A_NORMAL);
+		ui_text(t, w, 0, 1, t->msg, p->w - 2, a, false);
+		return;
+	}
+	ui_fill(w, 0, 0, p->w, A_NORMAL);
+	int x = 1;
+	for (size_t i = 0; i < ARRAY_LEN(hints); i++) {
+		const char *k = keys_label(hints[i]);
+		/* the first key of a label such as "j/Down" */
+		char key[16];
+		size_t n = k[0] ? strcspn(k + 1, "/") + 1 : 0;
+		if (n >= sizeof(key))
+			n = sizeof(key) - 1;
+		memcpy(key, k, n);
+		key[n] = '\0';
+		const char *word = hint_word(hints[i]);
+		int need = ui_width(t, key) + 1 + ui_width(t, word) + 2;
+		if (x + need > p->w)
+			break;
+		x += ui_text(t, w, 0, x, key, 16, ui_attr(t, ST_KEY), false);
+		x += 1;
+		x += ui_text(t, w, 0, x, word, 20, A_NORMAL, false);
+		x += 2;
+	}
+}
+
+const struct pane_ops pane_status_ops = {
+    .name = "status",
+    .draw = status_draw,
+    .key = NULL,
+    .resize = NULL,
+};
+
+const struct pane_ops pane_hint_ops = {
+    .name = "hints",
+    .draw = hint_draw,
+    .key = NULL,
+    .resize = NULL,
+};

@@ -1,0 +1,231 @@
+/*
+ * pane-list.c -- the job list pane: a title with the filter and the
+ * position, column headers, and one row per visible job (id, name, kind,
+ * state, stage, progress bar, %, ETA, age). Only the rows on screen are
+ * drawn, from the job view's window.
+ *
+ * Must never: ask the server for anything (conn.c fetches what the view
+ * wants), or draw a row it does not hold as if it were a job.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/jobs.h"
+#include "tui/ui.h"
+
+#define TITLE_LINES 2 /* title + column headers */
+
+struct cols {
+	int id, name, kind, state, stage, bar, pct, eta, age;
+};
+
+static struct cols columns(int width)
+{
+	struct cols c = {7, 0, 6, 9, 10, width >= 120 ? 16 : 10, 4, 7, 4};
+	if (width >= 160)
+		c.bar = 24;
+	/* one blank before each column, one at the left edge */
+	int fixed = 1 + c.id + c.kind + c.state + c.stage + c.bar + c.pct + c.eta + c.age + 8;
+	c.name = width - fixed;
+	if (c.name < 8)
+		c.name = 8;
+	return c;
+}
+
+int pane_list_rows(int pane_height)
+{
+	int n = pane_height - TITLE_LINES;
+	return n < 1 ? 1 : n;
+}
+
+static void draw_header(struct tui *t, struct pane *p, const struct cols *c)
+{
+	WINDOW *w = p->win;
+	attr_t a = ui_attr(t, ST_HEADER);
+	ui_fill(w, 1, 0, p->w, a);
+	int x = 1;
+	char idh[16];
+	snprintf(idh, sizeof(idh), "%*s", c->id, "ID");
+	ui_text(t, w, 1, x, idh, c->id, a, false);
+	x += c->id + 1;
+	ui_text(t, w, 1, x, "NAME", c->name, a, false);
+	x += c->name + 1;
+	ui_text(t, w, 1, x, "KIND", c->kind, a, false);
+	x += c->kind + 1;
+	ui_text(t, w, 1, x, "STATE", c->state, a, false);
+	x += c->state + 1;
+	ui_text(t, w, 1, x, "STAGE", c->stage, a, false);
+	x += c->stage + 1;
+	ui_text(t, w, 1, x, "PROGRESS", c->bar, a, false);
+	x += c->bar + 1;
+	ui_text(t, w, 1, x, "   %", c->pct, a, false);
+	x += c->pct + 1;
+	ui_text(t, w, 1, x, "    ETA", c->eta, a, false);
+	x += c->eta + 1;
+	ui_text(t, w, 1, x, " AGE", c->age, a, false);
+}
+
+/* Right-aligned text in a cell. */
+static void cell_right(struct tui *t, WINDOW *w, int y, int x, int width, const char *s, attr_t a)
+{
+	int sw = ui_width(t, s);
+	if (sw > width)
+		sw = width;
+	ui_text(t, w, y, x + width - sw, s, width, a, false);
+}
+
+static void draw_row(struct tui *t, struct pane *p, int y, const struct job *j, bool sel,
+		     const struct cols *c)
+{
+	WINDOW *w = p->win;
+	bool focus = t->focus == PANE_LIST;
+	attr_t base = sel ? ui_attr(t, ST_SEL) | (focus ? A_BOLD : 0) : A_NORMAL;
+	if (sel)
+		ui_fill(w, y, 0, p->w, base);
+	int x = 1;
+	char buf[64];
+	snprintf(buf, sizeof(buf), "%lld", (long long)j->id);
+	cell_right(t, w, y, x, c->id, buf, base);
+	x += c->id + 1;
+	ui_text(t, w, y, x, j->name ? j->name : "-", c->name, base, false);
+	x += c->name + 1;
+	ui_text(t, w, y, x, job_kind_name(j->kind), c->kind, base, false);
+	x += c->kind + 1;
+	attr_t sa = sel ? base : ui_attr(t, ui_state_style((int)j->state));
+	ui_text(t, w, y, x, job_state_name(j->state), c->state, sa, false);
+	x += c->state + 1;
+	ui_text(t, w, y, x, j->stage ? j->stage : "-", c->stage, base, false);
+	x += c->stage + 1;
+	double frac = j->state == JOB_SUCCEEDED ? 1.0 : j->progress;
+	if (j->state == JOB_QUEUED)
+		frac = 0;
+	ui_bar(t, w, y, x, c->bar, frac);
+	x += c->bar + 1;
+	fmt_percent(buf, sizeof(buf), j);
+	cell_right(t, w, y, x, c->pct, buf, base);
+	x += c->pct + 1;
+	if (j->state == JOB_RUNNING)
+		fmt_duration(buf, sizeof(buf), j->eta_s);
+	else
+		str_copy(buf, "-", sizeof(buf));
+	cell_right(t, w, y, x, c->eta, buf, base);
+	x += c->eta + 1;
+	fmt_age(buf, sizeof(buf), j->created_ms);
+	cell_right(t, w, y, x, c->age, buf, base);
+}
+
+static void list_draw(struct tui *t, struct pane *p)
+{
+	struct jobview *v = &t->v;
+	char right[160], left[200];
+	const char *st =
+	    v->filter.state >= 0 ? job_state_name((enum job_state)v->filter.state) : NULL;
+	if (v->filter.text && st)
+		snprintf(left, sizeof(left), "Jobs  filter \"%s\", %s", v->filter.text, st);
+	else if (v->filter.text)
+		snprintf(left, sizeof(left), "Jobs  filter \"%s\"", v->filter.text);
+	else if (st)
+		snprintf(left, sizeof(left), "Jobs  %s", st);
+	else
+		snprintf(left, sizeof(left), "Jobs");
+	if (v->total > 0)
+		snprintf(right, sizeof(right), "%lld/%lld", (long long)(v->sel + 1),
+			 (long long)v->total);
+	else
+		right[0] = '\0';
+	ui_title(t, p->win, p->w, left, right, t->focus == PANE_LIST);
+
+	struct cols c = columns(p->w);
+	draw_header(t, p, &c);
+	int rows = p->h - TITLE_LINES;
+	if (v->total < 0) {
+		ui_text(t, p->win, TITLE_LINES, 2,
+			t->conn == CONN_UP ? "loading…" : "not connected to the server", p->w - 4,
+			ui_attr(t, ST_DIM), false);
+		return;
+	}
+	if (v->total == 0) {
+		const char *s = v->filter.text || v->filter.state >= 0
+				    ? "No job matches the filter (/ and f change it)."
+				    : "No jobs yet: n queues a video, s an FFmpeg command.";
+		ui_text(t, p->win, TITLE_LINES, 2, s, p->w - 4, ui_attr(t, ST_DIM), false);
+		return;
+	}
+	for (int i = 0; i < rows; i++) {
+		int64_t idx = v->top + i;
+		if (idx >= v->total)
+			break;
+		const struct job *j = jobview_row(v, idx);
+		if (!j) {
+			ui_text(t, p->win, TITLE_LINES + i, 2, "…", 1, ui_attr(t, ST_DIM), false);
+			continue;
+		}
+		draw_row(t, p, TITLE_LINES + i, j, idx == v->sel, &c);
+	}
+}
+
+int64_t pane_list_next_age_change(const struct tui *t)
+{
+	const struct jobview *v = &t->v;
+	int64_t now = time_now_ms(), best = -1;
+	for (int64_t idx = v->top; idx < v->top + v->height; idx++) {
+		const struct job *j = jobview_row(v, idx);
+		if (!j || j->created_ms <= 0)
+			continue;
+		int64_t age = now - j->created_ms;
+		if (age < 0)
+			age = 0;
+		int64_t unit = age < 60000	? 1000
+			       : age < 3600000	? 60000
+			       : age < 86400000 ? 3600000
+						: 86400000;
+		int64_t due = unit - age % unit;
+		if (best < 0 || due < best)
+			best = due;
+	}
+	return best;
+}
+
+static int list_key(struct tui *t, struct pane *p, enum ui_action a)
+{
+	struct jobview *v = &t->v;
+	int r;
+	switch (a) {
+	case A_DOWN:
+		r = jobview_move(v, 1);
+		break;
+	case A_UP:
+		r = jobview_move(v, -1);
+		break;
+	case A_PGDN:
+		r = jobview_move(v, v->height);
+		break;
+	case A_PGUP:
+		r = jobview_move(v, -v->height);
+		break;
+	case A_HOME:
+		r = jobview_home(v);
+		break;
+	case A_END:
+		r = jobview_end(v);
+		break;
+	default:
+		return UI_IGNORED;
+	}
+	(void)p;
+	return UI_HANDLED | (r ? UI_MOVED : 0);
+}
+
+static void list_resize(struct tui *t, struct pane *p)
+{
+	jobview_set_height(&t->v, pane_list_rows(p->h));
+}
+
+const struct pane_ops pane_list_ops = {
+    .name = "list",
+    .draw = list_draw,
+    .key = list_key,
+    .resize = list_resize,
+};

@@ -1,0 +1,776 @@
+/*
+ * tui.c -- the terminal UI's frame: taking and giving back the terminal
+ * (on every exit path: q, Q, SIGINT, SIGTERM, SIGHUP, a lost terminal,
+ * and a crash), the layout and its re-flow on SIGWINCH, dirty flags, the
+ * poll() loop over the terminal, the signals, the server connection and
+ * the health check, key dispatch, and drawing at most 20 frames a second.
+ *
+ * Must never: call curses from a signal handler (signals arrive on a
+ * signalfd; the only handler, for crashes, writes precomputed bytes and
+ * restores the termios, both async-signal-safe), draw from a key or
+ * event handler, or let other output scribble over the screen (stderr
+ * goes to DATA/logs/tui.log while the screen is ours).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <langinfo.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <term.h>
+
+#include "core/log.h"
+#include "tui/tui.h"
+#include "tui/ui.h"
+
+/* ---- restoring the terminal after a crash -------------------------------------------- */
+
+static struct termios saved_tio;
+static bool tio_saved;
+static char reset_seq[256];
+static size_t reset_len;
+static volatile sig_atomic_t screen_taken;
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+static struct sigaction old_crash[ARRAY_LEN(crash_signals)];
+
+static int reset_putc(int c)
+{
+	if (reset_len + 1 < sizeof(reset_seq))
+		reset_seq[reset_len++] = (char)c;
+	return c;
+}
+
+/* The bytes that leave curses mode, computed while it is safe to. */
+static void prepare_reset(void)
+{
+	static const char *const caps[] = {"sgr0", "cnorm", "rmkx", "rmcup"};
+	reset_len = 0;
+	for (size_t i = 0; i < ARRAY_LEN(caps); i++) {
+		char *s = tigetstr(caps[i]);
+		if (s && s != (char *)-1)
+			tputs(s, 1, reset_putc);
+	}
+	reset_putc('\r');
+	reset_putc('\n');
+}
+
+static void on_crash(int sig)
+{
+	if (screen_taken) {
+		ssize_t w = write(STDOUT_FILENO, reset_seq, reset_len);
+		(void)w;
+		if (tio_saved)
+			tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
+		screen_taken = 0;
+	}
+	/* Hand the signal to whoever had it (the default: a core dump; a
+	 * sanitizer: its report). */
+	for (size_t i = 0; i < ARRAY_LEN(crash_signals); i++)
+		if (crash_signals[i] == sig)
+			sigaction(sig, &old_crash[i], NULL);
+	raise(sig);
+}
+
+static void crash_handlers(bool on)
+{
+	for (size_t i = 0; i < ARRAY_LEN(crash_signals); i++) {
+		if (on) {
+			struct sigaction sa;
+			memset(&sa, 0, sizeof(sa));
+			sa.sa_handler = on_crash;
+			sa.sa_flags = SA_NODEFER | SA_RESETHAND;
+			sigemptyset(&sa.sa_mask);
+			sigaction(crash_signals[i], &sa, &old_crash[i]);
+		} else {
+			sigaction(crash_signals[i], &old_crash[i], NULL);
+		}
+	}
+}
+
+/* ---- marks, messages, layout ----------------------------------------------------------- */
+
+void ui_dirty(struct tui *t, enum pane_id p)
+{
+	if (p == PANE__COUNT) {
+		for (int i = 0; i < PANE__COUNT; i++)
+			t->panes[i].dirty = true;
+	} else {
+		t->panes[p].dirty = true;
+	}
+}
+
+void ui_msg(struct tui *t, enum msg_level lvl, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(t->msg, sizeof(t->msg), fmt, ap);
+	va_end(ap);
+	t->msg_level = lvl;
+	ui_dirty(t, PANE_HINT);
+}
+
+void ui_msg_error(struct tui *t, const char *what, const struct aura_error *err)
+{
+	int code = err->code ? err->code : AURA_E_INTERNAL;
+	if (err->detail[0])
+		ui_msg(t, MSG_ERROR, "%s: %s: %s (%s)", what, aura_error_name(code),
+		       aura_error_message(code), err->detail);
+	else
+		ui_msg(t, MSG_ERROR, "%s: %s: %s", what, aura_error_name(code),
+		       aura_error_message(code));
+}
+
+void ui_selection_moved(struct tui *t)
+{
+	if (t->v.sel_id != t->loaded_id)
+		t->sel_changed_ms = time_mono_ms();
+	t->panes[PANE_DETAIL].scroll = 0;
+	ui_dirty(t, PANE_LIST);
+	ui_dirty(t, PANE_DETAIL);
+	ui_dirty(t, PANE_LOG);
+}
+
+static void place(struct pane *p, int y, int x, int h, int w)
+{
+	p->y = y;
+	p->x = x;
+	p->h = h;
+	p->w = w;
+	p->shown = h > 0 && w > 0;
+	if (p->win) {
+		delwin(p->win);
+		p->win = NULL;
+	}
+	if (p->shown)
+		p->win = newwin(h, w, y, x);
+	p->dirty = true;
+}
+
+void ui_layout(struct tui *t)
+{
+	int rows = LINES, cols = COLS;
+	t->too_small = rows < UI_MIN_ROWS || cols < UI_MIN_COLS;
+	if (t->too_small) {
+		for (int i = 0; i < PANE__COUNT; i++)
+			place(&t->panes[i], 0, 0, 0, 0);
+		t->redraw_all = true;
+		return;
+	}
+	int content = rows - 2;
+	int list_h = content / 2;
+	int bottom = content - list_h;
+	int detail_w = 0;
+	if (t->show_detail) {
+		detail_w = cols * 2 / 5;
+		if (detail_w < 36)
+			detail_w = 36;
+		if (detail_w > 64)
+			detail_w = 64;
+	}
+	place(&t->panes[PANE_STATUS], 0, 0, 1, cols);
+	place(&t->panes[PANE_LIST], 1, 0, list_h, cols);
+	place(&t->panes[PANE_DETAIL], 1 + list_h, 0, t->show_detail ? bottom : 0, detail_w);
+	place(&t->panes[PANE_LOG], 1 + list_h, detail_w, bottom, cols - detail_w);
+	place(&t->panes[PANE_HINT], rows - 1, 0, 1, cols);
+	for (int i = 0; i < PANE__COUNT; i++) {
+		struct pane *p = &t->panes[i];
+		if (p->shown && p->ops->resize)
+			p->ops->resize(t, p);
+	}
+	if (t->focus == PANE_DETAIL && !t->show_detail)
+		t->focus = PANE_LIST;
+	if (t->dlg) {
+		/* re-centre the dialog */
+		struct dialog *d = t->dlg;
+		int h = d->h > rows - 2 ? rows - 2 : d->h;
+		int w = d->w > cols - 2 ? cols - 2 : d->w;
+		if (d->win)
+			delwin(d->win);
+		d->win = newwin(h, w, (rows - h) / 2, (cols - w) / 2);
+		t->dlg_dirty = true;
+	}
+	t->redraw_all = true;
+}
+
+/* ---- dialogs ---------------------------------------------------------------------------- */
+
+void ui_dialog_open(struct tui *t, const struct dialog_ops *ops, int h, int w, void *state)
+{
+	ui_dialog_close(t);
+	struct dialog *d = xcalloc(1, sizeof(*d));
+	d->ops = ops;
+	d->h = h;
+	d->w = w;
+	d->state = state;
+	t->dlg = d;
+	int rows = LINES, cols = COLS;
+	if (h > rows - 2)
+		h = rows - 2;
+	if (w > cols - 2)
+		w = cols - 2;
+	if (h > 0 && w > 0)
+		d->win = newwin(h, w, (rows - h) / 2, (cols - w) / 2);
+	t->dlg_dirty = true;
+}
+
+void ui_dialog_close(struct tui *t)
+{
+	struct dialog *d = t->dlg;
+	if (!d)
+		return;
+	t->dlg = NULL;
+	if (d->ops->free)
+		d->ops->free(d);
+	if (d->win)
+		delwin(d->win);
+	free(d);
+	/* what the dialog covered must be drawn again */
+	ui_dirty(t, PANE__COUNT);
+	t->redraw_all = true;
+}
+
+void ui_dialog_frame(const struct tui *t, struct dialog *d, const char *title)
+{
+	int h, w;
+	getmaxyx(d->win, h, w);
+	werase(d->win);
+	wattrset(d->win, A_NORMAL);
+	box(d->win, 0, 0);
+	char s[128];
+	snprintf(s, sizeof(s), " %s ", title);
+	ui_text(t, d->win, 0, 2, s, w - 4, A_BOLD, false);
+	(void)h;
+}
+
+/* ---- the screen ------------------------------------------------------------------------- */
+
+static int saved_stderr = -1;
+
+/* While the screen is ours, stderr goes to a file: nothing scribbles. */
+static void stderr_to_file(const struct tui *t)
+{
+	char *path = xasprintf("%s/tui.log", t->ctx->paths.logs_dir);
+	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	free(path);
+	if (fd < 0)
+		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	fflush(stderr);
+	saved_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
+	dup2(fd, STDERR_FILENO);
+	close(fd);
+}
+
+static void stderr_back(void)
+{
+	if (saved_stderr < 0)
+		return;
+	fflush(stderr);
+	dup2(saved_stderr, STDERR_FILENO);
+	close(saved_stderr);
+	saved_stderr = -1;
+}
+
+static WINDOW *input_win;
+
+static void screen_init(struct tui *t)
+{
+	if (tcgetattr(STDIN_FILENO, &saved_tio) == 0)
+		tio_saved = true;
+	stderr_to_file(t);
+	const char *cs = nl_langinfo(CODESET);
+	t->utf8 = cs && strcmp(cs, "UTF-8") == 0;
+	initscr();
+	/* raw: ^C and ^Z come as keys, handled in the loop (no handlers) */
+	raw();
+	noecho();
+	nonl();
+	curs_set(0);
+	set_escdelay(50);
+	/* ncurses installed a SIGTSTP handler that calls curses: undo it */
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigaction(SIGTSTP, &dfl, NULL);
+	/* keys are read from a window nobody draws in, so reading a key
+	 * never refreshes anything */
+	input_win = newwin(1, 1, 0, 0);
+	keypad(input_win, TRUE);
+	nodelay(input_win, TRUE);
+	untouchwin(input_win);
+	ui_styles_init(t);
+	prepare_reset();
+	screen_taken = 1;
+	crash_handlers(true);
+	ui_layout(t);
+}
+
+static void screen_fini(struct tui *t)
+{
+	if (!screen_taken)
+		return;
+	ui_dialog_close(t);
+	for (int i = 0; i < PANE__COUNT; i++)
+		if (t->panes[i].win) {
+			delwin(t->panes[i].win);
+			t->panes[i].win = NULL;
+		}
+	if (input_win)
+		delwin(input_win);
+	input_win = NULL;
+	curs_set(1);
+	endwin();
+	screen_taken = 0;
+	crash_handlers(false);
+	stderr_back();
+}
+
+static void on_resize(struct tui *t)
+{
+	struct winsize ws;
+	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
+		resizeterm(ws.ws_row, ws.ws_col);
+	ui_layout(t);
+}
+
+static void suspend(struct tui *t)
+{
+	endwin();
+	kill(0, SIGTSTP); /* the default action stops the whole job */
+	/* continued: the terminal may have changed size meanwhile */
+	on_resize(t);
+}
+
+static void draw_too_small(struct tui *t)
+{
+	werase(stdscr);
+	char s[128];
+	snprintf(s, sizeof(s), "aura needs at least %dx%d (this terminal is %dx%d)", UI_MIN_COLS,
+		 UI_MIN_ROWS, COLS, LINES);
+	int w = ui_width(t, s);
+	int y = LINES / 2, x = (COLS - w) / 2;
+	ui_text(t, stdscr, y < 0 ? 0 : y, x < 0 ? 0 : x, s, COLS, A_BOLD, false);
+	if (LINES > 2)
+		ui_text(t, stdscr, y + 1 < LINES ? y + 1 : 0, x < 0 ? 0 : x, "q quits", COLS,
+			A_NORMAL, false);
+	wnoutrefresh(stdscr);
+}
+
+static bool any_dirty(const struct tui *t)
+{
+	if (t->redraw_all || (t->dlg && t->dlg_dirty))
+		return true;
+	for (int i = 0; i < PANE__COUNT; i++)
+		if (t->panes[i].shown && t->panes[i].dirty)
+			return true;
+	return false;
+}
+
+static void draw(struct tui *t, int64_t now)
+{
+	bool all = t->redraw_all;
+	if (all) {
+		clearok(curscr, TRUE);
+		t->redraw_all = false;
+	}
+	if (t->too_small) {
+		draw_too_small(t);
+	} else {
+		if (all)
+			ui_dirty(t, PANE__COUNT);
+		bool drew = false;
+		for (int i = 0; i < PANE__COUNT; i++) {
+			struct pane *p = &t->panes[i];
+			if (!p->shown || !p->dirty)
+				continue;
+			werase(p->win);
+			p->ops->draw(t, p);
+			wnoutrefresh(p->win);
+			p->dirty = false;
+			drew = true;
+		}
+		struct dialog *d = t->dlg;
+		if (d && d->win && (drew || t->dlg_dirty)) {
+			if (drew)
+				touchwin(d->win);
+			d->cursor = false;
+			d->ops->draw(t, d);
+			wnoutrefresh(d->win);
+		}
+		t->dlg_dirty = false;
+		if (d && d->win && d->cursor) {
+			curs_set(1);
+			wmove(d->win, d->cy, d->cx);
+			wnoutrefresh(d->win);
+		} else {
+			curs_set(0);
+		}
+	}
+	doupdate();
+	t->key_seen = false;
+	t->frames++;
+	t->last_draw_ms = now;
+	if (!t->first_frame_ms && t->v.total >= 0)
+		t->first_frame_ms = now - t->start_ms;
+	int64_t age = pane_list_next_age_change(t);
+	t->age_due_ms = age < 0 ? 0 : now + age;
+}
+
+/* ---- keys ------------------------------------------------------------------------------- */
+
+static void act_cancel(struct tui *t, int64_t id)
+{
+	conn_job_action(t, "cancel", id);
+}
+
+static void act_delete(struct tui *t, int64_t id)
+{
+	conn_job_action(t, "rm", id);
+}
+
+static void act_shutdown(struct tui *t, int64_t id)
+{
+	(void)id;
+	conn_shutdown(t);
+}
+
+/* The selected job, or NULL with a message. */
+static const struct job *need_job(struct tui *t)
+{
+	const struct job *j = jobview_selected(&t->v);
+	if (!j)
+		ui_msg(t, MSG_INFO, "no job selected");
+	return j;
+}
+
+static void job_key(struct tui *t, enum ui_action a)
+{
+	const struct job *j = need_job(t);
+	if (!j)
+		return;
+	char q[256];
+	int64_t id = j->id;
+	switch (a) {
+	case A_CANCEL:
+		if (job_state_terminal(j->state)) {
+			ui_msg(t, MSG_INFO, "job #%lld is %s: nothing to cancel", (long long)id,
+			       job_state_name(j->state));
+			return;
+		}
+		snprintf(q, sizeof(q), "Cancel job #%lld (%s)?", (long long)id,
+			 j->name ? j->name : "");
+		dlg_confirm_open(t, q, id, act_cancel);
+		break;
+	case A_DELETE:
+		snprintf(q, sizeof(q), "Delete job #%lld (%s) and its files?", (long long)id,
+			 j->name ? j->name : "");
+		dlg_confirm_open(t, q, id, act_delete);
+		break;
+	case A_PAUSE:
+		if (j->state == JOB_PAUSED)
+			conn_job_action(t, "resume", id);
+		else if (j->state == JOB_RUNNING)
+			conn_job_action(t, "pause", id);
+		else
+			ui_msg(t, MSG_INFO, "job #%lld is %s: only a running job pauses",
+			       (long long)id, job_state_name(j->state));
+		break;
+	case A_RETRY:
+		conn_job_action(t, "retry", id);
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_key(struct tui *t, int key)
+{
+	if (t->msg[0]) {
+		t->msg[0] = '\0';
+		ui_dirty(t, PANE_HINT);
+	}
+	if (key == UI_FN(KEY_RESIZE)) {
+		/* resizeterm() queues this itself: the size is already known,
+		 * calling it again would queue another, for ever */
+		ui_layout(t);
+		return;
+	}
+	if (key == UI_CTRL('z')) {
+		suspend(t);
+		return;
+	}
+	if (t->dlg) {
+		t->dlg_dirty = true;
+		if (key == UI_CTRL('c')) {
+			ui_dialog_close(t);
+			return;
+		}
+		struct dialog *d = t->dlg;
+		int r = d->ops->key(t, d, key);
+		/* a handler may have closed d itself (and opened another) */
+		if ((r & UI_CLOSE) && t->dlg == d)
+			ui_dialog_close(t);
+		if (r & UI_QUIT)
+			t->quit = true;
+		return;
+	}
+	if (key == UI_CTRL('c')) {
+		t->quit = true;
+		return;
+	}
+	enum ui_action a = (enum ui_action)keys_action(key);
+	if (t->too_small && a != A_QUIT && a != A_SHUTDOWN && a != A_REDRAW)
+		return;
+	switch (a) {
+	case A_QUIT:
+		t->quit = true;
+		return;
+	case A_SHUTDOWN:
+		dlg_confirm_open(t, "Shut the server down? Running jobs stop and are queued again.",
+				 0, act_shutdown);
+		return;
+	case A_HELP:
+		dlg_help_open(t);
+		return;
+	case A_REDRAW:
+		t->redraw_all = true;
+		return;
+	case A_NEW:
+		dlg_new_open(t);
+		return;
+	case A_SUBMIT:
+		dlg_submit_open(t);
+		return;
+	case A_FILTER:
+		dlg_filter_open(t);
+		return;
+	case A_STATE:
+		dlg_state_open(t);
+		return;
+	case A_CANCEL:
+	case A_DELETE:
+	case A_PAUSE:
+	case A_RETRY:
+		job_key(t, a);
+		return;
+	case A_FOLLOW:
+		logtail_set_follow(&t->log, !(t->log.follow && t->log.scroll == 0));
+		ui_msg(t, MSG_INFO, "log: %s",
+		       t->log.follow ? "following the tail" : "not following");
+		ui_dirty(t, PANE_LOG);
+		return;
+	case A_DETAIL:
+		t->show_detail = !t->show_detail;
+		ui_layout(t);
+		return;
+	case A_NEXT_PANE:
+		do
+			t->focus = t->focus == PANE_LIST     ? PANE_DETAIL
+				   : t->focus == PANE_DETAIL ? PANE_LOG
+							     : PANE_LIST;
+		while (!t->panes[t->focus].shown);
+		ui_dirty(t, PANE_LIST);
+		ui_dirty(t, PANE_DETAIL);
+		ui_dirty(t, PANE_LOG);
+		return;
+	default:
+		break;
+	}
+	struct pane *p = &t->panes[t->focus];
+	if (p->ops->key) {
+		int r = p->ops->key(t, p, a);
+		if (r & UI_MOVED)
+			ui_selection_moved(t);
+	}
+}
+
+static void read_keys(struct tui *t)
+{
+	/* Every key that is there, then one frame: a held key or a burst of
+	 * PgDn costs one fetch and one frame, not one each. */
+	for (int n = 0; n < 4096 && !t->quit; n++) {
+		wint_t ch;
+		int rc = wget_wch(input_win, &ch);
+		if (rc == ERR)
+			break;
+		t->key_seen = true;
+		on_key(t, rc == KEY_CODE_YES ? UI_FN((int)ch) : (int)ch);
+	}
+}
+
+/* ---- the loop --------------------------------------------------------------------------- */
+
+static int signal_fd(sigset_t *old)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGWINCH);
+	if (sigprocmask(SIG_BLOCK, &set, old) < 0)
+		return -1;
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static void read_signals(struct tui *t, int fd)
+{
+	struct signalfd_siginfo si;
+	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGWINCH) {
+			on_resize(t);
+		} else {
+			t->quit = true;
+			t->exit_status = 128 + (int)si.ssi_signo;
+		}
+	}
+}
+
+static void write_stats(const struct tui *t)
+{
+	const char *path = getenv("AURA_TUI_STATS");
+	if (!path || !*path)
+		return;
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return;
+	fprintf(f, "first_frame_ms=%lld\nframes=%llu\nfetches=%llu\ntotal=%lld\n",
+		(long long)t->first_frame_ms, (unsigned long long)t->frames,
+		(unsigned long long)t->fetches, (long long)t->v.total);
+	fclose(f);
+}
+
+static int64_t min_due(int64_t a, int64_t b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
+static void run(struct tui *t, int sigfd)
+{
+	while (!t->quit) {
+		int64_t now = time_mono_ms();
+		conn_retry(t);
+		conn_sync(t, now);
+		if (t->quit)
+			break;
+		now = time_mono_ms();
+		if (t->age_due_ms && now >= t->age_due_ms) {
+			t->age_due_ms = 0;
+			ui_dirty(t, PANE_LIST);
+			ui_dirty(t, PANE_DETAIL);
+		}
+		int64_t timeout = -1;
+		if (any_dirty(t)) {
+			int64_t wait = t->last_draw_ms + UI_FRAME_MS - now;
+			/* the cap is for event storms: a key is answered at once */
+			if (wait <= 0 || t->frames == 0 || t->key_seen)
+				draw(t, now);
+			else
+				timeout = wait;
+		}
+		timeout = min_due(timeout, conn_next_due(t, now));
+		if (t->age_due_ms)
+			timeout = min_due(timeout, t->age_due_ms > now ? t->age_due_ms - now : 0);
+
+		struct pollfd fds[4];
+		int n = 0;
+		fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
+		fds[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
+		int cfd = t->c ? client_fd(t->c) : -1;
+		fds[n++] = (struct pollfd){.fd = cfd, .events = POLLIN};
+		fds[n++] = (struct pollfd){.fd = health_fd(t), .events = POLLIN};
+		int rc = poll(fds, (nfds_t)n, timeout > INT_MAX ? INT_MAX : (int)timeout);
+		if (rc < 0 && errno != EINTR)
+			break;
+		if (rc <= 0)
+			continue;
+		if (fds[1].revents)
+			read_signals(t, sigfd);
+		if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
+			/* the terminal went away (SSH dropped): the jobs go on */
+			t->quit = true;
+			t->exit_status = 128 + SIGHUP;
+			break;
+		}
+		if (fds[0].revents & POLLIN)
+			read_keys(t);
+		if (cfd >= 0 && t->c && client_fd(t->c) == cfd && fds[2].revents)
+			conn_drain(t);
+		if (fds[3].fd >= 0 && fds[3].revents)
+			health_read(t);
+	}
+}
+
+int tui_main(struct cli_ctx *ctx)
+{
+	struct tui t;
+	memset(&t, 0, sizeof(t));
+	t.ctx = ctx;
+	t.start_ms = time_mono_ms();
+	t.health_pipe = -1;
+	t.show_detail = true;
+	t.focus = PANE_LIST;
+	t.conn = CONN_DOWN;
+	jobview_init(&t.v);
+	logtail_init(&t.log, UI_LOG_LINES);
+	job_init(&t.detail);
+	buf_init(&t.health_buf);
+	t.panes[PANE_STATUS].ops = &pane_status_ops;
+	t.panes[PANE_LIST].ops = &pane_list_ops;
+	t.panes[PANE_DETAIL].ops = &pane_detail_ops;
+	t.panes[PANE_LOG].ops = &pane_log_ops;
+	t.panes[PANE_HINT].ops = &pane_hint_ops;
+	char cwd[PATH_MAX];
+	t.cwd = xstrdup(getcwd(cwd, sizeof(cwd)) ? cwd : "/");
+
+	/* Connect before taking the screen: a server that cannot start
+	 * says why on a normal terminal. */
+	struct aura_error err;
+	aura_error_clear(&err);
+	int status;
+	if (conn_start(&t, &err) < 0) {
+		status = cli_fail(&err);
+		goto out;
+	}
+	sigset_t old_mask;
+	int sigfd = signal_fd(&old_mask);
+	if (sigfd < 0) {
+		aura_error_set(&err, AURA_E_INTERNAL, "signalfd: %s", strerror(errno));
+		status = cli_fail(&err);
+		goto out;
+	}
+	screen_init(&t);
+	health_start(&t);
+	run(&t, sigfd);
+	health_stop(&t);
+	screen_fini(&t);
+	close(sigfd);
+	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	write_stats(&t);
+	status = t.exit_status;
+out:
+	client_free(t.c);
+	jobview_free(&t.v);
+	logtail_free(&t.log);
+	job_clear(&t.detail);
+	store_stages_free(t.stages, t.n_stages);
+	buf_free(&t.health_buf);
+	free(t.cwd);
+	return status;
+}

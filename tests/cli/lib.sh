@@ -1,0 +1,106 @@
+# tests/cli/lib.sh -- sourced by every shell test: a private sandbox per test
+# file (data, config, runtime dirs), TAP output, and cleanup that stops any
+# server the test started. The real binary is $AURA_BIN.
+#
+#   . "$AURA_SRCDIR/tests/cli/lib.sh"
+#   aura doctor; is $? 0 "doctor passes"
+#   done_testing
+
+set -u
+: "${AURA_BIN:?run through make check}"
+: "${AURA_SRCDIR:?run through make check}"
+
+T_N=0
+T_FAILED=0
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/aura-t.XXXXXX")
+chmod 700 "$T_TMP"
+mkdir -p "$T_TMP/home" "$T_TMP/config" "$T_TMP/xdgdata" "$T_TMP/run" "$T_TMP/data"
+chmod 700 "$T_TMP/run"
+export HOME="$T_TMP/home"
+export XDG_CONFIG_HOME="$T_TMP/config"
+export XDG_DATA_HOME="$T_TMP/xdgdata"
+export XDG_RUNTIME_DIR="$T_TMP/run"
+export AURA_DATA_DIR="$T_TMP/data"
+unset AURA_CONFIG AURA_FFMPEG AURA_FFPROBE
+FIXTURES="$AURA_SRCDIR/tests/fixtures"
+
+aura() { "$AURA_BIN" "$@"; }
+
+# Stop a server left in this sandbox: TERM, then KILL after 5 s.
+t_stop_server() {
+	local pidf="$AURA_DATA_DIR/aura.pid" pid i
+	[ -f "$pidf" ] || return 0
+	pid=$(cat "$pidf" 2>/dev/null) || return 0
+	[ -n "$pid" ] || return 0
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for i in $(seq 50); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+}
+
+t_cleanup() {
+	t_stop_server
+	if [ -z "${KEEP_TMP:-}" ]; then rm -rf "$T_TMP"; else echo "# kept $T_TMP"; fi
+}
+trap t_cleanup EXIT
+
+diag() { printf '# %s\n' "$*" | sed '2,$s/^/# /'; }
+
+ok() {
+	T_N=$((T_N + 1))
+	echo "ok $T_N - $*"
+}
+
+not_ok() {
+	T_N=$((T_N + 1))
+	T_FAILED=$((T_FAILED + 1))
+	echo "not ok $T_N - $*"
+}
+
+# is GOT WANT DESC
+is() {
+	if [ "$1" = "$2" ]; then ok "$3"; else not_ok "$3"; diag "got '$1', want '$2'"; fi
+}
+
+# like TEXT REGEX DESC (grep -E)
+like() {
+	if printf '%s' "$1" | grep -qE -- "$2"; then ok "$3"; else
+		not_ok "$3"; diag "no match for /$2/ in:"; diag "$(printf '%s' "$1" | head -20)"; fi
+}
+
+unlike() {
+	if printf '%s' "$1" | grep -qE -- "$2"; then
+		not_ok "$3"; diag "unexpected match for /$2/"; else ok "$3"; fi
+}
+
+# run CMD...: sets OUT, ERR, RC
+run() {
+	OUT=$("$@" 2>"$T_TMP/.err")
+	RC=$?
+	ERR=$(cat "$T_TMP/.err")
+}
+
+# wait_for SECONDS CMD...: poll a condition every 0.1 s (a bounded wait on a
+# condition, not a sleep that hopes); returns 1 on timeout.
+wait_for() {
+	local limit=$(( $1 * 10 )) i=0
+	shift
+	while ! "$@" >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -ge $limit ] && return 1
+		sleep 0.1
+	done
+	return 0
+}
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+done_testing() {
+	echo "1..$T_N"
+	[ "$T_FAILED" -eq 0 ]
+}
