@@ -44,7 +44,7 @@ echo "ffmpeg: $(ffmpeg -version | head -1)"
 
 # --- reference: GNU parallel, each ffmpeg timed on its own ------------------
 T0=$(now)
-seq "$N" | parallel -j2 /usr/bin/time -f '%U %S' -a -o "$TMP/cpu-par" \
+seq "$N" | parallel -q -j2 /usr/bin/time -f '%U %S' -a -o "$TMP/cpu-par" \
 	ffmpeg -nostdin -loglevel error -y $ENC "$TMP/out-par/{}.mp4"
 T1=$(now)
 PAR_WALL=$(echo "$T1 - $T0" | bc -l)

@@ -35,8 +35,8 @@
 
 extern const struct cmd_entry cmd_serve_entry;
 
-#define FINISH_FLUSH_MS 500 /* what clients have queued may take this long */
-#define LAST_RESORT_MS 5000 /* after the grace: children that ignore SIGKILL */
+#define FINISH_FLUSH_MS 500  /* what clients have queued may take this long */
+#define LAST_RESORT_MS	5000 /* after the grace: children that ignore SIGKILL */
 
 struct serve {
 	struct cli_ctx *ctx;
@@ -77,7 +77,8 @@ static int take_lock(struct serve *sv, struct aura_error *err)
 	const struct aura_paths *p = &sv->ctx->paths;
 	int fd = open(p->lock_file, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0)
-		return aura_error_set(err, AURA_E_DATA_DIR, "%s: %s", p->lock_file, strerror(errno));
+		return aura_error_set(err, AURA_E_DATA_DIR, "%s: %s", p->lock_file,
+				      strerror(errno));
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		int e = errno;
 		close(fd);
@@ -86,8 +87,8 @@ static int take_lock(struct serve *sv, struct aura_error *err)
 					      strerror(e));
 		long pid = read_pid(p->pid_file);
 		if (pid > 0)
-			return aura_error_set(err, AURA_E_SERVER_RUNNING, "server pid %ld serves %s",
-					      pid, p->data_dir);
+			return aura_error_set(err, AURA_E_SERVER_RUNNING,
+					      "server pid %ld serves %s", pid, p->data_dir);
 		return aura_error_set(err, AURA_E_SERVER_RUNNING,
 				      "a server (pid not known yet) serves %s", p->data_dir);
 	}
@@ -259,8 +260,8 @@ static int ready_wait(int fd, pid_t child)
 	} else if (b.len > 0 && b.data[0] == 'E') {
 		char *sp = strchr(b.data, ' ');
 		int code = atoi(b.data + 1);
-		aura_error_set(&err, code > 0 && code < AURA_E__COUNT ? code : AURA_E_INTERNAL, "%s",
-			       sp ? sp + 1 : "");
+		aura_error_set(&err, code > 0 && code < AURA_E__COUNT ? code : AURA_E_INTERNAL,
+			       "%s", sp ? sp + 1 : "");
 		rc = cli_fail(&err);
 	} else {
 		aura_error_set(&err, AURA_E_INTERNAL,
@@ -377,8 +378,8 @@ static void teardown(struct serve *sv)
 static int cmd_serve_run(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"daemon", no_argument, NULL, 'd'},
-		{NULL, 0, NULL, 0},
+	    {"daemon", no_argument, NULL, 'd'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct serve sv = {.ctx = ctx, .ready_fd = -1, .lock_fd = -1};
 	int c;
@@ -401,7 +402,8 @@ static int cmd_serve_run(struct cli_ctx *ctx, int argc, char **argv)
 	aura_error_clear(&err);
 	if (startup(&sv, &err) < 0) {
 		if (sv.log_opened) /* before that the log is stderr: printed below */
-			log_error("server: cannot start: %s: %s", aura_error_name(err.code), err.detail);
+			log_error("server: cannot start: %s: %s", aura_error_name(err.code),
+				  err.detail);
 		teardown(&sv);
 		if (sv.daemon) {
 			ready_send(&sv, &err);
@@ -422,15 +424,15 @@ static int cmd_serve_run(struct cli_ctx *ctx, int argc, char **argv)
 }
 
 const struct cmd_entry cmd_serve_entry = {
-	.name = "serve",
-	.args = "[--daemon]",
-	.summary = "run the server (foreground; --daemon detaches)",
-	.help = "      --daemon   detach from the terminal; return once the server accepts\n"
-		"                 connections (or fail with the reason it cannot start)\n"
-		"\n"
-		"In the foreground the log goes to stderr and to DATA/logs/aura.log.\n"
-		"SIGINT/SIGTERM stop it in order (running jobs are requeued); a second one\n"
-		"skips the grace periods. SIGHUP reopens the log file.\n",
-	.flags = CMD_NEEDS_DATA,
-	.run = cmd_serve_run,
+    .name = "serve",
+    .args = "[--daemon]",
+    .summary = "run the server (foreground; --daemon detaches)",
+    .help = "      --daemon   detach from the terminal; return once the server accepts\n"
+	    "                 connections (or fail with the reason it cannot start)\n"
+	    "\n"
+	    "In the foreground the log goes to stderr and to DATA/logs/aura.log.\n"
+	    "SIGINT/SIGTERM stop it in order (running jobs are requeued); a second one\n"
+	    "skips the grace periods. SIGHUP reopens the log file.\n",
+    .flags = CMD_NEEDS_DATA,
+    .run = cmd_serve_run,
 };

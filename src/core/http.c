@@ -552,6 +552,18 @@ size_t http_active(const struct http *h)
 	return h ? h->nxfers : 0;
 }
 
+char *http_url_escape(const char *s)
+{
+	char *e = curl_easy_escape(NULL, s ? s : "", 0);
+	char *out;
+
+	if (!e)
+		abort(); /* only on out of memory, as x*() */
+	out = xstrdup(e);
+	curl_free(e);
+	return out;
+}
+
 char *http_url_for_log(const char *url)
 {
 	const char *scheme_end, *host, *at, *end;

@@ -78,6 +78,9 @@ void http_cancel(struct http *h, int64_t id);
 /* Requests in flight. */
 size_t http_active(const struct http *h);
 
+/* s percent-encoded for a URL query value (curl_easy_escape). Caller frees. */
+char *http_url_escape(const char *s);
+
 /* The URL without its query string and user info, for logs: keys travel
  * in queries (Pixabay). Caller frees. */
 char *http_url_for_log(const char *url);

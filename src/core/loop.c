@@ -339,6 +339,8 @@ int loop_run_once(struct loop *l, int64_t max_wait_ms)
 	int calls = loop_run_deferred(l);
 	if (l->before_sleep)
 		l->before_sleep(l, l->before_sleep_ctx);
+	if (l->stop)
+		return calls; /* stopped by deferred work: do not sleep in poll() */
 	if (l->dirty)
 		loop_rebuild_pollset(l);
 

@@ -10,6 +10,8 @@
  */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +44,7 @@ struct provider_call {
 	struct provider *p;
 	provider_done_fn cb;
 	void *ctx;
+	void (*free_ctx)(void *ctx); /* called after cb, or on cancel */
 	/* the request, owned */
 	char *method, *url, *body, *download;
 	size_t body_len;
@@ -141,6 +144,8 @@ struct provider *provider_new(struct loop *l, struct http *h, const char *name,
 
 static void call_free(struct provider_call *c)
 {
+	if (c->free_ctx)
+		c->free_ctx(c->ctx);
 	free(c->method);
 	free(c->url);
 	if (c->body)
@@ -454,11 +459,19 @@ static void on_http_done(const struct http_response *resp, void *ctx)
 struct provider_call *provider_call_start(struct provider *p, const struct http_request *req,
 					  provider_done_fn cb, void *ctx)
 {
+	return provider_call_start_ex(p, req, cb, ctx, NULL);
+}
+
+struct provider_call *provider_call_start_ex(struct provider *p, const struct http_request *req,
+					     provider_done_fn cb, void *ctx,
+					     void (*free_ctx)(void *ctx))
+{
 	struct provider_call *c = xcalloc(1, sizeof(*c));
 
 	c->p = p;
 	c->cb = cb;
 	c->ctx = ctx;
+	c->free_ctx = free_ctx;
 	c->method = xstrdup(req->method ? req->method : "GET");
 	c->url = xstrdup(req->url);
 	if (req->body) {
@@ -476,4 +489,71 @@ struct provider_call *provider_call_start(struct provider *p, const struct http_
 	p->calls = c;
 	attempt(c);
 	return c;
+}
+
+int provider_b64_decode(const char *in, size_t len, struct buf *out)
+{
+	static signed char map[256];
+	static bool ready;
+	uint32_t acc = 0;
+	int bits = 0;
+
+	if (!ready) {
+		const char *a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		memset(map, -1, sizeof(map));
+		for (int i = 0; a[i]; i++)
+			map[(unsigned char)a[i]] = (signed char)i;
+		map['-'] = 62; /* the URL-safe alphabet too */
+		map['_'] = 63;
+		ready = true;
+	}
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)in[i];
+		char byte;
+		if (ch == '=')
+			break;
+		if (ch == '\n' || ch == '\r' || ch == ' ')
+			continue;
+		if (map[ch] < 0)
+			return -1;
+		acc = (acc << 6) | (uint32_t)map[ch];
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			byte = (char)((acc >> bits) & 0xff);
+			buf_append(out, &byte, 1);
+		}
+	}
+	return 0;
+}
+
+int provider_write_file(const char *path, const void *data, size_t len, struct aura_error *err)
+{
+	char *tmp = xasprintf("%s.part", path);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	const char *p = data;
+	size_t off = 0;
+
+	if (fd < 0)
+		goto fail;
+	while (off < len) {
+		ssize_t w = write(fd, p + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			close(fd);
+			goto fail;
+		}
+		off += (size_t)w;
+	}
+	if (close(fd) < 0 || rename(tmp, path) < 0)
+		goto fail;
+	free(tmp);
+	return 0;
+fail:;
+	int e = errno;
+	unlink(tmp);
+	free(tmp);
+	return aura_error_set(err, e == ENOSPC ? AURA_E_DISK_FULL : AURA_E_DATA_DIR,
+			      "cannot write %s: %s", path, strerror(e));
 }

@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "http.h"
+#include "util.h"
 
 struct loop;
 
@@ -79,11 +80,24 @@ typedef void (*provider_done_fn)(const struct provider_result *r, void *ctx);
  */
 struct provider_call *provider_call_start(struct provider *p, const struct http_request *req,
 					  provider_done_fn cb, void *ctx);
+/* The same, with a destructor for ctx: called after cb, or when the call
+ * is cancelled (also by provider_free), so wrappers never leak. */
+struct provider_call *provider_call_start_ex(struct provider *p, const struct http_request *req,
+					     provider_done_fn cb, void *ctx,
+					     void (*free_ctx)(void *ctx));
 /* Abort a call that has not completed; no callback. NULL is fine. */
 void provider_call_cancel(struct provider_call *c);
 
 /* Text safe for logs and errors: at most max bytes of s, control bytes as
  * '.', the provider's key and every registered secret redacted. Caller frees. */
 char *provider_clip(const struct provider *p, const char *s, size_t len, size_t max);
+
+/* Decode base64 (standard or URL-safe, '=' padding and newlines ok) onto
+ * out; 0, or -1 on a character outside the alphabet. */
+int provider_b64_decode(const char *in, size_t len, struct buf *out);
+
+/* Write data to path atomically (path.part, then rename), mode 0600.
+ * 0 or -AURA_E_DISK_FULL / -AURA_E_DATA_DIR. */
+int provider_write_file(const char *path, const void *data, size_t len, struct aura_error *err);
 
 #endif

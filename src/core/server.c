@@ -43,12 +43,12 @@
 #include "store.h"
 #include "util.h"
 
-#define READ_CHUNK 65536
-#define LOGS_CHUNK_MAX (256 * 1024)   /* log bytes per `logs` answer */
-#define SNAPSHOT_MAX 1000             /* jobs in a subscribe snapshot */
-#define PROGRESS_LOWAT_MAX (64 * 1024) /* progress waits while more is queued */
-#define ACCEPT_RETRY_MS 1000          /* after EMFILE, unless a client leaves first */
-#define PAGE_SLACK 4096               /* room for the envelope around a job list */
+#define READ_CHUNK	   65536
+#define LOGS_CHUNK_MAX	   (256 * 1024) /* log bytes per `logs` answer */
+#define SNAPSHOT_MAX	   1000		/* jobs in a subscribe snapshot */
+#define PROGRESS_LOWAT_MAX (64 * 1024)	/* progress waits while more is queued */
+#define ACCEPT_RETRY_MS	   1000		/* after EMFILE, unless a client leaves first */
+#define PAGE_SLACK	   4096		/* room for the envelope around a job list */
 
 struct client {
 	struct client *next;
@@ -57,15 +57,15 @@ struct client {
 	long pid;
 	struct proto_reader rd;
 	struct buf out;
-	size_t out_off;  /* bytes of out already sent */
-	int events;      /* what the loop watches now */
+	size_t out_off;	 /* bytes of out already sent */
+	int events;	 /* what the loop watches now */
 	bool subscribed; /* gets events */
-	bool logs;       /* gets log events */
-	int64_t *ids;    /* subscription filter, NULL: every job */
+	bool logs;	 /* gets log events */
+	int64_t *ids;	 /* subscription filter, NULL: every job */
 	size_t nids;
-	int64_t *dirty;  /* jobs whose newest progress is not queued yet */
+	int64_t *dirty; /* jobs whose newest progress is not queued yet */
 	size_t ndirty, capdirty;
-	bool closing;    /* read nothing more, queue nothing more, close when sent */
+	bool closing; /* read nothing more, queue nothing more, close when sent */
 };
 
 /* The newest progress event of one running job, encoded once. */
@@ -88,8 +88,8 @@ struct server {
 	bool accept_paused;
 	uint64_t accept_timer;
 	struct client *clients; /* live and closed-not-yet-reaped */
-	int nclients;           /* live ones */
-	int nsubscribed;        /* live subscribers (skip encoding when 0) */
+	int nclients;		/* live ones */
+	int nsubscribed;	/* live subscribers (skip encoding when 0) */
 	bool reap_pending;
 	struct prog *progs;
 	size_t nprogs, capprogs;
@@ -264,8 +264,8 @@ static void client_set_closing(struct client *c)
 static void client_write(struct client *c)
 {
 	while (c->fd >= 0 && pending(c) > 0) {
-		ssize_t n = send(c->fd, c->out.data + c->out_off, pending(c),
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n =
+		    send(c->fd, c->out.data + c->out_off, pending(c), MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n > 0) {
 			c->out_off += (size_t)n;
 			continue;
@@ -315,9 +315,10 @@ static void client_queue(struct client *c, const char *line, size_t len)
 		if (c->fd < 0)
 			return;
 		if (pending(c) > 0 && pending(c) + len > bound) {
-			log_warn("client fd %d pid %ld dropped: it does not read (%zu bytes queued, "
-				 "client_buffer %llu)",
-				 c->fd, c->pid, pending(c), (unsigned long long)bound);
+			log_warn(
+			    "client fd %d pid %ld dropped: it does not read (%zu bytes queued, "
+			    "client_buffer %llu)",
+			    c->fd, c->pid, pending(c), (unsigned long long)bound);
 			client_close(c, "too slow");
 			return;
 		}
@@ -349,7 +350,7 @@ static void reply_err(struct client *c, int64_t id, const struct aura_error *err
 }
 
 static void reply_errf(struct client *c, int64_t id, int code, const char *fmt, ...)
-	AURA_PRINTF(4, 5);
+    AURA_PRINTF(4, 5);
 static void reply_errf(struct client *c, int64_t id, int code, const char *fmt, ...)
 {
 	struct aura_error err;
@@ -499,11 +500,11 @@ static void ev_drained(void *ctx)
 }
 
 const struct engine_events server_engine_events = {
-	.job_changed = ev_job_changed,
-	.job_progress = ev_job_progress,
-	.job_removed = ev_job_removed,
-	.job_log = ev_job_log,
-	.drained = ev_drained,
+    .job_changed = ev_job_changed,
+    .job_progress = ev_job_progress,
+    .job_removed = ev_job_removed,
+    .job_log = ev_job_log,
+    .drained = ev_drained,
 };
 
 /* --- request parameters --------------------------------------------------- */
@@ -519,24 +520,40 @@ static int param_job_id(json_t *params, int64_t *id, struct aura_error *err)
 }
 
 /* An optional member: absent or null is fine, else it must pass `is`. */
-static int param_opt(json_t *params, const char *key, int (*is)(const json_t *),
-		     const char *what, json_t **out, struct aura_error *err)
+static int param_opt(json_t *params, const char *key, int (*is)(const json_t *), const char *what,
+		     json_t **out, struct aura_error *err)
 {
 	json_t *v = json_object_get(params, key);
 	*out = NULL;
 	if (v && json_is_null(v))
 		v = NULL;
 	if (v && !is(v))
-		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST, "\"%s\" must be %s", key, what);
+		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST, "\"%s\" must be %s", key,
+				      what);
 	*out = v;
 	return 0;
 }
 
-static int is_string(const json_t *v) { return json_is_string(v); }
-static int is_integer(const json_t *v) { return json_is_integer(v); }
-static int is_object(const json_t *v) { return json_is_object(v); }
-static int is_array(const json_t *v) { return json_is_array(v); }
-static int is_boolean(const json_t *v) { return json_is_boolean(v); }
+static int is_string(const json_t *v)
+{
+	return json_is_string(v);
+}
+static int is_integer(const json_t *v)
+{
+	return json_is_integer(v);
+}
+static int is_object(const json_t *v)
+{
+	return json_is_object(v);
+}
+static int is_array(const json_t *v)
+{
+	return json_is_array(v);
+}
+static int is_boolean(const json_t *v)
+{
+	return json_is_boolean(v);
+}
 
 static int param_priority(json_t *params, int *out, struct aura_error *err)
 {
@@ -672,7 +689,8 @@ static int m_new(struct client *c, int64_t id, json_t *params, json_t **result,
 	if (cwd && json_string_value(cwd)[0] != '/')
 		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
 				      "\"cwd\" must be an absolute path");
-	if (options && (rc = param_opt(options, "priority", is_integer, "an integer", &prio, err)) < 0)
+	if (options &&
+	    (rc = param_opt(options, "priority", is_integer, "an integer", &prio, err)) < 0)
 		return rc;
 
 	struct job j;
@@ -1048,11 +1066,10 @@ static const struct method {
 	const char *name;
 	method_fn fn;
 } methods[] = {
-	{"ping", m_ping},     {"submit", m_submit}, {"new", m_new},
-	{"list", m_list},     {"get", m_get},       {"cancel", m_cancel},
-	{"pause", m_pause},   {"resume", m_resume}, {"retry", m_retry},
-	{"rm", m_rm},         {"logs", m_logs},     {"subscribe", m_subscribe},
-	{"shutdown", m_shutdown},
+    {"ping", m_ping},	      {"submit", m_submit}, {"new", m_new},	{"list", m_list},
+    {"get", m_get},	      {"cancel", m_cancel}, {"pause", m_pause}, {"resume", m_resume},
+    {"retry", m_retry},	      {"rm", m_rm},	    {"logs", m_logs},	{"subscribe", m_subscribe},
+    {"shutdown", m_shutdown},
 };
 
 static void handle(struct client *c, json_t *msg)
@@ -1208,7 +1225,8 @@ static void listener_cb(struct loop *l, int lfd, int revents, void *ctx)
 			if (!s->accept_paused) {
 				s->accept_paused = true;
 				loop_fd_set_events(l, lfd, 0);
-				s->accept_timer = loop_timer_add(l, ACCEPT_RETRY_MS, accept_timer_cb, s);
+				s->accept_timer =
+				    loop_timer_add(l, ACCEPT_RETRY_MS, accept_timer_cb, s);
 			}
 			return;
 		}
@@ -1256,9 +1274,10 @@ static int ensure_runtime_dir(const char *dir, struct aura_error *err)
 	if (!S_ISDIR(st.st_mode))
 		return aura_error_set(err, AURA_E_DATA_DIR, "%s is not a directory", dir);
 	if (st.st_uid != geteuid())
-		return aura_error_set(err, AURA_E_DATA_DIR,
-				      "%s belongs to uid %ld, not to us: the socket would not be private",
-				      dir, (long)st.st_uid);
+		return aura_error_set(
+		    err, AURA_E_DATA_DIR,
+		    "%s belongs to uid %ld, not to us: the socket would not be private", dir,
+		    (long)st.st_uid);
 	if ((st.st_mode & 0777) != 0700 && chmod(dir, 0700) < 0)
 		return aura_error_set(err, AURA_E_DATA_DIR, "chmod 0700 %s: %s", dir,
 				      strerror(errno));
@@ -1272,9 +1291,9 @@ static int replace_stale(const struct sockaddr_un *sa, struct aura_error *err)
 	const char *path = sa->sun_path;
 	struct stat st;
 	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0
-				       : aura_error_set(err, AURA_E_DATA_DIR, "%s: %s", path,
-							strerror(errno));
+		return errno == ENOENT
+			   ? 0
+			   : aura_error_set(err, AURA_E_DATA_DIR, "%s: %s", path, strerror(errno));
 	if (!S_ISSOCK(st.st_mode))
 		return aura_error_set(err, AURA_E_DATA_DIR,
 				      "%s exists and is not a socket; remove it", path);
@@ -1305,8 +1324,9 @@ int server_listen(struct server *s, struct aura_error *err)
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	if (strlen(path) >= sizeof(sa.sun_path))
-		return aura_error_set(err, AURA_E_PATH_TOO_LONG, "socket path %s (%zu bytes, at most %zu)",
-				      path, strlen(path), sizeof(sa.sun_path) - 1);
+		return aura_error_set(err, AURA_E_PATH_TOO_LONG,
+				      "socket path %s (%zu bytes, at most %zu)", path, strlen(path),
+				      sizeof(sa.sun_path) - 1);
 	str_copy(sa.sun_path, path, sizeof(sa.sun_path));
 	int rc = ensure_runtime_dir(s->paths->runtime_dir, err);
 	if (rc < 0 || (rc = replace_stale(&sa, err)) < 0)
@@ -1336,7 +1356,8 @@ int server_listen(struct server *s, struct aura_error *err)
 		e = errno;
 		close(fd);
 		unlink(path);
-		return aura_error_set(err, AURA_E_INTERNAL, "watching the listener: %s", strerror(e));
+		return aura_error_set(err, AURA_E_INTERNAL, "watching the listener: %s",
+				      strerror(e));
 	}
 	s->lfd = fd;
 	s->bound = true;

@@ -226,8 +226,14 @@ static void scan_args(struct ffjob *t)
 
 static void resolve_output(struct ffjob *t)
 {
-	if (!t->output || !is_plain_file(t->output))
+	if (!t->output)
 		return;
+	if (!is_plain_file(t->output)) {
+		/* "-" or pipe:N: only an exact argument counts as present */
+		for (size_t i = 0; i < t->nargs && !t->output_in_args; i++)
+			t->output_in_args = strcmp(t->args[i], t->output) == 0;
+		return;
+	}
 	const char *p = t->output;
 	if (str_starts_with(p, "file:"))
 		p += 5;

@@ -65,6 +65,12 @@ run aura ls
 like "$OUT" '^ID +NAME +KIND +STATE +STAGE +PROGRESS +ETA +AGE$' "ls prints the table header"
 like "$OUT" "^ *$OK_ID +first +ffmpeg +succeeded +- +100%" "ls prints a row per job"
 
+# An output of "-" (stdout, here to the null muxer) is not appended twice.
+run aura submit --name tonull -- -f lavfi -i "$SRC" -f null -
+NULL_ID=$OUT
+run aura wait "$NULL_ID"
+is "$RC" 0 "a job writing to '-' succeeds"
+
 # --- failures --------------------------------------------------------------------
 run aura submit --name bad -- -f lavfi -i "$SRC" -c:v no_such_encoder bad.mp4
 is "$RC" 0 "submit of a job that will fail exits 0"

@@ -342,11 +342,11 @@ static void test_log_flood_drops(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_progress_coalesced, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_job_event_supersedes_progress, fx_setup,
-						fx_teardown),
-		cmocka_unit_test_setup_teardown(test_filters, fx_setup, fx_teardown),
-		cmocka_unit_test_setup_teardown(test_log_flood_drops, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_progress_coalesced, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_job_event_supersedes_progress, fx_setup,
+					    fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_filters, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_log_flood_drops, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,163 @@
+/*
+ * stage.h -- what the video pipeline (pipeline.c) and its stages
+ * (stage-*.c) share: the job being made (struct vjob), the stage ops
+ * table, the timeline plan, and small helpers for paths, files, logs and
+ * FFmpeg failures. Internal to the pipeline; unit tests include it for the
+ * pure parts (the plan, the probe and loudness readers).
+ *
+ * A stage never spawns or waits: its next() fills a task_cmd (or does
+ * quick in-process work) and its done() reads how the command ended, as
+ * task.h asks. Must never: put user text into a filtergraph (text goes
+ * through files: ffargs_write_textfile), or write outside the job's work
+ * directory except the output's .part files.
+ */
+#ifndef AURA_STAGE_H
+#define AURA_STAGE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ffargs.h"
+#include "script.h"
+#include "task.h"
+#include "vspec.h"
+
+enum vstage {
+	VSTAGE_SCRIPT,
+	VSTAGE_VOICE,
+	VSTAGE_VISUALS,
+	VSTAGE_CAPTIONS,
+	VSTAGE_RENDER,
+	VSTAGE_VERIFY,
+	VSTAGE__COUNT
+};
+
+#define VIDEO_FPS	   FFARGS_FPS
+#define SAMPLES_PER_FRAME  (FFARGS_AUDIO_RATE / FFARGS_FPS) /* 1600 */
+#define SCENE_MIN_FRAMES   VIDEO_FPS		     /* a scene lasts at least 1 s */
+#define SCENE_PAD_MAX	   (3 * VIDEO_FPS)	     /* hold added per scene to reach -d */
+#define XFADE_FRAMES	   15			     /* 0.5 s crossfades */
+#define VERIFY_TOLERANCE_US 500000
+
+/* What a scene shows. */
+enum vvisual { VIS_CARD, VIS_STILL, VIS_CLIP };
+
+struct vscene {
+	int64_t audio_us; /* the narration as measured (or the silence made for it) */
+	bool silent;	  /* no speech: held for its captions' reading time */
+	int frames;	  /* length on the timeline, at 30 fps */
+	int start_frame;
+	enum vvisual kind;
+	char *visual; /* relative to the work directory: visuals/001.png ... */
+	char *source; /* the --images file it came from, NULL for a card */
+};
+
+struct vjob;
+
+/* Return values of stage next() besides TASK_RUN (0) and errors (< 0). */
+#define STAGE_DONE 1
+
+struct stage_ops {
+	const char *name;
+	/* The stage's record says done: are its artifacts all there? Loads
+	 * what later stages need (script, timings, files) into v. */
+	bool (*ready)(struct vjob *v);
+	/* TASK_RUN with cmd filled (weight_start/len as fractions of this
+	 * stage, 0..1), STAGE_DONE when finished, or a negative code. */
+	int (*next)(struct vjob *v, struct task_cmd *cmd, struct aura_error *err);
+	/* The command ended; 0 to go on, or a negative code. */
+	int (*done)(struct vjob *v, int status, const char *out, size_t out_len, const char *tail,
+		    struct aura_error *err);
+};
+
+extern const struct stage_ops stage_script_ops, stage_voice_ops, stage_visuals_ops,
+    stage_captions_ops, stage_render_ops, stage_verify_ops;
+
+struct vjob {
+	const struct task_env *env;
+	struct job *job; /* the engine's live record: valid only inside next/done */
+	int64_t id;
+	char *workdir;
+	struct vspec spec;
+	char *output;	  /* the final path planned (absolute) */
+	char *part;	  /* NAME.part.mp4 while render/verify own it */
+	char *srt_part;	  /* NAME.part.srt while verify writes it */
+	char *font;	  /* font file for the cards, NULL: fontconfig's Sans */
+	char *voice_prog; /* espeak-ng or piper, NULL for flite */
+	bool generated;	  /* the script was written from the topic */
+
+	struct script script;
+	struct vscene *scenes; /* script.n of them once the script is known */
+	int n;
+	int total_frames;
+	int xfade_frames;
+
+	enum vstage cur;
+	double weight[VSTAGE__COUNT];
+	/* stage-private progress, reset when a stage starts */
+	int step, sub;
+	int64_t *pending; /* voice: scenes that need silence made */
+	int npending;
+	double gain_db; /* render: loudness correction */
+	double peak_db; /* render: measured true peak of the mix */
+	bool limit;
+	char **images; /* visuals: --images files */
+	int nimages;
+};
+
+/* --- helpers (pipeline.c) ----------------------------------------------------- */
+
+/* An absolute path inside the work directory; caller frees. */
+char *vjob_path(const struct vjob *v, const char *fmt, ...) AURA_PRINTF(2, 3);
+bool vjob_exists(const struct vjob *v, const char *rel);
+/* Write text to a work-directory file, atomically. */
+int vjob_write(const struct vjob *v, const char *rel, const char *text, struct aura_error *err);
+/* Read a work-directory file (at most 16 MiB); NULL if absent. */
+char *vjob_read(const struct vjob *v, const char *rel);
+int vjob_mkdir(const struct vjob *v, const char *rel, struct aura_error *err);
+void vjob_log(const struct vjob *v, const char *fmt, ...) AURA_PRINTF(2, 3);
+void vjob_warn(const struct vjob *v, int code, const char *fmt, ...) AURA_PRINTF(3, 4);
+/* An FFmpeg run ended: 0 when it succeeded, else the classified code
+ * (ffclass) with the summary of its stderr, prefixed by what. */
+int vjob_ffmpeg_result(int status, const char *tail, const char *what, struct aura_error *err);
+/* The scene's file number, 1-based, for names like voice/001.wav. */
+static inline int vjob_num(int i)
+{
+	return i + 1;
+}
+
+/* The seconds given to the script writer: the duration scaled by the
+ * voice's speaking rate over the writer's 150 words a minute, within the
+ * writer's 5..1800 s. */
+int vjob_script_seconds(int duration_s, int words_per_minute);
+
+/*
+ * The timeline: each scene lasts its narration rounded up to frames, plus
+ * gap_ms of silence, at least SCENE_MIN_FRAMES. When target_s > 0 and the
+ * total falls short of it, each scene is held up to SCENE_PAD_MAX frames
+ * longer (evenly) towards it. Fills frames and start_frame; returns the
+ * total frames; *xfade receives the crossfade length (0 for one scene).
+ */
+int vplan_compute(struct vscene *s, int n, int gap_ms, int target_s, int *xfade);
+
+/* An estimate of how long text takes to read, for a scene that cannot be
+ * spoken: 60 ms a display column, at least 2 s. */
+int64_t vplan_reading_us(const char *text);
+
+/*
+ * The ebur128 summary at the end of an FFmpeg stderr: integrated loudness
+ * (LUFS) and true peak (dBFS). 0, or -1 when absent.
+ */
+int render_parse_ebur128(const char *tail, double *integrated, double *peak);
+
+/*
+ * ffprobe JSON (-show_streams -show_format) of a render: exactly one video
+ * and one audio stream, and a duration within VERIFY_TOLERANCE_US of
+ * plan_us. 0, or -AURA_E_VERIFY_FAILED saying what is wrong.
+ */
+int verify_check_probe(const char *json, size_t len, int64_t plan_us, struct aura_error *err);
+
+/* ffprobe -show_entries format=duration JSON -> microseconds, 0 if none. */
+int64_t probe_duration_us(const char *json, size_t len);
+
+#endif

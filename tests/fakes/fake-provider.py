@@ -1,0 +1,315 @@
+#!/usr/bin/env python3
+"""fake-provider.py -- a loopback stand-in for the online providers aura
+talks to (OpenAI-compatible chat/speech/images/models, ElevenLabs, Pexels,
+Pixabay, Stable Diffusion WebUI), with switchable faults.
+
+Must never: listen on anything but 127.0.0.1, or need the network.
+
+Start: python3 fake-provider.py  -> prints the port (chosen by the OS) on
+stdout, then serves until killed.
+
+Environment:
+  FAKE_KEY      the key every API path requires (Bearer, xi-api-key, plain
+                Authorization or ?key=); empty: no check
+  FAKE_FAULTS   "PATH=FAULT[:COUNT],..." faults armed at start
+  FAKE_HANG     seconds a "hang" lasts (default 30)
+
+Control (no key needed):
+  POST /_fault  {"path": "/v1/chat/completions", "fault": "500",
+                 "count": 2, "retry_after": 1}   count -1 (default): forever
+  POST /_reset  clear faults and counters
+  GET  /_stats  {"PATH": requests served, ...}
+
+Faults: 500, 429 (+ Retry-After), 401, hang, trickle, truncated, nonjson,
+schema, oversized, ctype. PATH matches as a prefix; "*" matches every path.
+"""
+import base64
+import io
+import json
+import math
+import os
+import socketserver
+import struct
+import sys
+import threading
+import time
+import wave
+import zlib
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+LOCK = threading.Lock()
+FAULTS = {}   # path -> [fault, count, retry_after]
+STATS = {}
+KEY = os.environ.get("FAKE_KEY", "")
+HANG = float(os.environ.get("FAKE_HANG", "30"))
+
+
+def png(w=64, h=36, rgb=(40, 90, 160)):
+    row = b"\x00" + bytes(rgb) * w
+    raw = row * h
+
+    def chunk(t, d):
+        c = struct.pack(">I", len(d)) + t + d
+        return c + struct.pack(">I", zlib.crc32(t + d) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+
+
+def wav(seconds=1.0, rate=24000):
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        n = int(seconds * rate)
+        w.writeframes(b"".join(struct.pack("<h", int(8000 * math.sin(i * 2 * math.pi * 440 / rate)))
+                               for i in range(n)))
+    return out.getvalue()
+
+
+PNG = png()
+WAV = wav()
+
+
+def arm(path, fault, count=-1, retry_after=1):
+    with LOCK:
+        FAULTS[path] = [fault, int(count), retry_after]
+
+
+def take_fault(path):
+    with LOCK:
+        for p in sorted(FAULTS, key=len, reverse=True):
+            if p == "*" or path.startswith(p):
+                f = FAULTS[p]
+                if f[1] == 0:
+                    continue
+                if f[1] > 0:
+                    f[1] -= 1
+                return f[0], f[2]
+    return None, None
+
+
+for item in filter(None, os.environ.get("FAKE_FAULTS", "").split(",")):
+    p, _, spec = item.partition("=")
+    f, _, c = spec.partition(":")
+    arm(p.strip(), f.strip(), int(c) if c else -1)
+
+
+SCENES = [
+    {"heading": "The hive", "narration": "Bees live together in a busy hive.",
+     "keywords": ["bee", "hive"]},
+    {"heading": "Nectar", "narration": "Workers carry nectar home from the flowers.",
+     "keywords": ["flower", "nectar"]},
+    {"heading": "Honey", "narration": "They fan it with their wings until it turns to honey.",
+     "keywords": ["honey", "honeycomb"]},
+]
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        if os.environ.get("FAKE_VERBOSE"):
+            sys.stderr.write("fake: " + (fmt % args) + "\n")
+
+    def base(self):
+        return "http://127.0.0.1:%d" % self.server.server_address[1]
+
+    def send(self, status, body, ctype="application/json", headers=None):
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body).encode()
+        elif isinstance(body, str):
+            body = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def authorized(self, q):
+        if not KEY:
+            return True
+        a = self.headers.get("Authorization", "")
+        return (a == "Bearer " + KEY or a == KEY or self.headers.get("xi-api-key") == KEY
+                or q.get("key", [""])[0] == KEY)
+
+    def do_GET(self):
+        self.handle_any(b"")
+
+    def do_POST(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        self.handle_any(self.rfile.read(n) if n else b"")
+
+    def handle_any(self, body):
+        u = urlsplit(self.path)
+        path, q = u.path, parse_qs(u.query)
+        if path.startswith("/_"):
+            return self.control(path, body)
+        with LOCK:
+            STATS[path] = STATS.get(path, 0) + 1
+        fault, retry_after = take_fault(path)
+        if fault and self.fault(fault, retry_after, path):
+            return
+        if not path.startswith("/files/") and not self.authorized(q):
+            given = self.headers.get("Authorization", "") or self.headers.get("xi-api-key", "")
+            # Real services echo (part of) the key they refused: aura must
+            # redact it before logging the answer.
+            return self.send(401, {"error": {"message": "Incorrect API key provided: %s" % given}})
+        self.answer(path, q, body)
+
+    def control(self, path, body):
+        if path == "/_fault":
+            d = json.loads(body or b"{}")
+            arm(d["path"], d["fault"], d.get("count", -1), d.get("retry_after", 1))
+            return self.send(200, {"ok": True})
+        if path == "/_reset":
+            with LOCK:
+                FAULTS.clear()
+                STATS.clear()
+            return self.send(200, {"ok": True})
+        if path == "/_stats":
+            with LOCK:
+                return self.send(200, dict(STATS))
+        self.send(404, {"error": "no such control"})
+
+    def fault(self, fault, retry_after, path):
+        if fault == "500":
+            self.send(500, {"error": {"message": "internal failure"}})
+        elif fault == "429":
+            self.send(429, {"error": {"message": "slow down"}},
+                      headers={"Retry-After": str(retry_after)})
+        elif fault == "401":
+            self.send(401, {"error": {"message": "Incorrect API key provided"}})
+        elif fault == "hang":
+            time.sleep(HANG)
+            self.close_connection = True
+        elif fault == "trickle":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "4096")
+            self.end_headers()
+            try:
+                for _ in range(4096):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(0.2)
+            except OSError:
+                pass
+            self.close_connection = True
+        elif fault == "truncated":
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", "1000")
+            self.end_headers()
+            self.wfile.write(b'{"choices": [{"message": ')
+            self.wfile.flush()
+            self.close_connection = True
+        elif fault == "nonjson":
+            self.send(200, "<html><body>Bad gateway, try later</body></html>")
+        elif fault == "schema":
+            if path.endswith("/chat/completions"):
+                content = json.dumps({"scenes": [{"heading": "only one", "narration": 7}]})
+                self.send(200, {"choices": [{"message": {"role": "assistant", "content": content}}]})
+            else:
+                self.send(200, {"unexpected": True})
+        elif fault == "oversized":
+            # No Content-Length: the size cap must stop the stream itself.
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            try:
+                chunk = b" " * 65536
+                for _ in range(16 * 64):
+                    self.wfile.write(chunk)
+            except OSError:
+                pass
+            self.close_connection = True
+        elif fault == "ctype":
+            self.send(200, "<html>not an image</html>", ctype="text/html")
+        else:
+            return False
+        return True
+
+    def answer(self, path, q, body):
+        try:
+            req = json.loads(body) if body else {}
+        except ValueError:
+            return self.send(400, {"error": {"message": "body is not JSON"}})
+        b = self.base()
+        if path.endswith("/models") or path == "/v1/user" or path == "/sdapi/v1/sd-models":
+            return self.send(200, {"data": [{"id": "fake-model"}]})
+        if path.endswith("/chat/completions"):
+            rf = req.get("response_format") or {}
+            if rf.get("type") != "json_schema" or "schema" not in (rf.get("json_schema") or {}):
+                return self.send(400, {"error": {"message": "response_format json_schema expected"}})
+            content = json.dumps({"scenes": SCENES})
+            return self.send(200, {"id": "fake", "model": req.get("model", ""),
+                                   "choices": [{"index": 0, "finish_reason": "stop",
+                                                "message": {"role": "assistant",
+                                                            "content": content}}]})
+        if path.endswith("/audio/speech") and not (req.get("input") and req.get("voice")):
+            return self.send(400, {"error": {"message": "input and voice expected"}})
+        if path.endswith("/audio/speech") or path.startswith("/v1/text-to-speech/"):
+            return self.send(200, WAV, ctype="audio/wav")
+        if path.endswith("/images/generations"):
+            return self.send(200, {"data": [{"b64_json": base64.b64encode(PNG).decode()}]})
+        if path == "/sdapi/v1/txt2img":
+            return self.send(200, {"images": [base64.b64encode(PNG).decode()]})
+        if path == "/v1/search":
+            return self.send(200, {"photos": [{
+                "id": 101, "url": "https://www.pexels.com/photo/101/",
+                "photographer": "Fake Photographer",
+                "photographer_url": "https://www.pexels.com/@fake",
+                "src": {k: b + "/files/pexels-101-%s.png" % k
+                        for k in ("original", "large2x", "large", "landscape", "portrait")}}]})
+        if path == "/videos/search":
+            return self.send(200, {"videos": [{
+                "id": 303, "url": "https://www.pexels.com/video/303/",
+                "user": {"name": "Fake Videographer"},
+                "video_files": [
+                    {"file_type": "video/mp4", "width": 640, "height": 360,
+                     "link": b + "/files/pexels-303-sd.mp4"},
+                    {"file_type": "video/mp4", "width": 1920, "height": 1080,
+                     "link": b + "/files/pexels-303-hd.mp4"},
+                    {"file_type": "video/mp4", "width": 3840, "height": 2160,
+                     "link": b + "/files/pexels-303-4k.mp4"}]}]})
+        if path == "/api/videos/":
+            return self.send(200, {"total": 1, "totalHits": 1, "hits": [{
+                "id": 404, "pageURL": "https://pixabay.com/videos/404/", "user": "fakevideo",
+                "videos": {"large": {"url": b + "/files/pixabay-404.mp4"},
+                           "medium": {"url": b + "/files/pixabay-404-m.mp4"}}}]})
+        if path.startswith("/files/") and path.endswith(".mp4"):
+            # enough of an MP4 header for a sniffer; not playable
+            return self.send(200, b"\x00\x00\x00\x18ftypisom" + b"\x00" * 1000, ctype="video/mp4")
+        if path in ("/api/", "/api"):
+            return self.send(200, {"total": 1, "totalHits": 1, "hits": [{
+                "id": 202, "pageURL": "https://pixabay.com/photos/202/", "user": "fakeuser",
+                "largeImageURL": b + "/files/pixabay-202.png",
+                "webformatURL": b + "/files/pixabay-202-web.png"}]})
+        if path.startswith("/files/") and path.endswith(".png"):
+            return self.send(200, PNG, ctype="image/png")
+        self.send(404, {"error": {"message": "no such path %s" % path}})
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+
+def main():
+    srv = Server(("127.0.0.1", 0), Handler)
+    sys.stdout.write("%d\n" % srv.server_address[1])
+    sys.stdout.flush()
+    try:
+        srv.serve_forever()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,751 @@
+/*
+ * test-provider.c -- http.c and provider.c on a real loop against the
+ * loopback fake provider (tests/fakes/fake-provider.py): each fault gives
+ * its catalogue code, the right number of attempts and loose timing
+ * bounds; Retry-After is honoured; the circuit breaker opens, refuses
+ * without a request, half-opens after its cool-down and closes on success;
+ * downloads stream to disk with a size cap and a content-type check and
+ * leave nothing behind on failure; a hung request never blocks the loop;
+ * the key never reaches the log or an error text.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+#include <cmocka.h>
+
+#include "fakeprov.h"
+#include "log.h"
+#include "provider.h"
+#include "providers.h"
+
+#define KEY "sk-test-0123456789abcdef"
+
+static struct fakeprov fake;
+static struct loop *lp;
+static struct http *hp;
+static char tmpdir[] = "/tmp/aura-test-provider-XXXXXX";
+static char logpath[256];
+
+struct res {
+	bool done;
+	int code;
+	int attempts;
+	long status;
+	int64_t elapsed;
+	char detail[512];
+	char *body;
+};
+
+static void on_done(const struct provider_result *r, void *ctx)
+{
+	struct res *x = ctx;
+	x->done = true;
+	x->code = r->code;
+	x->attempts = r->attempts;
+	x->status = r->status;
+	x->elapsed = r->elapsed_ms;
+	str_copy(x->detail, r->detail, sizeof(x->detail));
+	x->body = xstrndup(r->body, r->body_len);
+}
+
+static struct provider_policy fast_policy(void)
+{
+	struct provider_policy pol;
+	provider_policy_default(&pol, 5);
+	pol.backoff_ms = 50;
+	pol.backoff_max_ms = 400;
+	pol.retry_after_max_ms = 3000;
+	pol.breaker_threshold = 100;
+	pol.timeout_ms = 2000;
+	pol.connect_timeout_ms = 1000;
+	return pol;
+}
+
+/* One call of path through a provider with policy pol; waits for it. */
+static void call(struct provider *p, const char *method, const char *path,
+		 const struct http_request *tmpl, struct res *out)
+{
+	char *url = provider_url(p, path);
+	char *auth = xasprintf("Authorization: Bearer %s", KEY);
+	const char *hdrs[] = {auth, "Content-Type: application/json", NULL};
+	struct http_request req = {0};
+
+	if (tmpl)
+		req = *tmpl;
+	req.method = method;
+	req.url = url;
+	req.headers = hdrs;
+	if (!req.body && strcmp(method, "POST") == 0) {
+		req.body = "{}";
+		req.body_len = 2;
+	}
+	memset(out, 0, sizeof(*out));
+	provider_call_start(p, &req, on_done, out);
+	free(url);
+	free(auth);
+	assert_true(loop_until(lp, &out->done, 20000));
+}
+
+static struct provider *mk(struct provider_policy pol)
+{
+	return provider_new(lp, hp, "fake", fake.base, KEY, &pol);
+}
+
+static int group_setup(void **state)
+{
+	(void)state;
+	if (!mkdtemp(tmpdir))
+		return -1;
+	snprintf(logpath, sizeof(logpath), "%s/aura.log", tmpdir);
+	log_open(logpath, 0, 0);
+	log_set_level(LOG_LEVEL_DEBUG);
+	lp = loop_new();
+	hp = http_new(lp);
+	return fakeprov_start(&fake, KEY);
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	fakeprov_stop(&fake);
+	http_free(hp);
+	loop_free(lp);
+	log_close();
+	return 0;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	fakeprov_reset(lp, hp, &fake);
+	return 0;
+}
+
+static void test_success(void **state)
+{
+	struct provider *p = mk(fast_policy());
+	struct res r;
+
+	(void)state;
+	call(p, "GET", "/v1/models", NULL, &r);
+	assert_int_equal(r.code, 0);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(r.attempts, 1);
+	assert_non_null(strstr(r.body, "fake-model"));
+	free(r.body);
+	provider_free(p);
+}
+
+static void test_500_retried_then_fails(void **state)
+{
+	struct provider *p = mk(fast_policy());
+	struct res r;
+
+	(void)state;
+	fakeprov_fault(lp, hp, &fake, "/v1/models", "500", -1, 0);
+	call(p, "GET", "/v1/models", NULL, &r);
+	assert_int_equal(r.code, AURA_E_PROVIDER_UNAVAILABLE);
+	assert_int_equal(r.attempts, 3);
+	assert_int_equal(fakeprov_count(lp, hp, &fake, "/v1/models"), 3);
+	/* two backoffs: 50 ms and 100 ms, each -20 %..+20 % */
+	assert_true(r.elapsed >= 120);
+	assert_true(r.elapsed < 2000);
+	assert_non_null(strstr(r.detail, "HTTP 500"));
+	free(r.body);
+	provider_free(p);
+}
+
+static void test_500_once_then_success(void **state)
+{
+	struct provider *p = mk(fast_policy());
+	struct res r;
+
+	(void)state;
+	fakeprov_fault(lp, hp, &fake, "/v1/models", "500", 1, 0);
+	call(p, "GET", "/v1/models", NULL, &r);
+	assert_int_equal(r.code, 0);
+	assert_int_equal(r.attempts, 2);
+	free(r.body);
+	provider_free(p);
+}
+
+static void test_429_honours_retry_after(void **state)
+{
+	struct provider *p = mk(fast_policy());
+	struct res r;
+
+	(void)state;
+	fakeprov_fault(lp, hp, &fake, "/v1/models", "429", 1, 1);
+	call(p, "GET", "/v1/models", NULL, &r);
+	assert_int_equal(r.code, 0);
+	assert_int_equal(r.attempts, 2);
+	/* backoff alone would be ~50 ms; Retry-After: 1 asks for a second */
+	assert_true(r.elapsed >= 950);
+	assert_true(r.elapsed < 5000);
+	free(r.body);
+	provider_free(p);
+}
+
+static void test_429_exhausted_is_rate_limited(void **state)
+{
+	struct provider_policy pol = fast_policy();
+	struct provider *p;
+	struct res r;
+
+	(void)state;
+	pol.max_attempts = 2;
+	pol.retry_after_max_ms = 200; /* Retry-After: 1 is capped */
+	p = mk(pol);
+	fakeprov_fault(lp, hp, &fake, "/v1/models", "429", -1, 1);
+	call(p, "GET", "/v1/models", NULL, &r);
+	assert_int_equal(r.code, AURA_E_PROVIDER_RATE_LIMITED);
+	assert_int_equal(r.attempts, 2);
+	assert_true(r.elapsed >= 150);
+	assert_true(r.elapsed < 900); /* the cap held */
+	free(r.body);
+	provider_free(p);
+}
+
+static void test_401_not_retried_and_key_redacted(void **state)
+{
+	struct provider_policy pol = fast_policy();
+	struct provider *p = provider_new(lp, hp, "fake", fake.base, "sk-wrong-key-777777", &pol);
+	char *url = provider_url(p, "/v1/models");
+	const char *hdrs[] = {"Authorization: Bearer sk-wrong-key-777777", NULL};
+	struct http_request req = {.url = url, .headers = hdrs};
+	struct res r = {0};
+	FILE *fp;
+	char text[65536];
+	size_t n;
+
+	(void)state;
+	provider_call_start(p, &req, on_done, &r);
+	assert_true(loop_until(lp, &r.done, 5000));
+	assert_int_equal(r.code, AURA_E_PROVIDER_AUTH);
+	assert_int_equal(r.attempts, 1);
+	assert_int_equal(fakeprov_count(lp, hp, &fake, "/v1/models"), 1);
+	/* the fake echoes the refused key in its answer, as real services do */
+	assert_non_null(strstr(r.body, "sk-wrong-key-777777"));
+	assert_null(strstr(r.detail, "sk-wrong-key-777777"));
+	assert_non_null(strstr(r.detail, "HTTP 401"));
+	fp = fopen(logpath, "r");
+	assert_non_null(fp);
+	n = fread(text, 1, sizeof(text) - 1, fp);
+	text[n] = '\0';
+	fclose(fp);
+	assert_non_null(strstr(text, "PROVIDER_AUTH: HTTP 401"));
+	assert_null(strstr(text, "sk-wrong-key-777777"));
+	assert_null(strstr(text, KEY));
+	free(r.body);
+	free(url);
+	provider_free(p);
+}
+
+static int ticks;
+static bool ticking;
+static int64_t last_tick, max_gap;
+static void tick(struct loop *l, void *ctx)
+{
+	int64_t now = time_mono_ms();
+	(void)ctx;
+	if (last_tick && now - last_tick > max_gap)
+		max_gap = now - last_tick;
+	last_tick = now;
+	ticks++;
+	if (ticking)
+		loop_timer_add(l, 20, tick, NULL);
+}
+
+static void test_hang_times_out_and_loop_stays_live(void **state)
+{
+	struct provider_policy pol = fast_policy();
+	struct provider *p;
+	struct res r;
+	uint64_t t;
+
+	(void)state;
+	pol.timeout_ms = 600;
+	pol.max_attempts = 1;
+	p = mk(pol);
+	fakeprov_fault(lp, hp, &fake, "/v1/models", "hang", -1, 0);
+	ticks = 0;
+	ticking = true;
+	last_tick = max_gap = 0;
+	t = loop_timer_add(lp, 20, tick, NULL);
+	call(p, "GET", "/v1/models", NULL, &r);
+	assert_int_equal(r.code, AURA_E_PROVIDER_TIMEOUT);
+	assert_true(r.elapsed >= 550 && r.elapsed < 3000);
+	/* a 20 ms timer kept firing on time while the request hung */
+	assert_true(ticks >= 20);
+	assert_true(max_gap < 150);
+	free(r.body);
+	ticking = false;
+	loop_timer_del(lp, t);
+	provider_free(p);
+}
+
+static void test_trickle_times_out(void **state)
+{
+	struct provider_policy pol = fast_policy();
+	struct provider *p;
+	struct res r;
+
+	(void)state;
+	pol.timeout_ms = 700;
+	pol.max_attempts = 2;
+	p = mk(pol);
+	fakeprov_fault(lp, hp, &fake, "/v1/models", "trickle", -1, 0);
+	call(p, "GET", "/v1/models", NULL, &r);
+	assert_int_equal(r.code, AURA_E_PROVIDER_TIMEOUT);
+	assert_int_equal(r.attempts, 2); /* a timeout is transient: retried */
+	assert_true(r.elapsed >= 1300 && r.elapsed < 5000);
+	free(r.body);
+	provider_free(p);
+}
+
+static void test_truncated_is_bad_response(void **state)
+{
+	struct provider *p = mk(fast_policy());
+	struct res r;
+
+	(void)state;
+	fakeprov_fault(lp, hp, &fake, "/v1/chat/completions", "truncated", -1, 0);
+	call(p, "POST", "/v1/chat/completions", NULL, &r);
+	assert_int_equal(r.code, AURA_E_PROVIDER_BAD_RESPONSE);
+	assert_int_equal(r.attempts, 1);
+	assert_non_null(strstr(r.detail, "truncated"));
+	free(r.body);
+	provider_free(p);
+}
+
+static void test_oversized_is_capped(void **state)
+{
+	struct provider *p = mk(fast_policy());
+	struct http_request t = {.max_size = 256 * 1024};
+	struct res r;
+
+	(void)state;
+	fakeprov_fault(lp, hp, &fake, "/v1/models", "oversized", -1, 0);
+	call(p, "GET", "/v1/models", &t, &r);
+	assert_int_equal(r.code, AURA_E_PROVIDER_BAD_RESPONSE);
+	assert_int_equal(r.attempts, 1);
+	assert_non_null(strstr(r.detail, "too large"));
+	free(r.body);
+	provider_free(p);
+}
+
+static void test_download_streams_to_file(void **state)
+{
+	struct provider *p = mk(fast_policy());
+	char *path = xasprintf("%s/a.png", tmpdir);
+	const char *types[] = {"image/", NULL};
+	struct http_request t = {.download_path = path, .content_types = types};
+	struct res r;
+	unsigned char magic[8] = {0};
+	FILE *fp;
+	struct stat st;
+
+	(void)state;
+	call(p, "GET", "/files/a.png", &t, &r);
+	assert_int_equal(r.code, 0);
+	fp = fopen(path, "rb");
+	assert_non_null(fp);
+	assert_int_equal(fread(magic, 1, 8, fp), 8);
+	fclose(fp);
+	assert_memory_equal(magic, "\x89PNG\r\n\x1a\n", 8);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	free(r.body);
+	free(path);
+	provider_free(p);
+}
+
+static void test_download_wrong_type_leaves_nothing(void **state)
+{
+	struct provider *p = mk(fast_policy());
+	char *path = xasprintf("%s/b.png", tmpdir);
+	char *part = xasprintf("%s.part", path);
+	const char *types[] = {"image/", NULL};
+	struct http_request t = {.download_path = path, .content_types = types};
+	struct res r;
+
+	(void)state;
+	fakeprov_fault(lp, hp, &fake, "/files/b.png", "ctype", -1, 0);
+	call(p, "GET", "/files/b.png", &t, &r);
+	assert_int_equal(r.code, AURA_E_PROVIDER_BAD_RESPONSE);
+	assert_non_null(strstr(r.detail, "content type"));
+	assert_int_not_equal(access(path, F_OK), 0);
+	assert_int_not_equal(access(part, F_OK), 0);
+	free(r.body);
+	free(path);
+	free(part);
+	provider_free(p);
+}
+
+static void test_download_too_large_leaves_nothing(void **state)
+{
+	struct provider *p = mk(fast_policy());
+	char *path = xasprintf("%s/c.bin", tmpdir);
+	char *part = xasprintf("%s.part", path);
+	struct http_request t = {.download_path = path, .max_size = 100 * 1024};
+	struct res r;
+
+	(void)state;
+	fakeprov_fault(lp, hp, &fake, "/files/c.bin", "oversized", -1, 0);
+	call(p, "GET", "/files/c.bin", &t, &r);
+	assert_int_equal(r.code, AURA_E_PROVIDER_BAD_RESPONSE);
+	assert_non_null(strstr(r.detail, "too large"));
+	assert_int_not_equal(access(path, F_OK), 0);
+	assert_int_not_equal(access(part, F_OK), 0);
+	free(r.body);
+	free(path);
+	free(part);
+	provider_free(p);
+}
+
+static void test_connection_refused_is_unavailable(void **state)
+{
+	struct provider_policy pol = fast_policy();
+	struct provider *p;
+	struct res r;
+
+	(void)state;
+	/* port 1 on loopback: nobody listens there */
+	p = provider_new(lp, hp, "nobody", "http://127.0.0.1:1", NULL, &pol);
+	call(p, "GET", "/v1/models", NULL, &r);
+	assert_int_equal(r.code, AURA_E_PROVIDER_UNAVAILABLE);
+	assert_int_equal(r.attempts, 3);
+	free(r.body);
+	provider_free(p);
+}
+
+static void test_breaker_opens_half_opens_closes(void **state)
+{
+	struct provider_policy pol = fast_policy();
+	struct provider *p;
+	struct res r;
+
+	(void)state;
+	pol.max_attempts = 1;
+	pol.breaker_threshold = 2;
+	pol.breaker_cooldown_ms = 400;
+	p = mk(pol);
+	fakeprov_fault(lp, hp, &fake, "/v1/models", "500", -1, 0);
+	call(p, "GET", "/v1/models", NULL, &r);
+	free(r.body);
+	assert_int_equal(provider_breaker_state(p), PROVIDER_CLOSED);
+	call(p, "GET", "/v1/models", NULL, &r);
+	free(r.body);
+	assert_int_equal(r.code, AURA_E_PROVIDER_UNAVAILABLE);
+	assert_int_equal(provider_breaker_state(p), PROVIDER_OPEN);
+
+	/* open: refused at once, no request reaches the server */
+	call(p, "GET", "/v1/models", NULL, &r);
+	free(r.body);
+	assert_int_equal(r.code, AURA_E_PROVIDER_CIRCUIT_OPEN);
+	assert_int_equal(r.attempts, 0);
+	assert_true(r.elapsed < 100);
+	assert_int_equal(fakeprov_count(lp, hp, &fake, "/v1/models"), 2);
+
+	/* after the cool-down one probe goes through; it fails: open again */
+	loop_for(lp, 450);
+	assert_int_equal(provider_breaker_state(p), PROVIDER_HALF_OPEN);
+	call(p, "GET", "/v1/models", NULL, &r);
+	free(r.body);
+	assert_int_equal(r.code, AURA_E_PROVIDER_UNAVAILABLE);
+	assert_int_equal(provider_breaker_state(p), PROVIDER_OPEN);
+	assert_int_equal(fakeprov_count(lp, hp, &fake, "/v1/models"), 3);
+
+	/* the provider recovers: the next probe succeeds and closes it */
+	fakeprov_reset(lp, hp, &fake);
+	loop_for(lp, 450);
+	call(p, "GET", "/v1/models", NULL, &r);
+	free(r.body);
+	assert_int_equal(r.code, 0);
+	assert_int_equal(provider_breaker_state(p), PROVIDER_CLOSED);
+	provider_free(p);
+}
+
+static void test_auth_failures_do_not_open_breaker(void **state)
+{
+	struct provider_policy pol = fast_policy();
+	struct provider *p;
+	struct res r;
+
+	(void)state;
+	pol.breaker_threshold = 1;
+	p = mk(pol);
+	fakeprov_fault(lp, hp, &fake, "/v1/models", "401", -1, 0);
+	call(p, "GET", "/v1/models", NULL, &r);
+	free(r.body);
+	assert_int_equal(r.code, AURA_E_PROVIDER_AUTH);
+	assert_int_equal(provider_breaker_state(p), PROVIDER_CLOSED);
+	provider_free(p);
+}
+
+static void test_cancel_calls_nothing(void **state)
+{
+	struct provider_policy pol = fast_policy();
+	struct provider *p;
+	struct provider_call *c;
+	char *url;
+	struct http_request req = {0};
+	struct res r = {0};
+
+	(void)state;
+	p = mk(pol);
+	url = provider_url(p, "/v1/models");
+	req.url = url;
+	fakeprov_fault(lp, hp, &fake, "/v1/models", "hang", -1, 0);
+	c = provider_call_start(p, &req, on_done, &r);
+	loop_for(lp, 100);
+	provider_call_cancel(c);
+	assert_int_equal(http_active(hp), 0);
+	loop_for(lp, 100);
+	assert_false(r.done);
+	free(url);
+	provider_free(p);
+}
+
+/* An OpenAI-compatible base_url ends in /v1, as in aura.ini. */
+static struct provider *mk_openai(void)
+{
+	struct provider_policy pol = fast_policy();
+	char *base = xasprintf("%s/v1", fake.base);
+	struct provider *p = provider_new(lp, hp, "openai", base, KEY, &pol);
+	free(base);
+	return p;
+}
+
+static void test_url_for_log_drops_query_and_userinfo(void **state)
+{
+	char *s;
+
+	(void)state;
+	s = http_url_for_log("https://u:pw@pixabay.com/api/?key=SECRET&q=bee");
+	assert_string_equal(s, "https://pixabay.com/api/?...");
+	free(s);
+	s = http_url_for_log("http://h/a@b");
+	assert_string_equal(s, "http://h/a@b");
+	free(s);
+}
+
+/* ---- provider-openai.c ---------------------------------------------------- */
+
+struct sres {
+	bool done;
+	struct provider_outcome o;
+	struct script s;
+	bool got;
+};
+
+static void on_script(const struct provider_outcome *o, struct script *s, void *ctx)
+{
+	struct sres *x = ctx;
+	x->done = true;
+	x->o = *o;
+	if (s) {
+		x->s = *s;
+		script_init(s);
+		x->got = true;
+	}
+}
+
+static void run_script(struct sres *x)
+{
+	struct provider *p = mk_openai();
+
+	memset(x, 0, sizeof(*x));
+	script_init(&x->s);
+	openai_script_start(p, "fake-model", "how bees make honey", 30, on_script, x);
+	assert_true(loop_until(lp, &x->done, 10000));
+	provider_free(p);
+}
+
+static void test_openai_script_success(void **state)
+{
+	struct sres x;
+
+	(void)state;
+	run_script(&x);
+	assert_int_equal(x.o.code, 0);
+	assert_true(x.got);
+	assert_int_equal(x.s.n, 3);
+	assert_string_equal(x.s.scenes[0].heading, "The hive");
+	assert_string_equal(x.s.scenes[2].keywords, "honey,honeycomb");
+	assert_non_null(strstr(x.s.scenes[1].narration, "nectar"));
+	script_free(&x.s);
+}
+
+static void test_openai_script_nonjson(void **state)
+{
+	struct sres x;
+
+	(void)state;
+	fakeprov_fault(lp, hp, &fake, "/v1/chat/completions", "nonjson", -1, 0);
+	run_script(&x);
+	assert_int_equal(x.o.code, AURA_E_PROVIDER_BAD_RESPONSE);
+	assert_int_equal(x.o.attempts, 1);
+	assert_false(x.got);
+	assert_non_null(strstr(x.o.detail, "not JSON"));
+}
+
+static void test_openai_script_schema_invalid(void **state)
+{
+	struct sres x;
+
+	(void)state;
+	fakeprov_fault(lp, hp, &fake, "/v1/chat/completions", "schema", -1, 0);
+	run_script(&x);
+	assert_int_equal(x.o.code, AURA_E_PROVIDER_BAD_RESPONSE);
+	assert_false(x.got);
+	assert_non_null(strstr(x.o.detail, "schema"));
+}
+
+static void test_openai_script_parse_rejects(void **state)
+{
+	struct script s;
+	struct aura_error err;
+	const char *bad[] = {
+	    /* two scenes */
+	    "{\"choices\":[{\"message\":{\"content\":\"{\\\"scenes\\\":[{\\\"heading\\\":\\\"a\\\","
+	    "\\\"narration\\\":\\\"x\\\",\\\"keywords\\\":[]},{\\\"heading\\\":\\\"b\\\","
+	    "\\\"narration\\\":\\\"y\\\",\\\"keywords\\\":[]}]}\"}}]}",
+	    /* empty narration in scene 3 */
+	    "{\"choices\":[{\"message\":{\"content\":\"{\\\"scenes\\\":[{\\\"heading\\\":\\\"a\\\","
+	    "\\\"narration\\\":\\\"x\\\",\\\"keywords\\\":[]},{\\\"heading\\\":\\\"b\\\","
+	    "\\\"narration\\\":\\\"y\\\",\\\"keywords\\\":[]},{\\\"heading\\\":\\\"c\\\","
+	    "\\\"narration\\\":\\\"  \\\",\\\"keywords\\\":[]}]}\"}}]}",
+	    /* content is not a string */
+	    "{\"choices\":[{\"message\":{\"content\":{\"scenes\":[]}}}]}",
+	    "{\"choices\":[]}",
+	};
+	const char *good =
+	    "{\"choices\":[{\"message\":{\"content\":\"{\\\"title\\\":\\\"T\\\",\\\"scenes\\\":["
+	    "{\\\"heading\\\":\\\"a\\\",\\\"narration\\\":\\\"x\\\",\\\"keywords\\\":[\\\"k,1\\\"]},"
+	    "{\\\"heading\\\":\\\"b\\\",\\\"narration\\\":\\\"y\\\",\\\"keywords\\\":[]},"
+	    "{\\\"heading\\\":\\\"c\\\",\\\"narration\\\":\\\"z\\\",\\\"keywords\\\":[]}]}\"}}]}";
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		aura_error_clear(&err);
+		assert_int_equal(openai_script_parse(bad[i], strlen(bad[i]), &s, &err),
+				 -AURA_E_PROVIDER_BAD_RESPONSE);
+		assert_int_equal(s.n, 0);
+	}
+	assert_int_equal(openai_script_parse(good, strlen(good), &s, &err), 0);
+	assert_int_equal(s.n, 3);
+	assert_string_equal(s.title, "T");
+	assert_string_equal(s.scenes[0].keywords, "k 1"); /* commas stay separators */
+	script_free(&s);
+}
+
+struct fres {
+	bool done;
+	struct provider_outcome o;
+};
+
+static void on_file(const struct provider_outcome *o, void *ctx)
+{
+	struct fres *x = ctx;
+	x->done = true;
+	x->o = *o;
+}
+
+static void assert_magic(const char *path, const char *magic, size_t n)
+{
+	char got[8] = {0};
+	FILE *fp = fopen(path, "rb");
+	assert_non_null(fp);
+	assert_int_equal(fread(got, 1, n, fp), n);
+	fclose(fp);
+	assert_memory_equal(got, magic, n);
+}
+
+static void test_openai_speech_and_image(void **state)
+{
+	struct provider *p = mk_openai();
+	char *wav = xasprintf("%s/voice.wav", tmpdir);
+	char *png = xasprintf("%s/pic.png", tmpdir);
+	struct fres a = {0}, b = {0};
+
+	(void)state;
+	openai_speech_start(p, NULL, "alloy", "Hello bees.", wav, on_file, &a);
+	openai_image_start(p, NULL, "a bee on a flower", true, png, on_file, &b);
+	assert_true(loop_until(lp, &a.done, 10000));
+	assert_true(loop_until(lp, &b.done, 10000));
+	assert_int_equal(a.o.code, 0);
+	assert_int_equal(b.o.code, 0);
+	assert_magic(wav, "RIFF", 4);
+	assert_magic(png, "\x89PNG", 4);
+	free(wav);
+	free(png);
+	provider_free(p);
+}
+
+static void test_openai_image_schema_invalid(void **state)
+{
+	struct provider *p = mk_openai();
+	char *png = xasprintf("%s/bad.png", tmpdir);
+	struct fres b = {0};
+
+	(void)state;
+	fakeprov_fault(lp, hp, &fake, "/v1/images/generations", "schema", -1, 0);
+	openai_image_start(p, NULL, "x", false, png, on_file, &b);
+	assert_true(loop_until(lp, &b.done, 10000));
+	assert_int_equal(b.o.code, AURA_E_PROVIDER_BAD_RESPONSE);
+	assert_int_not_equal(access(png, F_OK), 0);
+	free(png);
+	provider_free(p);
+}
+
+static void test_cancel_wrapped_call_frees_its_context(void **state)
+{
+	struct provider *p = mk_openai();
+	struct sres x = {0};
+
+	(void)state;
+	fakeprov_fault(lp, hp, &fake, "/v1/chat/completions", "hang", -1, 0);
+	openai_script_start(p, NULL, "bees", 30, on_script, &x);
+	loop_for(lp, 50);
+	provider_free(p); /* cancels it; the sanitizer build proves nothing leaks */
+	loop_for(lp, 50);
+	assert_false(x.done);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup(test_success, setup),
+	    cmocka_unit_test_setup(test_500_retried_then_fails, setup),
+	    cmocka_unit_test_setup(test_500_once_then_success, setup),
+	    cmocka_unit_test_setup(test_429_honours_retry_after, setup),
+	    cmocka_unit_test_setup(test_429_exhausted_is_rate_limited, setup),
+	    cmocka_unit_test_setup(test_401_not_retried_and_key_redacted, setup),
+	    cmocka_unit_test_setup(test_hang_times_out_and_loop_stays_live, setup),
+	    cmocka_unit_test_setup(test_trickle_times_out, setup),
+	    cmocka_unit_test_setup(test_truncated_is_bad_response, setup),
+	    cmocka_unit_test_setup(test_oversized_is_capped, setup),
+	    cmocka_unit_test_setup(test_download_streams_to_file, setup),
+	    cmocka_unit_test_setup(test_download_wrong_type_leaves_nothing, setup),
+	    cmocka_unit_test_setup(test_download_too_large_leaves_nothing, setup),
+	    cmocka_unit_test_setup(test_connection_refused_is_unavailable, setup),
+	    cmocka_unit_test_setup(test_breaker_opens_half_opens_closes, setup),
+	    cmocka_unit_test_setup(test_auth_failures_do_not_open_breaker, setup),
+	    cmocka_unit_test_setup(test_cancel_calls_nothing, setup),
+	    cmocka_unit_test(test_url_for_log_drops_query_and_userinfo),
+	    cmocka_unit_test_setup(test_openai_script_success, setup),
+	    cmocka_unit_test_setup(test_openai_script_nonjson, setup),
+	    cmocka_unit_test_setup(test_openai_script_schema_invalid, setup),
+	    cmocka_unit_test(test_openai_script_parse_rejects),
+	    cmocka_unit_test_setup(test_openai_speech_and_image, setup),
+	    cmocka_unit_test_setup(test_openai_image_schema_invalid, setup),
+	    cmocka_unit_test_setup(test_cancel_wrapped_call_frees_its_context, setup),
+	};
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
