@@ -718,6 +718,203 @@ static void test_cancel_wrapped_call_frees_its_context(void **state)
 	assert_false(x.done);
 }
 
+/* ---- stock sites, ElevenLabs, SD WebUI, health probes --------------------- */
+
+static struct provider *mk_named(const char *name, const char *suffix, const char *key)
+{
+	struct provider_policy pol = fast_policy();
+	char *base = xasprintf("%s%s", fake.base, suffix);
+	struct provider *p = provider_new(lp, hp, name, base, key, &pol);
+	free(base);
+	return p;
+}
+
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	static char text[65536];
+	size_t n;
+
+	if (!f)
+		return xstrdup("");
+	n = fread(text, 1, sizeof(text) - 1, f);
+	text[n] = '\0';
+	fclose(f);
+	return xstrdup(text);
+}
+
+static void fetch(struct provider *p, const struct stock_api *api, const char *query, bool video,
+		  enum stock_orientation o, struct fres *x)
+{
+	char *cache = xasprintf("%s/cache", tmpdir);
+	char *credits = xasprintf("%s/credits.txt", tmpdir);
+	struct stock_query q = {.query = query, .video = video, .orientation = o,
+				.cache_dir = cache, .credits_path = credits};
+
+	memset(x, 0, sizeof(*x));
+	stock_fetch_start(p, lp, api, &q, on_file, x);
+	assert_false(x->done); /* never called back from inside the start */
+	assert_true(loop_until(lp, &x->done, 10000));
+	free(cache);
+	free(credits);
+}
+
+static void test_pexels_photo_cached_and_credited(void **state)
+{
+	struct provider *p = mk_named("pexels", "", KEY);
+	char *credits = xasprintf("%s/credits.txt", tmpdir);
+	struct fres a, b;
+	char *text;
+
+	(void)state;
+	unlink(credits);
+	fetch(p, &stock_api_pexels, "honey bee", false, STOCK_PORTRAIT, &a);
+	assert_int_equal(a.o.code, 0);
+	assert_false(a.o.cached);
+	assert_non_null(strstr(a.o.path, "/cache/pexels/"));
+	assert_non_null(strstr(a.o.path, ".png")); /* named by its magic bytes */
+	assert_magic(a.o.path, "\x89PNG", 4);
+	assert_int_equal(fakeprov_count(lp, hp, &fake, "/files/pexels-101-portrait.png"), 1);
+
+	/* the same query again: from the cache, no request at all */
+	fetch(p, &stock_api_pexels, "honey bee", false, STOCK_PORTRAIT, &b);
+	assert_int_equal(b.o.code, 0);
+	assert_true(b.o.cached);
+	assert_int_equal(b.o.attempts, 0);
+	assert_string_equal(a.o.path, b.o.path);
+	assert_int_equal(fakeprov_count(lp, hp, &fake, "/v1/search"), 1);
+
+	text = slurp(credits);
+	/* credited once per use, also from the cache */
+	assert_non_null(strstr(text, "Photo by Fake Photographer on Pexels: "
+				     "https://www.pexels.com/photo/101/\nPhoto by Fake"));
+	free(text);
+	free(credits);
+	provider_free(p);
+}
+
+static void test_pexels_video_picks_hd(void **state)
+{
+	struct provider *p = mk_named("pexels", "", KEY);
+	struct fres a;
+
+	(void)state;
+	fetch(p, &stock_api_pexels, "bees flying", true, STOCK_LANDSCAPE, &a);
+	assert_int_equal(a.o.code, 0);
+	assert_non_null(strstr(a.o.path, ".mp4"));
+	assert_int_equal(fakeprov_count(lp, hp, &fake, "/files/pexels-303-hd.mp4"), 1);
+	assert_int_equal(fakeprov_count(lp, hp, &fake, "/files/pexels-303-4k.mp4"), 0);
+	provider_free(p);
+}
+
+static void test_pixabay_photo_and_video_key_in_query_not_logged(void **state)
+{
+	const char *pkey = "pixabay-secret-4242";
+	struct provider *p = mk_named("pixabay", "/api", pkey);
+	struct fres a, v, f;
+	char *text;
+
+	(void)state;
+	/* the fake checks ?key= for Pixabay: a wrong one would be a 401 */
+	p = (provider_free(p), mk_named("pixabay", "/api", KEY));
+	fetch(p, &stock_api_pixabay, "flower meadow", false, STOCK_LANDSCAPE, &a);
+	assert_int_equal(a.o.code, 0);
+	assert_magic(a.o.path, "\x89PNG", 4);
+	fetch(p, &stock_api_pixabay, "flower meadow", true, STOCK_LANDSCAPE, &v);
+	assert_int_equal(v.o.code, 0);
+	assert_non_null(strstr(v.o.path, ".mp4"));
+	provider_free(p);
+
+	/* a failing search with the key in its URL: logged without the query */
+	p = mk_named("pixabay", "/api", pkey);
+	fakeprov_fault(lp, hp, &fake, "/api/", "500", -1, 0);
+	fetch(p, &stock_api_pixabay, "unique query 77", false, STOCK_LANDSCAPE, &f);
+	assert_int_equal(f.o.code, AURA_E_PROVIDER_UNAVAILABLE);
+	assert_null(strstr(f.o.detail, pkey));
+	text = slurp(logpath);
+	assert_non_null(strstr(text, "/api/?..."));
+	assert_null(strstr(text, pkey));
+	free(text);
+	provider_free(p);
+}
+
+static void test_stock_bad_answers(void **state)
+{
+	struct provider *p = mk_named("pexels", "", KEY);
+	struct fres a, b;
+
+	(void)state;
+	fakeprov_fault(lp, hp, &fake, "/v1/search", "schema", -1, 0);
+	fetch(p, &stock_api_pexels, "schema q", false, STOCK_LANDSCAPE, &a);
+	assert_int_equal(a.o.code, AURA_E_PROVIDER_BAD_RESPONSE);
+	assert_non_null(strstr(a.o.detail, "schema"));
+	fakeprov_reset(lp, hp, &fake);
+	fakeprov_fault(lp, hp, &fake, "/files/", "ctype", -1, 0);
+	fetch(p, &stock_api_pexels, "ctype q", false, STOCK_LANDSCAPE, &b);
+	assert_int_equal(b.o.code, AURA_E_PROVIDER_BAD_RESPONSE);
+	assert_non_null(strstr(b.o.detail, "content type"));
+	/* nothing half-written stays in the cache to be "hit" next time */
+	fakeprov_reset(lp, hp, &fake);
+	fetch(p, &stock_api_pexels, "ctype q", false, STOCK_LANDSCAPE, &b);
+	assert_int_equal(b.o.code, 0);
+	assert_false(b.o.cached);
+	provider_free(p);
+}
+
+static void test_elevenlabs_and_sdwebui(void **state)
+{
+	struct provider *el = mk_named("elevenlabs", "", KEY);
+	struct provider *sd = mk_named("sdwebui", "", NULL);
+	char *mp3 = xasprintf("%s/el.mp3", tmpdir);
+	char *png = xasprintf("%s/sd.png", tmpdir);
+	struct fres a = {0}, b = {0};
+
+	(void)state;
+	elevenlabs_speech_start(el, NULL, NULL, "Hello.", mp3, on_file, &a);
+	sdwebui_image_start(sd, NULL, "a bee", 768, 432, png, on_file, &b);
+	assert_true(loop_until(lp, &a.done, 10000));
+	assert_true(loop_until(lp, &b.done, 10000));
+	assert_int_equal(a.o.code, 0);
+	assert_int_equal(b.o.code, 0);
+	assert_int_equal(fakeprov_count(lp, hp, &fake, "/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM"), 1);
+	assert_magic(png, "\x89PNG", 4);
+	assert_int_equal(access(mp3, F_OK), 0);
+	free(mp3);
+	free(png);
+	provider_free(el);
+	provider_free(sd);
+}
+
+static void test_probes(void **state)
+{
+	static const struct {
+		const char *name, *suffix, *path;
+	} all[] = {
+	    {"openai", "/v1", "/v1/models"},   {"elevenlabs", "", "/v1/user"},
+	    {"pexels", "", "/v1/search"},      {"pixabay", "/api", "/api/"},
+	    {"sdwebui", "", "/sdapi/v1/sd-models"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_LEN(all); i++) {
+		struct provider *p = mk_named(all[i].name, all[i].suffix, KEY);
+		struct provider *bad = mk_named(all[i].name, all[i].suffix, "sk-nope-nope");
+		struct fres a = {0}, b = {0};
+		provider_probe_start(p, on_file, &a);
+		provider_probe_start(bad, on_file, &b);
+		assert_true(loop_until(lp, &a.done, 10000));
+		assert_true(loop_until(lp, &b.done, 10000));
+		assert_int_equal(a.o.code, 0);
+		assert_int_equal(fakeprov_count(lp, hp, &fake, all[i].path), 2);
+		/* SD WebUI has no key: the fake's key check does not apply to it */
+		if (strcmp(all[i].name, "sdwebui") != 0)
+			assert_int_equal(b.o.code, AURA_E_PROVIDER_AUTH);
+		fakeprov_reset(lp, hp, &fake);
+		provider_free(p);
+		provider_free(bad);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -746,6 +943,12 @@ int main(void)
 	    cmocka_unit_test_setup(test_openai_speech_and_image, setup),
 	    cmocka_unit_test_setup(test_openai_image_schema_invalid, setup),
 	    cmocka_unit_test_setup(test_cancel_wrapped_call_frees_its_context, setup),
+	    cmocka_unit_test_setup(test_pexels_photo_cached_and_credited, setup),
+	    cmocka_unit_test_setup(test_pexels_video_picks_hd, setup),
+	    cmocka_unit_test_setup(test_pixabay_photo_and_video_key_in_query_not_logged, setup),
+	    cmocka_unit_test_setup(test_stock_bad_answers, setup),
+	    cmocka_unit_test_setup(test_elevenlabs_and_sdwebui, setup),
+	    cmocka_unit_test_setup(test_probes, setup),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
