@@ -35,12 +35,19 @@ wait_screen 10 "1/5 *$" "five jobs are listed"
 
 # the list's job rows (ids and names), rows 4..8
 names() { screen | sed -n '4,20p' | sed -n 's/^ *\([0-9][0-9]*\) \([^ ]*\).*/\1 \2/p' | tr '\n' ' '; }
+names_is() { [ "$(names)" = "$1" ]; }
+# wait_names SECONDS WANT DESC: the rows arrive after the header changes
+# (the list is fetched asynchronously), so wait for them, bounded.
+wait_names() {
+	if wait_for "$1" names_is "$2"; then ok "$3"; else
+		not_ok "$3"; diag "got '$(names)', want '$2'"; fi
+}
 
 keys /
 wait_screen 5 "Filter jobs" "/ opens the filter prompt"
 text "cut"
 wait_screen 5 "Jobs  filter \"cut\" .*1/1 *$" "the list narrows as the text is typed"
-is "$(names)" "1 intro-cut " "only the matching job is listed"
+wait_names 5 "1 intro-cut " "only the matching job is listed"
 keys Enter
 wait_gone 5 "Filter jobs" "Enter keeps the filter and closes the prompt"
 
@@ -54,11 +61,11 @@ wait_screen 5 "Jobs  filter \"cut\" .*1/1 *$" "Esc puts the previous filter back
 keys / C-u
 text "tokyo"
 wait_screen 5 "1/1 *$" "the output path matches"
-is "$(names)" "2 東京 " "the job writing tokyo-timelapse.mp4"
+wait_names 5 "2 東京 " "the job writing tokyo-timelapse.mp4"
 keys C-u
 text "#4"
 wait_screen 5 "filter \"#4\".*1/1 *$" "#ID finds a job by id"
-is "$(names)" "4 night-encode " "job 4"
+wait_names 5 "4 night-encode " "job 4"
 keys C-u Enter
 wait_screen 5 "^ Jobs +2/5 *$" "clearing the text shows every job, the selection still on job 4"
 
@@ -68,7 +75,7 @@ wait_screen 5 "Show jobs in state" "f opens the state menu"
 like "$(screen)" "succeeded +3" "the menu shows the count per state"
 keys s
 wait_screen 5 "Jobs  succeeded .*1/3 *$" "choosing succeeded narrows the list"
-is "$(names)" "5 scale-down 2 東京 1 intro-cut " "the three succeeded jobs, newest first"
+wait_names 5 "5 scale-down 2 東京 1 intro-cut " "the three succeeded jobs, newest first"
 
 # text and state together
 keys /
