@@ -27,6 +27,10 @@
 #include <unistd.h>
 
 #include "doctor.h"
+#include "http.h"
+#include "loop.h"
+#include "provider.h"
+#include "providers.h"
 
 #define RUN_TIMEOUT_MS 10000
 #define RUN_OUTPUT_CAP (1024 * 1024)
@@ -592,6 +596,123 @@ static void check_providers(struct doctor_report *r, const struct aura_config *c
 	c->value = xasprintf("script: %s; voice: %s; visuals: %s", s, v, i);
 }
 
+static bool chain_has(const char *chain, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = chain; p && *p;) {
+		p += strspn(p, ", ");
+		if (strncmp(p, name, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+			return true;
+		p += strcspn(p, ",");
+	}
+	return false;
+}
+
+struct probe_wait {
+	bool done;
+	struct provider_outcome o;
+};
+
+static void probe_done(const struct provider_outcome *o, void *ctx)
+{
+	struct probe_wait *w = ctx;
+	w->done = true;
+	w->o = *o;
+}
+
+/*
+ * One check per provider that has a key or a base URL, or is named in a
+ * chain: the cheapest authenticated request, all at once on a private
+ * loop, one attempt each, 4 s apiece. Never required: aura works offline.
+ */
+static void check_each_provider(struct doctor_report *r, const struct aura_config *cfg)
+{
+	static const char *const check_names[] = {"provider:openai", "provider:elevenlabs",
+						  "provider:pexels", "provider:pixabay",
+						  "provider:sdwebui"};
+	_Static_assert(ARRAY_LEN(check_names) == 5, "one check name per provider");
+	struct probe_wait waits[5] = {0};
+	size_t idx[5];
+	struct provider *ps[5] = {0};
+	struct loop *l;
+	struct http *h;
+	int64_t end;
+	bool pending = false;
+
+	if (!cfg)
+		return;
+	l = loop_new();
+	h = http_new(l);
+	for (size_t k = 0; k < ARRAY_LEN(check_names) && provider_names[k]; k++) {
+		const char *name = provider_names[k];
+		const struct provider_config *pc = provider_config_for(cfg, name);
+		bool chained = chain_has(cfg->chain_script, name) ||
+			       chain_has(cfg->chain_voice, name) ||
+			       chain_has(cfg->chain_visuals, name);
+		struct doctor_check *c;
+		struct provider_policy pol;
+
+		/* base_url counts when it is not the public default (a local
+		 * server: Ollama, SD WebUI). */
+		bool own_url = pc && pc->base_url && *pc->base_url &&
+			       strcmp(pc->base_url, provider_base_url(NULL, name)) != 0;
+		if (!pc || (!chained && !config_api_key(pc) && !own_url))
+			continue;
+		c = add(r, check_names[k], false);
+		idx[k] = r->n - 1;
+		c->value = xstrdup(provider_base_url(cfg, name));
+		if (!provider_usable(cfg, name)) {
+			set_bad(c, DOCTOR_WARN, AURA_E_PROVIDER_NOT_CONFIGURED,
+				pc->api_key_env && *pc->api_key_env
+					? xasprintf("no API key: set %s, or api_key_env/api_key "
+						    "in [%s]",
+						    pc->api_key_env, name)
+					: xasprintf("no API key: set api_key_env or api_key in [%s]",
+						    name));
+			continue;
+		}
+		if (!h) {
+			set_bad(c, DOCTOR_WARN, AURA_E_INTERNAL, xstrdup("libcurl failed to start"));
+			continue;
+		}
+		provider_policy_default(&pol, 4);
+		pol.max_attempts = 1;
+		pol.connect_timeout_ms = 3000;
+		ps[k] = provider_new(l, h, name, provider_base_url(cfg, name),
+				     config_api_key(pc), &pol);
+		provider_probe_start(ps[k], probe_done, &waits[k]);
+		pending = true;
+	}
+	end = time_mono_ms() + 5000;
+	while (pending && time_mono_ms() < end) {
+		loop_run_once(l, 100);
+		pending = false;
+		for (size_t k = 0; k < ARRAY_LEN(ps); k++)
+			if (ps[k] && !waits[k].done)
+				pending = true;
+	}
+	for (size_t k = 0; k < ARRAY_LEN(ps); k++) {
+		struct doctor_check *c;
+		if (!ps[k])
+			continue;
+		c = &r->checks[idx[k]];
+		if (!waits[k].done)
+			set_bad(c, DOCTOR_WARN, AURA_E_PROVIDER_TIMEOUT,
+				xstrdup("no answer within 5 s"));
+		else if (waits[k].o.code)
+			set_bad(c, DOCTOR_WARN, waits[k].o.code, xstrdup(waits[k].o.detail));
+		else {
+			char *v = xasprintf("%s (%lld ms)", c->value, (long long)waits[k].o.elapsed_ms);
+			free(c->value);
+			c->value = v;
+		}
+		provider_free(ps[k]);
+	}
+	http_free(h);
+	loop_free(l);
+}
+
 int doctor_run(const struct aura_config *cfg, const struct aura_paths *paths,
 	       struct doctor_report *out)
 {
@@ -626,6 +747,7 @@ int doctor_run(const struct aura_config *cfg, const struct aura_paths *paths,
 	check_disk(out, paths ? paths->data_dir : NULL);
 	check_server(out, paths ? paths->socket_path : NULL);
 	check_providers(out, cfg);
+	check_each_provider(out, cfg);
 
 	const struct doctor_check *bad = doctor_report_first_failure(out);
 	return bad ? -bad->code : 0;

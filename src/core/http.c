@@ -43,14 +43,14 @@ struct xfer {
 	void *ctx;
 	char errbuf[CURL_ERROR_SIZE];
 	struct buf body;
-	char *path;      /* download: final name */
-	char *part;      /* download: name while it is written */
-	int fd;          /* download file, -1 until a 2xx body starts */
-	char **ctypes;   /* accepted content type prefixes, NULL-terminated */
+	char *path;    /* download: final name */
+	char *part;    /* download: name while it is written */
+	int fd;	       /* download file, -1 until a 2xx body starts */
+	char **ctypes; /* accepted content type prefixes, NULL-terminated */
 	uint64_t max;
 	uint64_t bytes;
-	bool decided;    /* status/content type looked at (first body byte) */
-	bool ok_status;  /* 2xx */
+	bool decided;	/* status/content type looked at (first body byte) */
+	bool ok_status; /* 2xx */
 	enum xfer_fail fail;
 	int werrno;
 	int64_t start;
@@ -174,8 +174,8 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud)
 		if (x->body.len < HTTP_ERROR_BODY_MAX)
 			buf_append(&x->body, p,
 				   len < HTTP_ERROR_BODY_MAX - x->body.len
-					   ? len
-					   : HTTP_ERROR_BODY_MAX - x->body.len);
+				       ? len
+				       : HTTP_ERROR_BODY_MAX - x->body.len);
 		x->bytes += len;
 		return len;
 	}
@@ -203,7 +203,7 @@ static size_t on_write(char *p, size_t size, size_t n, void *ud)
 }
 
 static void set_fail(struct http_response *r, int code, bool retryable, const char *fmt, ...)
-	AURA_PRINTF(4, 5);
+    AURA_PRINTF(4, 5);
 static void set_fail(struct http_response *r, int code, bool retryable, const char *fmt, ...)
 {
 	va_list ap;

@@ -23,14 +23,14 @@ struct loop;
 struct http;
 
 struct http_request {
-	const char *method;               /* "GET" (default when NULL) or "POST" */
+	const char *method; /* "GET" (default when NULL) or "POST" */
 	const char *url;
-	const char *const *headers;       /* NULL-terminated "Name: value", or NULL */
-	const char *body;                 /* POST body (copied), or NULL */
+	const char *const *headers; /* NULL-terminated "Name: value", or NULL */
+	const char *body;	    /* POST body (copied), or NULL */
 	size_t body_len;
-	int64_t connect_timeout_ms;       /* <= 0: 10 s */
-	int64_t timeout_ms;               /* total; <= 0: 60 s */
-	uint64_t max_size;                /* body cap in bytes; 0: 8 MiB */
+	int64_t connect_timeout_ms; /* <= 0: 10 s */
+	int64_t timeout_ms;	    /* total; <= 0: 60 s */
+	uint64_t max_size;	    /* body cap in bytes; 0: 8 MiB */
 	/* Download mode: a 2xx body is streamed to download_path (created
 	 * 0600, removed on any failure); other bodies stay in memory. */
 	const char *download_path;
@@ -40,18 +40,18 @@ struct http_request {
 };
 
 struct http_response {
-	int code;              /* 0, or a positive catalogue code for a transport
-				  failure: PROVIDER_TIMEOUT, PROVIDER_UNAVAILABLE,
-				  PROVIDER_BAD_RESPONSE, DISK_FULL, INTERNAL */
-	bool retryable;        /* the transport failure may pass on a retry */
-	char detail[256];      /* transport failure text (never a header) */
-	long status;           /* HTTP status, 0 if none was received */
-	char *body;            /* NUL-terminated; in download mode only a
-				  non-2xx body. Owned by the response. */
+	int code;	  /* 0, or a positive catalogue code for a transport
+			     failure: PROVIDER_TIMEOUT, PROVIDER_UNAVAILABLE,
+			     PROVIDER_BAD_RESPONSE, DISK_FULL, INTERNAL */
+	bool retryable;	  /* the transport failure may pass on a retry */
+	char detail[256]; /* transport failure text (never a header) */
+	long status;	  /* HTTP status, 0 if none was received */
+	char *body;	  /* NUL-terminated; in download mode only a
+			     non-2xx body. Owned by the response. */
 	size_t body_len;
-	char *content_type;    /* or NULL */
-	int64_t retry_after_ms;/* Retry-After in ms, -1 when absent */
-	uint64_t bytes;        /* body bytes received (also when streamed) */
+	char *content_type;	/* or NULL */
+	int64_t retry_after_ms; /* Retry-After in ms, -1 when absent */
+	uint64_t bytes;		/* body bytes received (also when streamed) */
 	int64_t elapsed_ms;
 };
 

@@ -26,9 +26,8 @@ struct el_op {
 static void el_done(const struct provider_result *r, void *ctx)
 {
 	struct el_op *o = ctx;
-	struct provider_outcome oc = {.code = r->code,
-				      .attempts = r->attempts,
-				      .elapsed_ms = r->elapsed_ms};
+	struct provider_outcome oc = {
+	    .code = r->code, .attempts = r->attempts, .elapsed_ms = r->elapsed_ms};
 
 	str_copy(oc.detail, r->detail, sizeof(oc.detail));
 	o->cb(&oc, o->ctx);

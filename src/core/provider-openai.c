@@ -50,17 +50,18 @@ static struct provider_call *post_json(struct provider *p, const char *path, jso
 {
 	char *url = provider_url(p, path);
 	char *js = json_dumps(body, JSON_COMPACT);
-	char *auth = provider_key(p) ? xasprintf("Authorization: Bearer %s", provider_key(p)) : NULL;
+	char *auth =
+	    provider_key(p) ? xasprintf("Authorization: Bearer %s", provider_key(p)) : NULL;
 	const char *hdrs[] = {"Content-Type: application/json", auth, NULL};
 	struct http_request req = {
-		.method = "POST",
-		.url = url,
-		.headers = hdrs,
-		.body = js,
-		.body_len = strlen(js),
-		.max_size = max,
-		.download_path = download,
-		.content_types = ctypes,
+	    .method = "POST",
+	    .url = url,
+	    .headers = hdrs,
+	    .body = js,
+	    .body_len = strlen(js),
+	    .max_size = max,
+	    .download_path = download,
+	    .content_types = ctypes,
 	};
 	struct provider_call *c = provider_call_start_ex(p, &req, cb, o, op_free);
 
@@ -82,14 +83,14 @@ static struct provider_call *post_json(struct provider *p, const char *path, jso
 static json_t *scene_schema(void)
 {
 	static const char schema[] =
-		"{\"type\":\"object\",\"additionalProperties\":false,"
-		"\"required\":[\"title\",\"scenes\"],\"properties\":{"
-		"\"title\":{\"type\":\"string\"},"
-		"\"scenes\":{\"type\":\"array\",\"minItems\":3,\"maxItems\":20,\"items\":{"
-		"\"type\":\"object\",\"additionalProperties\":false,"
-		"\"required\":[\"heading\",\"narration\",\"keywords\"],\"properties\":{"
-		"\"heading\":{\"type\":\"string\"},\"narration\":{\"type\":\"string\"},"
-		"\"keywords\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}}}}}";
+	    "{\"type\":\"object\",\"additionalProperties\":false,"
+	    "\"required\":[\"title\",\"scenes\"],\"properties\":{"
+	    "\"title\":{\"type\":\"string\"},"
+	    "\"scenes\":{\"type\":\"array\",\"minItems\":3,\"maxItems\":20,\"items\":{"
+	    "\"type\":\"object\",\"additionalProperties\":false,"
+	    "\"required\":[\"heading\",\"narration\",\"keywords\"],\"properties\":{"
+	    "\"heading\":{\"type\":\"string\"},\"narration\":{\"type\":\"string\"},"
+	    "\"keywords\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}}}}}}}";
 	_Static_assert(SCRIPT_SCENES_MIN == 3 && SCRIPT_SCENES_MAX == 20, "schema bounds");
 	json_t *j = json_loads(schema, 0, NULL);
 	if (!j)
@@ -104,7 +105,8 @@ static char *keywords_join(json_t *arr)
 	json_t *v;
 
 	buf_init(&b);
-	json_array_foreach(arr, i, v) {
+	json_array_foreach(arr, i, v)
+	{
 		const char *w = json_string_value(v);
 		if (!w || !*w)
 			continue;
@@ -134,12 +136,13 @@ int openai_script_parse(const char *body, size_t len, struct script *out, struct
 
 	script_init(out);
 	if (!root) {
-		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "answer is not JSON: %s", je.text);
+		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "answer is not JSON: %s",
+			       je.text);
 		goto done;
 	}
 	content = json_string_value(json_object_get(
-		json_object_get(json_array_get(json_object_get(root, "choices"), 0), "message"),
-		"content"));
+	    json_object_get(json_array_get(json_object_get(root, "choices"), 0), "message"),
+	    "content"));
 	if (!content) {
 		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE,
 			       "schema: no choices[0].message.content string");
@@ -224,18 +227,15 @@ struct provider_call *openai_script_start(struct provider *p, const char *model,
 			       "%d scenes (%d seconds at 150 words per minute).",
 			       topic, words, scenes, duration_s);
 	json_t *body = json_pack(
-		"{s:s, s:[{s:s, s:s}, {s:s, s:s}], s:{s:s, s:{s:s, s:b, s:o}}, s:f}",
-		"model", model && *model ? model : "gpt-4o-mini",
-		"messages",
-		"role", "system", "content",
-		"You write scripts for short narrated videos. Each scene has a short heading "
-		"(at most 6 words), one paragraph of plain spoken narration (no markup, no stage "
-		"directions), and 2 to 4 concrete visual keywords for stock footage search. "
-		"Answer only with JSON matching the schema.",
-		"role", "user", "content", user,
-		"response_format", "type", "json_schema", "json_schema", "name", "aura_script",
-		"strict", 1, "schema", scene_schema(),
-		"temperature", 0.7);
+	    "{s:s, s:[{s:s, s:s}, {s:s, s:s}], s:{s:s, s:{s:s, s:b, s:o}}, s:f}", "model",
+	    model && *model ? model : "gpt-4o-mini", "messages", "role", "system", "content",
+	    "You write scripts for short narrated videos. Each scene has a short heading "
+	    "(at most 6 words), one paragraph of plain spoken narration (no markup, no stage "
+	    "directions), and 2 to 4 concrete visual keywords for stock footage search. "
+	    "Answer only with JSON matching the schema.",
+	    "role", "user", "content", user, "response_format", "type", "json_schema",
+	    "json_schema", "name", "aura_script", "strict", 1, "schema", scene_schema(),
+	    "temperature", 0.7);
 
 	free(user);
 	o->script_cb = cb;
@@ -261,10 +261,9 @@ struct provider_call *openai_speech_start(struct provider *p, const char *model,
 {
 	static const char *const audio[] = {"audio/", "application/octet-stream", NULL};
 	struct op *o = xcalloc(1, sizeof(*o));
-	json_t *body = json_pack("{s:s, s:s, s:s, s:s}", "model",
-				 model && *model ? model : "tts-1", "voice",
-				 voice && *voice ? voice : "alloy", "input", text,
-				 "response_format", "wav");
+	json_t *body =
+	    json_pack("{s:s, s:s, s:s, s:s}", "model", model && *model ? model : "tts-1", "voice",
+		      voice && *voice ? voice : "alloy", "input", text, "response_format", "wav");
 
 	o->file_cb = cb;
 	o->ctx = ctx;
@@ -287,13 +286,13 @@ static void image_done(const struct provider_result *r, void *ctx)
 	if (oc.code == 0) {
 		root = json_loadb(r->body, r->body_len, 0, NULL);
 		b64 = json_string_value(
-			json_object_get(json_array_get(json_object_get(root, "data"), 0), "b64_json"));
+		    json_object_get(json_array_get(json_object_get(root, "data"), 0), "b64_json"));
 		aura_error_clear(&err);
 		if (!root) {
 			oc.code = AURA_E_PROVIDER_BAD_RESPONSE;
 			snprintf(oc.detail, sizeof(oc.detail), "openai: image answer is not JSON");
-		} else if (!b64 || provider_b64_decode(b64, strlen(b64), &png) < 0 ||
-			   png.len < 8 || memcmp(png.data, "\x89PNG", 4) != 0) {
+		} else if (!b64 || provider_b64_decode(b64, strlen(b64), &png) < 0 || png.len < 8 ||
+			   memcmp(png.data, "\x89PNG", 4) != 0) {
 			oc.code = AURA_E_PROVIDER_BAD_RESPONSE;
 			snprintf(oc.detail, sizeof(oc.detail),
 				 "openai: schema: no PNG in data[0].b64_json");
@@ -312,10 +311,10 @@ struct provider_call *openai_image_start(struct provider *p, const char *model, 
 					 void *ctx)
 {
 	struct op *o = xcalloc(1, sizeof(*o));
-	json_t *body = json_pack("{s:s, s:s, s:i, s:s, s:s}", "model",
-				 model && *model ? model : "dall-e-3", "prompt", prompt, "n", 1,
-				 "size", portrait ? "1024x1792" : "1792x1024", "response_format",
-				 "b64_json");
+	json_t *body =
+	    json_pack("{s:s, s:s, s:i, s:s, s:s}", "model", model && *model ? model : "dall-e-3",
+		      "prompt", prompt, "n", 1, "size", portrait ? "1024x1792" : "1792x1024",
+		      "response_format", "b64_json");
 
 	o->file_cb = cb;
 	o->ctx = ctx;

@@ -53,7 +53,8 @@ static const char *pick_video_file(json_t *files)
 	const char *best = NULL;
 	long best_score = 0;
 
-	json_array_foreach(files, i, f) {
+	json_array_foreach(files, i, f)
+	{
 		const char *link = json_string_value(json_object_get(f, "link"));
 		const char *type = json_string_value(json_object_get(f, "file_type"));
 		long w = (long)json_integer_value(json_object_get(f, "width"));
@@ -90,7 +91,8 @@ static int pexels_parse(const char *body, size_t len, const struct stock_query *
 		goto done;
 	}
 	if (!hit) {
-		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "no results for \"%s\"", q->query);
+		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "no results for \"%s\"",
+			       q->query);
 		goto done;
 	}
 	if (q->video) {
@@ -98,17 +100,18 @@ static int pexels_parse(const char *body, size_t len, const struct stock_query *
 		who = json_string_value(json_object_get(json_object_get(hit, "user"), "name"));
 	} else {
 		json_t *src = json_object_get(hit, "src");
-		url = json_string_value(json_object_get(
-			src, q->orientation == STOCK_PORTRAIT	 ? "portrait"
-			     : q->orientation == STOCK_LANDSCAPE ? "landscape"
-								 : "large2x"));
+		url = json_string_value(
+		    json_object_get(src, q->orientation == STOCK_PORTRAIT    ? "portrait"
+					 : q->orientation == STOCK_LANDSCAPE ? "landscape"
+									     : "large2x"));
 		if (!is_http_url(url))
 			url = json_string_value(json_object_get(src, "large2x"));
 		who = json_string_value(json_object_get(hit, "photographer"));
 	}
 	page = json_string_value(json_object_get(hit, "url"));
 	if (!is_http_url(url)) {
-		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "schema: the hit has no file URL");
+		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE,
+			       "schema: the hit has no file URL");
 		goto done;
 	}
 	out->url = xstrdup(url);
@@ -121,8 +124,8 @@ done:
 }
 
 const struct stock_api stock_api_pexels = {
-	.name = "pexels",
-	.search_url = pexels_search_url,
-	.auth_header = pexels_auth,
-	.parse = pexels_parse,
+    .name = "pexels",
+    .search_url = pexels_search_url,
+    .auth_header = pexels_auth,
+    .parse = pexels_parse,
 };

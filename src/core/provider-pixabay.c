@@ -22,12 +22,12 @@ static char *pixabay_search_url(const struct provider *p, const struct stock_que
 	char *ke = http_url_escape(key ? key : "");
 	char *qe = http_url_escape(q->query);
 	/* Pixabay knows horizontal and vertical only; square takes either. */
-	const char *o = q->orientation == STOCK_PORTRAIT	? "vertical"
+	const char *o = q->orientation == STOCK_PORTRAIT    ? "vertical"
 			: q->orientation == STOCK_LANDSCAPE ? "horizontal"
 							    : "all";
-	char *rel = xasprintf("%s?key=%s&q=%s&orientation=%s&per_page=3&safesearch=true%s",
-			      q->video ? "/videos/" : "/", ke, qe, o,
-			      q->video ? "" : "&image_type=photo");
+	char *rel =
+	    xasprintf("%s?key=%s&q=%s&orientation=%s&per_page=3&safesearch=true%s",
+		      q->video ? "/videos/" : "/", ke, qe, o, q->video ? "" : "&image_type=photo");
 	char *url = provider_url(p, rel);
 
 	memset(ke, 0, strlen(ke));
@@ -63,14 +63,16 @@ static int pixabay_parse(const char *body, size_t len, const struct stock_query 
 	}
 	hit = json_array_get(hits, 0);
 	if (!hit) {
-		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "no results for \"%s\"", q->query);
+		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "no results for \"%s\"",
+			       q->query);
 		goto done;
 	}
 	if (q->video) {
 		json_t *v = json_object_get(hit, "videos");
 		url = json_string_value(json_object_get(json_object_get(v, "large"), "url"));
 		if (!is_http_url(url))
-			url = json_string_value(json_object_get(json_object_get(v, "medium"), "url"));
+			url =
+			    json_string_value(json_object_get(json_object_get(v, "medium"), "url"));
 	} else {
 		url = json_string_value(json_object_get(hit, "largeImageURL"));
 		if (!is_http_url(url))
@@ -79,7 +81,8 @@ static int pixabay_parse(const char *body, size_t len, const struct stock_query 
 	who = json_string_value(json_object_get(hit, "user"));
 	page = json_string_value(json_object_get(hit, "pageURL"));
 	if (!is_http_url(url)) {
-		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "schema: the hit has no file URL");
+		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE,
+			       "schema: the hit has no file URL");
 		goto done;
 	}
 	out->url = xstrdup(url);
@@ -92,8 +95,8 @@ done:
 }
 
 const struct stock_api stock_api_pixabay = {
-	.name = "pixabay",
-	.search_url = pixabay_search_url,
-	.auth_header = NULL,
-	.parse = pixabay_parse,
+    .name = "pixabay",
+    .search_url = pixabay_search_url,
+    .auth_header = NULL,
+    .parse = pixabay_parse,
 };

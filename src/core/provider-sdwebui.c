@@ -33,9 +33,8 @@ static void sd_free(void *v)
 static void sd_done(const struct provider_result *r, void *ctx)
 {
 	struct sd_op *o = ctx;
-	struct provider_outcome oc = {.code = r->code,
-				      .attempts = r->attempts,
-				      .elapsed_ms = r->elapsed_ms};
+	struct provider_outcome oc = {
+	    .code = r->code, .attempts = r->attempts, .elapsed_ms = r->elapsed_ms};
 	json_t *root = NULL;
 	const char *b64;
 	struct buf png;
@@ -50,10 +49,11 @@ static void sd_done(const struct provider_result *r, void *ctx)
 		if (!root) {
 			oc.code = AURA_E_PROVIDER_BAD_RESPONSE;
 			snprintf(oc.detail, sizeof(oc.detail), "sdwebui: answer is not JSON");
-		} else if (!b64 || provider_b64_decode(b64, strlen(b64), &png) < 0 ||
-			   png.len < 8 || memcmp(png.data, "\x89PNG", 4) != 0) {
+		} else if (!b64 || provider_b64_decode(b64, strlen(b64), &png) < 0 || png.len < 8 ||
+			   memcmp(png.data, "\x89PNG", 4) != 0) {
 			oc.code = AURA_E_PROVIDER_BAD_RESPONSE;
-			snprintf(oc.detail, sizeof(oc.detail), "sdwebui: schema: no PNG in images[0]");
+			snprintf(oc.detail, sizeof(oc.detail),
+				 "sdwebui: schema: no PNG in images[0]");
 		} else if (provider_write_file(o->path, png.data, png.len, &err) < 0) {
 			oc.code = err.code;
 			str_copy(oc.detail, err.detail, sizeof(oc.detail));
@@ -64,15 +64,15 @@ static void sd_done(const struct provider_result *r, void *ctx)
 	o->cb(&oc, o->ctx);
 }
 
-struct provider_call *sdwebui_image_start(struct provider *p, const char *model,
-					  const char *prompt, int width, int height,
-					  const char *path, provider_file_fn cb, void *ctx)
+struct provider_call *sdwebui_image_start(struct provider *p, const char *model, const char *prompt,
+					  int width, int height, const char *path,
+					  provider_file_fn cb, void *ctx)
 {
 	struct sd_op *o = xcalloc(1, sizeof(*o));
 	char *url = provider_url(p, "/sdapi/v1/txt2img");
-	json_t *body = json_pack("{s:s, s:s, s:i, s:i, s:i}", "prompt", prompt, "negative_prompt",
-				 "text, watermark, logo", "width", width, "height", height,
-				 "steps", 20);
+	json_t *body =
+	    json_pack("{s:s, s:s, s:i, s:i, s:i}", "prompt", prompt, "negative_prompt",
+		      "text, watermark, logo", "width", width, "height", height, "steps", 20);
 	char *js;
 	const char *hdrs[] = {"Content-Type: application/json", NULL};
 	struct provider_call *c;

@@ -22,8 +22,8 @@
 #include "providers.h"
 #include "util.h"
 
-#define STOCK_PHOTO_MAX (40ULL * 1024 * 1024)
-#define STOCK_VIDEO_MAX (200ULL * 1024 * 1024)
+#define STOCK_PHOTO_MAX	 (40ULL * 1024 * 1024)
+#define STOCK_VIDEO_MAX	 (200ULL * 1024 * 1024)
 #define STOCK_SEARCH_MAX (4ULL * 1024 * 1024)
 
 static const char *const exts[] = {"jpg", "png", "webp", "mp4", "bin", NULL};
@@ -39,9 +39,9 @@ struct stock_op {
 	char *query;
 	bool video;
 	enum stock_orientation orientation;
-	char *base;      /* cache path without extension */
-	char *credits;   /* job credits file or NULL */
-	char *credit;    /* this asset's credit line */
+	char *base;    /* cache path without extension */
+	char *credits; /* job credits file or NULL */
+	char *credit;  /* this asset's credit line */
 	int attempts;
 	int64_t start;
 	struct provider_outcome out;
@@ -196,8 +196,8 @@ static void on_download(const struct provider_result *r, void *ctx)
 static void on_search(const struct provider_result *r, void *ctx)
 {
 	struct stock_op *op = ctx;
-	struct stock_query q = {.query = op->query, .video = op->video,
-				.orientation = op->orientation};
+	struct stock_query q = {
+	    .query = op->query, .video = op->video, .orientation = op->orientation};
 	struct stock_hit hit = {0};
 	struct aura_error err;
 	static const char *const photo_types[] = {"image/", NULL};
@@ -227,7 +227,8 @@ static void on_search(const struct provider_result *r, void *ctx)
 		 * a host change; the CDN needs none). */
 		struct http_request req = {.url = hit.url,
 					   .download_path = tmp,
-					   .max_size = op->video ? STOCK_VIDEO_MAX : STOCK_PHOTO_MAX,
+					   .max_size =
+					       op->video ? STOCK_VIDEO_MAX : STOCK_PHOTO_MAX,
 					   .content_types = op->video ? video_types : photo_types};
 		op->call = provider_call_start(op->p, &req, on_download, op);
 		free(tmp);

@@ -34,9 +34,9 @@ struct provider {
 	char *key;
 	struct provider_policy pol;
 	enum provider_breaker state;
-	int failures;        /* consecutive transient failures */
-	int64_t open_until;  /* monotonic ms, while OPEN */
-	bool probing;        /* HALF_OPEN: the one probe is in flight */
+	int failures;	    /* consecutive transient failures */
+	int64_t open_until; /* monotonic ms, while OPEN */
+	bool probing;	    /* HALF_OPEN: the one probe is in flight */
 	struct provider_call *calls;
 };
 
@@ -52,8 +52,8 @@ struct provider_call {
 	uint64_t max_size;
 	int attempts;
 	bool probe;
-	int64_t http_id;   /* in flight, or 0 */
-	uint64_t timer;    /* retry or immediate-failure timer, or 0 */
+	int64_t http_id; /* in flight, or 0 */
+	uint64_t timer;	 /* retry or immediate-failure timer, or 0 */
 	int64_t start;
 	struct provider_result pending; /* an immediate failure to deliver */
 	struct provider_call *next;
@@ -65,7 +65,8 @@ static uint64_t rng_state;
 static double rng_unit(void)
 {
 	if (rng_state == 0)
-		rng_state = (uint64_t)time_now_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;
+		rng_state =
+		    (uint64_t)time_now_ms() ^ ((uint64_t)getpid() << 32) ^ 0x9e3779b97f4a7c15ULL;
 	rng_state ^= rng_state >> 12;
 	rng_state ^= rng_state << 25;
 	rng_state ^= rng_state >> 27;
@@ -284,24 +285,25 @@ static void attempt(struct provider_call *c)
 	struct aura_error err;
 	int64_t now = time_mono_ms();
 	struct http_request req = {
-		.method = c->method,
-		.url = c->url,
-		.headers = (const char *const *)c->headers,
-		.body = c->body,
-		.body_len = c->body_len,
-		.connect_timeout_ms = p->pol.connect_timeout_ms,
-		.timeout_ms = p->pol.timeout_ms,
-		.max_size = c->max_size,
-		.download_path = c->download,
-		.content_types = (const char *const *)c->ctypes,
+	    .method = c->method,
+	    .url = c->url,
+	    .headers = (const char *const *)c->headers,
+	    .body = c->body,
+	    .body_len = c->body_len,
+	    .connect_timeout_ms = p->pol.connect_timeout_ms,
+	    .timeout_ms = p->pol.timeout_ms,
+	    .max_size = c->max_size,
+	    .download_path = c->download,
+	    .content_types = (const char *const *)c->ctypes,
 	};
 	int64_t id;
 
 	if (p->state == PROVIDER_OPEN) {
 		if (now < p->open_until || p->probing) {
 			fail_later(c, AURA_E_PROVIDER_CIRCUIT_OPEN,
-				   "%s: skipped for %lld s more after %d failures in a row", p->name,
-				   (long long)((p->open_until - now + 999) / 1000), p->failures);
+				   "%s: skipped for %lld s more after %d failures in a row",
+				   p->name, (long long)((p->open_until - now + 999) / 1000),
+				   p->failures);
 			return;
 		}
 		p->state = PROVIDER_HALF_OPEN;
@@ -435,11 +437,13 @@ static void on_http_done(const struct http_response *resp, void *ctx)
 
 	if (transient) {
 		p->failures++;
-		if (c->probe || (p->state == PROVIDER_CLOSED && p->failures >= p->pol.breaker_threshold)) {
+		if (c->probe ||
+		    (p->state == PROVIDER_CLOSED && p->failures >= p->pol.breaker_threshold)) {
 			p->state = PROVIDER_OPEN;
 			p->open_until = time_mono_ms() + p->pol.breaker_cooldown_ms;
-			log_warn("provider %s: %d failures in a row, breaker open for %lld s", p->name,
-				 p->failures, (long long)(p->pol.breaker_cooldown_ms / 1000));
+			log_warn("provider %s: %d failures in a row, breaker open for %lld s",
+				 p->name, p->failures,
+				 (long long)(p->pol.breaker_cooldown_ms / 1000));
 		}
 	}
 	if (c->probe) {
@@ -556,4 +560,68 @@ fail:;
 	free(tmp);
 	return aura_error_set(err, e == ENOSPC ? AURA_E_DISK_FULL : AURA_E_DATA_DIR,
 			      "cannot write %s: %s", path, strerror(e));
+}
+
+const char *const provider_names[] = {"openai", "elevenlabs", "pexels", "pixabay", "sdwebui", NULL};
+
+const struct provider_config *provider_config_for(const struct aura_config *cfg, const char *name)
+{
+	if (!cfg || !name)
+		return NULL;
+	if (strcmp(name, "openai") == 0)
+		return &cfg->openai;
+	if (strcmp(name, "elevenlabs") == 0)
+		return &cfg->elevenlabs;
+	if (strcmp(name, "pexels") == 0)
+		return &cfg->pexels;
+	if (strcmp(name, "pixabay") == 0)
+		return &cfg->pixabay;
+	if (strcmp(name, "sdwebui") == 0)
+		return &cfg->sdwebui;
+	return NULL;
+}
+
+const char *provider_base_url(const struct aura_config *cfg, const char *name)
+{
+	const struct provider_config *pc = provider_config_for(cfg, name);
+	struct config_key_info k;
+
+	if (pc && pc->base_url && *pc->base_url)
+		return pc->base_url;
+	for (size_t i = 0; config_key_get(i, &k); i++)
+		if (strcmp(k.section, name) == 0 && strcmp(k.name, "base_url") == 0)
+			return k.def;
+	return NULL;
+}
+
+static bool is_local_url(const char *u)
+{
+	return u && (str_starts_with(u, "http://127.") || str_starts_with(u, "http://localhost") ||
+		     str_starts_with(u, "http://[::1]"));
+}
+
+bool provider_usable(const struct aura_config *cfg, const char *name)
+{
+	const struct provider_config *pc = provider_config_for(cfg, name);
+
+	if (!pc)
+		return false;
+	if (strcmp(name, "sdwebui") == 0)
+		return true;
+	if (config_api_key(pc))
+		return true;
+	/* Ollama, LM Studio and vLLM on this machine need no key. */
+	return strcmp(name, "openai") == 0 && pc->base_url && is_local_url(pc->base_url);
+}
+
+struct provider *provider_from_config(struct loop *l, struct http *h, const struct aura_config *cfg,
+				      const char *name)
+{
+	const struct provider_config *pc = provider_config_for(cfg, name);
+	struct provider_policy pol;
+
+	if (!pc)
+		return NULL;
+	provider_policy_default(&pol, pc->timeout);
+	return provider_new(l, h, name, provider_base_url(cfg, name), config_api_key(pc), &pol);
 }

@@ -23,14 +23,14 @@
 struct loop;
 
 struct provider_policy {
-	int max_attempts;            /* per call, first try included (>= 1) */
-	int64_t backoff_ms;          /* delay before the first retry; doubles */
-	int64_t backoff_max_ms;      /* cap of one delay */
+	int max_attempts;	     /* per call, first try included (>= 1) */
+	int64_t backoff_ms;	     /* delay before the first retry; doubles */
+	int64_t backoff_max_ms;	     /* cap of one delay */
 	int64_t retry_after_max_ms;  /* a longer Retry-After is cut to this */
-	int breaker_threshold;       /* consecutive transient failures that open it */
+	int breaker_threshold;	     /* consecutive transient failures that open it */
 	int64_t breaker_cooldown_ms; /* open time before one probe is let through */
 	int64_t connect_timeout_ms;
-	int64_t timeout_ms;          /* total, per attempt */
+	int64_t timeout_ms; /* total, per attempt */
 };
 
 /* The defaults documented in doc/providers.md; timeout_s is the
@@ -54,21 +54,21 @@ struct provider *provider_new(struct loop *l, struct http *h, const char *name,
 void provider_free(struct provider *p);
 
 const char *provider_name(const struct provider *p);
-const char *provider_key(const struct provider *p);   /* NULL if none */
+const char *provider_key(const struct provider *p); /* NULL if none */
 /* base_url + path; caller frees. */
 char *provider_url(const struct provider *p, const char *path);
 enum provider_breaker provider_breaker_state(const struct provider *p);
 
 struct provider_result {
-	int code;                 /* 0, or a positive catalogue code */
-	char detail[512];         /* the failure, redacted; "" on success */
-	long status;              /* last HTTP status, 0 if none */
-	const char *body;         /* last answer (2xx: the payload; download
-				     mode: empty); valid during the callback */
+	int code;	  /* 0, or a positive catalogue code */
+	char detail[512]; /* the failure, redacted; "" on success */
+	long status;	  /* last HTTP status, 0 if none */
+	const char *body; /* last answer (2xx: the payload; download
+			     mode: empty); valid during the callback */
 	size_t body_len;
 	const char *content_type; /* or NULL */
-	int attempts;             /* HTTP requests made (0: none, breaker open) */
-	int64_t elapsed_ms;       /* since provider_call_start */
+	int attempts;		  /* HTTP requests made (0: none, breaker open) */
+	int64_t elapsed_ms;	  /* since provider_call_start */
 };
 
 /* Called once; the call is freed when it returns (do not cancel it). */
@@ -91,6 +91,24 @@ void provider_call_cancel(struct provider_call *c);
 /* Text safe for logs and errors: at most max bytes of s, control bytes as
  * '.', the provider's key and every registered secret redacted. Caller frees. */
 char *provider_clip(const struct provider *p, const char *s, size_t len, size_t max);
+
+/* ---- from the configuration ---- */
+
+/* The online providers, in the order of aura.ini: openai, elevenlabs,
+ * pexels, pixabay, sdwebui. */
+extern const char *const provider_names[];
+/* The [name] section of cfg, or NULL for an unknown (or offline) name. */
+const struct provider_config *provider_config_for(const struct aura_config *cfg, const char *name);
+/* base_url if set, else the public default from the key table (cfg NULL:
+ * the default). */
+const char *provider_base_url(const struct aura_config *cfg, const char *name);
+/* Whether the provider can be called: a key, or no key needed (sdwebui;
+ * openai pointed at a local base_url such as Ollama's). */
+bool provider_usable(const struct aura_config *cfg, const char *name);
+/* A provider built from cfg with the default policy and its timeout;
+ * NULL for an unknown name. */
+struct provider *provider_from_config(struct loop *l, struct http *h, const struct aura_config *cfg,
+				      const char *name);
 
 /* Decode base64 (standard or URL-safe, '=' padding and newlines ok) onto
  * out; 0, or -1 on a character outside the alphabet. */

@@ -21,8 +21,8 @@
 struct provider_outcome {
 	int code;
 	char detail[512];
-	char path[1024];   /* stock fetch: the asset in the cache */
-	bool cached;       /* stock fetch: no request was made */
+	char path[1024]; /* stock fetch: the asset in the cache */
+	bool cached;	 /* stock fetch: no request was made */
 	int attempts;
 	int64_t elapsed_ms;
 };
@@ -62,20 +62,20 @@ struct provider_call *elevenlabs_speech_start(struct provider *p, const char *mo
 					      provider_file_fn cb, void *ctx);
 
 /* Stable Diffusion WebUI txt2img: a width x height PNG at path. */
-struct provider_call *sdwebui_image_start(struct provider *p, const char *model,
-					  const char *prompt, int width, int height,
-					  const char *path, provider_file_fn cb, void *ctx);
+struct provider_call *sdwebui_image_start(struct provider *p, const char *model, const char *prompt,
+					  int width, int height, const char *path,
+					  provider_file_fn cb, void *ctx);
 
 /* ---- stock search + download (provider-stock.c, -pexels.c, -pixabay.c) */
 
 enum stock_orientation { STOCK_LANDSCAPE, STOCK_PORTRAIT, STOCK_SQUARE };
 
 struct stock_query {
-	const char *query;        /* keywords */
-	bool video;               /* a clip rather than a photo */
+	const char *query;		    /* keywords */
+	bool video;			    /* a clip rather than a photo */
 	enum stock_orientation orientation; /* from the preset */
-	const char *cache_dir;    /* DATA/cache: assets kept by query */
-	const char *credits_path; /* the job's credits file (appended), or NULL */
+	const char *cache_dir;		    /* DATA/cache: assets kept by query */
+	const char *credits_path;	    /* the job's credits file (appended), or NULL */
 };
 
 /* One search hit: where to download it and whom to credit. */

@@ -42,6 +42,7 @@
 #include "server.h"
 #include "store.h"
 #include "util.h"
+#include "vspec.h"
 
 #define READ_CHUNK	   65536
 #define LOGS_CHUNK_MAX	   (256 * 1024) /* log bytes per `logs` answer */
@@ -693,10 +694,20 @@ static int m_new(struct client *c, int64_t id, json_t *params, json_t **result,
 	    (rc = param_opt(options, "priority", is_integer, "an integer", &prio, err)) < 0)
 		return rc;
 
+	/* every option checked now, so a bad one is an error reply, not a
+	 * failed job; the output is named now, so `ls` shows it at once */
+	struct vspec vs;
+	vspec_init(&vs, c->s->cfg);
+	if ((rc = vspec_from_json(&vs, params, err)) < 0) {
+		vspec_free(&vs);
+		return rc;
+	}
 	struct job j;
 	job_init(&j);
 	j.kind = JOB_KIND_VIDEO;
 	j.name = xstrdup(json_string_value(topic));
+	j.output = vs.output ? xstrdup(vs.output) : vspec_default_output(&vs, c->s->cfg);
+	vspec_free(&vs);
 	j.spec = json_dumps(params, JSON_COMPACT);
 	if (prio) {
 		json_int_t p = json_integer_value(prio);

@@ -32,20 +32,23 @@ enum vstage {
 	VSTAGE__COUNT
 };
 
-#define VIDEO_FPS	   FFARGS_FPS
-#define SAMPLES_PER_FRAME  (FFARGS_AUDIO_RATE / FFARGS_FPS) /* 1600 */
-#define SCENE_MIN_FRAMES   VIDEO_FPS		     /* a scene lasts at least 1 s */
-#define SCENE_PAD_MAX	   (3 * VIDEO_FPS)	     /* hold added per scene to reach -d */
-#define XFADE_FRAMES	   15			     /* 0.5 s crossfades */
+#define VIDEO_FPS	    FFARGS_FPS
+#define SAMPLES_PER_FRAME   (FFARGS_AUDIO_RATE / FFARGS_FPS) /* 1600 */
+#define SCENE_MIN_FRAMES    VIDEO_FPS			     /* a scene lasts at least 1 s */
+#define SCENE_PAD_MAX	    (3 * VIDEO_FPS)		     /* hold added per scene to reach -d */
+#define XFADE_FRAMES	    15				     /* 0.5 s crossfades */
 #define VERIFY_TOLERANCE_US 500000
 
 /* What a scene shows. */
 enum vvisual { VIS_CARD, VIS_STILL, VIS_CLIP };
 
 struct vscene {
-	int64_t audio_us; /* the narration as measured (or the silence made for it) */
-	bool silent;	  /* no speech: held for its captions' reading time */
-	int frames;	  /* length on the timeline, at 30 fps */
+	int64_t audio_us;  /* the narration as measured (or the silence made for it) */
+	int64_t window_us; /* its captions' time: the audio, or the text's reading
+			      time when the voice said much less than the text
+			      (flite skipping a script it cannot read) */
+	bool silent;	   /* no speech: held for its captions' reading time */
+	int frames;	   /* length on the timeline, at 30 fps */
 	int start_frame;
 	enum vvisual kind;
 	char *visual; /* relative to the work directory: visuals/001.png ... */
@@ -55,7 +58,7 @@ struct vscene {
 struct vjob;
 
 /* Return values of stage next() besides TASK_RUN (0) and errors (< 0). */
-#define STAGE_DONE 1
+#define VSTAGE_DONE 1
 
 struct stage_ops {
 	const char *name;
@@ -63,7 +66,7 @@ struct stage_ops {
 	 * what later stages need (script, timings, files) into v. */
 	bool (*ready)(struct vjob *v);
 	/* TASK_RUN with cmd filled (weight_start/len as fractions of this
-	 * stage, 0..1), STAGE_DONE when finished, or a negative code. */
+	 * stage, 0..1), VSTAGE_DONE when finished, or a negative code. */
 	int (*next)(struct vjob *v, struct task_cmd *cmd, struct aura_error *err);
 	/* The command ended; 0 to go on, or a negative code. */
 	int (*done)(struct vjob *v, int status, const char *out, size_t out_len, const char *tail,
@@ -126,13 +129,18 @@ static inline int vjob_num(int i)
 	return i + 1;
 }
 
-/* The seconds given to the script writer: the duration scaled by the
- * voice's speaking rate over the writer's 150 words a minute, within the
- * writer's 5..1800 s. */
-int vjob_script_seconds(int duration_s, int words_per_minute);
+/* The seconds given to the script writer: the duration less the pauses
+ * between its scenes, scaled by the voice's speaking rate over the
+ * writer's 150 words a minute, within the writer's 5..1800 s. */
+int vjob_script_seconds(int duration_s, int words_per_minute, int gap_ms);
+
+/* The captions' window of a scene: its audio, or the reading time of its
+ * text when that is over 1.5 times longer. */
+int64_t vplan_window_us(int64_t audio_us, const char *text);
 
 /*
- * The timeline: each scene lasts its narration rounded up to frames, plus
+ * The timeline: each scene lasts its captions' window (at least its
+ * narration) rounded up to frames, plus
  * gap_ms of silence, at least SCENE_MIN_FRAMES. When target_s > 0 and the
  * total falls short of it, each scene is held up to SCENE_PAD_MAX frames
  * longer (evenly) towards it. Fills frames and start_frame; returns the

@@ -88,8 +88,9 @@ const char *vspec_captions_name(int bits)
 
 static const char *const flite_voices[] = {"slt", "kal", "awb", "rms", "kal16"};
 
-/* Measured with FFmpeg 5.1's flite on an 82-word paragraph (doc/pipeline.md). */
-static const int flite_wpm[] = {194, 180, 188, 172, 180};
+/* Measured with FFmpeg 5.1's flite on a generated one-minute script, pauses
+ * at punctuation included (doc/pipeline.md, "Voice"). */
+static const int flite_wpm[] = {168, 161, 172, 152, 161};
 
 void voice_choice_free(struct voice_choice *v)
 {
@@ -131,7 +132,8 @@ int voice_parse(const char *text, const struct aura_config *cfg, struct voice_ch
 				return 0;
 			}
 		return aura_error_set(err, AURA_E_VOICE_UNKNOWN,
-				      "flite has no voice '%s' (it has slt, kal, awb, rms, kal16)", v);
+				      "flite has no voice '%s' (it has slt, kal, awb, rms, kal16)",
+				      v);
 	}
 	if ((plen == 6 && strncmp(text, "espeak", 6) == 0) ||
 	    (plen == 9 && strncmp(text, "espeak-ng", 9) == 0)) {
@@ -253,9 +255,10 @@ int voice_check(const struct voice_choice *v, const struct aura_config *cfg, cha
 
 static int want_string(json_t *v, const char *key, const char **out, struct aura_error *err)
 {
-	if (!json_is_string(v))
+	const char *s = json_string_value(v);
+	if (!s)
 		return aura_error_set(err, AURA_E_USAGE, "\"%s\" must be a string", key);
-	*out = json_string_value(v);
+	*out = s;
 	return 0;
 }
 
@@ -274,19 +277,19 @@ static int want_int(json_t *v, const char *key, json_int_t lo, json_int_t hi, in
 
 static int want_abs_path(json_t *v, const char *key, char **dst, struct aura_error *err)
 {
-	const char *s;
+	const char *s = NULL;
 	int rc = want_string(v, key, &s, err);
-	if (rc < 0)
+	if (rc < 0 || !s)
 		return rc;
 	if (s[0] != '/')
-		return aura_error_set(err, AURA_E_USAGE, "\"%s\" must be an absolute path, not '%s'",
-				      key, s);
+		return aura_error_set(err, AURA_E_USAGE,
+				      "\"%s\" must be an absolute path, not '%s'", key, s);
 	free(*dst);
 	*dst = xstrdup(s);
 	return 0;
 }
 
-static int check_topic(const char *topic, struct aura_error *err)
+int vspec_check_topic(const char *topic, struct aura_error *err)
 {
 	struct script tmp;
 	/* the writer's own validation: the same rules at every door */
@@ -300,13 +303,13 @@ int vspec_from_json(struct vspec *s, json_t *params, struct aura_error *err)
 	if (!json_is_object(params))
 		return aura_error_set(err, AURA_E_USAGE, "the video's params are not an object");
 	json_t *topic = json_object_get(params, "topic");
-	const char *t;
+	const char *t = NULL;
 	int rc;
 	if (!topic)
 		return aura_error_set(err, AURA_E_TOPIC_INVALID, "no topic was given");
 	if ((rc = want_string(topic, "topic", &t, err)) < 0)
 		return rc;
-	if ((rc = check_topic(t, err)) < 0)
+	if ((rc = vspec_check_topic(t, err)) < 0)
 		return rc;
 	free(s->topic);
 	s->topic = xstrdup(t);
@@ -324,8 +327,8 @@ int vspec_from_json(struct vspec *s, json_t *params, struct aura_error *err)
 	json_t *v;
 	json_object_foreach(opts, key, v)
 	{
-		json_int_t x;
-		const char *str;
+		json_int_t x = 0;
+		const char *str = NULL;
 		if (json_is_null(v))
 			continue; /* absent: the default */
 		if (strcmp(key, "duration") == 0) {
@@ -404,7 +407,8 @@ int vspec_from_text(struct vspec *s, const char *text, struct aura_error *err)
 	json_error_t jerr;
 	json_t *root = text ? json_loads(text, 0, &jerr) : NULL;
 	if (!root)
-		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST, "the video's spec is not JSON");
+		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
+				      "the video's spec is not JSON");
 	int rc = vspec_from_json(s, root, err);
 	json_decref(root);
 	return rc;
@@ -487,7 +491,8 @@ static bool exists(const char *path)
 char *vspec_free_output(const char *dir, const char *base, bool srt)
 {
 	for (int i = 0;; i++) {
-		char *stem = i ? xasprintf("%s/%s-%d", dir, base, i) : xasprintf("%s/%s", dir, base);
+		char *stem =
+		    i ? xasprintf("%s/%s-%d", dir, base, i) : xasprintf("%s/%s", dir, base);
 		char *mp4 = xasprintf("%s.mp4", stem);
 		char *part = xasprintf("%s.part.mp4", stem);
 		char *sub = xasprintf("%s.srt", stem);

@@ -33,7 +33,7 @@ struct voice_choice {
 
 struct vspec {
 	char *topic;
-	char *cwd; /* absolute: the client's working directory, NULL if unknown */
+	char *cwd;    /* absolute: the client's working directory, NULL if unknown */
 	int duration; /* seconds, 5..1800 */
 	const struct preset *preset;
 	struct voice_choice voice;
@@ -65,6 +65,10 @@ int vspec_from_json(struct vspec *s, json_t *params, struct aura_error *err);
 int vspec_from_text(struct vspec *s, const char *text, struct aura_error *err);
 /* The params of a `new` request for s (a new reference). */
 json_t *vspec_to_json(const struct vspec *s);
+
+/* The topic rules of the script writer (1..200 characters of UTF-8 with a
+ * word): 0 or -AURA_E_TOPIC_INVALID. */
+int vspec_check_topic(const char *topic, struct aura_error *err);
 
 /* "burn" | "srt" | "both" | "none" <-> bits; -1 if unknown. */
 int vspec_captions_parse(const char *s);

@@ -154,7 +154,8 @@ class Handler(BaseHTTPRequestHandler):
         fault, retry_after = take_fault(path)
         if fault and self.fault(fault, retry_after, path):
             return
-        if not path.startswith("/files/") and not self.authorized(q):
+        # Files (CDN downloads) and a local SD WebUI take no key.
+        if not path.startswith(("/files/", "/sdapi/")) and not self.authorized(q):
             given = self.headers.get("Authorization", "") or self.headers.get("xi-api-key", "")
             # Real services echo (part of) the key they refused: aura must
             # redact it before logging the answer.

@@ -117,8 +117,11 @@ static inline char *fakeprov_ctl(struct loop *l, struct http *h, const struct fa
 {
 	char *url = xasprintf("%s%s", f->base, path);
 	struct fakeprov_ctl c = {0};
-	struct http_request req = {.method = method, .url = url, .body = json,
-				   .body_len = json ? strlen(json) : 0, .timeout_ms = 5000};
+	struct http_request req = {.method = method,
+				   .url = url,
+				   .body = json,
+				   .body_len = json ? strlen(json) : 0,
+				   .timeout_ms = 5000};
 	if (http_start(h, &req, fakeprov_ctl_done, &c, NULL) > 0)
 		loop_until(l, &c.done, 6000);
 	free(url);

@@ -627,7 +627,8 @@ static void test_openai_script_parse_rejects(void **state)
 	};
 	const char *good =
 	    "{\"choices\":[{\"message\":{\"content\":\"{\\\"title\\\":\\\"T\\\",\\\"scenes\\\":["
-	    "{\\\"heading\\\":\\\"a\\\",\\\"narration\\\":\\\"x\\\",\\\"keywords\\\":[\\\"k,1\\\"]},"
+	    "{\\\"heading\\\":\\\"a\\\",\\\"narration\\\":\\\"x\\\",\\\"keywords\\\":[\\\"k,1\\\"]}"
+	    ","
 	    "{\\\"heading\\\":\\\"b\\\",\\\"narration\\\":\\\"y\\\",\\\"keywords\\\":[]},"
 	    "{\\\"heading\\\":\\\"c\\\",\\\"narration\\\":\\\"z\\\",\\\"keywords\\\":[]}]}\"}}]}";
 
@@ -748,8 +749,11 @@ static void fetch(struct provider *p, const struct stock_api *api, const char *q
 {
 	char *cache = xasprintf("%s/cache", tmpdir);
 	char *credits = xasprintf("%s/credits.txt", tmpdir);
-	struct stock_query q = {.query = query, .video = video, .orientation = o,
-				.cache_dir = cache, .credits_path = credits};
+	struct stock_query q = {.query = query,
+				.video = video,
+				.orientation = o,
+				.cache_dir = cache,
+				.credits_path = credits};
 
 	memset(x, 0, sizeof(*x));
 	stock_fetch_start(p, lp, api, &q, on_file, x);
@@ -876,7 +880,8 @@ static void test_elevenlabs_and_sdwebui(void **state)
 	assert_true(loop_until(lp, &b.done, 10000));
 	assert_int_equal(a.o.code, 0);
 	assert_int_equal(b.o.code, 0);
-	assert_int_equal(fakeprov_count(lp, hp, &fake, "/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM"), 1);
+	assert_int_equal(fakeprov_count(lp, hp, &fake, "/v1/text-to-speech/21m00Tcm4TlvDq8ikWAM"),
+			 1);
 	assert_magic(png, "\x89PNG", 4);
 	assert_int_equal(access(mp3, F_OK), 0);
 	free(mp3);
@@ -890,8 +895,8 @@ static void test_probes(void **state)
 	static const struct {
 		const char *name, *suffix, *path;
 	} all[] = {
-	    {"openai", "/v1", "/v1/models"},   {"elevenlabs", "", "/v1/user"},
-	    {"pexels", "", "/v1/search"},      {"pixabay", "/api", "/api/"},
+	    {"openai", "/v1", "/v1/models"},	    {"elevenlabs", "", "/v1/user"},
+	    {"pexels", "", "/v1/search"},	    {"pixabay", "/api", "/api/"},
 	    {"sdwebui", "", "/sdapi/v1/sd-models"},
 	};
 

@@ -1,0 +1,82 @@
+#!/bin/sh
+# bench/pipeline.sh -- what the video pipeline costs over the encode itself.
+#
+# Times `aura new TOPIC -d 60 --wait` (landscape-720p, flite, generated
+# cards, captions burned and beside) against the floor: ONE bare ffmpeg
+# command that encodes 60 s of 1280x720 with the same encoder settings
+# (libx264 medium CRF 23 yuv420p 30 fps, AAC 160k 48 kHz stereo,
+# +faststart) from lavfi sources -- a gradient card with a heading, looped
+# from one frame as the pipeline's cards are, and a tone. Prints both
+# (median of RUNS runs, alternating), the ratio (target <= 1.25) and the
+# pipeline's time per stage. Never passes or fails: it measures.
+#
+#   bench/pipeline.sh [AURA_BINARY]      (default: $AURA_BIN, then ./aura)
+#   RUNS=5 DURATION=60 bench/pipeline.sh
+set -u
+
+AURA=${1:-${AURA_BIN:-./aura}}
+[ -x "$AURA" ] || { echo "bench: no aura binary at $AURA (give its path)" >&2; exit 2; }
+AURA=$(readlink -f "$AURA")
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-60}
+TOPIC=${TOPIC:-how volcanoes work}
+command -v ffmpeg >/dev/null || { echo "bench: ffmpeg is needed" >&2; exit 2; }
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/aura-bench.XXXXXX")
+mkdir -p "$TMP/run" "$TMP/cfg" "$TMP/data" "$TMP/out"
+chmod 700 "$TMP/run"
+export XDG_RUNTIME_DIR="$TMP/run" XDG_CONFIG_HOME="$TMP/cfg" AURA_DATA_DIR="$TMP/data"
+unset AURA_CONFIG
+cleanup() {
+	"$AURA" shutdown >/dev/null 2>&1
+	rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+
+FONT=$(fc-match -f '%{file}' 'DejaVu Sans:bold' 2>/dev/null)
+[ -r "$FONT" ] || FONT=/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf
+DRAW=""
+[ -r "$FONT" ] && DRAW=",drawtext=fontfile=$FONT:text=How volcanoes work:fontsize=78:fontcolor=white:x=(w-text_w)/2:y=(h-text_h)/2"
+FRAMES=$((DURATION * 30))
+floor() {
+	ffmpeg -v error -y \
+		-f lavfi -i "gradients=s=1280x720:c0=0x0f2027:c1=0x203a43:c2=0x2c5364:nb_colors=3:x0=0:y0=0:x1=1279:y1=719:speed=0.00001:rate=30,trim=end_frame=1,format=rgb24$DRAW,format=yuv420p,loop=loop=-1:size=1,trim=end_frame=$FRAMES,setpts=N/30/TB" \
+		-f lavfi -i "sine=frequency=220:sample_rate=48000:duration=$DURATION" \
+		-c:v libx264 -preset medium -crf 23 -pix_fmt yuv420p -r 30 \
+		-c:a aac -b:a 160k -ar 48000 -ac 2 -movflags +faststart -f mp4 "$TMP/floor.mp4"
+}
+
+# The server runs before the clock starts: it is a daemon, started once.
+"$AURA" ls >/dev/null || exit 1
+cd "$TMP/out" || exit 1
+: >"$TMP/aura.times"
+: >"$TMP/floor.times"
+i=0
+while [ "$i" -lt "$RUNS" ]; do
+	i=$((i + 1))
+	rm -f "$TMP/out"/*
+	t0=$(now)
+	"$AURA" new "$TOPIC" -d "$DURATION" --wait >/dev/null || { echo "bench: aura new failed" >&2; exit 1; }
+	t1=$(now)
+	floor || { echo "bench: the floor command failed" >&2; exit 1; }
+	t2=$(now)
+	elapsed "$t0" "$t1" >>"$TMP/aura.times"
+	echo >>"$TMP/aura.times"
+	elapsed "$t1" "$t2" >>"$TMP/floor.times"
+	echo >>"$TMP/floor.times"
+	echo "run $i: aura new $(elapsed "$t0" "$t1") s, floor $(elapsed "$t1" "$t2") s"
+done
+A=$(grep . "$TMP/aura.times" | median)
+F=$(grep . "$TMP/floor.times" | median)
+ID=$("$AURA" ls --json | sed -n 's/.*"id": *\([0-9]*\).*/\1/p' | head -1)
+echo
+echo "video: ${DURATION} s landscape-720p, $(nproc) cores, $(ffmpeg -version | head -1 | cut -d' ' -f1-3)"
+echo "aura new --wait (median of $RUNS): $A s"
+echo "floor, one bare ffmpeg (median of $RUNS): $F s"
+awk -v a="$A" -v f="$F" 'BEGIN { printf "ratio: %.2f (target <= 1.25)\n", a / f }'
+echo "stages of the last run:"
+grep -o 'stage [a-z]* done ([0-9.]* s)' "$AURA_DATA_DIR/jobs/$ID/job.log" | sed 's/^stage /  /'

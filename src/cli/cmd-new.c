@@ -1,0 +1,629 @@
+/*
+ * cmd-new.c -- `aura new TOPIC [options]`: queue a narrated video. Every
+ * option is checked here, before anything is sent, with the catalogue's
+ * errors (exit 2 for a bad value, 3 for a voice that is not installed);
+ * the --script file's text is read here and sent in the request (paths
+ * for --images and --music are sent absolute), and the output name is
+ * chosen here, relative to this shell's directory, never overwriting.
+ *
+ * --wait follows the job: on a terminal a progress line on stderr (stage,
+ * percent, ETA), redrawn in place; the output path on stdout at the end.
+ * Ctrl-C cancels the job (this verb started it) and exits 130 once the
+ * server says it is cancelled.
+ *
+ * Must never: render anything itself, or exit 0 unless the video exists.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cmd.h"
+#include "cli/jobs.h"
+#include "core/proto.h"
+#include "core/script.h"
+#include "core/utf8.h"
+#include "core/vspec.h"
+
+extern const struct cmd_entry cmd_new_entry;
+
+#define BAR_WIDTH 24
+
+/* The whole of a --script file (at most SCRIPT_TEXT_MAX + 1 bytes, so the
+ * parser can say it is too big). */
+static int read_script(const char *path, char **out, struct aura_error *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return aura_error_set(err, AURA_E_INPUT_UNREADABLE, "--script %s: %s", path,
+				      strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+		close(fd);
+		return aura_error_set(err, AURA_E_INPUT_UNREADABLE, "--script %s is a directory",
+				      path);
+	}
+	struct buf b;
+	buf_init(&b);
+	char chunk[16384];
+	int rc = 0;
+	while (b.len <= SCRIPT_TEXT_MAX) {
+		ssize_t r = read(fd, chunk, sizeof(chunk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			rc = aura_error_set(err, AURA_E_INPUT_UNREADABLE, "--script %s: %s", path,
+					    strerror(errno));
+			break;
+		}
+		if (r == 0)
+			break;
+		buf_append(&b, chunk, (size_t)r);
+	}
+	close(fd);
+	if (rc == 0 && memchr(b.data ? b.data : "", '\0', b.len))
+		rc =
+		    aura_error_set(err, AURA_E_SCRIPT_INVALID, "--script %s holds NUL bytes", path);
+	if (rc < 0) {
+		buf_free(&b);
+		return rc;
+	}
+	if (!b.data)
+		buf_append(&b, "", 0);
+	*out = b.data;
+	return 0;
+}
+
+static char *absolute(const char *cwd, const char *path)
+{
+	char *p = paths_expand_home(path);
+	char *abs = p[0] == '/' ? xstrdup(p) : xasprintf("%s/%s", cwd, p);
+	free(p);
+	/* resolved, so the server finds it whatever its own directory */
+	char real[PATH_MAX];
+	if (realpath(abs, real)) {
+		free(abs);
+		return xstrdup(real);
+	}
+	return abs;
+}
+
+static int check_utf8_path(const char *opt, const char *path, struct aura_error *err)
+{
+	if (utf8_valid(path, NULL))
+		return 0;
+	return aura_error_set(
+	    err, AURA_E_USAGE,
+	    "%s %s: the name is not UTF-8, which the job protocol carries; rename "
+	    "it",
+	    opt, path);
+}
+
+static int check_output_dir(const char *output, struct aura_error *err)
+{
+	char *dir = xstrdup(output);
+	char *slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	struct stat st;
+	int rc = 0;
+	if (stat(dir, &st) != 0)
+		rc = aura_error_set(err, AURA_E_OUTPUT_UNWRITABLE, "%s: %s", dir, strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		rc = aura_error_set(err, AURA_E_OUTPUT_UNWRITABLE, "%s is not a directory", dir);
+	else if (access(dir, W_OK | X_OK) != 0)
+		rc = aura_error_set(err, AURA_E_OUTPUT_UNWRITABLE, "%s: %s", dir, strerror(errno));
+	free(dir);
+	return rc;
+}
+
+/* --- following the job -------------------------------------------------------- */
+
+struct follow {
+	int64_t id;
+	json_t *job; /* latest JOB */
+	double progress, eta_s;
+	char stage[32];
+	bool tty, shown;
+};
+
+static void follow_job(struct follow *f, json_t *job)
+{
+	if (!job || proto_get_int(job, "id", 0) != f->id)
+		return;
+	json_decref(f->job);
+	f->job = json_incref(job);
+	double p = proto_get_real(job, "progress", 0);
+	if (p > f->progress ||
+	    strcmp(proto_get_str(job, "state") ? proto_get_str(job, "state") : "", "running") != 0)
+		f->progress = p;
+	f->eta_s = proto_get_real(job, "eta_s", -1);
+	const char *st = proto_get_str(job, "stage");
+	if (st)
+		str_copy(f->stage, st, sizeof(f->stage));
+}
+
+static void apply(struct follow *f, json_t *ev)
+{
+	const char *name = proto_get_str(ev, "event");
+	if (!name)
+		return;
+	if (strcmp(name, "job") == 0) {
+		follow_job(f, json_object_get(ev, "job"));
+	} else if (strcmp(name, "snapshot") == 0) {
+		json_t *jobs = json_object_get(ev, "jobs");
+		for (size_t i = 0; i < json_array_size(jobs); i++)
+			follow_job(f, json_array_get(jobs, i));
+	} else if (strcmp(name, "progress") == 0 && proto_get_int(ev, "id", 0) == f->id) {
+		double p = proto_get_real(ev, "progress", f->progress);
+		if (p > f->progress)
+			f->progress = p;
+		f->eta_s = proto_get_real(ev, "eta_s", -1);
+		const char *st = proto_get_str(ev, "stage");
+		if (st)
+			str_copy(f->stage, st, sizeof(f->stage));
+	}
+}
+
+static int state_of(const struct follow *f)
+{
+	const char *s = f->job ? proto_get_str(f->job, "state") : NULL;
+	return s ? job_state_parse(s) : -1;
+}
+
+static void bar_clear(struct follow *f)
+{
+	if (f->shown) {
+		fputs("\r\033[K", stderr);
+		fflush(stderr);
+		f->shown = false;
+	}
+}
+
+/* Seconds left: FFmpeg's own estimate while the render (most of the job)
+ * runs, else the overall rate so far. */
+static double eta_of(const struct follow *f)
+{
+	if (strcmp(f->stage, "render") == 0 && f->eta_s >= 0)
+		return f->eta_s;
+	int64_t started = f->job ? proto_get_int(f->job, "started_ms", 0) : 0;
+	double elapsed = started > 0 ? (time_now_ms() - started) / 1000.0 : 0;
+	if (f->progress < 0.03 || elapsed < 2)
+		return -1;
+	return elapsed * (1 - f->progress) / f->progress;
+}
+
+static void bar_draw(struct follow *f)
+{
+	if (!f->tty)
+		return;
+	int st = state_of(f);
+	char line[256];
+	size_t n = 0;
+	if (st == JOB_QUEUED) {
+		n = (size_t)snprintf(line, sizeof(line), "#%lld queued", (long long)f->id);
+	} else {
+		double p = f->progress < 0 ? 0 : f->progress > 0.99 ? 0.99 : f->progress;
+		int fill = (int)(p * BAR_WIDTH + 0.5);
+		char bar[BAR_WIDTH + 1];
+		for (int i = 0; i < BAR_WIDTH; i++)
+			bar[i] = i < fill ? '#' : '.';
+		bar[BAR_WIDTH] = '\0';
+		n = (size_t)snprintf(line, sizeof(line), "#%lld %-8s [%s] %3.0f%%",
+				     (long long)f->id, f->stage[0] ? f->stage : "starting", bar,
+				     (double)(int)(p * 100));
+		double eta = eta_of(f);
+		char t[32];
+		if (st == JOB_PAUSED)
+			snprintf(line + n, sizeof(line) - n, "  paused");
+		else if (eta >= 0)
+			snprintf(line + n, sizeof(line) - n, "  ETA %s",
+				 fmt_duration(t, sizeof(t), eta));
+	}
+	fprintf(stderr, "\r\033[K%s", line);
+	fflush(stderr);
+	f->shown = true;
+}
+
+static int wait_job(struct client *cl, int64_t id, bool json, struct aura_error *err)
+{
+	struct follow f;
+	memset(&f, 0, sizeof(f));
+	f.id = id;
+	f.eta_s = -1;
+	f.tty = isatty(STDERR_FILENO) && !json;
+	bool cancel_sent = false;
+	int rc = 0;
+
+	watch_begin(cl);
+	json_t *ids = json_array();
+	json_array_append_new(ids, json_integer(id));
+	if (client_call(cl, "subscribe", json_pack("{s:o}", "ids", ids), NULL, err) < 0)
+		goto fail;
+	json_t *res;
+	if (client_call(cl, "get", json_pack("{s:I}", "id", (json_int_t)id), &res, err) < 0)
+		goto fail;
+	/* events queued before the answer are older than it */
+	for (size_t k = client_pending_events(cl); k > 0; k--) {
+		json_t *ev;
+		if (client_next_event(cl, 0, &ev, NULL) != 1)
+			break;
+		json_decref(ev);
+	}
+	follow_job(&f, json_object_get(res, "job"));
+	json_decref(res);
+
+	for (;;) {
+		int st = state_of(&f);
+		if (st >= 0 && job_state_terminal(st))
+			break;
+		if (watch_interrupted() && !cancel_sent) {
+			bar_clear(&f);
+			if (!json)
+				fprintf(stderr, "aura: cancelling job %lld\n", (long long)id);
+			cancel_sent = true;
+			if (client_call(cl, "cancel", json_pack("{s:I}", "id", (json_int_t)id),
+					&res, err) < 0) {
+				if (err->code != AURA_E_JOB_BAD_STATE)
+					goto fail;
+			} else {
+				follow_job(&f, json_object_get(res, "job"));
+				json_decref(res);
+			}
+			continue;
+		}
+		bar_draw(&f);
+		json_t *ev;
+		/* a redraw a second keeps the ETA counting between events */
+		int r = client_next_event(cl, f.tty ? 1000 : -1, &ev, err);
+		if (r < 0)
+			goto fail;
+		if (r == 1) {
+			if (strcmp(proto_get_str(ev, "event") ? proto_get_str(ev, "event") : "",
+				   "shutdown") == 0) {
+				json_decref(ev);
+				aura_error_set(
+				    err, AURA_E_SERVER_SHUTTING_DOWN,
+				    "stopped waiting: job %lld goes on when a server runs "
+				    "again",
+				    (long long)id);
+				goto fail;
+			}
+			apply(&f, ev);
+			json_decref(ev);
+		}
+	}
+	bar_clear(&f);
+	watch_end();
+
+	int st = state_of(&f);
+	json_t *e = json_object_get(f.job, "error");
+	if (json) {
+		cli_print_json(f.job);
+	} else if (st == JOB_SUCCEEDED) {
+		const char *out = proto_get_str(f.job, "output");
+		printf("%s\n", out ? out : "");
+	} else if (!(st == JOB_CANCELLED && cancel_sent)) {
+		const char *code = proto_get_str(e, "code");
+		const char *msg = proto_get_str(e, "message");
+		const char *detail = proto_get_str(e, "detail");
+		fprintf(stderr, "aura: job %lld %s: %s%s%s\n", (long long)id, job_state_name(st),
+			code ? code : "", msg || detail ? ": " : "",
+			detail ? detail
+			: msg  ? msg
+			       : "");
+		const char *hint = proto_get_str(e, "hint");
+		if (hint)
+			fprintf(stderr, "  hint: %s\n", hint);
+	}
+	if (st == JOB_SUCCEEDED)
+		rc = 0;
+	else if (st == JOB_CANCELLED && cancel_sent)
+		rc = CLI_EXIT_INTERRUPTED;
+	else
+		rc = 1;
+	json_decref(f.job);
+	return rc;
+fail:
+	bar_clear(&f);
+	watch_end();
+	json_decref(f.job);
+	return -1;
+}
+
+/* --- the verb ------------------------------------------------------------------ */
+
+enum {
+	OPT_VOICE = 256,
+	OPT_SCRIPT,
+	OPT_IMAGES,
+	OPT_MUSIC,
+	OPT_CAPTIONS,
+	OPT_PRIORITY,
+	OPT_SEED,
+	OPT_WAIT,
+	OPT_JSON
+};
+
+static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"duration", required_argument, NULL, 'd'},
+	    {"preset", required_argument, NULL, 'p'},
+	    {"output", required_argument, NULL, 'o'},
+	    {"voice", required_argument, NULL, OPT_VOICE},
+	    {"script", required_argument, NULL, OPT_SCRIPT},
+	    {"images", required_argument, NULL, OPT_IMAGES},
+	    {"music", required_argument, NULL, OPT_MUSIC},
+	    {"captions", required_argument, NULL, OPT_CAPTIONS},
+	    {"priority", required_argument, NULL, OPT_PRIORITY},
+	    {"seed", required_argument, NULL, OPT_SEED},
+	    {"wait", no_argument, NULL, OPT_WAIT},
+	    {"json", no_argument, NULL, OPT_JSON},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *duration = NULL, *preset = NULL, *output = NULL, *voice = NULL, *script = NULL,
+		   *images = NULL, *music = NULL, *captions = NULL, *priority = NULL, *seed = NULL;
+	bool wait = false, json = false;
+	int c;
+	while ((c = getopt_long(argc, argv, "d:p:o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			duration = optarg;
+			break;
+		case 'p':
+			preset = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		case OPT_VOICE:
+			voice = optarg;
+			break;
+		case OPT_SCRIPT:
+			script = optarg;
+			break;
+		case OPT_IMAGES:
+			images = optarg;
+			break;
+		case OPT_MUSIC:
+			music = optarg;
+			break;
+		case OPT_CAPTIONS:
+			captions = optarg;
+			break;
+		case OPT_PRIORITY:
+			priority = optarg;
+			break;
+		case OPT_SEED:
+			seed = optarg;
+			break;
+		case OPT_WAIT:
+			wait = true;
+			break;
+		case OPT_JSON:
+			json = true;
+			break;
+		default:
+			return cmd_usage(&cmd_new_entry);
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "aura: TOPIC_INVALID: no topic was given\n");
+		return cmd_usage(&cmd_new_entry);
+	}
+	/* `aura new how volcanoes work` means the quoted topic */
+	struct buf topic;
+	buf_init(&topic);
+	for (int i = optind; i < argc; i++) {
+		if (i > optind)
+			buf_puts(&topic, " ");
+		buf_puts(&topic, argv[i]);
+	}
+
+	struct vspec s;
+	struct aura_error err;
+	aura_error_clear(&err);
+	vspec_init(&s, &ctx->cfg);
+	s.topic = topic.data;
+	int rc = 0;
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof(cwd))) {
+		aura_error_set(&err, AURA_E_INTERNAL, "getcwd: %s", strerror(errno));
+		goto fail;
+	}
+	s.cwd = xstrdup(cwd);
+	if (vspec_check_topic(s.topic, &err) < 0)
+		goto fail;
+
+	int64_t x;
+	if (duration) {
+		if (parse_int64(duration, &x) < 0 || x < SCRIPT_DURATION_MIN ||
+		    x > SCRIPT_DURATION_MAX) {
+			aura_error_set(&err, AURA_E_DURATION_INVALID,
+				       "-d %s: a whole number of seconds from 5 to 1800", duration);
+			goto fail;
+		}
+		s.duration = (int)x;
+	}
+	if (preset) {
+		s.preset = preset_find(preset);
+		if (!s.preset) {
+			aura_error_set(&err, AURA_E_PRESET_UNKNOWN, "'%s' is not a preset", preset);
+			goto fail;
+		}
+	}
+	if (captions) {
+		int bits = vspec_captions_parse(captions);
+		if (bits < 0) {
+			aura_error_set(&err, AURA_E_USAGE,
+				       "--captions %s: use burn, srt, both or none", captions);
+			goto fail;
+		}
+		s.captions = bits;
+	}
+	if (priority) {
+		if (parse_int64(priority, &x) < 0 || x < -VSPEC_PRIORITY_MAX ||
+		    x > VSPEC_PRIORITY_MAX) {
+			aura_error_set(&err, AURA_E_USAGE, "--priority %s: a whole number",
+				       priority);
+			goto fail;
+		}
+		s.priority = (int)x;
+	}
+	if (seed) {
+		if (parse_int64(seed, &x) < 0 || x < 0 || x > UINT32_MAX) {
+			aura_error_set(&err, AURA_E_USAGE,
+				       "--seed %s: a whole number from 0 to 4294967295", seed);
+			goto fail;
+		}
+		s.seed = (uint32_t)x;
+	}
+	if (voice) {
+		voice_choice_free(&s.voice);
+		if (voice_parse(voice, &ctx->cfg, &s.voice, &err) < 0)
+			goto fail;
+	}
+	char *prog = NULL;
+	if (voice_check(&s.voice, &ctx->cfg, &prog, &err) < 0)
+		goto fail;
+	free(prog);
+	if (s.voice.provider == VOICE_PIPER && s.voice.name) {
+		char *abs = absolute(cwd, s.voice.name);
+		free(s.voice.name);
+		s.voice.name = abs;
+	}
+	if (script && read_script(script, &s.script, &err) < 0)
+		goto fail;
+	if (images) {
+		s.images = absolute(cwd, images);
+		char **files;
+		int n;
+		if (check_utf8_path("--images", s.images, &err) < 0 ||
+		    vspec_list_images(s.images, &files, &n, &err) < 0)
+			goto fail;
+		vspec_files_free(files);
+	}
+	if (music) {
+		s.music = absolute(cwd, music);
+		struct stat st;
+		if (check_utf8_path("--music", s.music, &err) < 0)
+			goto fail;
+		if (stat(s.music, &st) != 0 || access(s.music, R_OK) != 0) {
+			aura_error_set(&err, AURA_E_INPUT_UNREADABLE, "--music %s: %s", music,
+				       strerror(errno));
+			goto fail;
+		}
+		if (!S_ISREG(st.st_mode)) {
+			aura_error_set(&err, AURA_E_INPUT_UNREADABLE, "--music %s is not a file",
+				       music);
+			goto fail;
+		}
+	}
+	bool srt = (s.captions & VSPEC_CAPTIONS_SRT) != 0;
+	if (output) {
+		s.output = vspec_output_path(output, cwd, s.topic, srt);
+		struct stat st;
+		if (check_utf8_path("-o", s.output, &err) < 0)
+			goto fail;
+		if (lstat(s.output, &st) == 0) {
+			aura_error_set(&err, AURA_E_OUTPUT_EXISTS, "%s", s.output);
+			goto fail;
+		}
+	} else {
+		s.output = vspec_default_output(&s, &ctx->cfg);
+		if (check_utf8_path("the output", s.output, &err) < 0)
+			goto fail;
+	}
+	if (check_output_dir(s.output, &err) < 0)
+		goto fail;
+
+	/* the server's own check, here first: the same rules at both ends */
+	json_t *params = vspec_to_json(&s);
+	struct vspec again;
+	vspec_init(&again, &ctx->cfg);
+	int vrc = vspec_from_json(&again, params, &err);
+	vspec_free(&again);
+	if (vrc < 0) {
+		json_decref(params);
+		goto fail;
+	}
+
+	struct client *cl;
+	rc = cli_connect(ctx, true, &cl);
+	if (rc) {
+		json_decref(params);
+		goto out;
+	}
+	json_t *res;
+	if (client_call(cl, "new", params, &res, &err) < 0) {
+		client_free(cl);
+		goto fail;
+	}
+	json_t *job = json_object_get(res, "job");
+	int64_t id = proto_get_int(job, "id", 0);
+	if (!wait) {
+		if (json)
+			cli_print_json(job);
+		else
+			printf("%lld\n", (long long)id);
+		json_decref(res);
+		client_free(cl);
+		rc = 0;
+		goto out;
+	}
+	json_decref(res);
+	rc = wait_job(cl, id, json, &err);
+	client_free(cl);
+	if (rc < 0)
+		goto fail;
+	goto out;
+fail:
+	rc = cli_fail(&err);
+out:
+	vspec_free(&s);
+	return rc;
+}
+
+const struct cmd_entry cmd_new_entry = {
+    .name = "new",
+    .args = "TOPIC [-d SEC] [-p PRESET] [--voice V] [--script FILE] [--images DIR] "
+	    "[--music FILE] [--captions MODE] [-o PATH] [--priority N] [--seed N] [--wait] "
+	    "[--json]",
+    .summary = "queue a narrated, captioned video about TOPIC",
+    .help = "  -d, --duration SEC    target length, 5 to 1800 (default 30, or [video] duration)\n"
+	    "  -p, --preset NAME     landscape-720p (default), landscape-1080p, portrait-1080p,\n"
+	    "                        square-1080p, draft-480p\n"
+	    "      --voice V         flite[:slt|kal|awb|rms] (default flite:slt),\n"
+	    "                        espeak[:VOICE] (espeak-ng), piper[:MODEL.onnx]\n"
+	    "      --script FILE     narrate this text: one scene per paragraph, a paragraph\n"
+	    "                        may start with a \"# heading\" line (-d is then ignored)\n"
+	    "      --images DIR      use DIR's .jpg/.png/.mp4 files in name order, cycled,\n"
+	    "                        instead of generated backgrounds\n"
+	    "      --music FILE      a music bed, looped and ducked under the voice\n"
+	    "      --captions MODE   burn (into the picture), srt (a file beside the video),\n"
+	    "                        both (default) or none\n"
+	    "  -o, --output PATH     the video file (\".mp4\" is added when missing; a directory\n"
+	    "                        gets the default name); default ./TOPIC-SLUG.mp4, with\n"
+	    "                        -1, -2... added rather than overwrite anything\n"
+	    "      --priority N      higher runs first (default 0)\n"
+	    "      --seed N          another seed gives another script and palette\n"
+	    "      --wait            follow the job: a progress line on a terminal, then the\n"
+	    "                        video's path; Ctrl-C cancels the job (exit 130)\n"
+	    "      --json            print the job as JSON (with --wait: once it ended)\n"
+	    "\n"
+	    "Without --wait, prints the job's id. Exit 0 when queued (or, with --wait, when\n"
+	    "the video is done), 1 if the job failed, 2 for a bad option.\n",
+    .flags = CMD_NEEDS_DATA,
+    .run = cmd_new_run,
+};

@@ -1,0 +1,707 @@
+/*
+ * cmd-setup.c -- `aura setup`: the first-run wizard. On a terminal it finds
+ * FFmpeg (or says how to install it), asks for the data and output
+ * directories, offers each online provider, reads keys without echo, tests
+ * them live, and writes aura.ini atomically with mode 0600. With
+ * --non-interactive the same answers come from flags, for scripts.
+ *
+ * Must never: print a key back (not even masked to its length), put a key
+ * in an argv (keys come from a terminal without echo, from stdin, or stay
+ * in the environment), write a config that aura itself would refuse, or
+ * leave the terminal without echo.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "cli/cmd.h"
+#include "core/doctor.h"
+#include "core/http.h"
+#include "core/loop.h"
+#include "core/provider.h"
+#include "core/providers.h"
+#include "core/util.h"
+
+#define NPROV 5
+
+struct choice {
+	bool use;
+	char *base_url; /* NULL: the default */
+	char *key_env;	/* api_key_env, or NULL */
+	char *key;	/* inline key (secret), or NULL */
+};
+
+struct setup {
+	bool interactive;
+	bool test;
+	bool force;
+	char *ffmpeg;
+	char *data_dir;
+	char *output_dir;
+	struct choice prov[NPROV]; /* in provider_names order */
+};
+
+static const char *const prov_title[NPROV] = {
+    "OpenAI-compatible server (scripts, voice, images; OpenAI, Ollama, LM Studio, vLLM...)",
+    "ElevenLabs (voice)",
+    "Pexels (stock photos and videos)",
+    "Pixabay (stock photos and videos)",
+    "Stable Diffusion WebUI (generated pictures, local)",
+};
+
+static int prov_index(const char *name)
+{
+	for (int i = 0; provider_names[i]; i++)
+		if (strcmp(provider_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+static const char *default_env(int i)
+{
+	static const char *const env[NPROV] = {"OPENAI_API_KEY", "ELEVENLABS_API_KEY",
+					       "PEXELS_API_KEY", "PIXABAY_API_KEY", NULL};
+	return env[i];
+}
+
+static void wipe(char **s)
+{
+	if (*s) {
+		memset(*s, 0, strlen(*s));
+		free(*s);
+		*s = NULL;
+	}
+}
+
+/* ---- terminal input --------------------------------------------------------- */
+
+static struct termios saved_tio;
+static volatile sig_atomic_t echo_off;
+
+static void restore_echo(int sig)
+{
+	if (echo_off)
+		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
+	echo_off = 0;
+	if (sig) {
+		struct sigaction sa = {.sa_handler = SIG_DFL};
+		sigaction(sig, &sa, NULL);
+		raise(sig);
+	}
+}
+
+/* One line from stdin without its newline; NULL at EOF. */
+static char *read_line(void)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n = getline(&line, &cap, stdin);
+
+	if (n < 0) {
+		free(line);
+		return NULL;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	return line;
+}
+
+/* Print prompt and read a line with echo off; Ctrl-C restores the terminal
+ * first. Echo goes off before the prompt shows, so nothing typed after the
+ * prompt is ever echoed, and typed-ahead input is kept (TCSANOW). */
+static char *read_secret(const char *prompt)
+{
+	struct termios tio;
+	struct sigaction sa = {.sa_handler = restore_echo}, old_int, old_term;
+	char *s;
+
+	if (tcgetattr(STDIN_FILENO, &saved_tio) < 0) {
+		fputs(prompt, stdout);
+		fflush(stdout);
+		return read_line();
+	}
+	tio = saved_tio;
+	tio.c_lflag &= ~(tcflag_t)ECHO;
+	tio.c_lflag |= ECHONL;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	echo_off = 1;
+	tcsetattr(STDIN_FILENO, TCSANOW, &tio);
+	fputs(prompt, stdout);
+	fflush(stdout);
+	s = read_line();
+	restore_echo(0);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	return s;
+}
+
+/* "question [default]: " -> the answer, or the default on an empty line. */
+static char *ask(const char *q, const char *def)
+{
+	char *a;
+
+	if (def && *def)
+		printf("%s [%s]: ", q, def);
+	else
+		printf("%s: ", q);
+	fflush(stdout);
+	a = read_line();
+	if (!a)
+		return NULL;
+	if (!*a && def) {
+		free(a);
+		return xstrdup(def);
+	}
+	return a;
+}
+
+/* yes/no with a default; EOF counts as the default. */
+static bool ask_yes(const char *q, bool def)
+{
+	for (;;) {
+		char *a;
+		bool v;
+		printf("%s [%s]: ", q, def ? "Y/n" : "y/N");
+		fflush(stdout);
+		a = read_line();
+		if (!a)
+			return def;
+		if (!*a) {
+			free(a);
+			return def;
+		}
+		if (strcasecmp(a, "y") == 0 || strcasecmp(a, "n") == 0) {
+			v = strcasecmp(a, "y") == 0;
+			free(a);
+			return v;
+		}
+		if (config_parse_bool(a, &v)) {
+			free(a);
+			return v;
+		}
+		free(a);
+		printf("  please answer yes or no\n");
+	}
+}
+
+/* ---- live test ----------------------------------------------------------------- */
+
+struct probe_wait {
+	bool done;
+	struct provider_outcome o;
+};
+
+static void probe_done(const struct provider_outcome *o, void *ctx)
+{
+	struct probe_wait *w = ctx;
+	w->done = true;
+	w->o = *o;
+}
+
+/* One cheap authenticated request, 5 s at most. Prints the outcome (never
+ * the key) and returns 0 or the positive code. */
+static int test_provider(int i, const struct choice *c)
+{
+	const char *name = provider_names[i];
+	struct loop *l = loop_new();
+	struct http *h = http_new(l);
+	struct provider_policy pol;
+	struct provider *p;
+	struct probe_wait w = {0};
+	struct aura_config defaults;
+	const char *key = c->key ? c->key : c->key_env ? getenv(c->key_env) : NULL;
+	const char *base;
+	int64_t end;
+	int code;
+
+	memset(&defaults, 0, sizeof(defaults));
+	config_defaults(&defaults);
+	base = c->base_url ? c->base_url : provider_base_url(&defaults, name);
+	if (!h) {
+		printf("  test: libcurl failed to start\n");
+		config_free(&defaults);
+		loop_free(l);
+		return AURA_E_INTERNAL;
+	}
+	provider_policy_default(&pol, 5);
+	pol.max_attempts = 1;
+	pol.connect_timeout_ms = 3000;
+	p = provider_new(l, h, name, base, key && *key ? key : NULL, &pol);
+	printf("  testing %s ... ", base);
+	fflush(stdout);
+	provider_probe_start(p, probe_done, &w);
+	end = time_mono_ms() + 6000;
+	while (!w.done && time_mono_ms() < end)
+		loop_run_once(l, 100);
+	if (!w.done) {
+		code = AURA_E_PROVIDER_TIMEOUT;
+		printf("%s: no answer within 5 s\n", aura_error_name(code));
+	} else if (w.o.code) {
+		code = w.o.code;
+		printf("%s: %s\n    %s\n    hint: %s\n", aura_error_name(code),
+		       aura_error_message(code), w.o.detail, aura_error_hint(code));
+	} else {
+		code = 0;
+		printf("ok (%lld ms)\n", (long long)w.o.elapsed_ms);
+	}
+	provider_free(p);
+	http_free(h);
+	loop_free(l);
+	config_free(&defaults);
+	return code;
+}
+
+/* ---- the wizard ------------------------------------------------------------------ */
+
+static bool valid_env_name(const char *s)
+{
+	if (!s || !*s || (*s >= '0' && *s <= '9'))
+		return false;
+	for (; *s; s++)
+		if (!((*s >= 'A' && *s <= 'Z') || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return true;
+}
+
+static int wizard(struct setup *s)
+{
+	char *ff = doctor_find_ffmpeg(NULL);
+	char *home = paths_home();
+	char *def_data = xasprintf("%s/.local/share/aura", home ? home : "~");
+	const char *xdg = getenv("XDG_DATA_HOME");
+
+	printf("aura setup: a few questions, then aura.ini is written (Enter keeps the "
+	       "default; Ctrl-C quits without writing).\n\n");
+	if (ff) {
+		printf("FFmpeg: found %s\n", ff);
+	} else {
+		printf("FFmpeg: not found. Install it (Debian/Ubuntu: sudo apt-get install ffmpeg; "
+		       "Fedora: sudo dnf install ffmpeg; macOS: brew install ffmpeg),\n"
+		       "        or give its path now.\n");
+		s->ffmpeg = ask("Path to ffmpeg (empty: look in PATH at run time)", "");
+		if (s->ffmpeg && !*s->ffmpeg) {
+			free(s->ffmpeg);
+			s->ffmpeg = NULL;
+		}
+	}
+	free(ff);
+	if (xdg && *xdg) {
+		free(def_data);
+		def_data = xasprintf("%s/aura", xdg);
+	}
+	s->data_dir = ask("Data directory (database, job files, logs)", def_data);
+	s->output_dir = ask("Where finished videos go (empty: the directory aura is run from)", "");
+	/* The default stays implicit, so the config follows XDG_DATA_HOME. */
+	if (s->data_dir && strcmp(s->data_dir, def_data) == 0) {
+		free(s->data_dir);
+		s->data_dir = xstrdup("");
+	}
+	free(def_data);
+	free(home);
+	if (!s->data_dir || !s->output_dir)
+		return -1;
+
+	printf("\nOnline providers are optional: aura works offline. Keys are read without "
+	       "echo and never shown.\n");
+	for (int i = 0; i < NPROV; i++) {
+		struct choice *c = &s->prov[i];
+		char *q = xasprintf("\nUse %s?", prov_title[i]);
+		c->use = ask_yes(q, false);
+		free(q);
+		if (!c->use)
+			continue;
+		{
+			struct aura_config d;
+			memset(&d, 0, sizeof(d));
+			config_defaults(&d);
+			c->base_url = ask("  Base URL", provider_base_url(&d, provider_names[i]));
+			config_free(&d);
+		}
+		if (default_env(i) || strcmp(provider_names[i], "openai") == 0) {
+			const char *env = default_env(i);
+			bool from_env =
+			    ask_yes("  Read the key from an environment variable "
+				    "(recommended; no: store it in aura.ini, mode 0600)?",
+				    true);
+			if (from_env) {
+				for (;;) {
+					c->key_env = ask("  Variable name", env);
+					if (!c->key_env)
+						return -1;
+					if (valid_env_name(c->key_env))
+						break;
+					printf("  letters, digits and _ only\n");
+					free(c->key_env);
+				}
+				if (!getenv(c->key_env))
+					printf("  note: %s is not set in this shell; export it "
+					       "where aura "
+					       "runs\n",
+					       c->key_env);
+			} else {
+				c->key = read_secret("  Key (typing is not shown; empty: none): ");
+				if (c->key && !*c->key)
+					wipe(&c->key);
+			}
+		}
+		if (s->test && test_provider(i, c) != 0 &&
+		    !ask_yes("  Keep this provider anyway?", false)) {
+			c->use = false;
+		}
+	}
+	return 0;
+}
+
+/* ---- writing aura.ini --------------------------------------------------------------- */
+
+static void chain(struct buf *b, const char *key, const struct setup *s, const char *const *order,
+		  const char *last)
+{
+	buf_printf(b, "%s = ", key);
+	for (const char *const *n = order; *n; n++) {
+		int i = prov_index(*n);
+		if (i >= 0 && s->prov[i].use)
+			buf_printf(b, "%s, ", *n);
+	}
+	buf_printf(b, "%s\n", last);
+}
+
+static char *render_ini(const struct setup *s)
+{
+	static const char *const script[] = {"openai", NULL};
+	static const char *const voice[] = {"openai", "elevenlabs", NULL};
+	static const char *const visuals[] = {"pexels", "pixabay", "sdwebui", "openai", NULL};
+	struct buf b;
+
+	buf_init(&b);
+	buf_puts(&b, "# aura.ini -- written by `aura setup`; every key is described in "
+		     "aura.ini.example.\n\n");
+	if (s->data_dir && *s->data_dir)
+		buf_printf(&b, "[general]\ndata_dir = %s\n\n", s->data_dir);
+	if (s->ffmpeg && *s->ffmpeg)
+		buf_printf(&b, "[ffmpeg]\nffmpeg = %s\n\n", s->ffmpeg);
+	if (s->output_dir && *s->output_dir)
+		buf_printf(&b, "[video]\noutput_dir = %s\n\n", s->output_dir);
+	buf_puts(&b, "[providers]\n");
+	chain(&b, "script", s, script, "rulebased");
+	chain(&b, "voice", s, voice, "flite");
+	chain(&b, "visuals", s, visuals, "generated");
+	for (int i = 0; i < NPROV; i++) {
+		const struct choice *c = &s->prov[i];
+		if (!c->use)
+			continue;
+		buf_printf(&b, "\n[%s]\n", provider_names[i]);
+		if (c->base_url && *c->base_url)
+			buf_printf(&b, "base_url = %s\n", c->base_url);
+		if (c->key)
+			buf_printf(&b, "api_key = %s\n", c->key);
+		else if (c->key_env)
+			buf_printf(&b, "api_key_env = %s\n", c->key_env);
+	}
+	return b.data;
+}
+
+/* Write to a temporary file beside path (0600), check that aura accepts
+ * it, then rename over path. */
+static int write_config(const char *path, const char *text, struct aura_error *err)
+{
+	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	struct aura_config check;
+	size_t len = strlen(text), off = 0;
+	int fd, rc = 0;
+
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir_p(dir, 0700) < 0) {
+			rc = aura_error_set(err, AURA_E_CONFIG_UNREADABLE, "cannot create %s: %s",
+					    dir, strerror(errno));
+			goto out;
+		}
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		rc = aura_error_set(err, AURA_E_CONFIG_UNREADABLE, "cannot write %s: %s", tmp,
+				    strerror(errno));
+		goto out;
+	}
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			rc = aura_error_set(
+			    err, errno == ENOSPC ? AURA_E_DISK_FULL : AURA_E_CONFIG_UNREADABLE,
+			    "cannot write %s: %s", tmp, strerror(errno));
+			close(fd);
+			goto fail;
+		}
+		off += (size_t)w;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0) {
+		rc = aura_error_set(err, AURA_E_CONFIG_UNREADABLE, "cannot write %s: %s", tmp,
+				    strerror(errno));
+		goto fail;
+	}
+	memset(&check, 0, sizeof(check));
+	config_defaults(&check);
+	rc = config_load(&check, tmp, true, err);
+	config_free(&check);
+	if (rc < 0)
+		goto fail;
+	if (rename(tmp, path) < 0) {
+		rc = aura_error_set(err, AURA_E_CONFIG_UNREADABLE, "cannot rename onto %s: %s",
+				    path, strerror(errno));
+		goto fail;
+	}
+	goto out;
+fail:
+	unlink(tmp);
+out:
+	free(tmp);
+	free(dir);
+	return rc;
+}
+
+static void setup_free(struct setup *s)
+{
+	free(s->ffmpeg);
+	free(s->data_dir);
+	free(s->output_dir);
+	for (int i = 0; i < NPROV; i++) {
+		free(s->prov[i].base_url);
+		free(s->prov[i].key_env);
+		wipe(&s->prov[i].key);
+	}
+}
+
+/* NAME=VALUE for a provider flag; fills *idx and returns VALUE, or NULL. */
+static const char *split_named(const char *arg, int *idx)
+{
+	const char *eq = strchr(arg, '=');
+	char name[32];
+
+	if (!eq || (size_t)(eq - arg) >= sizeof(name))
+		return NULL;
+	memcpy(name, arg, (size_t)(eq - arg));
+	name[eq - arg] = '\0';
+	*idx = prov_index(name);
+	return *idx >= 0 ? eq + 1 : NULL;
+}
+
+static int cmd_setup_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"non-interactive", no_argument, NULL, 'n'},
+	    {"ffmpeg", required_argument, NULL, 'f'},
+	    {"data-dir", required_argument, NULL, 'd'},
+	    {"output-dir", required_argument, NULL, 'o'},
+	    {"provider", required_argument, NULL, 'p'},
+	    {"base-url", required_argument, NULL, 'b'},
+	    {"key-env", required_argument, NULL, 'e'},
+	    {"key-stdin", required_argument, NULL, 'k'},
+	    {"no-test", no_argument, NULL, 'T'},
+	    {"force", no_argument, NULL, 'F'},
+	    {NULL, 0, NULL, 0},
+	};
+	extern const struct cmd_entry cmd_setup_entry;
+	struct setup s = {.interactive = true, .test = true};
+	struct aura_paths paths = {0};
+	struct aura_error err;
+	char *text = NULL;
+	int c, idx, rc = 0;
+	bool stdin_used = false;
+	const char *v;
+	struct stat st;
+
+	aura_error_clear(&err);
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			s.interactive = false;
+			break;
+		case 'f':
+			free(s.ffmpeg);
+			s.ffmpeg = xstrdup(optarg);
+			break;
+		case 'd':
+			free(s.data_dir);
+			s.data_dir = xstrdup(optarg);
+			break;
+		case 'o':
+			free(s.output_dir);
+			s.output_dir = xstrdup(optarg);
+			break;
+		case 'p':
+			if ((idx = prov_index(optarg)) < 0) {
+				fprintf(stderr,
+					"aura setup: unknown provider '%s' (openai, elevenlabs, "
+					"pexels, pixabay, sdwebui)\n",
+					optarg);
+				rc = 2;
+				goto out;
+			}
+			s.prov[idx].use = true;
+			break;
+		case 'b':
+		case 'e':
+		case 'k':
+			if (c == 'k') {
+				idx = prov_index(optarg);
+				v = idx >= 0 ? "" : NULL;
+			} else {
+				v = split_named(optarg, &idx);
+			}
+			if (!v) {
+				fprintf(stderr, "aura setup: --%s wants %s\n",
+					c == 'b'   ? "base-url"
+					: c == 'e' ? "key-env"
+						   : "key-stdin",
+					c == 'k' ? "a provider name" : "PROVIDER=VALUE");
+				rc = 2;
+				goto out;
+			}
+			s.prov[idx].use = true;
+			if (c == 'b') {
+				free(s.prov[idx].base_url);
+				s.prov[idx].base_url = xstrdup(v);
+			} else if (c == 'e') {
+				if (!valid_env_name(v)) {
+					fprintf(stderr, "aura setup: '%s' is not a variable name\n",
+						v);
+					rc = 2;
+					goto out;
+				}
+				free(s.prov[idx].key_env);
+				s.prov[idx].key_env = xstrdup(v);
+			} else {
+				/* The key is read from stdin, never taken from argv,
+				 * where `ps` would show it. */
+				if (stdin_used) {
+					fprintf(stderr,
+						"aura setup: --key-stdin can be given once\n");
+					rc = 2;
+					goto out;
+				}
+				stdin_used = true;
+				wipe(&s.prov[idx].key);
+				s.prov[idx].key = read_line();
+				if (!s.prov[idx].key || !*s.prov[idx].key) {
+					fprintf(stderr, "aura setup: no key on stdin\n");
+					rc = 2;
+					goto out;
+				}
+			}
+			break;
+		case 'T':
+			s.test = false;
+			break;
+		case 'F':
+			s.force = true;
+			break;
+		default:
+			rc = cmd_usage(&cmd_setup_entry);
+			goto out;
+		}
+	}
+	if (optind != argc) {
+		rc = cmd_usage(&cmd_setup_entry);
+		goto out;
+	}
+	if (s.interactive && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
+		fprintf(stderr, "aura setup: not a terminal; use --non-interactive with flags "
+				"(see `aura help setup`)\n");
+		rc = 2;
+		goto out;
+	}
+	if (paths_resolve_config(&paths, ctx->cli_config, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	if (stat(paths.config_file, &st) == 0 && !s.force) {
+		if (!s.interactive) {
+			fprintf(stderr, "aura setup: %s exists; pass --force to replace it\n",
+				paths.config_file);
+			rc = 2;
+			goto out;
+		}
+		printf("%s exists.\n", paths.config_file);
+		if (!ask_yes("Replace it?", false)) {
+			printf("Nothing written.\n");
+			goto out;
+		}
+	}
+	if (s.interactive) {
+		if (wizard(&s) < 0) {
+			printf("\nNothing written.\n");
+			rc = 2;
+			goto out;
+		}
+	} else {
+		char *ff = s.ffmpeg ? xstrdup(s.ffmpeg) : doctor_find_ffmpeg(NULL);
+		if (!ff)
+			fprintf(stderr, "aura setup: warning: ffmpeg was not found; install it "
+					"(apt-get install ffmpeg) or pass --ffmpeg PATH\n");
+		free(ff);
+		for (int i = 0; i < NPROV && s.test; i++)
+			if (s.prov[i].use && test_provider(i, &s.prov[i]) != 0)
+				rc = 1; /* written anyway: the flags are what the script asked */
+	}
+	text = render_ini(&s);
+	if (write_config(paths.config_file, text, &err) < 0) {
+		rc = cli_fail(&err);
+		goto out;
+	}
+	printf("\nWrote %s (mode 0600).\n", paths.config_file);
+	for (int i = 0; i < NPROV; i++) {
+		if (!s.prov[i].use)
+			continue;
+		if (s.prov[i].key)
+			printf("  %s: key stored in the file\n", provider_names[i]);
+		else if (s.prov[i].key_env)
+			printf("  %s: key read from $%s\n", provider_names[i], s.prov[i].key_env);
+		else
+			printf("  %s: no key\n", provider_names[i]);
+	}
+	printf("Check everything with `aura doctor`.\n");
+out:
+	if (text) {
+		memset(text, 0, strlen(text));
+		free(text);
+	}
+	paths_free(&paths);
+	setup_free(&s);
+	return rc;
+}
+
+const struct cmd_entry cmd_setup_entry = {
+    .name = "setup",
+    .args = "[--non-interactive] [OPTIONS]",
+    .summary = "first-run wizard: find FFmpeg, choose directories and providers, write aura.ini",
+    .help = "  --non-interactive      take the answers from the options below (for scripts)\n"
+	    "  --ffmpeg PATH          ffmpeg to use (default: found at run time)\n"
+	    "  --data-dir DIR         data directory to write into the config\n"
+	    "  --output-dir DIR       where finished videos go\n"
+	    "  --provider NAME        use NAME (openai, elevenlabs, pexels, pixabay, sdwebui)\n"
+	    "  --base-url NAME=URL    the provider's endpoint\n"
+	    "  --key-env NAME=VAR     read NAME's key from environment variable VAR\n"
+	    "  --key-stdin NAME       read NAME's key from the first line of stdin\n"
+	    "                         (stored inline; the file is mode 0600)\n"
+	    "  --no-test              do not test the providers live\n"
+	    "  --force                replace an existing config file\n"
+	    "Keys are never accepted as arguments: `ps` would show them.",
+    .flags = 0,
+    .run = cmd_setup_run,
+};

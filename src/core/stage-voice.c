@@ -1,0 +1,345 @@
+/*
+ * stage-voice.c -- the `voice` stage: each scene's narration spoken into
+ * voice/NNN.wav (48 kHz stereo PCM), its length measured with ffprobe,
+ * and the timeline planned from those lengths (voice.json).
+ *
+ * flite: one FFmpeg run with a `flite=textfile=` source per scene (the
+ * narration is in voice/NNN.txt, never in the filtergraph). espeak-ng and
+ * piper: one run of the engine per scene into voice/NNN.src.wav, then one
+ * FFmpeg run that brings them all to 48 kHz stereo. A scene that yields no
+ * speech (text the voice cannot read) becomes silence as long as its
+ * captions need, with a VOICE_SILENT warning.
+ *
+ * Must never: guess a duration that ffprobe can measure, or pass the
+ * narration to any program as an argument or filter text.
+ */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "stage.h"
+
+enum { STEP_SYNTH, STEP_CONVERT, STEP_PROBE, STEP_SILENCE, STEP_FINISH };
+
+/* Shares of the stage: synthesis is most of it. */
+#define W_SYNTH	  0.70
+#define W_CONVERT 0.05
+#define W_PROBE	  0.20
+#define W_SILENCE 0.05
+
+/* flite reads English: text without an ASCII letter or digit is silence. */
+static bool flite_can_say(const char *text)
+{
+	for (const unsigned char *p = (const unsigned char *)text; *p; p++)
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9'))
+			return true;
+	return false;
+}
+
+static char *seconds_text(int64_t us)
+{
+	return xasprintf("%lld.%06lld", (long long)(us / 1000000), (long long)(us % 1000000));
+}
+
+static bool voice_ready(struct vjob *v)
+{
+	char *text = vjob_read(v, "voice.json");
+	if (!text)
+		return false;
+	json_error_t jerr;
+	json_t *root = json_loads(text, 0, &jerr);
+	free(text);
+	json_t *arr = json_object_get(root, "scenes");
+	bool ok = json_is_array(arr) && (int)json_array_size(arr) == v->n && v->n > 0;
+	for (int i = 0; ok && i < v->n; i++) {
+		json_t *s = json_array_get(arr, (size_t)i);
+		v->scenes[i].audio_us = json_integer_value(json_object_get(s, "audio_us"));
+		v->scenes[i].silent = json_is_true(json_object_get(s, "silent"));
+		json_t *w = json_object_get(s, "window_us");
+		v->scenes[i].window_us = w ? json_integer_value(w) : v->scenes[i].audio_us;
+		v->scenes[i].frames = (int)json_integer_value(json_object_get(s, "frames"));
+		v->scenes[i].start_frame =
+		    (int)json_integer_value(json_object_get(s, "start_frame"));
+		char rel[32];
+		snprintf(rel, sizeof(rel), "voice/%03d.wav", vjob_num(i));
+		ok = v->scenes[i].frames > 0 && vjob_exists(v, rel);
+	}
+	if (ok) {
+		v->total_frames = (int)json_integer_value(json_object_get(root, "total_frames"));
+		v->xfade_frames = (int)json_integer_value(json_object_get(root, "xfade_frames"));
+		ok = v->total_frames > 0;
+	}
+	json_decref(root);
+	return ok;
+}
+
+/* The one FFmpeg run of flite: a source per scene, a WAV per scene. */
+static void flite_cmd(struct vjob *v, struct ffargs *a)
+{
+	ffargs_addv(a, "ffmpeg", "-y");
+	for (int i = 0; i < v->n; i++) {
+		const char *text = v->script.scenes[i].narration;
+		if (!flite_can_say(text)) {
+			v->scenes[i].silent = true;
+			v->scenes[i].audio_us = vplan_reading_us(text);
+			char *d = seconds_text(v->scenes[i].audio_us);
+			ffargs_addv(a, "-f", "lavfi", "-i");
+			ffargs_addf(a, "anullsrc=r=%d:cl=stereo:d=%s", FFARGS_AUDIO_RATE, d);
+			free(d);
+			continue;
+		}
+		char *rel = xasprintf("voice/%03d.txt", vjob_num(i));
+		char *file = ffargs_escape_filter_value(rel);
+		char *voice = ffargs_escape_filter_value(v->spec.voice.name);
+		ffargs_addv(a, "-f", "lavfi", "-i");
+		ffargs_addf(a, "flite=textfile=%s:voice=%s", file, voice);
+		free(voice);
+		free(file);
+		free(rel);
+	}
+	for (int i = 0; i < v->n; i++) {
+		ffargs_add(a, "-map");
+		ffargs_addf(a, "%d:a", i);
+		ffargs_add(a, "-ar");
+		ffargs_addf(a, "%d", FFARGS_AUDIO_RATE);
+		ffargs_addv(a, "-ac", "2", "-c:a", "pcm_s16le");
+		ffargs_addf(a, "voice/%03d.wav", vjob_num(i));
+	}
+}
+
+/* One scene through espeak-ng or piper, into voice/NNN.src.wav. */
+static void engine_cmd(struct vjob *v, int i, struct ffargs *a)
+{
+	char txt[32], wav[32];
+	snprintf(txt, sizeof(txt), "voice/%03d.txt", vjob_num(i));
+	snprintf(wav, sizeof(wav), "voice/%03d.src.wav", vjob_num(i));
+	if (v->spec.voice.provider == VOICE_ESPEAK)
+		/* -b 1: the text file is UTF-8 */
+		ffargs_addv(a, v->voice_prog, "-b", "1", "-v", v->spec.voice.name, "-f", txt, "-w",
+			    wav);
+	else
+		ffargs_addv(a, v->voice_prog, "--model", v->spec.voice.name, "--input_file", txt,
+			    "--output_file", wav);
+}
+
+/* espeak-ng and piper speak at their own rates: one run brings all to
+ * 48 kHz stereo. */
+static void convert_cmd(struct vjob *v, struct ffargs *a)
+{
+	ffargs_addv(a, "ffmpeg", "-y");
+	for (int i = 0; i < v->n; i++) {
+		ffargs_add(a, "-i");
+		ffargs_addf(a, "voice/%03d.src.wav", vjob_num(i));
+	}
+	for (int i = 0; i < v->n; i++) {
+		ffargs_add(a, "-map");
+		ffargs_addf(a, "%d:a", i);
+		ffargs_add(a, "-ar");
+		ffargs_addf(a, "%d", FFARGS_AUDIO_RATE);
+		ffargs_addv(a, "-ac", "2", "-c:a", "pcm_s16le");
+		ffargs_addf(a, "voice/%03d.wav", vjob_num(i));
+	}
+}
+
+static void silence_cmd(struct vjob *v, struct ffargs *a)
+{
+	ffargs_addv(a, "ffmpeg", "-y");
+	for (int k = 0; k < v->npending; k++) {
+		char *d = seconds_text(v->scenes[v->pending[k]].audio_us);
+		ffargs_addv(a, "-f", "lavfi", "-i");
+		ffargs_addf(a, "anullsrc=r=%d:cl=stereo:d=%s", FFARGS_AUDIO_RATE, d);
+		free(d);
+	}
+	for (int k = 0; k < v->npending; k++) {
+		ffargs_add(a, "-map");
+		ffargs_addf(a, "%d:a", k);
+		ffargs_addv(a, "-c:a", "pcm_s16le");
+		ffargs_addf(a, "voice/%03d.wav", vjob_num((int)v->pending[k]));
+	}
+}
+
+static int write_plan(struct vjob *v, struct aura_error *err)
+{
+	const struct aura_config *cfg = v->env->cfg;
+	int gap = cfg ? cfg->scene_gap_ms : 400;
+	/* a generated script is held to the asked duration; a user's script
+	 * lasts what its narration lasts */
+	int target = v->generated ? v->spec.duration : 0;
+	for (int i = 0; i < v->n; i++)
+		v->scenes[i].window_us =
+		    vplan_window_us(v->scenes[i].audio_us, v->script.scenes[i].narration);
+	v->total_frames = vplan_compute(v->scenes, v->n, gap, target, &v->xfade_frames);
+	json_t *arr = json_array();
+	for (int i = 0; i < v->n; i++)
+		json_array_append_new(arr,
+				      json_pack("{s:I, s:I, s:b, s:i, s:i}", "audio_us",
+						(json_int_t)v->scenes[i].audio_us, "window_us",
+						(json_int_t)v->scenes[i].window_us, "silent",
+						v->scenes[i].silent, "frames", v->scenes[i].frames,
+						"start_frame", v->scenes[i].start_frame));
+	char *voice = voice_choice_text(&v->spec.voice);
+	json_t *root = json_pack("{s:i, s:s, s:i, s:i, s:i, s:i, s:o}", "version", 1, "voice",
+				 voice, "gap_ms", gap, "target_s", target, "total_frames",
+				 v->total_frames, "xfade_frames", v->xfade_frames, "scenes", arr);
+	free(voice);
+	char *text = root ? json_dumps(root, JSON_INDENT(1)) : NULL;
+	json_decref(root);
+	if (!text)
+		return aura_error_set(err, AURA_E_INTERNAL, "voice.json could not be encoded");
+	int rc = vjob_write(v, "voice.json", text, err);
+	free(text);
+	if (rc == 0 && v->job)
+		v->job->duration_us = (int64_t)v->total_frames * 1000000 / VIDEO_FPS;
+	vjob_log(v, "voice: %d scenes, %.2f s planned", v->n, (double)v->total_frames / VIDEO_FPS);
+	return rc;
+}
+
+static int voice_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *err)
+{
+	struct ffargs a;
+	ffargs_init(&a);
+	bool flite = v->spec.voice.provider == VOICE_FLITE;
+	int rc;
+
+	if (v->step == STEP_SYNTH && v->sub == 0) {
+		if ((rc = vjob_mkdir(v, "voice", err)) < 0)
+			return rc;
+		for (int i = 0; i < v->n; i++) {
+			v->scenes[i].silent = false;
+			v->scenes[i].audio_us = 0;
+			char rel[32];
+			snprintf(rel, sizeof(rel), "voice/%03d.txt", vjob_num(i));
+			if ((rc = vjob_write(v, rel, v->script.scenes[i].narration, err)) < 0)
+				return rc;
+		}
+		free(v->pending);
+		v->pending = NULL;
+		v->npending = 0;
+		if (flite) {
+			flite_cmd(v, &a);
+			cmd->ffmpeg = true;
+			cmd->weight_start = 0;
+			cmd->weight_len = W_SYNTH;
+			cmd->argv = ffargs_steal(&a);
+			return TASK_RUN;
+		}
+	}
+	if (v->step == STEP_SYNTH) {
+		if (flite || v->sub >= v->n) {
+			v->step = flite ? STEP_PROBE : STEP_CONVERT;
+			v->sub = 0;
+		} else {
+			engine_cmd(v, v->sub, &a);
+			cmd->weight_start = W_SYNTH * v->sub / v->n;
+			cmd->weight_len = W_SYNTH / v->n;
+			cmd->argv = ffargs_steal(&a);
+			return TASK_RUN;
+		}
+	}
+	if (v->step == STEP_CONVERT) {
+		convert_cmd(v, &a);
+		cmd->ffmpeg = true;
+		cmd->weight_start = W_SYNTH;
+		cmd->weight_len = W_CONVERT;
+		cmd->argv = ffargs_steal(&a);
+		return TASK_RUN;
+	}
+	if (v->step == STEP_PROBE) {
+		/* silence made by flite_cmd is ours: its length is known */
+		while (v->sub < v->n && v->scenes[v->sub].silent)
+			v->sub++;
+		if (v->sub < v->n) {
+			char wav[32];
+			snprintf(wav, sizeof(wav), "voice/%03d.wav", vjob_num(v->sub));
+			ffargs_addv(&a, "ffprobe", "-v", "error", "-show_entries",
+				    "format=duration", "-of", "json", wav);
+			cmd->capture_stdout = true;
+			cmd->weight_start = W_SYNTH + W_CONVERT + W_PROBE * v->sub / v->n;
+			cmd->weight_len = W_PROBE / v->n;
+			cmd->argv = ffargs_steal(&a);
+			return TASK_RUN;
+		}
+		v->step = STEP_SILENCE;
+	}
+	if (v->step == STEP_SILENCE) {
+		v->step = STEP_FINISH;
+		if (v->npending > 0) {
+			silence_cmd(v, &a);
+			cmd->ffmpeg = true;
+			cmd->weight_start = 1 - W_SILENCE;
+			cmd->weight_len = W_SILENCE;
+			cmd->argv = ffargs_steal(&a);
+			return TASK_RUN;
+		}
+	}
+	for (int i = 0; i < v->n; i++)
+		if (v->scenes[i].silent)
+			vjob_warn(v, AURA_E_VOICE_SILENT,
+				  "scene %d: the voice %s gave no speech; the scene is held silent "
+				  "for %.1f s with its captions",
+				  vjob_num(i), v->spec.voice.name ? v->spec.voice.name : "",
+				  v->scenes[i].audio_us / 1e6);
+	rc = write_plan(v, err);
+	return rc < 0 ? rc : VSTAGE_DONE;
+}
+
+static int voice_done(struct vjob *v, int status, const char *out, size_t out_len, const char *tail,
+		      struct aura_error *err)
+{
+	switch (v->step) {
+	case STEP_SYNTH:
+		if (v->spec.voice.provider == VOICE_FLITE) {
+			v->step = STEP_PROBE;
+			v->sub = 0;
+			return vjob_ffmpeg_result(status, tail, "flite", err);
+		}
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			char *summary = tail && *tail ? xstrndup(tail, 300) : NULL;
+			int rc = aura_error_set(err, AURA_E_VOICE_FAILED, "scene %d: %s %s",
+						vjob_num(v->sub), v->voice_prog,
+						summary ? summary : "failed");
+			free(summary);
+			return rc;
+		}
+		v->sub++;
+		return 0;
+	case STEP_CONVERT:
+		v->step = STEP_PROBE;
+		v->sub = 0;
+		return vjob_ffmpeg_result(status, tail, "converting the voice", err);
+	case STEP_PROBE: {
+		int64_t us = WIFEXITED(status) && WEXITSTATUS(status) == 0
+				 ? probe_duration_us(out, out_len)
+				 : 0;
+		struct vscene *s = &v->scenes[v->sub];
+		/* under a frame of sound is no speech */
+		if (us < 1000000 / VIDEO_FPS) {
+			s->silent = true;
+			s->audio_us = vplan_reading_us(v->script.scenes[v->sub].narration);
+			v->pending =
+			    xrealloc(v->pending, (size_t)(v->npending + 1) * sizeof(int64_t));
+			v->pending[v->npending++] = v->sub;
+		} else {
+			s->audio_us = us;
+		}
+		v->sub++;
+		return 0;
+	}
+	case STEP_SILENCE:
+	case STEP_FINISH:
+		return vjob_ffmpeg_result(status, tail, "making silence", err);
+	}
+	return 0;
+}
+
+const struct stage_ops stage_voice_ops = {
+    .name = "voice",
+    .ready = voice_ready,
+    .next = voice_next,
+    .done = voice_done,
+};
