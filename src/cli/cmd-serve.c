@@ -26,6 +26,7 @@
 
 #include "cli/cmd.h"
 #include "core/engine.h"
+#include "core/http.h"
 #include "core/log.h"
 #include "core/loop.h"
 #include "core/proc.h"
@@ -49,6 +50,7 @@ struct serve {
 	struct store *st;
 	struct server *srv;
 	struct engine *eng;
+	struct http *http; /* one curl multi + share for every provider call */
 	bool stopping;
 	uint64_t grace_timer;
 	int exit_status;
@@ -341,6 +343,8 @@ static int startup(struct serve *sv, struct aura_error *err)
 	sv->loop = loop_new();
 	if ((rc = sig_init(sv->loop, on_signal, sv, err)) < 0)
 		return rc;
+	if (!(sv->http = http_new(sv->loop)))
+		log_warn("libcurl could not be initialised: online providers are off, offline ones serve");
 	sv->srv = server_new(sv->loop, sv->st, cfg, p);
 	sv->eng = engine_new(sv->loop, sv->st, cfg, p, &server_engine_events, sv->srv);
 	server_set_engine(sv->srv, sv->eng);
@@ -363,6 +367,8 @@ static void teardown(struct serve *sv)
 		server_free(sv->srv);
 		sv->srv = NULL;
 	}
+	http_free(sv->http); /* after the engine: its calls are cancelled */
+	sv->http = NULL;
 	sig_fini();
 	loop_free(sv->loop);
 	sv->loop = NULL;
