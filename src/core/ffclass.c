@@ -398,7 +398,9 @@ static char *clean_line(struct line l)
 	if (l.n > 0 && l.s[0] == '[') {
 		const char *close = memchr(l.s, ']', l.n);
 		const char *at = close ? memchr(l.s, '@', (size_t)(close - l.s)) : NULL;
-		if (at) {
+		/* "[libx264 @ 0x55d…] msg" -> "[libx264] msg"; a name longer
+		 * than any FFmpeg context name is left as it is (and cut). */
+		if (at && at - l.s <= 64) {
 			size_t name = (size_t)(at - l.s);
 			while (name > 1 && l.s[name - 1] == ' ')
 				name--;

@@ -465,6 +465,28 @@ static void test_last_error_wins(void **state)
 	assert_code(classify(st, SUBTITLES_MISSING, false), AURA_E_FFMPEG_INPUT_NOT_FOUND);
 }
 
+/* A bracketed prefix with an '@' whose name is longer than the summary
+ * (found by the ffclass fuzzer): the summary still keeps its bound. */
+static void test_summary_long_bracket_name(void **state)
+{
+	(void)state;
+	struct buf b;
+	buf_init(&b);
+	buf_puts(&b, "[");
+	for (int i = 0; i < 2 * FFCLASS_SUMMARY_MAX; i++)
+		buf_puts(&b, "I");
+	buf_puts(&b, " @ 0x1] the decoded data for stream 0 is wrong\n");
+	char *sum = ffclass_summary(b.data);
+	assert_non_null(sum);
+	assert_in_range(strlen(sum), 1, FFCLASS_SUMMARY_MAX + 3);
+	free(sum);
+	/* a short context name is still shortened */
+	sum = ffclass_summary("[libx264 @ 0x55d0c] broken\n");
+	assert_string_equal(sum, "[libx264] broken");
+	free(sum);
+	buf_free(&b);
+}
+
 static void test_unknown_and_invalid_argument(void **state)
 {
 	(void)state;
@@ -606,6 +628,7 @@ int main(void)
 	    cmocka_unit_test(test_last_error_wins),
 	    cmocka_unit_test(test_unknown_and_invalid_argument),
 	    cmocka_unit_test(test_summary_is_clean),
+	    cmocka_unit_test(test_summary_long_bracket_name),
 	    cmocka_unit_test(test_tail_keeps_exactly_the_last_16k),
 	    cmocka_unit_test(test_tail_text_is_valid_utf8),
 	};
