@@ -7,8 +7,10 @@
 # (libx264 medium CRF 23 yuv420p 30 fps, AAC 160k 48 kHz stereo,
 # +faststart) from lavfi sources -- a gradient card with a heading, looped
 # from one frame as the pipeline's cards are, and a tone. Prints both
-# (median of RUNS runs, alternating), the ratio (target <= 1.25) and the
-# pipeline's time per stage. Never passes or fails: it measures.
+# (median of RUNS runs, alternating), the ratio (target <= 1.25), each
+# run's ratio to the floor run right after it (on a shared machine the
+# least disturbed figure), the render stage alone against the floor, and
+# the pipeline's time per stage. Never passes or fails: it measures.
 #
 #   bench/pipeline.sh [AURA_BINARY]      (default: $AURA_BIN, then ./aura)
 #   RUNS=5 DURATION=60 bench/pipeline.sh
@@ -55,28 +57,55 @@ floor() {
 cd "$TMP/out" || exit 1
 : >"$TMP/aura.times"
 : >"$TMP/floor.times"
+: >"$TMP/render.times"
+: >"$TMP/pair.ratios"
+: >"$TMP/cpu.times"
+HZ=$(getconf CLK_TCK)
+# cutime + cstime of a pid: the CPU of its children that it has reaped
+kids_cpu() { awk '{ sub(/^.*\) /, ""); print $14 + $15 }' "/proc/$1/stat"; }
 i=0
 while [ "$i" -lt "$RUNS" ]; do
 	i=$((i + 1))
 	rm -f "$TMP/out"/*
+	SP=$(cat "$AURA_DATA_DIR/aura.pid")
+	c0=$(kids_cpu "$SP")
 	t0=$(now)
 	"$AURA" new "$TOPIC" -d "$DURATION" --wait >/dev/null || { echo "bench: aura new failed" >&2; exit 1; }
 	t1=$(now)
+	c1=$(kids_cpu "$SP")
+	f0=$(kids_cpu $$)
 	floor || { echo "bench: the floor command failed" >&2; exit 1; }
 	t2=$(now)
+	f1=$(kids_cpu $$)
+	# CPU seconds: FFmpeg's (and ffprobe's) in the server's reaped children,
+	# the floor's in this shell's; much less disturbed by other load than
+	# wall time.
+	echo "$(((c1 - c0) * 100 / HZ)) $(((f1 - f0) * 100 / HZ))" |
+		awk '{ printf "%.2f %.2f\n", $1 / 100, $2 / 100 }' >>"$TMP/cpu.times"
 	elapsed "$t0" "$t1" >>"$TMP/aura.times"
 	echo >>"$TMP/aura.times"
 	elapsed "$t1" "$t2" >>"$TMP/floor.times"
 	echo >>"$TMP/floor.times"
-	echo "run $i: aura new $(elapsed "$t0" "$t1") s, floor $(elapsed "$t1" "$t2") s"
+	ID=$("$AURA" ls --json | sed -n 's/.*"id": *\([0-9]*\).*/\1/p' | head -1)
+	R=$(sed -n 's/.*stage render done (\([0-9.]*\) s).*/\1/p' "$AURA_DATA_DIR/jobs/$ID/job.log")
+	echo "${R:-0}" >>"$TMP/render.times"
+	# Each aura run and the floor right after it saw about the same machine:
+	# their ratio is the figure least disturbed by other load.
+	awk -v a="$(elapsed "$t0" "$t1")" -v f="$(elapsed "$t1" "$t2")" 'BEGIN { print a / f }' >>"$TMP/pair.ratios"
+	echo "run $i: aura new $(elapsed "$t0" "$t1") s (render stage ${R:-?} s), floor $(elapsed "$t1" "$t2") s;" \
+		"CPU $(tail -1 "$TMP/cpu.times" | awk '{ printf "%s s vs %s s", $1, $2 }')"
 done
 A=$(grep . "$TMP/aura.times" | median)
 F=$(grep . "$TMP/floor.times" | median)
-ID=$("$AURA" ls --json | sed -n 's/.*"id": *\([0-9]*\).*/\1/p' | head -1)
+RM=$(median <"$TMP/render.times")
 echo
 echo "video: ${DURATION} s landscape-720p, $(nproc) cores, $(ffmpeg -version | head -1 | cut -d' ' -f1-3)"
 echo "aura new --wait (median of $RUNS): $A s"
 echo "floor, one bare ffmpeg (median of $RUNS): $F s"
 awk -v a="$A" -v f="$F" 'BEGIN { printf "ratio: %.2f (target <= 1.25)\n", a / f }'
+echo "paired ratios (each run / the floor right after it): $(sort -n "$TMP/pair.ratios" | awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), $1 }'), lowest $(sort -n "$TMP/pair.ratios" | head -1 | awk '{ printf "%.2f", $1 }')"
+awk -v r="$RM" -v f="$F" 'BEGIN { printf "render stage alone (median): %.2f s, %.2f x the floor\n", r, r / f }'
+CA=$(cut -d' ' -f1 "$TMP/cpu.times" | median) CF=$(cut -d' ' -f2 "$TMP/cpu.times" | median)
+awk -v a="$CA" -v f="$CF" 'BEGIN { printf "CPU (median): aura new %.2f s, floor %.2f s, ratio %.2f\n", a, f, a / f }'
 echo "stages of the last run:"
 grep -o 'stage [a-z]* done ([0-9.]* s)' "$AURA_DATA_DIR/jobs/$ID/job.log" | sed 's/^stage /  /'

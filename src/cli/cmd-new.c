@@ -493,6 +493,7 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 		voice_choice_free(&s.voice);
 		if (voice_parse(voice, &ctx->cfg, &s.voice, &err) < 0)
 			goto fail;
+		s.voice_forced = true; /* the server does not walk the voice chain */
 	}
 	char *prog = NULL;
 	if (voice_check(&s.voice, &ctx->cfg, &prog, &err) < 0)
@@ -605,7 +606,9 @@ const struct cmd_entry cmd_new_entry = {
 	    "  -p, --preset NAME     landscape-720p (default), landscape-1080p, portrait-1080p,\n"
 	    "                        square-1080p, draft-480p\n"
 	    "      --voice V         flite[:slt|kal|awb|rms] (default flite:slt),\n"
-	    "                        espeak[:VOICE] (espeak-ng), piper[:MODEL.onnx]\n"
+	    "                        espeak[:VOICE] (espeak-ng), piper[:MODEL.onnx],\n"
+	    "                        openai[:VOICE], elevenlabs[:VOICE_ID]; without it the\n"
+	    "                        [providers] voice chain is walked\n"
 	    "      --script FILE     narrate this text: one scene per paragraph, a paragraph\n"
 	    "                        may start with a \"# heading\" line (-d is then ignored)\n"
 	    "      --images DIR      use DIR's .jpg/.png/.mp4 files in name order, cycled,\n"

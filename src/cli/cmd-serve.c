@@ -346,7 +346,9 @@ static int startup(struct serve *sv, struct aura_error *err)
 	if (!(sv->http = http_new(sv->loop)))
 		log_warn("libcurl could not be initialised: online providers are off, offline ones serve");
 	sv->srv = server_new(sv->loop, sv->st, cfg, p);
+	server_set_http(sv->srv, sv->http); /* providers' background health */
 	sv->eng = engine_new(sv->loop, sv->st, cfg, p, &server_engine_events, sv->srv);
+	engine_set_http(sv->eng, sv->http);
 	server_set_engine(sv->srv, sv->eng);
 	server_set_handlers(sv->srv, on_shutdown_request, on_drained, sv);
 	if ((rc = engine_recover(sv->eng, err)) < 0)

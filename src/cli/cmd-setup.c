@@ -701,7 +701,7 @@ const struct cmd_entry cmd_setup_entry = {
 	    "                         (stored inline; the file is mode 0600)\n"
 	    "  --no-test              do not test the providers live\n"
 	    "  --force                replace an existing config file\n"
-	    "Keys are never accepted as arguments: `ps` would show them.",
+	    "Keys are never accepted as arguments: `ps` would show them.\n",
     .flags = 0,
     .run = cmd_setup_run,
 };

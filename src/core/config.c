@@ -112,6 +112,8 @@ static const struct key keys[] = {
 	 "seconds a job may run before it is stopped; 0 means no limit (0 to 604800)"},
 	{"server", "client_buffer", KT_SIZE, F(client_buffer), 64 * KIB, 256 * MIB, NULL, "4M",
 	 "output queued for one client before it is dropped as too slow (64K to 256M)"},
+	{"server", "health_interval", KT_INT, F(health_interval), 1, 86400, NULL, "300",
+	 "seconds between provider health checks while video jobs are queued or running (1 to 86400)"},
 
 	{"video", "preset", KT_WORD, F(preset), 0, 0, w_preset, "landscape-720p",
 	 "landscape-720p, landscape-1080p, portrait-1080p, square-1080p or draft-480p"},

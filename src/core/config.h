@@ -58,6 +58,7 @@ struct aura_config {
 	int shutdown_grace;    /* seconds the whole shutdown may take */
 	int job_timeout;       /* seconds a job may run; 0 = no limit */
 	uint64_t client_buffer;/* bytes queued to one client before it is dropped */
+	int health_interval;   /* seconds between provider health rounds while video jobs wait or run */
 
 	/* [video] */
 	char *preset;          /* landscape-720p... */

@@ -1,9 +1,11 @@
 /*
  * engine.c -- the job engine: the job state x request action table, the
  * scheduler (slots, priorities, retry backoff), one `struct run` per job
- * holding a slot (its task, child, progress tracker, stderr tail, log file
- * and timers), stall and time limits, the stop sequence, recovery at start
- * and the orderly shutdown. See doc/engine.md for the rules.
+ * holding a slot (its task, child or asynchronous step, progress tracker,
+ * stderr tail, log file and timers), stall and time limits, the stop
+ * sequence, recovery at start and the orderly shutdown; the online
+ * providers the steps call (one per name, shared by every job). See
+ * doc/engine.md for the rules, doc/pipeline.md for asynchronous steps.
  *
  * Must never: block, arm a timer while no job runs or waits for a backoff,
  * announce a state change before the store has it, wait for a child itself
@@ -31,6 +33,7 @@
 #include "loop.h"
 #include "proc.h"
 #include "progress.h"
+#include "provider.h"
 #include "store.h"
 #include "task.h"
 #include "util.h"
@@ -64,7 +67,13 @@ struct run {
 	int64_t timeout_left_ms; /* job_timeout budget left while paused */
 	int64_t timeout_armed_ms;
 	enum stop_reason stop;
+	/* an asynchronous step (task_step) instead of a child */
+	bool stepping;	     /* started, not finished */
+	bool step_held;	     /* finished while paused: done() waits for resume */
+	uint64_t step_timer; /* the finish, handled on a clean loop turn */
 };
+
+#define ENGINE_PROVIDERS_MAX 8
 
 struct engine {
 	struct loop *loop;
@@ -74,6 +83,11 @@ struct engine {
 	struct engine_events ev;
 	void *ctx;
 	struct task_env env;
+	struct task_async_env aenv;
+	struct http *http; /* NULL: online providers are off */
+	/* one per provider name (provider_names), made on first use: the
+	 * breaker state is shared by every job */
+	struct provider *providers[ENGINE_PROVIDERS_MAX];
 	char *ffmpeg, *ffprobe; /* resolved paths, NULL if not found */
 	struct run *runs;
 	int nruns;
@@ -283,6 +297,25 @@ static void env_warn(void *eng_ctx, int64_t job_id, const char *code, const char
 	job_persist(e, &r->job);
 }
 
+/* task_async_env.provider: the one instance per name, made on first use
+ * (a provider without a key or base_url is never made: NULL). */
+static struct provider *env_provider(void *eng_ctx, const char *name)
+{
+	struct engine *e = eng_ctx;
+	if (!e->http || !name)
+		return NULL;
+	for (size_t i = 0; i < ENGINE_PROVIDERS_MAX && provider_names[i]; i++) {
+		if (strcmp(provider_names[i], name) != 0)
+			continue;
+		if (!provider_usable(e->cfg, name))
+			return NULL;
+		if (!e->providers[i])
+			e->providers[i] = provider_from_config(e->loop, e->http, e->cfg, name);
+		return e->providers[i];
+	}
+	return NULL;
+}
+
 /* --- the run's life ------------------------------------------------------- */
 
 static void run_free(struct run *r)
@@ -297,6 +330,10 @@ static void run_free(struct run *r)
 	}
 	loop_timer_del(e->loop, r->stall_timer);
 	loop_timer_del(e->loop, r->timeout_timer);
+	loop_timer_del(e->loop, r->step_timer);
+	if (r->stepping && r->cmd.step.cancel)
+		r->cmd.step.cancel(r->cmd.step.arg);
+	r->stepping = false;
 	if (r->proc)
 		proc_abandon(r->proc);
 	if (r->task.ops && r->task.ops->free)
@@ -462,6 +499,21 @@ static void run_stop(struct run *r, enum stop_reason why, bool now)
 	r->stall_timer = 0;
 	loop_timer_del(e->loop, r->timeout_timer);
 	r->timeout_timer = 0;
+	if (!r->proc) {
+		/* An asynchronous step (or its held result): cancelling it
+		 * closes its transfers at once, so the stop is over now. */
+		loop_timer_del(e->loop, r->step_timer);
+		r->step_timer = 0;
+		if (r->stepping && r->cmd.step.cancel) {
+			run_logf(r, "the %s step is cancelled",
+				 r->job.stage ? r->job.stage : "current");
+			r->cmd.step.cancel(r->cmd.step.arg);
+		}
+		r->stepping = false;
+		r->step_held = false;
+		run_stopped(r); /* frees r */
+		return;
+	}
 	int q = now ? 0 : e->cfg->quit_grace * 1000;
 	int t = now ? 0 : e->cfg->term_grace * 1000;
 	proc_stop(r->proc, q, t); /* may call on_exit, which frees r */
@@ -715,10 +767,79 @@ static void buf_put_quoted(struct buf *b, const char *arg)
 	buf_puts(b, "'");
 }
 
+/* --- asynchronous steps ---------------------------------------------------- */
+
+/* The step is over: the task reads its outcome, as a child's exit. */
+static void step_complete(struct run *r)
+{
+	struct engine *e = r->e;
+	struct job *j = &r->job;
+	struct aura_error err = {0};
+	int rc = r->task.ops->done(r->task.impl, j, 0, NULL, 0, "", &err);
+	if (rc < 0) {
+		run_fail(r, -rc, err.detail);
+		return;
+	}
+	double end = progress_scale(1.0, r->cmd.weight_start, r->cmd.weight_len);
+	if (end > j->progress && end < 1.0) {
+		j->progress = end;
+		if (e->ev.job_progress)
+			e->ev.job_progress(j, e->ctx);
+	}
+	run_advance(r);
+}
+
+static void step_fire(struct loop *l, void *ctx)
+{
+	struct run *r = ctx;
+	(void)l;
+	r->step_timer = 0;
+	if (r->job.state == JOB_PAUSED) {
+		/* A paused job's request was already on the wire: its result
+		 * is kept, and the job goes on from it when resumed. */
+		r->step_held = true;
+		run_logf(r, "the %s step finished while the job is paused: it goes on at resume",
+			 r->job.stage ? r->job.stage : "current");
+		return;
+	}
+	step_complete(r);
+}
+
+/* task_step_finish_fn: may come from deep inside a provider's callback, so
+ * the task's done() and next() run on a clean turn of the loop. */
+static void step_finish(void *token)
+{
+	struct run *r = token;
+	if (!r->stepping)
+		return;
+	r->stepping = false;
+	loop_timer_del(r->e->loop, r->step_timer);
+	r->step_timer = loop_timer_add(r->e->loop, 0, step_fire, r);
+}
+
+static int run_step_start(struct run *r, struct aura_error *err)
+{
+	ffclass_tail_init(&r->tail);
+	buf_reset(&r->err_line);
+	buf_reset(&r->out);
+	r->job.pid = 0;
+	r->stepping = true;
+	r->step_held = false;
+	int rc = r->cmd.step.start(r->cmd.step.arg, &r->e->aenv, step_finish, r, err);
+	if (rc < 0) {
+		r->stepping = false;
+		return rc;
+	}
+	job_persist(r->e, &r->job); /* the stage, for show and the TUI */
+	return 0;
+}
+
 static int run_spawn(struct run *r, struct aura_error *err)
 {
 	struct engine *e = r->e;
 	struct task_cmd *c = &r->cmd;
+	if (c->step.start)
+		return run_step_start(r, err);
 	if (!c->argv || !c->argv[0])
 		return aura_error_set(err, AURA_E_INTERNAL, "the task gave an empty command");
 	int code;
@@ -990,9 +1111,20 @@ struct engine *engine_new(struct loop *loop, struct store *st, const struct aura
 	    .ffprobe = e->ffprobe,
 	    .log = env_log,
 	    .warn = env_warn,
+	    .provider = env_provider,
+	    .eng_ctx = e,
+	};
+	e->aenv = (struct task_async_env){
+	    .loop = loop,
+	    .provider = env_provider,
 	    .eng_ctx = e,
 	};
 	return e;
+}
+
+void engine_set_http(struct engine *e, struct http *h)
+{
+	e->http = h;
 }
 
 void engine_set_timing(struct engine *e, int64_t stall_ms, int64_t backoff_ms)
@@ -1009,6 +1141,8 @@ void engine_free(struct engine *e)
 		return;
 	while (e->runs)
 		run_free(e->runs); /* abandons children: SIGKILL, no callbacks */
+	for (size_t i = 0; i < ENGINE_PROVIDERS_MAX; i++)
+		provider_free(e->providers[i]); /* after the runs: their steps are gone */
 	loop_timer_del(e->loop, e->backoff_timer);
 	free(e->ffmpeg);
 	free(e->ffprobe);
@@ -1209,7 +1343,7 @@ static int engine_request(struct engine *e, int64_t id, enum eng_req req, struct
 		run_stop(r, STOP_CANCEL, false); /* may free r */
 		break;
 	case ACT_PAUSE:
-		if (proc_pause(r->proc) < 0) {
+		if (r->proc && proc_pause(r->proc) < 0) {
 			rc = aura_error_set(err, AURA_E_JOB_BAD_STATE, "job %lld cannot pause: %s",
 					    (long long)id, strerror(errno));
 			break;
@@ -1224,7 +1358,7 @@ static int engine_request(struct engine *e, int64_t id, enum eng_req req, struct
 		job_persist(e, j);
 		break;
 	case ACT_RESUME:
-		if (proc_resume(r->proc) < 0) {
+		if (r->proc && proc_resume(r->proc) < 0) {
 			rc = aura_error_set(err, AURA_E_JOB_BAD_STATE, "job %lld cannot resume: %s",
 					    (long long)id, strerror(errno));
 			break;
@@ -1236,6 +1370,11 @@ static int engine_request(struct engine *e, int64_t id, enum eng_req req, struct
 		run_logf(r, "resumed");
 		log_info("job %lld: resumed", (long long)id);
 		job_persist(e, j);
+		if (r->step_held) {
+			r->step_held = false;
+			loop_timer_del(e->loop, r->step_timer);
+			r->step_timer = loop_timer_add(e->loop, 0, step_fire, r);
+		}
 		break;
 	case ACT_REQUEUE:
 		j->state = JOB_QUEUED;

@@ -25,6 +25,7 @@
 struct loop;
 struct store;
 struct engine;
+struct http;
 
 struct engine_events {
 	/* A job was created or changed (state, stage, error, output...). */
@@ -41,6 +42,11 @@ struct engine_events {
 struct engine *engine_new(struct loop *loop, struct store *st, const struct aura_config *cfg,
 			  const struct aura_paths *paths, const struct engine_events *ev, void *ctx);
 void engine_free(struct engine *e);
+
+/* The HTTP client for online providers' steps (h outlives the engine's
+ * use of it: free the engine first). NULL, the default: online providers
+ * are off and every chain goes straight to its offline provider. */
+void engine_set_http(struct engine *e, struct http *h);
 
 /* At start: requeue jobs left running/paused (attempts+1), kill their
  * recorded pids if still alive and still FFmpeg, then schedule. */

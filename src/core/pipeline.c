@@ -295,6 +295,10 @@ static int video_next(void *impl, struct job *j, struct task_cmd *cmd, struct au
 			t->started = true;
 			t->failed = false;
 			v->step = v->sub = 0;
+			v->link = 0;
+			v->failed = 0;
+			v->checking = false;
+			vchain_free(&v->chain);
 			record(t, i, STAGE_RUNNING);
 		}
 		int rc = stages[i]->next(v, cmd, err);
@@ -372,10 +376,16 @@ static void vjob_free(struct vjob *v)
 	free(v->srt_part);
 	free(v->font);
 	free(v->voice_prog);
+	voice_choice_free(&v->voice);
+	vchain_free(&v->voice_chain);
+	vchain_free(&v->chain);
+	vcall_cancel_now(&v->call);
+	vcall_reset(&v->call);
 	script_free(&v->script);
 	for (int i = 0; i < v->n; i++) {
 		free(v->scenes[i].visual);
 		free(v->scenes[i].source);
+		free(v->scenes[i].audio_src);
 	}
 	free(v->scenes);
 	free(v->pending);
@@ -463,6 +473,78 @@ static char *card_font(const struct aura_config *cfg)
 	return font;
 }
 
+static bool voice_online_name(const char *n)
+{
+	return strcmp(n, "openai") == 0 || strcmp(n, "elevenlabs") == 0;
+}
+
+/*
+ * The voices of the job: the online ones to try for each scene, and the
+ * offline one that speaks whatever they do not. --voice forces one: an
+ * offline voice never goes online; an online one falls back to the
+ * chain's offline voice. Else [video] voice (when online) and the online
+ * names of the [providers] voice chain, in order. The offline voice is the
+ * job's own ([video] voice or --voice); when that is online, the first
+ * installed offline name of the chain, else flite:slt.
+ */
+static int voice_plan(struct vjob *v, struct aura_error *err)
+{
+	const struct aura_config *cfg = v->env->cfg;
+	const struct voice_choice *sv = &v->spec.voice;
+	struct vchain all;
+	vchain_parse(cfg ? cfg->chain_voice : NULL, &all);
+	struct vchain *on = &v->voice_chain;
+	vchain_free(on);
+	if (voice_is_online(sv->provider))
+		on->names[on->n++] = xstrdup(voice_provider_name(sv->provider));
+	for (int i = 0; i < all.n && !v->spec.voice_forced; i++)
+		if (voice_online_name(all.names[i]) && on->n < VCHAIN_MAX &&
+		    strcmp(all.names[i], on->n ? on->names[0] : "") != 0)
+			on->names[on->n++] = xstrdup(all.names[i]);
+
+	voice_choice_free(&v->voice);
+	free(v->voice_prog);
+	v->voice_prog = NULL;
+	int rc = 0;
+	bool chosen = false;
+	if (!voice_is_online(sv->provider)) {
+		/* the job's own offline voice: [video] voice or --voice */
+		v->voice.provider = sv->provider;
+		v->voice.name = sv->name ? xstrdup(sv->name) : NULL;
+		rc = voice_check(&v->voice, cfg, &v->voice_prog, err);
+		chosen = true;
+	} else {
+		const char *cands[VCHAIN_MAX + 2];
+		int nc = 0;
+		for (int i = 0; i < all.n; i++)
+			if (!voice_online_name(all.names[i]))
+				cands[nc++] = all.names[i];
+		if (cfg && cfg->voice)
+			cands[nc++] = cfg->voice;
+		for (int i = 0; i < nc && !chosen; i++) {
+			struct voice_choice c;
+			char *prog = NULL;
+			if (voice_parse(cands[i], cfg, &c, NULL) < 0)
+				continue;
+			if (!voice_is_online(c.provider) &&
+			    voice_check(&c, cfg, &prog, NULL) == 0) {
+				v->voice = c;
+				v->voice_prog = prog;
+				chosen = true;
+			} else {
+				voice_choice_free(&c);
+				free(prog);
+			}
+		}
+		if (!chosen) {
+			v->voice.provider = VOICE_FLITE;
+			v->voice.name = xstrdup("slt");
+		}
+	}
+	vchain_free(&all);
+	return rc;
+}
+
 /* Where this attempt starts: the first stage not done or not intact. */
 static enum vstage resume_point(struct vtask *t)
 {
@@ -506,9 +588,10 @@ int task_video_new(const struct task_env *env, struct job *j, struct task *out,
 	v->workdir = j->workdir ? xstrdup(j->workdir) : paths_job_dir(env->paths, j->id);
 	vspec_init(&v->spec, env->cfg);
 
+	script_init(&v->call.script);
 	int rc = vspec_from_text(&v->spec, j->spec, err);
 	if (rc == 0)
-		rc = voice_check(&v->spec.voice, env->cfg, &v->voice_prog, err);
+		rc = voice_plan(v, err);
 	if (rc == 0)
 		rc = plan_output(v, j, err);
 	if (rc < 0) {

@@ -118,10 +118,12 @@ static char *keywords_join(json_t *arr)
 	return b.data ? b.data : xstrdup("");
 }
 
+/* Blank as script.c's normalize_space sees it (spaces and control bytes),
+ * so an accepted scene never becomes an empty one in script.json. */
 static bool blank(const char *s)
 {
 	for (; s && *s; s++)
-		if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
+		if (*s != ' ' && (unsigned char)*s >= 0x20 && *s != 0x7f)
 			return false;
 	return true;
 }
@@ -272,36 +274,40 @@ struct provider_call *openai_speech_start(struct provider *p, const char *model,
 
 /* ---- images --------------------------------------------------------------- */
 
+int openai_image_parse(const char *body, size_t len, struct buf *png, struct aura_error *err)
+{
+	json_t *root = json_loadb(body, len, 0, NULL);
+	const char *b64 = json_string_value(
+	    json_object_get(json_array_get(json_object_get(root, "data"), 0), "b64_json"));
+	int rc = 0;
+
+	if (!root)
+		rc = aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "image answer is not JSON");
+	else if (!b64 || provider_b64_decode(b64, strlen(b64), png) < 0 || png->len < 8 ||
+		 memcmp(png->data, "\x89PNG", 4) != 0)
+		rc = aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE,
+				    "schema: no PNG in data[0].b64_json");
+	json_decref(root);
+	return rc;
+}
+
 static void image_done(const struct provider_result *r, void *ctx)
 {
 	struct op *o = ctx;
 	struct provider_outcome oc;
-	json_t *root = NULL;
-	const char *b64;
 	struct buf png;
 	struct aura_error err;
 
 	outcome_from(&oc, r);
 	buf_init(&png);
-	if (oc.code == 0) {
-		root = json_loadb(r->body, r->body_len, 0, NULL);
-		b64 = json_string_value(
-		    json_object_get(json_array_get(json_object_get(root, "data"), 0), "b64_json"));
-		aura_error_clear(&err);
-		if (!root) {
-			oc.code = AURA_E_PROVIDER_BAD_RESPONSE;
-			snprintf(oc.detail, sizeof(oc.detail), "openai: image answer is not JSON");
-		} else if (!b64 || provider_b64_decode(b64, strlen(b64), &png) < 0 || png.len < 8 ||
-			   memcmp(png.data, "\x89PNG", 4) != 0) {
-			oc.code = AURA_E_PROVIDER_BAD_RESPONSE;
-			snprintf(oc.detail, sizeof(oc.detail),
-				 "openai: schema: no PNG in data[0].b64_json");
-		} else if (provider_write_file(o->path, png.data, png.len, &err) < 0) {
-			oc.code = err.code;
-			str_copy(oc.detail, err.detail, sizeof(oc.detail));
-		}
+	aura_error_clear(&err);
+	if (oc.code == 0 && (openai_image_parse(r->body, r->body_len, &png, &err) < 0 ||
+			     provider_write_file(o->path, png.data, png.len, &err) < 0)) {
+		char *d = xasprintf("openai: %s", err.detail);
+		oc.code = err.code;
+		str_copy(oc.detail, d, sizeof(oc.detail));
+		free(d);
 	}
-	json_decref(root);
 	buf_free(&png);
 	o->file_cb(&oc, o->ctx);
 }

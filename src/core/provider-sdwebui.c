@@ -30,36 +30,40 @@ static void sd_free(void *v)
 	free(o);
 }
 
+int sdwebui_image_parse(const char *body, size_t len, struct buf *png, struct aura_error *err)
+{
+	json_t *root = json_loadb(body, len, 0, NULL);
+	const char *b64 = json_string_value(json_array_get(json_object_get(root, "images"), 0));
+	int rc = 0;
+
+	if (!root)
+		rc = aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "answer is not JSON");
+	else if (!b64 || provider_b64_decode(b64, strlen(b64), png) < 0 || png->len < 8 ||
+		 memcmp(png->data, "\x89PNG", 4) != 0)
+		rc = aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE,
+				    "schema: no PNG in images[0]");
+	json_decref(root);
+	return rc;
+}
+
 static void sd_done(const struct provider_result *r, void *ctx)
 {
 	struct sd_op *o = ctx;
 	struct provider_outcome oc = {
 	    .code = r->code, .attempts = r->attempts, .elapsed_ms = r->elapsed_ms};
-	json_t *root = NULL;
-	const char *b64;
 	struct buf png;
 	struct aura_error err;
 
 	str_copy(oc.detail, r->detail, sizeof(oc.detail));
 	buf_init(&png);
-	if (oc.code == 0) {
-		root = json_loadb(r->body, r->body_len, 0, NULL);
-		b64 = json_string_value(json_array_get(json_object_get(root, "images"), 0));
-		aura_error_clear(&err);
-		if (!root) {
-			oc.code = AURA_E_PROVIDER_BAD_RESPONSE;
-			snprintf(oc.detail, sizeof(oc.detail), "sdwebui: answer is not JSON");
-		} else if (!b64 || provider_b64_decode(b64, strlen(b64), &png) < 0 || png.len < 8 ||
-			   memcmp(png.data, "\x89PNG", 4) != 0) {
-			oc.code = AURA_E_PROVIDER_BAD_RESPONSE;
-			snprintf(oc.detail, sizeof(oc.detail),
-				 "sdwebui: schema: no PNG in images[0]");
-		} else if (provider_write_file(o->path, png.data, png.len, &err) < 0) {
-			oc.code = err.code;
-			str_copy(oc.detail, err.detail, sizeof(oc.detail));
-		}
+	aura_error_clear(&err);
+	if (oc.code == 0 && (sdwebui_image_parse(r->body, r->body_len, &png, &err) < 0 ||
+			     provider_write_file(o->path, png.data, png.len, &err) < 0)) {
+		char *d = xasprintf("sdwebui: %s", err.detail);
+		oc.code = err.code;
+		str_copy(oc.detail, d, sizeof(oc.detail));
+		free(d);
 	}
-	json_decref(root);
 	buf_free(&png);
 	o->cb(&oc, o->ctx);
 }

@@ -55,6 +55,11 @@ struct provider_call *openai_image_start(struct provider *p, const char *model, 
 					 bool portrait, const char *path, provider_file_fn cb,
 					 void *ctx);
 
+/* Decode an /images/generations answer: the PNG in data[0].b64_json
+ * appended to png (caller's buffer); 0 or -AURA_E_PROVIDER_BAD_RESPONSE
+ * with the reason in err. Pure: no I/O. */
+int openai_image_parse(const char *body, size_t len, struct buf *png, struct aura_error *err);
+
 /* ElevenLabs: text spoken by voice (a voice id; NULL: a stock voice) into
  * an MP3 file at path. */
 struct provider_call *elevenlabs_speech_start(struct provider *p, const char *model,
@@ -65,6 +70,10 @@ struct provider_call *elevenlabs_speech_start(struct provider *p, const char *mo
 struct provider_call *sdwebui_image_start(struct provider *p, const char *model, const char *prompt,
 					  int width, int height, const char *path,
 					  provider_file_fn cb, void *ctx);
+
+/* Decode a txt2img answer: the PNG in images[0] appended to png; 0 or
+ * -AURA_E_PROVIDER_BAD_RESPONSE with the reason in err. Pure: no I/O. */
+int sdwebui_image_parse(const char *body, size_t len, struct buf *png, struct aura_error *err);
 
 /* ---- stock search + download (provider-stock.c, -pexels.c, -pixabay.c) */
 

@@ -3,7 +3,9 @@
  * the SO_PEERCRED check, one `struct client` per connection (line reader,
  * outbound buffer, subscription, progress dirty set), the requests of
  * doc/protocol.md forwarded to the engine, and the engine's events turned
- * into protocol events.
+ * into protocol events. It also owns the providers' background health
+ * (health.c): on while video jobs are queued or running, shown in the
+ * subscribe snapshot, `health` events and the `health` request.
  *
  * Writes happen once per loop turn (the before-sleep hook) or when a
  * blocked socket becomes writable, so a burst of events costs one
@@ -35,76 +37,20 @@
 #include <jansson.h>
 
 #include "engine.h"
+#include "health.h"
 #include "jobview.h"
 #include "log.h"
 #include "loop.h"
 #include "proto.h"
 #include "server.h"
+#include "server-int.h"
 #include "store.h"
 #include "util.h"
 #include "vspec.h"
 
 #define READ_CHUNK	   65536
-#define LOGS_CHUNK_MAX	   (256 * 1024) /* log bytes per `logs` answer */
-#define SNAPSHOT_MAX	   1000		/* jobs in a subscribe snapshot */
-#define PROGRESS_LOWAT_MAX (64 * 1024)	/* progress waits while more is queued */
-#define ACCEPT_RETRY_MS	   1000		/* after EMFILE, unless a client leaves first */
-#define PAGE_SLACK	   4096		/* room for the envelope around a job list */
-
-struct client {
-	struct client *next;
-	struct server *s;
-	int fd; /* -1 once closed: the struct waits for the deferred reap */
-	long pid;
-	struct proto_reader rd;
-	struct buf out;
-	size_t out_off;	 /* bytes of out already sent */
-	int events;	 /* what the loop watches now */
-	bool subscribed; /* gets events */
-	bool logs;	 /* gets log events */
-	int64_t *ids;	 /* subscription filter, NULL: every job */
-	size_t nids;
-	int64_t *dirty; /* jobs whose newest progress is not queued yet */
-	size_t ndirty, capdirty;
-	bool closing; /* read nothing more, queue nothing more, close when sent */
-};
-
-/* The newest progress event of one running job, encoded once. */
-struct prog {
-	int64_t id;
-	char *line;
-	size_t len;
-};
-
-struct server {
-	struct loop *loop;
-	struct store *st;
-	struct engine *eng;
-	const struct aura_config *cfg;
-	const struct aura_paths *paths;
-	int lfd;
-	bool bound;
-	dev_t sock_dev;
-	ino_t sock_ino;
-	bool accept_paused;
-	uint64_t accept_timer;
-	struct client *clients; /* live and closed-not-yet-reaped */
-	int nclients;		/* live ones */
-	int nsubscribed;	/* live subscribers (skip encoding when 0) */
-	bool reap_pending;
-	struct prog *progs;
-	size_t nprogs, capprogs;
-	size_t lowat;
-	void (*on_shutdown)(bool now, void *ctx);
-	void (*on_drained)(void *ctx);
-	void *handler_ctx;
-	bool shutdown_pending, shutdown_now;
-	/* server_finish */
-	bool finishing, finish_done;
-	uint64_t finish_timer;
-	void (*done)(void *ctx);
-	void *done_ctx;
-};
+#define PROGRESS_LOWAT_MAX (64 * 1024) /* progress waits while more is queued */
+#define ACCEPT_RETRY_MS	   1000	       /* after EMFILE, unless a client leaves first */
 
 static void client_write(struct client *c);
 static void finish_check(struct server *s);
@@ -329,7 +275,7 @@ static void client_queue(struct client *c, const char *line, size_t len)
 
 /* Queue a message (stolen). Lines past the cap are not sent; the caller
  * of a possibly large answer checks with encode_fits first. */
-static void client_send(struct client *c, json_t *msg)
+void srv_client_send(struct client *c, json_t *msg)
 {
 	size_t len;
 	char *line = proto_encode(msg, &len);
@@ -345,14 +291,12 @@ static void client_send(struct client *c, json_t *msg)
 	free(line);
 }
 
-static void reply_err(struct client *c, int64_t id, const struct aura_error *err)
+void srv_reply_err(struct client *c, int64_t id, const struct aura_error *err)
 {
-	client_send(c, proto_response_err(id, err));
+	srv_client_send(c, proto_response_err(id, err));
 }
 
-static void reply_errf(struct client *c, int64_t id, int code, const char *fmt, ...)
-    AURA_PRINTF(4, 5);
-static void reply_errf(struct client *c, int64_t id, int code, const char *fmt, ...)
+void srv_reply_errf(struct client *c, int64_t id, int code, const char *fmt, ...)
 {
 	struct aura_error err;
 	va_list ap;
@@ -361,11 +305,11 @@ static void reply_errf(struct client *c, int64_t id, int code, const char *fmt, 
 	va_end(ap);
 	aura_error_set(&err, code, "%s", d);
 	free(d);
-	reply_err(c, id, &err);
+	srv_reply_err(c, id, &err);
 }
 
 /* An answer (result stolen) that passes the cap becomes an error. */
-static void reply_ok(struct client *c, int64_t id, json_t *result)
+void srv_reply_ok(struct client *c, int64_t id, json_t *result)
 {
 	json_t *msg = proto_response_ok(id, result);
 	size_t len;
@@ -373,8 +317,8 @@ static void reply_ok(struct client *c, int64_t id, json_t *result)
 	json_decref(msg);
 	if (!line || len > PROTO_MAX_LINE) {
 		free(line);
-		reply_errf(c, id, AURA_E_INTERNAL, "the answer would pass %d bytes",
-			   PROTO_MAX_LINE);
+		srv_reply_errf(c, id, AURA_E_INTERNAL, "the answer would pass %d bytes",
+			       PROTO_MAX_LINE);
 		return;
 	}
 	client_queue(c, line, len);
@@ -411,6 +355,108 @@ static void broadcast(struct server *s, int64_t id, bool is_log, json_t *msg)
 	json_decref(msg);
 }
 
+/* --- provider health ------------------------------------------------------ */
+
+json_t *srv_health_json(const struct server *s)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < health_count(s->health); i++) {
+		const struct health_entry *e = health_entry(s->health, i);
+		json_t *err = json_null();
+		if (e->state == HEALTH_FAILING) {
+			struct aura_error ae;
+			aura_error_set(&ae, e->code, "%s", e->detail);
+			err = proto_error_to_json(&ae);
+		}
+		json_array_append_new(
+		    a, json_pack("{s:s, s:s, s:o, s:o, s:o}", "name", e->name, "state",
+				 health_state_name(e->state), "latency_ms",
+				 e->latency_ms >= 0 ? json_integer(e->latency_ms) : json_null(),
+				 "error", err, "checked_ms",
+				 e->checked_ms > 0 ? json_integer(e->checked_ms) : json_null()));
+	}
+	return a;
+}
+
+/* Health is whole-server news: it goes to subscribers of every job (the
+ * UI), not to those watching some ids (`aura logs -f`, `wait`). */
+static void on_health_changed(void *ctx)
+{
+	struct server *s = ctx;
+	char *line = NULL;
+	size_t len = 0;
+	if (s->nsubscribed == 0)
+		return;
+	for (struct client *c = s->clients; c; c = c->next) {
+		if (c->fd < 0 || !c->subscribed || c->nids > 0)
+			continue;
+		if (!line) {
+			json_t *ev = proto_event("health");
+			json_object_set_new(ev, "providers", srv_health_json(s));
+			line = proto_encode(ev, &len);
+			json_decref(ev);
+			if (!line || len > PROTO_MAX_LINE)
+				break;
+		}
+		client_queue(c, line, len);
+	}
+	free(line);
+}
+
+static void health_sync(struct server *s)
+{
+	health_set_active(s->health, s->nvjobs > 0 && !s->shutdown_pending);
+}
+
+/* Keep vjobs in step with a job's state: a video job queued or running
+ * may call providers (a paused one does not, until it resumes). */
+static void vjob_track(struct server *s, int64_t id, bool wanted)
+{
+	size_t i;
+	for (i = 0; i < s->nvjobs && s->vjobs[i] != id; i++)
+		;
+	if (wanted && i == s->nvjobs) {
+		if (s->nvjobs == s->capvjobs) {
+			s->capvjobs = s->capvjobs ? s->capvjobs * 2 : 8;
+			s->vjobs = xrealloc(s->vjobs, s->capvjobs * sizeof(*s->vjobs));
+		}
+		s->vjobs[s->nvjobs++] = id;
+	} else if (!wanted && i < s->nvjobs) {
+		s->vjobs[i] = s->vjobs[--s->nvjobs];
+		if (s->nvjobs == 0) {
+			free(s->vjobs);
+			s->vjobs = NULL;
+			s->capvjobs = 0;
+		}
+	}
+	health_sync(s);
+}
+
+static bool vjob_wanted(const struct job *j)
+{
+	return j->kind == JOB_KIND_VIDEO && (j->state == JOB_QUEUED || j->state == JOB_RUNNING);
+}
+
+static int vjob_scan_one(const struct job *j, void *ctx)
+{
+	struct server *s = ctx;
+	if (vjob_wanted(j))
+		vjob_track(s, j->id, true);
+	return 0;
+}
+
+/* Jobs the store holds from before this start (events cover the rest). */
+static void vjob_scan(struct server *s)
+{
+	static const enum job_state states[] = {JOB_QUEUED, JOB_RUNNING};
+	for (size_t i = 0; i < ARRAY_LEN(states); i++) {
+		struct aura_error err = {0};
+		if (store_job_list(s->st, (int)states[i], 0, 0, vjob_scan_one, s, &err) < 0)
+			log_error("server: listing %s jobs for provider health: %s: %s",
+				  job_state_name(states[i]), aura_error_name(err.code), err.detail);
+	}
+}
+
 /* --- the engine's events -------------------------------------------------- */
 
 static void ev_job_changed(const struct job *j, void *ctx)
@@ -418,6 +464,8 @@ static void ev_job_changed(const struct job *j, void *ctx)
 	struct server *s = ctx;
 	if (j->state != JOB_RUNNING && j->state != JOB_PAUSED)
 		prog_drop(s, j->id);
+	if (j->kind == JOB_KIND_VIDEO)
+		vjob_track(s, j->id, vjob_wanted(j));
 	if (s->nsubscribed == 0)
 		return;
 	json_t *ev = proto_event("job");
@@ -470,6 +518,7 @@ static void ev_job_removed(int64_t id, void *ctx)
 {
 	struct server *s = ctx;
 	prog_drop(s, id);
+	vjob_track(s, id, false);
 	if (s->nsubscribed == 0)
 		return;
 	json_t *ev = proto_event("removed");
@@ -508,635 +557,6 @@ const struct engine_events server_engine_events = {
     .drained = ev_drained,
 };
 
-/* --- request parameters --------------------------------------------------- */
-
-static int param_job_id(json_t *params, int64_t *id, struct aura_error *err)
-{
-	json_t *v = json_object_get(params, "id");
-	if (!json_is_integer(v) || json_integer_value(v) <= 0)
-		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
-				      "\"id\" must be a positive integer (a job id)");
-	*id = json_integer_value(v);
-	return 0;
-}
-
-/* An optional member: absent or null is fine, else it must pass `is`. */
-static int param_opt(json_t *params, const char *key, int (*is)(const json_t *), const char *what,
-		     json_t **out, struct aura_error *err)
-{
-	json_t *v = json_object_get(params, key);
-	*out = NULL;
-	if (v && json_is_null(v))
-		v = NULL;
-	if (v && !is(v))
-		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST, "\"%s\" must be %s", key,
-				      what);
-	*out = v;
-	return 0;
-}
-
-static int is_string(const json_t *v)
-{
-	return json_is_string(v);
-}
-static int is_integer(const json_t *v)
-{
-	return json_is_integer(v);
-}
-static int is_object(const json_t *v)
-{
-	return json_is_object(v);
-}
-static int is_array(const json_t *v)
-{
-	return json_is_array(v);
-}
-static int is_boolean(const json_t *v)
-{
-	return json_is_boolean(v);
-}
-
-static int param_priority(json_t *params, int *out, struct aura_error *err)
-{
-	json_t *v;
-	int rc = param_opt(params, "priority", is_integer, "an integer", &v, err);
-	if (rc < 0)
-		return rc;
-	*out = 0;
-	if (v) {
-		json_int_t p = json_integer_value(v);
-		if (p < -1000000 || p > 1000000)
-			return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
-					      "\"priority\" must be between -1000000 and 1000000");
-		*out = (int)p;
-	}
-	return 0;
-}
-
-static const char *base_name(const char *p)
-{
-	size_t n = strlen(p);
-	while (n > 1 && p[n - 1] == '/')
-		n--;
-	const char *s = p + n;
-	while (s > p && s[-1] != '/')
-		s--;
-	return s;
-}
-
-/* --- requests ------------------------------------------------------------- */
-
-typedef int (*method_fn)(struct client *c, int64_t id, json_t *params, json_t **result,
-			 struct aura_error *err);
-
-static int m_ping(struct client *c, int64_t id, json_t *params, json_t **result,
-		  struct aura_error *err)
-{
-	(void)c, (void)id, (void)params, (void)err;
-	*result = json_pack("{s:s, s:I}", "version", PACKAGE_VERSION, "pid", (json_int_t)getpid());
-	return 0;
-}
-
-static json_t *job_result(const struct job *j)
-{
-	json_t *r = json_object();
-	json_object_set_new(r, "job", proto_job_to_json(j, false));
-	return r;
-}
-
-static int submit_job(struct client *c, struct job *j, json_t **result, struct aura_error *err)
-{
-	int rc = engine_submit(c->s->eng, j, err);
-	if (rc == 0)
-		*result = job_result(j);
-	job_clear(j);
-	return rc;
-}
-
-static int m_submit(struct client *c, int64_t id, json_t *params, json_t **result,
-		    struct aura_error *err)
-{
-	(void)id;
-	json_t *kind = NULL, *name = NULL, *argv = NULL, *output = NULL, *cwd = NULL;
-	int priority, rc;
-	if ((rc = param_opt(params, "kind", is_string, "a string", &kind, err)) < 0 ||
-	    (rc = param_opt(params, "name", is_string, "a string", &name, err)) < 0 ||
-	    (rc = param_opt(params, "argv", is_array, "an array of strings", &argv, err)) < 0 ||
-	    (rc = param_opt(params, "output", is_string, "a string", &output, err)) < 0 ||
-	    (rc = param_opt(params, "cwd", is_string, "a string", &cwd, err)) < 0 ||
-	    (rc = param_priority(params, &priority, err)) < 0)
-		return rc;
-	if (kind && strcmp(json_string_value(kind), "ffmpeg") != 0)
-		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
-				      "submit takes \"kind\": \"ffmpeg\" (video jobs use `new`)");
-	if (!argv || json_array_size(argv) == 0)
-		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
-				      "\"argv\" must be a non-empty array of strings");
-	size_t i;
-	json_t *a;
-	json_array_foreach(argv, i, a)
-	{
-		if (!json_is_string(a))
-			return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
-					      "\"argv\"[%zu] is not a string", i);
-	}
-	if (!cwd || json_string_value(cwd)[0] != '/')
-		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
-				      "\"cwd\" must be an absolute path");
-	const char *out = output ? json_string_value(output) : NULL;
-	if (out && !*out)
-		out = NULL;
-	if (out && out[0] != '/')
-		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
-				      "\"output\" must be an absolute path");
-
-	json_t *spec = json_object();
-	json_object_set(spec, "argv", argv);
-	json_object_set(spec, "cwd", cwd);
-	if (out)
-		json_object_set_new(spec, "output", json_string(out));
-
-	struct job j;
-	job_init(&j);
-	j.kind = JOB_KIND_FFMPEG;
-	j.spec = json_dumps(spec, JSON_COMPACT);
-	json_decref(spec);
-	j.output = xstrdup(out);
-	const char *nm = name ? json_string_value(name) : NULL;
-	if (!nm || !*nm)
-		nm = out && *base_name(out) ? base_name(out) : "ffmpeg";
-	j.name = xstrdup(nm);
-	j.priority = priority;
-	if (!j.spec) {
-		job_clear(&j);
-		return aura_error_set(err, AURA_E_INTERNAL, "the job's spec could not be encoded");
-	}
-	return submit_job(c, &j, result, err);
-}
-
-static int m_new(struct client *c, int64_t id, json_t *params, json_t **result,
-		 struct aura_error *err)
-{
-	(void)id;
-	json_t *topic = NULL, *options = NULL, *cwd = NULL, *prio = NULL;
-	int rc;
-	if ((rc = param_opt(params, "topic", is_string, "a string", &topic, err)) < 0 ||
-	    (rc = param_opt(params, "options", is_object, "an object", &options, err)) < 0 ||
-	    (rc = param_opt(params, "cwd", is_string, "a string", &cwd, err)) < 0)
-		return rc;
-	if (!topic || !json_string_value(topic)[0])
-		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
-				      "\"topic\" must be a non-empty string");
-	if (cwd && json_string_value(cwd)[0] != '/')
-		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
-				      "\"cwd\" must be an absolute path");
-	if (options &&
-	    (rc = param_opt(options, "priority", is_integer, "an integer", &prio, err)) < 0)
-		return rc;
-
-	/* every option checked now, so a bad one is an error reply, not a
-	 * failed job; the output is named now, so `ls` shows it at once */
-	struct vspec vs;
-	vspec_init(&vs, c->s->cfg);
-	if ((rc = vspec_from_json(&vs, params, err)) < 0) {
-		vspec_free(&vs);
-		return rc;
-	}
-	struct job j;
-	job_init(&j);
-	j.kind = JOB_KIND_VIDEO;
-	j.name = xstrdup(json_string_value(topic));
-	j.output = vs.output ? xstrdup(vs.output) : vspec_default_output(&vs, c->s->cfg);
-	vspec_free(&vs);
-	j.spec = json_dumps(params, JSON_COMPACT);
-	if (prio) {
-		json_int_t p = json_integer_value(prio);
-		j.priority = p < -1000000 ? -1000000 : p > 1000000 ? 1000000 : (int)p;
-	}
-	if (!j.spec) {
-		job_clear(&j);
-		return aura_error_set(err, AURA_E_INTERNAL, "the job's spec could not be encoded");
-	}
-	return submit_job(c, &j, result, err);
-}
-
-/* Collects JOB objects while they fit into one line. */
-struct page {
-	json_t *jobs;
-	size_t bytes;
-	size_t cap;
-	bool truncated;
-};
-
-static int page_add(const struct job *j, void *ctx)
-{
-	struct page *p = ctx;
-	json_t *o = proto_job_to_json(j, false);
-	size_t n = json_dumpb(o, NULL, 0, JSON_COMPACT) + 1;
-	if (p->bytes + n > p->cap) {
-		json_decref(o);
-		p->truncated = true;
-		return 1;
-	}
-	p->bytes += n;
-	json_array_append_new(p->jobs, o);
-	return 0;
-}
-
-static void page_init(struct page *p)
-{
-	p->jobs = json_array();
-	p->bytes = 0;
-	p->cap = PROTO_MAX_LINE - PAGE_SLACK;
-	p->truncated = false;
-}
-
-/* `list` with "text": every job of the state is matched (jobview_matches,
- * the same test the TUI applies to live updates), counted, and the page
- * [off, off + lim) of the matches kept. */
-struct text_page {
-	struct page *p;
-	struct jobview_filter f;
-	int64_t off, lim, seen;
-};
-
-static int text_add(const struct job *j, void *ctx)
-{
-	struct text_page *tp = ctx;
-	if (!jobview_matches(&tp->f, j))
-		return 0;
-	if (tp->seen >= tp->off && (tp->lim <= 0 || tp->seen < tp->off + tp->lim) &&
-	    !tp->p->truncated)
-		page_add(j, tp->p);
-	tp->seen++;
-	return 0; /* on to the end: the total counts every match */
-}
-
-static int m_list(struct client *c, int64_t id, json_t *params, json_t **result,
-		  struct aura_error *err)
-{
-	(void)id;
-	json_t *state = NULL, *offset = NULL, *limit = NULL, *text = NULL, *counts = NULL;
-	int rc;
-	if ((rc = param_opt(params, "state", is_string, "a string", &state, err)) < 0 ||
-	    (rc = param_opt(params, "offset", is_integer, "an integer", &offset, err)) < 0 ||
-	    (rc = param_opt(params, "limit", is_integer, "an integer", &limit, err)) < 0 ||
-	    (rc = param_opt(params, "text", is_string, "a string", &text, err)) < 0 ||
-	    (rc = param_opt(params, "counts", is_boolean, "true or false", &counts, err)) < 0)
-		return rc;
-	int st = -1;
-	if (state && (st = job_state_parse(json_string_value(state))) < 0)
-		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST, "unknown state '%s'",
-				      json_string_value(state));
-	int64_t off = offset ? json_integer_value(offset) : 0;
-	int64_t lim = limit ? json_integer_value(limit) : 0;
-	if (off < 0)
-		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST, "\"offset\" must be >= 0");
-	const char *txt = text && json_string_value(text)[0] ? json_string_value(text) : NULL;
-
-	struct page p;
-	page_init(&p);
-	int64_t total;
-	if (txt) {
-		struct text_page tp = {&p, {(char *)txt, st}, off, lim, 0};
-		rc = engine_list(c->s->eng, st, 0, 0, text_add, &tp, err);
-		total = tp.seen;
-	} else {
-		total = store_job_count(c->s->st, st);
-		if (total < 0) {
-			json_decref(p.jobs);
-			return aura_error_set(err, (int)-total, "counting jobs failed");
-		}
-		rc = engine_list(c->s->eng, st, off, lim, page_add, &p, err);
-	}
-	if (rc < 0) {
-		json_decref(p.jobs);
-		return rc;
-	}
-	*result = json_object();
-	json_object_set_new(*result, "jobs", p.jobs);
-	json_object_set_new(*result, "total", json_integer(total));
-	if (counts && json_is_true(counts)) {
-		json_t *cnt = json_object();
-		for (int s = 0; s < JOB_STATE__COUNT; s++) {
-			int64_t n = store_job_count(c->s->st, s);
-			json_object_set_new(cnt, job_state_name((enum job_state)s),
-					    json_integer(n < 0 ? 0 : n));
-		}
-		json_object_set_new(*result, "counts", cnt);
-	}
-	return 0;
-}
-
-static int m_get(struct client *c, int64_t id, json_t *params, json_t **result,
-		 struct aura_error *err)
-{
-	(void)id;
-	int64_t jid;
-	int rc = param_job_id(params, &jid, err);
-	if (rc < 0)
-		return rc;
-	struct job j;
-	job_init(&j);
-	if ((rc = engine_get(c->s->eng, jid, &j, err)) < 0) {
-		job_clear(&j);
-		return rc;
-	}
-	struct stage *stages = NULL;
-	int n = 0;
-	rc = store_stage_list(c->s->st, jid, &stages, &n, err);
-	if (rc < 0) {
-		job_clear(&j);
-		return rc;
-	}
-	json_t *arr = json_array();
-	for (int i = 0; i < n; i++)
-		json_array_append_new(arr, proto_stage_to_json(&stages[i]));
-	store_stages_free(stages, n);
-	*result = json_object();
-	json_object_set_new(*result, "job", proto_job_to_json(&j, true));
-	json_object_set_new(*result, "stages", arr);
-	job_clear(&j);
-	return 0;
-}
-
-static int job_action(struct client *c, json_t *params, json_t **result, struct aura_error *err,
-		      int (*fn)(struct engine *, int64_t, struct aura_error *))
-{
-	int64_t jid;
-	int rc = param_job_id(params, &jid, err);
-	if (rc < 0 || (rc = fn(c->s->eng, jid, err)) < 0)
-		return rc;
-	struct job j;
-	job_init(&j);
-	rc = engine_get(c->s->eng, jid, &j, err);
-	if (rc == 0)
-		*result = job_result(&j);
-	job_clear(&j);
-	return rc;
-}
-
-static int m_cancel(struct client *c, int64_t id, json_t *params, json_t **result,
-		    struct aura_error *err)
-{
-	(void)id;
-	return job_action(c, params, result, err, engine_cancel);
-}
-
-static int m_pause(struct client *c, int64_t id, json_t *params, json_t **result,
-		   struct aura_error *err)
-{
-	(void)id;
-	return job_action(c, params, result, err, engine_pause);
-}
-
-static int m_resume(struct client *c, int64_t id, json_t *params, json_t **result,
-		    struct aura_error *err)
-{
-	(void)id;
-	return job_action(c, params, result, err, engine_resume);
-}
-
-static int m_retry(struct client *c, int64_t id, json_t *params, json_t **result,
-		   struct aura_error *err)
-{
-	(void)id;
-	return job_action(c, params, result, err, engine_retry);
-}
-
-static int m_rm(struct client *c, int64_t id, json_t *params, json_t **result,
-		struct aura_error *err)
-{
-	(void)id;
-	int64_t jid;
-	int rc = param_job_id(params, &jid, err);
-	if (rc < 0 || (rc = engine_remove(c->s->eng, jid, err)) < 0)
-		return rc;
-	*result = json_pack("{s:I}", "id", (json_int_t)jid);
-	return 0;
-}
-
-/*
- * Up to LOGS_CHUNK_MAX bytes of job.log from offset, ending after a newline
- * when the chunk holds one; halved (again at a newline) while the answer's
- * JSON would pass the line cap (escaping can make it up to 6x larger).
- */
-static int m_logs(struct client *c, int64_t id, json_t *params, json_t **result,
-		  struct aura_error *err)
-{
-	int64_t jid;
-	json_t *offset = NULL;
-	int rc;
-	if ((rc = param_job_id(params, &jid, err)) < 0 ||
-	    (rc = param_opt(params, "offset", is_integer, "an integer", &offset, err)) < 0)
-		return rc;
-	int64_t off = offset ? json_integer_value(offset) : 0;
-	if (off < 0)
-		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST, "\"offset\" must be >= 0");
-	struct job j;
-	job_init(&j);
-	rc = engine_get(c->s->eng, jid, &j, err);
-	job_clear(&j);
-	if (rc < 0)
-		return rc;
-
-	char *dir = paths_job_dir(c->s->paths, jid);
-	char *path = xasprintf("%s/job.log", dir);
-	free(dir);
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0 && errno != ENOENT) {
-		rc = aura_error_set(err, AURA_E_INTERNAL, "%s: %s", path, strerror(errno));
-		free(path);
-		return rc;
-	}
-	char *data = xmalloc(LOGS_CHUNK_MAX);
-	size_t n = 0;
-	while (fd >= 0 && n < LOGS_CHUNK_MAX) {
-		ssize_t r = pread(fd, data + n, LOGS_CHUNK_MAX - n, (off_t)(off + (int64_t)n));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = aura_error_set(err, AURA_E_INTERNAL, "%s: %s", path, strerror(errno));
-			break;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	if (fd >= 0)
-		close(fd);
-	free(path);
-	if (rc < 0) {
-		free(data);
-		return rc;
-	}
-	for (;;) {
-		const char *nl = n ? memrchr(data, '\n', n) : NULL;
-		if (nl)
-			n = (size_t)(nl - data) + 1;
-		json_t *res = json_object();
-		json_object_set_new(res, "data", proto_stringn(data, n));
-		json_object_set_new(res, "offset", json_integer(off + (int64_t)n));
-		json_t *probe = proto_response_ok(id, json_incref(res));
-		size_t len = json_dumpb(probe, NULL, 0, JSON_COMPACT) + 1;
-		json_decref(probe);
-		if (len <= PROTO_MAX_LINE || n == 0) {
-			*result = res;
-			break;
-		}
-		json_decref(res);
-		n /= 2;
-	}
-	free(data);
-	return 0;
-}
-
-static int m_subscribe(struct client *c, int64_t id, json_t *params, json_t **result,
-		       struct aura_error *err)
-{
-	(void)id;
-	json_t *ids = NULL, *logs = NULL;
-	int rc;
-	if ((rc = param_opt(params, "ids", is_array, "an array of job ids", &ids, err)) < 0 ||
-	    (rc = param_opt(params, "logs", is_boolean, "true or false", &logs, err)) < 0)
-		return rc;
-	if (c->s->shutdown_pending)
-		return aura_error_set(err, AURA_E_SERVER_SHUTTING_DOWN, "no new subscriptions");
-	size_t n = ids ? json_array_size(ids) : 0;
-	int64_t *v = n ? xmalloc(n * sizeof(*v)) : NULL;
-	for (size_t i = 0; i < n; i++) {
-		json_t *x = json_array_get(ids, i);
-		if (!json_is_integer(x) || json_integer_value(x) <= 0) {
-			free(v);
-			return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
-					      "\"ids\"[%zu] is not a job id", i);
-		}
-		v[i] = json_integer_value(x);
-	}
-	free(c->ids);
-	c->ids = v;
-	c->nids = n;
-	c->logs = logs && json_is_true(logs);
-	if (!c->subscribed)
-		c->s->nsubscribed++;
-	c->subscribed = true;
-	c->ndirty = 0;
-	*result = json_pack("{s:b}", "subscribed", 1);
-	return 0;
-}
-
-/* After the subscribe answer: the snapshot, newest first, within the cap. */
-static void send_snapshot(struct client *c)
-{
-	struct page p;
-	page_init(&p);
-	if (c->nids == 0) {
-		struct aura_error err = {0};
-		if (engine_list(c->s->eng, -1, 0, SNAPSHOT_MAX, page_add, &p, &err) < 0)
-			log_error("server: snapshot for client fd %d: %s: %s", c->fd,
-				  aura_error_name(err.code), err.detail);
-	} else {
-		for (size_t i = 0; i < c->nids && !p.truncated; i++) {
-			struct job j;
-			job_init(&j);
-			if (engine_get(c->s->eng, c->ids[i], &j, NULL) == 0)
-				page_add(&j, &p);
-			job_clear(&j);
-		}
-	}
-	if (p.truncated)
-		log_info("server: snapshot for client fd %d cut at %zu jobs (line cap)", c->fd,
-			 json_array_size(p.jobs));
-	json_t *ev = proto_event("snapshot");
-	json_object_set_new(ev, "jobs", p.jobs);
-	client_send(c, ev);
-}
-
-static void shutdown_cb(struct loop *l, void *ctx)
-{
-	struct server *s = ctx;
-	(void)l;
-	if (s->on_shutdown)
-		s->on_shutdown(s->shutdown_now, s->handler_ctx);
-}
-
-static int m_shutdown(struct client *c, int64_t id, json_t *params, json_t **result,
-		      struct aura_error *err)
-{
-	(void)id;
-	json_t *now = NULL;
-	int rc = param_opt(params, "now", is_boolean, "true or false", &now, err);
-	if (rc < 0)
-		return rc;
-	c->s->shutdown_now = now && json_is_true(now);
-	*result = json_pack("{s:b}", "shutting_down", 1);
-	return 0;
-}
-
-static const struct method {
-	const char *name;
-	method_fn fn;
-} methods[] = {
-    {"ping", m_ping},	      {"submit", m_submit}, {"new", m_new},	{"list", m_list},
-    {"get", m_get},	      {"cancel", m_cancel}, {"pause", m_pause}, {"resume", m_resume},
-    {"retry", m_retry},	      {"rm", m_rm},	    {"logs", m_logs},	{"subscribe", m_subscribe},
-    {"shutdown", m_shutdown},
-};
-
-static void handle(struct client *c, json_t *msg)
-{
-	json_t *jid = json_object_get(msg, "id");
-	if (!json_is_integer(jid)) {
-		reply_errf(c, PROTO_NO_ID, AURA_E_PROTO_BAD_REQUEST,
-			   "a request needs an integer \"id\"");
-		return;
-	}
-	int64_t id = json_integer_value(jid);
-	if (id == PROTO_NO_ID) {
-		reply_errf(c, PROTO_NO_ID, AURA_E_PROTO_BAD_REQUEST, "\"id\" is out of range");
-		return;
-	}
-	const char *name = proto_get_str(msg, "method");
-	if (!name) {
-		reply_errf(c, id, AURA_E_PROTO_BAD_REQUEST, "a request needs a \"method\" string");
-		return;
-	}
-	json_t *params = json_object_get(msg, "params");
-	if (params && json_is_null(params))
-		params = NULL;
-	if (params && !json_is_object(params)) {
-		reply_errf(c, id, AURA_E_PROTO_BAD_REQUEST, "\"params\" must be an object");
-		return;
-	}
-	const struct method *m = NULL;
-	for (size_t i = 0; i < ARRAY_LEN(methods) && !m; i++)
-		if (strcmp(methods[i].name, name) == 0)
-			m = &methods[i];
-	if (!m) {
-		reply_errf(c, id, AURA_E_PROTO_BAD_REQUEST, "unknown method '%.64s'", name);
-		return;
-	}
-	json_t *empty = params ? NULL : json_object();
-	struct aura_error err;
-	aura_error_clear(&err);
-	json_t *result = NULL;
-	int rc = m->fn(c, id, params ? params : empty, &result, &err);
-	json_decref(empty);
-	if (rc < 0) {
-		if (!err.code)
-			aura_error_set(&err, -rc, "%s", name);
-		reply_err(c, id, &err);
-		return;
-	}
-	reply_ok(c, id, result);
-	if (m->fn == m_subscribe) {
-		send_snapshot(c);
-	} else if (m->fn == m_shutdown) {
-		/* Answer first; the shutdown itself starts from the loop. */
-		loop_defer(c->s->loop, shutdown_cb, c->s);
-	}
-}
-
 static void client_read(struct client *c)
 {
 	char tmp[READ_CHUNK];
@@ -1161,7 +581,7 @@ static void client_read(struct client *c)
 		if (rc == -AURA_E_PROTO_TOO_LARGE) {
 			log_warn("client fd %d pid %ld: a line passed %d bytes; closing it", c->fd,
 				 c->pid, PROTO_MAX_LINE);
-			reply_err(c, PROTO_NO_ID, &err);
+			srv_reply_err(c, PROTO_NO_ID, &err);
 			client_set_closing(c);
 			client_write(c); /* best effort, then it is closed */
 			if (c->fd >= 0)
@@ -1169,10 +589,10 @@ static void client_read(struct client *c)
 			break;
 		}
 		if (rc < 0) {
-			reply_err(c, PROTO_NO_ID, &err);
+			srv_reply_err(c, PROTO_NO_ID, &err);
 			continue;
 		}
-		handle(c, msg);
+		srv_handle(c, msg);
 		json_decref(msg);
 	}
 }
@@ -1374,6 +794,8 @@ int server_listen(struct server *s, struct aura_error *err)
 	s->bound = true;
 	s->sock_dev = st.st_dev;
 	s->sock_ino = st.st_ino;
+	/* The engine has recovered by now: what waits in the store is final. */
+	vjob_scan(s);
 	return 0;
 }
 
@@ -1445,6 +867,13 @@ void server_set_engine(struct server *s, struct engine *e)
 	s->eng = e;
 }
 
+void server_set_http(struct server *s, struct http *h)
+{
+	health_free(s->health);
+	s->health = health_new(s->loop, h, s->cfg, on_health_changed, s);
+	health_sync(s);
+}
+
 void server_set_handlers(struct server *s, void (*on_shutdown)(bool now, void *ctx),
 			 void (*on_drained)(void *ctx), void *ctx)
 {
@@ -1456,6 +885,7 @@ void server_set_handlers(struct server *s, void (*on_shutdown)(bool now, void *c
 void server_broadcast_shutdown(struct server *s)
 {
 	s->shutdown_pending = true;
+	health_sync(s); /* no new round while the server stops */
 	json_t *ev = proto_event("shutdown");
 	size_t len;
 	char *line = proto_encode(ev, &len);
@@ -1551,5 +981,7 @@ void server_free(struct server *s)
 	for (size_t i = 0; i < s->nprogs; i++)
 		free(s->progs[i].line);
 	free(s->progs);
+	health_free(s->health);
+	free(s->vjobs);
 	free(s);
 }

@@ -25,6 +25,7 @@
 struct loop;
 struct store;
 struct server;
+struct http;
 
 /*
  * A server for the loop. The store is read for `get` (stages); cfg and
@@ -35,6 +36,14 @@ struct server;
 struct server *server_new(struct loop *l, struct store *st, const struct aura_config *cfg,
 			  const struct aura_paths *paths);
 void server_set_engine(struct server *s, struct engine *e);
+
+/*
+ * The HTTP client for the providers' background health (doc/providers.md,
+ * "Health"); h may be NULL (libcurl failed: configured providers are shown
+ * failing). Call it once, right after server_new; h must outlive the
+ * server. Without this call the server reports no providers.
+ */
+void server_set_http(struct server *s, struct http *h);
 
 /* The engine_events table to pass to engine_new with the server as ctx. */
 extern const struct engine_events server_engine_events;
@@ -49,7 +58,9 @@ void server_set_handlers(struct server *s, void (*on_shutdown)(bool now, void *c
 			 void (*on_drained)(void *ctx), void *ctx);
 
 /*
- * Create the runtime directory (0700), replace a stale socket (only if
+ * Call it after engine_recover: it also takes stock of the video jobs
+ * queued or running in the store (provider health runs while there are
+ * any). Create the runtime directory (0700), replace a stale socket (only if
  * connecting to it is refused: the caller must hold the data directory's
  * server lock), bind (0600) and listen. Errors: -AURA_E_SERVER_RUNNING
  * (something answers on the socket), -AURA_E_PATH_TOO_LONG,

@@ -15,6 +15,15 @@
  * intermediate). A file that cannot be used becomes a card plus an
  * IMAGE_UNUSABLE warning.
  *
+ * Without --images, the [providers] visuals chain is walked for each
+ * scene: stock photos (pexels, pixabay: searched by the scene's keywords,
+ * kept in DATA/cache by query, credited in the job's credits.txt) and
+ * generated pictures (sdwebui, openai: visuals/NNN.PROVIDER.png, reused by
+ * a retry) are asynchronous steps; the picture found goes through the
+ * same cover scaling as an --images still (the render moves over it). A
+ * provider that fails is a warning and is not asked again in this stage;
+ * "generated" (a card) is always the last resort.
+ *
  * Must never: put a heading or a path of the user's into a filtergraph
  * unescaped (headings go through files; paths through
  * ffargs_escape_filter_value), or fail the job for one bad image.
@@ -32,8 +41,9 @@
 #include "stage.h"
 #include "utf8.h"
 
-enum { STEP_IMAGES, STEP_CARDS, STEP_FINISH };
+enum { STEP_ONLINE, STEP_IMAGES, STEP_CARDS, STEP_FINISH };
 
+#define W_ONLINE	  0.50 /* of the stage, when a provider is called */
 #define W_IMAGES	  0.85
 #define W_CARDS		  0.15
 #define HEADING_LINES_MAX 4
@@ -320,12 +330,167 @@ static int cards_cmd(struct vjob *v, struct task_cmd *cmd, struct ffargs *a, str
 	return 1;
 }
 
+/* --- online pictures ------------------------------------------------------------- */
+
+static bool is_stock(const char *name)
+{
+	return strcmp(name, "pexels") == 0 || strcmp(name, "pixabay") == 0;
+}
+
+static bool is_online_visual(const char *name)
+{
+	return is_stock(name) || strcmp(name, "sdwebui") == 0 || strcmp(name, "openai") == 0;
+}
+
+/* The stock query: the scene's keywords, else its heading. */
+static char *scene_query(const struct vjob *v, int i)
+{
+	const struct scene *sc = &v->script.scenes[i];
+	const char *src = sc->keywords && *sc->keywords ? sc->keywords : sc->heading;
+	char *q = xstrdup(src ? src : "");
+	for (char *p = q; *p; p++)
+		if (*p == ',')
+			*p = ' ';
+	return q;
+}
+
+static const char *next_visual(const struct vjob *v, int k)
+{
+	for (int i = k + 1; i < v->chain.n; i++)
+		if (!(v->failed & (1u << i)) && (strcmp(v->chain.names[i], "generated") == 0 ||
+						 is_online_visual(v->chain.names[i])))
+			return v->chain.names[i];
+	return "generated";
+}
+
+static void use_source(struct vjob *v, int i, const char *path)
+{
+	struct vscene *s = &v->scenes[i];
+	free(s->source);
+	s->source = xstrdup(path);
+	free(s->visual);
+	if (vspec_is_video_file(path)) {
+		s->kind = VIS_CLIP;
+		s->visual = xasprintf("visuals/%03d.mp4", vjob_num(i));
+	} else {
+		s->kind = VIS_STILL;
+		s->visual = xasprintf("visuals/%03d.png", vjob_num(i));
+	}
+}
+
+/* A generated picture an earlier attempt kept, with the same prompt. */
+static bool generated_reuse(struct vjob *v, int i, const char *name, const char *prompt)
+{
+	char *note_rel = xasprintf("visuals/%03d.%s.prompt", vjob_num(i), name);
+	char *img_rel = xasprintf("visuals/%03d.%s.png", vjob_num(i), name);
+	char *note = vjob_read(v, note_rel);
+	bool ok = note && strcmp(note, prompt) == 0 && vjob_exists(v, img_rel);
+	if (ok) {
+		char *abs = vjob_path(v, "%s", img_rel);
+		use_source(v, i, abs);
+		free(abs);
+		vjob_log(v, "visuals: scene %d: reusing the picture %s made in an earlier attempt",
+			 vjob_num(i), name);
+	}
+	free(note);
+	free(note_rel);
+	free(img_rel);
+	return ok;
+}
+
+static char *scene_prompt(const struct vjob *v, int i)
+{
+	const struct scene *sc = &v->script.scenes[i];
+	return xasprintf("%s: %s", sc->heading, sc->narration);
+}
+
+static int online_walk(struct vjob *v, struct task_cmd *cmd)
+{
+	const struct aura_config *cfg = v->env->cfg;
+	const struct preset *p = v->spec.preset;
+	while (v->sub < v->n) {
+		const char *name = v->link < v->chain.n ? v->chain.names[v->link] : "generated";
+		if (strcmp(name, "generated") == 0) {
+			v->sub++; /* a card */
+			v->link = 0;
+			continue;
+		}
+		if ((v->failed & (1u << v->link)) || !is_online_visual(name) ||
+		    !vjob_provider(v, name)) {
+			v->link++;
+			continue;
+		}
+		struct vcall *c = &v->call;
+		vcall_reset(c);
+		c->provider = xstrdup(name);
+		c->width = p->w;
+		c->height = p->h;
+		if (is_stock(name)) {
+			c->kind = VCALL_STOCK;
+			c->text = scene_query(v, v->sub);
+			c->cache_dir = xasprintf("%s/cache", v->env->paths->data_dir);
+			c->credits = vjob_path(v, "credits.txt");
+		} else {
+			c->kind = VCALL_IMAGE;
+			c->text = scene_prompt(v, v->sub);
+			if (generated_reuse(v, v->sub, name, c->text)) {
+				v->sub++;
+				v->link = 0;
+				continue;
+			}
+			const struct provider_config *pc =
+			    strcmp(name, "sdwebui") == 0 ? &cfg->sdwebui : &cfg->openai;
+			/* [openai] model is the chat model; images use the service's */
+			if (strcmp(name, "sdwebui") == 0 && pc->model && *pc->model)
+				c->model = xstrdup(pc->model);
+			c->path = vjob_path(v, "visuals/%03d.%s.png", vjob_num(v->sub), name);
+		}
+		vcall_step(c, cmd);
+		v->cmd_kind = STEP_ONLINE;
+		cmd->weight_start = W_ONLINE * v->sub / v->n;
+		cmd->weight_len = W_ONLINE / v->n;
+		return TASK_RUN;
+	}
+	return VSTAGE_DONE;
+}
+
+static int online_done(struct vjob *v, struct aura_error *err)
+{
+	struct vcall *c = &v->call;
+	int i = v->sub;
+	if (c->out.code == 0) {
+		const char *path = c->kind == VCALL_STOCK ? c->out.path : c->path;
+		if (c->kind == VCALL_IMAGE) {
+			char *note = xasprintf("visuals/%03d.%s.prompt", vjob_num(i), c->provider);
+			int rc = vjob_write(v, note, c->text, err);
+			free(note);
+			if (rc < 0)
+				return rc;
+		}
+		use_source(v, i, path);
+		vjob_log(v, "visuals: scene %d from %s%s", vjob_num(i), c->provider,
+			 c->out.cached ? " (cached)" : "");
+		v->sub++;
+		v->link = 0;
+		return 0;
+	}
+	v->failed |= 1u << v->link;
+	char *why = vcall_failure(c);
+	vjob_warn(v, c->out.code, "visuals, scene %d: %s; using %s", vjob_num(i), why,
+		  next_visual(v, v->link));
+	free(why);
+	v->link++;
+	return 0;
+}
+
+/* --- the stage -------------------------------------------------------------------- */
+
 static int visuals_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *err)
 {
 	struct ffargs a;
 	ffargs_init(&a);
 	int rc;
-	if (v->step == STEP_IMAGES && v->sub == 0) {
+	if (v->step == STEP_ONLINE && v->sub == 0 && v->link == 0 && !v->failed) {
 		if ((rc = vjob_mkdir(v, "visuals", err)) < 0)
 			return rc;
 		vspec_files_free(v->images);
@@ -335,14 +500,25 @@ static int visuals_next(struct vjob *v, struct task_cmd *cmd, struct aura_error 
 		    (rc = vspec_list_images(v->spec.images, &v->images, &v->nimages, err)) < 0)
 			return rc;
 		assign(v);
+		/* the user's pictures are the user's choice: no chain */
+		if (!v->spec.images)
+			vchain_parse(v->env->cfg ? v->env->cfg->chain_visuals : NULL, &v->chain);
+	}
+	if (v->step == STEP_ONLINE) {
+		if (online_walk(v, cmd) == TASK_RUN)
+			return TASK_RUN;
+		v->step = STEP_IMAGES;
+		v->sub = 0;
 	}
 	if (v->step == STEP_IMAGES) {
 		while (v->sub < v->n && v->scenes[v->sub].kind == VIS_CARD)
 			v->sub++;
 		if (v->sub < v->n) {
+			double w0 = v->spec.images ? 0 : W_ONLINE;
 			image_cmd(v, v->sub, cmd, &a);
-			cmd->weight_start = W_IMAGES * v->sub / v->n;
-			cmd->weight_len = W_IMAGES / v->n;
+			v->cmd_kind = STEP_IMAGES;
+			cmd->weight_start = w0 + (W_IMAGES - w0) * v->sub / v->n;
+			cmd->weight_len = (W_IMAGES - w0) / v->n;
 			cmd->argv = ffargs_steal(&a);
 			return TASK_RUN;
 		}
@@ -356,6 +532,7 @@ static int visuals_next(struct vjob *v, struct task_cmd *cmd, struct aura_error 
 			return rc;
 		}
 		if (rc > 0) {
+			v->cmd_kind = STEP_CARDS;
 			cmd->weight_start = W_IMAGES;
 			cmd->weight_len = W_CARDS;
 			cmd->argv = ffargs_steal(&a);
@@ -372,7 +549,9 @@ static int visuals_done(struct vjob *v, int status, const char *out, size_t out_
 {
 	(void)out;
 	(void)out_len;
-	if (v->step == STEP_IMAGES) {
+	if (v->cmd_kind == STEP_ONLINE)
+		return online_done(v, err);
+	if (v->cmd_kind == STEP_IMAGES) {
 		struct aura_error e = {0};
 		int rc = vjob_ffmpeg_result(status, tail, v->scenes[v->sub].source, &e);
 		if (rc < 0) {

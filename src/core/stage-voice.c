@@ -3,6 +3,12 @@
  * voice/NNN.wav (48 kHz stereo PCM), its length measured with ffprobe,
  * and the timeline planned from those lengths (voice.json).
  *
+ * Online voices first (v->voice_chain: openai, elevenlabs), scene by
+ * scene, each request an asynchronous step into voice/NNN.src.wav or
+ * .mp3 (kept with a voice/NNN.by note, so a retry does not ask again); a
+ * provider that fails is a warning and is not asked again in this stage.
+ * What no online voice spoke, the offline voice (v->voice) speaks:
+
  * flite: one FFmpeg run with a `flite=textfile=` source per scene (the
  * narration is in voice/NNN.txt, never in the filtergraph). espeak-ng and
  * piper: one run of the engine per scene into voice/NNN.src.wav, then one
@@ -18,12 +24,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "stage.h"
 
-enum { STEP_SYNTH, STEP_CONVERT, STEP_PROBE, STEP_SILENCE, STEP_FINISH };
+enum { STEP_ONLINE, STEP_SYNTH, STEP_CONVERT, STEP_PROBE, STEP_SILENCE, STEP_FINISH };
+/* What the command in flight is (v->cmd_kind): next() has moved on. */
+enum { RUN_ONLINE, RUN_CHECK, RUN_FLITE, RUN_ENGINE, RUN_CONVERT, RUN_PROBE, RUN_SILENCE };
 
 /* Shares of the stage: synthesis is most of it. */
 #define W_SYNTH	  0.70
@@ -79,11 +88,15 @@ static bool voice_ready(struct vjob *v)
 }
 
 /* The one FFmpeg run of flite: a source per scene, a WAV per scene. */
-static void flite_cmd(struct vjob *v, struct ffargs *a)
+static int flite_cmd(struct vjob *v, struct ffargs *a)
 {
+	int k = 0;
 	ffargs_addv(a, "ffmpeg", "-y");
 	for (int i = 0; i < v->n; i++) {
 		const char *text = v->script.scenes[i].narration;
+		if (v->scenes[i].audio_src)
+			continue; /* spoken online */
+		k++;
 		if (!flite_can_say(text)) {
 			v->scenes[i].silent = true;
 			v->scenes[i].audio_us = vplan_reading_us(text);
@@ -95,21 +108,24 @@ static void flite_cmd(struct vjob *v, struct ffargs *a)
 		}
 		char *rel = xasprintf("voice/%03d.txt", vjob_num(i));
 		char *file = ffargs_escape_filter_value(rel);
-		char *voice = ffargs_escape_filter_value(v->spec.voice.name);
+		char *voice = ffargs_escape_filter_value(v->voice.name ? v->voice.name : "slt");
 		ffargs_addv(a, "-f", "lavfi", "-i");
 		ffargs_addf(a, "flite=textfile=%s:voice=%s", file, voice);
 		free(voice);
 		free(file);
 		free(rel);
 	}
-	for (int i = 0; i < v->n; i++) {
+	for (int i = 0, m = 0; i < v->n; i++) {
+		if (v->scenes[i].audio_src)
+			continue;
 		ffargs_add(a, "-map");
-		ffargs_addf(a, "%d:a", i);
+		ffargs_addf(a, "%d:a", m++);
 		ffargs_add(a, "-ar");
 		ffargs_addf(a, "%d", FFARGS_AUDIO_RATE);
 		ffargs_addv(a, "-ac", "2", "-c:a", "pcm_s16le");
 		ffargs_addf(a, "voice/%03d.wav", vjob_num(i));
 	}
+	return k;
 }
 
 /* One scene through espeak-ng or piper, into voice/NNN.src.wav. */
@@ -118,32 +134,40 @@ static void engine_cmd(struct vjob *v, int i, struct ffargs *a)
 	char txt[32], wav[32];
 	snprintf(txt, sizeof(txt), "voice/%03d.txt", vjob_num(i));
 	snprintf(wav, sizeof(wav), "voice/%03d.src.wav", vjob_num(i));
-	if (v->spec.voice.provider == VOICE_ESPEAK)
+	free(v->scenes[i].audio_src);
+	v->scenes[i].audio_src = xstrdup(wav);
+	v->scenes[i].online = false;
+	if (v->voice.provider == VOICE_ESPEAK)
 		/* -b 1: the text file is UTF-8 */
-		ffargs_addv(a, v->voice_prog, "-b", "1", "-v", v->spec.voice.name, "-f", txt, "-w",
-			    wav);
+		ffargs_addv(a, v->voice_prog, "-b", "1", "-v", v->voice.name, "-f", txt, "-w", wav);
 	else
-		ffargs_addv(a, v->voice_prog, "--model", v->spec.voice.name, "--input_file", txt,
+		ffargs_addv(a, v->voice_prog, "--model", v->voice.name, "--input_file", txt,
 			    "--output_file", wav);
 }
 
-/* espeak-ng and piper speak at their own rates: one run brings all to
- * 48 kHz stereo. */
-static void convert_cmd(struct vjob *v, struct ffargs *a)
+/* espeak-ng, piper and the online voices speak at their own rates and
+ * formats: one run brings all to 48 kHz stereo. */
+static int convert_cmd(struct vjob *v, struct ffargs *a)
 {
+	int k = 0;
 	ffargs_addv(a, "ffmpeg", "-y");
 	for (int i = 0; i < v->n; i++) {
-		ffargs_add(a, "-i");
-		ffargs_addf(a, "voice/%03d.src.wav", vjob_num(i));
+		if (!v->scenes[i].audio_src)
+			continue;
+		ffargs_addv(a, "-i", v->scenes[i].audio_src);
+		k++;
 	}
-	for (int i = 0; i < v->n; i++) {
+	for (int i = 0, m = 0; i < v->n; i++) {
+		if (!v->scenes[i].audio_src)
+			continue;
 		ffargs_add(a, "-map");
-		ffargs_addf(a, "%d:a", i);
+		ffargs_addf(a, "%d:a", m++);
 		ffargs_add(a, "-ar");
 		ffargs_addf(a, "%d", FFARGS_AUDIO_RATE);
 		ffargs_addv(a, "-ac", "2", "-c:a", "pcm_s16le");
 		ffargs_addf(a, "voice/%03d.wav", vjob_num(i));
 	}
+	return k;
 }
 
 static void silence_cmd(struct vjob *v, struct ffargs *a)
@@ -199,19 +223,185 @@ static int write_plan(struct vjob *v, struct aura_error *err)
 	return rc;
 }
 
+/* --- online voices ------------------------------------------------------------ */
+
+/* What comes after link k for a scene, for the warning. */
+static const char *next_voice(const struct vjob *v, int k, char **tmp)
+{
+	for (int i = k + 1; i < v->voice_chain.n; i++)
+		if (!(v->failed & (1u << i)))
+			return v->voice_chain.names[i];
+	*tmp = voice_choice_text(&v->voice);
+	return *tmp;
+}
+
+/* voice/NNN.by: "PROVIDER\nFILE\nNARRATION", written once an online voice
+ * spoke the scene, so a retry of the stage reuses the file. */
+static bool online_reuse(struct vjob *v, int i)
+{
+	char by[32];
+	snprintf(by, sizeof(by), "voice/%03d.by", vjob_num(i));
+	char *note = vjob_read(v, by);
+	if (!note)
+		return false;
+	bool ok = false;
+	char *nl1 = strchr(note, '\n');
+	char *nl2 = nl1 ? strchr(nl1 + 1, '\n') : NULL;
+	if (nl2) {
+		*nl1 = *nl2 = '\0';
+		const char *file = nl1 + 1;
+		bool known = false;
+		for (int k = 0; k < v->voice_chain.n; k++)
+			known = known || strcmp(v->voice_chain.names[k], note) == 0;
+		ok = known && strncmp(file, "voice/", 6) == 0 && !strstr(file, "..") &&
+		     strcmp(nl2 + 1, v->script.scenes[i].narration) == 0 && vjob_exists(v, file);
+		if (ok) {
+			free(v->scenes[i].audio_src);
+			v->scenes[i].audio_src = xstrdup(file);
+			v->scenes[i].online = true;
+			vjob_log(v, "voice: scene %d: reusing what %s said in an earlier attempt",
+				 vjob_num(i), note);
+		}
+	}
+	free(note);
+	return ok;
+}
+
+/* The next online request from (sub, link) (TASK_RUN), or VSTAGE_DONE
+ * when every scene has had its turn. */
+static int online_walk(struct vjob *v, struct task_cmd *cmd)
+{
+	const struct aura_config *cfg = v->env->cfg;
+	if (v->checking) {
+		/* a 2xx with an audio type can still be no sound FFmpeg reads:
+		 * it is a bad answer, not a reason to fail the job later */
+		struct ffargs a;
+		ffargs_init(&a);
+		ffargs_addv(&a, "ffprobe", "-v", "error", "-show_entries", "format=duration", "-of",
+			    "json", v->call.path + strlen(v->workdir) + 1);
+		cmd->argv = ffargs_steal(&a);
+		cmd->capture_stdout = true;
+		v->cmd_kind = RUN_CHECK;
+		cmd->weight_start = W_SYNTH * (v->sub + 1) / v->n;
+		cmd->weight_len = 0;
+		return TASK_RUN;
+	}
+	while (v->sub < v->n) {
+		if (v->link == 0 && online_reuse(v, v->sub)) {
+			v->sub++;
+			continue;
+		}
+		if (v->link >= v->voice_chain.n) {
+			v->sub++;
+			v->link = 0;
+			continue;
+		}
+		const char *name = v->voice_chain.names[v->link];
+		if ((v->failed & (1u << v->link)) || !vjob_provider(v, name)) {
+			v->link++;
+			continue;
+		}
+		bool eleven = strcmp(name, "elevenlabs") == 0;
+		const struct provider_config *pc = eleven ? &cfg->elevenlabs : &cfg->openai;
+		struct vcall *c = &v->call;
+		vcall_reset(c);
+		c->kind = VCALL_SPEECH;
+		c->provider = xstrdup(name);
+		c->text = xstrdup(v->script.scenes[v->sub].narration);
+		/* the forced voice's name, else the provider's [section] voice */
+		const char *voice =
+		    v->spec.voice.name &&
+			    strcmp(voice_provider_name(v->spec.voice.provider), name) == 0
+			? v->spec.voice.name
+			: pc->voice;
+		c->voice = voice && *voice ? xstrdup(voice) : NULL;
+		/* [openai] model is the chat model; speech uses the service's */
+		c->model = eleven && pc->model && *pc->model ? xstrdup(pc->model) : NULL;
+		c->path = vjob_path(v, "voice/%03d.%s.%s", vjob_num(v->sub), name,
+				    eleven ? "mp3" : "wav");
+		vcall_step(c, cmd);
+		v->cmd_kind = RUN_ONLINE;
+		cmd->weight_start = W_SYNTH * v->sub / v->n;
+		cmd->weight_len = W_SYNTH / v->n;
+		return TASK_RUN;
+	}
+	return VSTAGE_DONE;
+}
+
+/* The request ended: a file to check, or the next link with a warning. */
+static void online_done(struct vjob *v)
+{
+	struct vcall *c = &v->call;
+	if (c->out.code == 0) {
+		v->checking = true;
+		return;
+	}
+	char *tmp = NULL;
+	v->failed |= 1u << v->link;
+	char *why = vcall_failure(c);
+	vjob_warn(v, c->out.code, "voice, scene %d: %s; using %s", vjob_num(v->sub), why,
+		  next_voice(v, v->link, &tmp));
+	free(why);
+	free(tmp);
+	v->link++;
+}
+
+/* The answer's ffprobe ended: the scene is spoken, or the answer was bad. */
+static int check_done(struct vjob *v, int status, const char *out, size_t out_len,
+		      struct aura_error *err)
+{
+	struct vcall *c = &v->call;
+	int i = v->sub;
+	v->checking = false;
+	int64_t us =
+	    WIFEXITED(status) && WEXITSTATUS(status) == 0 ? probe_duration_us(out, out_len) : 0;
+	if (us <= 0) {
+		char *tmp = NULL;
+		v->failed |= 1u << v->link;
+		vjob_warn(v, AURA_E_PROVIDER_BAD_RESPONSE,
+			  "voice, scene %d: %s answered with no sound FFmpeg can read; using %s",
+			  vjob_num(i), c->provider, next_voice(v, v->link, &tmp));
+		free(tmp);
+		unlink(c->path);
+		v->link++;
+		return 0;
+	}
+	const char *rel = c->path + strlen(v->workdir) + 1;
+	char by[32];
+	snprintf(by, sizeof(by), "voice/%03d.by", vjob_num(i));
+	char *note = xasprintf("%s\n%s\n%s", c->provider, rel, c->text);
+	int rc = vjob_write(v, by, note, err);
+	free(note);
+	if (rc < 0)
+		return rc;
+	free(v->scenes[i].audio_src);
+	v->scenes[i].audio_src = xstrdup(rel);
+	v->scenes[i].online = true;
+	vjob_log(v, "voice: scene %d spoken by %s (%.1f s)", vjob_num(i), c->provider,
+		 c->out.elapsed_ms / 1000.0);
+	v->sub++;
+	v->link = 0;
+	return 0;
+}
+
+/* --- the stage -------------------------------------------------------------------- */
+
 static int voice_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *err)
 {
 	struct ffargs a;
 	ffargs_init(&a);
-	bool flite = v->spec.voice.provider == VOICE_FLITE;
+	bool flite = v->voice.provider == VOICE_FLITE;
 	int rc;
 
-	if (v->step == STEP_SYNTH && v->sub == 0) {
+	if (v->step == STEP_ONLINE && v->sub == 0 && v->link == 0 && !v->failed && !v->checking) {
 		if ((rc = vjob_mkdir(v, "voice", err)) < 0)
 			return rc;
 		for (int i = 0; i < v->n; i++) {
 			v->scenes[i].silent = false;
 			v->scenes[i].audio_us = 0;
+			v->scenes[i].online = false;
+			free(v->scenes[i].audio_src);
+			v->scenes[i].audio_src = NULL;
 			char rel[32];
 			snprintf(rel, sizeof(rel), "voice/%03d.txt", vjob_num(i));
 			if ((rc = vjob_write(v, rel, v->script.scenes[i].narration, err)) < 0)
@@ -220,21 +410,35 @@ static int voice_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *e
 		free(v->pending);
 		v->pending = NULL;
 		v->npending = 0;
-		if (flite) {
-			flite_cmd(v, &a);
-			cmd->ffmpeg = true;
-			cmd->weight_start = 0;
-			cmd->weight_len = W_SYNTH;
-			cmd->argv = ffargs_steal(&a);
+	}
+	if (v->step == STEP_ONLINE) {
+		if (online_walk(v, cmd) == TASK_RUN)
 			return TASK_RUN;
+		v->step = STEP_SYNTH;
+		v->sub = 0;
+		if (flite) {
+			v->step = STEP_CONVERT;
+			if (flite_cmd(v, &a) > 0) {
+				v->cmd_kind = RUN_FLITE;
+				cmd->ffmpeg = true;
+				cmd->weight_start = 0;
+				cmd->weight_len = W_SYNTH;
+				cmd->argv = ffargs_steal(&a);
+				return TASK_RUN;
+			}
+			ffargs_free(&a);
+			ffargs_init(&a);
 		}
 	}
 	if (v->step == STEP_SYNTH) {
-		if (flite || v->sub >= v->n) {
-			v->step = flite ? STEP_PROBE : STEP_CONVERT;
+		while (v->sub < v->n && v->scenes[v->sub].online)
+			v->sub++;
+		if (v->sub >= v->n) {
+			v->step = STEP_CONVERT;
 			v->sub = 0;
 		} else {
 			engine_cmd(v, v->sub, &a);
+			v->cmd_kind = RUN_ENGINE;
 			cmd->weight_start = W_SYNTH * v->sub / v->n;
 			cmd->weight_len = W_SYNTH / v->n;
 			cmd->argv = ffargs_steal(&a);
@@ -242,12 +446,18 @@ static int voice_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *e
 		}
 	}
 	if (v->step == STEP_CONVERT) {
-		convert_cmd(v, &a);
-		cmd->ffmpeg = true;
-		cmd->weight_start = W_SYNTH;
-		cmd->weight_len = W_CONVERT;
-		cmd->argv = ffargs_steal(&a);
-		return TASK_RUN;
+		v->step = STEP_PROBE;
+		v->sub = 0;
+		if (convert_cmd(v, &a) > 0) {
+			v->cmd_kind = RUN_CONVERT;
+			cmd->ffmpeg = true;
+			cmd->weight_start = W_SYNTH;
+			cmd->weight_len = W_CONVERT;
+			cmd->argv = ffargs_steal(&a);
+			return TASK_RUN;
+		}
+		ffargs_free(&a);
+		ffargs_init(&a);
 	}
 	if (v->step == STEP_PROBE) {
 		/* silence made by flite_cmd is ours: its length is known */
@@ -259,6 +469,7 @@ static int voice_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *e
 			ffargs_addv(&a, "ffprobe", "-v", "error", "-show_entries",
 				    "format=duration", "-of", "json", wav);
 			cmd->capture_stdout = true;
+			v->cmd_kind = RUN_PROBE;
 			cmd->weight_start = W_SYNTH + W_CONVERT + W_PROBE * v->sub / v->n;
 			cmd->weight_len = W_PROBE / v->n;
 			cmd->argv = ffargs_steal(&a);
@@ -270,6 +481,7 @@ static int voice_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *e
 		v->step = STEP_FINISH;
 		if (v->npending > 0) {
 			silence_cmd(v, &a);
+			v->cmd_kind = RUN_SILENCE;
 			cmd->ffmpeg = true;
 			cmd->weight_start = 1 - W_SILENCE;
 			cmd->weight_len = W_SILENCE;
@@ -277,12 +489,16 @@ static int voice_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *e
 			return TASK_RUN;
 		}
 	}
+	ffargs_free(&a);
 	for (int i = 0; i < v->n; i++)
 		if (v->scenes[i].silent)
 			vjob_warn(v, AURA_E_VOICE_SILENT,
 				  "scene %d: the voice %s gave no speech; the scene is held silent "
 				  "for %.1f s with its captions",
-				  vjob_num(i), v->spec.voice.name ? v->spec.voice.name : "",
+				  vjob_num(i),
+				  v->scenes[i].online ? "online"
+				  : v->voice.name     ? v->voice.name
+						      : "",
 				  v->scenes[i].audio_us / 1e6);
 	rc = write_plan(v, err);
 	return rc < 0 ? rc : VSTAGE_DONE;
@@ -291,13 +507,15 @@ static int voice_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *e
 static int voice_done(struct vjob *v, int status, const char *out, size_t out_len, const char *tail,
 		      struct aura_error *err)
 {
-	switch (v->step) {
-	case STEP_SYNTH:
-		if (v->spec.voice.provider == VOICE_FLITE) {
-			v->step = STEP_PROBE;
-			v->sub = 0;
-			return vjob_ffmpeg_result(status, tail, "flite", err);
-		}
+	switch (v->cmd_kind) {
+	case RUN_ONLINE:
+		online_done(v);
+		return 0;
+	case RUN_CHECK:
+		return check_done(v, status, out, out_len, err);
+	case RUN_FLITE:
+		return vjob_ffmpeg_result(status, tail, "flite", err);
+	case RUN_ENGINE:
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 			char *summary = tail && *tail ? xstrndup(tail, 300) : NULL;
 			int rc = aura_error_set(err, AURA_E_VOICE_FAILED, "scene %d: %s %s",
@@ -308,11 +526,9 @@ static int voice_done(struct vjob *v, int status, const char *out, size_t out_le
 		}
 		v->sub++;
 		return 0;
-	case STEP_CONVERT:
-		v->step = STEP_PROBE;
-		v->sub = 0;
+	case RUN_CONVERT:
 		return vjob_ffmpeg_result(status, tail, "converting the voice", err);
-	case STEP_PROBE: {
+	case RUN_PROBE: {
 		int64_t us = WIFEXITED(status) && WEXITSTATUS(status) == 0
 				 ? probe_duration_us(out, out_len)
 				 : 0;
@@ -330,8 +546,7 @@ static int voice_done(struct vjob *v, int status, const char *out, size_t out_le
 		v->sub++;
 		return 0;
 	}
-	case STEP_SILENCE:
-	case STEP_FINISH:
+	case RUN_SILENCE:
 		return vjob_ffmpeg_result(status, tail, "making silence", err);
 	}
 	return 0;

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "ffargs.h"
+#include "providers.h"
 #include "script.h"
 #include "task.h"
 #include "vspec.h"
@@ -52,10 +53,67 @@ struct vscene {
 	int start_frame;
 	enum vvisual kind;
 	char *visual; /* relative to the work directory: visuals/001.png ... */
-	char *source; /* the --images file it came from, NULL for a card */
+	char *source; /* the --images file, the stock asset in the cache or the
+			 generated picture it came from; NULL for a card */
+	char *audio_src; /* voice: the file to bring to 48 kHz stereo (an
+			    online provider's answer, espeak-ng's or piper's
+			    output); NULL when flite wrote voice/NNN.wav */
+	bool online;	 /* voice: audio_src came from an online provider */
 };
 
 struct vjob;
+struct provider;
+struct stock_op;
+struct provider_call;
+
+/* --- online providers (stage-online.c) -------------------------------------- */
+
+/* A fallback chain of [providers]: names in order, without repeats. */
+#define VCHAIN_MAX 16
+struct vchain {
+	char *names[VCHAIN_MAX];
+	int n;
+};
+void vchain_parse(const char *text, struct vchain *out);
+void vchain_free(struct vchain *c);
+
+enum vcall_kind { VCALL_SCRIPT, VCALL_SPEECH, VCALL_IMAGE, VCALL_STOCK };
+
+/*
+ * One provider request as the engine's asynchronous step: the stage fills
+ * the request part and returns TASK_RUN with vcall_step(); its done() then
+ * reads out (and script). Strings are owned (vcall_reset frees them).
+ */
+struct vcall {
+	enum vcall_kind kind;
+	char *provider;	 /* its name: "openai", "pexels"... */
+	char *text;	 /* the topic, the narration, the prompt or the query */
+	char *voice;	 /* speech */
+	char *model;	 /* NULL: the provider's default */
+	char *path;	 /* absolute target of a speech or an image */
+	char *cache_dir; /* stock: DATA/cache */
+	char *credits;	 /* stock: the job's credits file */
+	int duration_s;	 /* script */
+	int width, height;
+	/* in flight */
+	struct provider_call *pcall;
+	struct stock_op *sop;
+	task_step_finish_fn finish;
+	void *token;
+	bool finished;
+	/* the outcome */
+	struct provider_outcome out;
+	struct script script; /* VCALL_SCRIPT, when out.code is 0 */
+};
+void vcall_reset(struct vcall *c);
+void vcall_step(struct vcall *c, struct task_cmd *cmd);
+/* "openai failed after 3 requests (DETAIL)", or "openai was not asked
+ * (DETAIL)" when its circuit breaker let nothing out. Caller frees. */
+char *vcall_failure(const struct vcall *c);
+/* Abort a request still in flight (the job is being freed). */
+void vcall_cancel_now(struct vcall *c);
+/* The provider by name if it can be called, else NULL with a debug line. */
+struct provider *vjob_provider(const struct vjob *v, const char *name);
 
 /* Return values of stage next() besides TASK_RUN (0) and errors (< 0). */
 #define VSTAGE_DONE 1
@@ -86,7 +144,9 @@ struct vjob {
 	char *part;	  /* NAME.part.mp4 while render/verify own it */
 	char *srt_part;	  /* NAME.part.srt while verify writes it */
 	char *font;	  /* font file for the cards, NULL: fontconfig's Sans */
+	struct voice_choice voice; /* the offline voice: the last resort of the chain */
 	char *voice_prog; /* espeak-ng or piper, NULL for flite */
+	struct vchain voice_chain; /* the online voices to try, in order */
 	bool generated;	  /* the script was written from the topic */
 
 	struct script script;
@@ -99,6 +159,12 @@ struct vjob {
 	double weight[VSTAGE__COUNT];
 	/* stage-private progress, reset when a stage starts */
 	int step, sub;
+	int cmd_kind;		/* stage-private: what the command in flight is */
+	bool checking;		/* voice: an online answer awaits its ffprobe */
+	int link;		/* the chain's provider being tried */
+	unsigned failed;	/* bit per link that failed in this stage: skipped after */
+	struct vchain chain;	/* script, visuals: the stage's chain */
+	struct vcall call;	/* the provider request in flight or just over */
 	int64_t *pending; /* voice: scenes that need silence made */
 	int npending;
 	double gain_db; /* render: loudness correction */

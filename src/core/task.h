@@ -1,8 +1,10 @@
 /*
- * task.h -- a job's work as a sequence of child processes that the engine
- * runs one at a time: the interface between the engine (scheduling,
- * processes, progress, stall, stop) and the job kinds (task-ffmpeg.c for
- * raw FFmpeg jobs, pipeline.c for videos).
+ * task.h -- a job's work as a sequence of steps that the engine runs one
+ * at a time: the interface between the engine (scheduling, processes,
+ * progress, stall, stop) and the job kinds (task-ffmpeg.c for raw FFmpeg
+ * jobs, pipeline.c for videos). A step is a child process, or an
+ * in-process asynchronous operation on the loop (an online provider's
+ * request: task_step).
  *
  * A task never spawns, waits or sleeps itself: it says what to run next
  * (task_ops.next) and hears how it ended (task_ops.done). Quick in-process
@@ -22,6 +24,43 @@
 #include "paths.h"
 
 struct store;
+struct loop;
+struct http;
+struct provider;
+
+/*
+ * What an asynchronous step may use while it runs (valid until it
+ * finishes or is cancelled). provider() gives the engine's one instance of
+ * an online provider by name (its circuit breaker is shared by every job),
+ * or NULL when the provider cannot be called: online providers are off
+ * (no HTTP), the name is unknown, or it has no key / no base_url.
+ */
+struct task_async_env {
+	struct loop *loop;
+	struct provider *(*provider)(void *eng_ctx, const char *name);
+	void *eng_ctx;
+};
+
+/* The step is over (its outcome is in the task's own state). Call it once,
+ * from a loop callback, never from inside start(). */
+typedef void (*task_step_finish_fn)(void *token);
+
+/*
+ * An in-process asynchronous operation run instead of a child (a provider
+ * call). The engine calls start() once; the step calls finish(token) once
+ * when it is over, whatever the outcome, and the engine then calls
+ * task_ops.done with wait_status 0 (no output): the task reads the outcome
+ * from arg. cancel() aborts a started step that has not finished: no
+ * finish() afterwards, transfers closed, partial files removed. arg
+ * belongs to the task (the engine never frees it). No stall detection
+ * applies: providers have their own timeouts.
+ */
+struct task_step {
+	int (*start)(void *arg, const struct task_async_env *ae, task_step_finish_fn finish,
+		     void *token, struct aura_error *err);
+	void (*cancel)(void *arg);
+	void *arg;
+};
 
 /* One command to run. The engine frees argv (each string and the array)
  * and output_path after the command ends (task_cmd_clear). */
@@ -38,6 +77,8 @@ struct task_cmd {
 	char *stage;          /* stage name shown to users (NULL: unchanged) */
 	double weight_start;  /* overall progress = weight_start + */
 	double weight_len;    /*   weight_len * (this command's fraction) */
+	struct task_step step; /* step.start set: run it instead of argv
+				  (argv stays NULL) */
 };
 void task_cmd_clear(struct task_cmd *c);
 
@@ -52,6 +93,9 @@ struct task_env {
 	void (*log)(void *eng_ctx, int64_t job_id, const char *fmt, ...) AURA_PRINTF(3, 4);
 	/* Record a non-fatal warning on the job (shown by show/TUI). */
 	void (*warn)(void *eng_ctx, int64_t job_id, const char *code, const char *text);
+	/* The engine's online provider by name, NULL if it cannot be called
+	 * (as task_async_env.provider): for next() to walk a chain. */
+	struct provider *(*provider)(void *eng_ctx, const char *name);
 	void *eng_ctx;
 };
 

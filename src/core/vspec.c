@@ -92,6 +92,28 @@ static const char *const flite_voices[] = {"slt", "kal", "awb", "rms", "kal16"};
  * at punctuation included (doc/pipeline.md, "Voice"). */
 static const int flite_wpm[] = {168, 161, 172, 152, 161};
 
+const char *voice_provider_name(enum voice_provider p)
+{
+	switch (p) {
+	case VOICE_FLITE:
+		return "flite";
+	case VOICE_ESPEAK:
+		return "espeak";
+	case VOICE_PIPER:
+		return "piper";
+	case VOICE_OPENAI:
+		return "openai";
+	case VOICE_ELEVENLABS:
+		return "elevenlabs";
+	}
+	return "flite";
+}
+
+bool voice_is_online(enum voice_provider p)
+{
+	return p == VOICE_OPENAI || p == VOICE_ELEVENLABS;
+}
+
 void voice_choice_free(struct voice_choice *v)
 {
 	if (!v)
@@ -154,11 +176,16 @@ int voice_parse(const char *text, const struct aura_config *cfg, struct voice_ch
 		return 0;
 	}
 	if ((plen == 6 && strncmp(text, "openai", 6) == 0) ||
-	    (plen == 10 && strncmp(text, "elevenlabs", 10) == 0))
-		return aura_error_set(err, AURA_E_VOICE_UNKNOWN,
-				      "'%.*s' is an online voice: this build speaks offline only "
-				      "(flite, espeak, piper)",
-				      (int)plen, text);
+	    (plen == 10 && strncmp(text, "elevenlabs", 10) == 0)) {
+		/* NULL name: the voice of the provider's [section] */
+		if (arg && !voice_name_ok(arg))
+			return aura_error_set(err, AURA_E_VOICE_UNKNOWN,
+					      "'%s' is not a voice name of %.*s", arg, (int)plen,
+					      text);
+		out->provider = plen == 6 ? VOICE_OPENAI : VOICE_ELEVENLABS;
+		out->name = arg ? xstrdup(arg) : NULL;
+		return 0;
+	}
 	return aura_error_set(err, AURA_E_VOICE_UNKNOWN, "unknown voice provider '%.*s'", (int)plen,
 			      text);
 }
@@ -172,6 +199,10 @@ char *voice_choice_text(const struct voice_choice *v)
 		return xasprintf("espeak:%s", v->name ? v->name : "en");
 	case VOICE_PIPER:
 		return v->name ? xasprintf("piper:%s", v->name) : xstrdup("piper");
+	case VOICE_OPENAI:
+	case VOICE_ELEVENLABS:
+		return xasprintf("%s%s%s", voice_provider_name(v->provider), v->name ? ":" : "",
+				 v->name ? v->name : "");
 	}
 	return xstrdup("flite:slt");
 }
@@ -188,6 +219,9 @@ int voice_words_per_minute(const struct voice_choice *v)
 		return 175; /* espeak-ng's default -s */
 	case VOICE_PIPER:
 		return 160; /* typical of piper's medium voices at length_scale 1 */
+	case VOICE_OPENAI:
+	case VOICE_ELEVENLABS:
+		return SCRIPT_WORDS_PER_MINUTE; /* both speak at a natural pace */
 	}
 	return SCRIPT_WORDS_PER_MINUTE;
 }
@@ -225,7 +259,8 @@ int voice_check(const struct voice_choice *v, const struct aura_config *cfg, cha
 		struct aura_error *err)
 {
 	*program = NULL;
-	if (v->provider == VOICE_FLITE)
+	/* online voices are checked when they are called: they fall back */
+	if (v->provider == VOICE_FLITE || voice_is_online(v->provider))
 		return 0;
 	if (v->provider == VOICE_ESPEAK) {
 		const char *want = cfg && cfg->espeak && *cfg->espeak ? cfg->espeak : "espeak-ng";
@@ -383,6 +418,11 @@ int vspec_from_json(struct vspec *s, json_t *params, struct aura_error *err)
 					s->script = xstrdup(str);
 				}
 			}
+		} else if (strcmp(key, "voice_forced") == 0) {
+			if (!json_is_boolean(v))
+				return aura_error_set(err, AURA_E_USAGE,
+						      "\"voice_forced\" must be true or false");
+			s->voice_forced = json_is_true(v);
 		} else if (strcmp(key, "seed") == 0) {
 			rc = want_int(v, key, 0, UINT32_MAX, AURA_E_USAGE, &x, err);
 			if (rc == 0)
@@ -431,6 +471,8 @@ json_t *vspec_to_json(const struct vspec *s)
 		json_object_set_new(opts, "images", proto_string(s->images));
 	if (s->music)
 		json_object_set_new(opts, "music", proto_string(s->music));
+	if (s->voice_forced)
+		json_object_set_new(opts, "voice_forced", json_true());
 	json_object_set_new(opts, "seed", json_integer(s->seed));
 	if (s->priority)
 		json_object_set_new(opts, "priority", json_integer(s->priority));

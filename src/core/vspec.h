@@ -24,11 +24,17 @@
 /* Caption outputs, as bits: burn into the picture, an SRT beside it. */
 enum { VSPEC_CAPTIONS_BURN = 1, VSPEC_CAPTIONS_SRT = 2 };
 
-enum voice_provider { VOICE_FLITE, VOICE_ESPEAK, VOICE_PIPER };
+enum voice_provider { VOICE_FLITE, VOICE_ESPEAK, VOICE_PIPER, VOICE_OPENAI, VOICE_ELEVENLABS };
+
+/* "flite", "espeak", "piper", "openai", "elevenlabs" */
+const char *voice_provider_name(enum voice_provider p);
+/* openai and elevenlabs: spoken by an online provider, with fallback */
+bool voice_is_online(enum voice_provider p);
 
 struct voice_choice {
 	enum voice_provider provider;
-	char *name; /* flite: slt/kal/awb/rms/kal16; espeak: its voice; piper: model path */
+	char *name; /* flite: slt/kal/awb/rms/kal16; espeak: its voice; piper: model path;
+		       openai/elevenlabs: the service's voice, NULL: [openai] voice... */
 };
 
 struct vspec {
@@ -37,12 +43,13 @@ struct vspec {
 	int duration; /* seconds, 5..1800 */
 	const struct preset *preset;
 	struct voice_choice voice;
-	int captions;  /* VSPEC_CAPTIONS_* bits */
-	char *output;  /* absolute final path, NULL: the default (vspec_default_output) */
-	char *script;  /* the text of the user's script, NULL: write one from the topic */
-	char *images;  /* absolute directory, NULL: generated backgrounds */
-	char *music;   /* absolute file, NULL: none */
-	uint32_t seed; /* the script writer's and the palette's */
+	bool voice_forced; /* the user chose the voice (--voice): no chain */
+	int captions;	   /* VSPEC_CAPTIONS_* bits */
+	char *output;	   /* absolute final path, NULL: the default (vspec_default_output) */
+	char *script;	   /* the text of the user's script, NULL: write one from the topic */
+	char *images;	   /* absolute directory, NULL: generated backgrounds */
+	char *music;	   /* absolute file, NULL: none */
+	uint32_t seed;	   /* the script writer's and the palette's */
 	int priority;
 };
 
@@ -77,7 +84,8 @@ const char *vspec_captions_name(int bits);
 /*
  * PROVIDER[:VOICE] -> out (name allocated): flite[:slt|kal|awb|rms|kal16]
  * (default slt), espeak[:VOICE] or espeak-ng[:VOICE] (default en),
- * piper[:MODEL] (default cfg->piper_model, may stay NULL).
+ * piper[:MODEL] (default cfg->piper_model, may stay NULL), openai[:VOICE]
+ * and elevenlabs[:VOICE] (NULL name: the voice of their [section]).
  * -AURA_E_VOICE_UNKNOWN. The canonical text is voice_choice_text().
  */
 int voice_parse(const char *text, const struct aura_config *cfg, struct voice_choice *out,

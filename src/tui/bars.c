@@ -1,6 +1,7 @@
 /*
  * bars.c -- the two one-line panes: the status bar (server connection,
- * job counts by state, FFmpeg's health) at the top, and at the bottom the
+ * job counts by state, the online providers' health when any is
+ * configured, FFmpeg's health) at the top, and at the bottom the
  * message line (the outcome of the last action, until the next key) or,
  * when there is no message, the key hints.
  *
@@ -14,6 +15,79 @@
 #include <string.h>
 
 #include "tui/ui.h"
+
+/* ---- the providers' part: "providers: openai ok 120ms · pexels AUTH" ---------- */
+
+/* The compact forms, tried in order until one fits. */
+enum prov_form { PF_FULL, PF_SHORT, PF_SUMMARY };
+
+static void prov_verdict(const struct ui_provider *pv, enum prov_form f, char *out, size_t n)
+{
+	if (pv->state == 1 && f == PF_FULL && pv->latency_ms >= 1000)
+		snprintf(out, n, "ok %.1fs", (double)pv->latency_ms / 1000.0);
+	else if (pv->state == 1 && f == PF_FULL && pv->latency_ms >= 0)
+		snprintf(out, n, "ok %lldms", (long long)pv->latency_ms);
+	else if (pv->state == 1)
+		snprintf(out, n, "ok");
+	else if (pv->state == 2)
+		/* PROVIDER_AUTH -> AUTH: the bar is narrow, the prefix is implied */
+		snprintf(out, n, "%s",
+			 str_starts_with(pv->code, "PROVIDER_") ? pv->code + 9
+			 : pv->code[0]				? pv->code
+								: "failing");
+	else
+		snprintf(out, n, "?");
+}
+
+/* One piece of the providers' part: drawn at x (w set) or only measured. */
+static int prov_put(struct tui *t, WINDOW *w, int x, const char *s, attr_t a)
+{
+	return w ? ui_text(t, w, 0, x, s, 1000, a, false) : ui_width(t, s);
+}
+
+/*
+ * Draw (or, with w NULL, only measure) the providers' part in form f at
+ * (0, x); returns its width. Names in the bar's colours, verdicts green
+ * (ok) or red (failing); without colours the words alone tell.
+ */
+static int prov_draw(struct tui *t, WINDOW *w, int x, enum prov_form f)
+{
+	attr_t bar = ui_attr(t, ST_BAR);
+	attr_t ok = t->color ? ui_attr(t, ST_OK) | A_REVERSE : bar;
+	attr_t bad = ui_attr(t, ST_ERROR) | A_REVERSE;
+	const char *sep = t->utf8 ? " · " : ", ";
+	int x0 = x;
+	char v[64];
+
+	if (f == PF_SUMMARY) {
+		int nok = 0, nbad = 0;
+		for (int i = 0; i < t->n_prov; i++) {
+			nok += t->prov[i].state == 1;
+			nbad += t->prov[i].state == 2;
+		}
+		x += prov_put(t, w, x, "providers ", bar);
+		snprintf(v, sizeof(v), "%d ok", nok);
+		x += prov_put(t, w, x, v, nok ? ok : bar);
+		if (nbad) {
+			x += prov_put(t, w, x, sep, bar);
+			snprintf(v, sizeof(v), "%d failing", nbad);
+			x += prov_put(t, w, x, v, bad);
+		}
+		return x - x0;
+	}
+	if (f == PF_FULL)
+		x += prov_put(t, w, x, "providers: ", bar);
+	for (int i = 0; i < t->n_prov; i++) {
+		const struct ui_provider *pv = &t->prov[i];
+		if (i)
+			x += prov_put(t, w, x, sep, bar);
+		x += prov_put(t, w, x, pv->name, bar);
+		x += prov_put(t, w, x, " ", bar);
+		prov_verdict(pv, f, v, sizeof(v));
+		x += prov_put(t, w, x, v, pv->state == 1 ? ok : pv->state == 2 ? bad : bar);
+	}
+	return x - x0;
+}
 
 static void status_draw(struct tui *t, struct pane *p)
 {
@@ -40,6 +114,21 @@ static void status_draw(struct tui *t, struct pane *p)
 	x += ui_text(t, w, 0, x, s, room, ca, false) + 2;
 	free(s);
 
+	/* Providers go left of FFmpeg's verdict, in the widest form that
+	 * leaves the counts room for their first two entries. */
+	if (t->n_prov > 0) {
+		int keep = t->counts_known ? 22 : 0;
+		enum prov_form pf = PF_FULL;
+		while (pf < PF_SUMMARY && x + keep + prov_draw(t, NULL, 0, pf) + 2 + hw + 1 > p->w)
+			pf++;
+		int pw = prov_draw(t, NULL, 0, pf);
+		/* not even the summary fits: the connection and counts matter more */
+		if (x + pw + 2 + hw + 1 <= p->w) {
+			prov_draw(t, w, p->w - 1 - hw - 2 - pw, pf);
+			hw += pw + 2;
+		}
+	}
+
 	if (t->counts_known && x < p->w - hw - 10) {
 		static const enum job_state order[] = {JOB_RUNNING, JOB_QUEUED,	   JOB_PAUSED,
 						       JOB_FAILED,  JOB_SUCCEEDED, JOB_CANCELLED};
@@ -58,7 +147,8 @@ static void status_draw(struct tui *t, struct pane *p)
 		buf_free(&b);
 	}
 	attr_t ha = t->health_level == MSG_ERROR ? ui_attr(t, ST_ERROR) | A_REVERSE : bar;
-	ui_text(t, w, 0, p->w - 1 - hw, t->health, hw, ha, false);
+	int fw = ui_width(t, t->health);
+	ui_text(t, w, 0, p->w - 1 - fw, t->health, fw, ha, false);
 }
 
 /* The hints, in order of use; cut at the screen's width. */

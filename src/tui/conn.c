@@ -2,7 +2,8 @@
  * conn.c -- the UI as a client of the server: connect (auto-start only at
  * the first connect), subscribe, apply the event stream to the job view,
  * fetch the visible window (coalesced), the selected job's detail and log,
- * send the job actions, and reconnect with backoff when the server goes.
+ * keep the providers' health the server reports, send the job actions,
+ * and reconnect with backoff when the server goes.
  *
  * Order matters: the client library queues the events it reads while it
  * waits for an answer. Those events are older than the answer, so they
@@ -233,6 +234,36 @@ static void on_progress(struct tui *t, json_t *ev)
 	job_clear(&p);
 }
 
+/* The providers of a snapshot or a `health` event; the status bar is
+ * redrawn only when what it shows changed. */
+static void on_providers(struct tui *t, json_t *a)
+{
+	struct ui_provider pv[UI_PROVIDERS_MAX];
+	int n = 0;
+	if (!json_is_array(a))
+		return;
+	memset(pv, 0, sizeof(pv));
+	for (size_t i = 0; i < json_array_size(a) && n < UI_PROVIDERS_MAX; i++) {
+		json_t *o = json_array_get(a, i);
+		const char *name = proto_get_str(o, "name");
+		const char *state = proto_get_str(o, "state");
+		const char *code = proto_get_str(json_object_get(o, "error"), "code");
+		struct ui_provider *p = &pv[n];
+		if (!name || !state)
+			continue;
+		str_copy(p->name, name, sizeof(p->name));
+		p->state = strcmp(state, "ok") == 0 ? 1 : strcmp(state, "failing") == 0 ? 2 : 0;
+		p->latency_ms = p->state == 1 ? proto_get_int(o, "latency_ms", -1) : -1;
+		str_copy(p->code, p->state == 2 && code ? code : "", sizeof(p->code));
+		n++;
+	}
+	if (n == t->n_prov && memcmp(pv, t->prov, sizeof(pv)) == 0)
+		return;
+	memcpy(t->prov, pv, sizeof(pv));
+	t->n_prov = n;
+	ui_dirty(t, PANE_STATUS);
+}
+
 static void on_event(struct tui *t, json_t *ev)
 {
 	const char *name = proto_get_str(ev, "event");
@@ -260,6 +291,9 @@ static void on_event(struct tui *t, json_t *ev)
 		jobview_invalidate(&t->v);
 		t->counts_stale = true;
 		t->detail_stale = t->loaded_id != 0;
+		on_providers(t, json_object_get(ev, "providers"));
+	} else if (strcmp(name, "health") == 0) {
+		on_providers(t, json_object_get(ev, "providers"));
 	} else if (strcmp(name, "shutdown") == 0) {
 		struct aura_error err;
 		aura_error_set(&err, AURA_E_SERVER_UNREACHABLE, "the server is shutting down");
@@ -470,6 +504,12 @@ void conn_sync(struct tui *t, int64_t now)
 	}
 	if (t->c && t->loaded_id && !t->log.complete && t->log.job_id == t->loaded_id)
 		fetch_log(t, t->loaded_id);
+	/* The read that brought an answer may have brought the events behind
+	 * it too (the snapshot right after the subscribe answer): they wait
+	 * in the client's buffer, where poll() cannot see them. They are
+	 * newer than every answer applied above, so now is their turn. */
+	if (t->c)
+		conn_drain(t);
 }
 
 int64_t conn_next_due(const struct tui *t, int64_t now)

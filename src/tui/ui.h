@@ -266,6 +266,17 @@ int health_fd(const struct tui *t);
 void health_read(struct tui *t);
 void health_stop(struct tui *t);
 
+/* ---- providers' health, as the server reports it (conn.c keeps it) ---------- */
+
+#define UI_PROVIDERS_MAX 8
+
+struct ui_provider {
+	char name[16];
+	int state;	    /* 0 unknown, 1 ok, 2 failing */
+	int64_t latency_ms; /* ok: the probe's latency, else -1 */
+	char code[48];	    /* failing: the catalogue code, else "" */
+};
+
 /* ---- the UI state ------------------------------------------------------------------- */
 
 enum msg_level { MSG_INFO, MSG_OK, MSG_ERROR };
@@ -300,6 +311,10 @@ struct tui {
 	bool detail_valid;
 	struct stage *stages;
 	int n_stages;
+
+	/* the server's online providers (empty: none configured) */
+	struct ui_provider prov[UI_PROVIDERS_MAX];
+	int n_prov;
 
 	/* FFmpeg health */
 	int health_pid;

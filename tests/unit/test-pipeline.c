@@ -163,8 +163,8 @@ static void test_voices(void **state)
 		assert_int_equal(voice_parse(ok[i], NULL, &v, &err), 0);
 		voice_choice_free(&v);
 	}
-	const char *bad[] = {"",	   "flite:", "flite:SLT",    "espeak:a b",
-			     "espeak:x;y", "openai", "elevenlabs:x", "festival"};
+	const char *bad[] = {"",	   "flite:",	 "flite:SLT",	   "espeak:a b",
+			     "espeak:x;y", "openai:a b", "elevenlabs:x;y", "festival"};
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
 		int rc = voice_parse(bad[i], NULL, &v, &err);
 		if (strcmp(bad[i], "flite:") == 0) {
@@ -175,6 +175,20 @@ static void test_voices(void **state)
 		}
 		assert_int_equal(rc, -AURA_E_VOICE_UNKNOWN);
 	}
+	/* online voices: the provider's [section] voice when none is named */
+	assert_int_equal(voice_parse("openai:nova", NULL, &v, &err), 0);
+	assert_int_equal(v.provider, VOICE_OPENAI);
+	char *text = voice_choice_text(&v);
+	assert_string_equal(text, "openai:nova");
+	free(text);
+	voice_choice_free(&v);
+	assert_int_equal(voice_parse("elevenlabs", NULL, &v, &err), 0);
+	assert_int_equal(v.provider, VOICE_ELEVENLABS);
+	assert_null(v.name);
+	text = voice_choice_text(&v);
+	assert_string_equal(text, "elevenlabs");
+	free(text);
+	voice_choice_free(&v);
 	/* espeak's default voice and piper's model from the config */
 	struct aura_config cfg;
 	config_defaults(&cfg);

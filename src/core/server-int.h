@@ -1,0 +1,90 @@
+/*
+ * server-int.h -- what server.c (connections, events, the listener) and
+ * server-methods.c (the protocol's requests) share. Internal to the
+ * server; nothing else includes it.
+ */
+#ifndef AURA_SERVER_INT_H
+#define AURA_SERVER_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "errors.h"
+#include "proto.h"
+#include "util.h"
+
+struct client {
+	struct client *next;
+	struct server *s;
+	int fd; /* -1 once closed: the struct waits for the deferred reap */
+	long pid;
+	struct proto_reader rd;
+	struct buf out;
+	size_t out_off;	 /* bytes of out already sent */
+	int events;	 /* what the loop watches now */
+	bool subscribed; /* gets events */
+	bool logs;	 /* gets log events */
+	int64_t *ids;	 /* subscription filter, NULL: every job */
+	size_t nids;
+	int64_t *dirty; /* jobs whose newest progress is not queued yet */
+	size_t ndirty, capdirty;
+	bool closing; /* read nothing more, queue nothing more, close when sent */
+};
+
+/* The newest progress event of one running job, encoded once. */
+struct prog {
+	int64_t id;
+	char *line;
+	size_t len;
+};
+
+struct server {
+	struct loop *loop;
+	struct store *st;
+	struct engine *eng;
+	const struct aura_config *cfg;
+	const struct aura_paths *paths;
+	int lfd;
+	bool bound;
+	dev_t sock_dev;
+	ino_t sock_ino;
+	bool accept_paused;
+	uint64_t accept_timer;
+	struct client *clients; /* live and closed-not-yet-reaped */
+	int nclients;		/* live ones */
+	int nsubscribed;	/* live subscribers (skip encoding when 0) */
+	bool reap_pending;
+	struct prog *progs;
+	size_t nprogs, capprogs;
+	size_t lowat;
+	/* Provider health: NULL until server_set_http. vjobs are the video
+	 * jobs queued or running (those that may call providers). */
+	struct health *health;
+	int64_t *vjobs;
+	size_t nvjobs, capvjobs;
+	void (*on_shutdown)(bool now, void *ctx);
+	void (*on_drained)(void *ctx);
+	void *handler_ctx;
+	bool shutdown_pending, shutdown_now;
+	/* server_finish */
+	bool finishing, finish_done;
+	uint64_t finish_timer;
+	void (*done)(void *ctx);
+	void *done_ctx;
+};
+
+/* Queue one message (server.c); the client may be dropped for it. */
+void srv_client_send(struct client *c, json_t *msg);
+void srv_reply_ok(struct client *c, int64_t id, json_t *result);
+void srv_reply_err(struct client *c, int64_t id, const struct aura_error *err);
+void srv_reply_errf(struct client *c, int64_t id, int code, const char *fmt, ...) AURA_PRINTF(4, 5);
+/* The providers' health as the protocol shows it (a new reference). */
+json_t *srv_health_json(const struct server *s);
+/* One request line, parsed (server-methods.c). */
+void srv_handle(struct client *c, json_t *msg);
+
+#endif
