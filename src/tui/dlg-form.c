@@ -31,6 +31,7 @@ struct form {
 	struct edit e[F__COUNT]; /* text fields (choices use `choice`) */
 	int preset, caption;	 /* index into presets / captions */
 	int cur;
+	char *voice0; /* the voice the form opened with: changing it forces it */
 	char error[256];
 };
 
@@ -114,8 +115,13 @@ static int send_form(struct tui *t, struct form *f)
 	json_object_set_new(opts, "duration", json_integer(dur));
 	json_object_set_new(opts, "preset", json_string(presets[f->preset]));
 	json_object_set_new(opts, "captions", json_string(captions[f->caption]));
-	if (f->e[F_VOICE].len)
+	if (f->e[F_VOICE].len) {
 		json_object_set_new(opts, "voice", proto_string(f->e[F_VOICE].buf));
+		/* as `aura new --voice`: a voice typed in is the one used, the
+		 * voice chain is not walked (doc/pipeline.md) */
+		if (strcmp(f->e[F_VOICE].buf, f->voice0) != 0)
+			json_object_set_new(opts, "voice_forced", json_true());
+	}
 	if (f->e[F_OUTPUT].len) {
 		char *out = paths_expand_home(f->e[F_OUTPUT].buf);
 		char *abs = out[0] == '/' ? xstrdup(out) : xasprintf("%s/%s", t->cwd, out);
@@ -172,6 +178,7 @@ static void form_free(struct dialog *d)
 	struct form *f = d->state;
 	for (int i = 0; i < F__COUNT; i++)
 		edit_free(&f->e[i]);
+	free(f->voice0);
 	free(f);
 }
 
@@ -190,7 +197,8 @@ void dlg_new_open(struct tui *t)
 	for (int i = 0; i < F__COUNT; i++)
 		edit_init(&f->e[i], NULL);
 	edit_set(&f->e[F_DURATION], dur);
-	edit_set(&f->e[F_VOICE], cfg->voice ? cfg->voice : "flite:slt");
+	f->voice0 = xstrdup(cfg->voice ? cfg->voice : "flite:slt");
+	edit_set(&f->e[F_VOICE], f->voice0);
 	f->preset = find(presets, cfg->preset);
 	f->caption = find(captions, cfg->captions);
 	int w = COLS - 8 > 76 ? 76 : COLS - 8;

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "cli/jobs.h"
 #include "tui/ui.h"
 
@@ -113,6 +115,34 @@ static void fieldf(struct out *o, const char *label, attr_t a, const char *fmt, 
 	free(s);
 }
 
+/* The job's warnings (a JSON array of {code, message}, or plain strings):
+ * a provider that failed and what was used instead, a file skipped. The
+ * newest WARN_SHOWN are shown; the log pane has them all. */
+#define WARN_SHOWN 4
+static void draw_warnings(struct out *o, const char *text)
+{
+	if (!text || !*text)
+		return;
+	json_t *a = json_loads(text, JSON_DECODE_ANY, NULL);
+	size_t n = json_is_array(a) ? json_array_size(a) : 0;
+	attr_t w = ui_attr(o->t, ST_WARN);
+	if (!json_is_array(a))
+		field(o, "Warning", text, w);
+	for (size_t i = n > WARN_SHOWN ? n - WARN_SHOWN : 0; i < n; i++) {
+		json_t *e = json_array_get(a, i);
+		const char *code = json_string_value(json_object_get(e, "code"));
+		const char *msg = json_is_string(e) ? json_string_value(e)
+						    : json_string_value(json_object_get(e, "message"));
+		if (code)
+			fieldf(o, "Warning", w, "%s: %s", code, msg ? msg : "");
+		else
+			field(o, "Warning", msg ? msg : "?", w);
+	}
+	if (n > WARN_SHOWN)
+		fieldf(o, "", A_DIM, "(%zu more in the log)", n - WARN_SHOWN);
+	json_decref(a);
+}
+
 static const char *stage_mark(const struct tui *t, enum stage_state s)
 {
 	switch (s) {
@@ -145,6 +175,7 @@ static void draw_job(struct out *o, const struct job *j)
 	fieldf(o, "Kind", A_NORMAL, "%s, priority %d", job_kind_name(j->kind), j->priority);
 	if (j->stage)
 		field(o, "Stage", j->stage, A_NORMAL);
+	draw_warnings(o, j->warnings); /* high up: the pane may be short */
 
 	/* progress bar line */
 	bool on = next_line(o);

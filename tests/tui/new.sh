@@ -2,7 +2,8 @@
 # tests/tui/new.sh -- `n` in the UI: the new-video form refuses an empty
 # topic and a duration out of range without queuing anything, Esc leaves
 # it, and a filled form queues a video job that renders to a file named
-# after the topic in the UI's working directory.
+# after the topic in the UI's working directory. A job's warnings (a
+# picture it could not use) show in the detail pane.
 . "$AURA_SRCDIR/tests/cli/lib.sh"
 . "$AURA_SRCDIR/tests/tui/lib-tui.sh"
 command -v ffmpeg >/dev/null 2>&1 || skip_all "ffmpeg is needed"
@@ -49,6 +50,33 @@ OUTF=$(ls "$T_TMP/work"/*.mp4 2>/dev/null | head -1)
 like "$OUTF" "/work/rivers-deltas-floods-100\.mp4$" "the video is in the UI's directory, named after the topic"
 like "$(ffprobe -v error -show_entries stream=width,height -of csv=p=0 "$OUTF" 2>&1 | head -1)" \
 	"^854,480$" "it was rendered with the chosen preset"
+
+spec_forced() { aura show --json "$1" | jq -r '.job.spec.options.voice_forced // false'; }
+is "$(spec_forced "$ID")" false "the prefilled voice leaves the voice chain in charge"
+# A voice typed in is forced, as `aura new --voice` does.
+keys n
+wait_screen 5 "Topic" "n opens the form for a third time"
+text "forced voice"
+keys Tab Tab Tab C-u
+text "flite:kal"
+keys Enter
+wait_gone 5 "Duration" "the form with a typed voice is queued"
+FID=$(aura ls --json | jq -r '.jobs[0].id')
+aura cancel "$FID" >/dev/null 2>&1
+is "$(spec_forced "$FID")" true "a voice typed in the form is sent as forced"
+is "$(aura show --json "$FID" | jq -r '.job.spec.options.voice')" flite:kal "...and it is the typed one"
+
+# A warning on a job is in the detail pane: one picture is not a picture.
+mkdir -p "$T_TMP/pics"
+ffmpeg -v error -f lavfi -i "testsrc=size=320x240" -frames:v 1 "$T_TMP/pics/a.png"
+printf 'not a picture' >"$T_TMP/pics/b.png"
+printf 'First.\n\nSecond, a broken file.\n' >"$T_TMP/two.txt"
+run aura new pictures --script "$T_TMP/two.txt" --images "$T_TMP/pics" -p draft-480p --wait
+is "$RC" 0 "a video with an unusable picture renders"
+keys g
+wait_screen 10 "Job #[0-9]+ +pictures" "g selects the newest job"
+wait_screen 10 "Warning +IMAGE_UNUSABLE: scene 2" "the detail pane shows the job's warning"
+like "$(screen)" "pics/b\.png: Cannot" "...with its text, wrapped in the pane"
 
 keys q
 done_testing
