@@ -197,17 +197,6 @@ static bool ask_yes(const char *q, bool def)
 
 /* ---- live test ----------------------------------------------------------------- */
 
-struct probe_wait {
-	bool done;
-	struct provider_outcome o;
-};
-
-static void probe_done(const struct provider_outcome *o, void *ctx)
-{
-	struct probe_wait *w = ctx;
-	w->done = true;
-	w->o = *o;
-}
 
 /* One cheap authenticated request, 5 s at most. Prints the outcome (never
  * the key) and returns 0 or the positive code. */
@@ -218,7 +207,7 @@ static int test_provider(int i, const struct choice *c)
 	struct http *h = http_new(l);
 	struct provider_policy pol;
 	struct provider *p;
-	struct probe_wait w = {0};
+	struct provider_probe_wait w = {0};
 	struct aura_config defaults;
 	const char *key = c->key ? c->key : c->key_env ? getenv(c->key_env) : NULL;
 	const char *base;
@@ -240,7 +229,7 @@ static int test_provider(int i, const struct choice *c)
 	p = provider_new(l, h, name, base, key && *key ? key : NULL, &pol);
 	printf("  testing %s ... ", base);
 	fflush(stdout);
-	provider_probe_start(p, probe_done, &w);
+	provider_probe_start(p, provider_probe_wait_done, &w);
 	end = time_mono_ms() + 6000;
 	while (!w.done && time_mono_ms() < end)
 		loop_run_once(l, 100);

@@ -596,30 +596,6 @@ static void check_providers(struct doctor_report *r, const struct aura_config *c
 	c->value = xasprintf("script: %s; voice: %s; visuals: %s", s, v, i);
 }
 
-static bool chain_has(const char *chain, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (const char *p = chain; p && *p;) {
-		p += strspn(p, ", ");
-		if (strncmp(p, name, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
-			return true;
-		p += strcspn(p, ",");
-	}
-	return false;
-}
-
-struct probe_wait {
-	bool done;
-	struct provider_outcome o;
-};
-
-static void probe_done(const struct provider_outcome *o, void *ctx)
-{
-	struct probe_wait *w = ctx;
-	w->done = true;
-	w->o = *o;
-}
 
 /*
  * One check per provider that has a key or a base URL, or is named in a
@@ -632,7 +608,7 @@ static void check_each_provider(struct doctor_report *r, const struct aura_confi
 						  "provider:pexels", "provider:pixabay",
 						  "provider:sdwebui"};
 	_Static_assert(ARRAY_LEN(check_names) == 5, "one check name per provider");
-	struct probe_wait waits[5] = {0};
+	struct provider_probe_wait waits[5] = {0};
 	size_t idx[5];
 	struct provider *ps[5] = {0};
 	struct loop *l;
@@ -647,17 +623,10 @@ static void check_each_provider(struct doctor_report *r, const struct aura_confi
 	for (size_t k = 0; k < ARRAY_LEN(check_names) && provider_names[k]; k++) {
 		const char *name = provider_names[k];
 		const struct provider_config *pc = provider_config_for(cfg, name);
-		bool chained = chain_has(cfg->chain_script, name) ||
-			       chain_has(cfg->chain_voice, name) ||
-			       chain_has(cfg->chain_visuals, name);
 		struct doctor_check *c;
 		struct provider_policy pol;
 
-		/* base_url counts when it is not the public default (a local
-		 * server: Ollama, SD WebUI). */
-		bool own_url = pc && pc->base_url && *pc->base_url &&
-			       strcmp(pc->base_url, provider_base_url(NULL, name)) != 0;
-		if (!pc || (!chained && !config_api_key(pc) && !own_url))
+		if (!provider_mentioned(cfg, name))
 			continue;
 		c = add(r, check_names[k], false);
 		idx[k] = r->n - 1;
@@ -681,7 +650,7 @@ static void check_each_provider(struct doctor_report *r, const struct aura_confi
 		pol.connect_timeout_ms = 3000;
 		ps[k] = provider_new(l, h, name, provider_base_url(cfg, name),
 				     config_api_key(pc), &pol);
-		provider_probe_start(ps[k], probe_done, &waits[k]);
+		provider_probe_start(ps[k], provider_probe_wait_done, &waits[k]);
 		pending = true;
 	}
 	end = time_mono_ms() + 5000;

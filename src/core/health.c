@@ -71,35 +71,10 @@ const char *health_state_name(enum health_state s)
 	}
 }
 
-static bool chain_has(const char *chain, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (const char *p = chain; p && *p;) {
-		p += strspn(p, ", ");
-		if (strncmp(p, name, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
-			return true;
-		p += strcspn(p, ",");
-	}
-	return false;
-}
-
-/* The rule of `aura doctor`: a key, a base_url of its own (a local
- * server), or a chain naming it -- and callable. */
+/* The rule of `aura doctor`: mentioned by the user, and callable. */
 static bool configured(const struct aura_config *cfg, const char *name)
 {
-	const struct provider_config *pc = provider_config_for(cfg, name);
-	bool chained, own_url;
-
-	if (!pc)
-		return false;
-	chained = chain_has(cfg->chain_script, name) || chain_has(cfg->chain_voice, name) ||
-		  chain_has(cfg->chain_visuals, name);
-	own_url = pc->base_url && *pc->base_url &&
-		  strcmp(pc->base_url, provider_base_url(NULL, name)) != 0;
-	if (!chained && !config_api_key(pc) && !own_url)
-		return false;
-	return provider_usable(cfg, name);
+	return provider_mentioned(cfg, name) && provider_usable(cfg, name);
 }
 
 static void round_start(struct health *hl);

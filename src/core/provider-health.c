@@ -75,3 +75,10 @@ struct provider_call *provider_probe_start(struct provider *p, provider_file_fn 
 	free(url);
 	return c;
 }
+
+void provider_probe_wait_done(const struct provider_outcome *o, void *ctx)
+{
+	struct provider_probe_wait *w = ctx;
+	w->done = true;
+	w->o = *o;
+}

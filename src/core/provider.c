@@ -614,6 +614,32 @@ bool provider_usable(const struct aura_config *cfg, const char *name)
 	return strcmp(name, "openai") == 0 && pc->base_url && is_local_url(pc->base_url);
 }
 
+static bool chain_has(const char *chain, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = chain; p && *p;) {
+		p += strspn(p, ", ");
+		if (strncmp(p, name, n) == 0 && (p[n] == '\0' || p[n] == ',' || p[n] == ' '))
+			return true;
+		p += strcspn(p, ",");
+	}
+	return false;
+}
+
+bool provider_mentioned(const struct aura_config *cfg, const char *name)
+{
+	const struct provider_config *pc = provider_config_for(cfg, name);
+
+	if (!pc)
+		return false;
+	if (chain_has(cfg->chain_script, name) || chain_has(cfg->chain_voice, name) ||
+	    chain_has(cfg->chain_visuals, name) || config_api_key(pc))
+		return true;
+	return pc->base_url && *pc->base_url &&
+	       strcmp(pc->base_url, provider_base_url(NULL, name)) != 0;
+}
+
 struct provider *provider_from_config(struct loop *l, struct http *h, const struct aura_config *cfg,
 				      const char *name)
 {

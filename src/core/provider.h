@@ -105,6 +105,9 @@ const char *provider_base_url(const struct aura_config *cfg, const char *name);
 /* Whether the provider can be called: a key, or no key needed (sdwebui;
  * openai pointed at a local base_url such as Ollama's). */
 bool provider_usable(const struct aura_config *cfg, const char *name);
+/* The user asked for it: a key, a base_url of its own (a local server) or
+ * a chain naming it. What doctor checks and health probes. */
+bool provider_mentioned(const struct aura_config *cfg, const char *name);
 /* A provider built from cfg with the default policy and its timeout;
  * NULL for an unknown name. */
 struct provider *provider_from_config(struct loop *l, struct http *h, const struct aura_config *cfg,

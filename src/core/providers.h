@@ -122,4 +122,12 @@ void stock_op_cancel(struct stock_op *op);
  * `aura doctor`: 0 on a 2xx, else the failure's code. */
 struct provider_call *provider_probe_start(struct provider *p, provider_file_fn cb, void *ctx);
 
+/* For a caller that runs a private loop until its probes answer (doctor,
+ * setup): pass provider_probe_wait_done with a struct provider_probe_wait. */
+struct provider_probe_wait {
+	bool done;
+	struct provider_outcome o;
+};
+void provider_probe_wait_done(const struct provider_outcome *o, void *ctx);
+
 #endif

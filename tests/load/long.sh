@@ -36,8 +36,7 @@ done
 is "$(state_of "$J")" succeeded "the $L s $LOAD_KIND render succeeds"
 T1=$(now_ms) C1=$(cpu_ticks "$P")
 R5=$(sed -n 5p "$T_TMP/rss") RL=$(tail -1 "$T_TMP/rss") RMAX=$(sort -n "$T_TMP/rss" | tail -1)
-[ -n "$R5" ] && [ "$RMAX" -le $((R5 + SLACK)) ] && ok "flat memory: max ${RMAX} KiB vs ${R5} KiB at 5 s (slack $SLACK)" ||
-	not_ok "flat memory: max ${RMAX} KiB vs ${R5:-?} KiB at 5 s (slack $SLACK)"
+rss_ok '[ -n "$R5" ] && [ "$RMAX" -le $((R5 + SLACK)) ]' "flat memory: max ${RMAX} KiB vs ${R5:-?} KiB at 5 s (slack $SLACK)"
 # Steady: at least one progress event per 2 s of wall time, and no gap
 # over 3 s between the job starting to run and its last progress event
 # (the gap is named with the stage whose event ended it).

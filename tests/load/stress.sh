@@ -119,8 +119,7 @@ done
 # Load drops: the last server, with the heaviest step behind it.
 is "$FD1" "$FD0" "after the ramp the server's fd count is back to its baseline ($FD0)"
 RSS1=$(rss_kb "$P")
-[ "$RSS1" -le $((RSS0 + SLACK)) ] && ok "... and its RSS near it: ${RSS1} KiB vs ${RSS0} KiB (slack $SLACK)" ||
-	not_ok "... and its RSS near it: ${RSS1} KiB vs ${RSS0} KiB (slack $SLACK)"
+rss_ok '[ "$RSS1" -le $((RSS0 + SLACK)) ]' "... and its RSS near it: ${RSS1} KiB vs ${RSS0} KiB (slack $SLACK)"
 T0=$(now_ms)
 j=$(submit_one fresh 1)
 run timeout 60 "$AURA_BIN" wait "$j"
