@@ -93,14 +93,15 @@ if [ "${LOAD_SHORT:-0}" = 1 ]; then
 fi
 
 # LOAD_KIND=raw (default): raw FFmpeg jobs from lavfi sources; LOAD_KIND=video:
-# `aura new` narrated videos (draft-480p) of the same length.
+# `aura new` narrated videos of the same length (LOAD_PRESET, default
+# draft-480p).
 LOAD_KIND=${LOAD_KIND:-raw}
 LC="$AURA_SRCDIR/tests/load/loadc.py"
 # submit_one NAME SECONDS [REALTIME]: queue a job that takes about SECONDS of
 # media; REALTIME=1 makes a raw job run in real time (-re). Prints its id.
 submit_one() {
 	if [ "$LOAD_KIND" = video ]; then
-		"$AURA_BIN" new "load test $1" -d "$(($2 < 5 ? 5 : $2))" -p draft-480p -o "$1.mp4"
+		"$AURA_BIN" new "load test $1" -d "$(($2 < 5 ? 5 : $2))" -p "${LOAD_PRESET:-draft-480p}" -o "$1.mp4"
 	elif [ "${3:-0}" = 1 ]; then
 		"$AURA_BIN" submit --name "$1" -o "$1.mkv" -- -re -f lavfi -i "testsrc=d=$2:s=320x240:r=25" \
 			-c:v mpeg4 "$1.mkv"
