@@ -60,6 +60,9 @@ while [ ! -S "$TMP/data/run/aura.sock" ]; do
 done
 RSS0=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER/status")
 S0=$(($(stat_field "$SERVER" 14) + $(stat_field "$SERVER" 15)))
+# the server's run time in ns (schedstat): the ticks above are too coarse
+# for a few hundredths of a second
+NS0=$(awk '{print $1}' "/proc/$SERVER/schedstat" 2>/dev/null || echo 0)
 T0=$(now)
 IDS=
 for k in $(seq "$N"); do
@@ -72,6 +75,7 @@ WAIT_RC=$?
 T1=$(now)
 S1=$(($(stat_field "$SERVER" 14) + $(stat_field "$SERVER" 15)))
 C1=$(($(stat_field "$SERVER" 16) + $(stat_field "$SERVER" 17)))
+NS1=$(awk '{print $1}' "/proc/$SERVER/schedstat" 2>/dev/null || echo 0)
 RSS1=$(awk '/VmRSS/ {print $2}' "/proc/$SERVER/status")
 AURA_WALL=$(echo "$T1 - $T0" | bc -l)
 SRV_CPU=$(echo "($S1 - $S0) / $HZ" | bc -l)
@@ -86,6 +90,10 @@ printf '%-42s %10s %10s\n' "outputs" "$(ls "$TMP/out-par" | grep -c '\.mp4$')" "
 echo
 printf 'wall ratio aura / parallel:               %.3f\n' "$(echo "$AURA_WALL / $PAR_WALL" | bc -l)"
 printf "server CPU / FFmpeg CPU (aura's run):     %.3f %%\n" "$(echo "100 * $SRV_CPU / $AURA_FF_CPU" | bc -l)"
+[ "$NS1" -gt 0 ] &&
+	printf "server CPU / FFmpeg CPU, ns clock:        %.3f %%  (%.1f ms, %.2f ms a job)\n" \
+		"$(echo "100 * ($NS1 - $NS0) / 1000000000 / $AURA_FF_CPU" | bc -l)" \
+		"$(echo "($NS1 - $NS0) / 1000000" | bc -l)" "$(echo "($NS1 - $NS0) / 1000000 / $N" | bc -l)"
 printf 'server RSS: %d KiB before, %d KiB after (%d jobs)\n' "$RSS0" "$RSS1" "$N"
 [ "$WAIT_RC" -eq 0 ] || echo "warning: aura wait exited $WAIT_RC (a job did not succeed)"
 echo "(CPU from /proc/PID/stat at $HZ ticks/s: FFmpeg's is the server's reaped children)"
