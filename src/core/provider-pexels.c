@@ -39,11 +39,6 @@ static char *pexels_auth(const struct provider *p)
 	return provider_key(p) ? xasprintf("Authorization: %s", provider_key(p)) : NULL;
 }
 
-static bool is_http_url(const char *s)
-{
-	return s && (str_starts_with(s, "https://") || str_starts_with(s, "http://"));
-}
-
 /* The MP4 rendition closest to 1080 on the long side without going under
  * 720 when possible: big enough for the presets, not a 4K download. */
 static const char *pick_video_file(json_t *files)
@@ -60,7 +55,7 @@ static const char *pick_video_file(json_t *files)
 		long w = (long)json_integer_value(json_object_get(f, "width"));
 		long h = (long)json_integer_value(json_object_get(f, "height"));
 		long side = w > h ? w : h, score;
-		if (!is_http_url(link) || !type || strcmp(type, "video/mp4") != 0)
+		if (!stock_is_http_url(link) || !type || strcmp(type, "video/mp4") != 0)
 			continue;
 		score = side >= 720 ? 10000 - labs(side - 1080) : side;
 		if (!best || score > best_score) {
@@ -74,27 +69,14 @@ static const char *pick_video_file(json_t *files)
 static int pexels_parse(const char *body, size_t len, const struct stock_query *q,
 			struct stock_hit *out, struct aura_error *err)
 {
-	json_t *root = json_loadb(body, len, 0, NULL);
-	json_t *hit;
+	json_t *root;
 	const char *url = NULL, *page, *who;
 	int rc = -AURA_E_PROVIDER_BAD_RESPONSE;
 
 	memset(out, 0, sizeof(*out));
-	if (!root) {
-		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "search answer is not JSON");
+	json_t *hit = stock_first_hit(body, len, q->video ? "videos" : "photos", q, &root, err);
+	if (!hit)
 		goto done;
-	}
-	hit = json_array_get(json_object_get(root, q->video ? "videos" : "photos"), 0);
-	if (!json_is_array(json_object_get(root, q->video ? "videos" : "photos"))) {
-		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "schema: no \"%s\" array",
-			       q->video ? "videos" : "photos");
-		goto done;
-	}
-	if (!hit) {
-		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "no results for \"%s\"",
-			       q->query);
-		goto done;
-	}
 	if (q->video) {
 		url = pick_video_file(json_object_get(hit, "video_files"));
 		who = json_string_value(json_object_get(json_object_get(hit, "user"), "name"));
@@ -104,20 +86,13 @@ static int pexels_parse(const char *body, size_t len, const struct stock_query *
 		    json_object_get(src, q->orientation == STOCK_PORTRAIT    ? "portrait"
 					 : q->orientation == STOCK_LANDSCAPE ? "landscape"
 									     : "large2x"));
-		if (!is_http_url(url))
+		if (!stock_is_http_url(url))
 			url = json_string_value(json_object_get(src, "large2x"));
 		who = json_string_value(json_object_get(hit, "photographer"));
 	}
 	page = json_string_value(json_object_get(hit, "url"));
-	if (!is_http_url(url)) {
-		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE,
-			       "schema: the hit has no file URL");
-		goto done;
-	}
-	out->url = xstrdup(url);
-	out->credit = xasprintf("%s by %s on Pexels: %s", q->video ? "Video" : "Photo",
-				who ? who : "unknown", page ? page : "https://www.pexels.com");
-	rc = 0;
+	rc = stock_hit_set(out, url, q->video ? "Video" : "Photo", who, "Pexels", page,
+			   "https://www.pexels.com", err);
 done:
 	json_decref(root);
 	return rc;

@@ -38,57 +38,32 @@ static char *pixabay_search_url(const struct provider *p, const struct stock_que
 	return url;
 }
 
-static bool is_http_url(const char *s)
-{
-	return s && (str_starts_with(s, "https://") || str_starts_with(s, "http://"));
-}
-
 static int pixabay_parse(const char *body, size_t len, const struct stock_query *q,
 			 struct stock_hit *out, struct aura_error *err)
 {
-	json_t *root = json_loadb(body, len, 0, NULL);
-	json_t *hits, *hit;
+	json_t *root;
 	const char *url = NULL, *page, *who;
 	int rc = -AURA_E_PROVIDER_BAD_RESPONSE;
 
 	memset(out, 0, sizeof(*out));
-	if (!root) {
-		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "search answer is not JSON");
+	json_t *hit = stock_first_hit(body, len, "hits", q, &root, err);
+	if (!hit)
 		goto done;
-	}
-	hits = json_object_get(root, "hits");
-	if (!json_is_array(hits)) {
-		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "schema: no \"hits\" array");
-		goto done;
-	}
-	hit = json_array_get(hits, 0);
-	if (!hit) {
-		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "no results for \"%s\"",
-			       q->query);
-		goto done;
-	}
 	if (q->video) {
 		json_t *v = json_object_get(hit, "videos");
 		url = json_string_value(json_object_get(json_object_get(v, "large"), "url"));
-		if (!is_http_url(url))
+		if (!stock_is_http_url(url))
 			url =
 			    json_string_value(json_object_get(json_object_get(v, "medium"), "url"));
 	} else {
 		url = json_string_value(json_object_get(hit, "largeImageURL"));
-		if (!is_http_url(url))
+		if (!stock_is_http_url(url))
 			url = json_string_value(json_object_get(hit, "webformatURL"));
 	}
 	who = json_string_value(json_object_get(hit, "user"));
 	page = json_string_value(json_object_get(hit, "pageURL"));
-	if (!is_http_url(url)) {
-		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE,
-			       "schema: the hit has no file URL");
-		goto done;
-	}
-	out->url = xstrdup(url);
-	out->credit = xasprintf("%s by %s on Pixabay: %s", q->video ? "Video" : "Image",
-				who ? who : "unknown", page ? page : "https://pixabay.com");
-	rc = 0;
+	rc = stock_hit_set(out, url, q->video ? "Video" : "Image", who, "Pixabay", page,
+			   "https://pixabay.com", err);
 done:
 	json_decref(root);
 	return rc;

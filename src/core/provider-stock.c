@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "loop.h"
 #include "providers.h"
 #include "util.h"
@@ -303,4 +305,45 @@ struct stock_op *stock_fetch_start(struct provider *p, struct loop *l, const str
 		free(url);
 	}
 	return op;
+}
+
+/* ---- shared by the decoders ---------------------------------------------------- */
+
+bool stock_is_http_url(const char *s)
+{
+	return s && (str_starts_with(s, "https://") || str_starts_with(s, "http://"));
+}
+
+json_t *stock_first_hit(const char *body, size_t len, const char *key, const struct stock_query *q,
+			json_t **root, struct aura_error *err)
+{
+	json_t *arr, *hit;
+
+	*root = json_loadb(body, len, 0, NULL);
+	if (!*root) {
+		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "search answer is not JSON");
+		return NULL;
+	}
+	arr = json_object_get(*root, key);
+	if (!json_is_array(arr)) {
+		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "schema: no \"%s\" array", key);
+		return NULL;
+	}
+	hit = json_array_get(arr, 0);
+	if (!hit)
+		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "no results for \"%s\"",
+			       q->query);
+	return hit;
+}
+
+int stock_hit_set(struct stock_hit *out, const char *url, const char *kind, const char *who,
+		  const char *site, const char *page, const char *home, struct aura_error *err)
+{
+	if (!stock_is_http_url(url))
+		return aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE,
+				      "schema: the hit has no file URL");
+	out->url = xstrdup(url);
+	out->credit =
+	    xasprintf("%s by %s on %s: %s", kind, who ? who : "unknown", site, page ? page : home);
+	return 0;
 }

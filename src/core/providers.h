@@ -12,6 +12,8 @@
 
 #include <stdbool.h>
 
+#include <jansson.h>
+
 #include "errors.h"
 #include "provider.h"
 #include "script.h"
@@ -92,6 +94,18 @@ struct stock_hit {
 	char *url;
 	char *credit; /* "Photo by NAME on Pexels: PAGE" */
 };
+
+/* For the stock decoders (provider-stock.c). */
+bool stock_is_http_url(const char *s);
+/* The first element of the array `key` of a search answer: NULL with err
+ * filled when the body is not JSON, has no such array, or it is empty.
+ * *root is what to json_decref (set even on failure). */
+json_t *stock_first_hit(const char *body, size_t len, const char *key, const struct stock_query *q,
+			json_t **root, struct aura_error *err);
+/* Fill out from the hit's file URL and credit ("KIND by WHO on SITE:
+ * PAGE"); -PROVIDER_BAD_RESPONSE when the URL is not http(s). */
+int stock_hit_set(struct stock_hit *out, const char *url, const char *kind, const char *who,
+		  const char *site, const char *page, const char *home, struct aura_error *err);
 
 /* What differs between stock sites; the flow (cache, search, download,
  * credit) is shared. */
