@@ -109,6 +109,15 @@ char *vjob_read(const struct vjob *v, const char *rel)
 	return b.data;
 }
 
+json_t *vjob_read_scenes(const struct vjob *v, const char *rel, json_t **root)
+{
+	char *text = vjob_read(v, rel);
+	*root = text ? json_loads(text, 0, NULL) : NULL;
+	free(text);
+	json_t *arr = json_object_get(*root, "scenes");
+	return json_is_array(arr) && v->n > 0 && (int)json_array_size(arr) == v->n ? arr : NULL;
+}
+
 int vjob_mkdir(const struct vjob *v, const char *rel, struct aura_error *err)
 {
 	char *p = vjob_path(v, "%s", rel);

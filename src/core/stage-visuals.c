@@ -80,14 +80,9 @@ static const char *kind_name(enum vvisual k)
 
 static bool visuals_ready(struct vjob *v)
 {
-	char *text = vjob_read(v, "visuals.json");
-	if (!text)
-		return false;
-	json_error_t jerr;
-	json_t *root = json_loads(text, 0, &jerr);
-	free(text);
-	json_t *arr = json_object_get(root, "scenes");
-	bool ok = json_is_array(arr) && (int)json_array_size(arr) == v->n;
+	json_t *root;
+	json_t *arr = vjob_read_scenes(v, "visuals.json", &root);
+	bool ok = arr != NULL;
 	for (int i = 0; ok && i < v->n; i++) {
 		json_t *s = json_array_get(arr, (size_t)i);
 		const char *file = json_string_value(json_object_get(s, "file"));

@@ -57,14 +57,9 @@ static char *seconds_text(int64_t us)
 
 static bool voice_ready(struct vjob *v)
 {
-	char *text = vjob_read(v, "voice.json");
-	if (!text)
-		return false;
-	json_error_t jerr;
-	json_t *root = json_loads(text, 0, &jerr);
-	free(text);
-	json_t *arr = json_object_get(root, "scenes");
-	bool ok = json_is_array(arr) && (int)json_array_size(arr) == v->n && v->n > 0;
+	json_t *root;
+	json_t *arr = vjob_read_scenes(v, "voice.json", &root);
+	bool ok = arr != NULL;
 	for (int i = 0; ok && i < v->n; i++) {
 		json_t *s = json_array_get(arr, (size_t)i);
 		v->scenes[i].audio_us = json_integer_value(json_object_get(s, "audio_us"));

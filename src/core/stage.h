@@ -183,6 +183,9 @@ bool vjob_exists(const struct vjob *v, const char *rel);
 int vjob_write(const struct vjob *v, const char *rel, const char *text, struct aura_error *err);
 /* Read a work-directory file (at most 16 MiB); NULL if absent. */
 char *vjob_read(const struct vjob *v, const char *rel);
+/* A stage's index file (voice.json, visuals.json): its "scenes" array when
+ * it holds one entry per scene, else NULL. *root is what to json_decref. */
+json_t *vjob_read_scenes(const struct vjob *v, const char *rel, json_t **root);
 int vjob_mkdir(const struct vjob *v, const char *rel, struct aura_error *err);
 void vjob_log(const struct vjob *v, const char *fmt, ...) AURA_PRINTF(2, 3);
 void vjob_warn(const struct vjob *v, int code, const char *fmt, ...) AURA_PRINTF(3, 4);
