@@ -323,10 +323,12 @@ static int read_some(struct client *c, int timeout_ms, bool use_mask, struct aur
 	do
 		n = read(c->fd, chunk, sizeof(chunk));
 	while (n < 0 && errno == EINTR);
+	/* A server killed with our request still unread resets the
+	 * connection instead of closing it: the same thing to the user. */
+	if (n == 0 || (n < 0 && errno == ECONNRESET))
+		return aura_error_set(err, AURA_E_SERVER_UNREACHABLE, "server went away");
 	if (n < 0)
 		return aura_error_set(err, AURA_E_SERVER_UNREACHABLE, "read: %s", strerror(errno));
-	if (n == 0)
-		return aura_error_set(err, AURA_E_SERVER_UNREACHABLE, "server went away");
 	proto_reader_feed(&c->rd, chunk, (size_t)n);
 	return 1;
 }

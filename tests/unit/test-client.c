@@ -175,6 +175,13 @@ static void serve_conn(int fd, int argc, char **argv)
 				send_line(fd, proto_response_ok(id, NULL));
 			} else if (strcmp(method, "hangup") == 0) {
 				goto out; /* EOF instead of an answer */
+			} else if (strcmp(method, "reset-on-next") == 0) {
+				/* die with the next request unread, as a server
+				 * killed by SIGKILL does: the client sees a reset */
+				send_line(fd, proto_response_ok(id, NULL));
+				struct pollfd next = {.fd = fd, .events = POLLIN};
+				(void)poll(&next, 1, 5000);
+				goto out;
 			} else if (strcmp(method, "event-then-close") == 0) {
 				send_line(fd, proto_response_ok(id, NULL));
 				usleep(20000);
@@ -480,6 +487,14 @@ static void test_eof(void **state)
 
 	/* writing to a closed connection is an error, not SIGPIPE */
 	assert_int_equal(client_call(c, "ping", NULL, NULL, &err), -AURA_E_SERVER_UNREACHABLE);
+	client_free(c);
+
+	/* a server that dies with our request unread resets the connection:
+	 * that is the server going away too, not a read error */
+	c = connect_ok(f);
+	assert_int_equal(client_call(c, "reset-on-next", NULL, NULL, &err), 0);
+	assert_int_equal(client_call(c, "ping", NULL, NULL, &err), -AURA_E_SERVER_UNREACHABLE);
+	assert_string_equal(err.detail, "server went away");
 	client_free(c);
 }
 
