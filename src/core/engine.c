@@ -15,7 +15,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1270,23 +1269,10 @@ int engine_submit(struct engine *e, struct job *j, struct aura_error *err)
 }
 
 /* Remove DATA/jobs/ID and what is in it (never following links). */
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
 static void remove_workdir(struct engine *e, int64_t id)
 {
 	char *dir = paths_job_dir(e->paths, id);
-	struct stat st;
-	if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode))
-		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	rm_tree(dir);
 	free(dir);
 }
 

@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,6 +269,23 @@ int mkdir_p(const char *path, unsigned mode)
 	free(p);
 	errno = saved;
 	return rc;
+}
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+void rm_tree(const char *dir)
+{
+	struct stat st;
+	if (lstat(dir, &st) == 0 && S_ISDIR(st.st_mode))
+		nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 size_t str_copy(char *dst, const char *src, size_t n)

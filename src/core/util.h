@@ -53,6 +53,9 @@ int parse_int64(const char *s, int64_t *out);
 
 /* Create a directory and its parents with mode; existing is fine. 0/-1. */
 int mkdir_p(const char *path, unsigned mode);
+/* Remove a directory and what is in it, never following links; a missing
+ * or non-directory path is left alone. */
+void rm_tree(const char *dir);
 
 /* Copy at most n-1 bytes and always terminate (like strlcpy). */
 size_t str_copy(char *dst, const char *src, size_t n);

@@ -9,7 +9,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -227,23 +226,11 @@ static void fx_engine(struct fx *f)
 	assert_non_null(f->e);
 }
 
-static int rm_one(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
 /* AURA_TEST_KEEP=1 keeps the temporary directories for a post-mortem. */
-static void rm_tree(const char *path)
+static void rm_test_dir(const char *path)
 {
-	if (getenv("AURA_TEST_KEEP"))
-		return;
-	nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	if (!getenv("AURA_TEST_KEEP"))
+		rm_tree(path);
 }
 
 static int fx_teardown(void **state)
@@ -255,7 +242,7 @@ static int fx_teardown(void **state)
 	store_close(f->st);
 	paths_free(&f->paths);
 	config_free(&f->cfg);
-	rm_tree(f->dir);
+	rm_test_dir(f->dir);
 	free(f->dir);
 	free(f->fake);
 	free(f);

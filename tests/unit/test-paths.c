@@ -6,7 +6,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <pwd.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -27,14 +26,6 @@ static char tmpdir[256];
 static char home[300];
 static char *start_cwd;
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	return remove(path);
-}
-
 static int group_setup(void **state)
 {
 	(void)state;
@@ -53,7 +44,8 @@ static int group_teardown(void **state)
 	if (start_cwd && chdir(start_cwd) < 0)
 		return -1;
 	free(start_cwd);
-	return nftw(tmpdir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	rm_tree(tmpdir);
+	return 0;
 }
 
 /* A known environment: HOME set, everything else unset. */

@@ -480,7 +480,7 @@ static int setup(void **state)
 	return mkdtemp(tmpdir) ? 0 : -1;
 }
 
-static int rm_tree(const char *dir)
+static int rm_made_files(const char *dir)
 {
 	/* the files the tests made, by name: nothing else is removed */
 	char *sub = xasprintf("%s/imgs", dir);
@@ -504,7 +504,7 @@ static int rm_tree(const char *dir)
 static int teardown(void **state)
 {
 	(void)state;
-	rm_tree(tmpdir);
+	rm_made_files(tmpdir);
 	return 0;
 }
 

@@ -116,6 +116,7 @@ static int group_teardown(void **state)
 	http_free(hp);
 	loop_free(lp);
 	log_close();
+	rm_tree(tmpdir);
 	return 0;
 }
 
