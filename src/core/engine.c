@@ -41,6 +41,9 @@
 #define STDERR_LINE_MAX		8192	   /* a longer stderr line is cut into pieces */
 #define STDOUT_CAPTURE_MAX	(4u << 20) /* captured stdout kept for done() */
 #define SCHEDULE_MAX_STARTS	256	   /* starts per pass; the rest on the next turn */
+#define STDERR_HOLD_MS		200	   /* a child's stderr is read with FFmpeg's
+					      progress blocks, else at most this
+					      often; at once when it exits */
 
 /* Why the engine is stopping a child; what happens when it is gone. */
 enum stop_reason { STOP_NONE, STOP_CANCEL, STOP_STALL, STOP_TIMEOUT, STOP_SHUTDOWN };
@@ -56,6 +59,8 @@ struct run {
 	struct proc *proc;
 	int log_fd;		  /* job.log, append */
 	struct buf err_line;	  /* stderr bytes after the last newline */
+	struct buf log_batch;	  /* job.log lines of one stderr read, written at once */
+	bool batching;		  /* run_log_line appends to log_batch */
 	struct buf out;		  /* captured stdout of the current command */
 	struct ffclass_tail tail; /* last 16 KiB of the current command's stderr */
 	struct progress_parser parser;
@@ -185,26 +190,31 @@ static void job_reset_progress(struct job *j)
 /* --- the job log ---------------------------------------------------------- */
 
 /* One line (no newline) to job.log and to subscribers; redacted. */
+/* Write out the job.log lines gathered so far. */
+static void run_log_flush(struct run *r)
+{
+	const char *p = r->log_batch.data;
+	size_t left = r->log_batch.len;
+	while (r->log_fd >= 0 && left > 0) {
+		ssize_t w = write(r->log_fd, p, left);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break; /* a full disk must not stop the job's bookkeeping */
+		p += w;
+		left -= (size_t)w;
+	}
+	buf_reset(&r->log_batch);
+}
+
 static void run_log_line(struct run *r, const char *line)
 {
 	char *red = log_redact(line);
 	if (r->log_fd >= 0) {
-		struct buf b;
-		buf_init(&b);
-		buf_puts(&b, red);
-		buf_puts(&b, "\n");
-		const char *p = b.data;
-		size_t left = b.len;
-		while (left > 0) {
-			ssize_t w = write(r->log_fd, p, left);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0)
-				break; /* a full disk must not stop the job's bookkeeping */
-			p += w;
-			left -= (size_t)w;
-		}
-		buf_free(&b);
+		buf_puts(&r->log_batch, red);
+		buf_puts(&r->log_batch, "\n");
+		if (!r->batching)
+			run_log_flush(r);
 	}
 	if (r->e->ev.job_log)
 		r->e->ev.job_log(r->job.id, red, r->e->ctx);
@@ -341,6 +351,7 @@ static void run_free(struct run *r)
 	if (r->log_fd >= 0)
 		close(r->log_fd);
 	buf_free(&r->err_line);
+	buf_free(&r->log_batch);
 	buf_free(&r->out);
 	job_clear(&r->job);
 	free(r->cwd);
@@ -653,6 +664,7 @@ static void err_line_flush(struct run *r)
 static void on_stderr(void *ctx, const char *data, size_t n)
 {
 	struct run *r = ctx;
+	r->batching = true; /* one write for the lines of this read */
 	ffclass_tail_append(&r->tail, data, n);
 	if (!r->cmd.ffmpeg)
 		progress_tracker_rebase(&r->tracker, time_mono_ms());
@@ -672,6 +684,8 @@ static void on_stderr(void *ctx, const char *data, size_t n)
 			err_line_flush(r);
 		}
 	}
+	r->batching = false;
+	run_log_flush(r);
 }
 
 static void on_exit_cb(void *ctx, int status)
@@ -877,6 +891,7 @@ static int run_spawn(struct run *r, struct aura_error *err)
 	    .cwd = r->cwd,
 	    .stdin_mode = c->ffmpeg ? PROC_STDIN_PIPE : PROC_STDIN_NULL,
 	    .extra_fd = c->ffmpeg,
+	    .stderr_hold_ms = STDERR_HOLD_MS,
 	};
 	int64_t now = time_mono_ms();
 	progress_parser_init(&r->parser);
@@ -945,6 +960,7 @@ static void job_start(struct engine *e, struct job *queued)
 	r->job = *queued;
 	job_init(queued);
 	buf_init(&r->err_line);
+	buf_init(&r->log_batch);
 	buf_init(&r->out);
 	ffclass_tail_init(&r->tail);
 	r->next = e->runs;
@@ -980,13 +996,15 @@ static void job_start(struct engine *e, struct job *queued)
 			 strerror(errno));
 	free(logpath);
 
-	job_persist(e, j);
 	run_logf(r, "attempt %d of %d started", j->attempts, j->max_attempts);
 	log_info("job %lld: started (%s, attempt %d of %d)", (long long)j->id,
 		 job_kind_name(j->kind), j->attempts, j->max_attempts);
 
+	/* the task may add to the job (the output it guessed, facts for a
+	 * later attempt): saved with the running state, one write */
 	struct aura_error err = {0};
 	int rc = task_new(&e->env, j, &r->task, &err);
+	job_persist(e, j);
 	if (rc < 0) {
 		r->task.ops = NULL;
 		run_fail(r, -rc, err.detail);
@@ -1253,11 +1271,18 @@ int engine_submit(struct engine *e, struct job *j, struct aura_error *err)
 	j->duration_us = 0;
 	job_clear_error(j);
 	set_str(&j->workdir, NULL);
-	int rc = store_job_insert(e->st, j, err);
-	if (rc < 0)
-		return rc;
-	j->workdir = paths_job_dir(e->paths, j->id);
-	rc = store_job_update(e->st, j, err);
+	/* the row and its work dir (named by the id) in one transaction */
+	int rc = store_begin(e->st, err);
+	if (rc == 0)
+		rc = store_job_insert(e->st, j, err);
+	if (rc == 0) {
+		j->workdir = paths_job_dir(e->paths, j->id);
+		rc = store_job_update(e->st, j, err);
+	}
+	if (rc == 0)
+		rc = store_commit(e->st, err);
+	else
+		store_rollback(e->st);
 	if (rc < 0)
 		return rc;
 	log_info("job %lld: queued (%s, priority %d)", (long long)j->id, job_kind_name(j->kind),

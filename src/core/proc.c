@@ -36,6 +36,12 @@ extern char **environ;
 /* After SIGKILL: how long the exited leader's pipes may stay open (held by
  * a process that left the group) before we stop waiting for their EOF. */
 #define PROC_LINGER_MS 2000
+/* A stderr read of this much or more is a child logging flat out: from
+ * then on it is read as fast as it writes, never held (the hold is for
+ * bursts of small writes). The held pipe is made this big, so a child
+ * waits on it at most once. */
+#define PROC_HOLD_MAX_BYTES 16384
+#define PROC_HELD_PIPE_SIZE (1 << 20)
 
 enum proc_step { STEP_NONE, STEP_QUIT, STEP_TERM, STEP_KILL };
 
@@ -57,6 +63,9 @@ struct proc {
 	struct buf in_buf; /* what the pipe did not take yet */
 	bool in_closing;   /* close stdin once in_buf is written */
 	int out_fd[3];	   /* our ends of stdout, stderr, fd 3; -1 after EOF */
+	int err_hold_ms;   /* spec->stderr_hold_ms */
+	uint64_t err_timer; /* stderr is unwatched until it fires */
+	bool err_flood;	    /* it wrote a lot at once: never held again */
 
 	bool exited; /* the status was reaped */
 	int status;
@@ -133,6 +142,11 @@ proc_child(const int parent_fds[5], const struct proc_spec *spec, char **envp, p
 		if (fds[i] >= 0 && dup2(fds[i], i) < 0)
 			child_fail(fds[4], CHILD_FDS);
 	}
+	/* the output pipes were made non-blocking for the parent's ends */
+	for (int i = 1; i < 4; i++) {
+		if (fds[i] >= 0 && fcntl(i, F_SETFL, fcntl(i, F_GETFL) & ~O_NONBLOCK) < 0)
+			child_fail(fds[4], CHILD_FDS);
+	}
 	if (dup3(fds[4], 4, O_CLOEXEC) < 0)
 		child_fail(fds[4], CHILD_FDS);
 	child_close_from(5, maxfd);
@@ -176,6 +190,10 @@ static void proc_unregister(struct proc *p)
 
 static void proc_close_fd(struct proc *p, int *fd)
 {
+	if (fd == &p->out_fd[1] && p->err_timer) {
+		loop_timer_del(p->loop, p->err_timer);
+		p->err_timer = 0;
+	}
 	if (*fd < 0)
 		return;
 	loop_fd_del(p->loop, *fd);
@@ -226,6 +244,39 @@ static void proc_force_eof(struct proc *p)
 
 /* --- I/O ------------------------------------------------------------------- */
 
+static void proc_on_output(struct loop *l, int fd, int revents, void *ctx);
+
+/* The hold is over: read what came meanwhile, which holds stderr again if
+ * there was any, or watch it once more. May free p. */
+static void proc_err_hold_end(struct loop *l, void *ctx)
+{
+	struct proc *p = ctx;
+	p->err_timer = 0;
+	loop_fd_set_events(l, p->out_fd[1], LOOP_READ);
+	proc_on_output(l, p->out_fd[1], LOOP_READ, p);
+}
+
+/* Awake anyway (fd 3 had data): end the hold early, at no extra wake-up. */
+static void proc_err_drain(struct proc *p)
+{
+	loop_timer_del(p->loop, p->err_timer);
+	proc_err_hold_end(p->loop, p);
+}
+
+/* A child writes its log in many small pieces (FFmpeg: each part of a
+ * line): rather than a wake-up for each, stop watching stderr for a while
+ * after a read. Never once the child has exited: then its EOF is due. */
+static void proc_err_hold(struct proc *p, size_t just_read)
+{
+	if (just_read >= PROC_HOLD_MAX_BYTES)
+		p->err_flood = true;
+	if (p->err_hold_ms <= 0 || p->err_flood || p->exited || p->out_fd[1] < 0 ||
+	    p->err_timer)
+		return;
+	loop_fd_set_events(p->loop, p->out_fd[1], 0);
+	p->err_timer = loop_timer_add(p->loop, p->err_hold_ms, proc_err_hold_end, p);
+}
+
 static void proc_on_output(struct loop *l, int fd, int revents, void *ctx)
 {
 	static char chunk[65536];
@@ -235,18 +286,20 @@ static void proc_on_output(struct loop *l, int fd, int revents, void *ctx)
 								 p->ops->on_stderr, p->ops->on_fd3};
 	void (*fn)(void *ctx, const char *data, size_t n) = fns[i];
 
+	size_t total = 0;
 	for (int round = 0; round < PROC_READS_PER_TURN; round++) {
 		ssize_t n = read(fd, chunk, sizeof(chunk));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return;
+			break;
 		if (n <= 0) {
 			/* EOF, or a read error: nothing more will come either way. */
 			proc_close_fd(p, &p->out_fd[i]);
 			proc_maybe_finish(p);
 			return;
 		}
+		total += (size_t)n;
 		if (!fn)
 			continue;
 		p->in_data_cb = true;
@@ -260,7 +313,15 @@ static void proc_on_output(struct loop *l, int fd, int revents, void *ctx)
 			proc_maybe_finish(p);
 			return;
 		}
+		/* A short read emptied the pipe: poll() tells when there is
+		 * more, without a read that only says EAGAIN. */
+		if ((size_t)n < sizeof(chunk))
+			break;
 	}
+	if (i == 1)
+		proc_err_hold(p, total);
+	else if (i == 2 && p->err_timer)
+		proc_err_drain(p); /* FFmpeg's progress block: its log comes along */
 }
 
 /* Write what we can; 0, or -1 (EPIPE) with stdin closed. */
@@ -372,8 +433,10 @@ struct proc *proc_spawn(struct loop *l, const struct proc_spec *spec, const stru
 			goto fail;
 		what = "pipe";
 	}
+	/* O_NONBLOCK on both ends, for ours; the child clears it on its own
+	 * end (a blocking write is what a program expects of its stderr). */
 	for (int i = 1; i < (spec->extra_fd ? 4 : 3); i++) {
-		if (pipe2(pfd, O_CLOEXEC) < 0)
+		if (pipe2(pfd, O_CLOEXEC | O_NONBLOCK) < 0)
 			goto fail;
 		ours[i] = pfd[0];
 		child[i] = pfd[1];
@@ -382,12 +445,13 @@ struct proc *proc_spawn(struct loop *l, const struct proc_spec *spec, const stru
 		goto fail;
 	status_rd = pfd[0];
 	child[4] = pfd[1];
-	for (int i = 0; i < 4; i++) {
-		if (ours[i] >= 0 && fd_set_nonblock(ours[i]) < 0) {
-			what = "fcntl";
-			goto fail;
-		}
+	if (ours[0] >= 0 && fd_set_nonblock(ours[0]) < 0) {
+		what = "fcntl";
+		goto fail;
 	}
+	/* best effort: the pipe quota may say no, and 64 KiB works too */
+	if (spec->stderr_hold_ms > 0)
+		(void)fcntl(ours[2], F_SETPIPE_SZ, PROC_HELD_PIPE_SIZE);
 
 	/* Everything the child needs is prepared here: after fork it may
 	 * only make async-signal-safe calls (no malloc). */
@@ -455,6 +519,7 @@ struct proc *proc_spawn(struct loop *l, const struct proc_spec *spec, const stru
 	p->ops = ops ? ops : &no_ops;
 	p->ctx = ctx;
 	p->pid = pid;
+	p->err_hold_ms = spec->stderr_hold_ms;
 	buf_init(&p->in_buf);
 	p->in_fd = ours[0];
 	for (int i = 0; i < 3; i++)
@@ -664,6 +729,11 @@ void proc_reap_all(void)
 		p->exited = true;
 		p->status = st;
 		p->paused = false;
+		if (p->err_timer) { /* its EOF is due: watch stderr again */
+			loop_timer_del(p->loop, p->err_timer);
+			p->err_timer = 0;
+			loop_fd_set_events(p->loop, p->out_fd[1], LOOP_READ);
+		}
 		proc_maybe_finish(p);
 	}
 }

@@ -46,6 +46,10 @@ struct proc_spec {
 	bool extra_fd;		     /* also a pipe on the child's fd 3 (-progress pipe:3) */
 	const char *const *envp_add; /* NULL or NULL-terminated "NAME=VALUE"s, added to
 					our environment (replacing the same NAMEs) */
+	int stderr_hold_ms;	     /* > 0: after stderr was read, leave it unwatched
+					this long so a burst of small writes is read in
+					one go; read early whenever fd 3 has data (its
+					EOF and the exit are never delayed) */
 };
 
 /*

@@ -27,7 +27,8 @@
 
 /* The marker in the job's work directory that remembers, across attempts
  * and server restarts, whether the output existed before the first one. */
-#define PREEXIST_MARKER "output-preexisted"
+#define PREEXIST_KEY	"output_preexisted" /* in the spec */
+#define PREEXIST_MARKER "output-preexisted" /* a file, before 0.1.0 kept it there */
 
 enum ff_step { STEP_PROBE, STEP_RUN, STEP_DONE };
 
@@ -255,32 +256,44 @@ static void resolve_output(struct ffjob *t)
 	}
 }
 
-/* Read or write the marker; on the first attempt it records the truth. */
-static void load_preexisted(struct ffjob *t, const struct job *j)
+/*
+ * Did the output exist before this job? Decided on the first attempt and
+ * kept in the job's spec (saved with the running state), so a later
+ * attempt or a restarted server never takes our own partial output for
+ * the user's file. Jobs of older versions kept it in a marker file.
+ */
+static void load_preexisted(struct ffjob *t, struct job *j)
 {
 	struct stat st;
 	bool exists_now = t->output_abs && stat(t->output_abs, &st) == 0;
-	if (!j->workdir) {
-		t->output_preexisted = exists_now;
+	t->output_preexisted = exists_now;
+	json_t *root = j->spec ? json_loads(j->spec, 0, NULL) : NULL;
+	if (!json_is_object(root)) {
+		json_decref(root);
 		return;
 	}
-	char *marker = xasprintf("%s/%s", j->workdir, PREEXIST_MARKER);
-	FILE *f = fopen(marker, "re");
-	if (f) {
-		int c = fgetc(f);
-		t->output_preexisted = c == '1';
-		fclose(f);
-	} else {
-		t->output_preexisted = exists_now;
-		int fd = open(marker, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-		if (fd >= 0) {
-			const char *v = exists_now ? "1\n" : "0\n";
-			ssize_t w = write(fd, v, 2);
-			(void)w;
-			close(fd);
-		}
+	json_t *v = json_object_get(root, PREEXIST_KEY);
+	if (json_is_boolean(v)) {
+		t->output_preexisted = json_is_true(v);
+		json_decref(root);
+		return;
 	}
-	free(marker);
+	if (j->attempts > 1 && j->workdir) {
+		char *marker = xasprintf("%s/%s", j->workdir, PREEXIST_MARKER);
+		FILE *f = fopen(marker, "re");
+		if (f) {
+			t->output_preexisted = fgetc(f) == '1';
+			fclose(f);
+		}
+		free(marker);
+	}
+	json_object_set_new(root, PREEXIST_KEY, json_boolean(t->output_preexisted));
+	char *spec = json_dumps(root, JSON_COMPACT);
+	if (spec) {
+		free(j->spec);
+		j->spec = spec;
+	}
+	json_decref(root);
 }
 
 static int parse_spec(struct ffjob *t, const struct job *j, struct aura_error *err)

@@ -241,6 +241,11 @@ int parse_size(const char *s, uint64_t *out)
 
 int mkdir_p(const char *path, unsigned mode)
 {
+	/* Most often only the last part is missing: one call. */
+	if (mkdir(path, (mode_t)mode) == 0)
+		return 0;
+	if (errno != ENOENT && errno != EEXIST)
+		return -1;
 	char *p = xstrdup(path);
 	int rc = 0;
 	for (char *s = p + 1; ; s++) {
@@ -270,6 +275,7 @@ int mkdir_p(const char *path, unsigned mode)
 	errno = saved;
 	return rc;
 }
+
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
 	(void)sb;

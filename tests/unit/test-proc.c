@@ -700,6 +700,74 @@ static void test_large_stderr_is_drained(void **state)
 	run_clear(&r);
 }
 
+static struct proc *spawn_held(struct run *r, const char *const *argv, int hold_ms)
+{
+	struct proc_spec spec = {.argv = argv, .stdin_mode = PROC_STDIN_NULL,
+				 .stderr_hold_ms = hold_ms};
+	struct aura_error err;
+	aura_error_clear(&err);
+	r->p = proc_spawn(loop, &spec, &ops, r, &err);
+	if (!r->p)
+		fail_msg("spawn %s: %s", argv[0], err.detail);
+	return r->p;
+}
+
+/* Held stderr: 100 small writes over 200+ ms come in a few reads, all of
+ * them, and the exit is not kept waiting for the hold to end. */
+static void test_held_stderr_batches_small_writes(void **state)
+{
+	struct run r;
+	run_init(&r);
+	int calls = 0;
+	const char *argv[] = {fake, "-nostdin", "--stderr-drip", "100", "--duration-ms", "0",
+			      NULL};
+	int64_t t0 = time_mono_ms();
+	spawn_held(&r, argv, 150);
+	size_t seen = 0;
+	while (r.exits == 0 && time_mono_ms() - t0 < 20000) {
+		loop_run_once(loop, 100);
+		if (r.err.len != seen) {
+			calls++;
+			seen = r.err.len;
+		}
+	}
+	assert_int_equal(r.exits, 1);
+	assert_int_equal(r.err.len, 1000); /* every byte */
+	assert_true(calls <= 10);	   /* 100 writes, a handful of reads */
+	run_clear(&r);
+
+	/* a hold far longer than the child's life: the exit ends it */
+	run_init(&r);
+	t0 = time_mono_ms();
+	spawn_held(&r, argv, 60000);
+	assert_true(run_until(exited, &r, 30000));
+	assert_int_equal(r.err.len, 1000);
+	assert_true(r.exit_ms - t0 < 30000);
+	run_clear(&r);
+	assert_idle_loop();
+}
+
+/* A child logging flat out is read as fast as it writes, never held. */
+static void test_held_stderr_never_throttles_a_flood(void **state)
+{
+	struct run r;
+	run_init(&r);
+	r.count_only = true;
+	const char *argv[] = {fake, "-nostdin", "--stderr-bytes", "3000000", "--duration-ms",
+			      "0",  NULL};
+	/* The first read may be one small line and start a hold (the pipe,
+	 * made 1 MiB, fills meanwhile); the next read is big and ends the
+	 * holding for good. Held after every small read, 3 MB would take two
+	 * holds or more. */
+	int64_t t0 = time_mono_ms();
+	spawn_held(&r, argv, 3000);
+	assert_true(run_until(exited, &r, 30000));
+	assert_int_equal(r.err_bytes, 3000000);
+	assert_true(r.exit_ms - t0 < 5000);
+	run_clear(&r);
+	assert_idle_loop();
+}
+
 static void test_no_fd_zombie_or_timer_left(void **state)
 {
 	int fds_before = count_fds();
@@ -828,6 +896,8 @@ int main(void)
 	    T(test_pause_freezes_cpu_time),
 	    T(test_pdeathsig_kills_orphan),
 	    T(test_large_stderr_is_drained),
+	    T(test_held_stderr_batches_small_writes),
+	    T(test_held_stderr_never_throttles_a_flood),
 	    T(test_no_fd_zombie_or_timer_left),
 	    T(test_abandon),
 	    T(test_kill_stale),
