@@ -236,7 +236,11 @@ static int cmd_wait_run(struct cli_ctx *ctx, int argc, char **argv)
 	json_t *ids = json_array();
 	for (size_t i = 0; i < ws.n; i++)
 		json_array_append_new(ids, json_integer(ws.w[i].id));
-	if (client_call(cl, "subscribe", json_pack("{s:o}", "ids", ids), NULL, &err) < 0)
+	/* progress events only for the progress line: without one the
+	 * server need not even encode them */
+	bool line = ws.tty && !ws.json;
+	if (client_call(cl, "subscribe", json_pack("{s:o,s:b}", "ids", ids, "progress", line),
+			NULL, &err) < 0)
 		goto fail;
 	apply_queued(cl, &ws);
 	/* Each job as it is now: also how an unknown id is found out. */

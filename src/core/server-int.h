@@ -28,6 +28,7 @@ struct client {
 	int events;	 /* what the loop watches now */
 	bool subscribed; /* gets events */
 	bool logs;	 /* gets log events */
+	bool progress;	 /* gets progress events (unless it said "progress": false) */
 	int64_t *ids;	 /* subscription filter, NULL: every job */
 	size_t nids;
 	int64_t *dirty; /* jobs whose newest progress is not queued yet */

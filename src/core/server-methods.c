@@ -522,10 +522,11 @@ static int m_subscribe(struct client *c, int64_t id, json_t *params, json_t **re
 		       struct aura_error *err)
 {
 	(void)id;
-	json_t *ids = NULL, *logs = NULL;
+	json_t *ids = NULL, *logs = NULL, *progress = NULL;
 	int rc;
 	if ((rc = param_opt(params, "ids", is_array, "an array of job ids", &ids, err)) < 0 ||
-	    (rc = param_opt(params, "logs", is_boolean, "true or false", &logs, err)) < 0)
+	    (rc = param_opt(params, "logs", is_boolean, "true or false", &logs, err)) < 0 ||
+	    (rc = param_opt(params, "progress", is_boolean, "true or false", &progress, err)) < 0)
 		return rc;
 	if (c->s->shutdown_pending)
 		return aura_error_set(err, AURA_E_SERVER_SHUTTING_DOWN, "no new subscriptions");
@@ -544,6 +545,7 @@ static int m_subscribe(struct client *c, int64_t id, json_t *params, json_t **re
 	c->ids = v;
 	c->nids = n;
 	c->logs = logs && json_is_true(logs);
+	c->progress = !progress || json_is_true(progress);
 	if (!c->subscribed)
 		c->s->nsubscribed++;
 	c->subscribed = true;

@@ -476,7 +476,10 @@ static void ev_job_changed(const struct job *j, void *ctx)
 static void ev_job_progress(const struct job *j, void *ctx)
 {
 	struct server *s = ctx;
-	if (s->nsubscribed == 0) {
+	bool wanted = false;
+	for (struct client *c = s->clients; c && !wanted; c = c->next)
+		wanted = c->progress && client_wants(c, j->id);
+	if (!wanted) { /* not even encoded: nobody would read it */
 		prog_drop(s, j->id);
 		return;
 	}
@@ -510,7 +513,7 @@ static void ev_job_progress(const struct job *j, void *ctx)
 	p->line = line;
 	p->len = len;
 	for (struct client *c = s->clients; c; c = c->next)
-		if (client_wants(c, j->id))
+		if (c->progress && client_wants(c, j->id))
 			dirty_add(c, j->id);
 }
 
@@ -691,6 +694,9 @@ static void listener_cb(struct loop *l, int lfd, int revents, void *ctx)
 		s->clients = c;
 		s->nclients++;
 		log_debug("client fd %d pid %ld: connected", fd, c->pid);
+		/* A client writes its request right after connect: it is often
+		 * here already, and read now saves a wake-up (EAGAIN if not). */
+		client_read(c);
 	}
 }
 

@@ -302,6 +302,35 @@ static void test_filters(void **state)
 	got_free(&gl);
 }
 
+/* "progress": false: job events, never a progress event. */
+static void test_progress_opt_out(void **state)
+{
+	struct fx *f = *state;
+	int quiet = subscribe(f, "{\"progress\":false}");
+	int all = subscribe(f, "{}");
+	progress(f, 4, 1);
+	server_engine_events.job_removed(3, f->s);
+	struct got gq, ga;
+	got_init(&gq);
+	got_init(&ga);
+	cl_drain(f, quiet, &gq);
+	cl_drain(f, all, &ga);
+	assert_int_equal(json_array_size(gq.msgs), 1);
+	assert_string_equal(ev_name(json_array_get(gq.msgs, 0)), "removed");
+	assert_int_equal(json_array_size(ga.msgs), 2);
+	assert_string_equal(ev_name(json_array_get(ga.msgs, 1)), "progress");
+	close(all);
+	got_free(&ga);
+	/* alone, it is sent no progress at all */
+	turns(f, 2);
+	progress(f, 4, 2);
+	json_array_clear(gq.msgs);
+	cl_drain(f, quiet, &gq);
+	assert_int_equal(json_array_size(gq.msgs), 0);
+	close(quiet);
+	got_free(&gq);
+}
+
 /* A log flood to a client that never reads: it is dropped, and nothing
  * of it is left (fd, client). */
 static void test_log_flood_drops(void **state)
@@ -334,6 +363,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_job_event_supersedes_progress, fx_setup,
 					    fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_filters, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_progress_opt_out, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_log_flood_drops, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
