@@ -89,6 +89,7 @@ struct engine {
 	struct task_env env;
 	struct task_async_env aenv;
 	struct http *http; /* NULL: online providers are off */
+	uint64_t persists; /* job_persist calls so far */
 	/* one per provider name (provider_names), made on first use: the
 	 * breaker state is shared by every job */
 	struct provider *providers[ENGINE_PROVIDERS_MAX];
@@ -151,6 +152,7 @@ static struct run *run_find(struct engine *e, int64_t id)
 /* Write the whole record, then announce it: never the other way round. */
 static void job_persist(struct engine *e, struct job *j)
 {
+	e->persists++;
 	struct aura_error err = {0};
 	if (store_job_update(e->st, j, &err) < 0)
 		log_error("job %lld: cannot save its state (%s): %s", (long long)j->id,
@@ -904,6 +906,9 @@ static int run_spawn(struct run *r, struct aura_error *err)
 	if (!r->proc)
 		return -AURA_E_SPAWN_FAILED;
 	r->job.pid = (int)proc_pid(r->proc);
+	/* the first progress row a second from now: a short command's last
+	 * state is saved with its end, it needs none */
+	r->progress_stored_ms = now;
 	if (c->duration_us > 0)
 		r->job.duration_us = c->duration_us;
 	job_persist(e, &r->job); /* the pid must be on disk for recovery */
@@ -1000,18 +1005,28 @@ static void job_start(struct engine *e, struct job *queued)
 	log_info("job %lld: started (%s, attempt %d of %d)", (long long)j->id,
 		 job_kind_name(j->kind), j->attempts, j->max_attempts);
 
-	/* the task may add to the job (the output it guessed, facts for a
-	 * later attempt): saved with the running state, one write */
 	struct aura_error err = {0};
 	int rc = task_new(&e->env, j, &r->task, &err);
-	job_persist(e, j);
 	if (rc < 0) {
 		r->task.ops = NULL;
 		run_fail(r, -rc, err.detail);
 		return;
 	}
 	timeout_arm(r);
+	/*
+	 * The running state, with what the task added to the job (the output
+	 * it guessed, facts for a later attempt), is saved by the first step:
+	 * a spawn saves it with the child's pid, in the same turn, one write
+	 * instead of two; a finish, a failure or an in-process step save it
+	 * too. Only if none did (r is alive then) is it saved here. A server
+	 * killed between the spawn and that write leaves the job queued, and
+	 * its child dies with it (PDEATHSIG) long before FFmpeg has opened
+	 * an output.
+	 */
+	uint64_t before = e->persists;
 	run_advance(r);
+	if (e->persists == before)
+		job_persist(e, j);
 }
 
 /* --- the scheduler -------------------------------------------------------- */
