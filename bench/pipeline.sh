@@ -2,15 +2,20 @@
 # bench/pipeline.sh -- what the video pipeline costs over the encode itself.
 #
 # Times `aura new TOPIC -d 60 --wait` (landscape-720p, flite, generated
-# cards, captions burned and beside) against the floor: ONE bare ffmpeg
-# command that encodes 60 s of 1280x720 with the same encoder settings
-# (libx264 medium CRF 23 yuv420p 30 fps, AAC 160k 48 kHz stereo,
-# +faststart) from lavfi sources -- a gradient card with a heading, looped
-# from one frame as the pipeline's cards are, and a tone. Prints both
-# (median of RUNS runs, alternating), the ratio (target <= 1.25), each
-# run's ratio to the floor run right after it (on a shared machine the
-# least disturbed figure), the render stage alone against the floor, and
-# the pipeline's time per stage. Never passes or fails: it measures.
+# cards, captions burned and beside) against two floors, each ONE bare
+# ffmpeg command that encodes 60 s of 1280x720 with the same encoder
+# settings (libx264 medium CRF 23 yuv420p 30 fps, AAC 160k 48 kHz stereo,
+# +faststart) from lavfi sources:
+#   - the static floor: one gradient card with a heading, looped from one
+#     frame as the pipeline's cards are, and a tone;
+#   - the content floor (bench/content-floor.py): the same video as aura's
+#     -- its cards drawn by the same lavfi chains, its crossfades, its
+#     captions burned -- with a tone for the narration: the encode alone,
+#     without the script, voice, card files, mix, verify or server.
+# Prints each (median of RUNS runs, alternating), the ratios (target
+# <= 1.25), each run's ratio to the floors right after it (on a shared
+# machine the least disturbed figure), the render stage alone, FFmpeg CPU,
+# and the pipeline's time per stage. Never passes or fails: it measures.
 #
 #   bench/pipeline.sh [AURA_BINARY]      (default: $AURA_BIN, then ./aura)
 #   RUNS=5 DURATION=60 bench/pipeline.sh
@@ -19,6 +24,7 @@ set -u
 AURA=${1:-${AURA_BIN:-./aura}}
 [ -x "$AURA" ] || { echo "bench: no aura binary at $AURA (give its path)" >&2; exit 2; }
 AURA=$(readlink -f "$AURA")
+BENCH_DIR=$(cd "$(dirname "$0")" && pwd)
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-60}
 TOPIC=${TOPIC:-how volcanoes work}
@@ -60,6 +66,9 @@ cd "$TMP/out" || exit 1
 : >"$TMP/render.times"
 : >"$TMP/pair.ratios"
 : >"$TMP/cpu.times"
+: >"$TMP/content.times"
+: >"$TMP/content.ratios"
+: >"$TMP/content.cpu"
 HZ=$(getconf CLK_TCK)
 # cutime + cstime of a pid: the CPU of its children that it has reaped
 kids_cpu() { awk '{ sub(/^.*\) /, ""); print $14 + $15 }' "/proc/$1/stat"; }
@@ -88,12 +97,29 @@ while [ "$i" -lt "$RUNS" ]; do
 	echo >>"$TMP/floor.times"
 	ID=$("$AURA" ls --json | sed -n 's/.*"id": *\([0-9]*\).*/\1/p' | head -1)
 	R=$(sed -n 's/.*stage render done (\([0-9.]*\) s).*/\1/p' "$AURA_DATA_DIR/jobs/$ID/job.log")
+	# the content floor, in the job's directory (the cards' text files
+	# and captions.ass are there)
+	JD="$AURA_DATA_DIR/jobs/$ID"
+	CF=""
+	if python3 "$BENCH_DIR/content-floor.py" "$JD" "$TMP/content.mp4" >"$TMP/content.argv"; then
+		g0=$(kids_cpu $$)
+		t3=$(now)
+		(cd "$JD" && xargs -0 -a "$TMP/content.argv" ffmpeg) ||
+			{ echo "bench: the content floor failed" >&2; exit 1; }
+		t4=$(now)
+		g1=$(kids_cpu $$)
+		CF=$(elapsed "$t3" "$t4")
+		echo "$CF" >>"$TMP/content.times"
+		echo "$(((g1 - g0) * 100 / HZ))" | awk '{ printf "%.2f\n", $1 / 100 }' >>"$TMP/content.cpu"
+		awk -v a="$(elapsed "$t0" "$t1")" -v f="$CF" 'BEGIN { print a / f }' >>"$TMP/content.ratios"
+	fi
 	echo "${R:-0}" >>"$TMP/render.times"
 	# Each aura run and the floor right after it saw about the same machine:
 	# their ratio is the figure least disturbed by other load.
 	awk -v a="$(elapsed "$t0" "$t1")" -v f="$(elapsed "$t1" "$t2")" 'BEGIN { print a / f }' >>"$TMP/pair.ratios"
-	echo "run $i: aura new $(elapsed "$t0" "$t1") s (render stage ${R:-?} s), floor $(elapsed "$t1" "$t2") s;" \
-		"CPU $(tail -1 "$TMP/cpu.times" | awk '{ printf "%s s vs %s s", $1, $2 }')"
+	echo "run $i: aura new $(elapsed "$t0" "$t1") s (render stage ${R:-?} s), floor $(elapsed "$t1" "$t2") s," \
+		"content floor ${CF:-?} s; CPU $(tail -1 "$TMP/cpu.times" | awk '{ printf "%s s vs %s s", $1, $2 }')" \
+		"vs $(tail -1 "$TMP/content.cpu" 2>/dev/null) s"
 done
 A=$(grep . "$TMP/aura.times" | median)
 F=$(grep . "$TMP/floor.times" | median)
@@ -107,5 +133,15 @@ echo "paired ratios (each run / the floor right after it): $(sort -n "$TMP/pair.
 awk -v r="$RM" -v f="$F" 'BEGIN { printf "render stage alone (median): %.2f s, %.2f x the floor\n", r, r / f }'
 CA=$(cut -d' ' -f1 "$TMP/cpu.times" | median) CF=$(cut -d' ' -f2 "$TMP/cpu.times" | median)
 awk -v a="$CA" -v f="$CF" 'BEGIN { printf "CPU (median): aura new %.2f s, floor %.2f s, ratio %.2f\n", a, f, a / f }'
+if [ -s "$TMP/content.times" ]; then
+	C=$(median <"$TMP/content.times")
+	echo "content floor, the same video from lavfi sources in one ffmpeg (median of $RUNS): $C s"
+	awk -v a="$A" -v f="$C" 'BEGIN { printf "ratio to the content floor: %.2f (target <= 1.25)\n", a / f }'
+	echo "paired ratios to the content floor: $(sort -n "$TMP/content.ratios" | awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), $1 }')"
+	CC=$(median <"$TMP/content.cpu")
+	awk -v a="$CA" -v f="$CC" 'BEGIN { printf "CPU (median): aura new %.2f s, content floor %.2f s, ratio %.2f\n", a, f, a / f }'
+else
+	echo "content floor: not made (the job has no generated cards)"
+fi
 echo "stages of the last run:"
 grep -o 'stage [a-z]* done ([0-9.]* s)' "$AURA_DATA_DIR/jobs/$ID/job.log" | sed 's/^stage /  /'

@@ -319,7 +319,10 @@ static int cards_cmd(struct vjob *v, struct task_cmd *cmd, struct ffargs *a, str
 			continue;
 		ffargs_add(a, "-map");
 		ffargs_addf(a, "%d:v", k++);
-		ffargs_addv(a, "-frames:v", "1", "-update", "1", v->scenes[i].visual);
+		/* zlib level 1: a card is read once, by the render; level 9
+		 * (the encoder's default) costs a quarter of this stage */
+		ffargs_addv(a, "-frames:v", "1", "-update", "1", "-compression_level", "1",
+			    v->scenes[i].visual);
 	}
 	cmd->ffmpeg = true;
 	return 1;
