@@ -36,6 +36,7 @@ struct waitset {
 	struct waited *w;
 	size_t n;
 	bool json, tty, shutdown, progress_shown;
+	bool snapshot; /* the subscription's snapshot came */
 };
 
 static struct waited *find(struct waitset *ws, int64_t id)
@@ -79,6 +80,7 @@ static void apply_event(struct waitset *ws, json_t *ev)
 	if (strcmp(name, "job") == 0) {
 		set_job(ws, json_object_get(ev, "job"));
 	} else if (strcmp(name, "snapshot") == 0) {
+		ws->snapshot = true;
 		json_t *jobs = json_object_get(ev, "jobs");
 		for (size_t i = 0; i < json_array_size(jobs); i++)
 			set_job(ws, json_array_get(jobs, i));
@@ -243,8 +245,19 @@ static int cmd_wait_run(struct cli_ctx *ctx, int argc, char **argv)
 			NULL, &err) < 0)
 		goto fail;
 	apply_queued(cl, &ws);
-	/* Each job as it is now: also how an unknown id is found out. */
+	/* The snapshot that follows the answer has each job as it is now;
+	 * only an id it lacks is asked for (that is how an unknown id is
+	 * found out), not every id, one round trip each. */
+	while (!ws.snapshot && !ws.shutdown) {
+		json_t *ev;
+		if (client_next_event(cl, -1, &ev, &err) < 0)
+			goto fail;
+		apply_event(&ws, ev);
+		json_decref(ev);
+	}
 	for (size_t i = 0; i < ws.n; i++) {
+		if (ws.w[i].job || ws.w[i].removed)
+			continue;
 		json_t *res;
 		if (client_call(cl, "get", json_pack("{s:I}", "id", (json_int_t)ws.w[i].id), &res,
 				&err) < 0)
