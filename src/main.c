@@ -97,9 +97,12 @@ int main(int argc, char **argv)
 		return 2;
 	}
 
+	/* The data directory is made when a verb first needs it (it connects,
+	 * or it is the server), after it took its options: a mistyped
+	 * option leaves nothing behind. */
 	int rc = 0;
 	if (e->flags & (CMD_NEEDS_CONFIG | CMD_NEEDS_DATA))
-		rc = cli_ctx_load(&ctx, (e->flags & CMD_NEEDS_DATA) != 0);
+		rc = cli_ctx_load(&ctx, false);
 	if (rc == 0) {
 		int vargc = argc - optind;
 		char **vargv = argv + optind;

@@ -399,6 +399,9 @@ static int cmd_serve_run(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (optind != argc)
 		return cmd_usage(&cmd_serve_entry);
+	int lrc = cli_ctx_load(ctx, true); /* the data directory, now */
+	if (lrc)
+		return lrc;
 
 	if (sv.daemon) {
 		int rc = daemonize(&sv);

@@ -19,6 +19,9 @@
 
 int cli_connect(struct cli_ctx *ctx, bool autostart, struct client **out)
 {
+	int rc = cli_ctx_load(ctx, true); /* the data directory, now */
+	if (rc)
+		return rc;
 	struct aura_error err;
 	aura_error_clear(&err);
 	if (client_connect(&ctx->paths, "/proc/self/exe", ctx->cli_config, autostart, out, &err) < 0)

@@ -51,4 +51,13 @@ else
 	diag "regenerate: ./aura explain --all --markdown > doc/errors.md"
 fi
 
+# a mistyped option of a verb leaves nothing behind: no data directory
+for verb in serve ls submit; do
+	D="$T_TMP/fresh-$verb"
+	run env AURA_DATA_DIR="$D" "$AURA_BIN" "$verb" --no-such-option
+	is "$RC" 2 "aura $verb --no-such-option exits 2"
+	[ ! -e "$D" ] && ok "... and creates no data directory" ||
+		{ not_ok "... and creates no data directory"; diag "$(ls -la "$D")"; }
+done
+
 done_testing
