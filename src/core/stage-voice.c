@@ -1,6 +1,7 @@
 /*
  * stage-voice.c -- the `voice` stage: each scene's narration spoken into
- * voice/NNN.wav (48 kHz stereo PCM), its length measured with ffprobe,
+ * voice/NNN.wav (48 kHz stereo PCM), its length measured with ffprobe
+ * (one run for all scenes),
  * and the timeline planned from those lengths (voice.json).
  *
  * Online voices first (v->voice_chain: openai, elevenlabs), scene by
@@ -381,6 +382,70 @@ static int check_done(struct vjob *v, int status, const char *out, size_t out_le
 
 /* --- the stage -------------------------------------------------------------------- */
 
+/*
+ * One ffprobe measures every spoken scene: each voice/NNN.wav is a stream
+ * of a lavfi graph (amovie, cut in one-second packets), and a scene's
+ * length is the end of its last packet. Silence made by flite_cmd is ours:
+ * its length is known. 0 when there is nothing to measure.
+ */
+static int probe_cmd(struct vjob *v, struct ffargs *a)
+{
+	struct buf g;
+	buf_init(&g);
+	int k = 0;
+	for (int i = 0; i < v->n; i++) {
+		if (v->scenes[i].silent)
+			continue;
+		buf_printf(&g, "%samovie=voice/%03d.wav,asetnsamples=n=%d:p=0[out%d]", k ? ";" : "",
+			   vjob_num(i), FFARGS_AUDIO_RATE, k);
+		k++;
+	}
+	if (k > 0)
+		ffargs_addv(a, "ffprobe", "-v", "error", "-f", "lavfi", "-i", g.data,
+			    "-show_entries", "packet=stream_index,pts_time,duration_time", "-of",
+			    "csv=p=0");
+	buf_free(&g);
+	return k;
+}
+
+/* The lengths from probe_cmd's lines "STREAM,PTS_TIME,DURATION_TIME". */
+static void probe_done(struct vjob *v, const char *out, size_t out_len)
+{
+	int *scene = xcalloc((size_t)v->n + 1, sizeof(int));
+	int64_t *end = xcalloc((size_t)v->n + 1, sizeof(int64_t));
+	int k = 0;
+	for (int i = 0; i < v->n; i++)
+		if (!v->scenes[i].silent)
+			scene[k++] = i;
+	char *text = xstrndup(out ? out : "", out_len);
+	for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n")) {
+		int st;
+		double pts, dur;
+		if (sscanf(line, "%d,%lf,%lf", &st, &pts, &dur) != 3 || st < 0 || st >= k)
+			continue;
+		int64_t e = (int64_t)((pts + dur) * 1e6 + 0.5);
+		if (e > end[st])
+			end[st] = e;
+	}
+	free(text);
+	for (int j = 0; j < k; j++) {
+		int i = scene[j];
+		struct vscene *s = &v->scenes[i];
+		/* under a frame of sound is no speech */
+		if (end[j] < 1000000 / VIDEO_FPS) {
+			s->silent = true;
+			s->audio_us = vplan_reading_us(v->script.scenes[i].narration);
+			v->pending =
+			    xrealloc(v->pending, (size_t)(v->npending + 1) * sizeof(int64_t));
+			v->pending[v->npending++] = i;
+		} else {
+			s->audio_us = end[j];
+		}
+	}
+	free(scene);
+	free(end);
+}
+
 static int voice_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *err)
 {
 	struct ffargs a;
@@ -455,22 +520,17 @@ static int voice_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *e
 		ffargs_init(&a);
 	}
 	if (v->step == STEP_PROBE) {
-		/* silence made by flite_cmd is ours: its length is known */
-		while (v->sub < v->n && v->scenes[v->sub].silent)
-			v->sub++;
-		if (v->sub < v->n) {
-			char wav[32];
-			snprintf(wav, sizeof(wav), "voice/%03d.wav", vjob_num(v->sub));
-			ffargs_addv(&a, "ffprobe", "-v", "error", "-show_entries",
-				    "format=duration", "-of", "json", wav);
+		v->step = STEP_SILENCE;
+		if (probe_cmd(v, &a) > 0) {
 			cmd->capture_stdout = true;
 			v->cmd_kind = RUN_PROBE;
-			cmd->weight_start = W_SYNTH + W_CONVERT + W_PROBE * v->sub / v->n;
-			cmd->weight_len = W_PROBE / v->n;
+			cmd->weight_start = W_SYNTH + W_CONVERT;
+			cmd->weight_len = W_PROBE;
 			cmd->argv = ffargs_steal(&a);
 			return TASK_RUN;
 		}
-		v->step = STEP_SILENCE;
+		ffargs_free(&a);
+		ffargs_init(&a);
 	}
 	if (v->step == STEP_SILENCE) {
 		v->step = STEP_FINISH;
@@ -523,24 +583,17 @@ static int voice_done(struct vjob *v, int status, const char *out, size_t out_le
 		return 0;
 	case RUN_CONVERT:
 		return vjob_ffmpeg_result(status, tail, "converting the voice", err);
-	case RUN_PROBE: {
-		int64_t us = WIFEXITED(status) && WEXITSTATUS(status) == 0
-				 ? probe_duration_us(out, out_len)
-				 : 0;
-		struct vscene *s = &v->scenes[v->sub];
-		/* under a frame of sound is no speech */
-		if (us < 1000000 / VIDEO_FPS) {
-			s->silent = true;
-			s->audio_us = vplan_reading_us(v->script.scenes[v->sub].narration);
-			v->pending =
-			    xrealloc(v->pending, (size_t)(v->npending + 1) * sizeof(int64_t));
-			v->pending[v->npending++] = v->sub;
-		} else {
-			s->audio_us = us;
+	case RUN_PROBE:
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+			char *summary = tail && *tail ? xstrndup(tail, 300) : NULL;
+			int rc = aura_error_set(err, AURA_E_VOICE_FAILED,
+						"ffprobe could not measure the voice: %s",
+						summary ? summary : "failed");
+			free(summary);
+			return rc;
 		}
-		v->sub++;
+		probe_done(v, out, out_len);
 		return 0;
-	}
 	case RUN_SILENCE:
 		return vjob_ffmpeg_result(status, tail, "making silence", err);
 	}
