@@ -353,6 +353,8 @@ static int startup(struct serve *sv, struct aura_error *err)
 	server_set_handlers(sv->srv, on_shutdown_request, on_drained, sv);
 	if ((rc = engine_recover(sv->eng, err)) < 0)
 		return rc;
+	/* from now on one commit per loop turn (doc/store.md, group commit) */
+	store_set_batching(sv->st, true);
 	if ((rc = server_listen(sv->srv, err)) < 0)
 		return rc;
 	log_info("aura %s server started: pid %ld, data %s, socket %s%s", PACKAGE_VERSION,
@@ -374,6 +376,9 @@ static void teardown(struct serve *sv)
 	sig_fini();
 	loop_free(sv->loop);
 	sv->loop = NULL;
+	struct aura_error err = {0};
+	if (sv->st && store_batch_commit(sv->st, &err) < 0)
+		log_error("server: the last state changes were not saved: %s", err.detail);
 	store_close(sv->st);
 	sv->st = NULL;
 	if (sv->pid_written)

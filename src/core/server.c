@@ -53,6 +53,7 @@
 #define ACCEPT_RETRY_MS	   1000	       /* after EMFILE, unless a client leaves first */
 
 static void client_write(struct client *c);
+static void commit_turn(struct server *s);
 static void finish_check(struct server *s);
 
 /* --- small helpers ------------------------------------------------------ */
@@ -597,6 +598,7 @@ static void client_read(struct client *c)
 		}
 		srv_handle(c, msg);
 		json_decref(msg);
+		commit_turn(c->s); /* an answer never goes out before its writes */
 	}
 }
 
@@ -830,10 +832,20 @@ void server_unlink_socket(struct server *s)
 
 /* --- before sleep: writes and coalesced progress -------------------------- */
 
+/* The turn's writes are saved before anything of them is told. */
+static void commit_turn(struct server *s)
+{
+	struct aura_error err = {0};
+	if (s->st && store_batch_commit(s->st, &err) < 0)
+		log_error("server: cannot save the state: %s: %s", aura_error_name(err.code),
+			  err.detail);
+}
+
 static void before_sleep(struct loop *l, void *ctx)
 {
 	struct server *s = ctx;
 	(void)l;
+	commit_turn(s);
 	for (struct client *c = s->clients; c; c = c->next) {
 		if (c->fd < 0)
 			continue;

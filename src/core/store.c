@@ -159,6 +159,8 @@ struct store {
 	sqlite3_stmt *stmt[SQL__COUNT];
 	bool ready; /* schema current and statements prepared */
 	bool in_tx; /* inside store_begin .. store_commit/rollback */
+	bool batching;	 /* writes outside in_tx join a batch */
+	bool batch_open; /* a batch transaction is open */
 };
 
 static const char *const stage_names[] = {"pending", "running", "done", "failed", "skipped"};
@@ -572,6 +574,8 @@ void store_close(struct store *st)
 		return;
 	if (st->in_tx)
 		store_rollback(st);
+	if (st->batch_open) /* the owner commits and reports first; this is a last try */
+		(void)store_batch_commit(st, NULL);
 	for (int i = 0; i < SQL__COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	if (st->db) {
@@ -606,7 +610,10 @@ int store_begin(struct store *st, struct aura_error *err)
 {
 	assert(st->ready);
 	assert(!st->in_tx && "store_begin: transactions do not nest");
-	int ret = run(st, st->stmt[SQL_BEGIN], "begin", err);
+	int ret = store_batch_commit(st, err);
+	if (ret < 0)
+		return ret;
+	ret = run(st, st->stmt[SQL_BEGIN], "begin", err);
 	if (ret == 0)
 		st->in_tx = true;
 	return ret;
@@ -643,10 +650,47 @@ bool store_in_transaction(const struct store *st)
 	return st->in_tx;
 }
 
+void store_set_batching(struct store *st, bool on)
+{
+	st->batching = on;
+}
+
+/* Before a write: open the batch if batching and nothing is open. */
+static int batch_touch(struct store *st, struct aura_error *err)
+{
+	if (!st->batching || st->in_tx || st->batch_open)
+		return 0;
+	int ret = run(st, st->stmt[SQL_BEGIN], "begin", err);
+	if (ret == 0)
+		st->batch_open = true;
+	return ret;
+}
+
+int store_batch_commit(struct store *st, struct aura_error *err)
+{
+	if (!st->batch_open)
+		return 0;
+	st->batch_open = false;
+	int ret;
+	if (sqlite3_get_autocommit(st->db))
+		/* SQLite already rolled back after an I/O error or the like. */
+		ret = aura_error_set(err, AURA_E_STORE_IO,
+				     "%s: the writes were rolled back after an earlier error",
+				     st->path);
+	else
+		ret = run(st, st->stmt[SQL_COMMIT], "commit", err);
+	if (ret && !sqlite3_get_autocommit(st->db))
+		run(st, st->stmt[SQL_ROLLBACK], "rollback", NULL);
+	return ret;
+}
+
 /* --- jobs ------------------------------------------------------------------- */
 
 int store_job_insert(struct store *st, struct job *j, struct aura_error *err)
 {
+	int bt = batch_touch(st, err);
+	if (bt < 0)
+		return bt;
 	assert(st->ready);
 	int ret = check_job(st, j, err);
 	if (ret)
@@ -680,6 +724,9 @@ static int changed_or_missing(struct store *st, int64_t id, struct aura_error *e
 
 int store_job_update(struct store *st, struct job *j, struct aura_error *err)
 {
+	int bt = batch_touch(st, err);
+	if (bt < 0)
+		return bt;
 	assert(st->ready);
 	int ret = check_job(st, j, err);
 	if (ret)
@@ -703,6 +750,9 @@ int store_job_update(struct store *st, struct job *j, struct aura_error *err)
 
 int store_job_update_progress(struct store *st, const struct job *j, struct aura_error *err)
 {
+	int bt = batch_touch(st, err);
+	if (bt < 0)
+		return bt;
 	assert(st->ready);
 	struct binder b = {st->stmt[SQL_JOB_PROGRESS], SQLITE_OK};
 	b_text(&b, 1, j->stage);
@@ -746,6 +796,9 @@ int store_job_get(struct store *st, int64_t id, struct job *out, struct aura_err
 
 int store_job_delete(struct store *st, int64_t id, struct aura_error *err)
 {
+	int bt = batch_touch(st, err);
+	if (bt < 0)
+		return bt;
 	assert(st->ready);
 	sqlite3_stmt *s = st->stmt[SQL_JOB_DELETE];
 	int rc = sqlite3_bind_int64(s, 1, id);
@@ -837,6 +890,9 @@ int store_job_next(struct store *st, int64_t now_ms, struct job *out, struct aur
 int store_stage_set(struct store *st, int64_t job_id, const struct stage *sg,
 		    struct aura_error *err)
 {
+	int bt = batch_touch(st, err);
+	if (bt < 0)
+		return bt;
 	assert(st->ready);
 	if (!sg->name || (unsigned)sg->state >= ARRAY_LEN(stage_names))
 		return aura_error_set(
@@ -908,6 +964,9 @@ int store_stage_list(struct store *st, int64_t job_id, struct stage **out, int *
 
 int store_stage_clear(struct store *st, int64_t job_id, struct aura_error *err)
 {
+	int bt = batch_touch(st, err);
+	if (bt < 0)
+		return bt;
 	assert(st->ready);
 	sqlite3_stmt *s = st->stmt[SQL_STAGE_CLEAR];
 	int rc = sqlite3_bind_int64(s, 1, job_id);

@@ -73,6 +73,16 @@ int store_commit(struct store *st, struct aura_error *err);
 void store_rollback(struct store *st);
 bool store_in_transaction(const struct store *st);
 
+/*
+ * Group commit. With batching on, the first write outside an explicit
+ * transaction opens one, and the writes that follow join it until
+ * store_batch_commit: the server commits once per loop turn (and after
+ * each request, before its answer can be written), not once per write.
+ * store_begin commits an open batch first; store_close commits it.
+ */
+void store_set_batching(struct store *st, bool on);
+int store_batch_commit(struct store *st, struct aura_error *err);
+
 /* Insert j (id ignored, assigned into j->id; created/updated set if 0).
  * Strings are copied; NULL strings are stored as NULL and read back NULL. */
 int store_job_insert(struct store *st, struct job *j, struct aura_error *err);

@@ -1201,11 +1201,51 @@ static void test_rollback_discards(void **state)
 	store_close(st);
 }
 
+/* Group commit: with batching on, writes join one transaction that others
+ * see only at store_batch_commit; store_begin commits it first; close
+ * commits what is left. */
+static void test_batch_commit(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = open_ok(f->path);
+	struct aura_error err = {0};
+	sqlite3 *raw = raw_open(f->path);
+	store_set_batching(st, true);
+
+	int64_t a = insert_simple(st, JOB_QUEUED, 0, 0);
+	set_state(st, a, JOB_RUNNING);
+	insert_simple(st, JOB_QUEUED, 0, 0);
+	assert_false(store_in_transaction(st)); /* not an explicit one */
+	assert_int_equal(raw_int(raw, "SELECT count(*) FROM jobs"), 0);
+	struct job out;
+	assert_int_equal(store_job_get(st, a, &out, &err), 0); /* we see our own */
+	assert_int_equal(out.state, JOB_RUNNING);
+	job_clear(&out);
+	assert_int_equal(store_batch_commit(st, &err), 0);
+	assert_int_equal(raw_int(raw, "SELECT count(*) FROM jobs"), 2);
+	assert_int_equal(store_batch_commit(st, &err), 0); /* nothing open: nothing to do */
+
+	/* an explicit transaction first commits the batch */
+	insert_simple(st, JOB_QUEUED, 0, 0);
+	assert_int_equal(store_begin(st, &err), 0);
+	assert_int_equal(raw_int(raw, "SELECT count(*) FROM jobs"), 3);
+	insert_simple(st, JOB_QUEUED, 0, 0);
+	store_rollback(st);
+	assert_int_equal(raw_int(raw, "SELECT count(*) FROM jobs"), 3);
+
+	/* close commits an open batch */
+	insert_simple(st, JOB_QUEUED, 0, 0);
+	store_close(st);
+	assert_int_equal(raw_int(raw, "SELECT count(*) FROM jobs"), 4);
+	raw_close(raw);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 	    T(test_roundtrip_every_field),
+	    T(test_batch_commit),
 	    T(test_every_state_and_kind_fits_the_schema),
 	    T(test_nan_is_not_stored_as_null),
 	    T(test_update_writes_every_field),
