@@ -211,6 +211,9 @@ static void client_set_closing(struct client *c)
 
 static void client_write(struct client *c)
 {
+	/* whatever a client is told, the store has it first (group commit) */
+	if (c->fd >= 0 && pending(c) > 0)
+		commit_turn(c->s);
 	while (c->fd >= 0 && pending(c) > 0) {
 		ssize_t n =
 		    send(c->fd, c->out.data + c->out_off, pending(c), MSG_NOSIGNAL | MSG_DONTWAIT);
