@@ -601,7 +601,6 @@ static void client_read(struct client *c)
 		}
 		srv_handle(c, msg);
 		json_decref(msg);
-		commit_turn(c->s); /* an answer never goes out before its writes */
 	}
 }
 

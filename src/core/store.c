@@ -619,21 +619,28 @@ int store_begin(struct store *st, struct aura_error *err)
 	return ret;
 }
 
-int store_commit(struct store *st, struct aura_error *err)
+/* COMMIT what is open (an explicit transaction or a batch); a failed
+ * commit rolls back, so nothing is open after it either way. */
+static int commit_open(struct store *st, const char *what, struct aura_error *err)
 {
-	assert(st->in_tx);
 	int ret;
 	if (sqlite3_get_autocommit(st->db))
 		/* SQLite already rolled back after an I/O error or the like. */
 		ret = aura_error_set(err, AURA_E_STORE_IO,
-				     "%s: the transaction was rolled back after an earlier error",
-				     st->path);
+				     "%s: the %s was rolled back after an earlier error", st->path,
+				     what);
 	else
 		ret = run(st, st->stmt[SQL_COMMIT], "commit", err);
-	st->in_tx = false;
 	if (ret && !sqlite3_get_autocommit(st->db))
 		run(st, st->stmt[SQL_ROLLBACK], "rollback", NULL);
 	return ret;
+}
+
+int store_commit(struct store *st, struct aura_error *err)
+{
+	assert(st->in_tx);
+	st->in_tx = false;
+	return commit_open(st, "transaction", err);
 }
 
 void store_rollback(struct store *st)
@@ -671,17 +678,7 @@ int store_batch_commit(struct store *st, struct aura_error *err)
 	if (!st->batch_open)
 		return 0;
 	st->batch_open = false;
-	int ret;
-	if (sqlite3_get_autocommit(st->db))
-		/* SQLite already rolled back after an I/O error or the like. */
-		ret = aura_error_set(err, AURA_E_STORE_IO,
-				     "%s: the writes were rolled back after an earlier error",
-				     st->path);
-	else
-		ret = run(st, st->stmt[SQL_COMMIT], "commit", err);
-	if (ret && !sqlite3_get_autocommit(st->db))
-		run(st, st->stmt[SQL_ROLLBACK], "rollback", NULL);
-	return ret;
+	return commit_open(st, "batch of writes", err);
 }
 
 /* --- jobs ------------------------------------------------------------------- */

@@ -153,15 +153,20 @@ static bool out_has_newline(void *ctx)
 		      ((struct run *)ctx)->out.len) != NULL;
 }
 
+static struct proc *spawn_spec(struct run *r, const struct proc_spec *spec)
+{
+	struct aura_error err;
+	aura_error_clear(&err);
+	r->p = proc_spawn(loop, spec, &ops, r, &err);
+	if (!r->p)
+		fail_msg("spawn %s: %s", spec->argv[0], err.detail);
+	return r->p;
+}
+
 static struct proc *spawn(struct run *r, const char *const *argv, int stdin_mode, bool extra)
 {
 	struct proc_spec spec = {.argv = argv, .stdin_mode = stdin_mode, .extra_fd = extra};
-	struct aura_error err;
-	aura_error_clear(&err);
-	r->p = proc_spawn(loop, &spec, &ops, r, &err);
-	if (!r->p)
-		fail_msg("spawn %s: %s", argv[0], err.detail);
-	return r->p;
+	return spawn_spec(r, &spec);
 }
 
 /* --- /proc helpers ----------------------------------------------------------- */
@@ -685,14 +690,21 @@ static void test_pdeathsig_kills_orphan(void **state)
 	assert_true(pid_dead((void *)(intptr_t)g));
 }
 
+/* 3 MB of stderr as fast as the child can write it, then exit. */
+static const char *const *flood_argv(void)
+{
+	static const char *argv[] = {NULL, "-nostdin", "--stderr-bytes", "3000000",
+				     "--duration-ms", "0", NULL};
+	argv[0] = fake;
+	return argv;
+}
+
 static void test_large_stderr_is_drained(void **state)
 {
 	struct run r;
 	run_init(&r);
 	r.count_only = true;
-	const char *argv[] = {fake, "-nostdin", "--stderr-bytes", "3000000", "--duration-ms",
-			      "0",  NULL};
-	spawn(&r, argv, PROC_STDIN_NULL, false);
+	spawn(&r, flood_argv(), PROC_STDIN_NULL, false);
 	assert_true(run_until(exited, &r, 20000));
 	assert_int_equal(r.err_bytes, 3000000);
 	assert_true(WIFEXITED(r.status));
@@ -704,12 +716,7 @@ static struct proc *spawn_held(struct run *r, const char *const *argv, int hold_
 {
 	struct proc_spec spec = {.argv = argv, .stdin_mode = PROC_STDIN_NULL,
 				 .stderr_hold_ms = hold_ms};
-	struct aura_error err;
-	aura_error_clear(&err);
-	r->p = proc_spawn(loop, &spec, &ops, r, &err);
-	if (!r->p)
-		fail_msg("spawn %s: %s", argv[0], err.detail);
-	return r->p;
+	return spawn_spec(r, &spec);
 }
 
 /* Held stderr: 100 small writes over 200+ ms come in a few reads, all of
@@ -753,14 +760,12 @@ static void test_held_stderr_never_throttles_a_flood(void **state)
 	struct run r;
 	run_init(&r);
 	r.count_only = true;
-	const char *argv[] = {fake, "-nostdin", "--stderr-bytes", "3000000", "--duration-ms",
-			      "0",  NULL};
 	/* The first read may be one small line and start a hold (the pipe,
 	 * made 1 MiB, fills meanwhile); the next read is big and ends the
 	 * holding for good. Held after every small read, 3 MB would take two
 	 * holds or more. */
 	int64_t t0 = time_mono_ms();
-	spawn_held(&r, argv, 3000);
+	spawn_held(&r, flood_argv(), 3000);
 	assert_true(run_until(exited, &r, 30000));
 	assert_int_equal(r.err_bytes, 3000000);
 	assert_true(r.exit_ms - t0 < 5000);
