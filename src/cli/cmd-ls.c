@@ -136,6 +136,7 @@ static int cmd_ls_run(struct cli_ctx *ctx, int argc, char **argv)
 	 * empty page or reaching the total ends the paging. */
 	struct aura_error err;
 	json_t *jobs = json_array();
+	json_t *store = NULL;
 	int64_t total = 0;
 	for (int64_t offset = 0;;) {
 		int64_t want = all ? LS_PAGE : limit;
@@ -149,17 +150,22 @@ static int cmd_ls_run(struct cli_ctx *ctx, int argc, char **argv)
 		size_t got = json_array_size(page);
 		json_array_extend(jobs, page);
 		total = proto_get_int(res, "total", (int64_t)json_array_size(jobs));
+		if (!store && json_object_get(res, "store"))
+			store = json_incref(json_object_get(res, "store"));
 		json_decref(res);
 		offset += (int64_t)got;
 		if (!all || got == 0 || offset >= total)
 			break;
 	}
 	client_free(cl);
+	cli_warn_store(store);
 
 	if (json) {
 		json_t *out = json_object();
 		json_object_set(out, "jobs", jobs);
 		json_object_set_new(out, "total", json_integer(total));
+		if (store)
+			json_object_set(out, "store", store);
 		cli_print_json(out);
 		json_decref(out);
 	} else if (json_array_size(jobs) == 0) {
@@ -173,6 +179,7 @@ static int cmd_ls_run(struct cli_ctx *ctx, int argc, char **argv)
 			fprintf(stderr, "(%zu of %lld shown; --all or --limit N for more)\n",
 				json_array_size(jobs), (long long)total);
 	}
+	json_decref(store);
 	json_decref(jobs);
 	return 0;
 }

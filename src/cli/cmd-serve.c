@@ -28,6 +28,7 @@
 #include "core/engine.h"
 #include "core/http.h"
 #include "core/log.h"
+#include "core/paths.h"
 #include "core/loop.h"
 #include "core/proc.h"
 #include "core/server.h"
@@ -42,6 +43,7 @@ extern const struct cmd_entry cmd_serve_entry;
 struct serve {
 	struct cli_ctx *ctx;
 	bool daemon;
+	bool accept_empty; /* --accept-empty-store */
 	int ready_fd; /* --daemon: the pipe to the waiting first process */
 	int lock_fd;
 	bool pid_written;
@@ -317,6 +319,33 @@ static int daemonize(struct serve *sv)
 
 /* --- the server ----------------------------------------------------------- */
 
+/*
+ * An empty store beside the work directories of earlier jobs is a lost or
+ * truncated aura.db, not a first start: refuse, unless told to begin a new
+ * store, whose ids then start after the directories' (never reused).
+ */
+static int check_not_lost(struct serve *sv, struct aura_error *err)
+{
+	const struct aura_paths *p = &sv->ctx->paths;
+	if (store_job_count(sv->st, -1) != 0)
+		return 0;
+	long long max_id;
+	int n = paths_job_dirs_scan(p, &max_id);
+	if (n == 0)
+		return 0;
+	if (!sv->accept_empty)
+		return aura_error_set(err, AURA_E_STORE_EMPTY,
+				      "%s holds no job, but %s holds %d job work director%s (up to "
+				      "job %lld)",
+				      p->db_file, p->jobs_dir, n, n == 1 ? "y" : "ies", max_id);
+	int rc = store_reserve_ids(sv->st, max_id, err);
+	if (rc == 0)
+		log_warn("store: %s was empty beside %d work directories; a new store begins "
+			 "(--accept-empty-store), new jobs start at id %lld",
+			 p->db_file, n, max_id + 1);
+	return rc;
+}
+
 static int startup(struct serve *sv, struct aura_error *err)
 {
 	struct cli_ctx *ctx = sv->ctx;
@@ -339,6 +368,8 @@ static int startup(struct serve *sv, struct aura_error *err)
 		return rc;
 	log_info("store: %s passed its integrity check in %lld ms", p->db_file,
 		 (long long)(time_mono_ms() - t0));
+	if ((rc = check_not_lost(sv, err)) < 0)
+		return rc;
 
 	sv->loop = loop_new();
 	if ((rc = sig_init(sv->loop, on_signal, sv, err)) < 0)
@@ -377,8 +408,20 @@ static void teardown(struct serve *sv)
 	loop_free(sv->loop);
 	sv->loop = NULL;
 	struct aura_error err = {0};
-	if (sv->st && store_batch_commit(sv->st, &err) < 0)
-		log_error("server: the last state changes were not saved: %s", err.detail);
+	if (sv->st) {
+		/* The loop is over: the last commit may wait for a lock. */
+		store_set_batching(sv->st, false);
+		int64_t *ids = NULL;
+		size_t n = store_pending_ids(sv->st, &ids);
+		if (store_batch_commit(sv->st, &err) < 0) {
+			log_error("server: the last state changes were not saved (%s: %s); the next "
+				  "server recovers these jobs:",
+				  aura_error_name(err.code), err.detail);
+			for (size_t i = 0; i < n; i++)
+				log_error("  job %lld", (long long)ids[i]);
+		}
+		free(ids);
+	}
 	store_close(sv->st);
 	sv->st = NULL;
 	if (sv->pid_written)
@@ -392,15 +435,19 @@ static int cmd_serve_run(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"daemon", no_argument, NULL, 'd'},
+	    {"accept-empty-store", no_argument, NULL, 'E'},
 	    {NULL, 0, NULL, 0},
 	};
 	struct serve sv = {.ctx = ctx, .ready_fd = -1, .lock_fd = -1};
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'd')
+		if (c == 'd')
+			sv.daemon = true;
+		else if (c == 'E')
+			sv.accept_empty = true;
+		else
 			return cmd_usage(&cmd_serve_entry);
-		sv.daemon = true;
 	}
 	if (optind != argc)
 		return cmd_usage(&cmd_serve_entry);
@@ -441,10 +488,14 @@ static int cmd_serve_run(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_serve_entry = {
     .name = "serve",
-    .args = "[--daemon]",
+    .args = "[--daemon] [--accept-empty-store]",
     .summary = "run the server (foreground; --daemon detaches)",
     .help = "      --daemon   detach from the terminal; return once the server accepts\n"
 	    "                 connections (or fail with the reason it cannot start)\n"
+	    "      --accept-empty-store\n"
+	    "                 start even though aura.db holds no job while DATA/jobs/\n"
+	    "                 holds work directories (a lost store: see STORE_EMPTY);\n"
+	    "                 new job ids start after the directories'\n"
 	    "\n"
 	    "In the foreground the log goes to stderr and to DATA/logs/aura.log.\n"
 	    "SIGINT/SIGTERM stop it in order (running jobs are requeued); a second one\n"

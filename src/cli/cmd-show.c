@@ -261,6 +261,7 @@ static int cmd_show_run(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_fail(&err);
 	}
 	client_free(cl);
+	cli_warn_store(json_object_get(res, "store"));
 
 	if (json) {
 		cli_print_json(res);

@@ -40,6 +40,21 @@ bool cli_parse_id(const char *s, int64_t *out)
 	return true;
 }
 
+void cli_warn_store(json_t *st)
+{
+	if (!json_is_false(json_object_get(st, "writable")))
+		return;
+	char t[32];
+	json_int_t pending = json_integer_value(json_object_get(st, "pending"));
+	fprintf(stderr,
+		"aura: warning: the server cannot write its store since %s (%s: %s); %lld "
+		"change%s wait; no job starts and no job can be changed until it can\n",
+		fmt_time(t, sizeof(t), json_integer_value(json_object_get(st, "since_ms"))),
+		proto_get_str(st, "code") ? proto_get_str(st, "code") : "?",
+		proto_get_str(st, "detail") ? proto_get_str(st, "detail") : "",
+		(long long)pending, pending == 1 ? "" : "s");
+}
+
 void cli_print_json(json_t *v)
 {
 	json_dumpf(v, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);

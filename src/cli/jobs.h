@@ -26,6 +26,10 @@
  * is printed and its exit status returned. */
 int cli_connect(struct cli_ctx *ctx, bool autostart, struct client **out);
 
+/* When a "store" object of an answer says the server cannot write its
+ * store, say so on stderr (one line: why, since when, what waits). */
+void cli_warn_store(json_t *store);
+
 /* A job id: a positive decimal number ("12"; "#12" also accepted). */
 bool cli_parse_id(const char *s, int64_t *out);
 

@@ -26,11 +26,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "doctor.h"
 #include "http.h"
 #include "loop.h"
 #include "provider.h"
 #include "providers.h"
+#include "store.h"
 
 #define RUN_TIMEOUT_MS 10000
 #define RUN_OUTPUT_CAP (1024 * 1024)
@@ -549,6 +552,84 @@ static void check_disk(struct doctor_report *r, const char *dir)
 	free(where);
 }
 
+/* An empty store beside earlier jobs' work directories was lost: the
+ * server refuses it (STORE_EMPTY) and so does this check. */
+static void check_store(struct doctor_report *r, const struct aura_paths *paths)
+{
+	struct doctor_check *c = add(r, "store", true);
+	struct stat st;
+	if (!paths || stat(paths->db_file, &st) < 0) {
+		c->value = xstrdup("not created yet");
+		return;
+	}
+	int64_t jobs = 0;
+	struct aura_error err;
+	aura_error_clear(&err);
+	if (store_peek_job_count(paths->db_file, &jobs, &err) < 0) {
+		set_bad(c, DOCTOR_FAIL, err.code, xstrdup(err.detail));
+		return;
+	}
+	long long max_id;
+	int dirs = paths_job_dirs_scan(paths, &max_id);
+	if (jobs == 0 && dirs > 0) {
+		set_bad(c, DOCTOR_FAIL, AURA_E_STORE_EMPTY,
+			xasprintf("%s holds no job (%lld bytes), but %s holds %d work "
+				  "director%s (up to job %lld)",
+				  paths->db_file, (long long)st.st_size, paths->jobs_dir, dirs,
+				  dirs == 1 ? "y" : "ies", max_id));
+		return;
+	}
+	c->value = xasprintf("%s, %lld job%s", paths->db_file, (long long)jobs,
+			     jobs == 1 ? "" : "s");
+}
+
+/* Ask a live server (one ping, 2 s at most) whether it can write its
+ * store; NULL when it can (or did not say), else what it said. */
+static char *server_store_trouble(int fd, int *code)
+{
+	static const char req[] = "{\"id\":1,\"method\":\"ping\"}\n";
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		return NULL;
+	struct pollfd pw = {.fd = fd, .events = POLLOUT};
+	if (poll(&pw, 1, 2000) != 1 || send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) < 0)
+		return NULL;
+	struct buf in;
+	buf_init(&in);
+	char tmp[4096];
+	int64_t until = time_mono_ms() + 2000;
+	while (!memchr(in.data ? in.data : "", '\n', in.len) && in.len < 65536) {
+		int left = (int)(until - time_mono_ms());
+		struct pollfd pr = {.fd = fd, .events = POLLIN};
+		if (left <= 0 || poll(&pr, 1, left) != 1)
+			break;
+		ssize_t n = recv(fd, tmp, sizeof(tmp), 0);
+		if (n <= 0)
+			break;
+		buf_append(&in, tmp, (size_t)n);
+	}
+	char *out = NULL;
+	json_error_t jerr;
+	json_t *msg = in.len ? json_loadb(in.data, in.len, JSON_DISABLE_EOF_CHECK, &jerr) : NULL;
+	json_t *store = json_object_get(json_object_get(msg, "result"), "store");
+	if (json_is_false(json_object_get(store, "writable"))) {
+		const char *name = json_string_value(json_object_get(store, "code"));
+		const char *detail = json_string_value(json_object_get(store, "detail"));
+		json_int_t pending = json_integer_value(json_object_get(store, "pending"));
+		json_int_t since = json_integer_value(json_object_get(store, "since_ms"));
+		*code = name ? aura_error_lookup(name) : 0;
+		if (*code <= 0)
+			*code = AURA_E_STORE_IO;
+		out = xasprintf("the server cannot write its store for %lld s (%s); %lld change%s "
+				"wait; no job starts until it can",
+				(long long)((time_now_ms() - since) / 1000), detail ? detail : "",
+				(long long)pending, pending == 1 ? "" : "s");
+	}
+	json_decref(msg);
+	buf_free(&in);
+	return out;
+}
+
 /* Informational until the server lands: a non-blocking connect tells a
  * live server from a missing or stale socket without waiting. */
 static void check_server(struct doctor_report *r, const char *sock_path)
@@ -575,8 +656,12 @@ static void check_server(struct doctor_report *r, const char *sock_path)
 	str_copy(sa.sun_path, sock_path, sizeof(sa.sun_path));
 	int rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
 	int e = errno;
+	int code = 0;
+	char *trouble = rc == 0 ? server_store_trouble(fd, &code) : NULL;
 	close(fd);
-	if (rc == 0 || e == EINPROGRESS || e == EAGAIN)
+	if (trouble)
+		set_bad(c, DOCTOR_FAIL, code, trouble);
+	else if (rc == 0 || e == EINPROGRESS || e == EAGAIN)
 		c->value = xasprintf("running (%s)", sock_path);
 	else if (e == ENOENT)
 		c->value = xstrdup("not running");
@@ -714,6 +799,7 @@ int doctor_run(const struct aura_config *cfg, const struct aura_paths *paths,
 	check_font(out, cfg);
 	check_data_dir(out, paths);
 	check_disk(out, paths ? paths->data_dir : NULL);
+	check_store(out, paths);
 	check_server(out, paths ? paths->socket_path : NULL);
 	check_providers(out, cfg);
 	check_each_provider(out, cfg);

@@ -1080,6 +1080,15 @@ static void schedule_cb(struct loop *l, void *ctx)
 	e->schedule_pending = false;
 	if (e->shutting_down)
 		return;
+	if (store_behind(e->st)) {
+		/* The queue as read now may be stale, and a start could not be
+		 * saved: start nothing until the store has caught up
+		 * (engine_store_writable). */
+		loop_timer_del(e->loop, e->backoff_timer);
+		e->backoff_timer = 0;
+		e->backoff_at_ms = 0;
+		return;
+	}
 	int starts = 0;
 	while (e->nruns < e->cfg->max_jobs) {
 		if (starts++ >= SCHEDULE_MAX_STARTS) {
@@ -1110,6 +1119,11 @@ static void schedule(struct engine *e)
 		return;
 	e->schedule_pending = true;
 	loop_defer(e->loop, schedule_cb, e);
+}
+
+void engine_store_writable(struct engine *e)
+{
+	schedule(e);
 }
 
 /* --- public: life --------------------------------------------------------- */
@@ -1240,15 +1254,31 @@ int engine_recover(struct engine *e, struct aura_error *err)
 						 (long long)j->id, j->pid);
 			}
 			enum job_state was = j->state;
-			j->state = JOB_QUEUED;
 			j->pid = 0;
 			j->not_before_ms = 0;
 			j->eta_s = -1;
-			job_log_append(e, j,
-				       "the server stopped while the job was %s; queued again",
-				       job_state_name(was));
-			log_info("job %lld: recovered (%s), queued again", (long long)j->id,
-				 job_state_name(was));
+			if (j->attempts >= j->max_attempts) {
+				/* A job that takes the server down with it must not
+				 * loop forever: its crashes count as attempts. */
+				j->state = JOB_FAILED;
+				j->finished_ms = time_now_ms();
+				job_set_error(j, AURA_E_SERVER_CRASHED_DURING_JOB,
+					      "the server stopped during its last attempt");
+				job_log_append(e, j,
+					       "the server stopped while the job was %s, in attempt "
+					       "%d of %d: failed",
+					       job_state_name(was), j->attempts, j->max_attempts);
+				log_warn("job %lld: recovered (%s) with no attempts left: failed",
+					 (long long)j->id, job_state_name(was));
+			} else {
+				j->state = JOB_QUEUED;
+				job_log_append(e, j,
+					       "the server stopped while the job was %s; queued "
+					       "again",
+					       job_state_name(was));
+				log_info("job %lld: recovered (%s), queued again",
+					 (long long)j->id, job_state_name(was));
+			}
 			struct aura_error uerr = {0};
 			if (store_job_update(e->st, j, &uerr) < 0) {
 				rc = -uerr.code;
@@ -1267,6 +1297,18 @@ int engine_recover(struct engine *e, struct aura_error *err)
 
 /* --- public: requests ----------------------------------------------------- */
 
+/* While the store cannot be written, no request changes a job: its
+ * answer could not be kept (doc/stability.md). */
+static int refuse_while_behind(struct engine *e, const char *what, struct aura_error *err)
+{
+	struct store_status ss;
+	store_status(e->st, &ss);
+	return aura_error_set(err, ss.code,
+			      "%s: the store cannot be written now (%s); nothing was changed; "
+			      "try again when `aura ls` no longer reports it",
+			      what, ss.detail ? ss.detail : "no detail");
+}
+
 int engine_submit(struct engine *e, struct job *j, struct aura_error *err)
 {
 	if (e->shutting_down)
@@ -1274,6 +1316,8 @@ int engine_submit(struct engine *e, struct job *j, struct aura_error *err)
 	if ((unsigned)j->kind >= JOB_KIND__COUNT)
 		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST, "unknown job kind %d",
 				      (int)j->kind);
+	if (store_behind(e->st))
+		return refuse_while_behind(e, "submit", err);
 	j->state = JOB_QUEUED;
 	j->attempts = 0;
 	if (j->max_attempts <= 0)
@@ -1318,6 +1362,11 @@ static void remove_workdir(struct engine *e, int64_t id)
 
 static int engine_request(struct engine *e, int64_t id, enum eng_req req, struct aura_error *err)
 {
+	if (store_behind(e->st)) {
+		char what[64];
+		snprintf(what, sizeof(what), "%s job %lld", req_names[req], (long long)id);
+		return refuse_while_behind(e, what, err);
+	}
 	struct run *r = run_find(e, id);
 	struct job stored;
 	job_init(&stored);
@@ -1333,6 +1382,16 @@ static int engine_request(struct engine *e, int64_t id, enum eng_req req, struct
 	enum eng_act act =
 	    (unsigned)j->state < JOB_STATE__COUNT ? actions[j->state][req] : ACT_REFUSE;
 	int rc = 0;
+	if (!r && (act == ACT_STOP || act == ACT_PAUSE || act == ACT_RESUME)) {
+		/* The store says running or paused, yet no run holds it: never
+		 * act on a run that does not exist (recovery settles it). */
+		log_error("job %lld: %s without a run in this server", (long long)id,
+			  job_state_name(j->state));
+		rc = aura_error_set(err, AURA_E_JOB_BAD_STATE,
+				    "job %lld is %s in the store but not running here", (long long)id,
+				    job_state_name(j->state));
+		goto out;
+	}
 	if (r && r->stop != STOP_NONE) {
 		/* Being stopped: a cancel takes over the reason, the rest waits. */
 		if (req == REQ_CANCEL) {
@@ -1460,14 +1519,31 @@ int engine_remove(struct engine *e, int64_t id, struct aura_error *err)
 
 /* --- public: reading ------------------------------------------------------ */
 
+/* What a client sees is the stored row; only the live progress of a run
+ * (written to the store at most once a second) is newer. */
+static void overlay_live(struct job *out, const struct run *r)
+{
+	if (out->state != JOB_RUNNING && out->state != JOB_PAUSED)
+		return;
+	const struct job *l = &r->job;
+	if (l->stage && (!out->stage || strcmp(l->stage, out->stage) != 0))
+		set_str(&out->stage, l->stage);
+	out->progress = l->progress;
+	out->out_time_us = l->out_time_us;
+	out->duration_us = l->duration_us;
+	out->fps = l->fps;
+	out->speed = l->speed;
+	out->size = l->size;
+	out->eta_s = l->eta_s;
+}
+
 int engine_get(struct engine *e, int64_t id, struct job *out, struct aura_error *err)
 {
-	struct run *r = run_find(e, id);
-	if (r) {
-		job_copy(out, &r->job);
-		return 0;
-	}
-	return store_job_get(e->st, id, out, err);
+	int rc = store_job_get(e->st, id, out, err);
+	struct run *r = rc == 0 ? run_find(e, id) : NULL;
+	if (r)
+		overlay_live(out, r);
+	return rc;
 }
 
 struct overlay {
@@ -1480,7 +1556,14 @@ static int overlay_cb(const struct job *j, void *ctx)
 {
 	struct overlay *o = ctx;
 	struct run *r = run_find(o->e, j->id);
-	return o->fn(r ? &r->job : j, o->ctx);
+	if (!r)
+		return o->fn(j, o->ctx);
+	struct job live;
+	job_copy(&live, j);
+	overlay_live(&live, r);
+	int stop = o->fn(&live, o->ctx);
+	job_clear(&live);
+	return stop;
 }
 
 int engine_list(struct engine *e, int state, int64_t offset, int64_t limit,

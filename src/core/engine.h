@@ -49,8 +49,14 @@ void engine_free(struct engine *e);
 void engine_set_http(struct engine *e, struct http *h);
 
 /* At start: requeue jobs left running/paused (attempts+1), kill their
- * recorded pids if still alive and still FFmpeg, then schedule. */
+ * recorded pids if still alive and still FFmpeg, then schedule. A job
+ * whose attempts are used up fails with SERVER_CRASHED_DURING_JOB. */
 int engine_recover(struct engine *e, struct aura_error *err);
+
+/* The store caught up after it could not be written (the server tells):
+ * start what waits. While the store is behind, the engine starts no job
+ * and refuses every request that would change one. */
+void engine_store_writable(struct engine *e);
 
 /* Queue a new job: j has kind, name, spec (JSON), output, priority set;
  * on success j->id and the rest are filled in. */

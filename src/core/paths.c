@@ -9,6 +9,7 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
@@ -299,6 +300,27 @@ int paths_ensure(const struct aura_paths *p, struct aura_error *err)
 		return aura_error_set(err, AURA_E_DATA_DIR, "chmod 700 %s: %s", p->runtime_dir,
 				      strerror(errno));
 	return 0;
+}
+
+int paths_job_dirs_scan(const struct aura_paths *p, long long *max_id)
+{
+	*max_id = 0;
+	DIR *d = opendir(p->jobs_dir);
+	if (!d)
+		return 0;
+	int n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		int64_t id;
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' || parse_int64(de->d_name, &id) < 0 ||
+		    id <= 0)
+			continue;
+		n++;
+		if (id > *max_id)
+			*max_id = id;
+	}
+	closedir(d);
+	return n;
 }
 
 char *paths_job_dir(const struct aura_paths *p, long long id)

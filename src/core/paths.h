@@ -47,6 +47,9 @@ int paths_ensure(const struct aura_paths *p, struct aura_error *err);
 
 /* DATA/jobs/ID, newly allocated. */
 char *paths_job_dir(const struct aura_paths *p, long long id);
+/* How many job work directories (DATA/jobs/ID) exist; the highest ID in
+ * *max_id (0 when none or the folder is missing). */
+int paths_job_dirs_scan(const struct aura_paths *p, long long *max_id);
 
 void paths_free(struct aura_paths *p);
 

@@ -34,6 +34,17 @@ struct client {
 	int64_t *dirty; /* jobs whose newest progress is not queued yet */
 	size_t ndirty, capdirty;
 	bool closing; /* read nothing more, queue nothing more, close when sent */
+	/* Answers to requests whose writes the store could not take yet:
+	 * sent once it has caught up (doc/stability.md). */
+	struct buf held;
+	bool hold; /* what is queued now goes to held */
+};
+
+/* A job or removed event, encoded, until the turn's writes are committed. */
+struct held_event {
+	int64_t id;
+	char *line;
+	size_t len;
 };
 
 /* The newest progress event of one running job, encoded once. */
@@ -71,6 +82,17 @@ struct server {
 	void (*on_drained)(void *ctx);
 	void *handler_ctx;
 	bool shutdown_pending, shutdown_now;
+	/* The store's writes: events wait in `held` for the commit of their
+	 * turn. While the store is behind, a timer retries (store_retry_ms,
+	 * doubling) and events of unsaved writes are dropped: the catch-up
+	 * sends every changed job's saved state instead. */
+	struct held_event *held;
+	size_t nheld, capheld;
+	bool committing;
+	bool store_bad;	       /* the last commit failed */
+	bool store_retry_due;  /* the timer fired: try a catch-up */
+	uint64_t store_timer;
+	int64_t store_retry_ms;
 	/* server_finish */
 	bool finishing, finish_done;
 	uint64_t finish_timer;
@@ -83,6 +105,12 @@ void srv_client_send(struct client *c, json_t *msg);
 void srv_reply_ok(struct client *c, int64_t id, json_t *result);
 void srv_reply_err(struct client *c, int64_t id, const struct aura_error *err);
 void srv_reply_errf(struct client *c, int64_t id, int code, const char *fmt, ...) AURA_PRINTF(4, 5);
+/* Commit the turn's writes (or, while behind and due, catch up); what was
+ * held for them is released on success. */
+void srv_commit(struct server *s);
+/* The store's state as the protocol shows it (a new reference):
+ * {"writable": bool, "code", "message", "detail", "since_ms", "pending"}. */
+json_t *srv_store_json(const struct server *s);
 /* The providers' health as the protocol shows it (a new reference). */
 json_t *srv_health_json(const struct server *s);
 /* One request line, parsed (server-methods.c). */

@@ -119,8 +119,9 @@ typedef int (*method_fn)(struct client *c, int64_t id, json_t *params, json_t **
 static int m_ping(struct client *c, int64_t id, json_t *params, json_t **result,
 		  struct aura_error *err)
 {
-	(void)c, (void)id, (void)params, (void)err;
-	*result = json_pack("{s:s, s:I}", "version", PACKAGE_VERSION, "pid", (json_int_t)getpid());
+	(void)id, (void)params, (void)err;
+	*result = json_pack("{s:s, s:I, s:o}", "version", PACKAGE_VERSION, "pid",
+			    (json_int_t)getpid(), "store", srv_store_json(c->s));
 	return 0;
 }
 
@@ -343,6 +344,7 @@ static int m_list(struct client *c, int64_t id, json_t *params, json_t **result,
 	*result = json_object();
 	json_object_set_new(*result, "jobs", p.jobs);
 	json_object_set_new(*result, "total", json_integer(total));
+	json_object_set_new(*result, "store", srv_store_json(c->s));
 	if (counts && json_is_true(counts)) {
 		json_t *cnt = json_object();
 		for (int s = 0; s < JOB_STATE__COUNT; s++) {
@@ -383,6 +385,7 @@ static int m_get(struct client *c, int64_t id, json_t *params, json_t **result,
 	*result = json_object();
 	json_object_set_new(*result, "job", proto_job_to_json(&j, true));
 	json_object_set_new(*result, "stages", arr);
+	json_object_set_new(*result, "store", srv_store_json(c->s));
 	job_clear(&j);
 	return 0;
 }
@@ -579,6 +582,7 @@ static void send_snapshot(struct client *c)
 	json_t *ev = proto_event("snapshot");
 	json_object_set_new(ev, "jobs", p.jobs);
 	json_object_set_new(ev, "providers", srv_health_json(c->s));
+	json_object_set_new(ev, "store", srv_store_json(c->s));
 	srv_client_send(c, ev);
 }
 
@@ -662,15 +666,26 @@ void srv_handle(struct client *c, json_t *msg)
 	struct aura_error err;
 	aura_error_clear(&err);
 	json_t *result = NULL;
+	/* A request reads what is saved, and its answer never tells of a
+	 * write that is not: commit before, and after if it wrote; if that
+	 * commit fails the answer waits until the store has caught up. */
+	srv_commit(c->s);
+	uint64_t writes = store_write_count(c->s->st);
 	int rc = m->fn(c, id, params ? params : empty, &result, &err);
 	json_decref(empty);
+	if (store_write_count(c->s->st) != writes) {
+		srv_commit(c->s);
+		c->hold = store_behind(c->s->st);
+	}
 	if (rc < 0) {
 		if (!err.code)
 			aura_error_set(&err, -rc, "%s", name);
 		srv_reply_err(c, id, &err);
+		c->hold = false;
 		return;
 	}
 	srv_reply_ok(c, id, result);
+	c->hold = false;
 	if (m->fn == m_subscribe) {
 		send_snapshot(c);
 	} else if (m->fn == m_shutdown) {

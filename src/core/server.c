@@ -163,6 +163,7 @@ static void client_close(struct client *c, const char *why)
 	c->fd = -1;
 	proto_reader_free(&c->rd);
 	buf_free(&c->out);
+	buf_free(&c->held);
 	c->out_off = 0;
 	free(c->ids);
 	c->ids = NULL;
@@ -212,7 +213,7 @@ static void client_set_closing(struct client *c)
 static void client_write(struct client *c)
 {
 	/* whatever a client is told, the store has it first (group commit) */
-	if (c->fd >= 0 && pending(c) > 0)
+	if (c->fd >= 0 && (pending(c) > 0 || c->s->nheld > 0))
 		commit_turn(c->s);
 	while (c->fd >= 0 && pending(c) > 0) {
 		ssize_t n =
@@ -260,6 +261,10 @@ static void client_queue(struct client *c, const char *line, size_t len)
 {
 	if (c->fd < 0 || c->closing)
 		return;
+	if (c->hold) {
+		buf_append(&c->held, line, len);
+		return;
+	}
 	uint64_t bound = c->s->cfg->client_buffer;
 	if (pending(c) > 0 && pending(c) + len > bound) {
 		client_write(c);
@@ -332,6 +337,46 @@ void srv_reply_ok(struct client *c, int64_t id, json_t *result)
 static bool client_wants(const struct client *c, int64_t id)
 {
 	return c->fd >= 0 && c->subscribed && (c->nids == 0 || has_id(c->ids, c->nids, id));
+}
+
+/* Queue an encoded job or removed event to every subscriber of job `id`. */
+static void deliver(struct server *s, int64_t id, const char *line, size_t len)
+{
+	for (struct client *c = s->clients; c; c = c->next) {
+		if (!client_wants(c, id))
+			continue;
+		dirty_del(c, id); /* a job or removed event supersedes progress */
+		client_queue(c, line, len);
+	}
+}
+
+/* A job or removed event about a write of this turn: it waits for the
+ * commit (srv_commit). While the store is behind it is not kept at all:
+ * the catch-up announces the job's saved state. */
+static void hold_event(struct server *s, int64_t id, json_t *msg)
+{
+	size_t len = 0;
+	char *line = s->st && store_behind(s->st) ? NULL : proto_encode(msg, &len);
+	json_decref(msg);
+	if (!line)
+		return;
+	if (len > PROTO_MAX_LINE) {
+		log_error("server: an event for job %lld could not be sent", (long long)id);
+		free(line);
+		return;
+	}
+	if (s->nheld == s->capheld) {
+		s->capheld = s->capheld ? s->capheld * 2 : 8;
+		s->held = xrealloc(s->held, s->capheld * sizeof(*s->held));
+	}
+	s->held[s->nheld++] = (struct held_event){id, line, len};
+}
+
+static void held_drop(struct server *s)
+{
+	for (size_t i = 0; i < s->nheld; i++)
+		free(s->held[i].line);
+	s->nheld = 0;
 }
 
 /* Encode once, queue to every subscriber that wants job `id` (for log
@@ -474,7 +519,7 @@ static void ev_job_changed(const struct job *j, void *ctx)
 		return;
 	json_t *ev = proto_event("job");
 	json_object_set_new(ev, "job", proto_job_to_json(j, false));
-	broadcast(s, j->id, false, ev);
+	hold_event(s, j->id, ev);
 }
 
 static void ev_job_progress(const struct job *j, void *ctx)
@@ -530,7 +575,7 @@ static void ev_job_removed(int64_t id, void *ctx)
 		return;
 	json_t *ev = proto_event("removed");
 	json_object_set_new(ev, "id", json_integer(id));
-	broadcast(s, id, false, ev);
+	hold_event(s, id, ev);
 }
 
 static void ev_job_log(int64_t id, const char *line, void *ctx)
@@ -686,6 +731,7 @@ static void listener_cb(struct loop *l, int lfd, int revents, void *ctx)
 		c->pid = (long)cr.pid;
 		proto_reader_init(&c->rd);
 		buf_init(&c->out);
+		buf_init(&c->held);
 		c->events = LOOP_READ;
 		if (loop_fd_add(l, fd, LOOP_READ, client_cb, c) < 0) {
 			log_error("server: cannot watch client fd %d: %s", fd, strerror(errno));
@@ -834,13 +880,149 @@ void server_unlink_socket(struct server *s)
 
 /* --- before sleep: writes and coalesced progress -------------------------- */
 
-/* The turn's writes are saved before anything of them is told. */
+/* --- the store's writes -------------------------------------------------- */
+
+#define STORE_RETRY_MIN_MS 100
+#define STORE_RETRY_MAX_MS 2000
+
+json_t *srv_store_json(const struct server *s)
+{
+	struct store_status ss = {0};
+	if (s->st)
+		store_status(s->st, &ss);
+	if (!ss.behind)
+		return json_pack("{s:b}", "writable", 1);
+	return json_pack("{s:b, s:s, s:s, s:o, s:I, s:I}", "writable", 0, "code",
+			 aura_error_name(ss.code), "message", aura_error_message(ss.code),
+			 "detail", proto_string(ss.detail), "since_ms", (json_int_t)ss.since_ms,
+			 "pending", (json_int_t)ss.pending);
+}
+
+/* Tell every subscriber the store's state (it changed). */
+static void store_event(struct server *s)
+{
+	json_t *ev = proto_event("store");
+	json_object_set_new(ev, "store", srv_store_json(s));
+	size_t len;
+	char *line = proto_encode(ev, &len);
+	json_decref(ev);
+	for (struct client *c = s->clients; line && c; c = c->next)
+		if (c->fd >= 0 && c->subscribed)
+			client_queue(c, line, len);
+	free(line);
+}
+
+static void store_retry_cb(struct loop *l, void *ctx)
+{
+	struct server *s = ctx;
+	(void)l;
+	s->store_timer = 0;
+	s->store_retry_due = true;
+	commit_turn(s);
+}
+
+static void store_failed(struct server *s, const struct aura_error *err)
+{
+	held_drop(s); /* their writes are not saved: never told */
+	if (!s->store_bad) {
+		s->store_bad = true;
+		s->store_retry_ms = STORE_RETRY_MIN_MS;
+		log_error("store: cannot write %s (%s: %s); running jobs go on, no job starts and "
+			  "no job can be changed until it can; retrying",
+			  s->paths->db_file, aura_error_name(err->code), err->detail);
+		store_event(s);
+	} else if (s->store_retry_ms < STORE_RETRY_MAX_MS) {
+		s->store_retry_ms *= 2;
+		if (s->store_retry_ms > STORE_RETRY_MAX_MS)
+			s->store_retry_ms = STORE_RETRY_MAX_MS;
+	}
+	if (!s->store_timer)
+		s->store_timer = loop_timer_add(s->loop, s->store_retry_ms, store_retry_cb, s);
+}
+
+/* The store has every write again: announce the saved state of each job
+ * written meanwhile, then the answers that waited for it. */
+static void store_caught_up(struct server *s, const int64_t *ids, size_t n, int64_t since_ms)
+{
+	s->store_bad = false;
+	loop_timer_del(s->loop, s->store_timer);
+	s->store_timer = 0;
+	log_info("store: writable again after %.1f s; %zu job%s saved",
+		 (time_now_ms() - since_ms) / 1000.0, n, n == 1 ? "" : "s");
+	for (size_t i = 0; i < n; i++) {
+		struct job j;
+		job_init(&j);
+		json_t *ev;
+		if (engine_get(s->eng, ids[i], &j, NULL) == 0) {
+			ev = proto_event("job");
+			json_object_set_new(ev, "job", proto_job_to_json(&j, false));
+		} else {
+			ev = proto_event("removed");
+			json_object_set_new(ev, "id", json_integer(ids[i]));
+		}
+		job_clear(&j);
+		size_t len;
+		char *line = proto_encode(ev, &len);
+		json_decref(ev);
+		if (line && len <= PROTO_MAX_LINE)
+			deliver(s, ids[i], line, len);
+		free(line);
+	}
+	store_event(s);
+	for (struct client *c = s->clients; c; c = c->next) {
+		if (c->fd < 0 || c->held.len == 0)
+			continue;
+		struct buf held = c->held;
+		buf_init(&c->held);
+		client_queue(c, held.data, held.len);
+		buf_free(&held);
+	}
+	if (s->eng)
+		engine_store_writable(s->eng);
+}
+
+/*
+ * The turn's writes are saved before anything of them is told: the held
+ * events go out only after a successful commit. While the store is behind
+ * only the retry timer (or a request, through srv_commit) tries again.
+ */
 static void commit_turn(struct server *s)
 {
+	if (!s->st || s->committing)
+		return;
+	struct store_status ss;
+	store_status(s->st, &ss);
+	if (ss.behind && !s->store_retry_due) {
+		if (!s->store_bad) { /* a write failed this turn: the retries begin */
+			struct aura_error why;
+			aura_error_set(&why, ss.code, "%s", ss.detail ? ss.detail : "");
+			store_failed(s, &why);
+		}
+		return;
+	}
+	s->committing = true;
+	s->store_retry_due = false;
+	int64_t *ids = NULL;
+	size_t n = ss.behind ? store_pending_ids(s->st, &ids) : 0;
 	struct aura_error err = {0};
-	if (s->st && store_batch_commit(s->st, &err) < 0)
-		log_error("server: cannot save the state: %s: %s", aura_error_name(err.code),
-			  err.detail);
+	if (store_batch_commit(s->st, &err) < 0) {
+		store_failed(s, &err);
+	} else {
+		if (s->store_bad)
+			store_caught_up(s, ids, n, ss.since_ms);
+		for (size_t i = 0; i < s->nheld; i++)
+			deliver(s, s->held[i].id, s->held[i].line, s->held[i].len);
+		held_drop(s);
+	}
+	free(ids);
+	s->committing = false;
+}
+
+void srv_commit(struct server *s)
+{
+	if (s->st && store_behind(s->st) && !s->store_timer)
+		s->store_retry_due = true; /* no retry pending: try now */
+	commit_turn(s);
 }
 
 static void before_sleep(struct loop *l, void *ctx)
@@ -992,6 +1174,7 @@ void server_free(struct server *s)
 			close(c->fd);
 			proto_reader_free(&c->rd);
 			buf_free(&c->out);
+			buf_free(&c->held);
 			free(c->ids);
 			free(c->dirty);
 		}
@@ -1001,6 +1184,9 @@ void server_free(struct server *s)
 	for (size_t i = 0; i < s->nprogs; i++)
 		free(s->progs[i].line);
 	free(s->progs);
+	held_drop(s);
+	free(s->held);
+	loop_timer_del(s->loop, s->store_timer);
 	health_free(s->health);
 	free(s->vjobs);
 	free(s);

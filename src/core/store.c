@@ -21,7 +21,7 @@
 #include "store.h"
 #include "util.h"
 
-#define STORE_BUSY_TIMEOUT_MS 2000
+#define STORE_BUSY_TIMEOUT_MS 2000 /* outside the server's loop; the loop never waits */
 
 /*
  * migrations[i] takes PRAGMA user_version from i to i + 1; each step runs
@@ -161,7 +161,29 @@ struct store {
 	bool in_tx; /* inside store_begin .. store_commit/rollback */
 	bool batching;	 /* writes outside in_tx join a batch */
 	bool batch_open; /* a batch transaction is open */
+	/* The write-behind journal (batching only): every write since the
+	 * last successful commit, coalesced per row. While `behind`, the
+	 * database lacks them and writes only join the journal; a commit
+	 * replays it in one transaction. */
+	struct op *ops;
+	size_t nops, capops;
+	bool behind;
+	int behind_code;
+	char *behind_detail;
+	int64_t behind_since_ms;
+	uint64_t writes;
 };
+
+/* One journaled write. */
+enum op_kind { OP_JOB, OP_PROGRESS, OP_DELETE, OP_STAGE_SET, OP_STAGE_CLEAR };
+struct op {
+	enum op_kind kind;
+	int64_t id;	    /* the job */
+	struct job job;	    /* OP_JOB: the record; OP_PROGRESS: its progress fields */
+	struct stage stage; /* OP_STAGE_SET */
+};
+
+static void journal_clear(struct store *st);
 
 static const char *const stage_names[] = {"pending", "running", "done", "failed", "skipped"};
 
@@ -193,6 +215,8 @@ static int map_rc(int rc, int fallback)
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		return AURA_E_STORE_BUSY;
+	case SQLITE_FULL:
+		return AURA_E_DISK_FULL;
 	case SQLITE_NOMEM:
 		/* As xmalloc: there is no sane way to go on without memory. */
 		fprintf(stderr, "aura: out of memory in SQLite\n");
@@ -574,8 +598,10 @@ void store_close(struct store *st)
 		return;
 	if (st->in_tx)
 		store_rollback(st);
-	if (st->batch_open) /* the owner commits and reports first; this is a last try */
+	if (st->batch_open || st->behind) /* the owner commits and reports first; a last try */
 		(void)store_batch_commit(st, NULL);
+	journal_clear(st);
+	free(st->behind_detail);
 	for (int i = 0; i < SQL__COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
 	if (st->db) {
@@ -587,6 +613,41 @@ void store_close(struct store *st)
 	}
 	free(st->path);
 	free(st);
+}
+
+int store_reserve_ids(struct store *st, int64_t max_id, struct aura_error *err)
+{
+	assert(st->ready && !st->batching);
+	char sql[256];
+	snprintf(sql, sizeof(sql),
+		 "UPDATE sqlite_sequence SET seq = %lld WHERE name = 'jobs' AND seq < %lld;"
+		 "INSERT INTO sqlite_sequence (name, seq) SELECT 'jobs', %lld"
+		 " WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'jobs')",
+		 (long long)max_id, (long long)max_id, (long long)max_id);
+	return exec(st, sql, AURA_E_STORE_IO, "reserve job ids", err);
+}
+
+int store_peek_job_count(const char *path, int64_t *n, struct aura_error *err)
+{
+	*n = 0;
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL);
+	sqlite3_stmt *s = NULL;
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "SELECT count(*) FROM jobs", -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	int ret = 0;
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(s, 0);
+	else if (rc == SQLITE_ERROR && db && strstr(sqlite3_errmsg(db), "no such table"))
+		*n = 0; /* an empty file: a database without our schema */
+	else
+		ret = aura_error_set(err, map_rc(rc, AURA_E_STORE_OPEN), "%s: %s", path,
+				     db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return ret;
 }
 
 int store_schema_version(struct store *st)
@@ -610,6 +671,8 @@ int store_begin(struct store *st, struct aura_error *err)
 {
 	assert(st->ready);
 	assert(!st->in_tx && "store_begin: transactions do not nest");
+	if (st->behind) /* the owner catches up (and announces it), not this */
+		return aura_error_set(err, st->behind_code, "%s", st->behind_detail);
 	int ret = store_batch_commit(st, err);
 	if (ret < 0)
 		return ret;
@@ -660,6 +723,9 @@ bool store_in_transaction(const struct store *st)
 void store_set_batching(struct store *st, bool on)
 {
 	st->batching = on;
+	/* The loop never waits in SQLite's busy handler: a lock held by
+	 * another process fails the write at once, and the journal keeps it. */
+	sqlite3_busy_timeout(st->db, on ? 0 : STORE_BUSY_TIMEOUT_MS);
 }
 
 /* Before a write: open the batch if batching and nothing is open. */
@@ -673,18 +739,344 @@ static int batch_touch(struct store *st, struct aura_error *err)
 	return ret;
 }
 
+/* --- the statements of each write ---------------------------------------------- */
+
+/* After a write by id: 0 rows changed means there was no such job. */
+static int changed_or_missing(struct store *st, int64_t id, struct aura_error *err)
+{
+	if (sqlite3_changes(st->db) == 0)
+		return aura_error_set(err, AURA_E_JOB_NOT_FOUND, "job %lld", (long long)id);
+	return 0;
+}
+
+static int sql_job_update(struct store *st, const struct job *j, struct aura_error *err)
+{
+	int ret = check_job(st, j, err);
+	if (ret)
+		return ret;
+	struct binder b = {st->stmt[SQL_JOB_UPDATE], SQLITE_OK};
+	bind_job(&b, j, j->created_ms, j->updated_ms);
+	b_int64(&b, 28, j->id);
+	if (b.rc != SQLITE_OK) {
+		ret = fail(st, b.rc, "update job", err);
+		done(b.s);
+		return ret;
+	}
+	ret = run(st, b.s, "update job", err);
+	return ret ? ret : changed_or_missing(st, j->id, err);
+}
+
+static int sql_job_progress(struct store *st, const struct job *j, struct aura_error *err)
+{
+	struct binder b = {st->stmt[SQL_JOB_PROGRESS], SQLITE_OK};
+	b_text(&b, 1, j->stage);
+	b_double(&b, 2, j->progress, 0);
+	b_int64(&b, 3, j->out_time_us);
+	b_int64(&b, 4, j->duration_us);
+	b_double(&b, 5, j->fps, 0);
+	b_double(&b, 6, j->speed, 0);
+	b_int64(&b, 7, j->size);
+	b_double(&b, 8, j->eta_s, -1);
+	b_int64(&b, 9, j->id);
+	if (b.rc != SQLITE_OK) {
+		int ret = fail(st, b.rc, "update progress", err);
+		done(b.s);
+		return ret;
+	}
+	int ret = run(st, b.s, "update progress", err);
+	return ret ? ret : changed_or_missing(st, j->id, err);
+}
+
+static int sql_job_delete(struct store *st, int64_t id, struct aura_error *err)
+{
+	sqlite3_stmt *s = st->stmt[SQL_JOB_DELETE];
+	int rc = sqlite3_bind_int64(s, 1, id);
+	if (rc != SQLITE_OK) {
+		done(s);
+		return fail(st, rc, "delete job", err);
+	}
+	int ret = run(st, s, "delete job", err);
+	return ret ? ret : changed_or_missing(st, id, err);
+}
+
+static int sql_stage_set(struct store *st, int64_t job_id, const struct stage *sg,
+			 struct aura_error *err)
+{
+	if (!sg->name || (unsigned)sg->state >= ARRAY_LEN(stage_names))
+		return aura_error_set(
+		    err, AURA_E_INTERNAL, "%s: job %lld: bad stage (%s, state %d)", st->path,
+		    (long long)job_id, sg->name ? sg->name : "no name", (int)sg->state);
+	struct binder b = {st->stmt[SQL_STAGE_SET], SQLITE_OK};
+	b_int64(&b, 1, job_id);
+	b_text(&b, 2, sg->name);
+	b_int64(&b, 3, sg->seq);
+	b_text(&b, 4, stage_state_name(sg->state));
+	b_double(&b, 5, sg->progress, 0);
+	b_int64(&b, 6, sg->started_ms);
+	b_int64(&b, 7, sg->finished_ms);
+	int rc = b.rc == SQLITE_OK ? sqlite3_step(b.s) : b.rc;
+	int ret = 0;
+	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+		ret = aura_error_set(err, AURA_E_JOB_NOT_FOUND, "job %lld", (long long)job_id);
+	else if (rc != SQLITE_DONE)
+		ret = fail(st, rc, "set stage", err);
+	done(b.s);
+	return ret;
+}
+
+static int sql_stage_clear(struct store *st, int64_t job_id, struct aura_error *err)
+{
+	sqlite3_stmt *s = st->stmt[SQL_STAGE_CLEAR];
+	int rc = sqlite3_bind_int64(s, 1, job_id);
+	if (rc != SQLITE_OK) {
+		done(s);
+		return fail(st, rc, "clear stages", err);
+	}
+	return run(st, s, "clear stages", err);
+}
+
+static int sql_op(struct store *st, const struct op *op, struct aura_error *err)
+{
+	switch (op->kind) {
+	case OP_JOB:
+		return sql_job_update(st, &op->job, err);
+	case OP_PROGRESS:
+		return sql_job_progress(st, &op->job, err);
+	case OP_DELETE:
+		return sql_job_delete(st, op->id, err);
+	case OP_STAGE_SET:
+		return sql_stage_set(st, op->id, &op->stage, err);
+	case OP_STAGE_CLEAR:
+		return sql_stage_clear(st, op->id, err);
+	}
+	return aura_error_set(err, AURA_E_INTERNAL, "%s: unknown write %d", st->path,
+			      (int)op->kind);
+}
+
+/* --- the write-behind journal ---------------------------------------------------- */
+
+/* A write that may succeed later: the lock, the disk, the file system. A
+ * missing row or our own mistake never will. */
+static bool retryable(int code)
+{
+	return code != AURA_E_JOB_NOT_FOUND && code != AURA_E_INTERNAL;
+}
+
+static void op_free(struct op *op)
+{
+	job_clear(&op->job);
+	free(op->stage.name);
+	op->stage.name = NULL;
+}
+
+static void journal_clear(struct store *st)
+{
+	for (size_t i = 0; i < st->nops; i++)
+		op_free(&st->ops[i]);
+	free(st->ops);
+	st->ops = NULL;
+	st->nops = st->capops = 0;
+}
+
+static void progress_fields(struct job *dst, const struct job *src)
+{
+	char *stage = xstrdup(src->stage);
+	free(dst->stage);
+	dst->stage = stage;
+	dst->progress = src->progress;
+	dst->out_time_us = src->out_time_us;
+	dst->duration_us = src->duration_us;
+	dst->fps = src->fps;
+	dst->speed = src->speed;
+	dst->size = src->size;
+	dst->eta_s = src->eta_s;
+}
+
+/*
+ * Keep a copy of one write. A write of a row replaces the journal's newest
+ * write of the same row (the record is written whole, so only the last one
+ * matters), unless something that must stay between them (a delete, a
+ * clear of the job's stages) came after it.
+ */
+static void journal_add(struct store *st, const struct op *w)
+{
+	for (size_t i = st->nops; i-- > 0;) {
+		struct op *o = &st->ops[i];
+		if (o->id != w->id)
+			continue;
+		if (o->kind == OP_DELETE || (o->kind == OP_STAGE_CLEAR && w->kind == OP_STAGE_SET))
+			break;
+		if (w->kind == OP_JOB && (o->kind == OP_JOB || o->kind == OP_PROGRESS)) {
+			job_clear(&o->job);
+			job_copy(&o->job, &w->job);
+			o->kind = OP_JOB;
+			return;
+		}
+		if (w->kind == OP_PROGRESS && (o->kind == OP_JOB || o->kind == OP_PROGRESS)) {
+			progress_fields(&o->job, &w->job);
+			return;
+		}
+		if (w->kind == OP_STAGE_SET && o->kind == OP_STAGE_SET &&
+		    strcmp(o->stage.name, w->stage.name) == 0) {
+			o->stage.seq = w->stage.seq;
+			o->stage.state = w->stage.state;
+			o->stage.progress = w->stage.progress;
+			o->stage.started_ms = w->stage.started_ms;
+			o->stage.finished_ms = w->stage.finished_ms;
+			return;
+		}
+	}
+	if (st->nops == st->capops) {
+		st->capops = st->capops ? st->capops * 2 : 16;
+		st->ops = xrealloc(st->ops, st->capops * sizeof(*st->ops));
+	}
+	struct op *o = &st->ops[st->nops++];
+	memset(o, 0, sizeof(*o));
+	o->kind = w->kind;
+	o->id = w->id;
+	job_init(&o->job);
+	if (w->kind == OP_JOB)
+		job_copy(&o->job, &w->job);
+	else if (w->kind == OP_PROGRESS)
+		progress_fields(&o->job, &w->job);
+	o->job.id = w->id;
+	o->stage = w->stage;
+	o->stage.name = xstrdup(w->stage.name);
+}
+
+/* The database lacks the journal's writes from now on: roll back what
+ * the batch holds (the journal has it) and remember why. */
+static void go_behind(struct store *st, const struct aura_error *why)
+{
+	if (st->batch_open && !sqlite3_get_autocommit(st->db))
+		run(st, st->stmt[SQL_ROLLBACK], "rollback", NULL);
+	st->batch_open = false;
+	if (!st->behind)
+		st->behind_since_ms = time_now_ms();
+	st->behind = true;
+	st->behind_code = why->code ? why->code : AURA_E_STORE_IO;
+	free(st->behind_detail);
+	st->behind_detail = xstrdup(why->detail);
+}
+
+/* One write of the server's loop: run it in the batch and keep a copy;
+ * while the database cannot take it, only keep the copy. Outside batching
+ * (and in explicit transactions) it is a plain statement. */
+static int write_op(struct store *st, const struct op *w, struct aura_error *err)
+{
+	assert(st->ready);
+	if (!st->batching || st->in_tx)
+		return sql_op(st, w, err);
+	st->writes++;
+	if (st->behind) {
+		journal_add(st, w);
+		return 0;
+	}
+	struct aura_error e = {0};
+	int ret = batch_touch(st, &e);
+	if (ret == 0)
+		ret = sql_op(st, w, &e);
+	if (ret == 0 || retryable(-ret)) {
+		journal_add(st, w);
+		if (ret < 0)
+			go_behind(st, &e);
+		return 0;
+	}
+	if (err)
+		*err = e;
+	return ret;
+}
+
+/* Replay the journal in one transaction; on success the database has
+ * caught up. Rows deleted meanwhile are skipped. */
+static int catch_up(struct store *st, struct aura_error *err)
+{
+	struct aura_error e = {0};
+	int ret = run(st, st->stmt[SQL_BEGIN], "begin", &e);
+	for (size_t i = 0; ret == 0 && i < st->nops; i++) {
+		ret = sql_op(st, &st->ops[i], &e);
+		if (ret < 0 && !retryable(-ret))
+			ret = 0; /* the row is gone, or the write can never be made */
+	}
+	if (ret == 0)
+		ret = commit_open(st, "catch-up of the journal", &e);
+	else if (!sqlite3_get_autocommit(st->db))
+		run(st, st->stmt[SQL_ROLLBACK], "rollback", NULL);
+	if (ret < 0) {
+		go_behind(st, &e);
+		if (err)
+			*err = e;
+		return ret;
+	}
+	st->behind = false;
+	free(st->behind_detail);
+	st->behind_detail = NULL;
+	journal_clear(st);
+	return 0;
+}
+
 int store_batch_commit(struct store *st, struct aura_error *err)
 {
-	if (!st->batch_open)
+	if (st->behind)
+		return catch_up(st, err);
+	if (!st->batch_open) {
+		journal_clear(st);
 		return 0;
+	}
 	st->batch_open = false;
-	return commit_open(st, "batch of writes", err);
+	struct aura_error e = {0};
+	int ret = commit_open(st, "batch of writes", &e);
+	if (ret == 0) {
+		journal_clear(st);
+		return 0;
+	}
+	go_behind(st, &e);
+	if (err)
+		*err = e;
+	return ret;
+}
+
+void store_status(const struct store *st, struct store_status *out)
+{
+	out->behind = st->behind;
+	out->code = st->behind ? st->behind_code : 0;
+	out->detail = st->behind ? st->behind_detail : NULL;
+	out->since_ms = st->behind ? st->behind_since_ms : 0;
+	out->pending = st->behind ? st->nops : 0;
+}
+
+bool store_behind(const struct store *st)
+{
+	return st->behind;
+}
+
+uint64_t store_write_count(const struct store *st)
+{
+	return st->writes;
+}
+
+size_t store_pending_ids(const struct store *st, int64_t **ids)
+{
+	*ids = NULL;
+	size_t n = 0;
+	for (size_t i = 0; i < st->nops; i++) {
+		bool seen = false;
+		for (size_t k = 0; k < n && !seen; k++)
+			seen = (*ids)[k] == st->ops[i].id;
+		if (seen)
+			continue;
+		*ids = xrealloc(*ids, (n + 1) * sizeof(**ids));
+		(*ids)[n++] = st->ops[i].id;
+	}
+	return n;
 }
 
 /* --- jobs ------------------------------------------------------------------- */
 
 int store_job_insert(struct store *st, struct job *j, struct aura_error *err)
 {
+	if (st->behind && st->batching && !st->in_tx)
+		return aura_error_set(err, st->behind_code, "%s", st->behind_detail);
 	int bt = batch_touch(st, err);
 	if (bt < 0)
 		return bt;
@@ -711,63 +1103,21 @@ int store_job_insert(struct store *st, struct job *j, struct aura_error *err)
 	return 0;
 }
 
-/* After a write by id: 0 rows changed means there was no such job. */
-static int changed_or_missing(struct store *st, int64_t id, struct aura_error *err)
-{
-	if (sqlite3_changes(st->db) == 0)
-		return aura_error_set(err, AURA_E_JOB_NOT_FOUND, "job %lld", (long long)id);
-	return 0;
-}
-
 int store_job_update(struct store *st, struct job *j, struct aura_error *err)
 {
-	int bt = batch_touch(st, err);
-	if (bt < 0)
-		return bt;
-	assert(st->ready);
-	int ret = check_job(st, j, err);
-	if (ret)
-		return ret;
-	int64_t now = time_now_ms();
-	struct binder b = {st->stmt[SQL_JOB_UPDATE], SQLITE_OK};
-	bind_job(&b, j, j->created_ms, now);
-	b_int64(&b, 28, j->id);
-	if (b.rc != SQLITE_OK) {
-		ret = fail(st, b.rc, "update job", err);
-		done(b.s);
-		return ret;
-	}
-	ret = run(st, b.s, "update job", err);
-	if (ret == 0)
-		ret = changed_or_missing(st, j->id, err);
-	if (ret == 0)
-		j->updated_ms = now;
+	int64_t was = j->updated_ms;
+	j->updated_ms = time_now_ms();
+	struct op w = {.kind = OP_JOB, .id = j->id, .job = *j};
+	int ret = write_op(st, &w, err);
+	if (ret < 0)
+		j->updated_ms = was;
 	return ret;
 }
 
 int store_job_update_progress(struct store *st, const struct job *j, struct aura_error *err)
 {
-	int bt = batch_touch(st, err);
-	if (bt < 0)
-		return bt;
-	assert(st->ready);
-	struct binder b = {st->stmt[SQL_JOB_PROGRESS], SQLITE_OK};
-	b_text(&b, 1, j->stage);
-	b_double(&b, 2, j->progress, 0);
-	b_int64(&b, 3, j->out_time_us);
-	b_int64(&b, 4, j->duration_us);
-	b_double(&b, 5, j->fps, 0);
-	b_double(&b, 6, j->speed, 0);
-	b_int64(&b, 7, j->size);
-	b_double(&b, 8, j->eta_s, -1);
-	b_int64(&b, 9, j->id);
-	if (b.rc != SQLITE_OK) {
-		int ret = fail(st, b.rc, "update progress", err);
-		done(b.s);
-		return ret;
-	}
-	int ret = run(st, b.s, "update progress", err);
-	return ret ? ret : changed_or_missing(st, j->id, err);
+	struct op w = {.kind = OP_PROGRESS, .id = j->id, .job = *j};
+	return write_op(st, &w, err);
 }
 
 int store_job_get(struct store *st, int64_t id, struct job *out, struct aura_error *err)
@@ -793,18 +1143,8 @@ int store_job_get(struct store *st, int64_t id, struct job *out, struct aura_err
 
 int store_job_delete(struct store *st, int64_t id, struct aura_error *err)
 {
-	int bt = batch_touch(st, err);
-	if (bt < 0)
-		return bt;
-	assert(st->ready);
-	sqlite3_stmt *s = st->stmt[SQL_JOB_DELETE];
-	int rc = sqlite3_bind_int64(s, 1, id);
-	if (rc != SQLITE_OK) {
-		done(s);
-		return fail(st, rc, "delete job", err);
-	}
-	int ret = run(st, s, "delete job", err);
-	return ret ? ret : changed_or_missing(st, id, err);
+	struct op w = {.kind = OP_DELETE, .id = id};
+	return write_op(st, &w, err);
 }
 
 static int check_state_filter(struct store *st, int state, struct aura_error *err)
@@ -887,30 +1227,10 @@ int store_job_next(struct store *st, int64_t now_ms, struct job *out, struct aur
 int store_stage_set(struct store *st, int64_t job_id, const struct stage *sg,
 		    struct aura_error *err)
 {
-	int bt = batch_touch(st, err);
-	if (bt < 0)
-		return bt;
-	assert(st->ready);
-	if (!sg->name || (unsigned)sg->state >= ARRAY_LEN(stage_names))
-		return aura_error_set(
-		    err, AURA_E_INTERNAL, "%s: job %lld: bad stage (%s, state %d)", st->path,
-		    (long long)job_id, sg->name ? sg->name : "no name", (int)sg->state);
-	struct binder b = {st->stmt[SQL_STAGE_SET], SQLITE_OK};
-	b_int64(&b, 1, job_id);
-	b_text(&b, 2, sg->name);
-	b_int64(&b, 3, sg->seq);
-	b_text(&b, 4, stage_state_name(sg->state));
-	b_double(&b, 5, sg->progress, 0);
-	b_int64(&b, 6, sg->started_ms);
-	b_int64(&b, 7, sg->finished_ms);
-	int rc = b.rc == SQLITE_OK ? sqlite3_step(b.s) : b.rc;
-	int ret = 0;
-	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
-		ret = aura_error_set(err, AURA_E_JOB_NOT_FOUND, "job %lld", (long long)job_id);
-	else if (rc != SQLITE_DONE)
-		ret = fail(st, rc, "set stage", err);
-	done(b.s);
-	return ret;
+	struct op w = {.kind = OP_STAGE_SET, .id = job_id, .stage = *sg};
+	if (!sg->name) /* refused by the statement, never journaled */
+		return sql_stage_set(st, job_id, sg, err);
+	return write_op(st, &w, err);
 }
 
 int store_stage_list(struct store *st, int64_t job_id, struct stage **out, int *n,
@@ -961,17 +1281,8 @@ int store_stage_list(struct store *st, int64_t job_id, struct stage **out, int *
 
 int store_stage_clear(struct store *st, int64_t job_id, struct aura_error *err)
 {
-	int bt = batch_touch(st, err);
-	if (bt < 0)
-		return bt;
-	assert(st->ready);
-	sqlite3_stmt *s = st->stmt[SQL_STAGE_CLEAR];
-	int rc = sqlite3_bind_int64(s, 1, job_id);
-	if (rc != SQLITE_OK) {
-		done(s);
-		return fail(st, rc, "clear stages", err);
-	}
-	return run(st, s, "clear stages", err);
+	struct op w = {.kind = OP_STAGE_CLEAR, .id = job_id};
+	return write_op(st, &w, err);
 }
 
 void store_stages_free(struct stage *s, int n)

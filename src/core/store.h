@@ -39,6 +39,13 @@ int store_open(const char *path, struct store **out, struct aura_error *err);
 void store_close(struct store *st);
 
 int store_schema_version(struct store *st); /* PRAGMA user_version */
+
+/* New job ids start after max_id (the AUTOINCREMENT sequence is raised,
+ * never lowered). Not while batching. */
+int store_reserve_ids(struct store *st, int64_t max_id, struct aura_error *err);
+/* The number of jobs in the store at path, opened read-only (doctor): a
+ * file without the schema counts 0. The file is not created or changed. */
+int store_peek_job_count(const char *path, int64_t *n, struct aura_error *err);
 #define STORE_SCHEMA_VERSION 1
 
 /*
@@ -79,9 +86,35 @@ bool store_in_transaction(const struct store *st);
  * store_batch_commit: the server commits once per loop turn (and after
  * each request, before its answer can be written), not once per write.
  * store_begin commits an open batch first; store_close commits it.
+ *
+ * The write-behind journal. With batching on, SQLite's busy handler is
+ * off (the loop never waits for a lock) and every update, progress write,
+ * delete and stage write is also kept in memory until a commit has made
+ * it durable. A write or a commit that fails for a reason that may pass
+ * (the write lock held by another process, a full disk, an I/O error)
+ * rolls the batch back and leaves the store "behind": the writes return
+ * 0, they join the journal only, and each store_batch_commit replays the
+ * whole journal in one transaction until one succeeds. While behind, the
+ * database (and so every read) lacks the journal's writes: the caller
+ * announces nothing of them and starts nothing from a read. An insert
+ * while behind fails with the reason.
  */
 void store_set_batching(struct store *st, bool on);
 int store_batch_commit(struct store *st, struct aura_error *err);
+
+struct store_status {
+	bool behind;	    /* the database lacks journaled writes */
+	int code;	    /* why (STORE_BUSY, DISK_FULL, STORE_IO...), 0 if not behind */
+	const char *detail; /* SQLite's words; owned by the store */
+	int64_t since_ms;   /* wall clock of the first failed write */
+	size_t pending;	    /* journaled writes waiting */
+};
+void store_status(const struct store *st, struct store_status *out);
+bool store_behind(const struct store *st);
+/* Writes made through the journal so far (a request compares it). */
+uint64_t store_write_count(const struct store *st);
+/* The distinct job ids of the journal (allocated, *ids NULL when 0). */
+size_t store_pending_ids(const struct store *st, int64_t **ids);
 
 /* Insert j (id ignored, assigned into j->id; created/updated set if 0).
  * Strings are copied; NULL strings are stored as NULL and read back NULL. */

@@ -99,7 +99,10 @@ static void status_draw(struct tui *t, struct pane *p)
 
 	char *s;
 	attr_t ca;
-	if (t->conn == CONN_UP) {
+	if (t->conn == CONN_UP && t->store_msg[0]) {
+		s = xasprintf("%s connected, %s", t->utf8 ? "●" : "*", t->store_msg);
+		ca = ui_attr(t, ST_ERROR) | A_REVERSE | A_BOLD;
+	} else if (t->conn == CONN_UP) {
 		s = xasprintf("%s connected", t->utf8 ? "●" : "*");
 		ca = bar;
 	} else {

@@ -264,6 +264,22 @@ static void on_providers(struct tui *t, json_t *a)
 	ui_dirty(t, PANE_STATUS);
 }
 
+/* The store's state of a snapshot or a `store` event, for the header. */
+static void on_store(struct tui *t, json_t *st)
+{
+	char msg[sizeof(t->store_msg)] = "";
+	if (json_is_false(json_object_get(st, "writable"))) {
+		const char *code = proto_get_str(st, "code");
+		int64_t n = proto_get_int(st, "pending", 0);
+		snprintf(msg, sizeof(msg), "store not writable (%s), %lld change%s wait",
+			 code ? code : "?", (long long)n, n == 1 ? "" : "s");
+	}
+	if (strcmp(msg, t->store_msg) == 0)
+		return;
+	str_copy(t->store_msg, msg, sizeof(t->store_msg));
+	ui_dirty(t, PANE_STATUS);
+}
+
 static void on_event(struct tui *t, json_t *ev)
 {
 	const char *name = proto_get_str(ev, "event");
@@ -292,6 +308,9 @@ static void on_event(struct tui *t, json_t *ev)
 		t->counts_stale = true;
 		t->detail_stale = t->loaded_id != 0;
 		on_providers(t, json_object_get(ev, "providers"));
+		on_store(t, json_object_get(ev, "store"));
+	} else if (strcmp(name, "store") == 0) {
+		on_store(t, json_object_get(ev, "store"));
 	} else if (strcmp(name, "health") == 0) {
 		on_providers(t, json_object_get(ev, "providers"));
 	} else if (strcmp(name, "shutdown") == 0) {

@@ -315,6 +315,9 @@ struct tui {
 	/* the server's online providers (empty: none configured) */
 	struct ui_provider prov[UI_PROVIDERS_MAX];
 	int n_prov;
+	/* the server's store, when it cannot be written: "STORE_BUSY, 3
+	 * changes wait" (empty while it can) */
+	char store_msg[96];
 
 	/* FFmpeg health */
 	int health_pid;

@@ -1240,12 +1240,96 @@ static void test_batch_commit(void **state)
 	raw_close(raw);
 }
 
+/*
+ * The write-behind journal: with batching on, a write the database cannot
+ * take (another process holds the write lock) is neither lost nor waited
+ * for. It returns at once, the store is "behind", reads show the saved
+ * state only, commits fail until the lock goes, then one replays every
+ * write (coalesced), and the store is writable again.
+ */
+static void test_journal_survives_a_held_lock(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = open_ok(f->path);
+	struct aura_error err = {0};
+	int64_t a = insert_simple(st, JOB_RUNNING, 0, 0);
+	int64_t b = insert_simple(st, JOB_QUEUED, 0, 0);
+	int64_t c = insert_simple(st, JOB_FAILED, 0, 0);
+	store_set_batching(st, true);
+
+	sqlite3 *raw = raw_open(f->path);
+	raw_exec(raw, "BEGIN IMMEDIATE");
+	int64_t t0 = time_mono_ms();
+	struct job j;
+	assert_int_equal(store_job_get(st, a, &j, &err), 0);
+	j.state = JOB_SUCCEEDED;
+	j.progress = 0.5;
+	assert_int_equal(store_job_update(st, &j, &err), 0); /* kept, not refused */
+	assert_true(store_behind(st));
+	j.progress = 1.0;
+	assert_int_equal(store_job_update_progress(st, &j, &err), 0);
+	job_clear(&j);
+	char n_script[] = "script";
+	struct stage sg = {n_script, 0, STAGE_DONE, 1.0, 1, 2};
+	assert_int_equal(store_stage_set(st, a, &sg, &err), 0);
+	assert_int_equal(store_job_delete(st, c, &err), 0);
+	assert_true(time_mono_ms() - t0 < 1000); /* no busy wait (2 s) happened */
+
+	struct store_status ss;
+	store_status(st, &ss);
+	assert_true(ss.behind);
+	assert_int_equal(ss.code, AURA_E_STORE_BUSY);
+	assert_int_equal(ss.pending, 3); /* update+progress coalesced, stage, delete */
+	int64_t *ids;
+	assert_int_equal(store_pending_ids(st, &ids), 2);
+	free(ids);
+
+	/* reads show what is saved; nothing new can be inserted */
+	assert_int_equal(store_job_get(st, a, &j, &err), 0);
+	assert_int_equal(j.state, JOB_RUNNING);
+	job_clear(&j);
+	assert_int_equal(store_job_count(st, -1), 3);
+	job_init(&j);
+	assert_int_equal(store_job_insert(st, &j, &err), -AURA_E_STORE_BUSY);
+	assert_int_equal(store_begin(st, &err), -AURA_E_STORE_BUSY);
+	assert_int_equal(store_batch_commit(st, &err), -AURA_E_STORE_BUSY);
+	assert_true(store_behind(st));
+
+	raw_exec(raw, "ROLLBACK");
+	assert_int_equal(store_batch_commit(st, &err), 0);
+	assert_false(store_behind(st));
+	store_status(st, &ss);
+	assert_int_equal(ss.pending, 0);
+	char *row = raw_text(raw, "SELECT state || ' ' || progress FROM jobs WHERE id = 1");
+	assert_string_equal(row, "succeeded 1.0");
+	free(row);
+	assert_int_equal(raw_int(raw, "SELECT count(*) FROM jobs"), 2);
+	assert_int_equal(raw_int(raw, "SELECT count(*) FROM stages WHERE state = 'done'"), 1);
+	(void)b;
+
+	/* a write of a deleted row is skipped at the replay, not fatal */
+	raw_exec(raw, "BEGIN IMMEDIATE");
+	assert_int_equal(store_job_get(st, b, &j, &err), 0);
+	j.state = JOB_CANCELLED;
+	assert_int_equal(store_job_update(st, &j, &err), 0);
+	assert_int_equal(store_job_delete(st, b, &err), 0);
+	j.state = JOB_QUEUED;
+	assert_int_equal(store_job_update(st, &j, &err), 0);
+	job_clear(&j);
+	raw_exec(raw, "ROLLBACK");
+	assert_int_equal(store_batch_commit(st, &err), 0);
+	assert_int_equal(raw_int(raw, "SELECT count(*) FROM jobs"), 1);
+	raw_close(raw);
+	store_close(st);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
 	    T(test_roundtrip_every_field),
 	    T(test_batch_commit),
+	    T(test_journal_survives_a_held_lock),
 	    T(test_every_state_and_kind_fits_the_schema),
 	    T(test_nan_is_not_stored_as_null),
 	    T(test_update_writes_every_field),
