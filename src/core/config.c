@@ -21,6 +21,7 @@
 
 #include <ini.h>
 
+#include "log.h"
 #include "paths.h"
 #include "util.h"
 
@@ -202,6 +203,43 @@ static const void *key_cfield(const struct aura_config *cfg, const struct key *k
 static bool key_no_echo(const struct key *k)
 {
 	return k->type == KT_SECRET || k->type == KT_ENVNAME;
+}
+
+/* Whether s holds a token that looks like an API key (log_looks_like_key). */
+static bool text_has_key(const char *s)
+{
+	for (const char *p = s; *p;) {
+		size_t n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				     "0123456789_-");
+		if (n && log_looks_like_key(p, n))
+			return true;
+		p += n ? n : 1;
+	}
+	return false;
+}
+
+/* Whether the name side of a line may be shown in an error: it reads like
+ * a key name (letters, _ and -, no digits, short) and not like a key. A
+ * key pasted on its own line, or after api_key with the = forgotten, is
+ * what inih hands us as the name. */
+static bool name_echo_safe(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 0 && n <= 32 &&
+	       strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-") == n &&
+	       !text_has_key(name);
+}
+
+/* "api_key sk-...": a key typed after api_key with the = forgotten. */
+static bool name_is_secret_position(const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		size_t kl = strlen(keys[i].name);
+		if (keys[i].type == KT_SECRET && strncasecmp(name, keys[i].name, kl) == 0 &&
+		    isspace((unsigned char)name[kl]))
+			return true;
+	}
+	return false;
 }
 
 static int word_index(const char *const *words, const char *s, size_t len)
@@ -635,7 +673,11 @@ static void parse_scan_line(struct parse *ps, const char *s)
 		    (size_t)(end - p) < sizeof(name) ? (size_t)(end - p) : sizeof(name) - 1;
 		memcpy(name, p, len);
 		name[len] = '\0';
-		if (!section_known(name)) {
+		if (!section_known(name) && !name_echo_safe(name)) {
+			parse_fail(ps, AURA_E_CONFIG_UNKNOWN_KEY,
+				   "unknown section (its name is not shown: it looks like an API "
+				   "key)");
+		} else if (!section_known(name)) {
 			const char *hint = section_suggest(name);
 			parse_fail(ps, AURA_E_CONFIG_UNKNOWN_KEY, "unknown section [%s]%s%s%s",
 				   name, hint ? " (did you mean [" : "", hint ? hint : "",
@@ -687,11 +729,31 @@ static int parse_handler(void *user, const char *section, const char *name, cons
 	if (!*section) {
 		char hint[96];
 		key_suggest(hint, sizeof(hint), "", name);
-		parse_fail(ps, AURA_E_CONFIG_UNKNOWN_KEY, "key %.64s comes before any [section]%s",
-			   name, hint);
+		if (!name_echo_safe(name))
+			parse_fail(ps, AURA_E_CONFIG_UNKNOWN_KEY,
+				   "a line comes before any [section] (its text is not shown: it "
+				   "may hold an API key)");
+		else
+			parse_fail(ps, AURA_E_CONFIG_UNKNOWN_KEY,
+				   "key %.64s comes before any [section]%s", name, hint);
 		return 0;
 	}
 	const struct key *k = key_find(section, name);
+	if (!k && name_is_secret_position(name)) {
+		parse_fail(ps, AURA_E_CONFIG_UNKNOWN_KEY,
+			   "[%s] api_key: the = between api_key and the key is missing (the "
+			   "line is not shown: it holds a key)",
+			   section);
+		return 0;
+	}
+	if (!k && !name_echo_safe(name)) {
+		parse_fail(ps, AURA_E_CONFIG_UNKNOWN_KEY,
+			   "unknown key in [%s] (the line is not shown: it looks like an API key; "
+			   "write api_key = KEY, or better name an environment variable with "
+			   "api_key_env)",
+			   section);
+		return 0;
+	}
 	if (!k) {
 		char hint[96];
 		key_suggest(hint, sizeof(hint), section, name);
@@ -701,8 +763,13 @@ static int parse_handler(void *user, const char *section, const char *name, cons
 	}
 	char why[384];
 	if (key_set(ps->cfg, k, value, why, sizeof(why)) < 0) {
+		/* A key in the wrong field: neither the value nor the reason
+		 * (which may quote part of it) shows it. */
+		bool hide = key_no_echo(k) || text_has_key(value);
+		char *shown = hide ? log_redact(why) : NULL;
 		parse_fail(ps, AURA_E_CONFIG_BAD_VALUE, "[%s] %s = %.160s: %s", k->section, k->name,
-			   key_no_echo(k) ? "***" : value, why);
+			   hide ? "***" : value, hide ? shown : why);
+		free(shown);
 		return 0;
 	}
 	if (k->type == KT_SECRET)

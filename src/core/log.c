@@ -8,6 +8,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -23,6 +24,11 @@
 /* Shorter secrets would redact ordinary words and numbers everywhere. */
 #define LOG_SECRET_MIN 4
 #define LOG_REDACTED "[REDACTED]"
+/* A token of letters, digits, _ and - this long is taken for a key even if
+ * it was never configured: sk-... / sk_... (OpenAI, ElevenLabs and the
+ * like), or anything with upper and lower case letters and digits. */
+#define LOG_KEYLIKE_PREFIXED 20
+#define LOG_KEYLIKE_RANDOM 32
 
 static struct {
 	int fd;             /* -1: no file (closed, or lost and not reopened) */
@@ -103,31 +109,202 @@ void log_clear_secrets(void)
 }
 
 /*
- * Mark every byte covered by any occurrence of any secret (overlapping and
- * self-overlapping occurrences included), then replace each maximal run of
- * marked bytes by one [REDACTED]. Replacing secret by secret instead would
- * leak the tail of a secret that overlaps another one already replaced.
+ * A secret can come back from a service in another spelling than the one
+ * configured: JSON-escaped (\/ \" \\ \uXXXX, mixed with raw bytes as
+ * encoders please) or URL-encoded (%XX in either case, '+' for a space).
+ * Rather than list the encodings of every secret, the matcher decodes the
+ * text as it compares, in four modes: raw, JSON, URL, and both.
+ */
+enum { DEC_JSON = 1, DEC_URL = 2, DEC__ALL = 3 };
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The 4 hex digits at s (n bytes left) as a number, or -1. */
+static long hex4(const char *s, size_t n)
+{
+	long v = 0;
+	if (n < 4)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		int d = hex_digit(s[i]);
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+static size_t utf8_put(unsigned char *out, long cp)
+{
+	if (cp < 0x80) {
+		out[0] = (unsigned char)cp;
+		return 1;
+	}
+	if (cp < 0x800) {
+		out[0] = (unsigned char)(0xc0 | (cp >> 6));
+		out[1] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 2;
+	}
+	if (cp < 0x10000) {
+		out[0] = (unsigned char)(0xe0 | (cp >> 12));
+		out[1] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+		out[2] = (unsigned char)(0x80 | (cp & 0x3f));
+		return 3;
+	}
+	out[0] = (unsigned char)(0xf0 | (cp >> 18));
+	out[1] = (unsigned char)(0x80 | ((cp >> 12) & 0x3f));
+	out[2] = (unsigned char)(0x80 | ((cp >> 6) & 0x3f));
+	out[3] = (unsigned char)(0x80 | (cp & 0x3f));
+	return 4;
+}
+
+/* A JSON escape at s (n bytes left, s[0] == '\\'): its bytes into out,
+ * returns its length in s; 0 if it is not one. */
+static size_t json_unit(const char *s, size_t n, unsigned char *out, size_t *olen)
+{
+	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
+	if (n < 2)
+		return 0;
+	const char *e = strchr(from, s[1]);
+	if (s[1] && e) {
+		out[0] = (unsigned char)to[e - from];
+		*olen = 1;
+		return 2;
+	}
+	if (s[1] != 'u')
+		return 0;
+	long cp = hex4(s + 2, n - 2);
+	if (cp < 0)
+		return 0;
+	if (cp >= 0xd800 && cp < 0xdc00) { /* a surrogate pair */
+		long lo = n >= 12 && s[6] == '\\' && s[7] == 'u' ? hex4(s + 8, n - 8) : -1;
+		if (lo < 0xdc00 || lo > 0xdfff)
+			return 0;
+		*olen = utf8_put(out, 0x10000 + ((cp - 0xd800) << 10) + (lo - 0xdc00));
+		return 12;
+	}
+	if (cp >= 0xdc00 && cp <= 0xdfff)
+		return 0;
+	*olen = utf8_put(out, cp);
+	return 6;
+}
+
+/*
+ * The length of the text at s[i..n) that spells secret k in the given
+ * modes, or 0. Each unit of the text (a raw byte or one escape) must stand
+ * for the next bytes of k; in URL mode a '+' stands for '+' or a space.
+ */
+static size_t match_secret(const char *s, size_t n, size_t i, const char *k, size_t kl, int mode)
+{
+	size_t p = i, j = 0;
+	while (j < kl) {
+		if (p >= n)
+			return 0;
+		unsigned char d[4];
+		size_t dl = 0, used = 0;
+		if ((mode & DEC_JSON) && s[p] == '\\') {
+			used = json_unit(s + p, n - p, d, &dl);
+		} else if ((mode & DEC_URL) && s[p] == '%' && n - p >= 3 &&
+			   hex_digit(s[p + 1]) >= 0 && hex_digit(s[p + 2]) >= 0) {
+			d[0] = (unsigned char)(hex_digit(s[p + 1]) * 16 + hex_digit(s[p + 2]));
+			dl = 1;
+			used = 3;
+		}
+		if (!used) {
+			bool space = (mode & DEC_URL) && s[p] == '+' && k[j] == ' ';
+			d[0] = space ? ' ' : (unsigned char)s[p];
+			dl = 1;
+			used = 1;
+		}
+		if (dl > kl - j || memcmp(d, k + j, dl) != 0)
+			return 0;
+		j += dl;
+		p += used;
+	}
+	return p - i;
+}
+
+static bool token_char(unsigned char c)
+{
+	return isalnum(c) || c == '_' || c == '-';
+}
+
+bool log_looks_like_key(const char *s, size_t n)
+{
+	bool upper = false, lower = false, digit = false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (!token_char(c))
+			return false;
+		upper |= isupper(c) != 0;
+		lower |= islower(c) != 0;
+		digit |= isdigit(c) != 0;
+	}
+	if (n >= LOG_KEYLIKE_PREFIXED && (strncmp(s, "sk-", 3) == 0 || strncmp(s, "sk_", 3) == 0))
+		return true;
+	return n >= LOG_KEYLIKE_RANDOM && upper && lower && digit;
+}
+
+/* Mark the key-like tokens of s (maximal runs of letters, digits, _ and -). */
+static void mark_keylike(const char *s, size_t n, bool **mask)
+{
+	for (size_t i = 0; i < n;) {
+		if (!token_char((unsigned char)s[i])) {
+			i++;
+			continue;
+		}
+		size_t j = i;
+		while (j < n && token_char((unsigned char)s[j]))
+			j++;
+		if (log_looks_like_key(s + i, j - i)) {
+			if (!*mask)
+				*mask = xcalloc(n, sizeof(**mask));
+			memset(*mask + i, 1, (j - i) * sizeof(**mask));
+		}
+		i = j;
+	}
+}
+
+/*
+ * Mark every byte covered by any occurrence of any secret, in any spelling
+ * (overlapping and self-overlapping occurrences included), and every
+ * key-like token, then replace each maximal run of marked bytes by one
+ * [REDACTED]. Replacing secret by secret instead would leak the tail of a
+ * secret that overlaps another one already replaced.
  */
 char *log_redact(const char *s)
 {
 	if (!s)
 		return NULL;
 	size_t n = strlen(s);
-	if (lg.nsecrets == 0 || n == 0)
+	if (n == 0)
 		return xstrdup(s);
 
 	bool *mask = NULL;
-	for (size_t i = 0; i < lg.nsecrets; i++) {
-		size_t sl = strlen(lg.secrets[i]);
-		const char *p = s;
-		while ((size_t)(p - s) + sl <= n &&
-		       (p = memmem(p, n - (size_t)(p - s), lg.secrets[i], sl)) != NULL) {
-			if (!mask)
-				mask = xcalloc(n, sizeof(*mask));
-			memset(mask + (p - s), 1, sl * sizeof(*mask));
-			p++;
+	for (size_t k = 0; k < lg.nsecrets; k++) {
+		const char *sec = lg.secrets[k];
+		size_t sl = strlen(sec);
+		for (size_t i = 0; i < n; i++) {
+			for (int mode = 0; mode <= DEC__ALL; mode++) {
+				size_t len = match_secret(s, n, i, sec, sl, mode);
+				if (!len)
+					continue;
+				if (!mask)
+					mask = xcalloc(n, sizeof(*mask));
+				memset(mask + i, 1, len * sizeof(*mask));
+			}
 		}
 	}
+	mark_keylike(s, n, &mask);
 	if (!mask)
 		return xstrdup(s);
 

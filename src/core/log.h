@@ -22,7 +22,8 @@ void log_close(void);
 void log_set_level(enum log_level level);
 void log_set_stderr(bool on);       /* also copy lines to stderr */
 
-/* Register a secret: any occurrence in a later log line becomes "[REDACTED]". */
+/* Register a secret: any occurrence in a later log line (in any spelling,
+ * see log_redact) becomes "[REDACTED]". */
 void log_add_secret(const char *secret);
 void log_clear_secrets(void);
 
@@ -33,8 +34,15 @@ void log_msg(enum log_level level, const char *fmt, ...) AURA_PRINTF(2, 3);
 #define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
 
-/* Replace every registered secret in s (in place semantics: returns a new
- * string the caller frees). Exposed for job logs and error texts. */
+/* Replace every registered secret in s, raw, JSON-escaped or URL-encoded,
+ * and every token that looks like a key (log_looks_like_key) by
+ * "[REDACTED]": returns a new string the caller frees. Exposed for job
+ * logs and error texts. */
 char *log_redact(const char *s);
+
+/* Whether the n bytes at s are one token (letters, digits, _ and -) that
+ * looks like an API key: sk-... or sk_... of 20 or more, or 32 or more with
+ * upper and lower case letters and digits. */
+bool log_looks_like_key(const char *s, size_t n);
 
 #endif

@@ -12,11 +12,14 @@
 #include "config.h"
 
 #include <assert.h>
+#include <fcntl.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "store.h"
 #include "util.h"
@@ -515,6 +518,28 @@ static int prepare_all(struct store *st, struct aura_error *err)
 	return 0;
 }
 
+/*
+ * The store holds every job's argv and spec: create it 0600 whatever the
+ * umask (SQLite would make it 0644), and take group and other bits off a
+ * file an earlier version left readable, with its -wal and -shm (SQLite
+ * creates those with the main file's mode). Best effort: opening reports
+ * what matters.
+ */
+static void store_make_private(const char *path)
+{
+	static const char *const suffixes[] = {"", "-wal", "-shm"};
+	for (size_t i = 0; i < ARRAY_LEN(suffixes); i++) {
+		char *p = xasprintf("%s%s", path, suffixes[i]);
+		int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | (i == 0 ? O_CREAT : 0), 0600);
+		struct stat st;
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077))
+			(void)fchmod(fd, st.st_mode & 0700);
+		if (fd >= 0)
+			close(fd);
+		free(p);
+	}
+}
+
 static int open_store(const char *path, const char *const *extra, int nextra, int target,
 		      struct store **out, struct aura_error *err)
 {
@@ -533,6 +558,7 @@ static int open_store(const char *path, const char *const *extra, int nextra, in
 	st->path = xstrdup(path);
 	int ret = 0;
 	int version = 0;
+	store_make_private(path);
 	int rc = sqlite3_open_v2(
 	    path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {

@@ -20,8 +20,8 @@ Control (no key needed):
   POST /_reset  clear faults and counters
   GET  /_stats  {"PATH": requests served, ...}
 
-Faults: 500, 429 (+ Retry-After), 401, hang, trickle, truncated, nonjson,
-schema, oversized, ctype. PATH matches as a prefix; "*" matches every path.
+Faults: 500, 429 (+ Retry-After), 401, echo400 (the key echoed JSON-escaped
+and URL-encoded), hang, trickle, truncated, nonjson, schema, oversized, ctype. PATH matches as a prefix; "*" matches every path.
 """
 import base64
 import io
@@ -185,6 +185,15 @@ class Handler(BaseHTTPRequestHandler):
                       headers={"Retry-After": str(retry_after)})
         elif fault == "401":
             self.send(401, {"error": {"message": "Incorrect API key provided"}})
+        elif fault == "echo400":
+            # The refused key echoed back as real services may spell it:
+            # JSON-escaped with "\/" (valid JSON that json.dumps never
+            # writes) and URL-encoded in lower-case hex.
+            given = self.headers.get("Authorization", "").removeprefix("Bearer ")
+            esc = "".join({"/": "\\/", '"': '\\"', "\\": "\\\\"}.get(ch, ch) for ch in given)
+            url = "".join(ch if ch.isalnum() else "%%%02x" % ord(ch) for ch in given)
+            self.send(400, '{"error": {"message": "Incorrect API key provided: %s", '
+                      '"doc": "https:\\/\\/example.invalid\\/?key=%s"}}' % (esc, url))
         elif fault == "hang":
             time.sleep(HANG)
             self.close_connection = True

@@ -673,6 +673,47 @@ static void test_secret_never_in_error(void **state)
 	config_free(&c);
 }
 
+/* A key pasted where inih sees a key name: on a line of its own with '='
+ * in it, or after api_key with the '=' forgotten. The error names the
+ * line and what is wrong, and holds no text of the key. */
+static void test_pasted_key_not_echoed(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text;
+		int line;
+		const char *want;
+		const char *key; /* must not be in the detail, nor any part of it */
+	} cases[] = {
+	    {"[openai]\nmodel = gpt-4o-mini\nsk-proj-Abc123SECRETxyz==\n", 3,
+	     "unknown key in [openai] (the line is not shown", "Abc123SECRETxyz"},
+	    {"[openai]\napi_key sk-proj-Abc123SECRETxyz==\n", 2,
+	     "[openai] api_key: the = between api_key and the key is missing", "Abc123SECRETxyz"},
+	    {"[openai]\napi_key pk-SECRET:short\n", 2,
+	     "[openai] api_key: the = between api_key and the key is missing", "SECRET"},
+	    {"[pexels]\n563492ad6f91700001000001SECRETc4d5e6f7a8b9c0==\n", 2,
+	     "unknown key in [pexels]", "SECRET"},
+	    {"sk-proj-Abc123SECRETxyz==\n[openai]\n", 1, "comes before any [section]",
+	     "SECRET"},
+	    /* the value side of a non-secret key */
+	    {"[providers]\nscript = sk-proj-Abc123SECRETxyz\n", 2, "[providers] script = ***:",
+	     "SECRET"},
+	    {"[openai]\nbase_url = sk-proj-Abc123SECRETxyz\n", 2,
+	     "[openai] base_url = ***: must be a URL", "SECRET"},
+	};
+	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
+		struct aura_config c;
+		struct aura_error err;
+		config_defaults(&c);
+		assert_true(load_text(&c, cases[i].text, &err) < 0);
+		assert_at_line(&err, cases[i].line);
+		assert_contains(err.detail, cases[i].want);
+		if (strstr(err.detail, cases[i].key) || strstr(err.detail, "sk-proj"))
+			fail_msg("case %zu: the key is in '%s'", i, err.detail);
+		config_free(&c);
+	}
+}
+
 static void test_api_key_resolution(void **state)
 {
 	(void)state;
@@ -934,6 +975,7 @@ int main(void)
 	    cmocka_unit_test(test_unreadable),
 	    cmocka_unit_test(test_insecure_inline_key),
 	    cmocka_unit_test(test_secret_never_in_error),
+	    cmocka_unit_test(test_pasted_key_not_echoed),
 	    cmocka_unit_test(test_api_key_resolution),
 	    cmocka_unit_test(test_foreach_secret),
 	    cmocka_unit_test(test_load_twice_no_leak),

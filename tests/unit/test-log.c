@@ -1,7 +1,8 @@
 /*
  * test-log.c -- the logger: line format and level filter, size rotation
  * with exactly `keep` old files, redaction of registered secrets (also
- * split across format arguments, overlapping, repeated), escaping of
+ * split across format arguments, overlapping, repeated, JSON-escaped or
+ * URL-encoded, and key-like tokens never registered), escaping of
  * control characters, and surviving a log file deleted behind its back.
  */
 #include "config.h"
@@ -312,6 +313,67 @@ static void test_redact_overlapping_and_repeated(void **state)
 	free(r);
 }
 
+/* r == want, then free r. */
+static void redacts_to(const char *in, const char *want)
+{
+	char *r = log_redact(in);
+	assert_string_equal(r, want);
+	free(r);
+}
+
+/* A key a service echoes back in another spelling is still redacted:
+ * JSON-escaped in each legal way (also mixed with raw bytes), URL-encoded
+ * in either hex case and with '+' for a space, keys holding " and \. */
+static void test_redact_encoded_forms(void **state)
+{
+	(void)state;
+	log_add_secret("sk-AbC/dEf\"gh\\ij kl");
+	const char *const forms[] = {
+	    "sk-AbC/dEf\"gh\\ij kl",				/* raw */
+	    "sk-AbC\\/dEf\\\"gh\\\\ij kl",			/* \/ \" \\ */
+	    "sk-AbC/dEf\\\"gh\\\\ij kl",			/* / left raw */
+	    "\\u0073\\u006B-AbC\\u002FdEf\\u0022gh\\u005cij\\u0020kl", /* \u, both cases */
+	    "sk-AbC%2FdEf%22gh%5Cij%20kl",			/* %XX upper */
+	    "sk-AbC%2fdEf%22gh%5cij+kl",			/* %xx lower, + for space */
+	    "%73%6b%2D%41%62%43%2F%64%45%66%22%67%68%5C%69%6A%20%6B%6C", /* every byte */
+	};
+	for (size_t i = 0; i < ARRAY_LEN(forms); i++) {
+		char *in = xasprintf("{\"error\": \"Incorrect API key provided: %s.\"}", forms[i]);
+		char *r = log_redact(in);
+		if (strcmp(r, "{\"error\": \"Incorrect API key provided: [REDACTED].\"}") != 0)
+			fail_msg("form %zu: %s -> %s", i, in, r);
+		free(r);
+		free(in);
+	}
+	/* a surrogate pair: a key with a character beyond the BMP */
+	log_add_secret("key-\xF0\x9F\x94\x91-x");
+	redacts_to("a key-\\uD83D\\uDD11-x b", "a [REDACTED] b");
+	redacts_to("a key-%F0%9F%94%91-x b", "a [REDACTED] b");
+	/* near misses stay */
+	redacts_to("sk-AbC\\/dEf\\\"gh\\\\ij k", "sk-AbC\\/dEf\\\"gh\\\\ij k");
+	redacts_to("sk-AbC%2", "sk-AbC%2");
+}
+
+/* A token that looks like a key is redacted even if it was never
+ * configured; ordinary words, paths and hex digests are not. */
+static void test_redact_key_like_tokens(void **state)
+{
+	(void)state;
+	redacts_to("Incorrect API key provided: sk-proj-Abc123SECRETxyz.",
+		   "Incorrect API key provided: [REDACTED].");
+	redacts_to("key sk_0123456789abcdef0123 refused", "key [REDACTED] refused");
+	redacts_to("pexels 563492ad6f91700001000001Ab3c4d5e6f7a8b9c0 refused",
+		   "pexels [REDACTED] refused");
+	const char *keep =
+	    "/tmp/aura-t.Ab12Cd/data/jobs/12/scene-1.openai.wav sk-short "
+	    "yuv420p(tv, progressive) 3f786850e387550fdab836ed7e6dc881de23001b "
+	    "HowBeesMakeHoney2024";
+	redacts_to(keep, keep);
+	assert_true(log_looks_like_key("sk-proj-Abc123SECRETxyz", 23));
+	assert_false(log_looks_like_key("api_key sk-proj-Abc123SECRETxyz", 31));
+	assert_false(log_looks_like_key("max_jobs", 8));
+}
+
 static void test_short_secrets_ignored(void **state)
 {
 	(void)state;
@@ -415,6 +477,8 @@ int main(void)
 		T(test_oversized_line_is_written_once),
 		T(test_secret_never_written),
 		T(test_redact_overlapping_and_repeated),
+		T(test_redact_encoded_forms),
+		T(test_redact_key_like_tokens),
 		T(test_short_secrets_ignored),
 		T(test_control_chars_escaped),
 		T(test_deleted_file),
