@@ -369,7 +369,7 @@ static int startup(struct serve *sv, struct aura_error *err)
 
 static void teardown(struct serve *sv)
 {
-	engine_free(sv->eng); /* abandons what still runs: SIGKILL */
+	engine_free(sv->eng); /* abandons what still runs and what runs left: SIGKILL */
 	sv->eng = NULL;
 	if (sv->srv) {
 		server_unlink_socket(sv->srv);
@@ -378,7 +378,6 @@ static void teardown(struct serve *sv)
 	}
 	http_free(sv->http); /* after the engine: its calls are cancelled */
 	sv->http = NULL;
-	proc_kill_leftovers();
 	sig_fini();
 	loop_free(sv->loop);
 	sv->loop = NULL;

@@ -111,7 +111,7 @@ struct stray {
 	int64_t kill_at; /* SIGKILL due (time_mono_ms) */
 };
 static struct {
-	struct loop *loop; /* of the last proc that finished */
+	struct loop *loop; /* a proc's, while strays are pending; else NULL */
 	struct stray *v;
 	size_t n, cap;
 	uint64_t timer;
@@ -827,7 +827,9 @@ static void strays_arm(void)
 	if (strays.timer)
 		loop_timer_del(strays.loop, strays.timer);
 	strays.timer = 0;
-	if (strays.n == 0 || !strays.loop)
+	if (strays.n == 0)
+		strays.loop = NULL; /* none pending: a loop may be freed now */
+	if (!strays.loop)
 		return;
 	int64_t due = strays.v[0].kill_at;
 	for (size_t i = 1; i < strays.n; i++)
@@ -952,7 +954,9 @@ static void strays_on_timer(struct loop *l, void *ctx)
 static void strays_after_reap(bool unknown)
 {
 	if (!strays.loop)
-		return; /* no proc finished yet on a live loop */
+		strays.loop = procs ? procs->loop : NULL;
+	if (!strays.loop)
+		return; /* nothing of ours runs: no loop known to be alive */
 	strays_prune();
 	if (unknown)
 		strays_scan();

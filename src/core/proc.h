@@ -21,7 +21,7 @@
  *   - A server calls proc_become_subreaper() once, after its signals are
  *     set up (after any daemonizing fork), so that what a child leaves
  *     behind, even in a session of its own, is ours to find and stop.
- *   - Before loop_free(): proc_kill_leftovers().
+ *   - Before loop_free(): proc_kill_leftovers() (engine_free does).
  *   - SIGPIPE must be ignored (sig_init does it) before writing to stdin.
  *   - Spawn from the loop's (main) thread: PR_SET_PDEATHSIG fires when
  *     the spawning *thread* ends.
