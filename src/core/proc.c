@@ -38,8 +38,9 @@ extern char **environ;
  * enough that a child writing flat out cannot starve the other fds. poll()
  * is level-triggered, so what is left is read on the very next turn. */
 #define PROC_READS_PER_TURN 16
-/* After SIGKILL: how long the exited leader's pipes may stay open (held by
- * a process that left the group) before we stop waiting for their EOF. */
+/* After SIGKILL: how often it is repeated while the leader is not dead yet
+ * (uninterruptible sleep); once it was reaped the exit grace below ends
+ * the wait for EOF first. */
 #define PROC_LINGER_MS 2000
 /* After the leader was reaped: how long its output pipes may stay open,
  * held by something it left behind (a background grandchild, setsid or
@@ -788,7 +789,8 @@ void proc_reap_all(void)
 			loop_fd_set_events(p->loop, p->out_fd[1], LOOP_READ);
 		}
 		if (p->out_fd[0] >= 0 || p->out_fd[1] >= 0 || p->out_fd[2] >= 0)
-			p->grace_timer = loop_timer_add(p->loop, PROC_EXIT_GRACE_MS, proc_on_grace, p);
+			p->grace_timer =
+			    loop_timer_add(p->loop, PROC_EXIT_GRACE_MS, proc_on_grace, p);
 		proc_maybe_finish(p);
 	}
 	strays_after_reap(unknown);
