@@ -374,6 +374,11 @@ static int startup(struct serve *sv, struct aura_error *err)
 	sv->loop = loop_new();
 	if ((rc = sig_init(sv->loop, on_signal, sv, err)) < 0)
 		return rc;
+	/* after daemonize's forks: what a job leaves behind comes to us */
+	if (proc_become_subreaper() < 0)
+		log_warn("cannot become a child subreaper (%s): what a job leaves behind "
+			 "outside its process group is not stopped",
+			 strerror(errno));
 	if (!(sv->http = http_new(sv->loop)))
 		log_warn("libcurl could not be initialised: online providers are off, offline ones serve");
 	sv->srv = server_new(sv->loop, sv->st, cfg, p);
@@ -395,7 +400,7 @@ static int startup(struct serve *sv, struct aura_error *err)
 
 static void teardown(struct serve *sv)
 {
-	engine_free(sv->eng); /* abandons what still runs: SIGKILL */
+	engine_free(sv->eng); /* abandons what still runs and what runs left: SIGKILL */
 	sv->eng = NULL;
 	if (sv->srv) {
 		server_unlink_socket(sv->srv);

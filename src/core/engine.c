@@ -1187,6 +1187,7 @@ void engine_free(struct engine *e)
 		return;
 	while (e->runs)
 		run_free(e->runs); /* abandons children: SIGKILL, no callbacks */
+	proc_kill_leftovers(); /* and what finished runs left behind */
 	for (size_t i = 0; i < ENGINE_PROVIDERS_MAX; i++)
 		provider_free(e->providers[i]); /* after the runs: their steps are gone */
 	loop_timer_del(e->loop, e->backoff_timer);

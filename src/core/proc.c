@@ -2,15 +2,20 @@
  * proc.c -- child processes on the loop: vfork/exec with pipes and a status
  * pipe for exec errors, one process group per child, PR_SET_PDEATHSIG,
  * draining of output, buffered stdin, reaping, pause/resume and the stop
- * escalation "q" -> SIGTERM -> SIGKILL aimed at the whole group.
+ * escalation "q" -> SIGTERM -> SIGKILL aimed at the whole group; the
+ * server as a child subreaper, and the stop of what a finished run left
+ * behind (its group's other members, orphans re-parented to us).
  *
  * Must never: run a shell, call anything but async-signal-safe functions
  * between fork and exec, free a proc while one of its callbacks is on the
- * stack, signal a group after its proc was freed, or finish a proc before
- * both its exit status and EOF on every output pipe were seen.
+ * stack, signal a group after its proc was freed (except as a stray being
+ * stopped, while the group still has members), finish a proc before its
+ * exit status and EOF on every output pipe (or the exit grace) were seen,
+ * or let a process outlive the run that left it behind.
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -33,9 +38,19 @@ extern char **environ;
  * enough that a child writing flat out cannot starve the other fds. poll()
  * is level-triggered, so what is left is read on the very next turn. */
 #define PROC_READS_PER_TURN 16
-/* After SIGKILL: how long the exited leader's pipes may stay open (held by
- * a process that left the group) before we stop waiting for their EOF. */
+/* After SIGKILL: how often it is repeated while the leader is not dead yet
+ * (uninterruptible sleep); once it was reaped the exit grace below ends
+ * the wait for EOF first. */
 #define PROC_LINGER_MS 2000
+/* After the leader was reaped: how long its output pipes may stay open,
+ * held by something it left behind (a background grandchild, setsid or
+ * not), before the run is over without their EOF. What the leader wrote
+ * was in the pipes when it exited, and the loop reads it in the many turns
+ * of this grace; only what the leftovers write after is cut. */
+#define PROC_EXIT_GRACE_MS 500
+/* What a finished run left behind gets SIGTERM (and SIGCONT), then SIGKILL
+ * after this long. */
+#define PROC_STRAY_TERM_MS 2000
 /* A stderr read of this much or more is a child logging flat out: from
  * then on it is read as fast as it writes, never held (the hold is for
  * bursts of small writes). The held pipe is made this big, so a child
@@ -75,6 +90,7 @@ struct proc {
 	int64_t step_start;
 	int quit_grace, term_grace;
 	uint64_t timer;
+	uint64_t grace_timer; /* PROC_EXIT_GRACE_MS after the exit, pipes still open */
 
 	bool in_data_cb; /* a data callback is on the stack: do not free */
 	bool abandoned;	 /* freed by the data callback's caller */
@@ -82,6 +98,25 @@ struct proc {
 };
 
 static struct proc *procs;
+
+/*
+ * Strays: what finished runs left behind, being stopped. An entry is a
+ * process group (a finished leader's pgid whose other members live on;
+ * signalled while it has members, so its number cannot have been reused)
+ * or one orphan re-parented to us (our child now, so its pid cannot be
+ * reused before we reap it).
+ */
+struct stray {
+	pid_t id;
+	bool group;
+	int64_t kill_at; /* SIGKILL due (time_mono_ms) */
+};
+static struct {
+	struct loop *loop; /* a proc's, while strays are pending; else NULL */
+	struct stray *v;
+	size_t n, cap;
+	uint64_t timer;
+} strays;
 
 /* --- the child side (async-signal-safe only) --------------------------------- */
 
@@ -178,6 +213,8 @@ spawn_child(const int child[5], const struct proc_spec *spec, char **envp, pid_t
 
 /* --- the registry, finishing, freeing ---------------------------------------- */
 
+static void strays_collect(struct loop *l, pid_t pgid);
+
 static void proc_unregister(struct proc *p)
 {
 	for (struct proc **pp = &procs; *pp; pp = &(*pp)->next) {
@@ -213,6 +250,8 @@ static void proc_release(struct proc *p)
 {
 	loop_timer_del(p->loop, p->timer);
 	p->timer = 0;
+	loop_timer_del(p->loop, p->grace_timer);
+	p->grace_timer = 0;
 	proc_close_stdin_now(p);
 	for (int i = 0; i < 3; i++)
 		proc_close_fd(p, &p->out_fd[i]);
@@ -229,6 +268,7 @@ static void proc_maybe_finish(struct proc *p)
 			return;
 	p->finishing = true;
 	proc_release(p);
+	strays_collect(p->loop, p->pid);
 	if (p->ops->on_exit)
 		p->ops->on_exit(p->ctx, p->status);
 	free(p);
@@ -710,22 +750,36 @@ bool proc_is_paused(const struct proc *p)
 
 /* --- reaping, recovery ----------------------------------------------------- */
 
+/* The exit grace is over and the pipes are still open: what holds them is
+ * left behind, and stopped as a stray once the proc finishes now. */
+static void proc_on_grace(struct loop *l, void *ctx)
+{
+	struct proc *p = ctx;
+	p->grace_timer = 0;
+	proc_force_eof(p);
+}
+
+static void strays_after_reap(bool unknown);
+
 void proc_reap_all(void)
 {
+	bool unknown = false;
 	for (;;) {
 		int st;
 		pid_t pid = waitpid(-1, &st, WNOHANG);
 		if (pid < 0 && errno == EINTR)
 			continue;
 		if (pid <= 0)
-			return; /* 0: others still run; ECHILD: no child at all */
+			break; /* 0: others still run; ECHILD: no child at all */
 		/* A reaped pid can be reused at once: skip procs already reaped
 		 * that are still waiting for EOF. */
 		struct proc *p = procs;
 		while (p && (p->pid != pid || p->exited))
 			p = p->next;
-		if (!p)
+		if (!p) {
+			unknown = true; /* an orphan, a stray, an abandoned leader */
 			continue;
+		}
 		p->exited = true;
 		p->status = st;
 		p->paused = false;
@@ -734,8 +788,12 @@ void proc_reap_all(void)
 			p->err_timer = 0;
 			loop_fd_set_events(p->loop, p->out_fd[1], LOOP_READ);
 		}
+		if (p->out_fd[0] >= 0 || p->out_fd[1] >= 0 || p->out_fd[2] >= 0)
+			p->grace_timer =
+			    loop_timer_add(p->loop, PROC_EXIT_GRACE_MS, proc_on_grace, p);
 		proc_maybe_finish(p);
 	}
+	strays_after_reap(unknown);
 }
 
 /* Read a small /proc file into buf (NUL-terminated); bytes read or -1. */
@@ -748,6 +806,174 @@ static ssize_t read_small(const char *path, char *buf, size_t size)
 	fclose(f);
 	buf[n] = '\0';
 	return (ssize_t)n;
+}
+
+
+/* --- strays: what finished runs left behind ---------------------------------- */
+
+int proc_become_subreaper(void)
+{
+	return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ? -1 : 0;
+}
+
+static int stray_kill(const struct stray *s, int signo)
+{
+	return kill(s->group ? -s->id : s->id, signo);
+}
+
+static void strays_on_timer(struct loop *l, void *ctx);
+
+/* One timer, for the earliest SIGKILL due; none when nothing is left. */
+static void strays_arm(void)
+{
+	if (strays.timer)
+		loop_timer_del(strays.loop, strays.timer);
+	strays.timer = 0;
+	if (strays.n == 0)
+		strays.loop = NULL; /* none pending: a loop may be freed now */
+	if (!strays.loop)
+		return;
+	int64_t due = strays.v[0].kill_at;
+	for (size_t i = 1; i < strays.n; i++)
+		if (strays.v[i].kill_at < due)
+			due = strays.v[i].kill_at;
+	int64_t left = due - time_mono_ms();
+	strays.timer = loop_timer_add(strays.loop, left > 0 ? left : 0, strays_on_timer, NULL);
+}
+
+/* SIGTERM and SIGCONT (a stopped process must run to die) now, SIGKILL
+ * after PROC_STRAY_TERM_MS. Nothing if it is gone or listed already. */
+static void strays_add(pid_t id, bool group)
+{
+	for (size_t i = 0; i < strays.n; i++)
+		if (strays.v[i].id == id && strays.v[i].group == group)
+			return;
+	struct stray s = {id, group, time_mono_ms() + PROC_STRAY_TERM_MS};
+	if (stray_kill(&s, SIGTERM) < 0)
+		return;
+	stray_kill(&s, SIGCONT);
+	if (strays.n == strays.cap) {
+		strays.cap = strays.cap ? 2 * strays.cap : 8;
+		strays.v = xrealloc(strays.v, strays.cap * sizeof(*strays.v));
+	}
+	strays.v[strays.n++] = s;
+}
+
+/* Drop the strays that are gone (a group without members, a reaped orphan). */
+static void strays_prune(void)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < strays.n; i++)
+		if (stray_kill(&strays.v[i], 0) == 0 || errno != ESRCH)
+			strays.v[k++] = strays.v[i];
+	strays.n = k;
+}
+
+/* Is pid a proc's leader, or pgid the group of a proc that has not
+ * finished (a run going on, or in its exit grace)? */
+static bool proc_registered(pid_t pid, pid_t pgid)
+{
+	for (struct proc *p = procs; p; p = p->next)
+		if (p->pid == pid || p->pid == pgid)
+			return true;
+	return false;
+}
+
+/*
+ * Orphans: as a child subreaper we inherit every process whose parent died
+ * below us, so a live process whose parent is us and that is no proc's
+ * leader was left behind by some run: the only children the server has
+ * are procs (the few synchronous forks elsewhere wait for their child
+ * before the loop can get here). Those in the group of a proc that has not
+ * finished are that proc's business, stopped when it finishes. The rest
+ * (a group's members after their parent died, and setsid escapees, which
+ * left every group we know) are stopped as strays. /proc/PID/stat is read
+ * for every process: this runs when a run finishes and when an unknown
+ * child was reaped, not per loop turn.
+ */
+static void strays_scan(void)
+{
+	DIR *d = opendir("/proc");
+	if (!d)
+		return;
+	pid_t self = getpid();
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		char path[300], buf[1024];
+		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+		if (read_small(path, buf, sizeof(buf)) <= 0)
+			continue;
+		const char *rp = strrchr(buf, ')');
+		char state;
+		int ppid, pgrp;
+		if (!rp || sscanf(rp + 1, " %c %d %d", &state, &ppid, &pgrp) != 3)
+			continue;
+		pid_t pid = (pid_t)atoi(e->d_name);
+		if (ppid != self || state == 'Z' || state == 'X' || proc_registered(pid, pgrp))
+			continue;
+		bool in_listed_group = false;
+		for (size_t i = 0; i < strays.n && !in_listed_group; i++)
+			in_listed_group = strays.v[i].group && strays.v[i].id == pgrp;
+		if (!in_listed_group)
+			strays_add(pid, false);
+	}
+	closedir(d);
+}
+
+/* A proc finished: its group's other members and whatever was re-parented
+ * to us are strays now. The leader was reaped; a group with members left
+ * keeps its number, so kill(-pgid) reaches only them. */
+static void strays_collect(struct loop *l, pid_t pgid)
+{
+	strays.loop = l;
+	if (kill(-pgid, 0) == 0)
+		strays_add(pgid, true);
+	strays_scan();
+	strays_arm();
+}
+
+/* The deadline came: SIGKILL, and forget them (their children, re-parented
+ * to us, are found when we reap them). */
+static void strays_on_timer(struct loop *l, void *ctx)
+{
+	strays.timer = 0;
+	int64_t now = time_mono_ms();
+	size_t k = 0;
+	for (size_t i = 0; i < strays.n; i++) {
+		if (strays.v[i].kill_at <= now)
+			stray_kill(&strays.v[i], SIGKILL);
+		else
+			strays.v[k++] = strays.v[i];
+	}
+	strays.n = k;
+	strays_arm();
+}
+
+/* After reaping: drop strays that are gone; an unknown child reaped may
+ * have left children of its own to us. */
+static void strays_after_reap(bool unknown)
+{
+	if (!strays.loop)
+		strays.loop = procs ? procs->loop : NULL;
+	if (!strays.loop)
+		return; /* nothing of ours runs: no loop known to be alive */
+	strays_prune();
+	if (unknown)
+		strays_scan();
+	strays_arm();
+}
+
+void proc_kill_leftovers(void)
+{
+	strays_scan();
+	for (size_t i = 0; i < strays.n; i++)
+		stray_kill(&strays.v[i], SIGKILL);
+	if (strays.timer)
+		loop_timer_del(strays.loop, strays.timer);
+	free(strays.v);
+	memset(&strays, 0, sizeof(strays));
 }
 
 int proc_kill_stale(pid_t pid, const char *expect_comm)

@@ -2,7 +2,9 @@
  * proc.h -- child processes on the loop: spawn from an argv (never a
  * shell) with pipes, each child in its own process group with
  * PR_SET_PDEATHSIG, output always drained, stdin fed without blocking,
- * reaping, pause/resume, and the stop escalation q -> SIGTERM -> SIGKILL.
+ * reaping, pause/resume, the stop escalation q -> SIGTERM -> SIGKILL, and
+ * the stop of whatever a finished child left behind (its process group's
+ * other members, and orphans re-parented to us as a child subreaper).
  *
  * Knows nothing of FFmpeg or jobs: "q\n" is just what proc_stop writes to
  * a stdin pipe first.
@@ -16,6 +18,10 @@
  *     from the sig_init callback on SIGCHLD. proc owns reaping for the
  *     whole process: waitpid(-1) also reaps children it did not spawn
  *     (their status is discarded).
+ *   - A server calls proc_become_subreaper() once, after its signals are
+ *     set up (after any daemonizing fork), so that what a child leaves
+ *     behind, even in a session of its own, is ours to find and stop.
+ *   - Before loop_free(): proc_kill_leftovers() (engine_free does).
  *   - SIGPIPE must be ignored (sig_init does it) before writing to stdin.
  *   - Spawn from the loop's (main) thread: PR_SET_PDEATHSIG fires when
  *     the spawning *thread* ends.
@@ -64,8 +70,13 @@ struct proc_ops {
 	/*
 	 * Called exactly once, only after BOTH the exit status was reaped AND
 	 * every output pipe (stdout, stderr, fd 3) reached EOF, in whichever
-	 * order they came. status is the waitpid() status (WIFEXITED...).
-	 * By then every timer of the proc is cancelled and every fd closed.
+	 * order they came -- or, when something the child left behind (a
+	 * background grandchild) holds a pipe open, a short grace (500 ms)
+	 * after the exit: then the pipes are closed on our side. status is
+	 * the waitpid() status (WIFEXITED...). By then every timer of the
+	 * proc is cancelled and every fd closed, and whatever the child left
+	 * behind (the other members of its group, processes re-parented to
+	 * us) is being stopped: SIGTERM now, SIGKILL 2 s later, then reaped.
 	 *
 	 * Ownership: the proc module frees the struct proc right after on_exit
 	 * returns. Inside on_exit the pointer may still be passed to proc_pid()
@@ -115,9 +126,9 @@ void proc_close_stdin(struct proc *p);
  *      term_grace_ms;
  *   3. SIGKILL.
  * Without a stdin pipe, or once the leader has exited, it starts at step
- * 2. A paused group is continued first so that it can read the "q". The
- * escalation goes on after the leader exited while the rest of its group
- * still holds the output pipes open.
+ * 2. A paused group is continued first so that it can read the "q". Once
+ * the leader exited, the proc finishes at EOF or after the exit grace, and
+ * the rest of its group is stopped as a leftover (see on_exit).
  * Idempotent: a later call never restarts the sequence, but smaller graces
  * shorten it (measured from the start of the current step; a grace already
  * exceeded escalates at once): proc_stop(p, 0, 0) means "kill now".
@@ -135,9 +146,29 @@ bool proc_is_paused(const struct proc *p);
 /*
  * Reap every child that has exited: waitpid(-1, WNOHANG) until nothing is
  * left, handing each status to its proc (which may then call on_exit from
- * here). Statuses of unknown pids are discarded. Call on every SIGCHLD.
+ * here). Statuses of unknown pids (orphans re-parented to us, leftovers
+ * being stopped, abandoned procs) are discarded, and an unknown one makes
+ * us look for orphans it left in turn. Call on every SIGCHLD.
  */
 void proc_reap_all(void);
+
+/*
+ * Make this process a child subreaper (PR_SET_CHILD_SUBREAPER): an orphan
+ * below it (a grandchild whose parent exited, even one that called setsid)
+ * is re-parented to it rather than to init, so proc_reap_all reaps it and
+ * a finished child's leftovers are found and stopped. Not inherited by
+ * children. 0, or -1 with errno (a kernel before 3.4: leftovers that left
+ * their group then escape).
+ */
+int proc_become_subreaper(void);
+
+/*
+ * SIGKILL now whatever finished children left behind and is still being
+ * stopped, and every orphan re-parented to us; forget the loop. Call
+ * before loop_free() (the server, when every proc has finished or been
+ * abandoned).
+ */
+void proc_kill_leftovers(void);
 
 /*
  * Recovery at start: if pid is alive, leads its own process group (as

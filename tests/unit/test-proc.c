@@ -4,7 +4,9 @@
  * environment and cwd, stdin, the stop escalation q -> SIGTERM -> SIGKILL
  * within its graces, the whole group dying, pause freezing CPU time,
  * PR_SET_PDEATHSIG, draining large output, no fd, zombie or timer left
- * behind, abandon, and the recovery kill of stale pids.
+ * behind, abandon, the recovery kill of stale pids, and what a child
+ * leaves behind (a background grandchild holding its pipes, setsid or
+ * not) ending neither the run's finish nor our watch: stopped and reaped.
  *
  * Most cases run tests/fixtures/fake-ffmpeg (found through AURA_BUILDDIR,
  * or beside this binary). Every wait is bounded.
@@ -111,11 +113,13 @@ static int setup(void **state)
 	loop = loop_new();
 	struct aura_error err;
 	assert_int_equal(sig_init(loop, on_signal, NULL, &err), 0);
+	assert_int_equal(proc_become_subreaper(), 0); /* as the server */
 	return 0;
 }
 
 static int teardown(void **state)
 {
+	proc_kill_leftovers();
 	sig_fini();
 	loop_free(loop);
 	loop = NULL;
@@ -277,6 +281,42 @@ static void assert_idle_loop(void)
 	loop_stats(loop, &st);
 	assert_int_equal(st.fds, 1);	/* only the signalfd */
 	assert_int_equal(st.timers, 0); /* no stop timer left behind */
+}
+
+static bool loop_idle(void *ctx)
+{
+	struct loop_stats st;
+	loop_stats(loop, &st);
+	return st.fds == 1 && st.timers == 0 && count_zombie_children() == 0;
+}
+
+/* No live process has the marker among its arguments. */
+static bool marker_gone(void *ctx)
+{
+	const char *marker = ctx;
+	DIR *d = opendir("/proc");
+	assert_non_null(d);
+	bool found = false;
+	struct dirent *e;
+	while (!found && (e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		char path[300], buf[4096];
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", e->d_name);
+		FILE *f = fopen(path, "re");
+		if (!f)
+			continue;
+		size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+		fclose(f);
+		for (size_t i = 0; i < n; i++)
+			if (buf[i] == '\0')
+				buf[i] = ' ';
+		buf[n] = '\0';
+		char s = proc_state(atoi(e->d_name), NULL, NULL);
+		found = strstr(buf, marker) && s != 'Z' && s != 'X';
+	}
+	closedir(d);
+	return !found;
 }
 
 /* --- tests ------------------------------------------------------------------- */
@@ -596,7 +636,8 @@ static void test_whole_group_dies_and_exit_waits_for_eof(void **state)
 	assert_false(pid_dead((void *)(intptr_t)g));
 
 	/* The leader exits 0 on q at once; the grandchild holds its pipes, so
-	 * no on_exit until SIGTERM (after quit_grace) hits the group. */
+	 * no on_exit until SIGTERM (after quit_grace) hits the group or the
+	 * exit grace (500 ms) is over, whichever comes first. */
 	int64_t t0 = time_mono_ms();
 	proc_stop(r.p, 400, 5000);
 	assert_true(run_until(exited, &r, 5000));
@@ -604,7 +645,7 @@ static void test_whole_group_dies_and_exit_waits_for_eof(void **state)
 	assert_true(WIFEXITED(r.status));
 	assert_int_equal(WEXITSTATUS(r.status), 0);
 	assert_true(run_until(pid_dead, (void *)(intptr_t)g, 3000));
-	assert_idle_loop();
+	assert_true(run_until(loop_idle, NULL, 5000)); /* the leftover reaped */
 	run_clear(&r);
 }
 
@@ -861,6 +902,40 @@ static void test_crash_is_a_signal(void **state)
 	run_clear(&r);
 }
 
+/*
+ * The child exits 0 at once but leaves a sleep behind (its argument is a
+ * marker no other process has): holding its pipes, in its group or in a
+ * session of its own (setsid), or not holding them. on_exit comes anyway
+ * (within the exit grace, far before the sleep would end), and the sleep
+ * is stopped and reaped: no process with the marker, no zombie, no timer.
+ */
+static void test_leftovers_are_stopped(void **state)
+{
+	static const char *const starts[] = {"sleep", "setsid sleep", "setsid sleep", "sleep"};
+	static const char *const ends[] = {"&", "&", ">/dev/null 2>&1 &", ">/dev/null 2>&1 &"};
+	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+		char marker[64], script[256];
+		snprintf(marker, sizeof(marker), "3600.%d%zu", (int)getpid(), i);
+		snprintf(script, sizeof(script), "%s %s %s echo $!; exit 0", starts[i], marker,
+			 ends[i]);
+		struct run r;
+		run_init(&r);
+		const char *argv[] = {"/bin/sh", "-c", script, NULL};
+		spawn(&r, argv, PROC_STDIN_NULL, true);
+		if (!run_until(exited, &r, 20000))
+			fail_msg("%s: no on_exit while the leftover holds the pipes", script);
+		assert_true(WIFEXITED(r.status));
+		assert_int_equal(WEXITSTATUS(r.status), 0);
+		pid_t g = (pid_t)atoi(r.out.data ? r.out.data : "0");
+		assert_true(g > 1);
+		if (!run_until(marker_gone, marker, 20000))
+			fail_msg("%s: the leftover sleep %d survived", script, (int)g);
+		assert_true(run_until(loop_idle, NULL, 20000)); /* reaped, timers gone */
+		assert_int_equal(r.exits, 1);
+		run_clear(&r);
+	}
+}
+
 int main(void)
 {
 	/* sig_init blocks SIGTERM, so a hung test would outlive the harness's
@@ -907,6 +982,7 @@ int main(void)
 	    T(test_abandon),
 	    T(test_kill_stale),
 	    T(test_crash_is_a_signal),
+	    T(test_leftovers_are_stopped),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
