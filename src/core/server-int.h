@@ -33,6 +33,9 @@ struct client {
 	size_t nids;
 	int64_t *dirty; /* jobs whose newest progress is not queued yet */
 	size_t ndirty, capdirty;
+	int64_t *gaps; /* jobs whose log lines are held back until a `logs`
+			* read of this client reaches the end of job.log */
+	size_t ngaps, capgaps;
 	bool closing; /* read nothing more, queue nothing more, close when sent */
 };
 
@@ -83,6 +86,12 @@ void srv_client_send(struct client *c, json_t *msg);
 void srv_reply_ok(struct client *c, int64_t id, json_t *result);
 void srv_reply_err(struct client *c, int64_t id, const struct aura_error *err);
 void srv_reply_errf(struct client *c, int64_t id, int code, const char *fmt, ...) AURA_PRINTF(4, 5);
+/* A `logs` read of this client reached the end of job `id`'s log: its
+ * log events flow again (server.c, "log gaps"). */
+void srv_log_caught_up(struct client *c, int64_t id);
+/* The largest answer a client is sent: below client_buffer with room for
+ * the log events held before it (server.c). */
+size_t srv_answer_max(const struct server *s);
 /* The providers' health as the protocol shows it (a new reference). */
 json_t *srv_health_json(const struct server *s);
 /* One request line, parsed (server-methods.c). */
