@@ -630,6 +630,9 @@ static void ev_job_log(int64_t id, const char *line, int64_t end, void *ctx)
 			json_decref(g);
 		}
 		if (gap) {
+			log_debug("client fd %d pid %ld: behind on job %lld's log (%zu bytes "
+				  "queued): its lines wait until it reads job.log again",
+				  c->fd, c->pid, (long long)id, pending(c));
 			gap_add(c, id);
 			client_queue(c, gap, gap_len);
 		}

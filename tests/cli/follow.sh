@@ -21,6 +21,8 @@ GATE="$T_TMP/gate"
 cat >"$XDG_CONFIG_HOME/aura/aura.ini" <<EOF
 [ffmpeg]
 ffmpeg = $FAKE
+[general]
+log_level = debug
 [server]
 client_buffer = 64K
 stall_timeout = 600
@@ -72,6 +74,12 @@ if cmp -s "$OUT" "$LOG"; then ok "it printed job.log byte for byte (no line lost
 	not_ok "it printed job.log byte for byte (no line lost or twice)"
 	diag "$(cmp "$OUT" "$LOG" 2>&1)"
 fi
+SLOG="$AURA_DATA_DIR/logs/aura.log"
+gaps=$(grep -c "pid $FPID: behind on job $id's log" "$SLOG")
+if [ "$gaps" -ge 2 ]; then ok "the server held lines back twice (behind, caught up, behind again)"; else
+	not_ok "the server held lines back twice (behind, caught up, behind again)"; diag "$gaps times"; fi
+if grep -q "pid $FPID dropped" "$SLOG"; then not_ok "the follower was never dropped"; else
+	ok "the follower was never dropped"; fi
 # 300 000 numbered lines, each once, in order.
 is "$(grep -c '^flood line ' "$OUT")" 300000 "all 300 000 flood lines are there"
 is "$(grep '^flood line ' "$OUT" | awk '$3 + 0 != NR { print; exit }')" "" "... in order, none twice"
