@@ -18,8 +18,7 @@
  *
  * Must never: block on a client, read from a peer of another uid, queue
  * past client_buffer (the client is dropped instead; log lines are held
- * back before that), close a connection
- * for a bad request, arm a timer per client, free a client while a
+ * back before that), close a connection for a bad request, arm a timer per client, free a client while a
  * callback may still hold it (closing is immediate, the struct is freed
  * from a deferred call), or send a line past PROTO_MAX_LINE.
  */
@@ -541,8 +540,8 @@ static void ev_job_removed(int64_t id, void *ctx)
 
 /*
  * Log gaps. A log subscriber's lines are queued only while its backlog
- * stays under LOG_HIWAT (after one more chance for the socket to take
- * bytes). Past it, the client gets one {"event":"log_gap","id":N,
+ * stays under log_hiwat, a quarter of client_buffer (after one more
+ * chance for the socket to take bytes). Past it, the client gets one {"event":"log_gap","id":N,
  * "offset":O} (O: where the first line it misses starts in job.log) and
  * no more lines of job N, until one of its `logs` reads of N reaches the
  * end of the file (srv_log_caught_up): every line appended after that
