@@ -17,8 +17,8 @@
  * no more of its lines until it has re-read job.log to the end.
  *
  * Must never: block on a client, read from a peer of another uid, queue
- * past client_buffer (the client is dropped instead; log lines are held
- * back before that), close a connection for a bad request, arm a timer per client, free a client while a
+ * past client_buffer (the client is dropped instead), close a connection
+ * for a bad request, arm a timer per client, free a client while a
  * callback may still hold it (closing is immediate, the struct is freed
  * from a deferred call), or send a line past PROTO_MAX_LINE.
  */
