@@ -2,9 +2,10 @@
  * cmd-logs.c -- `aura logs [-f] ID`: a job's log (job.log: what aura did
  * and FFmpeg's stderr), optionally followed until the job ends.
  *
- * Following loses and repeats nothing (doc/protocol.md, "Ordering"): the
- * rule lives in client_follow_start/step (src/core/client.c), where the
- * unit tests drive it through the exact interleavings.
+ * Following loses and repeats nothing (doc/protocol.md, "Ordering"), also
+ * when it falls behind and the server sends a log_gap instead of lines:
+ * the rule lives in client_follow_start/step (src/core/client.c), where
+ * the unit tests drive it through the exact interleavings.
  *
  * Must never: print a line twice or skip one; keep following a job that
  * has ended.

@@ -483,17 +483,23 @@ static void follow_state(struct client_follow *f, json_t *job)
 		f->state = job_state_parse(st);
 }
 
-static void follow_apply(struct client_follow *f, json_t *ev, bool print_logs)
+/* Apply one event. A log_gap for our job (the server held lines back: we
+ * fell behind) returns where job.log must be read from; else -1. */
+static int64_t follow_apply(struct client_follow *f, json_t *ev, bool print_logs)
 {
 	const char *name = proto_get_str(ev, "event");
 	if (!name)
-		return;
+		return -1;
 	if (strcmp(name, "log") == 0) {
 		json_t *line = json_object_get(ev, "line");
 		if (print_logs && proto_get_int(ev, "id", 0) == f->id && json_is_string(line)) {
 			f->out(json_string_value(line), json_string_length(line), f->ctx);
 			f->out("\n", 1, f->ctx);
+			f->offset = proto_get_int(ev, "offset", f->offset);
 		}
+	} else if (strcmp(name, "log_gap") == 0) {
+		if (proto_get_int(ev, "id", 0) == f->id)
+			return proto_get_int(ev, "offset", f->offset);
 	} else if (strcmp(name, "job") == 0) {
 		follow_state(f, json_object_get(ev, "job"));
 	} else if (strcmp(name, "snapshot") == 0) {
@@ -506,16 +512,45 @@ static void follow_apply(struct client_follow *f, json_t *ev, bool print_logs)
 	} else if (strcmp(name, "shutdown") == 0) {
 		f->shutdown = true;
 	}
+	return -1;
 }
 
 /* Apply what arrived before the last answer, in order; log lines among
- * it are in the file the answers read, so they are not printed. */
+ * it are in the file the answers read, so they are not printed, and a
+ * log_gap among it is over too (the server sends lines again after a
+ * read that reached the end of the file, and the reads go on to there). */
 static void follow_apply_queued(struct client *c, struct client_follow *f)
 {
 	json_t *ev;
 	while ((ev = queue_pop(c)) != NULL) {
 		follow_apply(f, ev, false);
 		json_decref(ev);
+	}
+}
+
+/* Read job.log from f->offset with `logs` calls until one returns no data. */
+static int follow_read(struct client *c, struct client_follow *f, bool subscribed,
+		       struct aura_error *err)
+{
+	int rc;
+	json_t *res;
+	for (;;) {
+		json_t *params = json_pack("{s:I,s:I}", "id", (json_int_t)f->id, "offset",
+					   (json_int_t)f->offset);
+		if ((rc = client_call(c, "logs", params, &res, err)) < 0)
+			return rc;
+		if (subscribed)
+			follow_apply_queued(c, f);
+		json_t *data = json_object_get(res, "data");
+		size_t n = json_string_length(data);
+		if (n)
+			f->out(json_string_value(data), n, f->ctx);
+		int64_t next = proto_get_int(res, "offset", f->offset);
+		json_decref(res);
+		/* no data, or an offset that does not move: caught up */
+		if (n == 0 || next <= f->offset)
+			return 0;
+		f->offset = next;
 	}
 }
 
@@ -540,24 +575,7 @@ int client_follow_start(struct client *c, struct client_follow *f, bool subscrib
 		follow_state(f, json_object_get(res, "job"));
 		json_decref(res);
 	}
-	for (;;) {
-		json_t *params = json_pack("{s:I,s:I}", "id", (json_int_t)f->id, "offset",
-					   (json_int_t)f->offset);
-		if ((rc = client_call(c, "logs", params, &res, err)) < 0)
-			return rc;
-		if (subscribe)
-			follow_apply_queued(c, f);
-		json_t *data = json_object_get(res, "data");
-		size_t n = json_string_length(data);
-		if (n)
-			f->out(json_string_value(data), n, f->ctx);
-		int64_t next = proto_get_int(res, "offset", f->offset);
-		json_decref(res);
-		/* no data, or an offset that does not move: caught up */
-		if (n == 0 || next <= f->offset)
-			return 0;
-		f->offset = next;
-	}
+	return follow_read(c, f, subscribe, err);
 }
 
 static bool follow_over(const struct client_follow *f)
@@ -574,7 +592,12 @@ int client_follow_step(struct client *c, struct client_follow *f, int timeout_ms
 	int rc = client_next_event(c, timeout_ms, &ev, err);
 	if (rc <= 0)
 		return rc;
-	follow_apply(f, ev, true);
+	int64_t gap = follow_apply(f, ev, true);
 	json_decref(ev);
+	if (gap >= 0) { /* we fell behind: the rest is in the file */
+		f->offset = gap;
+		if ((rc = follow_read(c, f, true, err)) < 0)
+			return rc;
+	}
 	return follow_over(f) ? 1 : 0;
 }

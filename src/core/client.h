@@ -76,9 +76,11 @@ void client_set_wait_sigmask(struct client *c, const sigset_t *mask);
  * doc/protocol.md, "Ordering"): subscribe to the job with logs, `get` its
  * state, read job.log with `logs` calls until one returns no data, drop
  * the log events that arrived before that answer (their lines were in the
- * file), then hand out every later log event's line. Events and answers
- * are applied in arrival order, so an old event never undoes a newer
- * state. out() receives log bytes (each event line with its "\n").
+ * file), then hand out every later log event's line. A log_gap (the
+ * server held lines back: we read too slowly) is the same catch-up from
+ * its offset. Events and answers are applied in arrival order, so an old
+ * event never undoes a newer state. out() receives log bytes (each event
+ * line with its "\n").
  */
 struct client_follow {
 	int64_t id;
@@ -87,7 +89,7 @@ struct client_follow {
 	int state;     /* the job's last known enum job_state, -1 unknown */
 	bool removed;  /* the job was removed meanwhile */
 	bool shutdown; /* the server announced its shutdown */
-	int64_t offset;
+	int64_t offset; /* bytes of job.log handed to out() */
 };
 
 /* Print (via out) the log from offset 0 until caught up. With subscribe,

@@ -58,6 +58,7 @@ struct run {
 	char *cwd; /* the children's working directory */
 	struct proc *proc;
 	int log_fd;		  /* job.log, append */
+	int64_t log_end;	  /* job.log's size once log_batch is written */
 	struct buf err_line;	  /* stderr bytes after the last newline */
 	struct buf log_batch;	  /* job.log lines of one stderr read, written at once */
 	bool batching;		  /* run_log_line appends to log_batch */
@@ -206,20 +207,28 @@ static void run_log_flush(struct run *r)
 		p += w;
 		left -= (size_t)w;
 	}
+	if (left > 0) { /* the next lines' offsets follow the file, not the loss */
+		off_t end = lseek(r->log_fd, 0, SEEK_END);
+		if (end >= 0)
+			r->log_end = (int64_t)end;
+	}
 	buf_reset(&r->log_batch);
 }
 
 static void run_log_line(struct run *r, const char *line)
 {
 	char *red = log_redact(line);
+	int64_t end = -1;
 	if (r->log_fd >= 0) {
 		buf_puts(&r->log_batch, red);
 		buf_puts(&r->log_batch, "\n");
+		r->log_end += (int64_t)strlen(red) + 1;
+		end = r->log_end;
 		if (!r->batching)
 			run_log_flush(r);
 	}
 	if (r->e->ev.job_log)
-		r->e->ev.job_log(r->job.id, red, r->e->ctx);
+		r->e->ev.job_log(r->job.id, red, end, r->e->ctx);
 	free(red);
 }
 
@@ -249,16 +258,19 @@ static void job_log_append(struct engine *e, const struct job *j, const char *fm
 	char *dir = paths_job_dir(e->paths, j->id);
 	char *path = xasprintf("%s/job.log", dir);
 	int fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC);
+	int64_t end = -1;
 	if (fd >= 0) {
 		char *line = xasprintf("[aura] %s\n", text);
 		ssize_t w = write(fd, line, strlen(line));
-		(void)w;
+		off_t at = lseek(fd, 0, SEEK_END);
+		if (w == (ssize_t)strlen(line) && at >= 0)
+			end = (int64_t)at;
 		free(line);
 		close(fd);
 	}
 	if (e->ev.job_log) {
 		char *line = xasprintf("[aura] %s", text);
-		e->ev.job_log(j->id, line, e->ctx);
+		e->ev.job_log(j->id, line, end, e->ctx);
 		free(line);
 	}
 	free(path);
@@ -996,6 +1008,9 @@ static void job_start(struct engine *e, struct job *queued)
 	}
 	char *logpath = xasprintf("%s/job.log", j->workdir);
 	r->log_fd = open(logpath, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	struct stat lst;
+	if (r->log_fd >= 0 && fstat(r->log_fd, &lst) == 0)
+		r->log_end = (int64_t)lst.st_size; /* earlier attempts' lines */
 	if (r->log_fd < 0)
 		log_warn("job %lld: cannot open %s: %s", (long long)j->id, logpath,
 			 strerror(errno));

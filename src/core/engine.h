@@ -33,8 +33,10 @@ struct engine_events {
 	/* Only progress fields changed; may come often: coalesce. */
 	void (*job_progress)(const struct job *j, void *ctx);
 	void (*job_removed)(int64_t id, void *ctx);
-	/* A line was appended to the job's log (no trailing newline). */
-	void (*job_log)(int64_t id, const char *line, void *ctx);
+	/* A line was appended to the job's log (no trailing newline); end is
+	 * job.log's size once the line and its newline are written (where the
+	 * next line starts), -1 when job.log cannot be written. */
+	void (*job_log)(int64_t id, const char *line, int64_t end, void *ctx);
 	/* engine_shutdown finished: no child is left. */
 	void (*drained)(void *ctx);
 };

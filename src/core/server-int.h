@@ -33,6 +33,9 @@ struct client {
 	size_t nids;
 	int64_t *dirty; /* jobs whose newest progress is not queued yet */
 	size_t ndirty, capdirty;
+	int64_t *gaps; /* jobs whose log lines are held back until a `logs`
+			* read of this client reaches the end of job.log */
+	size_t ngaps, capgaps;
 	bool closing; /* read nothing more, queue nothing more, close when sent */
 	/* Answers to requests whose writes the store could not take yet:
 	 * sent once it has caught up (doc/stability.md). */
@@ -111,6 +114,12 @@ void srv_commit(struct server *s);
 /* The store's state as the protocol shows it (a new reference):
  * {"writable": bool, "code", "message", "detail", "since_ms", "pending"}. */
 json_t *srv_store_json(const struct server *s);
+/* A `logs` read of this client reached the end of job `id`'s log: its
+ * log events flow again (server.c, "log gaps"). */
+void srv_log_caught_up(struct client *c, int64_t id);
+/* The largest answer a client is sent: below client_buffer with room for
+ * the log events held before it (server.c). */
+size_t srv_answer_max(const struct server *s);
 /* The providers' health as the protocol shows it (a new reference). */
 json_t *srv_health_json(const struct server *s);
 /* One request line, parsed (server-methods.c). */

@@ -449,7 +449,10 @@ static int m_rm(struct client *c, int64_t id, json_t *params, json_t **result,
 /*
  * Up to LOGS_CHUNK_MAX bytes of job.log from offset, ending after a newline
  * when the chunk holds one; halved (again at a newline) while the answer's
- * JSON would pass the line cap (escaping can make it up to 6x larger).
+ * JSON would pass srv_answer_max (the line cap, or half of client_buffer:
+ * escaping can make it up to 6x larger). A read that reaches the end of
+ * the file lets the job's log events flow to this client again, if a
+ * log_gap held them back.
  */
 static int m_logs(struct client *c, int64_t id, json_t *params, json_t **result,
 		  struct aura_error *err)
@@ -479,18 +482,23 @@ static int m_logs(struct client *c, int64_t id, json_t *params, json_t **result,
 		free(path);
 		return rc;
 	}
-	char *data = xmalloc(LOGS_CHUNK_MAX);
+	size_t cap = srv_answer_max(c->s);
+	size_t max = LOGS_CHUNK_MAX < cap / 2 ? LOGS_CHUNK_MAX : cap / 2;
+	char *data = xmalloc(max);
 	size_t n = 0;
-	while (fd >= 0 && n < LOGS_CHUNK_MAX) {
-		ssize_t r = pread(fd, data + n, LOGS_CHUNK_MAX - n, (off_t)(off + (int64_t)n));
+	bool eof = fd < 0;
+	while (fd >= 0 && n < max) {
+		ssize_t r = pread(fd, data + n, max - n, (off_t)(off + (int64_t)n));
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0) {
 			rc = aura_error_set(err, AURA_E_INTERNAL, "%s: %s", path, strerror(errno));
 			break;
 		}
-		if (r == 0)
+		if (r == 0) {
+			eof = true;
 			break;
+		}
 		n += (size_t)r;
 	}
 	if (fd >= 0)
@@ -500,6 +508,8 @@ static int m_logs(struct client *c, int64_t id, json_t *params, json_t **result,
 		free(data);
 		return rc;
 	}
+	if (eof)
+		srv_log_caught_up(c, jid);
 	for (;;) {
 		const char *nl = n ? memrchr(data, '\n', n) : NULL;
 		if (nl)
@@ -510,7 +520,7 @@ static int m_logs(struct client *c, int64_t id, json_t *params, json_t **result,
 		json_t *probe = proto_response_ok(id, json_incref(res));
 		size_t len = json_dumpb(probe, NULL, 0, JSON_COMPACT) + 1;
 		json_decref(probe);
-		if (len <= PROTO_MAX_LINE || n == 0) {
+		if (len <= cap || n == 0) {
 			*result = res;
 			break;
 		}

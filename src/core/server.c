@@ -12,7 +12,9 @@
  * send(). Progress is coalesced: the newest progress line per job is kept
  * once for the whole server, each subscriber only remembers which jobs
  * are "dirty" for it and gets their newest line when its backlog is below
- * a low-water mark.
+ * a low-water mark. Log lines are never a reason to drop a client: past a
+ * high-water mark a log subscriber is sent one `log_gap` for the job and
+ * no more of its lines until it has re-read job.log to the end.
  *
  * Must never: block on a client, read from a peer of another uid, queue
  * past client_buffer (the client is dropped instead), close a connection
@@ -171,6 +173,9 @@ static void client_close(struct client *c, const char *why)
 	free(c->dirty);
 	c->dirty = NULL;
 	c->ndirty = c->capdirty = 0;
+	free(c->gaps);
+	c->gaps = NULL;
+	c->ngaps = c->capgaps = 0;
 	if (c->subscribed)
 		s->nsubscribed--;
 	c->subscribed = false;
@@ -578,20 +583,106 @@ static void ev_job_removed(int64_t id, void *ctx)
 	hold_event(s, id, ev);
 }
 
-static void ev_job_log(int64_t id, const char *line, void *ctx)
+/*
+ * Log gaps. A log subscriber's lines are queued only while its backlog
+ * stays under log_hiwat, a quarter of client_buffer (after one more
+ * chance for the socket to take bytes). Past it, the client gets one {"event":"log_gap","id":N,
+ * "offset":O} (O: where the first line it misses starts in job.log) and
+ * no more lines of job N, until one of its `logs` reads of N reaches the
+ * end of the file (srv_log_caught_up): every line appended after that
+ * read is sent again. So a slow follower is never dropped for a log flood
+ * and loses nothing: it reads job.log from O (doc/protocol.md).
+ */
+static size_t log_hiwat(const struct server *s)
+{
+	return s->cfg->client_buffer / 4;
+}
+
+size_t srv_answer_max(const struct server *s)
+{
+	size_t m = s->cfg->client_buffer / 2;
+	return m < PROTO_MAX_LINE ? m : PROTO_MAX_LINE;
+}
+
+void srv_log_caught_up(struct client *c, int64_t id)
+{
+	for (size_t i = 0; i < c->ngaps; i++)
+		if (c->gaps[i] == id) {
+			c->gaps[i] = c->gaps[--c->ngaps];
+			return;
+		}
+}
+
+static void gap_add(struct client *c, int64_t id)
+{
+	if (c->ngaps == c->capgaps) {
+		c->capgaps = c->capgaps ? c->capgaps * 2 : 4;
+		c->gaps = xrealloc(c->gaps, c->capgaps * sizeof(*c->gaps));
+	}
+	c->gaps[c->ngaps++] = id;
+}
+
+/* Would this log line pass the client's high-water mark? */
+static bool log_behind(struct client *c, size_t len)
+{
+	size_t hiwat = log_hiwat(c->s);
+	if (pending(c) == 0 || pending(c) + len <= hiwat)
+		return false;
+	client_write(c);
+	return c->fd >= 0 && pending(c) > 0 && pending(c) + len > hiwat;
+}
+
+static void ev_job_log(int64_t id, const char *line, int64_t end, void *ctx)
 {
 	struct server *s = ctx;
 	if (s->nsubscribed == 0)
 		return;
 	bool any = false;
 	for (struct client *c = s->clients; c && !any; c = c->next)
-		any = client_wants(c, id) && c->logs;
+		any = client_wants(c, id) && c->logs && !has_id(c->gaps, c->ngaps, id);
 	if (!any)
 		return;
 	json_t *ev = proto_event("log");
 	json_object_set_new(ev, "id", json_integer(id));
 	json_object_set_new(ev, "line", proto_string(line));
-	broadcast(s, id, true, ev);
+	if (end >= 0)
+		json_object_set_new(ev, "offset", json_integer(end));
+	size_t len, gap_len = 0;
+	char *msg = proto_encode(ev, &len), *gap = NULL;
+	json_decref(ev);
+	if (!msg || len > PROTO_MAX_LINE) {
+		log_error("server: a log event for job %lld could not be sent", (long long)id);
+		free(msg);
+		return;
+	}
+	for (struct client *c = s->clients; c; c = c->next) {
+		if (!client_wants(c, id) || !c->logs || has_id(c->gaps, c->ngaps, id))
+			continue;
+		/* without an offset no gap can be told: the line goes as before */
+		if (end < 0 || !log_behind(c, len)) {
+			client_queue(c, msg, len);
+			continue;
+		}
+		if (c->fd < 0)
+			continue;
+		if (!gap) {
+			json_t *g = proto_event("log_gap");
+			json_object_set_new(g, "id", json_integer(id));
+			json_object_set_new(g, "offset",
+					    json_integer(end - (int64_t)strlen(line) - 1));
+			gap = proto_encode(g, &gap_len);
+			json_decref(g);
+		}
+		if (gap) {
+			log_debug("client fd %d pid %ld: behind on job %lld's log (%zu bytes "
+				  "queued): its lines wait until it reads job.log again",
+				  c->fd, c->pid, (long long)id, pending(c));
+			gap_add(c, id);
+			client_queue(c, gap, gap_len);
+		}
+	}
+	free(gap);
+	free(msg);
 }
 
 static void ev_drained(void *ctx)
@@ -1177,6 +1268,7 @@ void server_free(struct server *s)
 			buf_free(&c->held);
 			free(c->ids);
 			free(c->dirty);
+			free(c->gaps);
 		}
 		free(c);
 		c = next;

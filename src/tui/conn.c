@@ -297,6 +297,11 @@ static void on_event(struct tui *t, json_t *ev)
 			logtail_push(&t->log, line);
 			ui_dirty(t, PANE_LOG);
 		}
+	} else if (strcmp(name, "log_gap") == 0) {
+		/* We read too slowly and the server held lines back: read the
+		 * log again (its lines flow again once a read reaches the end). */
+		if (proto_get_int(ev, "id", 0) == t->log.job_id)
+			t->log.complete = false;
 	} else if (strcmp(name, "removed") == 0) {
 		int64_t id = proto_get_int(ev, "id", 0);
 		apply_bits(t, jobview_job_removed(&t->v, id));

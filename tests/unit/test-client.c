@@ -65,6 +65,12 @@ static json_t *log_event(int64_t jid, const char *line)
 	return json_pack("{s:s,s:I,s:s}", "event", "log", "id", (json_int_t)jid, "line", line);
 }
 
+static json_t *log_event_at(int64_t jid, const char *line, int64_t offset)
+{
+	return json_pack("{s:s,s:I,s:s,s:I}", "event", "log", "id", (json_int_t)jid, "line", line,
+			 "offset", (json_int_t)offset);
+}
+
 static json_t *logs_answer(int64_t id, const char *data, int64_t offset)
 {
 	return proto_response_ok(id, json_pack("{s:s,s:I}", "data", data, "offset",
@@ -78,11 +84,30 @@ static json_t *logs_answer(int64_t id, const char *data, int64_t offset)
  * After the caught-up answer: "d" (new), then the end of the job (5: it
  * succeeds; 7: it is removed; 8: the server stops), then a late line that
  * must not be printed. Events about another job (6) are noise.
+ *
+ * Job 10 falls behind after "d": the server held "e\nf\n" back and says
+ * so with a log_gap at offset 8; the follower reads them from there, and
+ * follows again with "g" once a read found no more.
  */
 static void serve_logs(int fd, int64_t id, json_t *params)
 {
 	int64_t jid = proto_get_int(params, "id", 0), off = proto_get_int(params, "offset", -1);
-	if (off == 0) {
+	if (jid == 10 && off == 6) {
+		send_line(fd, logs_answer(id, "", 6));
+		send_line(fd, log_event_at(jid, "d", 8));
+		send_line(fd, json_pack("{s:s,s:I,s:I}", "event", "log_gap", "id", (json_int_t)6,
+					"offset", (json_int_t)0)); /* another job's */
+		send_line(fd, json_pack("{s:s,s:I,s:I}", "event", "log_gap", "id", (json_int_t)jid,
+					"offset", (json_int_t)8));
+	} else if (jid == 10 && off == 8) {
+		send_line(fd, log_event_at(jid, "f", 12)); /* sent before the read: in it */
+		send_line(fd, logs_answer(id, "e\nf\n", 12));
+	} else if (jid == 10 && off == 12) {
+		send_line(fd, logs_answer(id, "", 12));
+		send_line(fd, log_event_at(jid, "g", 14));
+		send_line(fd, job_event(jid, "succeeded"));
+		send_line(fd, log_event(jid, "too late"));
+	} else if (off == 0) {
 		send_line(fd, log_event(jid, "a"));
 		send_line(fd, log_event(6, "x"));
 		send_line(fd, logs_answer(id, "a\nb\n", 4));
@@ -614,6 +639,14 @@ static void test_follow_loses_and_repeats_nothing(void **state)
 	follow_one(f, 9, true, &out, &fl);
 	assert_string_equal(out.data, "a\nb\nc\n");
 	assert_int_equal(fl.state, JOB_SUCCEEDED);
+
+	/* a follower that fell behind reads the held-back lines from the
+	 * gap's offset, then follows again: nothing lost, nothing twice */
+	buf_reset(&out);
+	follow_one(f, 10, true, &out, &fl);
+	assert_string_equal(out.data, "a\nb\nc\nd\ne\nf\ng\n");
+	assert_int_equal(fl.state, JOB_SUCCEEDED);
+	assert_int_equal(fl.offset, 14);
 
 	/* without following: the file only */
 	buf_reset(&out);

@@ -66,6 +66,7 @@ struct fx {
 	int progress_events;
 	int removed;
 	int log_lines;
+	int64_t log_end; /* the last log line's end offset */
 	/* test hook: called on every job_changed */
 	void (*on_changed)(struct fx *f, const struct job *j);
 	int64_t edit_id; /* on_changed_strip_crash: the job to edit */
@@ -146,12 +147,13 @@ static void ev_removed(int64_t id, void *ctx)
 	f->removed++;
 }
 
-static void ev_log(int64_t id, const char *line, void *ctx)
+static void ev_log(int64_t id, const char *line, int64_t end, void *ctx)
 {
 	struct fx *f = ctx;
 	(void)id;
 	assert_null(strchr(line, '\n'));
 	f->log_lines++;
+	f->log_end = end;
 }
 
 static void ev_drained(void *ctx)
@@ -538,6 +540,21 @@ static char *read_job_log(struct fx *f, int64_t id)
 	free(p);
 	free(dir);
 	return b.data;
+}
+
+/* Each log line's announced end offset is where it ends in job.log, also
+ * for lines written in batches (a stderr flood) among aura's own: the
+ * last one is the file's size. */
+static void test_log_offsets_follow_the_file(void **state)
+{
+	struct fx *f = *state;
+	fx_engine(f);
+	int64_t id = SUBMIT(f, 0, NULL, "--duration-ms", "10", "--stderr-bytes", "300000");
+	assert_true(run_until(f, pred_terminal, id, 10000));
+	char *log = read_job_log(f, id);
+	assert_true(strlen(log) > 300000);
+	assert_int_equal(f->log_end, (int64_t)strlen(log));
+	free(log);
 }
 
 /* The output: guessed from the last file argument when not given (and
@@ -1162,6 +1179,7 @@ int main(void)
 	    T(test_real_ffmpeg_job),
 	    T(test_real_ffmpeg_keeps_existing_output),
 	    T(test_progress_monotonic_to_one),
+	    T(test_log_offsets_follow_the_file),
 	    T(test_output_guessed_or_appended),
 	    T(test_concurrency_limit),
 	    T(test_priorities),

@@ -2,8 +2,9 @@
  * test-server.c -- the server's event fan-out with a real loop, store,
  * engine and Unix socket, driven turn by turn: progress is coalesced to
  * the newest value per job for a client that does not read, a job event
- * supersedes a pending progress event, a log flood drops a client that
- * asked for logs and does not read, and filters hold. Engine events are
+ * supersedes a pending progress event, a log flood to a client that asked
+ * for logs and does not read ends in one log_gap (it is not dropped), an
+ * event flood drops a client that does not read, and filters hold. Engine events are
  * injected through server_engine_events, as the engine calls them.
  */
 #include "config.h"
@@ -278,8 +279,8 @@ static void test_filters(void **state)
 	struct fx *f = *state;
 	int all = subscribe(f, "{}");
 	int logs = subscribe(f, "{\"logs\":true,\"ids\":[3]}");
-	server_engine_events.job_log(3, "three", f->s);
-	server_engine_events.job_log(4, "four", f->s);
+	server_engine_events.job_log(3, "three", 6, f->s);
+	server_engine_events.job_log(4, "four", 5, f->s);
 	progress(f, 4, 1);
 	server_engine_events.job_removed(3, f->s);
 	struct got ga, gl;
@@ -331,20 +332,76 @@ static void test_progress_opt_out(void **state)
 	got_free(&gq);
 }
 
-/* A log flood to a client that never reads: it is dropped, and nothing
- * of it is left (fd, client). */
-static void test_log_flood_drops(void **state)
+/* A log flood to a client that never reads: it is not dropped; its lines
+ * stop at the high-water mark with one log_gap that says where the first
+ * line it misses starts, and no more lines of that job come. */
+static void test_log_flood_gaps(void **state)
 {
 	struct fx *f = *state;
 	int fd = subscribe(f, "{\"logs\":true}");
 	char line[200];
 	memset(line, 'x', sizeof(line) - 1);
 	line[sizeof(line) - 1] = '\0';
-	for (int i = 0; i < 20000 && server_client_count(f->s) > 0; i++) {
-		server_engine_events.job_log(1, line, f->s);
+	const int64_t ll = (int64_t)sizeof(line); /* with its newline */
+	for (int i = 1; i <= 20000; i++) {
+		server_engine_events.job_log(1, line, i * ll, f->s);
 		if (i % 20 == 0)
 			turns(f, 1);
 	}
+	turns(f, 2);
+	assert_int_equal(server_client_count(f->s), 1);
+	struct got g;
+	got_init(&g);
+	cl_drain(f, fd, &g);
+	assert_false(g.eof);
+	size_t n = json_array_size(g.msgs), i;
+	assert_true(n > 10 && n < 20000);
+	json_t *m;
+	int64_t at = 0;
+	json_array_foreach(g.msgs, i, m)
+	{
+		if (i + 1 < n) { /* every line in order, up to the gap */
+			assert_string_equal(ev_name(m), "log");
+			assert_int_equal(proto_get_int(m, "offset", 0), at + ll);
+			at += ll;
+		}
+	}
+	m = json_array_get(g.msgs, n - 1);
+	assert_string_equal(ev_name(m), "log_gap");
+	assert_int_equal(proto_get_int(m, "id", 0), 1);
+	assert_int_equal(proto_get_int(m, "offset", -1), at);
+	/* still behind: nothing of job 1 until a read reaches the end */
+	server_engine_events.job_log(1, line, 20001 * ll, f->s);
+	json_array_clear(g.msgs);
+	cl_drain(f, fd, &g);
+	assert_int_equal(json_array_size(g.msgs), 0);
+	assert_int_equal(server_client_count(f->s), 1);
+	close(fd);
+	got_free(&g);
+}
+
+/* Other events keep the slow-reader rule: a subscriber that never reads
+ * while job events pass client_buffer is dropped, and nothing of it is
+ * left (fd, client). */
+static void test_event_flood_drops(void **state)
+{
+	struct fx *f = *state;
+	int fd = subscribe(f, "{}");
+	struct job j;
+	job_init(&j);
+	j.kind = JOB_KIND_FFMPEG;
+	j.state = JOB_QUEUED;
+	char name[200];
+	memset(name, 'n', sizeof(name) - 1);
+	name[sizeof(name) - 1] = '\0';
+	j.name = xstrdup(name);
+	for (int i = 0; i < 40000 && server_client_count(f->s) > 0; i++) {
+		j.id = 1 + i % 50;
+		server_engine_events.job_changed(&j, f->s);
+		if (i % 20 == 0)
+			turns(f, 1);
+	}
+	job_clear(&j);
 	turns(f, 2);
 	assert_int_equal(server_client_count(f->s), 0);
 	struct got g;
@@ -364,7 +421,8 @@ int main(void)
 					    fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_filters, fx_setup, fx_teardown),
 	    cmocka_unit_test_setup_teardown(test_progress_opt_out, fx_setup, fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_log_flood_drops, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_log_flood_gaps, fx_setup, fx_teardown),
+	    cmocka_unit_test_setup_teardown(test_event_flood_drops, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
