@@ -1,0 +1,85 @@
+#!/bin/sh
+# limits.sh -- what a job may carry and how its text reaches a terminal:
+# oversized fields refused at submit with nothing queued (raw protocol), a
+# record made too big in the store still listed (cut and marked) without
+# hiding the others or breaking `wait`; control bytes from job text never
+# reach the terminal (--json stays exact).
+. "$AURA_SRCDIR/tests/cli/lib.sh"
+
+command -v ffmpeg >/dev/null 2>&1 || skip_all "ffmpeg is not installed"
+command -v jq >/dev/null 2>&1 || skip_all "jq is not installed (./bootstrap installs it)"
+command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
+command -v sqlite3 >/dev/null 2>&1 || skip_all "sqlite3 is not installed"
+
+WORK="$T_TMP/work"
+mkdir -p "$WORK"
+cd "$WORK" || exit 1
+SOCK="$AURA_DATA_DIR/run/aura.sock"
+DB="$AURA_DATA_DIR/aura.db"
+SRC="testsrc=duration=1:size=64x48:rate=10"
+
+# One raw request line (PARAMS is a python expression); prints the answer.
+raw() { # METHOD PARAMS-PY
+	python3 - "$SOCK" "$1" "$2" <<'PY'
+import json, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.sendall(json.dumps({"id": 1, "method": sys.argv[2], "params": eval(sys.argv[3])}).encode() + b"\n")
+s.settimeout(30)
+b = b""
+while not b.endswith(b"\n"):
+	c = s.recv(65536)
+	if not c:
+		break
+	b += c
+print(b.decode().strip())
+PY
+}
+njobs() { sqlite3 "$DB" 'SELECT count(*) FROM jobs'; }
+
+# --- refused at submit, nothing queued --------------------------------------
+run aura submit --name first -o a.mp4 -- -f lavfi -i "$SRC" -pix_fmt yuv420p a.mp4
+is "$RC" 0 "a first job is queued"
+A=$OUT
+run aura wait "$A"
+is "$RC" 0 "it succeeds"
+BEFORE=$(njobs)
+
+ANS=$(raw submit '{"argv": ["-version"], "cwd": "/", "name": "n" * 1000000}')
+is "$(printf '%s' "$ANS" | jq -r .error.code)" PARAM_TOO_LONG "a 1 MB name is refused with PARAM_TOO_LONG"
+like "$(printf '%s' "$ANS" | jq -r .error.detail)" '"name" has 1000000 bytes; at most 1024' "the error names the field and its limit"
+ANS=$(raw submit '{"argv": ["-version"], "cwd": "/", "output": "/" + "o" * 700000}')
+is "$(printf '%s' "$ANS" | jq -r .error.code)" PARAM_TOO_LONG "a 700 KB output is refused with PARAM_TOO_LONG"
+ANS=$(raw submit '{"argv": ["x" * 1000] * 300, "cwd": "/"}')
+is "$(printf '%s' "$ANS" | jq -r .error.code)" PARAM_TOO_LONG "300 KB of FFmpeg arguments are refused"
+ANS=$(raw new '{"topic": "bees " * 200000, "cwd": "/"}')
+is "$(printf '%s' "$ANS" | jq -r .error.code)" PARAM_TOO_LONG "a 1 MB topic is refused"
+is "$(njobs)" "$BEFORE" "nothing was queued by the refused requests"
+
+# --- a record too big in the store breaks nothing ----------------------------
+run aura submit --name second -o b.mp4 -- -f lavfi -i "$SRC" -pix_fmt yuv420p b.mp4
+B=$OUT
+run aura wait "$B"
+aura shutdown >/dev/null 2>&1
+wait_for 20 sh -c "[ ! -S '$SOCK' ]" || diag "the server did not stop"
+sqlite3 "$DB" "UPDATE jobs SET name = printf('%.1000000c', 'x'), output = printf('%.900000c', 'y') WHERE id = $A" 2>&1
+is "$(sqlite3 "$DB" "SELECT length(name) FROM jobs WHERE id = $A")" 1000000 "job $A now has a 1 MB name in the store"
+
+run aura ls --json
+is "$RC" 0 "ls --json answers"
+is "$(printf '%s' "$OUT" | jq '.jobs | length')" 2 "ls --json lists both jobs"
+like "$(printf '%s' "$OUT" | jq -r ".jobs[] | select(.id == $A) | .name" | tail -c 40)" '\[\.\.\. [0-9]+ bytes cut\]$' "the big name is cut and marked"
+run aura ls
+is "$RC" 0 "ls exits 0"
+like "$OUT" "second" "ls shows the other job"
+unlike "$ERR" "no jobs" "ls does not say 'no jobs'"
+run aura show "$A"
+is "$RC" 0 "show of the big record works"
+
+run aura submit --name third -o c.mp4 -- -f lavfi -i "$SRC" -pix_fmt yuv420p c.mp4
+C=$OUT
+run aura wait "$C" "$A"
+is "$RC" 0 "wait on another job (and on the big one) works"
+like "$OUT" "$C succeeded" "wait reports the other job's end"
+
+done_testing
