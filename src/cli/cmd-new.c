@@ -308,6 +308,8 @@ static int wait_job(struct client *cl, int64_t id, bool json, struct aura_error 
 
 	int st = state_of(&f);
 	json_t *e = json_object_get(f.job, "error");
+	if (!json)
+		cli_json_clean(f.job);
 	if (json) {
 		cli_print_json(f.job);
 	} else if (st == JOB_SUCCEEDED) {

@@ -82,4 +82,27 @@ run aura wait "$C" "$A"
 is "$RC" 0 "wait on another job (and on the big one) works"
 like "$OUT" "$C succeeded" "wait reports the other job's end"
 
+# --- control bytes from a job never reach the terminal -----------------------
+ESC=$(printf '\033')
+EVIL="red${ESC}[31mX${ESC}]0;title$(printf '\007')"
+EOUT="o${ESC}[1m.mp4"
+run aura submit --name "$EVIL" -o "$EOUT" -- -f lavfi -i "$SRC" -pix_fmt yuv420p "$EOUT"
+is "$RC" 0 "a job named with escape sequences is queued"
+E=$OUT
+run aura wait "$E"
+is "$RC" 0 "it succeeds"
+has_ctl() { printf '%s' "$1" | LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')"; }
+if has_ctl "$OUT"; then not_ok "wait prints no control byte"; diag "$(printf '%s' "$OUT" | od -c | head -5)"; else ok "wait prints no control byte"; fi
+like "$OUT" "o\?\[1m\.mp4" "wait shows the output with '?' for ESC"
+run aura ls
+if has_ctl "$OUT$ERR"; then not_ok "ls prints no control byte"; else ok "ls prints no control byte"; fi
+like "$OUT" "red\?\[31mX" "ls shows the name with '?' for ESC"
+run aura show "$E"
+if has_ctl "$OUT$ERR"; then not_ok "show prints no control byte"; else ok "show prints no control byte"; fi
+like "$OUT" "red\?\[31mX\?\]0;title\?" "show shows the name with '?' for each control byte"
+run aura logs "$E"
+if has_ctl "$OUT$ERR"; then not_ok "logs prints no control byte"; else ok "logs prints no control byte"; fi
+is "$(aura show --json "$E" | jq -r .job.name)" "$EVIL" "show --json keeps the name exact"
+is "$(aura ls --json | jq -r ".jobs[] | select(.id == $E) | .name")" "$EVIL" "ls --json keeps the name exact"
+
 done_testing
