@@ -24,6 +24,7 @@
 #include "jobview.h"
 #include "log.h"
 #include "loop.h"
+#include "paths.h"
 #include "proto.h"
 #include "server.h"
 #include "server-int.h"
@@ -207,6 +208,8 @@ static int m_submit(struct client *c, int64_t id, json_t *params, json_t **resul
 	if (out && out[0] != '/')
 		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
 				      "\"output\" must be an absolute path");
+	if (out && (rc = paths_check_output(out, err)) < 0)
+		return rc;
 
 	json_t *spec = json_object();
 	json_object_set(spec, "argv", argv);
@@ -264,6 +267,10 @@ static int m_new(struct client *c, int64_t id, json_t *params, json_t **result,
 	struct vspec vs;
 	vspec_init(&vs, c->s->cfg);
 	if ((rc = vspec_from_json(&vs, params, err)) < 0) {
+		vspec_free(&vs);
+		return rc;
+	}
+	if (vs.output && (rc = paths_check_output(vs.output, err)) < 0) {
 		vspec_free(&vs);
 		return rc;
 	}

@@ -105,4 +105,36 @@ if has_ctl "$OUT$ERR"; then not_ok "logs prints no control byte"; else ok "logs 
 is "$(aura show --json "$E" | jq -r .job.name)" "$EVIL" "show --json keeps the name exact"
 is "$(aura ls --json | jq -r ".jobs[] | select(.id == $E) | .name")" "$EVIL" "ls --json keeps the name exact"
 
+# --- clear refusals for paths and numbers ------------------------------------
+BEFORE=$(njobs)
+run aura submit -o /nonexistent/dir/x.mp4 -- -f lavfi -i "$SRC" /nonexistent/dir/x.mp4
+is "$RC" 2 "an output in a missing folder is refused at submit (exit 2)"
+like "$ERR" "OUTPUT_UNWRITABLE.*folder /nonexistent/dir: does not exist" "the error names the missing folder"
+run aura submit -o /dev/null -- -f lavfi -i "$SRC" -f null /dev/null
+is "$RC" 2 "submit -o /dev/null is refused"
+like "$ERR" "/dev/null is not a regular file" "the error says it is not a regular file"
+run aura submit -o "" -- -f lavfi -i "$SRC" -f null -
+is "$RC" 2 "submit -o '' is refused"
+like "$ERR" "USAGE: -o wants a file path" "the error says an empty path is no file path"
+run aura new -o /dev/null "how bees make honey"
+is "$RC" 2 "new -o /dev/null is refused"
+like "$ERR" "/dev/null is not a regular file" "new names the non-file"
+if [ -e /dev/null.mp4 ]; then not_ok "no /dev/null.mp4 was made"; else ok "no /dev/null.mp4 was made"; fi
+run aura new -o "" "how bees make honey"
+is "$RC" 2 "new -o '' is refused"
+ANS=$(raw submit '{"argv": ["-version"], "cwd": "/", "output": "/nonexistent/dir/x.mp4"}')
+like "$(printf '%s' "$ANS" | jq -r '.error.code + " " + .error.detail')" "^OUTPUT_UNWRITABLE .*/nonexistent/dir" "the server refuses a missing output folder itself"
+is "$(njobs)" "$BEFORE" "nothing was queued by these refusals"
+run aura submit --priority 1000001 -- -f lavfi -i "$SRC" -f null -
+is "$RC" 2 "submit --priority 1000001 is refused"
+like "$ERR" "out of range: from -1000000 to 1000000" "it says out of range, and gives the range"
+run aura new --priority -1000001 "how bees make honey"
+like "$ERR" "out of range: from -1000000 to 1000000" "new --priority says the same"
+run timeout 20 "$AURA_BIN" -c /dev/zero ls
+is "$RC" 3 "-c /dev/zero is refused at once (exit 3), not read forever"
+like "$ERR" "CONFIG_UNREADABLE.*/dev/zero is not a regular file" "the error says it is not a regular file"
+mkfifo "$T_TMP/fifo.ini"
+run timeout 20 "$AURA_BIN" -c "$T_TMP/fifo.ini" ls
+is "$RC" 3 "a FIFO as config is refused without waiting for a writer"
+
 done_testing
