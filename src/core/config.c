@@ -114,6 +114,8 @@ static const struct key keys[] = {
 	 "seconds a job may run before it is stopped; 0 means no limit (0 to 604800)"},
 	{"server", "client_buffer", KT_SIZE, F(client_buffer), 64 * KIB, 256 * MIB, NULL, "4M",
 	 "output queued for one client before it is dropped as too slow (64K to 256M)"},
+	{"server", "job_log_max", KT_SIZE, F(job_log_max), 0, 64 * GIB, NULL, "10M",
+	 "bytes of one job's job.log: past it the first and last halves are kept; 0 means no limit (0 to 64G)"},
 	{"server", "health_interval", KT_INT, F(health_interval), 1, 86400, NULL, "300",
 	 "seconds between provider health checks while video jobs are queued or running (1 to 86400)"},
 

@@ -28,6 +28,7 @@
 #include "doctor.h"
 #include "engine.h"
 #include "ffclass.h"
+#include "joblog.h"
 #include "log.h"
 #include "loop.h"
 #include "proc.h"
@@ -58,6 +59,7 @@ struct run {
 	char *cwd; /* the children's working directory */
 	struct proc *proc;
 	int log_fd;		  /* job.log, append */
+	struct joblog jlog;	  /* its size cap (joblog.h) */
 	struct buf err_line;	  /* stderr bytes after the last newline */
 	struct buf log_batch;	  /* job.log lines of one stderr read, written at once */
 	bool batching;		  /* run_log_line appends to log_batch */
@@ -195,17 +197,7 @@ static void job_reset_progress(struct job *j)
 /* Write out the job.log lines gathered so far. */
 static void run_log_flush(struct run *r)
 {
-	const char *p = r->log_batch.data;
-	size_t left = r->log_batch.len;
-	while (r->log_fd >= 0 && left > 0) {
-		ssize_t w = write(r->log_fd, p, left);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break; /* a full disk must not stop the job's bookkeeping */
-		p += w;
-		left -= (size_t)w;
-	}
+	joblog_write(&r->jlog, r->log_batch.data, r->log_batch.len);
 	buf_reset(&r->log_batch);
 }
 
@@ -235,6 +227,12 @@ static void run_logf(struct run *r, const char *fmt, ...)
 	run_log_line(r, line);
 	free(line);
 	free(text);
+	/* the run's last line (its end is set before it is logged): the cut
+	 * marker and the kept tail go to the file before the end is announced */
+	if (r->job.state != JOB_RUNNING && r->job.state != JOB_PAUSED) {
+		run_log_flush(r);
+		joblog_finish(&r->jlog);
+	}
 }
 
 /* Append to a job's log when no run holds it (recovery, retry). */
@@ -350,6 +348,7 @@ static void run_free(struct run *r)
 	if (r->task.ops && r->task.ops->free)
 		r->task.ops->free(r->task.impl);
 	task_cmd_clear(&r->cmd);
+	joblog_finish(&r->jlog); /* the cut marker and the last lines */
 	if (r->log_fd >= 0)
 		close(r->log_fd);
 	buf_free(&r->err_line);
@@ -962,6 +961,7 @@ static void job_start(struct engine *e, struct job *queued)
 	struct run *r = xcalloc(1, sizeof(*r));
 	r->e = e;
 	r->log_fd = -1;
+	r->jlog.fd = -1;
 	r->job = *queued;
 	job_init(queued);
 	buf_init(&r->err_line);
@@ -1000,6 +1000,7 @@ static void job_start(struct engine *e, struct job *queued)
 		log_warn("job %lld: cannot open %s: %s", (long long)j->id, logpath,
 			 strerror(errno));
 	free(logpath);
+	joblog_init(&r->jlog, r->log_fd, e->cfg->job_log_max);
 
 	run_logf(r, "attempt %d of %d started", j->attempts, j->max_attempts);
 	log_info("job %lld: started (%s, attempt %d of %d)", (long long)j->id,

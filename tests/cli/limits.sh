@@ -137,4 +137,24 @@ mkfifo "$T_TMP/fifo.ini"
 run timeout 20 "$AURA_BIN" -c "$T_TMP/fifo.ini" ls
 is "$RC" 3 "a FIFO as config is refused without waiting for a writer"
 
+# --- job.log is capped: head and tail kept, the cut marked --------------------
+aura shutdown >/dev/null 2>&1
+wait_for 20 sh -c "[ ! -S '$SOCK' ]" || diag "the server did not stop"
+CFG="$T_TMP/cap.ini"
+printf '[server]\njob_log_max = 64K\n' >"$CFG"
+run aura -c "$CFG" submit --name chatty -- -f lavfi -i "testsrc=duration=20:size=32x32:rate=100" -vf showinfo -f null -
+is "$RC" 0 "a job with about 600 KB of stderr is queued"
+L=$OUT
+run aura -c "$CFG" wait "$L"
+is "$RC" 0 "it succeeds"
+JL="$AURA_DATA_DIR/jobs/$L/job.log"
+SZ=$(stat -c %s "$JL")
+if [ "$SZ" -le $((64 * 1024 + 512)) ]; then ok "job.log stays within job_log_max ($SZ bytes)"; else not_ok "job.log stays within job_log_max"; diag "$SZ bytes"; fi
+like "$(head -n 1 "$JL")" '^\[aura\] attempt 1 of' "its head is kept"
+like "$(grep -c '^\[aura\] \[\.\.\. [0-9]* bytes cut' "$JL")" '^1$' "one marker line says how much was cut"
+like "$(tail -n 1 "$JL")" '^\[aura\] job succeeded' "its tail is kept, up to the last line"
+like "$(grep -n 'n: *1999 ' "$JL" | head -1)" 'n: *1999' "the last frame's line is in the tail"
+run aura -c "$CFG" logs "$L"
+is "$(printf '%s\n' "$OUT" | wc -c)" "$SZ" "aura logs reads the capped file whole"
+
 done_testing
