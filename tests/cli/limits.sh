@@ -62,23 +62,23 @@ B=$OUT
 run aura wait "$B"
 aura shutdown >/dev/null 2>&1
 wait_for 20 sh -c "[ ! -S '$SOCK' ]" || diag "the server did not stop"
-sqlite3 "$DB" "UPDATE jobs SET name = printf('%.1000000c', 'x'), output = printf('%.900000c', 'y') WHERE id = $A" 2>&1
-is "$(sqlite3 "$DB" "SELECT length(name) FROM jobs WHERE id = $A")" 1000000 "job $A now has a 1 MB name in the store"
+sqlite3 "$DB" "UPDATE jobs SET name = printf('%.1000000c', 'x'), output = printf('%.900000c', 'y') WHERE id = $B" 2>&1
+is "$(sqlite3 "$DB" "SELECT length(name) FROM jobs WHERE id = $B")" 1000000 "the newest job, $B, now has a 1 MB name in the store"
 
 run aura ls --json
 is "$RC" 0 "ls --json answers"
 is "$(printf '%s' "$OUT" | jq '.jobs | length')" 2 "ls --json lists both jobs"
-like "$(printf '%s' "$OUT" | jq -r ".jobs[] | select(.id == $A) | .name" | tail -c 40)" '\[\.\.\. [0-9]+ bytes cut\]$' "the big name is cut and marked"
+like "$(printf '%s' "$OUT" | jq -r ".jobs[] | select(.id == $B) | .name" | tail -c 40)" '\[\.\.\. [0-9]+ bytes cut\]$' "the big name is cut and marked"
 run aura ls
 is "$RC" 0 "ls exits 0"
-like "$OUT" "second" "ls shows the other job"
+like "$OUT" "first" "ls shows the other job"
 unlike "$ERR" "no jobs" "ls does not say 'no jobs'"
-run aura show "$A"
+run aura show "$B"
 is "$RC" 0 "show of the big record works"
 
 run aura submit --name third -o c.mp4 -- -f lavfi -i "$SRC" -pix_fmt yuv420p c.mp4
 C=$OUT
-run aura wait "$C" "$A"
+run aura wait "$C" "$B"
 is "$RC" 0 "wait on another job (and on the big one) works"
 like "$OUT" "$C succeeded" "wait reports the other job's end"
 
@@ -116,10 +116,12 @@ like "$ERR" "/dev/null is not a regular file" "the error says it is not a regula
 run aura submit -o "" -- -f lavfi -i "$SRC" -f null -
 is "$RC" 2 "submit -o '' is refused"
 like "$ERR" "USAGE: -o wants a file path" "the error says an empty path is no file path"
+NULLMP4=absent
+[ -e /dev/null.mp4 ] && NULLMP4=present
 run aura new -o /dev/null "how bees make honey"
 is "$RC" 2 "new -o /dev/null is refused"
 like "$ERR" "/dev/null is not a regular file" "new names the non-file"
-if [ -e /dev/null.mp4 ]; then not_ok "no /dev/null.mp4 was made"; else ok "no /dev/null.mp4 was made"; fi
+if [ "$NULLMP4" = absent ] && [ -e /dev/null.mp4 ]; then not_ok "no /dev/null.mp4 was made"; else ok "no /dev/null.mp4 was made"; fi
 run aura new -o "" "how bees make honey"
 is "$RC" 2 "new -o '' is refused"
 ANS=$(raw submit '{"argv": ["-version"], "cwd": "/", "output": "/nonexistent/dir/x.mp4"}')
