@@ -14,18 +14,22 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cli/cmd.h"
 #include "cli/jobs.h"
 #include "core/proto.h"
+#include "core/util.h"
 
 extern const struct cmd_entry cmd_logs_entry;
 
 static void write_out(const char *data, size_t n, void *ctx)
 {
 	(void)ctx;
-	fwrite(data, 1, n, stdout);
+	char *t = cli_text_clean(xstrndup(data, n), true); /* no escape reaches the terminal */
+	fputs(t, stdout);
+	free(t);
 	fflush(stdout); /* `aura logs -f ID | grep` sees lines as they come */
 }
 

@@ -174,6 +174,7 @@ static int cmd_ls_run(struct cli_ctx *ctx, int argc, char **argv)
 		else
 			fprintf(stderr, "no jobs\n");
 	} else {
+		cli_json_clean(jobs);
 		print_table(jobs);
 		if ((int64_t)json_array_size(jobs) < total)
 			fprintf(stderr, "(%zu of %lld shown; --all or --limit N for more)\n",

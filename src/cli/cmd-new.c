@@ -308,6 +308,8 @@ static int wait_job(struct client *cl, int64_t id, bool json, struct aura_error 
 
 	int st = state_of(&f);
 	json_t *e = json_object_get(f.job, "error");
+	if (!json)
+		cli_json_clean(f.job);
 	if (json) {
 		cli_print_json(f.job);
 	} else if (st == JOB_SUCCEEDED) {
@@ -473,10 +475,15 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 		s.captions = bits;
 	}
 	if (priority) {
-		if (parse_int64(priority, &x) < 0 || x < -VSPEC_PRIORITY_MAX ||
-		    x > VSPEC_PRIORITY_MAX) {
+		if (parse_int64(priority, &x) < 0) {
 			aura_error_set(&err, AURA_E_USAGE, "--priority %s: a whole number",
 				       priority);
+			goto fail;
+		}
+		if (x < -VSPEC_PRIORITY_MAX || x > VSPEC_PRIORITY_MAX) {
+			aura_error_set(&err, AURA_E_USAGE,
+				       "--priority %s is out of range: from %d to %d", priority,
+				       -VSPEC_PRIORITY_MAX, VSPEC_PRIORITY_MAX);
 			goto fail;
 		}
 		s.priority = (int)x;
@@ -533,6 +540,17 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	bool srt = (s.captions & VSPEC_CAPTIONS_SRT) != 0;
 	if (output) {
+		struct stat given;
+		if (!*output) {
+			aura_error_set(&err, AURA_E_USAGE, "-o wants a file or folder path, not ''");
+			goto fail;
+		}
+		if (stat(output, &given) == 0 && !S_ISREG(given.st_mode) && !S_ISDIR(given.st_mode)) {
+			/* not /dev/null.mp4 beside a device: a path that is one */
+			aura_error_set(&err, AURA_E_OUTPUT_UNWRITABLE,
+				       "-o %s is not a regular file or a folder", output);
+			goto fail;
+		}
 		s.output = vspec_output_path(output, cwd, s.topic, srt);
 		struct stat st;
 		if (check_utf8_path("-o", s.output, &err) < 0)

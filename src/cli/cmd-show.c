@@ -268,6 +268,7 @@ static int cmd_show_run(struct cli_ctx *ctx, int argc, char **argv)
 		json_decref(res);
 		return 0;
 	}
+	cli_json_clean(res);
 	struct job j;
 	if (!cli_job_from(res, "job", &j)) {
 		json_decref(res);

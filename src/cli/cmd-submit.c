@@ -44,12 +44,22 @@ static int cmd_submit_run(struct cli_ctx *ctx, int argc, char **argv)
 			name = optarg;
 			break;
 		case 'o':
+			if (!*optarg) {
+				fprintf(stderr, "aura: USAGE: -o wants a file path, not ''\n");
+				return 2;
+			}
 			output = optarg;
 			break;
 		case 'p':
-			if (parse_int64(optarg, &priority) < 0 || priority < -1000000 ||
-			    priority > 1000000) {
+			if (parse_int64(optarg, &priority) < 0) {
 				fprintf(stderr, "aura: USAGE: --priority wants a whole number, not '%s'\n",
+					optarg);
+				return 2;
+			}
+			if (priority < -1000000 || priority > 1000000) {
+				fprintf(stderr,
+					"aura: USAGE: --priority %s is out of range: from -1000000 "
+					"to 1000000\n",
 					optarg);
 				return 2;
 			}

@@ -171,6 +171,7 @@ static void report_ended(struct waitset *ws)
 			continue;
 		}
 		int s = state_of(w);
+		cli_json_clean(w->job);
 		json_t *e = json_object_get(w->job, "error");
 		const char *out = proto_get_str(w->job, "output");
 		if (s == JOB_SUCCEEDED) {

@@ -72,6 +72,61 @@ bool cli_job_from(json_t *result, const char *key, struct job *out)
 	return true;
 }
 
+char *cli_text_clean(char *s, bool lines)
+{
+	unsigned char *r = (unsigned char *)s, *w = r;
+	if (!s)
+		return s;
+	while (*r) {
+		unsigned char c = *r;
+		if (c == '\t' || (c == '\n' && lines)) {
+			*w++ = lines ? c : ' ';
+			r++;
+		} else if (c < 0x20 || c == 0x7f) {
+			*w++ = '?';
+			r++;
+		} else if (c == 0xC2 && r[1] >= 0x80 && r[1] <= 0x9F) {
+			*w++ = '?'; /* U+0080..U+009F: the C1 controls (CSI is one) */
+			r += 2;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return s;
+}
+
+static void json_clean(json_t *v, const char *key)
+{
+	if (json_is_string(v)) {
+		const char *t = json_string_value(v);
+		bool lines = key && (strcmp(key, "stderr_tail") == 0 || strcmp(key, "data") == 0);
+		char *c = cli_text_clean(xstrdup(t), lines);
+		if (strcmp(c, t) != 0)
+			json_string_set(v, c);
+		free(c);
+	} else if (json_is_object(v)) {
+		const char *k;
+		json_t *x;
+		json_object_foreach(v, k, x)
+		{
+			json_clean(x, k);
+		}
+	} else if (json_is_array(v)) {
+		size_t i;
+		json_t *x;
+		json_array_foreach(v, i, x)
+		{
+			json_clean(x, key);
+		}
+	}
+}
+
+void cli_json_clean(json_t *v)
+{
+	json_clean(v, NULL);
+}
+
 const char *fmt_duration(char *buf, size_t n, double s)
 {
 	if (s < 0 || s != s) {

@@ -39,6 +39,19 @@ void cli_print_json(json_t *v);
 /* Decode result[key] as a job; false (and a message) if it is not one. */
 bool cli_job_from(json_t *result, const char *key, struct job *out);
 
+/*
+ * Text from a job made safe for a terminal, as the TUI draws it
+ * (src/tui/draw.c): every C0 control, DEL and C1 control becomes '?', so
+ * no escape sequence from a job name, path, error or log reaches the
+ * terminal. A tab becomes a space, unless lines (multi-line text: logs,
+ * FFmpeg's stderr), which keeps '\n' and '\t'. Works in place (the text
+ * only shrinks) and returns s; s is UTF-8, as every protocol string is.
+ */
+char *cli_text_clean(char *s, bool lines);
+/* cli_text_clean() on every string of v, in place, for human output (never
+ * for --json, which stays exact): "stderr_tail" and "data" as lines. */
+void cli_json_clean(json_t *v);
+
 /* Human formats into buf (always terminated). */
 const char *fmt_duration(char *buf, size_t n, double seconds);    /* 1:05, 1:02:03 */
 const char *fmt_age(char *buf, size_t n, int64_t since_ms);        /* 5s, 3m, 2h, 4d */

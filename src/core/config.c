@@ -11,6 +11,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <ini.h>
 
@@ -113,6 +115,8 @@ static const struct key keys[] = {
 	 "seconds a job may run before it is stopped; 0 means no limit (0 to 604800)"},
 	{"server", "client_buffer", KT_SIZE, F(client_buffer), 64 * KIB, 256 * MIB, NULL, "4M",
 	 "output queued for one client before it is dropped as too slow (64K to 256M)"},
+	{"server", "job_log_max", KT_SIZE, F(job_log_max), 0, 64 * GIB, NULL, "10M",
+	 "bytes of one job's job.log: past it the first and last halves are kept; 0 means no limit (0 to 64G)"},
 	{"server", "health_interval", KT_INT, F(health_interval), 1, 86400, NULL, "300",
 	 "seconds between provider health checks while video jobs are queued or running (1 to 86400)"},
 
@@ -781,17 +785,31 @@ int config_load(struct aura_config *cfg, const char *path, bool required, struct
 {
 	if (!path)
 		return 0;
-	FILE *fp = fopen(path, "re");
-	if (!fp) {
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; anything
+	 * but a regular file (/dev/zero would be read forever) is refused
+	 * before a byte is read. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
 		int e = errno;
 		if (e == ENOENT && !required)
 			return 0;
 		return aura_error_set(err, AURA_E_CONFIG_UNREADABLE, "%s: %s", path, strerror(e));
 	}
 	struct stat st;
-	int e = fstat(fileno(fp), &st) < 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+	int e = fstat(fd, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
 	if (e) {
-		fclose(fp);
+		close(fd);
+		return aura_error_set(err, AURA_E_CONFIG_UNREADABLE, "%s: %s", path, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return aura_error_set(err, AURA_E_CONFIG_UNREADABLE,
+				      "%s is not a regular file (a device, FIFO or socket)", path);
+	}
+	FILE *fp = fcntl(fd, F_SETFL, 0) == 0 ? fdopen(fd, "r") : NULL;
+	if (!fp) {
+		e = errno;
+		close(fd);
 		return aura_error_set(err, AURA_E_CONFIG_UNREADABLE, "%s: %s", path, strerror(e));
 	}
 

@@ -58,6 +58,7 @@ struct aura_config {
 	int shutdown_grace;    /* seconds the whole shutdown may take */
 	int job_timeout;       /* seconds a job may run; 0 = no limit */
 	uint64_t client_buffer;/* bytes queued to one client before it is dropped */
+	uint64_t job_log_max;  /* bytes of one job's job.log (head + tail), 0 no cap */
 	int health_interval;   /* seconds between provider health rounds while video jobs wait or run */
 
 	/* [video] */

@@ -28,6 +28,7 @@
 #include "doctor.h"
 #include "engine.h"
 #include "ffclass.h"
+#include "joblog.h"
 #include "log.h"
 #include "loop.h"
 #include "proc.h"
@@ -59,6 +60,8 @@ struct run {
 	struct proc *proc;
 	int log_fd;		  /* job.log, append */
 	int64_t log_end;	  /* job.log's size once log_batch is written */
+	struct joblog jlog;	  /* its size cap (joblog.h) */
+	bool log_cut;		  /* past the cap: lines wait in the ring */
 	struct buf err_line;	  /* stderr bytes after the last newline */
 	struct buf log_batch;	  /* job.log lines of one stderr read, written at once */
 	bool batching;		  /* run_log_line appends to log_batch */
@@ -196,38 +199,48 @@ static void job_reset_progress(struct job *j)
 /* Write out the job.log lines gathered so far. */
 static void run_log_flush(struct run *r)
 {
-	const char *p = r->log_batch.data;
-	size_t left = r->log_batch.len;
-	while (r->log_fd >= 0 && left > 0) {
-		ssize_t w = write(r->log_fd, p, left);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			break; /* a full disk must not stop the job's bookkeeping */
-		p += w;
-		left -= (size_t)w;
-	}
-	if (left > 0) { /* the next lines' offsets follow the file, not the loss */
-		off_t end = lseek(r->log_fd, 0, SEEK_END);
-		if (end >= 0)
-			r->log_end = (int64_t)end;
-	}
+	joblog_write(&r->jlog, r->log_batch.data, r->log_batch.len);
+	/* the next lines' offsets follow the file, also after a lost write */
+	r->log_end = (int64_t)r->jlog.size;
 	buf_reset(&r->log_batch);
+}
+
+/* The run's log is complete: the cut marker and the kept last lines go to
+ * the file, and followers are told to read them from where they stopped
+ * (a line of NULL: a gap at `end`). */
+static void run_log_finish(struct run *r)
+{
+	run_log_flush(r);
+	int64_t before = (int64_t)r->jlog.size;
+	joblog_finish(&r->jlog);
+	bool cut = r->log_cut;
+	r->log_cut = false;
+	r->log_end = (int64_t)r->jlog.size;
+	if (cut && r->log_end > before && r->e->ev.job_log)
+		r->e->ev.job_log(r->job.id, NULL, before, r->e->ctx);
 }
 
 static void run_log_line(struct run *r, const char *line)
 {
 	char *red = log_redact(line);
 	int64_t end = -1;
+	size_t n = strlen(red) + 1;
 	if (r->log_fd >= 0) {
+		/* Past job_log_max a line waits in the ring until the run ends
+		 * (joblog.h): it is not in the file, so no follower is told of
+		 * it now; the end of the run tells them to read the file. */
+		if (!r->log_cut && !joblog_fits(&r->jlog, r->log_batch.len, n))
+			r->log_cut = true;
 		buf_puts(&r->log_batch, red);
 		buf_puts(&r->log_batch, "\n");
-		r->log_end += (int64_t)strlen(red) + 1;
-		end = r->log_end;
+		if (!r->log_cut) {
+			r->log_end += (int64_t)n;
+			end = r->log_end;
+		}
 		if (!r->batching)
 			run_log_flush(r);
 	}
-	if (r->e->ev.job_log)
+	if (r->e->ev.job_log && !r->log_cut)
 		r->e->ev.job_log(r->job.id, red, end, r->e->ctx);
 	free(red);
 }
@@ -244,6 +257,10 @@ static void run_logf(struct run *r, const char *fmt, ...)
 	run_log_line(r, line);
 	free(line);
 	free(text);
+	/* the run's last line (its end is set before it is logged): the cut
+	 * marker and the kept tail go to the file before the end is announced */
+	if (r->job.state != JOB_RUNNING && r->job.state != JOB_PAUSED)
+		run_log_finish(r);
 }
 
 /* Append to a job's log when no run holds it (recovery, retry). */
@@ -362,6 +379,7 @@ static void run_free(struct run *r)
 	if (r->task.ops && r->task.ops->free)
 		r->task.ops->free(r->task.impl);
 	task_cmd_clear(&r->cmd);
+	run_log_finish(r); /* the cut marker and the last lines */
 	if (r->log_fd >= 0)
 		close(r->log_fd);
 	buf_free(&r->err_line);
@@ -974,6 +992,7 @@ static void job_start(struct engine *e, struct job *queued)
 	struct run *r = xcalloc(1, sizeof(*r));
 	r->e = e;
 	r->log_fd = -1;
+	r->jlog.fd = -1;
 	r->job = *queued;
 	job_init(queued);
 	buf_init(&r->err_line);
@@ -1015,6 +1034,7 @@ static void job_start(struct engine *e, struct job *queued)
 		log_warn("job %lld: cannot open %s: %s", (long long)j->id, logpath,
 			 strerror(errno));
 	free(logpath);
+	joblog_init(&r->jlog, r->log_fd, e->cfg->job_log_max);
 
 	run_logf(r, "attempt %d of %d started", j->attempts, j->max_attempts);
 	log_info("job %lld: started (%s, attempt %d of %d)", (long long)j->id,

@@ -36,6 +36,8 @@ struct engine_events {
 	/* A line was appended to the job's log (no trailing newline); end is
 	 * job.log's size once the line and its newline are written (where the
 	 * next line starts), -1 when job.log cannot be written. */
+	/* line NULL: job.log grew past what was told (the kept last lines of a
+	 * run past job_log_max): followers read it from `end`. */
 	void (*job_log)(int64_t id, const char *line, int64_t end, void *ctx);
 	/* engine_shutdown finished: no child is left. */
 	void (*drained)(void *ctx);

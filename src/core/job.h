@@ -22,6 +22,18 @@ enum job_state {
 
 enum job_kind { JOB_KIND_FFMPEG, JOB_KIND_VIDEO, JOB_KIND__COUNT };
 
+/*
+ * Size limits of a job's parameters, checked at submit (doc/protocol.md,
+ * "Limits"), so that no record can outgrow a protocol line: bytes of a
+ * name, of a topic, of a path (output, cwd, --images, --music), and of the
+ * whole spec as compact JSON (the FFmpeg arguments, or a video's options
+ * with its script).
+ */
+#define JOB_NAME_MAX  1024
+#define JOB_TOPIC_MAX 4096
+#define JOB_PATH_MAX  4096
+#define JOB_SPEC_MAX  (256 * 1024)
+
 struct job {
 	int64_t id;
 	enum job_kind kind;

@@ -336,3 +336,30 @@ void paths_free(struct aura_paths *p)
 	free(p->config_file);
 	memset(p, 0, sizeof(*p));
 }
+
+int paths_check_output(const char *path, struct aura_error *err)
+{
+	struct stat st;
+	if (!path || path[0] != '/')
+		return aura_error_set(err, AURA_E_OUTPUT_UNWRITABLE,
+				      "the output '%s' is not an absolute file path", path ? path : "");
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return aura_error_set(err, AURA_E_OUTPUT_UNWRITABLE,
+				      "the output %s is not a regular file (a %s)", path,
+				      S_ISDIR(st.st_mode) ? "directory" : "device, FIFO or socket");
+	char *dir = xstrdup(path);
+	char *slash = strrchr(dir, '/');
+	slash[slash == dir ? 1 : 0] = '\0';
+	int rc = 0;
+	if (stat(dir, &st) != 0)
+		rc = aura_error_set(err, AURA_E_OUTPUT_UNWRITABLE, "the output's folder %s: %s", dir,
+				    errno == ENOENT ? "does not exist" : strerror(errno));
+	else if (!S_ISDIR(st.st_mode))
+		rc = aura_error_set(err, AURA_E_OUTPUT_UNWRITABLE,
+				    "the output's folder %s is not a directory", dir);
+	else if (access(dir, W_OK | X_OK) != 0)
+		rc = aura_error_set(err, AURA_E_OUTPUT_UNWRITABLE, "the output's folder %s: %s", dir,
+				    strerror(errno));
+	free(dir);
+	return rc;
+}

@@ -61,4 +61,13 @@ char *paths_home(void);
  * Newly allocated (NULL for NULL). */
 char *paths_expand_home(const char *path);
 
+/*
+ * An output file a job will write, checked before it is queued: an
+ * absolute path that is a regular file if it exists (not a directory, a
+ * device such as /dev/null or a FIFO), in a folder that exists, is a
+ * directory and is writable. 0, or -AURA_E_OUTPUT_UNWRITABLE with a detail
+ * naming the file or the folder and what is wrong.
+ */
+int paths_check_output(const char *path, struct aura_error *err);
+
 #endif

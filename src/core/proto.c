@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -219,6 +220,27 @@ json_t *proto_string(const char *s)
 	return s ? proto_stringn(s, strlen(s)) : json_null();
 }
 
+json_t *proto_string_capped(const char *s, size_t max)
+{
+	if (!s)
+		return json_null();
+	size_t n = strlen(s);
+	if (n <= max)
+		return proto_stringn(s, n);
+	size_t k = max;
+	while (k > 0 && ((unsigned char)s[k] & 0xC0) == 0x80)
+		k--; /* not inside a UTF-8 sequence */
+	char mark[64];
+	int m = snprintf(mark, sizeof(mark), "[... %zu bytes cut]", n - k);
+	struct buf b;
+	buf_init(&b);
+	buf_append(&b, s, k);
+	buf_append(&b, mark, (size_t)m);
+	json_t *str = proto_stringn(b.data, b.len);
+	buf_free(&b);
+	return str;
+}
+
 /* ---- getters --------------------------------------------------------------- */
 
 int64_t proto_get_int(json_t *o, const char *key, int64_t def)
@@ -270,28 +292,57 @@ static json_t *job_error_json(const struct job *j)
 		return json_null();
 	int code = aura_error_lookup(j->error_code);
 	json_t *e = json_object();
-	json_object_set_new(e, "code", proto_string(j->error_code));
+	json_object_set_new(e, "code", proto_string_capped(j->error_code, PROTO_FIELD_MAX));
 	/* A code this build does not know (a newer server's) keeps the
 	 * job's own text rather than the INTERNAL entry's. */
-	json_object_set_new(e, "message", proto_string(code ? aura_error_message(code) : j->error_message));
+	json_object_set_new(e, "message",
+			    proto_string_capped(code ? aura_error_message(code) : j->error_message,
+						PROTO_FIELD_MAX));
 	json_object_set_new(e, "hint", code ? proto_string(aura_error_hint(code)) : json_null());
-	json_object_set_new(e, "detail", proto_string(j->error_message));
+	json_object_set_new(e, "detail", proto_string_capped(j->error_message, PROTO_FIELD_MAX));
 	return e;
 }
 
 /* The warnings column holds a JSON array's text; anything else that is
- * not empty is shown as one warning rather than lost. */
+ * not empty is shown as one warning rather than lost. Warnings past
+ * PROTO_FIELD_MAX * 2 bytes of JSON are left out, and a last string says
+ * how many. */
 static json_t *job_warnings_json(const char *text)
 {
 	if (!text || !*text)
 		return json_array();
 	json_t *a = json_loads(text, JSON_DECODE_ANY, NULL);
-	if (json_is_array(a))
+	if (!json_is_array(a)) {
+		json_decref(a);
+		a = json_array();
+		json_array_append_new(a, proto_string_capped(text, PROTO_FIELD_MAX));
 		return a;
-	json_decref(a);
-	a = json_array();
-	json_array_append_new(a, proto_string(text));
+	}
+	size_t used = 0, i;
+	for (i = 0; i < json_array_size(a); i++) {
+		used += json_dumpb(json_array_get(a, i), NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY) + 1;
+		if (used > PROTO_FIELD_MAX * 2)
+			break;
+	}
+	size_t cut = json_array_size(a) - i;
+	if (cut) {
+		while (json_array_size(a) > i)
+			json_array_remove(a, i);
+		char mark[64];
+		snprintf(mark, sizeof(mark), "[... %zu more warnings cut]", cut);
+		json_array_append_new(a, json_string(mark));
+	}
 	return a;
+}
+
+/* The spec as JSON when it is JSON of at most JOB_SPEC_MAX bytes, else as
+ * a (capped) string. */
+static json_t *job_spec_json(const char *spec)
+{
+	if (!spec)
+		return json_null();
+	json_t *o = strlen(spec) <= JOB_SPEC_MAX ? json_loads(spec, JSON_DECODE_ANY, NULL) : NULL;
+	return o ? o : proto_string_capped(spec, PROTO_FIELD_MAX);
 }
 
 json_t *proto_job_to_json(const struct job *j, bool with_tail)
@@ -300,11 +351,11 @@ json_t *proto_job_to_json(const struct job *j, bool with_tail)
 
 	json_object_set_new(o, "id", json_integer(j->id));
 	json_object_set_new(o, "kind", json_string(job_kind_name(j->kind)));
-	json_object_set_new(o, "name", proto_string(j->name));
+	json_object_set_new(o, "name", proto_string_capped(j->name, PROTO_FIELD_MAX));
 	json_object_set_new(o, "state", json_string(job_state_name(j->state)));
 	json_object_set_new(o, "priority", json_integer(j->priority));
-	json_object_set_new(o, "output", proto_string(j->output));
-	json_object_set_new(o, "workdir", proto_string(j->workdir));
+	json_object_set_new(o, "output", proto_string_capped(j->output, PROTO_FIELD_MAX));
+	json_object_set_new(o, "workdir", proto_string_capped(j->workdir, PROTO_FIELD_MAX));
 	json_object_set_new(o, "created_ms", int_or_null(j->created_ms, j->created_ms != 0));
 	json_object_set_new(o, "started_ms", int_or_null(j->started_ms, j->started_ms != 0));
 	json_object_set_new(o, "finished_ms", int_or_null(j->finished_ms, j->finished_ms != 0));
@@ -312,7 +363,7 @@ json_t *proto_job_to_json(const struct job *j, bool with_tail)
 	json_object_set_new(o, "not_before_ms", int_or_null(j->not_before_ms, j->not_before_ms != 0));
 	json_object_set_new(o, "attempts", json_integer(j->attempts));
 	json_object_set_new(o, "max_attempts", json_integer(j->max_attempts));
-	json_object_set_new(o, "stage", proto_string(j->stage));
+	json_object_set_new(o, "stage", proto_string_capped(j->stage, PROTO_FIELD_MAX));
 	json_object_set_new(o, "progress", real_or_null(j->progress, true));
 	json_object_set_new(o, "out_time_us", json_integer(j->out_time_us));
 	json_object_set_new(o, "duration_us", int_or_null(j->duration_us, j->duration_us > 0));
@@ -324,9 +375,9 @@ json_t *proto_job_to_json(const struct job *j, bool with_tail)
 	json_object_set_new(o, "error", job_error_json(j));
 	json_object_set_new(o, "warnings", job_warnings_json(j->warnings));
 	if (with_tail) {
-		json_object_set_new(o, "stderr_tail", proto_string(j->stderr_tail));
-		json_t *spec = j->spec ? json_loads(j->spec, JSON_DECODE_ANY, NULL) : NULL;
-		json_object_set_new(o, "spec", spec ? spec : proto_string(j->spec));
+		json_object_set_new(o, "stderr_tail",
+				    proto_string_capped(j->stderr_tail, PROTO_TAIL_MAX));
+		json_object_set_new(o, "spec", job_spec_json(j->spec));
 	}
 	return o;
 }

@@ -67,6 +67,20 @@ size_t proto_reader_buffered(const struct proto_reader *r);
  */
 json_t *proto_string(const char *s);
 json_t *proto_stringn(const char *s, size_t n);
+/* proto_string() of at most max bytes of s: a longer s is cut at a UTF-8
+ * boundary and "[... N bytes cut]" appended (N the bytes left out). */
+json_t *proto_string_capped(const char *s, size_t max);
+
+/*
+ * What one JOB object may hold, whatever the store has: each text field
+ * at most PROTO_FIELD_MAX bytes, the warnings PROTO_FIELD_MAX * 2 as
+ * JSON, stderr_tail PROTO_TAIL_MAX bytes, spec JOB_SPEC_MAX as JSON. A
+ * longer value is cut at a UTF-8 boundary and ends in "[... N bytes
+ * cut]", so the largest JOB stays far below PROTO_MAX_LINE and one record
+ * cannot break a listing, an answer or an event.
+ */
+#define PROTO_FIELD_MAX (8 * 1024)
+#define PROTO_TAIL_MAX	(16 * 1024)
 
 /*
  * The JOB object of doc/protocol.md. Absent values (NULL strings, unset

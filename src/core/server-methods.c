@@ -24,6 +24,7 @@
 #include "jobview.h"
 #include "log.h"
 #include "loop.h"
+#include "paths.h"
 #include "proto.h"
 #include "server.h"
 #include "server-int.h"
@@ -100,6 +101,34 @@ static int param_priority(json_t *params, int *out, struct aura_error *err)
 	return 0;
 }
 
+/* A string parameter of at most max bytes (checked before anything is
+ * stored: no record may outgrow a protocol line, doc/protocol.md). */
+static int param_max(json_t *v, const char *key, size_t max, struct aura_error *err)
+{
+	size_t n = json_is_string(v) ? json_string_length(v) : 0;
+	if (n > max)
+		return aura_error_set(err, AURA_E_PARAM_TOO_LONG,
+				      "\"%s\" has %zu bytes; at most %zu are allowed", key, n, max);
+	return 0;
+}
+
+/* The job's spec as JSON text, at most JOB_SPEC_MAX bytes; NULL and an
+ * error (what names the parameters) when longer. */
+static char *spec_text(json_t *spec, const char *what, struct aura_error *err)
+{
+	size_t n = json_dumpb(spec, NULL, 0, JSON_COMPACT);
+	if (n > JOB_SPEC_MAX) {
+		aura_error_set(err, AURA_E_PARAM_TOO_LONG,
+			       "%s take %zu bytes as JSON; at most %d are allowed", what, n,
+			       JOB_SPEC_MAX);
+		return NULL;
+	}
+	char *t = json_dumps(spec, JSON_COMPACT);
+	if (!t)
+		aura_error_set(err, AURA_E_INTERNAL, "the job's spec could not be encoded");
+	return t;
+}
+
 static const char *base_name(const char *p)
 {
 	size_t n = strlen(p);
@@ -152,7 +181,10 @@ static int m_submit(struct client *c, int64_t id, json_t *params, json_t **resul
 	    (rc = param_opt(params, "argv", is_array, "an array of strings", &argv, err)) < 0 ||
 	    (rc = param_opt(params, "output", is_string, "a string", &output, err)) < 0 ||
 	    (rc = param_opt(params, "cwd", is_string, "a string", &cwd, err)) < 0 ||
-	    (rc = param_priority(params, &priority, err)) < 0)
+	    (rc = param_priority(params, &priority, err)) < 0 ||
+	    (rc = param_max(name, "name", JOB_NAME_MAX, err)) < 0 ||
+	    (rc = param_max(output, "output", JOB_PATH_MAX, err)) < 0 ||
+	    (rc = param_max(cwd, "cwd", JOB_PATH_MAX, err)) < 0)
 		return rc;
 	if (kind && strcmp(json_string_value(kind), "ffmpeg") != 0)
 		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
@@ -177,6 +209,8 @@ static int m_submit(struct client *c, int64_t id, json_t *params, json_t **resul
 	if (out && out[0] != '/')
 		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
 				      "\"output\" must be an absolute path");
+	if (out && (rc = paths_check_output(out, err)) < 0)
+		return rc;
 
 	json_t *spec = json_object();
 	json_object_set(spec, "argv", argv);
@@ -184,21 +218,21 @@ static int m_submit(struct client *c, int64_t id, json_t *params, json_t **resul
 	if (out)
 		json_object_set_new(spec, "output", json_string(out));
 
+	char *spec_json = spec_text(spec, "the FFmpeg arguments", err);
+	json_decref(spec);
+	if (!spec_json)
+		return -err->code;
+
 	struct job j;
 	job_init(&j);
 	j.kind = JOB_KIND_FFMPEG;
-	j.spec = json_dumps(spec, JSON_COMPACT);
-	json_decref(spec);
+	j.spec = spec_json;
 	j.output = xstrdup(out);
 	const char *nm = name ? json_string_value(name) : NULL;
 	if (!nm || !*nm)
 		nm = out && *base_name(out) ? base_name(out) : "ffmpeg";
 	j.name = xstrdup(nm);
 	j.priority = priority;
-	if (!j.spec) {
-		job_clear(&j);
-		return aura_error_set(err, AURA_E_INTERNAL, "the job's spec could not be encoded");
-	}
 	return submit_job(c, &j, result, err);
 }
 
@@ -210,8 +244,15 @@ static int m_new(struct client *c, int64_t id, json_t *params, json_t **result,
 	int rc;
 	if ((rc = param_opt(params, "topic", is_string, "a string", &topic, err)) < 0 ||
 	    (rc = param_opt(params, "options", is_object, "an object", &options, err)) < 0 ||
-	    (rc = param_opt(params, "cwd", is_string, "a string", &cwd, err)) < 0)
+	    (rc = param_opt(params, "cwd", is_string, "a string", &cwd, err)) < 0 ||
+	    (rc = param_max(topic, "topic", JOB_TOPIC_MAX, err)) < 0 ||
+	    (rc = param_max(cwd, "cwd", JOB_PATH_MAX, err)) < 0)
 		return rc;
+	static const char *const paths[] = {"output", "images", "music"};
+	for (size_t i = 0; options && i < ARRAY_LEN(paths); i++)
+		if ((rc = param_max(json_object_get(options, paths[i]), paths[i], JOB_PATH_MAX,
+				    err)) < 0)
+			return rc;
 	if (!topic || !json_string_value(topic)[0])
 		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
 				      "\"topic\" must be a non-empty string");
@@ -230,20 +271,25 @@ static int m_new(struct client *c, int64_t id, json_t *params, json_t **result,
 		vspec_free(&vs);
 		return rc;
 	}
+	if (vs.output && (rc = paths_check_output(vs.output, err)) < 0) {
+		vspec_free(&vs);
+		return rc;
+	}
+	char *spec_json = spec_text(params, "the video's options", err);
+	if (!spec_json) {
+		vspec_free(&vs);
+		return -err->code;
+	}
 	struct job j;
 	job_init(&j);
 	j.kind = JOB_KIND_VIDEO;
 	j.name = xstrdup(json_string_value(topic));
 	j.output = vs.output ? xstrdup(vs.output) : vspec_default_output(&vs, c->s->cfg);
 	vspec_free(&vs);
-	j.spec = json_dumps(params, JSON_COMPACT);
+	j.spec = spec_json;
 	if (prio) {
 		json_int_t p = json_integer_value(prio);
 		j.priority = p < -1000000 ? -1000000 : p > 1000000 ? 1000000 : (int)p;
-	}
-	if (!j.spec) {
-		job_clear(&j);
-		return aura_error_set(err, AURA_E_INTERNAL, "the job's spec could not be encoded");
 	}
 	return submit_job(c, &j, result, err);
 }

@@ -384,31 +384,6 @@ static void held_drop(struct server *s)
 	s->nheld = 0;
 }
 
-/* Encode once, queue to every subscriber that wants job `id` (for log
- * events only those that asked for logs). */
-static void broadcast(struct server *s, int64_t id, bool is_log, json_t *msg)
-{
-	char *line = NULL;
-	size_t len = 0;
-	for (struct client *c = s->clients; c; c = c->next) {
-		if (!client_wants(c, id) || (is_log && !c->logs))
-			continue;
-		if (!is_log)
-			dirty_del(c, id); /* a job or removed event supersedes progress */
-		if (!line) {
-			line = proto_encode(msg, &len);
-			if (!line || len > PROTO_MAX_LINE) {
-				log_error("server: an event for job %lld could not be sent",
-					  (long long)id);
-				break;
-			}
-		}
-		client_queue(c, line, len);
-	}
-	free(line);
-	json_decref(msg);
-}
-
 /* --- provider health ------------------------------------------------------ */
 
 json_t *srv_health_json(const struct server *s)
@@ -642,6 +617,22 @@ static void ev_job_log(int64_t id, const char *line, int64_t end, void *ctx)
 		any = client_wants(c, id) && c->logs && !has_id(c->gaps, c->ngaps, id);
 	if (!any)
 		return;
+	if (!line) { /* the file grew by more than lines told: read it from `end` */
+		json_t *g = proto_event("log_gap");
+		json_object_set_new(g, "id", json_integer(id));
+		json_object_set_new(g, "offset", json_integer(end));
+		size_t glen;
+		char *gap = proto_encode(g, &glen);
+		json_decref(g);
+		for (struct client *c = s->clients; gap && c; c = c->next) {
+			if (!client_wants(c, id) || !c->logs || has_id(c->gaps, c->ngaps, id))
+				continue;
+			gap_add(c, id);
+			client_queue(c, gap, glen);
+		}
+		free(gap);
+		return;
+	}
 	json_t *ev = proto_event("log");
 	json_object_set_new(ev, "id", json_integer(id));
 	json_object_set_new(ev, "line", proto_string(line));
