@@ -27,6 +27,7 @@ log_level = debug
 client_buffer = 64K
 stall_timeout = 600
 max_attempts = 1
+job_log_max = 0
 EOF
 
 state_of() { aura show --json "$1" 2>/dev/null | jq -r .job.state; }
@@ -101,5 +102,32 @@ is "$?" 4 "kill -9 of the server while following exits 4"
 like "$(cat "$T_TMP/follow2.err")" 'SERVER_UNREACHABLE' "... with SERVER_UNREACHABLE"
 [ -n "$CHILD" ] && [ "$CHILD" != null ] && kill -KILL "$CHILD" 2>/dev/null
 rm -f "$PIDF"
+
+# --- a flood past job_log_max: the follower ends with the file as it is kept -----------
+# The head goes to job.log and to the follower as it comes; the rest waits
+# in the ring, and at the run's end the cut marker and the last lines are
+# appended and the follower reads them from job.log (a log_gap).
+sed -i 's/^job_log_max = 0$/job_log_max = 2M/' "$XDG_CONFIG_HOME/aura/aura.ini"
+rm -f "$GATE"
+id=$(aura submit --name capped -- --gate "$GATE" --stderr-lines 100000 --floods 1 \
+	--duration-ms 200 -f lavfi -i "testsrc=d=1" -f null -)
+LOG="$AURA_DATA_DIR/jobs/$id/job.log"
+OUT3="$T_TMP/follow3.out"
+"$AURA_BIN" logs -f "$id" >"$OUT3" 2>"$T_TMP/follow3.err" &
+FPID=$!
+wait_for 60 grep -q 'attempt 1 of 1 started' "$OUT3"
+: >"$GATE"
+wait "$FPID"
+rc=$?
+is "$rc" 0 "a capped log: logs -f exits 0 when the job ends"
+[ "$rc" = 0 ] || diag "$(cat "$T_TMP/follow3.err")"
+is "$(grep -c 'bytes cut' "$LOG")" 1 "a capped log: job.log has one cut marker"
+[ "$(size_of "$LOG")" -le 2200000 ] && ok "a capped log: job.log stays near job_log_max" ||
+	not_ok "a capped log: job.log stays near job_log_max ($(size_of "$LOG") bytes)"
+if cmp -s "$OUT3" "$LOG"; then ok "a capped log: the follower printed job.log byte for byte"; else
+	not_ok "a capped log: the follower printed job.log byte for byte"
+	diag "$(cmp "$OUT3" "$LOG" 2>&1)"
+fi
+like "$(tail -1 "$OUT3")" 'job succeeded' "a capped log: the follower saw the run's last line"
 
 done_testing
