@@ -1090,11 +1090,13 @@ static void commit_turn(struct server *s)
 	if (store_batch_commit(s->st, &err) < 0) {
 		store_failed(s, &err);
 	} else {
-		if (s->store_bad)
-			store_caught_up(s, ids, n, ss.since_ms);
+		/* the events held from before a failure first: they are older
+		 * than the saved states the catch-up announces */
 		for (size_t i = 0; i < s->nheld; i++)
 			deliver(s, s->held[i].id, s->held[i].line, s->held[i].len);
 		held_drop(s);
+		if (ss.behind || s->store_bad)
+			store_caught_up(s, ids, n, ss.since_ms);
 	}
 	free(ids);
 	s->committing = false;
