@@ -597,6 +597,31 @@ static void test_output_guessed_or_appended(void **state)
 	free(appended);
 }
 
+/* Outputs that are not one file are passed through unchanged (no
+ * temporary) and exit 0 is a success without one: -f null, several
+ * outputs, a pattern. */
+static void test_outputs_not_one_file(void **state)
+{
+	struct fx *f = *state;
+	fx_engine(f);
+	int64_t ids[3];
+	ids[0] = SUBMIT(f, 0, NULL, "--duration-ms", "10", "-f", "null", "x.bin");
+	ids[1] = SUBMIT(f, 0, NULL, "--duration-ms", "10", "-map", "0", "a.bin", "b.bin");
+	ids[2] = SUBMIT(f, 0, NULL, "--duration-ms", "10", "img%03d.png");
+	const char *names[] = {" x.bin", " b.bin", " img%03d.png"};
+	for (int i = 0; i < 3; i++) {
+		assert_true(run_until(f, pred_terminal, ids[i], 5000));
+		assert_int_equal(state_of(f, ids[i]), JOB_SUCCEEDED);
+		char *log = read_job_log(f, ids[i]);
+		char *line = strstr(log, "running:");
+		assert_non_null(line);
+		*strchr(line, '\n') = '\0';
+		assert_non_null(strstr(line, names[i]));
+		assert_null(strstr(line, ".aura-"));
+		free(log);
+	}
+}
+
 /* max_jobs=2 and 4 jobs: never more than 2 hold a slot, and 2 do at once. */
 static void test_concurrency_limit(void **state)
 {
@@ -1251,6 +1276,7 @@ int main(void)
 	    T(test_real_ffmpeg_keeps_existing_output),
 	    T(test_progress_monotonic_to_one),
 	    T(test_output_guessed_or_appended),
+	    T(test_outputs_not_one_file),
 	    T(test_concurrency_limit),
 	    T(test_priorities),
 	    T(test_cancel_running),
