@@ -356,9 +356,14 @@ static void choose_tmp(struct ffjob *t)
 		t->not_one_file = "one of several outputs";
 		return;
 	}
+	/* without -f, these extensions choose the hls and dash muxers,
+	 * which write segments named after the playlist */
+	const char *ext = strrchr(t->output_abs, '.');
+	if (!fmt && ext && (strcmp(ext, ".m3u8") == 0 || strcmp(ext, ".mpd") == 0))
+		fmt = "hls";
 	for (size_t i = 0; fmt && i < ARRAY_LEN(not_one_file_fmts); i++)
 		if (strcmp(fmt, not_one_file_fmts[i]) == 0) {
-			t->not_one_file = "not one file (its -f format writes several or none)";
+			t->not_one_file = "not one file (its format writes several or none)";
 			return;
 		}
 	t->tmp_abs = tmp_name(t->output_abs, t->job_id);

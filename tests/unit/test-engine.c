@@ -599,17 +599,18 @@ static void test_output_guessed_or_appended(void **state)
 
 /* Outputs that are not one file are passed through unchanged (no
  * temporary) and exit 0 is a success without one: -f null, several
- * outputs, a pattern. */
+ * outputs, a pattern, an HLS playlist (segments beside it). */
 static void test_outputs_not_one_file(void **state)
 {
 	struct fx *f = *state;
 	fx_engine(f);
-	int64_t ids[3];
+	int64_t ids[4];
 	ids[0] = SUBMIT(f, 0, NULL, "--duration-ms", "10", "-f", "null", "x.bin");
 	ids[1] = SUBMIT(f, 0, NULL, "--duration-ms", "10", "-map", "0", "a.bin", "b.bin");
 	ids[2] = SUBMIT(f, 0, NULL, "--duration-ms", "10", "img%03d.png");
-	const char *names[] = {" x.bin", " b.bin", " img%03d.png"};
-	for (int i = 0; i < 3; i++) {
+	ids[3] = SUBMIT(f, 0, NULL, "--duration-ms", "10", "live.m3u8");
+	const char *names[] = {" x.bin", " b.bin", " img%03d.png", " live.m3u8"};
+	for (int i = 0; i < 4; i++) {
 		assert_true(run_until(f, pred_terminal, ids[i], 5000));
 		assert_int_equal(state_of(f, ids[i]), JOB_SUCCEEDED);
 		char *log = read_job_log(f, ids[i]);
