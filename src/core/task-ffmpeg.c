@@ -3,15 +3,25 @@
  * optional ffprobe of the first input for the duration (so progress has a
  * percent), then the user's ffmpeg command. Owns the spec's meaning
  * ({"argv": [...], "cwd": "...", "output": "..."}), the duration estimate
- * (-t, -ss) and which output file is ours to remove.
+ * (-t, -ss) and the output's temporary name.
  *
- * Must never: delete a file the user had before the job started, run
- * anything but ffprobe and ffmpeg, or put a shell between us and them.
+ * An output that is one file is written as NAME.aura-ID.part.EXT beside it
+ * (the extension kept, so FFmpeg picks the same muxer) and renamed to its
+ * real name only when FFmpeg exited 0 and the file is not empty; failure,
+ * cancel and recovery remove only that temporary. FFmpeg never sees the
+ * real name, so its -n/-y is emulated here: an existing output the user
+ * had is refused unless -y, and with -y it is replaced only on success.
+ * Patterns (img%03d.png), several outputs and non-files (pipes, URLs,
+ * devices, -f null) are passed through and never removed.
+ *
+ * Must never: delete or truncate a file it did not create as a temporary,
+ * run anything but ffprobe and ffmpeg, or put a shell between us and them.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,8 +52,16 @@ struct ffjob {
 	char *output_abs; /* absolute, NULL when not a plain file ("-", pipe:...) */
 	bool output_in_args;
 	bool has_overwrite_flag; /* -y or -n given */
+	bool has_y;		 /* -y given: replace an existing output */
 	bool output_preexisted;
-	const char *input; /* points into args */
+	bool output_exists;	  /* the real name exists as this attempt starts */
+	bool *is_file_arg;	  /* per argument: a file name, not an option or value */
+	bool *is_output_arg;	  /* per argument: the output, in some spelling */
+	const char **file_fmt;	  /* per file argument: the -f before it, or NULL */
+	const char *trailing_fmt; /* a -f after the last file (for an appended output) */
+	char *tmp_abs;		  /* the temporary name; NULL: not one file */
+	const char *not_one_file; /* why the output has no temporary (for the log) */
+	const char *input;	  /* points into args */
 	const char *input_fmt;
 	int64_t in_t_us, in_ss_us, out_t_us; /* -1: not given */
 	int64_t duration_us;
@@ -87,6 +105,10 @@ static const char *const flag_opts[] = {
     "-bitexact",
     "-qphist",
     "-nostdin",
+    "-copy_unknown",
+    "-recast_media",
+    "-fix_sub_duration",
+    "-psnr",
 };
 
 static bool is_flag_opt(const char *a)
@@ -203,6 +225,8 @@ static void scan_args(struct ffjob *t)
 			i++;
 		} else if (strcmp(a, "-y") == 0 || strcmp(a, "-n") == 0) {
 			t->has_overwrite_flag = true;
+			if (a[1] == 'y')
+				t->has_y = true;
 		} else if (strcmp(a, "-f") == 0 && has_val) {
 			pending_f = t->args[++i];
 		} else if (strcmp(a, "-t") == 0 && has_val) {
@@ -216,9 +240,12 @@ static void scan_args(struct ffjob *t)
 			/* a file name: an output (inputs come after -i) */
 			last_file = a;
 			last_file_t = pending_t;
+			t->is_file_arg[i] = true;
+			t->file_fmt[i] = pending_f;
 			pending_f = pending_t = pending_ss = NULL;
 		}
 	}
+	t->trailing_fmt = pending_f;
 	if (last_file_t)
 		(void)parse_ff_duration(last_file_t, &t->out_t_us);
 	if (!t->output && last_file)
@@ -240,20 +267,108 @@ static void resolve_output(struct ffjob *t)
 		p += 5;
 	t->output_abs = path_absolute(t->cwd, p);
 
-	/* Is the output among the file arguments already (in any spelling)? */
-	for (size_t i = 0; i < t->nargs && !t->output_in_args; i++) {
+	/* Is the output among the file arguments already (in any spelling)?
+	 * Every place that names it, but an input, gets the temporary. */
+	for (size_t i = 0; i < t->nargs; i++) {
 		const char *a = t->args[i];
-		if (strcmp(a, t->output) == 0) {
-			t->output_in_args = true;
-			break;
+		bool same = strcmp(a, t->output) == 0;
+		if (!same && !is_option(a)) {
+			const char *b = str_starts_with(a, "file:") ? a + 5 : a;
+			char *abs = path_absolute(t->cwd, b);
+			same = strcmp(abs, t->output_abs) == 0;
+			free(abs);
 		}
-		if (is_option(a))
+		if (!same)
 			continue;
-		const char *b = str_starts_with(a, "file:") ? a + 5 : a;
-		char *abs = path_absolute(t->cwd, b);
-		t->output_in_args = strcmp(abs, t->output_abs) == 0;
-		free(abs);
+		t->output_in_args = true;
+		t->is_output_arg[i] = !(i > 0 && strcmp(t->args[i - 1], "-i") == 0);
 	}
+}
+
+/* Muxers (-f) that write several files, or none under the name given. */
+static const char *const not_one_file_fmts[] = {
+    "null",	  "segment", "ssegment",   "stream_segment",  "hls",	      "dash",
+    "tee",	  "fifo",    "webm_chunk", "smoothstreaming", "alsa",	      "pulse",
+    "sdl",	  "sdl2",    "xv",	   "opengl",	      "fbdev",	      "v4l2",
+    "oss",	  "sndio",   "caca",	   "decklink",	      "audiotoolbox", "rtp",
+    "rtp_mpegts", "rtsp",    "sap",
+};
+
+/* out.mp4 -> out.aura-ID.part.mp4 (the muxer is chosen by the extension);
+ * out -> out.aura-ID.part. NULL if the name would be too long. */
+static char *tmp_name(const char *abs, int64_t id)
+{
+	const char *base = strrchr(abs, '/');
+	base = base ? base + 1 : abs;
+	const char *dot = strrchr(base, '.');
+	char *tmp;
+	if (!dot || dot == base || dot[1] == '\0')
+		tmp = xasprintf("%s.aura-%lld.part", abs, (long long)id);
+	else
+		tmp = xasprintf("%.*s.aura-%lld.part%s", (int)(dot - abs), abs, (long long)id, dot);
+	const char *tbase = strrchr(tmp, '/');
+	if (strlen(tbase ? tbase + 1 : tmp) > NAME_MAX) {
+		free(tmp);
+		return NULL;
+	}
+	return tmp;
+}
+
+/*
+ * Is the output one regular file we can write under a temporary name?
+ * Sets tmp_abs, or not_one_file saying why not.
+ */
+static void choose_tmp(struct ffjob *t)
+{
+	if (!t->output)
+		return;
+	if (!t->output_abs) {
+		t->not_one_file = "not a file";
+		return;
+	}
+	struct stat st;
+	if (str_starts_with(t->output_abs, "/dev/") || str_starts_with(t->output_abs, "/proc/") ||
+	    (stat(t->output_abs, &st) == 0 && !S_ISREG(st.st_mode))) {
+		t->not_one_file = "not a regular file";
+		return;
+	}
+	if (strchr(t->output_abs, '%')) {
+		t->not_one_file = "a pattern that may name several files";
+		return;
+	}
+	const char *fmt = t->output_in_args ? NULL : t->trailing_fmt;
+	bool named = !t->output_in_args;
+	size_t others = 0;
+	for (size_t i = 0; i < t->nargs; i++) {
+		if (t->is_output_arg[i]) {
+			named = true;
+			if (t->is_file_arg[i])
+				fmt = t->file_fmt[i];
+		} else if (t->is_file_arg[i]) {
+			others++;
+		}
+	}
+	if (!named) {
+		t->not_one_file = "also an input";
+		return;
+	}
+	if (others > 0) {
+		t->not_one_file = "one of several outputs";
+		return;
+	}
+	/* without -f, these extensions choose the hls and dash muxers,
+	 * which write segments named after the playlist */
+	const char *ext = strrchr(t->output_abs, '.');
+	if (!fmt && ext && (strcmp(ext, ".m3u8") == 0 || strcmp(ext, ".mpd") == 0))
+		fmt = "hls";
+	for (size_t i = 0; fmt && i < ARRAY_LEN(not_one_file_fmts); i++)
+		if (strcmp(fmt, not_one_file_fmts[i]) == 0) {
+			t->not_one_file = "not one file (its format writes several or none)";
+			return;
+		}
+	t->tmp_abs = tmp_name(t->output_abs, t->job_id);
+	if (!t->tmp_abs)
+		t->not_one_file = "too long a name for a temporary";
 }
 
 /*
@@ -266,6 +381,7 @@ static void load_preexisted(struct ffjob *t, struct job *j)
 {
 	struct stat st;
 	bool exists_now = t->output_abs && stat(t->output_abs, &st) == 0;
+	t->output_exists = exists_now;
 	t->output_preexisted = exists_now;
 	json_t *root = j->spec ? json_loads(j->spec, 0, NULL) : NULL;
 	if (!json_is_object(root)) {
@@ -357,12 +473,76 @@ static char **argv_from(const char *const *v, size_t n)
 	return a;
 }
 
+/*
+ * Before the first command of an attempt: a temporary left by an earlier
+ * attempt (the server was killed) goes -- it is ours, named by the job --
+ * and FFmpeg's -n is emulated on the real name, which FFmpeg never sees.
+ * An existing output that the user had is refused unless -y; one that an
+ * earlier attempt of this job renamed into place (its success was not
+ * saved) is replaced only if this attempt succeeds.
+ */
+static int prepare_output(struct ffjob *t, struct job *j, struct aura_error *err)
+{
+	if (!t->tmp_abs)
+		return 0;
+	if (unlink(t->tmp_abs) == 0)
+		t->env->log(t->env->eng_ctx, j->id,
+			    "removed the temporary output of an earlier attempt: %s", t->tmp_abs);
+	if (t->output_exists && t->output_preexisted && !t->has_y)
+		return aura_error_set(err, AURA_E_OUTPUT_EXISTS,
+				      "File '%s' already exists (add -y to the ffmpeg arguments to "
+				      "replace it when the job succeeds)",
+				      t->output_abs);
+	if (t->output_exists)
+		t->env->log(t->env->eng_ctx, j->id,
+			    "%s exists (%s): it is replaced only if this attempt succeeds",
+			    t->output_abs,
+			    t->output_preexisted ? "-y" : "the output of an earlier attempt");
+	t->env->log(t->env->eng_ctx, j->id, "writing %s, renamed to %s when FFmpeg succeeds",
+		    t->tmp_abs, t->output_abs);
+	return 0;
+}
+
+/*
+ * FFmpeg exited 0: the temporary must hold something, then it takes the
+ * real name (replacing a file only with -y or when an earlier attempt of
+ * this job put it there), before the job is declared succeeded.
+ */
+static int finish_output(struct ffjob *t, struct job *j, struct aura_error *err)
+{
+	if (!t->tmp_abs)
+		return 0;
+	struct stat st;
+	bool written = stat(t->tmp_abs, &st) == 0;
+	if (!written || st.st_size == 0)
+		return aura_error_set(err, AURA_E_FFMPEG_NO_OUTPUT, "FFmpeg exited 0 but %s %s",
+				      written ? "wrote nothing to" : "did not write",
+				      t->output_abs);
+	if (j->size < (int64_t)st.st_size)
+		j->size = (int64_t)st.st_size;
+	if (!t->has_y && !t->output_exists && lstat(t->output_abs, &st) == 0)
+		return aura_error_set(err, AURA_E_OUTPUT_EXISTS,
+				      "File '%s' appeared while the job ran (add -y to the ffmpeg "
+				      "arguments to replace it)",
+				      t->output_abs);
+	if (rename(t->tmp_abs, t->output_abs) < 0) {
+		int e = errno;
+		return aura_error_set(
+		    err, e == ENOSPC || e == EDQUOT ? AURA_E_DISK_FULL : AURA_E_OUTPUT_UNWRITABLE,
+		    "rename %s to %s: %s", t->tmp_abs, t->output_abs, strerror(e));
+	}
+	t->env->log(t->env->eng_ctx, j->id, "renamed %s to %s", t->tmp_abs, t->output_abs);
+	return 0;
+}
+
 static int ff_next(void *impl, struct job *j, struct task_cmd *cmd, struct aura_error *err)
 {
 	struct ffjob *t = impl;
-	(void)err;
 
 	if (t->step == STEP_PROBE) {
+		int rc = prepare_output(t, j, err);
+		if (rc < 0)
+			return rc;
 		/* lavfi sources report no duration to ffprobe: not worth a run */
 		bool probe = t->input && !(t->input_fmt && strcmp(t->input_fmt, "lavfi") == 0);
 		if (probe && t->env->ffprobe) {
@@ -395,12 +575,6 @@ static int ff_next(void *impl, struct job *j, struct task_cmd *cmd, struct aura_
 		t->step = STEP_RUN;
 	}
 	if (t->step == STEP_RUN) {
-		/* A partial output of an earlier attempt (server killed before
-		 * abort could run) would make "-n" refuse to start. */
-		if (t->output_abs && !t->output_preexisted && unlink(t->output_abs) == 0)
-			t->env->log(t->env->eng_ctx, j->id,
-				    "removed the partial output of an earlier attempt: %s",
-				    t->output_abs);
 		size_t n = 0;
 		cmd->argv = xcalloc(t->nargs + 4, sizeof(char *));
 		cmd->argv[n++] = xstrdup("ffmpeg");
@@ -408,13 +582,20 @@ static int ff_next(void *impl, struct job *j, struct task_cmd *cmd, struct aura_
 		 * nobody answers a job, so refuse to overwrite instead. */
 		if (!t->has_overwrite_flag)
 			cmd->argv[n++] = xstrdup("-n");
-		for (size_t i = 0; i < t->nargs; i++)
-			cmd->argv[n++] = xstrdup(t->args[i]);
+		for (size_t i = 0; i < t->nargs; i++) {
+			const char *a = t->args[i];
+			if (t->tmp_abs && t->is_output_arg[i])
+				cmd->argv[n++] = str_starts_with(a, "file:")
+						     ? xasprintf("file:%s", t->tmp_abs)
+						     : xstrdup(t->tmp_abs);
+			else
+				cmd->argv[n++] = xstrdup(a);
+		}
 		if (t->output && !t->output_in_args)
-			cmd->argv[n++] = xstrdup(t->output);
+			cmd->argv[n++] = xstrdup(t->tmp_abs ? t->tmp_abs : t->output);
 		cmd->ffmpeg = true;
 		cmd->duration_us = t->duration_us;
-		cmd->output_path = xstrdup(t->output_abs);
+		cmd->output_path = xstrdup(t->tmp_abs ? t->tmp_abs : t->output_abs);
 		cmd->weight_start = 0;
 		cmd->weight_len = 1;
 		return TASK_RUN;
@@ -463,6 +644,9 @@ static int ff_done(void *impl, struct job *j, int wait_status, const char *out, 
 		size_t n = stderr_tail ? strlen(stderr_tail) : 0;
 		int code = ffclass_classify(wait_status, stderr_tail, n, false);
 		if (code == 0) {
+			int rc = finish_output(t, j, err);
+			if (rc < 0)
+				return rc;
 			t->step = STEP_DONE;
 			return 0;
 		}
@@ -481,13 +665,22 @@ static int ff_done(void *impl, struct job *j, int wait_status, const char *out, 
 	return 0;
 }
 
+/* Only our temporary is removed, never the real name. */
 static void ff_abort(void *impl, struct job *j)
 {
 	struct ffjob *t = impl;
-	if (!t->output_abs || t->output_preexisted)
+	if (t->step == STEP_DONE)
 		return;
-	if (unlink(t->output_abs) == 0)
-		t->env->log(t->env->eng_ctx, j->id, "removed the partial output %s", t->output_abs);
+	if (t->tmp_abs) {
+		if (unlink(t->tmp_abs) == 0)
+			t->env->log(t->env->eng_ctx, j->id, "removed the partial output %s",
+				    t->tmp_abs);
+		return;
+	}
+	if (t->not_one_file)
+		t->env->log(t->env->eng_ctx, j->id,
+			    "the output %s is %s: left as it is, whatever FFmpeg wrote there",
+			    t->output, t->not_one_file);
 }
 
 static void ff_free(void *impl)
@@ -502,6 +695,10 @@ static void ff_free(void *impl)
 	free(t->cwd);
 	free(t->output);
 	free(t->output_abs);
+	free(t->tmp_abs);
+	free(t->is_file_arg);
+	free(t->is_output_arg);
+	free(t->file_fmt);
 	free(t);
 }
 
@@ -524,9 +721,13 @@ int task_ffmpeg_new(const struct task_env *env, struct job *j, struct task *out,
 		ff_free(t);
 		return rc;
 	}
+	t->is_file_arg = xcalloc(t->nargs + 1, sizeof(bool));
+	t->is_output_arg = xcalloc(t->nargs + 1, sizeof(bool));
+	t->file_fmt = xcalloc(t->nargs + 1, sizeof(char *));
 	scan_args(t);
 	resolve_output(t);
 	load_preexisted(t, j);
+	choose_tmp(t);
 	/* Guessed from the arguments: record it, so `aura show` names it. */
 	if (!j->output && t->output_abs)
 		j->output = xstrdup(t->output_abs);

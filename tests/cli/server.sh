@@ -281,7 +281,8 @@ K=$(py submit "$SOCK" "[\"-re\",\"-f\",\"lavfi\",\"-i\",\"testsrc=d=3:s=64x64\",
 k_running() { state_is "$K" running && pgrep -f "k-$MARK" >/dev/null; }
 wait_for 10 k_running
 is $? 0 "a short realtime job is running"
-wait_for 5 test -e "$T_TMP/k-$MARK.mkv"
+# FFmpeg writes the output under its temporary name until it succeeds
+wait_for 5 test -e "$T_TMP/k-$MARK.aura-$K.part.mkv"
 INODE0=$(stat -c %i "$SOCK")
 kill -KILL "$SERVE_PID"
 wait "$SERVE_PID" 2>/dev/null
@@ -294,8 +295,11 @@ is $? 0 "a new server replaces the stale socket and answers"
 wait_for 20 state_is "$K" succeeded
 is "$(job_state "$K")" succeeded "the interrupted job is requeued and succeeds"
 is "$(sqlite3 "$DB" "select attempts from jobs where id = $K;")" 2 "... on its second attempt"
-like "$(cat "$AURA_DATA_DIR/jobs/$K/job.log")" "removed the partial output of an earlier attempt" \
-	"... after removing its own partial output (the first attempt saved that it had made it)"
+like "$(cat "$AURA_DATA_DIR/jobs/$K/job.log")" "removed the temporary output of an earlier attempt" \
+	"... after removing its own temporary output"
+[ -s "$T_TMP/k-$MARK.mkv" ] && [ ! -e "$T_TMP/k-$MARK.aura-$K.part.mkv" ] &&
+	ok "... renamed to its real name, no temporary left" ||
+	not_ok "... renamed to its real name, no temporary left"
 like "$(cat "$LOG")" "replaced the stale socket" "the replacement is logged"
 
 # --- shutdown request ------------------------------------------------------------

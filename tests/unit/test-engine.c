@@ -304,11 +304,17 @@ static bool pred_drained(struct fx *f, int64_t n)
 	return f->drained >= n;
 }
 
-static bool pred_file_nonempty(struct fx *f, int64_t unused)
+/* Where job id writes its output STEM.bin until it succeeds. */
+static char *tmp_path(struct fx *f, const char *stem, int64_t id)
 {
-	(void)unused;
+	return xasprintf("%s/%s.aura-%lld.part.bin", f->dir, stem, (long long)id);
+}
+
+/* The temporary of job id's output out.bin is being written. */
+static bool pred_file_nonempty(struct fx *f, int64_t id)
+{
 	struct stat st;
-	char *p = xasprintf("%s/out.bin", f->dir);
+	char *p = tmp_path(f, "out", id);
 	bool ok = stat(p, &st) == 0 && st.st_size > 0;
 	free(p);
 	return ok;
@@ -468,7 +474,8 @@ static void test_real_ffmpeg_job(void **state)
 	free(capped);
 }
 
-/* An existing output is refused (-n), never overwritten, never removed. */
+/* An existing output is refused (as FFmpeg's -n would), never overwritten,
+ * never removed; FFmpeg does not even start. */
 static void test_real_ffmpeg_keeps_existing_output(void **state)
 {
 	struct fx *f = *state;
@@ -488,8 +495,8 @@ static void test_real_ffmpeg_keeps_existing_output(void **state)
 	struct job j = get_job(f, id);
 	assert_int_equal(j.state, JOB_FAILED);
 	assert_int_equal(j.attempts, 1); /* not transient: no retry */
-	assert_non_null(j.stderr_tail);
-	assert_non_null(strstr(j.stderr_tail, "already exists"));
+	assert_string_equal(j.error_code, "OUTPUT_EXISTS");
+	assert_non_null(strstr(j.error_message, "already exists"));
 	job_clear(&j);
 	fp = fopen(out, "re");
 	char buf[32] = {0};
@@ -558,7 +565,9 @@ static void test_log_offsets_follow_the_file(void **state)
 }
 
 /* The output: guessed from the last file argument when not given (and
- * recorded); appended to the command when given but not among the args. */
+ * recorded); appended to the command when given but not among the args;
+ * FFmpeg writes it under its temporary name. Exit 0 without writing it
+ * fails the job with FFMPEG_NO_OUTPUT. */
 static void test_output_guessed_or_appended(void **state)
 {
 	struct fx *f = *state;
@@ -572,24 +581,63 @@ static void test_output_guessed_or_appended(void **state)
 	char *want = out_path(f, "guess.bin");
 	assert_non_null(j.output);
 	assert_string_equal(j.output, want);
+	/* the fake wrote nothing: not a success */
+	assert_int_equal(j.state, JOB_FAILED);
+	assert_string_equal(j.error_code, "FFMPEG_NO_OUTPUT");
+	assert_int_equal(j.attempts, 1);
 	free(want);
+	job_clear(&j);
+	j = get_job(f, app);
+	assert_string_equal(j.error_code, "FFMPEG_NO_OUTPUT");
 	job_clear(&j);
 	char *log = read_job_log(f, app);
 	char *line = strstr(log, "running:");
 	assert_non_null(line);
 	*strchr(line, '\n') = '\0';
-	size_t ll = strlen(line), al = strlen(appended);
-	assert_true(ll > al && strcmp(line + ll - al, appended) == 0);
+	char *tmp = xasprintf("%s/appended.aura-%lld.part.bin", f->dir, (long long)app);
+	size_t ll = strlen(line), al = strlen(tmp);
+	assert_true(ll > al && strcmp(line + ll - al, tmp) == 0);
+	free(tmp);
 	free(log);
 	log = read_job_log(f, guessed);
-	/* named once only: not appended a second time */
+	/* named once only, by its temporary: not appended a second time */
 	line = strstr(log, "running:");
 	assert_non_null(line);
 	*strchr(line, '\n') = '\0';
-	assert_non_null(strstr(line, " guess.bin"));
-	assert_null(strstr(line, "/guess.bin"));
+	tmp = xasprintf(" %s/guess.aura-%lld.part.bin", f->dir, (long long)guessed);
+	char *at = strstr(line, tmp);
+	assert_non_null(at);
+	assert_null(strstr(at + 1, tmp));
+	assert_null(strstr(line, " guess.bin"));
+	free(tmp);
 	free(log);
 	free(appended);
+}
+
+/* Outputs that are not one file are passed through unchanged (no
+ * temporary) and exit 0 is a success without one: -f null, several
+ * outputs, a pattern, an HLS playlist (segments beside it). */
+static void test_outputs_not_one_file(void **state)
+{
+	struct fx *f = *state;
+	fx_engine(f);
+	int64_t ids[4];
+	ids[0] = SUBMIT(f, 0, NULL, "--duration-ms", "10", "-f", "null", "x.bin");
+	ids[1] = SUBMIT(f, 0, NULL, "--duration-ms", "10", "-map", "0", "a.bin", "b.bin");
+	ids[2] = SUBMIT(f, 0, NULL, "--duration-ms", "10", "img%03d.png");
+	ids[3] = SUBMIT(f, 0, NULL, "--duration-ms", "10", "live.m3u8");
+	const char *names[] = {" x.bin", " b.bin", " img%03d.png", " live.m3u8"};
+	for (int i = 0; i < 4; i++) {
+		assert_true(run_until(f, pred_terminal, ids[i], 5000));
+		assert_int_equal(state_of(f, ids[i]), JOB_SUCCEEDED);
+		char *log = read_job_log(f, ids[i]);
+		char *line = strstr(log, "running:");
+		assert_non_null(line);
+		*strchr(line, '\n') = '\0';
+		assert_non_null(strstr(line, names[i]));
+		assert_null(strstr(line, ".aura-"));
+		free(log);
+	}
 }
 
 /* max_jobs=2 and 4 jobs: never more than 2 hold a slot, and 2 do at once. */
@@ -641,7 +689,8 @@ static void test_cancel_running(void **state)
 	char *out = out_path(f, "out.bin");
 	int64_t id = SUBMIT(f, 0, out, "--duration-ms", "30000", "--out", out);
 	assert_true(run_until(f, pred_running_with_pid, id, 5000));
-	assert_true(run_until(f, pred_file_nonempty, 0, 5000));
+	assert_true(run_until(f, pred_file_nonempty, id, 5000));
+	assert_false(file_exists(out)); /* written under its temporary name */
 	struct job j = get_job(f, id);
 	pid_t pid = j.pid;
 	job_clear(&j);
@@ -660,6 +709,9 @@ static void test_cancel_running(void **state)
 	assert_false(pid_alive(pid));
 	assert_int_equal(errno, ESRCH);
 	assert_false(file_exists(out));
+	char *tmp = tmp_path(f, "out", id);
+	assert_false(file_exists(tmp));
+	free(tmp);
 	/* a second cancel is a state error naming the state */
 	assert_int_equal(engine_cancel(f->e, id, &err), -AURA_E_JOB_BAD_STATE);
 	assert_non_null(strstr(err.detail, "is cancelled"));
@@ -667,7 +719,20 @@ static void test_cancel_running(void **state)
 	free(out);
 }
 
-/* A file the user had before the job is never removed, even on cancel. */
+static bool file_holds(const char *p, const char *want)
+{
+	FILE *fp = fopen(p, "re");
+	if (!fp)
+		return false;
+	char buf[64] = {0};
+	size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
+	fclose(fp);
+	return n == strlen(want) && memcmp(buf, want, n) == 0;
+}
+
+/* A file the user had before the job is never removed nor touched, even on
+ * cancel with -y: FFmpeg writes the temporary, the old file stays as it
+ * was until a success replaces it. */
 static void test_cancel_keeps_preexisting_output(void **state)
 {
 	struct fx *f = *state;
@@ -678,10 +743,22 @@ static void test_cancel_keeps_preexisting_output(void **state)
 	fclose(fp);
 	int64_t id = SUBMIT(f, 0, out, "-y", "--duration-ms", "30000", "--out", out);
 	assert_true(run_until(f, pred_running_with_pid, id, 5000));
+	assert_true(run_until(f, pred_file_nonempty, id, 5000));
+	assert_true(file_holds(out, "mine"));
 	assert_int_equal(engine_cancel(f->e, id, NULL), 0);
 	assert_true(run_until(f, pred_terminal, id, 5000));
 	assert_int_equal(state_of(f, id), JOB_CANCELLED);
-	assert_true(file_exists(out));
+	assert_true(file_holds(out, "mine"));
+	assert_false(pred_file_nonempty(f, id)); /* the temporary is gone */
+
+	/* the same with -y and a success: replaced, no temporary left */
+	int64_t id2 = SUBMIT(f, 0, out, "-y", "--duration-ms", "300", "--out", out);
+	assert_true(run_until(f, pred_terminal, id2, 10000));
+	assert_int_equal(state_of(f, id2), JOB_SUCCEEDED);
+	struct stat st;
+	assert_int_equal(stat(out, &st), 0);
+	assert_true(st.st_size >= 4096);
+	assert_false(pred_file_nonempty(f, id2));
 	free(out);
 }
 
@@ -719,7 +796,7 @@ static void test_pause_resume(void **state)
 	fx_engine(f);
 	engine_set_timing(f->e, 300, -1);
 	int fds = count_fds();
-	int64_t id = SUBMIT(f, 0, NULL, "--busy", "--duration-ms", "30000");
+	int64_t id = SUBMIT(f, 0, NULL, "--duration-ms", "30000", "--busy");
 	assert_true(run_until(f, pred_running_with_pid, id, 5000));
 	struct job j = get_job(f, id);
 	pid_t pid = j.pid;
@@ -1083,6 +1160,43 @@ static void test_recovery(void **state)
 	assert_true(run_until(f, pred_status_set, (int64_t)(intptr_t)&st_other, 5000));
 }
 
+/* Recovery of a job whose last run had succeeded (the output renamed into
+ * place) but whose success was never saved: the store says running. The
+ * output is never deleted: the new attempt writes its temporary, and when
+ * it fails the output is still there, byte for byte. */
+static void test_recovery_keeps_finished_output(void **state)
+{
+	struct fx *f = *state;
+	char *out = out_path(f, "done.bin");
+	FILE *fp = fopen(out, "we");
+	fputs("finished", fp);
+	fclose(fp);
+	/* the first attempt had found no file there (output_preexisted) */
+	char *spec = xasprintf("{\"argv\":[\"--duration-ms\",\"50\",\"--exit\",\"1\",\"--out\","
+			       "\"done.bin\"],\"cwd\":\"%s\",\"output\":\"%s\","
+			       "\"output_preexisted\":false}",
+			       f->dir, out);
+	int64_t id = insert_job(f, JOB_RUNNING, 0, 1, spec);
+	free(spec);
+	fx_engine(f);
+	struct aura_error err = {0};
+	assert_int_equal(engine_recover(f->e, &err), 0);
+	assert_true(run_until(f, pred_terminal, id, 10000));
+	struct job j = get_job(f, id);
+	assert_int_equal(j.state, JOB_FAILED);
+	assert_int_equal(j.attempts, 2);
+	job_clear(&j);
+	assert_true(file_holds(out, "finished"));
+	char *tmp = tmp_path(f, "done", id);
+	assert_false(file_exists(tmp));
+	free(tmp);
+	char *log = read_job_log(f, id);
+	assert_null(strstr(log, "removed the partial output of an earlier attempt"));
+	assert_non_null(strstr(log, "replaced only if this attempt succeeds"));
+	free(log);
+	free(out);
+}
+
 /* Shutdown: every child reaped, jobs back to queued, drained exactly once,
  * no new work accepted, no timer left. */
 static void test_shutdown(void **state)
@@ -1181,10 +1295,12 @@ int main(void)
 	    T(test_progress_monotonic_to_one),
 	    T(test_log_offsets_follow_the_file),
 	    T(test_output_guessed_or_appended),
+	    T(test_outputs_not_one_file),
 	    T(test_concurrency_limit),
 	    T(test_priorities),
 	    T(test_cancel_running),
 	    T(test_cancel_keeps_preexisting_output),
+	    T(test_recovery_keeps_finished_output),
 	    T(test_cancel_queued),
 	    T(test_pause_resume),
 	    T(test_stall),
