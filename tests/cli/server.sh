@@ -93,7 +93,10 @@ elif cmd == "big":           # a line past 1 MiB: the answer, then EOF?
     except OSError:
         pass
     line = readline(s)
-    rest = s.recv(100)
+    try:
+        rest = s.recv(100)
+    except ConnectionResetError:  # closed with our bytes unread: a reset
+        rest = b""
     print(json.loads(line)["error"]["code"], "EOF" if rest == b"" else "OPEN")
 elif cmd == "sub":           # subscribe, print every event name until EOF
     s = conn(path)
@@ -108,7 +111,10 @@ elif cmd == "sub":           # subscribe, print every event name until EOF
 elif cmd == "peer":          # as another user: one error line, then EOF
     s = conn(path)
     line = readline(s)
-    rest = s.recv(100)
+    try:
+        rest = s.recv(100)
+    except ConnectionResetError:  # closed with our bytes unread: a reset
+        rest = b""
     print(json.loads(line)["error"]["code"], "EOF" if rest == b"" else "OPEN")
 EOF
 py() { python3 "$PC" "$@"; }
