@@ -42,24 +42,7 @@ conf() {
 	} >"$CONF"
 }
 
-server_pid() { cat "$PIDF" 2>/dev/null; }
-server_alive() { p=$(server_pid) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
-answers() { aura ls --json >/dev/null 2>&1; }
-start() {
-	"$AURA_BIN" serve --daemon >/dev/null 2>"$T_TMP/serve.err" || { cat "$T_TMP/serve.err" >&2; return 1; }
-	wait_for 10 answers
-}
-stop() {
-	server_alive || return 0
-	p=$(server_pid)
-	kill -TERM "$p"
-	wait_for 30 eval '! kill -0 '"$p"
-}
 no_marker() { ! pgrep -f "$1" >/dev/null; }
-state_of() { aura show --json "$1" 2>/dev/null | jq -r .job.state; }
-code_of() { aura show --json "$1" 2>/dev/null | jq -r '.job.error.code // ""'; }
-terminal() { case $(state_of "$1") in succeeded | failed | cancelled) return 0 ;; esac; return 1; }
-is_state() { [ "$(state_of "$1")" = "$2" ]; }
 all_terminal() {
 	[ "$(sqlite3 "$DB" "select count(*) from jobs where state not in ('succeeded','failed','cancelled');" 2>/dev/null)" = 0 ]
 }

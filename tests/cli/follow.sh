@@ -30,7 +30,6 @@ max_attempts = 1
 job_log_max = 0
 EOF
 
-state_of() { aura show --json "$1" 2>/dev/null | jq -r .job.state; }
 size_of() { stat -c %s "$1" 2>/dev/null || echo 0; }
 alive() { kill -0 "$1" 2>/dev/null; }
 

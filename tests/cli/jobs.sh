@@ -14,9 +14,6 @@ cd "$WORK" || exit 1
 PIDF="$AURA_DATA_DIR/aura.pid"
 SRC="testsrc=duration=1:size=64x48:rate=10"
 
-server_alive() { [ -s "$PIDF" ] && kill -0 "$(cat "$PIDF")" 2>/dev/null; }
-state_of() { aura show --json "$1" 2>/dev/null | jq -r .job.state; }
-is_state() { [ "$(state_of "$1")" = "$2" ]; }
 # The verb has installed its SIGINT handler (it is watching): the process
 # runs aura already (not the shell's child before exec, which catches
 # SIGINT too), and SigCgt has bit 2.

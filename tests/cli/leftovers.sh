@@ -35,10 +35,7 @@ ffprobe = $(command -v ffprobe)
 stall_timeout = 5
 EOF
 
-state_of() { aura show --json "$1" 2>/dev/null | jq -r .job.state; }
-terminal() { case $(state_of "$1") in succeeded | failed | cancelled) return 0 ;; esac; return 1; }
 no_marker() { ! pgrep -f "$MARK" >/dev/null; }
-answers() { aura ls --json >/dev/null 2>&1; }
 
 aura serve --daemon >/dev/null 2>"$T_TMP/serve.err" || { cat "$T_TMP/serve.err" >&2; exit 1; }
 wait_for 10 answers

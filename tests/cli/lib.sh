@@ -95,6 +95,47 @@ wait_for() {
 	return 0
 }
 
+# --- the sandbox's server and its jobs ---------------------------------------
+# start [SERVE-OPTIONS...]: `aura serve --daemon`, ready once it answers;
+# stop: SIGTERM, done once its pid is gone. state_of/code_of read `show`
+# (jq is needed for those).
+server_pid() { cat "$AURA_DATA_DIR/aura.pid" 2>/dev/null; }
+server_alive() { p=$(server_pid) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
+answers() { aura ls --json >/dev/null 2>&1; }
+start() {
+	"$AURA_BIN" serve --daemon "$@" >/dev/null 2>"$T_TMP/serve.err" || { cat "$T_TMP/serve.err" >&2; return 1; }
+	wait_for 10 answers
+}
+stop() {
+	server_alive || return 0
+	p=$(server_pid)
+	kill -TERM "$p"
+	wait_for 30 eval '! kill -0 '"$p"
+}
+state_of() { aura show --json "$1" 2>/dev/null | jq -r .job.state; }
+code_of() { aura show --json "$1" 2>/dev/null | jq -r '.job.error.code // ""'; }
+terminal() { case $(state_of "$1") in succeeded | failed | cancelled) return 0 ;; esac; return 1; }
+is_state() { [ "$(state_of "$1")" = "$2" ]; }
+
+# hold_lock: another process (python3's sqlite3) takes aura.db's write lock
+# (BEGIN IMMEDIATE) and keeps it until release_lock (120 s at most).
+hold_lock() {
+	rm -f "$T_TMP/held" "$T_TMP/release"
+	python3 - "$AURA_DATA_DIR/aura.db" "$T_TMP/held" "$T_TMP/release" <<'PY' &
+import os, sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=60)
+c.execute("BEGIN IMMEDIATE")
+open(sys.argv[2], "w").close()
+t = time.time()
+while not os.path.exists(sys.argv[3]) and time.time() - t < 120:
+    time.sleep(0.05)
+c.execute("ROLLBACK")
+PY
+	HOLDER=$!
+	wait_for 60 test -e "$T_TMP/held"
+}
+release_lock() { touch "$T_TMP/release"; wait "$HOLDER"; }
+
 skip_all() {
 	echo "1..0 # SKIP $*"
 	exit 0

@@ -24,24 +24,7 @@ conf() {
 	printf '[general]\nlog_level = debug\n[ffmpeg]\nffmpeg = %s\n[server]\nmax_jobs = 2\nmax_attempts = 1\n' \
 		"$1" >"$CONF"
 }
-server_pid() { cat "$PIDF" 2>/dev/null; }
-server_alive() { p=$(server_pid) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
-answers() { aura ls --json >/dev/null 2>&1; }
-start() {
-	"$AURA_BIN" serve --daemon >/dev/null 2>"$T_TMP/serve.err" || { cat "$T_TMP/serve.err" >&2; return 1; }
-	wait_for 10 answers
-}
-stop() {
-	server_alive || return 0
-	p=$(server_pid)
-	kill -TERM "$p"
-	wait_for 30 eval '! kill -0 '"$p"
-}
 field() { aura show --json "$1" 2>/dev/null | jq -r "$2"; }
-state_of() { field "$1" .job.state; }
-code_of() { field "$1" '.job.error.code // ""'; }
-terminal() { case $(state_of "$1") in succeeded | failed | cancelled) return 0 ;; esac; return 1; }
-is_state() { [ "$(state_of "$1")" = "$2" ]; }
 temps() { ls -a "$WORK" | grep '\.aura-[0-9]*\.part' || true; }
 
 # --- exit 0 without output is not a success ------------------------------------------

@@ -34,21 +34,6 @@ conf() {
 	} >"$CONF"
 }
 db() { echo "$AURA_DATA_DIR/aura.db"; }
-pidf() { echo "$AURA_DATA_DIR/aura.pid"; }
-server_alive() { p=$(cat "$(pidf)" 2>/dev/null) && [ -n "$p" ] && kill -0 "$p" 2>/dev/null; }
-start() {
-	"$AURA_BIN" serve --daemon "$@" >/dev/null 2>"$T_TMP/serve.err" || { cat "$T_TMP/serve.err" >&2; return 1; }
-	wait_for 10 aura ls --json
-}
-stop() {
-	server_alive || return 0
-	p=$(cat "$(pidf)")
-	kill -TERM "$p"
-	wait_for 30 eval '! kill -0 '"$p"
-}
-state_of() { aura show --json "$1" 2>/dev/null | jq -r .job.state; }
-code_of() { aura show --json "$1" 2>/dev/null | jq -r '.job.error.code // ""'; }
-is_state() { [ "$(state_of "$1")" = "$2" ]; }
 saved_state() { sqlite3 "$(db)" "select state from jobs where id = $1"; }
 store_code() { aura ls --json 2>/dev/null | jq -r '.store.code // "ok"'; }
 store_code_is() { [ "$(store_code)" = "$1" ]; }
@@ -62,24 +47,6 @@ quick_job() {
 	aura submit -o "$1" -- -f lavfi -i "testsrc=d=1:s=160x120:r=10" -c:v mpeg4 -y "$1"
 }
 
-# hold_lock: another process takes aura.db's write lock (BEGIN IMMEDIATE)
-# and keeps it until $T_TMP/release exists (120 s at most).
-hold_lock() {
-	rm -f "$T_TMP/held" "$T_TMP/release"
-	python3 - "$(db)" "$T_TMP/held" "$T_TMP/release" <<'PY' &
-import os, sqlite3, sys, time
-c = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=60)
-c.execute("BEGIN IMMEDIATE")
-open(sys.argv[2], "w").close()
-t = time.time()
-while not os.path.exists(sys.argv[3]) and time.time() - t < 120:
-    time.sleep(0.05)
-c.execute("ROLLBACK")
-PY
-	HOLDER=$!
-	wait_for 60 test -e "$T_TMP/held"
-}
-release_lock() { touch "$T_TMP/release"; wait "$HOLDER"; }
 
 # --- 1, 2: the write lock held by another process while a job ends ----------------
 conf "max_jobs = 1"
@@ -162,10 +129,10 @@ j=$(slow_job "$WORK/e.mkv" 120)
 crash_while_running() { # ATTEMPT
 	wait_for 30 is_state "$j" running
 	wait_for 30 test "$(sqlite3 "$(db)" "select attempts from jobs where id = $j")" = "$1"
-	p=$(cat "$(pidf)")
+	p=$(server_pid)
 	kill -KILL "$p"
 	wait_for 30 eval '! kill -0 '"$p"
-	rm -f "$(pidf)"
+	rm -f "$AURA_DATA_DIR/aura.pid"
 }
 crash_while_running 1
 start
