@@ -13,7 +13,7 @@
 #include <unistd.h>
 
 #include "cli/cmd.h"
-#include "core/log.h"
+#include "base/log.h"
 #include "tui/tui.h"
 
 void main_usage(FILE *fp);

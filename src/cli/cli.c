@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
-#include "core/log.h"
+#include "base/log.h"
 
 static void add_secret(const char *s, void *ctx)
 {

@@ -1,8 +1,8 @@
 /*
- * cmd-doctor.c -- `aura doctor [--json]`: runs the checks of core/doctor.c
+ * cmd-doctor.c -- `aura doctor [--json]`: runs the checks of doctor/doctor.c
  * and presents them, one line per check, or as one JSON object.
  *
- * Must never: decide what is healthy (core/doctor.c does), or stop before
+ * Must never: decide what is healthy (doctor/doctor.c does), or stop before
  * every check has run: a broken data directory is a finding, not a reason
  * to skip the FFmpeg checks.
  */
@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "cli/cmd.h"
-#include "core/doctor.h"
+#include "doctor/doctor.h"
 
 extern const struct cmd_entry cmd_doctor_entry;
 

@@ -15,7 +15,7 @@
 
 #include "cli/cmd.h"
 #include "cli/jobs.h"
-#include "core/proto.h"
+#include "client/proto.h"
 
 /*
  * A running job's cancel answers at once while the stop sequence ('q',

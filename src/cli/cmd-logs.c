@@ -4,7 +4,7 @@
  *
  * Following loses and repeats nothing (doc/protocol.md, "Ordering"), also
  * when it falls behind and the server sends a log_gap instead of lines:
- * the rule lives in client_follow_start/step (src/core/client.c), where
+ * the rule lives in client_follow_start/step (src/client/client.c), where
  * the unit tests drive it through the exact interleavings.
  *
  * Must never: print a line twice or skip one; keep following a job that
@@ -19,8 +19,8 @@
 
 #include "cli/cmd.h"
 #include "cli/jobs.h"
-#include "core/proto.h"
-#include "core/util.h"
+#include "client/proto.h"
+#include "base/util.h"
 
 extern const struct cmd_entry cmd_logs_entry;
 

@@ -28,10 +28,10 @@
 
 #include "cli/cmd.h"
 #include "cli/jobs.h"
-#include "core/proto.h"
-#include "core/script.h"
-#include "core/utf8.h"
-#include "core/vspec.h"
+#include "client/proto.h"
+#include "video/script.h"
+#include "base/utf8.h"
+#include "video/vspec.h"
 
 extern const struct cmd_entry cmd_new_entry;
 

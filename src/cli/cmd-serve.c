@@ -25,15 +25,15 @@
 #include <unistd.h>
 
 #include "cli/cmd.h"
-#include "core/engine.h"
-#include "core/http.h"
-#include "core/log.h"
-#include "core/paths.h"
-#include "core/loop.h"
-#include "core/proc.h"
-#include "core/server.h"
-#include "core/sig.h"
-#include "core/store.h"
+#include "engine/engine.h"
+#include "providers/http.h"
+#include "base/log.h"
+#include "base/paths.h"
+#include "os/loop.h"
+#include "os/proc.h"
+#include "server/server.h"
+#include "os/sig.h"
+#include "store/store.h"
 
 extern const struct cmd_entry cmd_serve_entry;
 

@@ -25,12 +25,13 @@
 #include <unistd.h>
 
 #include "cli/cmd.h"
-#include "core/doctor.h"
-#include "core/http.h"
-#include "core/loop.h"
-#include "core/provider.h"
-#include "core/providers.h"
-#include "core/util.h"
+#include "doctor/doctor.h"
+#include "ff/locate.h"
+#include "providers/http.h"
+#include "os/loop.h"
+#include "providers/provider.h"
+#include "providers/providers.h"
+#include "base/util.h"
 
 #define NPROV 5
 
@@ -266,7 +267,7 @@ static bool valid_env_name(const char *s)
 
 static int wizard(struct setup *s)
 {
-	char *ff = doctor_find_ffmpeg(NULL);
+	char *ff = locate_ffmpeg(NULL, NULL);
 	char *home = paths_home();
 	char *def_data = xasprintf("%s/.local/share/aura", home ? home : "~");
 	const char *xdg = getenv("XDG_DATA_HOME");
@@ -639,7 +640,7 @@ static int cmd_setup_run(struct cli_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 	} else {
-		char *ff = s.ffmpeg ? xstrdup(s.ffmpeg) : doctor_find_ffmpeg(NULL);
+		char *ff = s.ffmpeg ? xstrdup(s.ffmpeg) : locate_ffmpeg(NULL, NULL);
 		if (!ff)
 			fprintf(stderr, "aura setup: warning: ffmpeg was not found; install it "
 					"(apt-get install ffmpeg) or pass --ffmpeg PATH\n");

@@ -18,7 +18,7 @@
 
 #include "cli/cmd.h"
 #include "cli/jobs.h"
-#include "core/proto.h"
+#include "client/proto.h"
 
 extern const struct cmd_entry cmd_submit_entry;
 

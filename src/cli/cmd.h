@@ -10,9 +10,9 @@
 
 #include <stdbool.h>
 
-#include "core/config.h"
-#include "core/errors.h"
-#include "core/paths.h"
+#include "base/conf.h"
+#include "base/errors.h"
+#include "base/paths.h"
 
 struct cli_ctx {
 	const char *cli_config;   /* -c/--config, NULL if not given */

@@ -14,8 +14,8 @@
 #include <time.h>
 
 #include "cli/jobs.h"
-#include "core/proto.h"
-#include "core/util.h"
+#include "client/proto.h"
+#include "base/util.h"
 
 int cli_connect(struct cli_ctx *ctx, bool autostart, struct client **out)
 {

@@ -15,8 +15,8 @@
 #include <jansson.h>
 
 #include "cli/cmd.h"
-#include "core/client.h"
-#include "core/job.h"
+#include "client/client.h"
+#include "base/job.h"
 
 /* The exit status of a watch ended by Ctrl-C (128 + SIGINT, as a shell). */
 #define CLI_EXIT_INTERRUPTED 130

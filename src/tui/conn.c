@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/proto.h"
+#include "client/proto.h"
 #include "tui/ui.h"
 
 #define BACKOFF_MIN_MS	     250
@@ -47,7 +47,7 @@ static void forget_loaded(struct tui *t)
 {
 	t->loaded_id = 0;
 	t->detail_valid = false;
-	store_stages_free(t->stages, t->n_stages);
+	stage_list_free(t->stages, t->n_stages);
 	t->stages = NULL;
 	t->n_stages = 0;
 }
@@ -411,7 +411,7 @@ static void fetch_detail(struct tui *t, int64_t id)
 	}
 	job_clear(&t->detail);
 	t->detail_valid = proto_job_from_json(json_object_get(res, "job"), &t->detail) == 0;
-	store_stages_free(t->stages, t->n_stages);
+	stage_list_free(t->stages, t->n_stages);
 	t->stages = NULL;
 	t->n_stages = 0;
 	json_t *st = json_object_get(res, "stages");

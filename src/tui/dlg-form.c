@@ -13,8 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/paths.h"
-#include "core/proto.h"
+#include "base/paths.h"
+#include "client/proto.h"
 #include "tui/ui.h"
 
 #define ESC 27

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/utf8.h"
+#include "base/utf8.h"
 #include "tui/ui.h"
 
 void edit_init(struct edit *e, const char *text)

@@ -18,8 +18,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "core/doctor.h"
-#include "core/sig.h"
+#include "doctor/doctor.h"
+#include "os/sig.h"
 #include "tui/ui.h"
 
 static bool ffmpeg_check(const char *name)

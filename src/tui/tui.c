@@ -30,7 +30,7 @@
 
 #include <term.h>
 
-#include "core/log.h"
+#include "base/log.h"
 #include "tui/tui.h"
 #include "tui/ui.h"
 
@@ -769,7 +769,7 @@ out:
 	jobview_free(&t.v);
 	logtail_free(&t.log);
 	job_clear(&t.detail);
-	store_stages_free(t.stages, t.n_stages);
+	stage_list_free(t.stages, t.n_stages);
 	buf_free(&t.health_buf);
 	free(t.cwd);
 	return status;

@@ -24,9 +24,9 @@
 #include <wchar.h>
 
 #include "cli/cmd.h"
-#include "core/client.h"
-#include "core/jobview.h"
-#include "core/store.h"
+#include "client/client.h"
+#include "client/jobview.h"
+#include "base/job.h"
 
 /* The smallest screen the layout is made for. */
 #define UI_MIN_COLS 80

@@ -53,7 +53,7 @@ done
 is "$missing" "" "aura.1 documents every global option of aura --help"
 
 # --- exit statuses: each catalogue code under its status -------------------------
-CODES=$(sed -n 's/^AURA_ERROR(\([A-Z_0-9]*\), *\([0-9]*\),.*/\1 \2/p' "$AURA_SRCDIR/src/core/errors.def")
+CODES=$(sed -n 's/^AURA_ERROR(\([A-Z_0-9]*\), *\([0-9]*\),.*/\1 \2/p' "$AURA_SRCDIR/src/base/errors.def")
 [ -n "$CODES" ] && ok "errors.def parsed" || not_ok "errors.def parsed"
 wrong=""
 while read -r code status; do

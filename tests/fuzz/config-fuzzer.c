@@ -17,8 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "core/config.h"
-#include "errors.h"
+#include "base/conf.h"
+#include "base/errors.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "errors.h"
-#include "ffclass.h"
+#include "base/errors.h"
+#include "ff/ffclass.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

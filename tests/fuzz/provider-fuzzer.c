@@ -18,10 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "errors.h"
-#include "providers.h"
-#include "script.h"
-#include "util.h"
+#include "base/errors.h"
+#include "providers/providers.h"
+#include "video/script.h"
+#include "base/util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -20,9 +20,9 @@
 
 #include <jansson.h>
 
-#include "http.h"
-#include "loop.h"
-#include "util.h"
+#include "providers/http.h"
+#include "os/loop.h"
+#include "base/util.h"
 
 struct fakeprov {
 	pid_t pid;

@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "captions.h"
-#include "utf8.h"
+#include "video/captions.h"
+#include "base/utf8.h"
 
 /* ---- helpers --------------------------------------------------------------- */
 

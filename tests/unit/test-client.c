@@ -27,9 +27,9 @@
 
 #include <cmocka.h>
 
-#include "client.h"
-#include "job.h"
-#include "proto.h"
+#include "client/client.h"
+#include "base/job.h"
+#include "client/proto.h"
 
 /* ---- the scripted server ---------------------------------------------------- */
 

@@ -19,8 +19,8 @@
 
 #include <cmocka.h>
 
-#include "core/config.h"
-#include "util.h"
+#include "base/conf.h"
+#include "base/util.h"
 
 static char tmpdir[256];
 static char ini[512];

@@ -24,16 +24,16 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "config.h"
-#include "engine.h"
-#include "errors.h"
-#include "job.h"
-#include "loop.h"
-#include "paths.h"
-#include "proc.h"
-#include "sig.h"
-#include "store.h"
-#include "util.h"
+#include "base/conf.h"
+#include "engine/engine.h"
+#include "base/errors.h"
+#include "base/job.h"
+#include "os/loop.h"
+#include "base/paths.h"
+#include "os/proc.h"
+#include "os/sig.h"
+#include "store/store.h"
+#include "base/util.h"
 
 #define MAX_TRACKED 32
 

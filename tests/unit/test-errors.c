@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "errors.h"
+#include "base/errors.h"
 
 static void test_every_code_is_complete(void **state)
 {

@@ -22,8 +22,8 @@
 
 #include <cmocka.h>
 
-#include "captions.h"
-#include "ffargs.h"
+#include "video/captions.h"
+#include "ff/ffargs.h"
 
 /* ---- running FFmpeg -------------------------------------------------------- */
 

@@ -44,9 +44,9 @@
 
 #include <cmocka.h>
 
-#include "errors.h"
-#include "ffclass.h"
-#include "util.h"
+#include "base/errors.h"
+#include "ff/ffclass.h"
+#include "base/util.h"
 
 static const char UNKNOWN_ENCODER[] = "Input #0, lavfi, from 'testsrc=d=1':\n"
 				      "  Duration: N/A, start: 0.000000, bitrate: N/A\n"

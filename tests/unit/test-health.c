@@ -1,5 +1,5 @@
 /*
- * test-health.c -- the providers' background health (src/core/health.c)
+ * test-health.c -- the providers' background health (src/providers/health.c)
  * on a real loop and a real libcurl multi, against a loopback address
  * where nothing listens (every probe fails at once, no network needed):
  * which providers count as configured; no timer and no request while
@@ -20,12 +20,12 @@
 
 #include <cmocka.h>
 
-#include "errors.h"
-#include "health.h"
-#include "http.h"
-#include "log.h"
-#include "loop.h"
-#include "util.h"
+#include "base/errors.h"
+#include "providers/health.h"
+#include "providers/http.h"
+#include "base/log.h"
+#include "os/loop.h"
+#include "base/util.h"
 
 /* Port 1 on loopback: connections are refused at once. */
 #define DEAD "http://127.0.0.1:1"

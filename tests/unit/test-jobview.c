@@ -20,9 +20,9 @@
 
 #include <cmocka.h>
 
-#include "job.h"
-#include "jobview.h"
-#include "util.h"
+#include "base/job.h"
+#include "client/jobview.h"
+#include "base/util.h"
 
 /* ---- a model of the server's store ---------------------------------------- */
 

@@ -23,7 +23,7 @@
 
 #include <cmocka.h>
 
-#include "log.h"
+#include "base/log.h"
 
 struct fx {
 	char dir[64];

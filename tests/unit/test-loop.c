@@ -18,8 +18,8 @@
 
 #include <cmocka.h>
 
-#include "loop.h"
-#include "util.h"
+#include "os/loop.h"
+#include "base/util.h"
 
 /* A log of which callbacks ran, in order. */
 static char trail[256];

@@ -19,8 +19,8 @@
 
 #include <cmocka.h>
 
-#include "core/paths.h"
-#include "util.h"
+#include "base/paths.h"
+#include "base/util.h"
 
 static char tmpdir[256];
 static char home[300];

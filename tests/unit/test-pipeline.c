@@ -20,8 +20,8 @@
 
 #include <cmocka.h>
 
-#include "stage.h"
-#include "vspec.h"
+#include "video/stage.h"
+#include "video/vspec.h"
 
 static char tmpdir[64];
 

@@ -30,10 +30,10 @@
 
 #include <cmocka.h>
 
-#include "loop.h"
-#include "proc.h"
-#include "sig.h"
-#include "util.h"
+#include "os/loop.h"
+#include "os/proc.h"
+#include "os/sig.h"
+#include "base/util.h"
 
 static struct loop *loop;
 static char fake[PATH_MAX];

@@ -18,8 +18,8 @@
 
 #include <cmocka.h>
 
-#include "progress.h"
-#include "util.h"
+#include "ff/progress.h"
+#include "base/util.h"
 
 /* Captured with:
  *   ffmpeg -hide_banner -f lavfi -i testsrc=d=2:s=64x64:r=10 -f null - \

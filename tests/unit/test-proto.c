@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "proto.h"
+#include "client/proto.h"
 
 /* Feed text, collect every message and error code into out (as "id:N"
  * for messages with an integer id, "obj" otherwise, "E:NAME" for errors). */

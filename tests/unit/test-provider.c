@@ -19,9 +19,9 @@
 #include <cmocka.h>
 
 #include "fakeprov.h"
-#include "log.h"
-#include "provider.h"
-#include "providers.h"
+#include "base/log.h"
+#include "providers/provider.h"
+#include "providers/providers.h"
 
 #define KEY "sk-test-0123456789abcdef"
 

@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "script.h"
-#include "utf8.h"
+#include "video/script.h"
+#include "base/utf8.h"
 
 static const char *const topics[] = {
     "coffee",

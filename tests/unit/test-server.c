@@ -26,13 +26,13 @@
 #include <cmocka.h>
 #include <jansson.h>
 
-#include "engine.h"
-#include "loop.h"
-#include "paths.h"
-#include "proto.h"
-#include "server.h"
-#include "store.h"
-#include "util.h"
+#include "engine/engine.h"
+#include "os/loop.h"
+#include "base/paths.h"
+#include "client/proto.h"
+#include "server/server.h"
+#include "store/store.h"
+#include "base/util.h"
 
 struct fx {
 	char *dir;

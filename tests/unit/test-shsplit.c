@@ -15,8 +15,8 @@
 
 #include <cmocka.h>
 
-#include "errors.h"
-#include "shsplit.h"
+#include "base/errors.h"
+#include "client/shsplit.h"
 
 /* Split line and compare with the expected words (NULL-terminated). */
 static void expect_words(const char *line, const char *const *want)

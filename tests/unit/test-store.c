@@ -25,8 +25,8 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "store.h"
-#include "util.h"
+#include "store/store.h"
+#include "base/util.h"
 
 struct fx {
 	char *dir;
@@ -517,7 +517,7 @@ static void test_delete_cascades_to_stages(void **state)
 	int n;
 	assert_int_equal(store_stage_list(st, b, &v, &n, &err), 0);
 	assert_int_equal(n, 1);
-	store_stages_free(v, n);
+	stage_list_free(v, n);
 	assert_int_equal(store_job_get(st, b, &out, &err), 0);
 	job_clear(&out);
 	assert_int_equal(store_integrity_check(st, &err), 0);
@@ -725,7 +725,7 @@ static void test_stages_upsert_and_list(void **state)
 	assert_same_double(v[2].progress, 0.5);
 	assert_int_equal(v[2].started_ms, 350);
 	assert_int_equal(v[2].finished_ms, 400);
-	store_stages_free(v, n);
+	stage_list_free(v, n);
 
 	/* a job without stages, or a missing job */
 	int64_t other = insert_simple(st, JOB_QUEUED, 0, 0);
@@ -776,7 +776,7 @@ static void test_reopen_keeps_data(void **state)
 	assert_int_equal(store_stage_list(st, in.id, &v, &n, NULL), 0);
 	assert_int_equal(n, 1);
 	assert_string_equal(v[0].name, "script");
-	store_stages_free(v, n);
+	stage_list_free(v, n);
 	/* AUTOINCREMENT: ids are never reused, even after a delete */
 	assert_int_equal(store_job_delete(st, in.id, NULL), 0);
 	int64_t next = insert_simple(st, JOB_QUEUED, 0, 0);

@@ -1,0 +1,952 @@
+/*
+ * conf.c -- the typed configuration. One table of keys (section, name,
+ * type, field, range, accepted words, default, help) drives the defaults,
+ * the parsing of aura.ini through inih, validation, and showing values.
+ *
+ * Must never: accept an unknown section, key or bad value silently; put an
+ * api_key value (or anything that may be one) into an error detail; include
+ * <ini.h> anywhere but here.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <ini.h>
+
+#include "base/conf.h"
+#include "base/log.h"
+#include "base/paths.h"
+#include "base/util.h"
+
+enum key_type {
+	KT_STRING,  /* free text; empty: unset (NULL) */
+	KT_PATH,    /* a file or directory, "~/" expanded; empty: unset */
+	KT_URL,	    /* http:// or https://...; empty: unset */
+	KT_SECRET,  /* an API key, never echoed; empty: unset */
+	KT_ENVNAME, /* the name of an environment variable; empty: unset */
+	KT_INT,	    /* whole number in [min, max] */
+	KT_SIZE,    /* bytes, optional K/M/G suffix, in [min, max] */
+	KT_ENUM,    /* one of words, stored as its index (enum log_level) */
+	KT_WORD,    /* one of words, stored as the word */
+	KT_LIST,    /* comma-separated words, stored as "a, b" */
+	KT_VOICE,   /* PROVIDER[:VOICE], PROVIDER one of words */
+	KT_BOOL,    /* yes/no; no key uses it yet, the parser is ready for one */
+};
+
+struct key {
+	const char *section;
+	const char *name;
+	enum key_type type;
+	size_t off; /* of the field in struct aura_config */
+	long long min, max;
+	const char *const *words; /* NULL-terminated, canonical lower case */
+	const char *def;	  /* default, as written in aura.ini.example */
+	const char *help;	  /* one line */
+};
+
+static const char *const w_level[] = {"error", "warn", "info", "debug", NULL};
+static const char *const w_preset[] = {"landscape-720p", "landscape-1080p", "portrait-1080p",
+				       "square-1080p",	 "draft-480p",	    NULL};
+static const char *const w_captions[] = {"burn", "srt", "both", "none", NULL};
+static const char *const w_script[] = {"openai", "rulebased", NULL};
+static const char *const w_voice[] = {"openai", "elevenlabs", "espeak", "piper", "flite", NULL};
+static const char *const w_visuals[] = {"pexels",  "pixabay",	"openai",
+					"sdwebui", "generated", NULL};
+
+_Static_assert(sizeof(enum log_level) == sizeof(int), "log_level is stored as an int");
+
+#define F(field) offsetof(struct aura_config, field)
+#define KIB	 1024LL
+#define MIB	 (1024LL * 1024)
+#define GIB	 (1024LL * 1024 * 1024)
+
+/* clang-format off */
+#define PROVIDER_KEYS(sec, p, url, url_help, env, model_def, model_help, voice_def, voice_help) \
+	{sec, "base_url", KT_URL, F(p.base_url), 0, 0, NULL, url, url_help}, \
+	{sec, "api_key", KT_SECRET, F(p.api_key), 0, 0, NULL, "", \
+	 "inline API key; prefer api_key_env (with a key here the file must be chmod 600)"}, \
+	{sec, "api_key_env", KT_ENVNAME, F(p.api_key_env), 0, 0, NULL, env, \
+	 "environment variable that holds the API key (empty: none)"}, \
+	{sec, "model", KT_STRING, F(p.model), 0, 0, NULL, model_def, model_help}, \
+	{sec, "voice", KT_STRING, F(p.voice), 0, 0, NULL, voice_def, voice_help}, \
+	{sec, "timeout", KT_INT, F(p.timeout), 1, 600, NULL, "60", \
+	 "seconds one request may take in total (1 to 600)"}
+
+/* The order here is the order of aura.ini.example and of the docs. */
+static const struct key keys[] = {
+	{"general", "data_dir", KT_PATH, F(data_dir), 0, 0, NULL, "",
+	 "data directory: aura.db, jobs/, logs/ (empty: $XDG_DATA_HOME/aura)"},
+	{"general", "log_level", KT_ENUM, F(log_level), 0, 0, w_level, "info",
+	 "least severe level written to logs/aura.log: error, warn, info or debug"},
+	{"general", "log_max_size", KT_SIZE, F(log_max_size), 64 * KIB, GIB, NULL, "10M",
+	 "size at which logs/aura.log is rotated (64K to 1G)"},
+	{"general", "log_keep", KT_INT, F(log_keep), 1, 50, NULL, "5",
+	 "rotated logs kept, aura.log.1 to aura.log.N (1 to 50)"},
+
+	{"ffmpeg", "ffmpeg", KT_PATH, F(ffmpeg), 0, 0, NULL, "",
+	 "ffmpeg program (empty: $AURA_FFMPEG, then PATH)"},
+	{"ffmpeg", "ffprobe", KT_PATH, F(ffprobe), 0, 0, NULL, "",
+	 "ffprobe program (empty: $AURA_FFPROBE, then beside ffmpeg, then PATH)"},
+
+	{"server", "max_jobs", KT_INT, F(max_jobs), 1, 64, NULL, "2",
+	 "jobs running at once (1 to 64)"},
+	{"server", "max_attempts", KT_INT, F(max_attempts), 1, 20, NULL, "3",
+	 "attempts per job before it fails for good; 1 means no retry (1 to 20)"},
+	{"server", "retry_backoff", KT_INT, F(retry_backoff), 1, 3600, NULL, "5",
+	 "seconds before the first retry, doubled for each further one (1 to 3600)"},
+	{"server", "stall_timeout", KT_INT, F(stall_timeout), 5, 86400, NULL, "60",
+	 "seconds without progress before a job is stopped as stalled (5 to 86400)"},
+	{"server", "quit_grace", KT_INT, F(quit_grace), 1, 600, NULL, "5",
+	 "seconds FFmpeg gets to finish its file after 'q' before SIGTERM (1 to 600)"},
+	{"server", "term_grace", KT_INT, F(term_grace), 1, 600, NULL, "5",
+	 "seconds after SIGTERM before SIGKILL (1 to 600)"},
+	{"server", "shutdown_grace", KT_INT, F(shutdown_grace), 1, 3600, NULL, "15",
+	 "seconds a server shutdown may take to stop every job (1 to 3600)"},
+	{"server", "job_timeout", KT_INT, F(job_timeout), 0, 604800, NULL, "0",
+	 "seconds a job may run before it is stopped; 0 means no limit (0 to 604800)"},
+	{"server", "client_buffer", KT_SIZE, F(client_buffer), 64 * KIB, 256 * MIB, NULL, "4M",
+	 "output queued for one client before it is dropped as too slow (64K to 256M)"},
+	{"server", "job_log_max", KT_SIZE, F(job_log_max), 0, 64 * GIB, NULL, "10M",
+	 "bytes of one job's job.log: past it the first and last halves are kept; 0 means no limit (0 to 64G)"},
+	{"server", "health_interval", KT_INT, F(health_interval), 1, 86400, NULL, "300",
+	 "seconds between provider health checks while video jobs are queued or running (1 to 86400)"},
+
+	{"video", "preset", KT_WORD, F(preset), 0, 0, w_preset, "landscape-720p",
+	 "landscape-720p, landscape-1080p, portrait-1080p, square-1080p or draft-480p"},
+	{"video", "duration", KT_INT, F(duration), 5, 1800, NULL, "30",
+	 "target length of a video in seconds (5 to 1800)"},
+	{"video", "voice", KT_VOICE, F(voice), 0, 0, w_voice, "flite:slt",
+	 "narration voice, PROVIDER[:VOICE] (flite voices: slt, kal, awb, rms)"},
+	{"video", "captions", KT_WORD, F(captions), 0, 0, w_captions, "both",
+	 "burn (into the picture), srt (a file beside the video), both or none"},
+	{"video", "font", KT_PATH, F(font), 0, 0, NULL, "",
+	 "font file for headings and captions (empty: search the system fonts)"},
+	{"video", "scene_gap_ms", KT_INT, F(scene_gap_ms), 0, 5000, NULL, "400",
+	 "silence between scenes in milliseconds (0 to 5000)"},
+	{"video", "output_dir", KT_PATH, F(output_dir), 0, 0, NULL, "",
+	 "where finished videos go (empty: the directory aura is run from)"},
+
+	{"voice", "espeak", KT_PATH, F(espeak), 0, 0, NULL, "",
+	 "espeak-ng program (empty: search PATH)"},
+	{"voice", "piper", KT_PATH, F(piper), 0, 0, NULL, "",
+	 "piper program (empty: search PATH)"},
+	{"voice", "piper_model", KT_PATH, F(piper_model), 0, 0, NULL, "",
+	 "piper voice model (.onnx file); piper needs one"},
+
+	{"providers", "script", KT_LIST, F(chain_script), 0, 0, w_script, "rulebased",
+	 "script writers to try in order: openai, rulebased"},
+	{"providers", "voice", KT_LIST, F(chain_voice), 0, 0, w_voice, "flite",
+	 "voices to try in order: openai, elevenlabs, espeak, piper, flite"},
+	{"providers", "visuals", KT_LIST, F(chain_visuals), 0, 0, w_visuals, "generated",
+	 "visual sources to try in order: pexels, pixabay, openai, sdwebui, generated"},
+
+	PROVIDER_KEYS("openai", openai, "https://api.openai.com/v1",
+		"API endpoint; any OpenAI-compatible server (Ollama's /v1, LM Studio, vLLM...)",
+		"OPENAI_API_KEY",
+		"gpt-4o-mini", "chat model that writes scripts",
+		"alloy", "text-to-speech voice"),
+	PROVIDER_KEYS("elevenlabs", elevenlabs, "https://api.elevenlabs.io",
+		"API endpoint",
+		"ELEVENLABS_API_KEY",
+		"", "text-to-speech model id (empty: the service's default)",
+		"", "voice id (empty: the service's default)"),
+	PROVIDER_KEYS("pexels", pexels, "https://api.pexels.com",
+		"API endpoint",
+		"PEXELS_API_KEY",
+		"", "not used by Pexels",
+		"", "not used by Pexels"),
+	PROVIDER_KEYS("pixabay", pixabay, "https://pixabay.com/api",
+		"API endpoint",
+		"PIXABAY_API_KEY",
+		"", "not used by Pixabay",
+		"", "not used by Pixabay"),
+	PROVIDER_KEYS("sdwebui", sdwebui, "http://127.0.0.1:7860",
+		"address of a Stable Diffusion WebUI started with --api",
+		"",
+		"", "checkpoint to render with (empty: the one loaded)",
+		"", "not used by Stable Diffusion"),
+};
+/* clang-format on */
+
+#define NKEYS ARRAY_LEN(keys)
+
+static bool key_is_string(const struct key *k)
+{
+	switch (k->type) {
+	case KT_INT:
+	case KT_SIZE:
+	case KT_ENUM:
+	case KT_BOOL:
+		return false;
+	default:
+		return true;
+	}
+}
+
+static void *key_field(struct aura_config *cfg, const struct key *k)
+{
+	return (char *)cfg + k->off;
+}
+
+static const void *key_cfield(const struct aura_config *cfg, const struct key *k)
+{
+	return (const char *)cfg + k->off;
+}
+
+/* Echoing a secret, or what may be a key pasted into the wrong field, would
+ * leak it into a terminal, a log or a bug report. */
+static bool key_no_echo(const struct key *k)
+{
+	return k->type == KT_SECRET || k->type == KT_ENVNAME;
+}
+
+/* Whether s holds a token that looks like an API key (log_looks_like_key). */
+static bool text_has_key(const char *s)
+{
+	for (const char *p = s; *p;) {
+		size_t n = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				     "0123456789_-");
+		if (n && log_looks_like_key(p, n))
+			return true;
+		p += n ? n : 1;
+	}
+	return false;
+}
+
+/* Whether the name side of a line may be shown in an error: it reads like
+ * a key name (letters, _ and -, no digits, short) and not like a key. A
+ * key pasted on its own line, or after api_key with the = forgotten, is
+ * what inih hands us as the name. */
+static bool name_echo_safe(const char *name)
+{
+	size_t n = strlen(name);
+	return n > 0 && n <= 32 &&
+	       strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_-") == n &&
+	       !text_has_key(name);
+}
+
+/* "api_key sk-...": a key typed after api_key with the = forgotten. */
+static bool name_is_secret_position(const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++) {
+		size_t kl = strlen(keys[i].name);
+		if (keys[i].type == KT_SECRET && strncasecmp(name, keys[i].name, kl) == 0 &&
+		    isspace((unsigned char)name[kl]))
+			return true;
+	}
+	return false;
+}
+
+static int word_index(const char *const *words, const char *s, size_t len)
+{
+	for (int i = 0; words[i]; i++)
+		if (strlen(words[i]) == len && strncasecmp(words[i], s, len) == 0)
+			return i;
+	return -1;
+}
+
+static void words_join(char *out, size_t n, const char *const *words)
+{
+	size_t used = 0;
+	out[0] = '\0';
+	for (size_t i = 0; words[i] && used < n; i++) {
+		int w = snprintf(out + used, n - used, "%s%s", i ? ", " : "", words[i]);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+	}
+}
+
+static void size_text(char *out, size_t n, uint64_t v)
+{
+	if (v && v % GIB == 0)
+		snprintf(out, n, "%lluG", (unsigned long long)(v / GIB));
+	else if (v && v % MIB == 0)
+		snprintf(out, n, "%lluM", (unsigned long long)(v / MIB));
+	else if (v && v % KIB == 0)
+		snprintf(out, n, "%lluK", (unsigned long long)(v / KIB));
+	else
+		snprintf(out, n, "%llu", (unsigned long long)v);
+}
+
+static bool envname_valid(const char *s)
+{
+	if (!(isalpha((unsigned char)*s) || *s == '_'))
+		return false;
+	for (; *s; s++)
+		if (!(isalnum((unsigned char)*s) || *s == '_'))
+			return false;
+	return true;
+}
+
+static bool url_valid(const char *s)
+{
+	size_t n = 0;
+	if (strncasecmp(s, "http://", 7) == 0)
+		n = 7;
+	else if (strncasecmp(s, "https://", 8) == 0)
+		n = 8;
+	return n && s[n] != '\0' && s[n] != '/' && !strpbrk(s, " \t");
+}
+
+bool config_parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = {"yes", "true", "on", "1", NULL};
+	static const char *const no[] = {"no", "false", "off", "0", NULL};
+	if (!s)
+		return false;
+	if (word_index(yes, s, strlen(s)) >= 0) {
+		*out = true;
+		return true;
+	}
+	if (word_index(no, s, strlen(s)) >= 0) {
+		*out = false;
+		return true;
+	}
+	return false;
+}
+
+static void set_string(struct aura_config *cfg, const struct key *k, char *v)
+{
+	char **f = key_field(cfg, k);
+	free(*f);
+	*f = v;
+}
+
+/* "openai , Flite" -> "openai, flite"; NULL and why filled on a bad word. */
+static char *list_normalise(const char *const *words, const char *s, char *why, size_t whylen)
+{
+	char all[256];
+	words_join(all, sizeof(all), words);
+	struct buf b;
+	buf_init(&b);
+	for (const char *p = s;;) {
+		const char *comma = strchr(p, ',');
+		const char *end = comma ? comma : p + strlen(p);
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		const char *e = end;
+		while (e > p && isspace((unsigned char)e[-1]))
+			e--;
+		if (e == p) {
+			snprintf(why, whylen,
+				 "has an empty entry; use a comma-separated list of: %s", all);
+			buf_free(&b);
+			return NULL;
+		}
+		int i = word_index(words, p, (size_t)(e - p));
+		if (i < 0) {
+			snprintf(why, whylen, "'%.*s' is not one of: %s",
+				 (int)(e - p < 64 ? e - p : 64), p, all);
+			buf_free(&b);
+			return NULL;
+		}
+		buf_printf(&b, "%s%s", b.len ? ", " : "", words[i]);
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
+	return b.data;
+}
+
+/* Parse value into k's field. 0, or -1 with the reason (never the value of a
+ * no-echo key) in why. */
+static int key_set(struct aura_config *cfg, const struct key *k, const char *value, char *why,
+		   size_t whylen)
+{
+	char all[256] = "";
+	if (k->words)
+		words_join(all, sizeof(all), k->words);
+
+	/*
+	 * Empty means the built-in default, so `key =` is always safe; except
+	 * for api_key_env, where it is the way to say "read no variable".
+	 */
+	if (*value == '\0') {
+		if (k->type == KT_ENVNAME || (key_is_string(k) && *k->def == '\0')) {
+			set_string(cfg, k, NULL);
+			return 0;
+		}
+		if (*k->def)
+			return key_set(cfg, k, k->def, why, whylen);
+	}
+
+	switch (k->type) {
+	case KT_STRING:
+	case KT_SECRET:
+		set_string(cfg, k, xstrdup(value));
+		return 0;
+	case KT_PATH:
+		set_string(cfg, k, paths_expand_home(value));
+		return 0;
+	case KT_URL:
+		if (!url_valid(value)) {
+			snprintf(why, whylen, "must be a URL starting with http:// or https://");
+			return -1;
+		}
+		set_string(cfg, k, xstrdup(value));
+		return 0;
+	case KT_ENVNAME:
+		if (!envname_valid(value)) {
+			snprintf(
+			    why, whylen,
+			    "must be the name of an environment variable (letters, digits and _), "
+			    "not the key itself");
+			return -1;
+		}
+		set_string(cfg, k, xstrdup(value));
+		return 0;
+	case KT_INT: {
+		int64_t v;
+		if (parse_int64(value, &v) < 0 || v < k->min || v > k->max) {
+			snprintf(why, whylen, "must be a whole number from %lld to %lld", k->min,
+				 k->max);
+			return -1;
+		}
+		*(int *)key_field(cfg, k) = (int)v;
+		return 0;
+	}
+	case KT_SIZE: {
+		uint64_t v;
+		if (parse_size(value, &v) < 0 || v < (uint64_t)k->min || v > (uint64_t)k->max) {
+			char lo[32], hi[32];
+			size_text(lo, sizeof(lo), (uint64_t)k->min);
+			size_text(hi, sizeof(hi), (uint64_t)k->max);
+			snprintf(
+			    why, whylen,
+			    "must be a size from %s to %s (bytes, or a number with a K, M or G "
+			    "suffix)",
+			    lo, hi);
+			return -1;
+		}
+		*(uint64_t *)key_field(cfg, k) = v;
+		return 0;
+	}
+	case KT_ENUM: {
+		int i = word_index(k->words, value, strlen(value));
+		if (i < 0) {
+			snprintf(why, whylen, "must be one of: %s", all);
+			return -1;
+		}
+		*(int *)key_field(cfg, k) = i;
+		return 0;
+	}
+	case KT_WORD: {
+		int i = word_index(k->words, value, strlen(value));
+		if (i < 0) {
+			snprintf(why, whylen, "must be one of: %s", all);
+			return -1;
+		}
+		set_string(cfg, k, xstrdup(k->words[i]));
+		return 0;
+	}
+	case KT_LIST: {
+		char *v = list_normalise(k->words, value, why, whylen);
+		if (!v)
+			return -1;
+		set_string(cfg, k, v);
+		return 0;
+	}
+	case KT_VOICE: {
+		const char *colon = strchr(value, ':');
+		size_t plen = colon ? (size_t)(colon - value) : strlen(value);
+		int i = word_index(k->words, value, plen);
+		if (i < 0 || (colon && colon[1] == '\0')) {
+			snprintf(why, whylen,
+				 "must be PROVIDER or PROVIDER:VOICE, PROVIDER one of: %s", all);
+			return -1;
+		}
+		set_string(cfg, k, xasprintf("%s%s", k->words[i], colon ? colon : ""));
+		return 0;
+	}
+	case KT_BOOL: {
+		bool b;
+		if (!config_parse_bool(value, &b)) {
+			snprintf(why, whylen, "must be yes or no (or true/false, on/off, 1/0)");
+			return -1;
+		}
+		*(bool *)key_field(cfg, k) = b;
+		return 0;
+	}
+	}
+	snprintf(why, whylen, "has an unknown type");
+	return -1;
+}
+
+void config_defaults(struct aura_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	for (size_t i = 0; i < NKEYS; i++) {
+		char why[256];
+		if (key_set(cfg, &keys[i], keys[i].def, why, sizeof(why)) < 0) {
+			/* The table contradicts itself: a bug no user can fix. */
+			fprintf(stderr, "aura: bad built-in default [%s] %s: %s\n", keys[i].section,
+				keys[i].name, why);
+			abort();
+		}
+	}
+}
+
+void config_free(struct aura_config *cfg)
+{
+	if (!cfg)
+		return;
+	for (size_t i = 0; i < NKEYS; i++)
+		if (key_is_string(&keys[i]))
+			free(*(char **)key_field(cfg, &keys[i]));
+	free(cfg->source);
+	memset(cfg, 0, sizeof(*cfg));
+}
+
+static void config_copy(struct aura_config *dst, const struct aura_config *src)
+{
+	*dst = *src;
+	dst->source = xstrdup(src->source);
+	for (size_t i = 0; i < NKEYS; i++)
+		if (key_is_string(&keys[i]))
+			*(char **)key_field(dst, &keys[i]) =
+			    xstrdup(*(char *const *)key_cfield(src, &keys[i]));
+}
+
+/* --- suggestions for misspelt names --------------------------------------- */
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t row[65];
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t cost =
+			    tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+			size_t best = diag + cost;
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+static bool close_enough(const char *typed, const char *known, size_t *best)
+{
+	size_t d = edit_distance(typed, known);
+	size_t limit = strlen(typed) >= 6 ? 2 : 1;
+	if (d <= limit && d < *best) {
+		*best = d;
+		return true;
+	}
+	return false;
+}
+
+static bool section_known(const char *s)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcasecmp(keys[i].section, s) == 0)
+			return true;
+	return false;
+}
+
+static const char *section_suggest(const char *s)
+{
+	const char *hit = NULL;
+	size_t best = (size_t)-1;
+	for (size_t i = 0; i < NKEYS; i++)
+		if ((i == 0 || strcmp(keys[i].section, keys[i - 1].section) != 0) &&
+		    close_enough(s, keys[i].section, &best))
+			hit = keys[i].section;
+	return hit;
+}
+
+static const struct key *key_find(const char *section, const char *name)
+{
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcasecmp(keys[i].section, section) == 0 &&
+		    strcasecmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+/* " (did you mean X?)", " (it belongs in [S])" or "". */
+static void key_suggest(char *out, size_t n, const char *section, const char *name)
+{
+	const char *hit = NULL;
+	size_t best = (size_t)-1;
+	out[0] = '\0';
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcasecmp(keys[i].section, section) == 0 &&
+		    close_enough(name, keys[i].name, &best))
+			hit = keys[i].name;
+	if (hit) {
+		snprintf(out, n, " (did you mean %s?)", hit);
+		return;
+	}
+	for (size_t i = 0; i < NKEYS; i++)
+		if (strcasecmp(keys[i].name, name) == 0) {
+			snprintf(out, n, " (it belongs in [%s])", keys[i].section);
+			return;
+		}
+}
+
+/* --- parsing ---------------------------------------------------------------- */
+
+struct parse {
+	FILE *fp;
+	const char *path;
+	struct aura_config *cfg;
+	char *line; /* getline's buffer */
+	size_t cap;
+	int lineno;
+	bool prev_key; /* as inih's prev_name: an indented line continues it */
+	int read_errno;
+	int secret_line[NKEYS]; /* line that set an inline key still set, else 0 */
+	int code;		/* the first error, positive; parsing stops there */
+	int err_line;
+	char detail[sizeof(((struct aura_error *)0)->detail)];
+};
+
+static void parse_fail(struct parse *ps, int code, const char *fmt, ...) AURA_PRINTF(3, 4);
+
+static void parse_fail(struct parse *ps, int code, const char *fmt, ...)
+{
+	if (ps->code)
+		return;
+	ps->code = code;
+	ps->err_line = ps->lineno;
+	int n = snprintf(ps->detail, sizeof(ps->detail), "%s:%d: ", ps->path, ps->lineno);
+	if (n < 0 || (size_t)n >= sizeof(ps->detail))
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(ps->detail + n, sizeof(ps->detail) - (size_t)n, fmt, ap);
+	va_end(ap);
+}
+
+/*
+ * What inih cannot tell us, checked on the raw line before inih sees it:
+ * section headers (inih only reports keys, so an empty misspelt section
+ * would pass) and continuation lines (inih folds an indented line into the
+ * previous key's value, which in aura would only hide a mistake).
+ */
+static void parse_scan_line(struct parse *ps, const char *s)
+{
+	const char *p = s;
+	if (ps->lineno == 1 && strncmp(p, "\xEF\xBB\xBF", 3) == 0)
+		p += 3;
+	bool indented = isspace((unsigned char)*p);
+	while (isspace((unsigned char)*p))
+		p++;
+	if (*p == '\0' || *p == ';' || *p == '#')
+		return;
+	if (indented && ps->prev_key) {
+		parse_fail(ps, AURA_E_CONFIG_SYNTAX,
+			   "an indented line would continue the previous value; remove the "
+			   "leading spaces");
+		return;
+	}
+	if (*p == '[') {
+		ps->prev_key = false;
+		const char *end = strchr(p, ']');
+		if (!end)
+			return; /* inih reports the syntax error */
+		p++;
+		while (p < end && isspace((unsigned char)*p))
+			p++;
+		while (end > p && isspace((unsigned char)end[-1]))
+			end--;
+		char name[128];
+		size_t len =
+		    (size_t)(end - p) < sizeof(name) ? (size_t)(end - p) : sizeof(name) - 1;
+		memcpy(name, p, len);
+		name[len] = '\0';
+		if (!section_known(name) && !name_echo_safe(name)) {
+			parse_fail(ps, AURA_E_CONFIG_UNKNOWN_KEY,
+				   "unknown section (its name is not shown: it looks like an API "
+				   "key)");
+		} else if (!section_known(name)) {
+			const char *hint = section_suggest(name);
+			parse_fail(ps, AURA_E_CONFIG_UNKNOWN_KEY, "unknown section [%s]%s%s%s",
+				   name, hint ? " (did you mean [" : "", hint ? hint : "",
+				   hint ? "]?)" : "");
+		}
+		return;
+	}
+	if (strpbrk(p, "=:"))
+		ps->prev_key = true;
+}
+
+/* inih's reader, fgets-like: one physical line per call, so our count is
+ * inih's line number; and a line that would not fit inih's buffer is an
+ * error here rather than being split into two lines by inih. */
+static char *parse_reader(char *str, int num, void *stream)
+{
+	struct parse *ps = stream;
+	if (ps->code)
+		return NULL; /* stop at the first error */
+	errno = 0;
+	ssize_t n = getline(&ps->line, &ps->cap, ps->fp);
+	if (n < 0) {
+		if (ferror(ps->fp))
+			ps->read_errno = errno ? errno : EIO;
+		return NULL;
+	}
+	ps->lineno++;
+	size_t len = (size_t)n;
+	while (len && (ps->line[len - 1] == '\n' || ps->line[len - 1] == '\r'))
+		len--;
+	if (num < 4 || len > (size_t)num - 3) {
+		parse_fail(ps, AURA_E_CONFIG_SYNTAX,
+			   "the line is longer than %d bytes (for a long key use api_key_env)",
+			   num < 4 ? 0 : num - 3);
+		return NULL;
+	}
+	memcpy(str, ps->line, len);
+	str[len] = '\n';
+	str[len + 1] = '\0';
+	parse_scan_line(ps, str);
+	return ps->code ? NULL : str;
+}
+
+static int parse_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *ps = user;
+	if (ps->code)
+		return 0;
+	if (!*section) {
+		char hint[96];
+		key_suggest(hint, sizeof(hint), "", name);
+		if (!name_echo_safe(name))
+			parse_fail(ps, AURA_E_CONFIG_UNKNOWN_KEY,
+				   "a line comes before any [section] (its text is not shown: it "
+				   "may hold an API key)");
+		else
+			parse_fail(ps, AURA_E_CONFIG_UNKNOWN_KEY,
+				   "key %.64s comes before any [section]%s", name, hint);
+		return 0;
+	}
+	const struct key *k = key_find(section, name);
+	if (!k && name_is_secret_position(name)) {
+		parse_fail(ps, AURA_E_CONFIG_UNKNOWN_KEY,
+			   "[%s] api_key: the = between api_key and the key is missing (the "
+			   "line is not shown: it holds a key)",
+			   section);
+		return 0;
+	}
+	if (!k && !name_echo_safe(name)) {
+		parse_fail(ps, AURA_E_CONFIG_UNKNOWN_KEY,
+			   "unknown key in [%s] (the line is not shown: it looks like an API key; "
+			   "write api_key = KEY, or better name an environment variable with "
+			   "api_key_env)",
+			   section);
+		return 0;
+	}
+	if (!k) {
+		char hint[96];
+		key_suggest(hint, sizeof(hint), section, name);
+		parse_fail(ps, AURA_E_CONFIG_UNKNOWN_KEY, "unknown key [%s] %.64s%s", section, name,
+			   hint);
+		return 0;
+	}
+	char why[384];
+	if (key_set(ps->cfg, k, value, why, sizeof(why)) < 0) {
+		/* A key in the wrong field: neither the value nor the reason
+		 * (which may quote part of it) shows it. */
+		bool hide = key_no_echo(k) || text_has_key(value);
+		char *shown = hide ? log_redact(why) : NULL;
+		parse_fail(ps, AURA_E_CONFIG_BAD_VALUE, "[%s] %s = %.160s: %s", k->section, k->name,
+			   hide ? "***" : value, hide ? shown : why);
+		free(shown);
+		return 0;
+	}
+	if (k->type == KT_SECRET)
+		ps->secret_line[k - keys] = *value ? ps->lineno : 0;
+	return 1;
+}
+
+int config_load(struct aura_config *cfg, const char *path, bool required, struct aura_error *err)
+{
+	if (!path)
+		return 0;
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; anything
+	 * but a regular file (/dev/zero would be read forever) is refused
+	 * before a byte is read. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		int e = errno;
+		if (e == ENOENT && !required)
+			return 0;
+		return aura_error_set(err, AURA_E_CONFIG_UNREADABLE, "%s: %s", path, strerror(e));
+	}
+	struct stat st;
+	int e = fstat(fd, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? EISDIR : 0;
+	if (e) {
+		close(fd);
+		return aura_error_set(err, AURA_E_CONFIG_UNREADABLE, "%s: %s", path, strerror(e));
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return aura_error_set(err, AURA_E_CONFIG_UNREADABLE,
+				      "%s is not a regular file (a device, FIFO or socket)", path);
+	}
+	FILE *fp = fcntl(fd, F_SETFL, 0) == 0 ? fdopen(fd, "r") : NULL;
+	if (!fp) {
+		e = errno;
+		close(fd);
+		return aura_error_set(err, AURA_E_CONFIG_UNREADABLE, "%s: %s", path, strerror(e));
+	}
+
+	/* Parse into a copy: on any error the caller's config stays whole. */
+	struct aura_config next;
+	config_copy(&next, cfg);
+	struct parse *ps = xcalloc(1, sizeof(*ps));
+	ps->fp = fp;
+	ps->path = path;
+	ps->cfg = &next;
+
+	int rc = 0;
+	int r = ini_parse_stream(parse_reader, ps, parse_handler, ps);
+	if (r > 0 && (!ps->code || r < ps->err_line)) {
+		/* No text of the line: it may be a key pasted on its own. */
+		rc = aura_error_set(err, AURA_E_CONFIG_SYNTAX,
+				    "%s:%d: expected [section], key = value, or a comment (; or #)",
+				    path, r);
+	} else if (ps->code) {
+		rc = aura_error_set(err, ps->code, "%s", ps->detail);
+	} else if (ps->read_errno) {
+		rc = aura_error_set(err, AURA_E_CONFIG_UNREADABLE, "%s: %s", path,
+				    strerror(ps->read_errno));
+	} else if (r < 0) {
+		rc =
+		    aura_error_set(err, AURA_E_INTERNAL, "%s: the INI parser failed (%d)", path, r);
+	} else if (st.st_mode & 077) {
+		for (size_t i = 0; i < NKEYS; i++) {
+			if (!ps->secret_line[i])
+				continue;
+			rc = aura_error_set(
+			    err, AURA_E_CONFIG_INSECURE,
+			    "%s:%d: [%s] api_key = *** is in a file with mode %04o, "
+			    "readable by others: run `chmod 600 %s`, or move the key "
+			    "to an environment variable named by api_key_env",
+			    path, ps->secret_line[i], keys[i].section,
+			    (unsigned)(st.st_mode & 07777), path);
+			break;
+		}
+	}
+	fclose(fp);
+	free(ps->line);
+	free(ps);
+
+	if (rc < 0) {
+		config_free(&next);
+		return rc;
+	}
+	free(next.source);
+	next.source = xstrdup(path);
+	config_free(cfg);
+	*cfg = next;
+	return 0;
+}
+
+/* --- secrets ---------------------------------------------------------------- */
+
+const char *config_api_key(const struct provider_config *p)
+{
+	if (!p)
+		return NULL;
+	if (p->api_key && *p->api_key)
+		return p->api_key;
+	if (p->api_key_env && *p->api_key_env) {
+		const char *v = getenv(p->api_key_env);
+		if (v && *v)
+			return v;
+	}
+	return NULL;
+}
+
+void config_foreach_secret(const struct aura_config *cfg, void (*fn)(const char *, void *),
+			   void *ctx)
+{
+	const struct provider_config *all[] = {&cfg->openai, &cfg->elevenlabs, &cfg->pexels,
+					       &cfg->pixabay, &cfg->sdwebui};
+	for (size_t i = 0; i < ARRAY_LEN(all); i++) {
+		const struct provider_config *p = all[i];
+		if (p->api_key && *p->api_key)
+			fn(p->api_key, ctx);
+		if (p->api_key_env && *p->api_key_env) {
+			const char *v = getenv(p->api_key_env);
+			if (v && *v)
+				fn(v, ctx);
+		}
+	}
+}
+
+const char *config_log_level_name(enum log_level l)
+{
+	if ((int)l < 0 || (size_t)l >= ARRAY_LEN(w_level) - 1)
+		return "info";
+	return w_level[l];
+}
+
+/* --- the table, read-only ----------------------------------------------------- */
+
+size_t config_key_count(void)
+{
+	return NKEYS;
+}
+
+bool config_key_get(size_t i, struct config_key_info *out)
+{
+	if (i >= NKEYS)
+		return false;
+	out->section = keys[i].section;
+	out->name = keys[i].name;
+	out->def = keys[i].def;
+	out->help = keys[i].help;
+	out->secret = keys[i].type == KT_SECRET;
+	return true;
+}
+
+char *config_value_text(const struct aura_config *cfg, size_t i)
+{
+	if (i >= NKEYS)
+		return NULL;
+	const struct key *k = &keys[i];
+	const void *f = key_cfield(cfg, k);
+	char tmp[32];
+	switch (k->type) {
+	case KT_INT:
+		return xasprintf("%d", *(const int *)f);
+	case KT_SIZE:
+		size_text(tmp, sizeof(tmp), *(const uint64_t *)f);
+		return xstrdup(tmp);
+	case KT_ENUM:
+		return xstrdup(k->words[*(const int *)f]);
+	case KT_BOOL:
+		return xstrdup(*(const bool *)f ? "yes" : "no");
+	default: {
+		const char *s = *(char *const *)f;
+		if (k->type == KT_SECRET && s)
+			return xstrdup("***");
+		return xstrdup(s ? s : "");
+	}
+	}
+}

@@ -1,0 +1,110 @@
+/*
+ * client.h -- the client side of the control socket: connect (starting a
+ * server when none runs, as tmux does), call a method and wait for its
+ * answer, read events. Blocking I/O: clients are short-lived processes.
+ *
+ * Must never: be used inside the server (it blocks), start two servers
+ * for one data directory (the spawn lock serialises auto-starts), or run
+ * a shell.
+ */
+#ifndef AURA_CLIENT_H
+#define AURA_CLIENT_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "base/errors.h"
+#include "base/paths.h"
+
+struct client;
+
+/* How long client_connect waits for a server it started to listen. */
+#define CLIENT_START_TIMEOUT_MS 10000
+/* How long client_call waits for an answer before giving up. */
+#define CLIENT_CALL_TIMEOUT_MS 60000
+
+/*
+ * Connect to p->socket_path. If nothing listens and autostart is set:
+ * take the exclusive lock p->spawn_lock, try once more (another client
+ * may have started a server meanwhile), else run
+ *   exe [-c CLI_CONFIG] --data-dir DATA serve --daemon
+ * (exe is executed directly, no shell; argv[0] is "aura"), and wait up to
+ * CLIENT_START_TIMEOUT_MS for the socket to accept. If that command exits
+ * with a failure first, the wait ends at once. cli_config may be NULL.
+ * Errors: -AURA_E_SERVER_UNREACHABLE (detail: socket path, reason),
+ * -AURA_E_PATH_TOO_LONG.
+ */
+int client_connect(const struct aura_paths *p, const char *exe, const char *cli_config,
+		   bool autostart, struct client **out, struct aura_error *err);
+
+/*
+ * Send `method` with params (stolen; NULL for none) and wait for the
+ * answer carrying the same id. Events read meanwhile are queued for
+ * client_next_event(); answers to other ids are dropped. On success
+ * *result (may be NULL if the caller does not want it) is the result
+ * object, owned by the caller. An `ok: false` answer becomes the
+ * catalogue code named by error.code (detail: error.detail, else
+ * error.message). The server going away: -AURA_E_SERVER_UNREACHABLE.
+ */
+int client_call(struct client *c, const char *method, json_t *params, json_t **result,
+		struct aura_error *err);
+
+/*
+ * The next event: 1 with *ev (owned by the caller), 0 when timeout_ms
+ * passed (-1: no limit) or a signal interrupted the wait (the caller
+ * checks its flag), negative on error (EOF: -AURA_E_SERVER_UNREACHABLE
+ * "server went away"; -AURA_E_PROTO_TOO_LARGE).
+ */
+int client_next_event(struct client *c, int timeout_ms, json_t **ev, struct aura_error *err);
+
+/* Events already read and queued (received before the last answer). */
+size_t client_pending_events(const struct client *c);
+
+/*
+ * While client_next_event waits, use this signal mask (ppoll), so a
+ * signal the caller keeps blocked elsewhere can only arrive during the
+ * wait: no race between checking a flag and sleeping. NULL: keep the mask.
+ */
+void client_set_wait_sigmask(struct client *c, const sigset_t *mask);
+
+/*
+ * Following a job's log without losing or repeating a line (the rule in
+ * doc/protocol.md, "Ordering"): subscribe to the job with logs, `get` its
+ * state, read job.log with `logs` calls until one returns no data, drop
+ * the log events that arrived before that answer (their lines were in the
+ * file), then hand out every later log event's line. A log_gap (the
+ * server held lines back: we read too slowly) is the same catch-up from
+ * its offset. Events and answers are applied in arrival order, so an old
+ * event never undoes a newer state. out() receives log bytes (each event
+ * line with its "\n").
+ */
+struct client_follow {
+	int64_t id;
+	void (*out)(const char *data, size_t n, void *ctx);
+	void *ctx;
+	int state;     /* the job's last known enum job_state, -1 unknown */
+	bool removed;  /* the job was removed meanwhile */
+	bool shutdown; /* the server announced its shutdown */
+	int64_t offset; /* bytes of job.log handed to out() */
+};
+
+/* Print (via out) the log from offset 0 until caught up. With subscribe,
+ * first subscribe and learn the job's state, ready for follow_step. */
+int client_follow_start(struct client *c, struct client_follow *f, bool subscribe,
+			struct aura_error *err);
+/*
+ * Wait up to timeout_ms (-1: no limit) for one event and apply it.
+ * 1: following is over (the job ended, was removed, or the server is
+ * stopping: see f); 0: go on (also after a signal); negative: error.
+ */
+int client_follow_step(struct client *c, struct client_follow *f, int timeout_ms,
+		       struct aura_error *err);
+
+int client_fd(const struct client *c);
+void client_free(struct client *c);
+
+#endif

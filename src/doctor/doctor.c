@@ -1,0 +1,674 @@
+/*
+ * doctor.c -- the health checks behind `aura doctor` (the locators of
+ * ffmpeg, ffprobe and the font are ff/locate.c).
+ *
+ * Must never: print anything, run a child through a shell, or wait on a
+ * child without a bound (a hung ffmpeg must not hang doctor). It blocks
+ * while it runs ffmpeg, so it is for clients, not the server's loop.
+ */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "base/conf.h"
+#include "doctor/doctor.h"
+#include "ff/locate.h"
+#include "providers/http.h"
+#include "os/loop.h"
+#include "providers/provider.h"
+#include "providers/providers.h"
+#include "store/store.h"
+
+#define RUN_TIMEOUT_MS 10000
+#define RUN_OUTPUT_CAP (1024 * 1024)
+#define DISK_LOW_BYTES (1024ULL * 1024 * 1024)
+
+/* ---- running a program ---------------------------------------------------- */
+
+static void close_from(int lowfd)
+{
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0U) == 0)
+		return;
+#endif
+	long max = sysconf(_SC_OPEN_MAX);
+	if (max < 0 || max > 65536)
+		max = 65536;
+	for (int fd = lowfd; fd < max; fd++)
+		close(fd);
+}
+
+static void child_exec(char *const argv[], int devnull, int out, pid_t parent)
+{
+	struct sigaction sa;
+	sigset_t none;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	for (int s = 1; s < NSIG; s++)
+		sigaction(s, &sa, NULL); /* ignored signals survive exec otherwise */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* If the CLI dies (Ctrl-C), take the child with it. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+	setpgid(0, 0);
+	if (dup2(devnull, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
+	    dup2(devnull, STDERR_FILENO) < 0)
+		_exit(127);
+	close_from(3);
+	execvp(argv[0], argv);
+	_exit(127);
+}
+
+static void kill_group(pid_t pid)
+{
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+}
+
+/*
+ * Run argv (no shell) with stdin and stderr on /dev/null and capture up to
+ * RUN_OUTPUT_CAP bytes of stdout into out. Everything is bounded by
+ * RUN_TIMEOUT_MS, after which the child's process group is killed.
+ * Returns the exit status (0..255, 127 for exec failure), -2 on timeout or
+ * death by a signal, -1 if it could not be started.
+ */
+static int run_capture(char *const argv[], struct buf *out)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -1;
+	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (devnull < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -1;
+	}
+	sigset_t all, old;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid == 0)
+		child_exec(argv, devnull, p[1], parent);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(p[1]);
+	close(devnull);
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		errno = e;
+		return -1;
+	}
+
+	int64_t deadline = time_mono_ms() + RUN_TIMEOUT_MS;
+	bool timed_out = false;
+	char chunk[8192];
+	for (;;) {
+		int64_t left = deadline - time_mono_ms();
+		if (left <= 0) {
+			timed_out = true;
+			break;
+		}
+		struct pollfd pfd = {.fd = p[0], .events = POLLIN};
+		int r = poll(&pfd, 1, (int)left);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0) {
+			timed_out = r == 0;
+			break;
+		}
+		ssize_t n = read(p[0], chunk, sizeof(chunk));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (out->len < RUN_OUTPUT_CAP)
+			buf_append(out, chunk, (size_t)n); /* past the cap: drained, dropped */
+	}
+	close(p[0]);
+
+	int status = 0;
+	if (timed_out)
+		kill_group(pid);
+	for (;;) {
+		pid_t w = waitpid(pid, &status, timed_out ? 0 : WNOHANG);
+		if (w == pid)
+			break;
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		/* Closed its stdout but still running: poll, within the bound. */
+		if (time_mono_ms() >= deadline) {
+			timed_out = true;
+			kill_group(pid);
+		} else {
+			poll(NULL, 0, 10);
+		}
+	}
+	if (timed_out) {
+		kill(-pid, SIGKILL); /* grandchildren still holding the pipe */
+		return -2;
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return -2;
+}
+
+static char *describe_run_failure(const char *prog, const char *arg, int rc)
+{
+	if (rc == -1)
+		return xasprintf("%s could not be started: %s", prog, strerror(errno));
+	if (rc == -2)
+		return xasprintf("%s %s did not finish within %d s (or was killed)", prog, arg,
+				 RUN_TIMEOUT_MS / 1000);
+	if (rc == 127)
+		return xasprintf("%s could not be executed", prog);
+	return xasprintf("%s %s exited with status %d", prog, arg, rc);
+}
+
+/* ---- the report ------------------------------------------------------------ */
+
+static struct doctor_check *add(struct doctor_report *r, const char *name, bool required)
+{
+	r->checks = xrealloc(r->checks, (r->n + 1) * sizeof(*r->checks));
+	struct doctor_check *c = &r->checks[r->n++];
+	memset(c, 0, sizeof(*c));
+	c->name = name;
+	c->required = required;
+	c->status = DOCTOR_OK;
+	return c;
+}
+
+/* Takes ownership of detail. */
+static void set_bad(struct doctor_check *c, enum doctor_status s, int code, char *detail)
+{
+	c->status = s;
+	c->code = code;
+	free(c->detail);
+	c->detail = detail;
+}
+
+/* "ffmpeg version 5.1.9-0+deb12u1 Copyright (c)..." -> up to " Copyright". */
+static char *first_line(const char *s)
+{
+	size_t n = strcspn(s, "\r\n");
+	const char *cr = strstr(s, " Copyright");
+	if (cr && (size_t)(cr - s) < n)
+		n = (size_t)(cr - s);
+	return xstrndup(s, n);
+}
+
+/* Found and answers -version: value "PATH (VERSION LINE)". Returns true
+ * when the program is usable. */
+static bool check_program(struct doctor_check *c, char *path, char *why, int code)
+{
+	if (!path) {
+		set_bad(c, DOCTOR_FAIL, code, why);
+		return false;
+	}
+	free(why);
+	char *argv[] = {path, (char *)"-version", NULL};
+	struct buf out;
+	buf_init(&out);
+	int rc = run_capture(argv, &out);
+	if (rc != 0 || out.len == 0) {
+		set_bad(c, DOCTOR_FAIL, code,
+			rc == 0 ? xasprintf("%s -version printed nothing", path)
+				: describe_run_failure(path, "-version", rc));
+		c->value = path;
+		buf_free(&out);
+		return false;
+	}
+	char *ver = first_line(out.data);
+	c->value = xasprintf("%s (%s)", path, ver);
+	free(ver);
+	free(path);
+	buf_free(&out);
+	return true;
+}
+
+/* Does a `-filters` / `-encoders` listing name `name`? Each entry line is
+ * " FLAGS NAME ..."; the legend lines have "=" as their second word. */
+static bool listing_has(const char *list, const char *name)
+{
+	size_t nl = strlen(name);
+	for (const char *line = list; line && *line;) {
+		const char *end = strchr(line, '\n');
+		const char *p = line;
+		while (*p == ' ')
+			p++;
+		p += strcspn(p, " \n"); /* the flags */
+		while (*p == ' ')
+			p++;
+		if (strncmp(p, name, nl) == 0 && (p[nl] == ' ' || p[nl] == '\n' || p[nl] == '\0'))
+			return true;
+		line = end ? end + 1 : NULL;
+	}
+	return false;
+}
+
+static void check_listing(struct doctor_report *r, const char *ffmpeg, const char *what,
+			  const char *const names[], const char *const check_names[], size_t n,
+			  int code)
+{
+	struct buf out;
+	buf_init(&out);
+	char *fail = NULL;
+	if (ffmpeg) {
+		char *argv[] = {(char *)ffmpeg, (char *)"-hide_banner", (char *)what, NULL};
+		int rc = run_capture(argv, &out);
+		if (rc != 0)
+			fail = describe_run_failure(ffmpeg, what, rc);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct doctor_check *c = add(r, check_names[i], true);
+		if (!ffmpeg)
+			set_bad(c, DOCTOR_FAIL, AURA_E_FFMPEG_NOT_FOUND,
+				xstrdup("not checked: no usable ffmpeg"));
+		else if (fail)
+			set_bad(c, DOCTOR_FAIL, code, xstrdup(fail));
+		else if (!listing_has(out.data ? out.data : "", names[i]))
+			set_bad(c, DOCTOR_FAIL, code,
+				xasprintf("%s has no %s %s", ffmpeg, names[i],
+					  strcmp(what, "-filters") == 0 ? "filter" : "encoder"));
+		else
+			c->value = xstrdup(names[i]);
+	}
+	free(fail);
+	buf_free(&out);
+}
+
+static void check_font(struct doctor_report *r, const struct aura_config *cfg)
+{
+	struct doctor_check *c = add(r, "font", true);
+	char *why = NULL;
+	char *font = locate_font(cfg, &why);
+	if (font)
+		c->value = font;
+	else
+		set_bad(c, DOCTOR_FAIL, AURA_E_FONT_NOT_FOUND, why);
+}
+
+/* Creates the data directories first (as every verb that needs them does),
+ * so doctor reports the reason they cannot exist rather than stopping. */
+static void check_data_dir(struct doctor_report *r, const struct aura_paths *paths)
+{
+	struct doctor_check *c = add(r, "data-dir", true);
+	const char *dir = paths ? paths->data_dir : NULL;
+	struct aura_error err;
+	struct stat st;
+	if (!dir) {
+		set_bad(c, DOCTOR_FAIL, AURA_E_DATA_DIR, xstrdup("no data directory resolved"));
+		return;
+	}
+	aura_error_clear(&err);
+	if (paths_ensure(paths, &err) < 0) {
+		set_bad(c, DOCTOR_FAIL, err.code ? err.code : AURA_E_DATA_DIR,
+			err.detail[0] ? xstrdup(err.detail)
+				      : xasprintf("%s cannot be created", dir));
+		return;
+	}
+	if (stat(dir, &st) < 0) {
+		set_bad(c, DOCTOR_FAIL, AURA_E_DATA_DIR, xasprintf("%s: %s", dir, strerror(errno)));
+		return;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		set_bad(c, DOCTOR_FAIL, AURA_E_DATA_DIR, xasprintf("%s is not a directory", dir));
+		return;
+	}
+	/* access(W_OK) can lie (read-only mounts, ACLs, root): really write. */
+	char *tmp = xasprintf("%s/.doctor-XXXXXX", dir);
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		set_bad(c, DOCTOR_FAIL, AURA_E_DATA_DIR,
+			xasprintf("cannot create a file in %s: %s", dir, strerror(errno)));
+	} else {
+		close(fd);
+		unlink(tmp);
+		c->value = xstrdup(dir);
+	}
+	free(tmp);
+}
+
+/* The data directory may not exist (that is the data-dir check's finding):
+ * measure the nearest directory above it that does, where it would live. */
+static void check_disk(struct doctor_report *r, const char *dir)
+{
+	struct doctor_check *c = add(r, "disk", false);
+	struct statvfs vfs;
+	char *where = xstrdup(dir ? dir : "/");
+	while (statvfs(where, &vfs) < 0) {
+		char *slash = strrchr(where, '/');
+		if (!slash || slash == where) {
+			if (strcmp(where, "/") == 0 || statvfs("/", &vfs) < 0) {
+				set_bad(c, DOCTOR_WARN, AURA_E_DISK_LOW,
+					xasprintf("cannot measure free space in %s: %s",
+						  dir ? dir : "/", strerror(errno)));
+				free(where);
+				return;
+			}
+			str_copy(where, "/", 2);
+			break;
+		}
+		*slash = '\0';
+	}
+	unsigned long long avail = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
+	c->value = xasprintf("%.1f GiB free in %s", (double)avail / (1024.0 * 1024 * 1024), where);
+	if (avail < DISK_LOW_BYTES)
+		set_bad(c, DOCTOR_WARN, AURA_E_DISK_LOW,
+			xasprintf("%.0f MiB free in %s, less than 1 GiB",
+				  (double)avail / (1024.0 * 1024), where));
+	free(where);
+}
+
+/* An empty store beside earlier jobs' work directories was lost: the
+ * server refuses it (STORE_EMPTY) and so does this check. */
+static void check_store(struct doctor_report *r, const struct aura_paths *paths)
+{
+	struct doctor_check *c = add(r, "store", true);
+	struct stat st;
+	if (!paths || stat(paths->db_file, &st) < 0) {
+		c->value = xstrdup("not created yet");
+		return;
+	}
+	int64_t jobs = 0;
+	struct aura_error err;
+	aura_error_clear(&err);
+	if (store_peek_job_count(paths->db_file, &jobs, &err) < 0) {
+		set_bad(c, DOCTOR_FAIL, err.code, xstrdup(err.detail));
+		return;
+	}
+	long long max_id;
+	int dirs = paths_job_dirs_scan(paths, &max_id);
+	if (jobs == 0 && dirs > 0) {
+		set_bad(c, DOCTOR_FAIL, AURA_E_STORE_EMPTY,
+			xasprintf("%s holds no job (%lld bytes), but %s holds %d work "
+				  "director%s (up to job %lld)",
+				  paths->db_file, (long long)st.st_size, paths->jobs_dir, dirs,
+				  dirs == 1 ? "y" : "ies", max_id));
+		return;
+	}
+	c->value = xasprintf("%s, %lld job%s", paths->db_file, (long long)jobs,
+			     jobs == 1 ? "" : "s");
+}
+
+/* Ask a live server (one ping, 2 s at most) whether it can write its
+ * store; NULL when it can (or did not say), else what it said. */
+static char *server_store_trouble(int fd, int *code)
+{
+	static const char req[] = "{\"id\":1,\"method\":\"ping\"}\n";
+	int fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+		return NULL;
+	struct pollfd pw = {.fd = fd, .events = POLLOUT};
+	if (poll(&pw, 1, 2000) != 1 || send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) < 0)
+		return NULL;
+	struct buf in;
+	buf_init(&in);
+	char tmp[4096];
+	int64_t until = time_mono_ms() + 2000;
+	while (!memchr(in.data ? in.data : "", '\n', in.len) && in.len < 65536) {
+		int left = (int)(until - time_mono_ms());
+		struct pollfd pr = {.fd = fd, .events = POLLIN};
+		if (left <= 0 || poll(&pr, 1, left) != 1)
+			break;
+		ssize_t n = recv(fd, tmp, sizeof(tmp), 0);
+		if (n <= 0)
+			break;
+		buf_append(&in, tmp, (size_t)n);
+	}
+	char *out = NULL;
+	json_error_t jerr;
+	json_t *msg = in.len ? json_loadb(in.data, in.len, JSON_DISABLE_EOF_CHECK, &jerr) : NULL;
+	json_t *store = json_object_get(json_object_get(msg, "result"), "store");
+	if (json_is_false(json_object_get(store, "writable"))) {
+		const char *name = json_string_value(json_object_get(store, "code"));
+		const char *detail = json_string_value(json_object_get(store, "detail"));
+		json_int_t pending = json_integer_value(json_object_get(store, "pending"));
+		json_int_t since = json_integer_value(json_object_get(store, "since_ms"));
+		*code = name ? aura_error_lookup(name) : 0;
+		if (*code <= 0)
+			*code = AURA_E_STORE_IO;
+		out = xasprintf("the server cannot write its store for %lld s (%s); %lld change%s "
+				"wait; no job starts until it can",
+				(long long)((time_now_ms() - since) / 1000), detail ? detail : "",
+				(long long)pending, pending == 1 ? "" : "s");
+	}
+	json_decref(msg);
+	buf_free(&in);
+	return out;
+}
+
+/* Informational until the server lands: a non-blocking connect tells a
+ * live server from a missing or stale socket without waiting. */
+static void check_server(struct doctor_report *r, const char *sock_path)
+{
+	struct doctor_check *c = add(r, "server", false);
+	struct sockaddr_un sa;
+	if (!sock_path) {
+		c->value = xstrdup("not running");
+		return;
+	}
+	if (strlen(sock_path) >= sizeof(sa.sun_path)) {
+		set_bad(c, DOCTOR_WARN, AURA_E_PATH_TOO_LONG,
+			xasprintf("socket path %s is too long", sock_path));
+		return;
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		set_bad(c, DOCTOR_WARN, AURA_E_SERVER_UNREACHABLE,
+			xasprintf("socket: %s", strerror(errno)));
+		return;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	str_copy(sa.sun_path, sock_path, sizeof(sa.sun_path));
+	int rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+	int e = errno;
+	int code = 0;
+	char *trouble = rc == 0 ? server_store_trouble(fd, &code) : NULL;
+	close(fd);
+	if (trouble)
+		set_bad(c, DOCTOR_FAIL, code, trouble);
+	else if (rc == 0 || e == EINPROGRESS || e == EAGAIN)
+		c->value = xasprintf("running (%s)", sock_path);
+	else if (e == ENOENT)
+		c->value = xstrdup("not running");
+	else if (e == ECONNREFUSED)
+		c->value = xasprintf("not running (stale socket %s)", sock_path);
+	else
+		set_bad(c, DOCTOR_WARN, AURA_E_SERVER_UNREACHABLE,
+			xasprintf("%s: %s", sock_path, strerror(e)));
+}
+
+static void check_providers(struct doctor_report *r, const struct aura_config *cfg)
+{
+	struct doctor_check *c = add(r, "providers", false);
+	const char *s = cfg && cfg->chain_script ? cfg->chain_script : "(default)";
+	const char *v = cfg && cfg->chain_voice ? cfg->chain_voice : "(default)";
+	const char *i = cfg && cfg->chain_visuals ? cfg->chain_visuals : "(default)";
+	c->value = xasprintf("script: %s; voice: %s; visuals: %s", s, v, i);
+}
+
+
+/*
+ * One check per provider that has a key or a base URL, or is named in a
+ * chain: the cheapest authenticated request, all at once on a private
+ * loop, one attempt each, 4 s apiece. Never required: aura works offline.
+ */
+static void check_each_provider(struct doctor_report *r, const struct aura_config *cfg)
+{
+	static const char *const check_names[] = {"provider:openai", "provider:elevenlabs",
+						  "provider:pexels", "provider:pixabay",
+						  "provider:sdwebui"};
+	_Static_assert(ARRAY_LEN(check_names) == 5, "one check name per provider");
+	struct provider_probe_wait waits[5] = {0};
+	size_t idx[5];
+	struct provider *ps[5] = {0};
+	struct loop *l;
+	struct http *h;
+	int64_t end;
+	bool pending = false;
+
+	if (!cfg)
+		return;
+	l = loop_new();
+	h = http_new(l);
+	for (size_t k = 0; k < ARRAY_LEN(check_names) && provider_names[k]; k++) {
+		const char *name = provider_names[k];
+		const struct provider_config *pc = provider_config_for(cfg, name);
+		struct doctor_check *c;
+		struct provider_policy pol;
+
+		if (!provider_mentioned(cfg, name))
+			continue;
+		c = add(r, check_names[k], false);
+		idx[k] = r->n - 1;
+		c->value = xstrdup(provider_base_url(cfg, name));
+		if (!provider_usable(cfg, name)) {
+			set_bad(c, DOCTOR_WARN, AURA_E_PROVIDER_NOT_CONFIGURED,
+				pc->api_key_env && *pc->api_key_env
+					? xasprintf("no API key: set %s, or api_key_env/api_key "
+						    "in [%s]",
+						    pc->api_key_env, name)
+					: xasprintf("no API key: set api_key_env or api_key in [%s]",
+						    name));
+			continue;
+		}
+		if (!h) {
+			set_bad(c, DOCTOR_WARN, AURA_E_INTERNAL, xstrdup("libcurl failed to start"));
+			continue;
+		}
+		provider_policy_default(&pol, 4);
+		pol.max_attempts = 1;
+		pol.connect_timeout_ms = 3000;
+		ps[k] = provider_new(l, h, name, provider_base_url(cfg, name),
+				     config_api_key(pc), &pol);
+		provider_probe_start(ps[k], provider_probe_wait_done, &waits[k]);
+		pending = true;
+	}
+	end = time_mono_ms() + 5000;
+	while (pending && time_mono_ms() < end) {
+		loop_run_once(l, 100);
+		pending = false;
+		for (size_t k = 0; k < ARRAY_LEN(ps); k++)
+			if (ps[k] && !waits[k].done)
+				pending = true;
+	}
+	for (size_t k = 0; k < ARRAY_LEN(ps); k++) {
+		struct doctor_check *c;
+		if (!ps[k])
+			continue;
+		c = &r->checks[idx[k]];
+		if (!waits[k].done)
+			set_bad(c, DOCTOR_WARN, AURA_E_PROVIDER_TIMEOUT,
+				xstrdup("no answer within 5 s"));
+		else if (waits[k].o.code)
+			set_bad(c, DOCTOR_WARN, waits[k].o.code, xstrdup(waits[k].o.detail));
+		else {
+			char *v = xasprintf("%s (%lld ms)", c->value, (long long)waits[k].o.elapsed_ms);
+			free(c->value);
+			c->value = v;
+		}
+		provider_free(ps[k]);
+	}
+	http_free(h);
+	loop_free(l);
+}
+
+int doctor_run(const struct aura_config *cfg, const struct aura_paths *paths,
+	       struct doctor_report *out)
+{
+	static const char *const filters[] = {"flite", "drawtext", "subtitles"};
+	static const char *const filter_checks[] = {"filter:flite", "filter:drawtext",
+						    "filter:subtitles"};
+	static const char *const encoders[] = {"libx264", "aac"};
+	static const char *const encoder_checks[] = {"encoder:libx264", "encoder:aac"};
+
+	out->checks = NULL;
+	out->n = 0;
+
+	char *why = NULL;
+	char *ffmpeg = locate_ffmpeg(cfg, &why);
+	char *ffmpeg_copy = xstrdup(ffmpeg); /* check_program takes ownership */
+	bool ffmpeg_ok = check_program(add(out, "ffmpeg", true), ffmpeg, why,
+				       AURA_E_FFMPEG_NOT_FOUND);
+
+	why = NULL;
+	char *ffprobe = locate_ffprobe(cfg, ffmpeg_copy, &why);
+	check_program(add(out, "ffprobe", true), ffprobe, why, AURA_E_FFPROBE_NOT_FOUND);
+
+	const char *usable = ffmpeg_ok ? ffmpeg_copy : NULL;
+	check_listing(out, usable, "-filters", filters, filter_checks, ARRAY_LEN(filters),
+		      AURA_E_FFMPEG_MISSING_FILTER);
+	check_listing(out, usable, "-encoders", encoders, encoder_checks, ARRAY_LEN(encoders),
+		      AURA_E_FFMPEG_MISSING_ENCODER);
+	free(ffmpeg_copy);
+
+	check_font(out, cfg);
+	check_data_dir(out, paths);
+	check_disk(out, paths ? paths->data_dir : NULL);
+	check_store(out, paths);
+	check_server(out, paths ? paths->socket_path : NULL);
+	check_providers(out, cfg);
+	check_each_provider(out, cfg);
+
+	const struct doctor_check *bad = doctor_report_first_failure(out);
+	return bad ? -bad->code : 0;
+}
+
+const struct doctor_check *doctor_report_first_failure(const struct doctor_report *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->checks[i].required && r->checks[i].status == DOCTOR_FAIL)
+			return &r->checks[i];
+	return NULL;
+}
+
+void doctor_report_free(struct doctor_report *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++) {
+		free(r->checks[i].value);
+		free(r->checks[i].detail);
+	}
+	free(r->checks);
+	r->checks = NULL;
+	r->n = 0;
+}
+
+const char *doctor_status_name(enum doctor_status s)
+{
+	switch (s) {
+	case DOCTOR_OK:
+		return "ok";
+	case DOCTOR_WARN:
+		return "warn";
+	case DOCTOR_FAIL:
+		return "fail";
+	}
+	return "fail";
+}

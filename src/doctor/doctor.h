@@ -1,0 +1,50 @@
+/*
+ * doctor.h -- health checks (FFmpeg, ffprobe, filters, encoders, font, data
+ * directory, disk, store, server, providers) as data.
+ *
+ * Must never: print (the CLI verb and the TUI present the report), or run a
+ * child through a shell.
+ */
+#ifndef AURA_DOCTOR_H
+#define AURA_DOCTOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/conf.h"
+#include "base/paths.h"
+
+enum doctor_status { DOCTOR_OK, DOCTOR_WARN, DOCTOR_FAIL };
+
+struct doctor_check {
+	const char *name;          /* static: "ffmpeg", "filter:flite", "disk"... */
+	enum doctor_status status;
+	bool required;             /* a required check that FAILs fails doctor */
+	char *value;               /* what was found (path, version...), or NULL */
+	int code;                  /* positive catalogue code when not OK, else 0 */
+	char *detail;              /* the specifics of a WARN/FAIL, or NULL */
+};
+
+struct doctor_report {
+	struct doctor_check *checks; /* owned, n entries, in a stable order */
+	size_t n;
+};
+
+/*
+ * Run every check (blocking: it runs ffmpeg a few times, each bounded by a
+ * 10 s timeout). out is always filled, also on failure; free it with
+ * doctor_report_free. Returns 0 if every required check passed, else
+ * -code of the first required check that failed.
+ */
+int doctor_run(const struct aura_config *cfg, const struct aura_paths *paths,
+	       struct doctor_report *out);
+void doctor_report_free(struct doctor_report *r);
+
+/* The first required check that failed, or NULL when doctor passes. */
+const struct doctor_check *doctor_report_first_failure(const struct doctor_report *r);
+
+/* "ok", "warn", "fail". */
+const char *doctor_status_name(enum doctor_status s);
+
+
+#endif

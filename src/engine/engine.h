@@ -1,0 +1,97 @@
+/*
+ * engine.h -- the job engine: job state machine, scheduler (concurrency,
+ * priorities, retries with backoff), running tasks' children through
+ * proc.c, progress (throttled to the store), stall and time limits, stop
+ * sequences, recovery at start and the orderly shutdown of all children.
+ *
+ * It lives on the server's loop and is driven by its callbacks and the
+ * control requests the server forwards; it tells the server what changed
+ * through engine_events (the server turns them into protocol events).
+ *
+ * Must never: block, poll on a timer when no job runs, lose a state change
+ * (every transition is written to the store before it is announced).
+ */
+#ifndef AURA_ENGINE_H
+#define AURA_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/conf.h"
+#include "base/errors.h"
+#include "base/job.h"
+#include "base/paths.h"
+
+struct loop;
+struct store;
+struct engine;
+struct http;
+
+struct engine_events {
+	/* A job was created or changed (state, stage, error, output...). */
+	void (*job_changed)(const struct job *j, void *ctx);
+	/* Only progress fields changed; may come often: coalesce. */
+	void (*job_progress)(const struct job *j, void *ctx);
+	void (*job_removed)(int64_t id, void *ctx);
+	/* A line was appended to the job's log (no trailing newline); end is
+	 * job.log's size once the line and its newline are written (where the
+	 * next line starts), -1 when job.log cannot be written. */
+	/* line NULL: job.log grew past what was told (the kept last lines of a
+	 * run past job_log_max): followers read it from `end`. */
+	void (*job_log)(int64_t id, const char *line, int64_t end, void *ctx);
+	/* engine_shutdown finished: no child is left. */
+	void (*drained)(void *ctx);
+};
+
+struct engine *engine_new(struct loop *loop, struct store *st, const struct aura_config *cfg,
+			  const struct aura_paths *paths, const struct engine_events *ev, void *ctx);
+void engine_free(struct engine *e);
+
+/* The HTTP client for online providers' steps (h outlives the engine's
+ * use of it: free the engine first). NULL, the default: online providers
+ * are off and every chain goes straight to its offline provider. */
+void engine_set_http(struct engine *e, struct http *h);
+
+/* At start: requeue jobs left running/paused (attempts+1), kill their
+ * recorded pids if still alive and still FFmpeg, then schedule. A job
+ * whose attempts are used up fails with SERVER_CRASHED_DURING_JOB. */
+int engine_recover(struct engine *e, struct aura_error *err);
+
+/* The store caught up after it could not be written (the server tells):
+ * start what waits. While the store is behind, the engine starts no job
+ * and refuses every request that would change one. */
+void engine_store_writable(struct engine *e);
+
+/* Queue a new job: j has kind, name, spec (JSON), output, priority set;
+ * on success j->id and the rest are filled in. */
+int engine_submit(struct engine *e, struct job *j, struct aura_error *err);
+
+int engine_cancel(struct engine *e, int64_t id, struct aura_error *err);
+int engine_pause(struct engine *e, int64_t id, struct aura_error *err);
+int engine_resume(struct engine *e, int64_t id, struct aura_error *err);
+int engine_retry(struct engine *e, int64_t id, struct aura_error *err);
+int engine_remove(struct engine *e, int64_t id, struct aura_error *err);
+
+/* One job with live progress (out is job_init'ed by the callee). */
+int engine_get(struct engine *e, int64_t id, struct job *out, struct aura_error *err);
+/* Like store_job_list, with running jobs' live progress overlaid. */
+int engine_list(struct engine *e, int state, int64_t offset, int64_t limit,
+		int (*fn)(const struct job *j, void *ctx), void *ctx, struct aura_error *err);
+
+/* Stop every child with the stop sequence; now = skip the graces (second
+ * signal). Running jobs go back to queued (attempt kept) so the next start
+ * resumes them. Calls ev->drained once nothing runs. Idempotent. */
+void engine_shutdown(struct engine *e, bool now);
+
+/* Jobs holding a slot: running ones and paused ones (a paused job keeps
+ * its slot, so resuming never oversubscribes max_jobs). */
+int engine_running_count(const struct engine *e);
+
+/*
+ * Override the stall timeout and the retry backoff base (both taken from
+ * cfg in seconds by engine_new) with milliseconds; a negative value keeps
+ * the current one. For tests, which cannot wait whole seconds per step.
+ */
+void engine_set_timing(struct engine *e, int64_t stall_ms, int64_t backoff_ms);
+
+#endif

@@ -1,0 +1,128 @@
+/*
+ * server-int.h -- what server.c (connections, events, the listener) and
+ * server-methods.c (the protocol's requests) share. Internal to the
+ * server; nothing else includes it.
+ */
+#ifndef AURA_SERVER_INT_H
+#define AURA_SERVER_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <jansson.h>
+
+#include "base/errors.h"
+#include "client/proto.h"
+#include "base/util.h"
+
+struct client {
+	struct client *next;
+	struct server *s;
+	int fd; /* -1 once closed: the struct waits for the deferred reap */
+	long pid;
+	struct proto_reader rd;
+	struct buf out;
+	size_t out_off;	 /* bytes of out already sent */
+	int events;	 /* what the loop watches now */
+	bool subscribed; /* gets events */
+	bool logs;	 /* gets log events */
+	bool progress;	 /* gets progress events (unless it said "progress": false) */
+	int64_t *ids;	 /* subscription filter, NULL: every job */
+	size_t nids;
+	int64_t *dirty; /* jobs whose newest progress is not queued yet */
+	size_t ndirty, capdirty;
+	int64_t *gaps; /* jobs whose log lines are held back until a `logs`
+			* read of this client reaches the end of job.log */
+	size_t ngaps, capgaps;
+	bool closing; /* read nothing more, queue nothing more, close when sent */
+	/* Answers to requests whose writes the store could not take yet:
+	 * sent once it has caught up (doc/stability.md). */
+	struct buf held;
+	bool hold; /* what is queued now goes to held */
+};
+
+/* A job or removed event, encoded, until the turn's writes are committed. */
+struct held_event {
+	int64_t id;
+	char *line;
+	size_t len;
+};
+
+/* The newest progress event of one running job, encoded once. */
+struct prog {
+	int64_t id;
+	char *line;
+	size_t len;
+};
+
+struct server {
+	struct loop *loop;
+	struct store *st;
+	struct engine *eng;
+	const struct aura_config *cfg;
+	const struct aura_paths *paths;
+	int lfd;
+	bool bound;
+	dev_t sock_dev;
+	ino_t sock_ino;
+	bool accept_paused;
+	uint64_t accept_timer;
+	struct client *clients; /* live and closed-not-yet-reaped */
+	int nclients;		/* live ones */
+	int nsubscribed;	/* live subscribers (skip encoding when 0) */
+	bool reap_pending;
+	struct prog *progs;
+	size_t nprogs, capprogs;
+	size_t lowat;
+	/* Provider health: NULL until server_set_http. vjobs are the video
+	 * jobs queued or running (those that may call providers). */
+	struct health *health;
+	int64_t *vjobs;
+	size_t nvjobs, capvjobs;
+	void (*on_shutdown)(bool now, void *ctx);
+	void (*on_drained)(void *ctx);
+	void *handler_ctx;
+	bool shutdown_pending, shutdown_now;
+	/* The store's writes: events wait in `held` for the commit of their
+	 * turn. While the store is behind, a timer retries (store_retry_ms,
+	 * doubling) and events of unsaved writes are dropped: the catch-up
+	 * sends every changed job's saved state instead. */
+	struct held_event *held;
+	size_t nheld, capheld;
+	bool committing;
+	bool store_bad;	       /* the last commit failed */
+	bool store_retry_due;  /* the timer fired: try a catch-up */
+	uint64_t store_timer;
+	int64_t store_retry_ms;
+	/* server_finish */
+	bool finishing, finish_done;
+	uint64_t finish_timer;
+	void (*done)(void *ctx);
+	void *done_ctx;
+};
+
+/* Queue one message (server.c); the client may be dropped for it. */
+void srv_client_send(struct client *c, json_t *msg);
+void srv_reply_ok(struct client *c, int64_t id, json_t *result);
+void srv_reply_err(struct client *c, int64_t id, const struct aura_error *err);
+void srv_reply_errf(struct client *c, int64_t id, int code, const char *fmt, ...) AURA_PRINTF(4, 5);
+/* Commit the turn's writes (or, while behind and due, catch up); what was
+ * held for them is released on success. */
+void srv_commit(struct server *s);
+/* The store's state as the protocol shows it (a new reference):
+ * {"writable": bool, "code", "message", "detail", "since_ms", "pending"}. */
+json_t *srv_store_json(const struct server *s);
+/* A `logs` read of this client reached the end of job `id`'s log: its
+ * log events flow again (server.c, "log gaps"). */
+void srv_log_caught_up(struct client *c, int64_t id);
+/* The largest answer a client is sent: below client_buffer with room for
+ * the log events held before it (server.c). */
+size_t srv_answer_max(const struct server *s);
+/* The providers' health as the protocol shows it (a new reference). */
+json_t *srv_health_json(const struct server *s);
+/* One request line, parsed (server-methods.c). */
+void srv_handle(struct client *c, json_t *msg);
+
+#endif

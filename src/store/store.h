@@ -1,0 +1,153 @@
+/*
+ * store.h -- the job store: SQLite in WAL mode, versioned schema with
+ * forward migrations, prepared statements, transactions. The only module
+ * that includes <sqlite3.h>.
+ *
+ * Must never: overwrite a database it does not understand (newer schema,
+ * not a database, failed integrity check), or leave a write half done.
+ */
+#ifndef AURA_STORE_H
+#define AURA_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/errors.h"
+#include "base/job.h"
+
+struct store;
+
+/*
+ * Open (create) the store at path, migrate it forward, set WAL and a busy
+ * timeout. Errors: -AURA_E_STORE_OPEN, _CORRUPT (not a database or failed
+ * quick_check), _TOO_NEW (schema newer than this build), _BUSY.
+ * A file that is not a database or is too new is never written to.
+ */
+int store_open(const char *path, struct store **out, struct aura_error *err);
+/* Rolls back an open transaction, finalizes every statement; NULL is fine. */
+void store_close(struct store *st);
+
+int store_schema_version(struct store *st); /* PRAGMA user_version */
+
+/* New job ids start after max_id (the AUTOINCREMENT sequence is raised,
+ * never lowered). Not while batching. */
+int store_reserve_ids(struct store *st, int64_t max_id, struct aura_error *err);
+/* The number of jobs in the store at path, opened read-only (doctor): a
+ * file without the schema counts 0. The file is not created or changed. */
+int store_peek_job_count(const char *path, int64_t *n, struct aura_error *err);
+#define STORE_SCHEMA_VERSION 1
+
+/*
+ * For tests of the migration runner only (see doc/store.md).
+ *
+ * store_open_at_version() migrates no further than `version` (0 ..
+ * STORE_SCHEMA_VERSION); a file already past it is not downgraded. Below
+ * STORE_SCHEMA_VERSION only store_schema_version() and store_close() may be
+ * used on the result.
+ *
+ * store_open_with_extra_steps() behaves as a future build that appends
+ * `n` steps (SQL text) to the built-in migrations: extra[i] takes the schema
+ * from version STORE_SCHEMA_VERSION + i to STORE_SCHEMA_VERSION + i + 1.
+ */
+int store_open_at_version(const char *path, int version, struct store **out,
+			  struct aura_error *err);
+int store_open_with_extra_steps(const char *path, const char *const *extra, int n,
+				struct store **out, struct aura_error *err);
+
+/* Full PRAGMA integrity_check, then foreign_key_check (stages whose job is
+ * gone); 0 or -AURA_E_STORE_CORRUPT with the first problem in err. */
+int store_integrity_check(struct store *st, struct aura_error *err);
+
+/*
+ * Explicit transactions (BEGIN IMMEDIATE / COMMIT / ROLLBACK). Nesting is a
+ * programming error (assert). A failed commit rolls back: after
+ * store_commit returns, no transaction is open either way. store_rollback
+ * without an open transaction does nothing (handy on error paths).
+ */
+int store_begin(struct store *st, struct aura_error *err);
+int store_commit(struct store *st, struct aura_error *err);
+void store_rollback(struct store *st);
+bool store_in_transaction(const struct store *st);
+
+/*
+ * Group commit. With batching on, the first write outside an explicit
+ * transaction opens one, and the writes that follow join it until
+ * store_batch_commit: the server commits once per loop turn (and after
+ * each request, before its answer can be written), not once per write.
+ * store_begin commits an open batch first; store_close commits it.
+ *
+ * The write-behind journal. With batching on, SQLite's busy handler is
+ * off (the loop never waits for a lock) and every update, progress write,
+ * delete and stage write is also kept in memory until a commit has made
+ * it durable. A write or a commit that fails for a reason that may pass
+ * (the write lock held by another process, a full disk, an I/O error)
+ * rolls the batch back and leaves the store "behind": the writes return
+ * 0, they join the journal only, and each store_batch_commit replays the
+ * whole journal in one transaction until one succeeds. While behind, the
+ * database (and so every read) lacks the journal's writes: the caller
+ * announces nothing of them and starts nothing from a read. An insert
+ * while behind fails with the reason.
+ */
+void store_set_batching(struct store *st, bool on);
+int store_batch_commit(struct store *st, struct aura_error *err);
+
+struct store_status {
+	bool behind;	    /* the database lacks journaled writes */
+	int code;	    /* why (STORE_BUSY, DISK_FULL, STORE_IO...), 0 if not behind */
+	const char *detail; /* SQLite's words; owned by the store */
+	int64_t since_ms;   /* wall clock of the first failed write */
+	size_t pending;	    /* journaled writes waiting */
+};
+void store_status(const struct store *st, struct store_status *out);
+bool store_behind(const struct store *st);
+/* Writes made through the journal so far (a request compares it). */
+uint64_t store_write_count(const struct store *st);
+/* The distinct job ids of the journal (allocated, *ids NULL when 0). */
+size_t store_pending_ids(const struct store *st, int64_t **ids);
+
+/* Insert j (id ignored, assigned into j->id; created/updated set if 0).
+ * Strings are copied; NULL strings are stored as NULL and read back NULL. */
+int store_job_insert(struct store *st, struct job *j, struct aura_error *err);
+/* Write every field of j (by j->id); updated_ms set to now (in j too).
+ * -AURA_E_JOB_NOT_FOUND if absent. */
+int store_job_update(struct store *st, struct job *j, struct aura_error *err);
+/* Just the progress fields: stage, progress, out_time_us, duration_us, fps,
+ * speed, size, eta_s (cheap, for throttled progress writes; updated_ms and
+ * every other column are left alone). -AURA_E_JOB_NOT_FOUND if absent. */
+int store_job_update_progress(struct store *st, const struct job *j, struct aura_error *err);
+/* Load one job into out (job_init'ed by the callee); -AURA_E_JOB_NOT_FOUND. */
+int store_job_get(struct store *st, int64_t id, struct job *out, struct aura_error *err);
+/* Delete a job and its stages. -AURA_E_JOB_NOT_FOUND if absent. */
+int store_job_delete(struct store *st, int64_t id, struct aura_error *err);
+
+/*
+ * List jobs, newest first (id DESC), optionally only those in `state`
+ * (state < 0: all). offset/limit page through big stores (limit <= 0: all).
+ * Calls fn for each; fn's job is valid only during the call. fn returns
+ * non-zero to stop early. fn may read or write through the store, but must
+ * not call store_job_list itself (the statement is in use).
+ */
+int store_job_list(struct store *st, int state, int64_t offset, int64_t limit,
+		   int (*fn)(const struct job *j, void *ctx), void *ctx, struct aura_error *err);
+/* state < 0: all. Returns the count, or a negative catalogue code. */
+int64_t store_job_count(struct store *st, int state);
+
+/* The next runnable job: queued, not_before <= now_ms, highest priority, then
+ * lowest id. 0 and out filled, or 1 when none, or negative error. */
+int store_job_next(struct store *st, int64_t now_ms, struct job *out, struct aura_error *err);
+
+/*
+ * Stages (video jobs): set/replace one by (job_id, name) (an upsert;
+ * -AURA_E_JOB_NOT_FOUND if the job is absent); list in seq order into an
+ * allocated array (*out NULL when *n is 0; free with stage_list_free);
+ * clear removes every stage of a job (a fresh start). Deleting a job
+ * deletes its stages.
+ */
+int store_stage_set(struct store *st, int64_t job_id, const struct stage *s,
+		    struct aura_error *err);
+int store_stage_list(struct store *st, int64_t job_id, struct stage **out, int *n,
+		     struct aura_error *err);
+int store_stage_clear(struct store *st, int64_t job_id, struct aura_error *err);
+
+
+#endif

@@ -1,0 +1,502 @@
+/*
+ * captions.c -- narration to timed, readable cues; SRT and ASS output;
+ * the caption style of each preset.
+ *
+ * Must never: split a word that fits on a line, produce overlapping or
+ * non-monotonic cues, or write a cue's text so that libass would read it
+ * as markup. Pure: no I/O except the FILE* writers.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "video/captions.h"
+#include "base/utf8.h"
+
+void caption_list_init(struct caption_list *l)
+{
+	l->cues = NULL;
+	l->n = 0;
+	l->cap = 0;
+}
+
+void caption_list_free(struct caption_list *l)
+{
+	for (int i = 0; i < l->n; i++)
+		free(l->cues[i].text);
+	free(l->cues);
+	caption_list_init(l);
+}
+
+static void list_push(struct caption_list *l, char *text, int weight)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 16;
+		l->cues = xrealloc(l->cues, (size_t)l->cap * sizeof(*l->cues));
+	}
+	struct caption_cue *c = &l->cues[l->n++];
+	c->text = text;
+	c->weight = weight;
+	c->start_ms = 0;
+	c->end_ms = 0;
+}
+
+/* ---- splitting ------------------------------------------------------------- */
+
+struct tok {
+	const char *s;
+	size_t len;
+	int w;	       /* display columns */
+	int chars;     /* code points */
+	bool glue;     /* the rest of a hard-split word: no space before it */
+	bool sent_end; /* ends a sentence */
+};
+
+struct toks {
+	struct tok *v;
+	int n, cap;
+};
+
+static void toks_push(struct toks *t, struct tok k)
+{
+	if (t->n == t->cap) {
+		t->cap = t->cap ? t->cap * 2 : 64;
+		t->v = xrealloc(t->v, (size_t)t->cap * sizeof(*t->v));
+	}
+	t->v[t->n++] = k;
+}
+
+/* ASCII whitespace only: a no-break space is meant to hold words together. */
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static bool is_closer(uint32_t cp)
+{
+	return cp == '"' || cp == '\'' || cp == ')' || cp == ']' || cp == '}' || cp == 0xBB ||
+	       cp == 0x2019 || cp == 0x201D || cp == 0x300D || cp == 0x300F;
+}
+
+static bool is_terminal(uint32_t cp)
+{
+	return cp == '.' || cp == '!' || cp == '?' || cp == 0x2026 || cp == 0x3002 ||
+	       cp == 0xFF01 || cp == 0xFF1F;
+}
+
+static bool ends_sentence(const char *s, size_t len)
+{
+	uint32_t last = 0, cp;
+	size_t off = 0;
+	while (off < len) {
+		size_t n = utf8_next(s + off, &cp);
+		if (n == 0)
+			break;
+		if (!is_closer(cp))
+			last = cp;
+		off += n;
+	}
+	return is_terminal(last);
+}
+
+/* Append one word as one token, or as several when it is wider than a line. */
+static void add_word(struct toks *t, const char *s, size_t len, int max_cols)
+{
+	struct tok k = {s, 0, 0, 0, false, false};
+	size_t off = 0;
+	while (off < len) {
+		uint32_t cp;
+		size_t n = utf8_next(s + off, &cp);
+		int cw = utf8_cp_width(cp);
+		/* zero-width code points (combining marks) stay with their base */
+		if (cw > 0 && k.w > 0 && k.w + cw > max_cols) {
+			toks_push(t, k);
+			k = (struct tok){s + off, 0, 0, 0, true, false};
+		}
+		k.len += n;
+		k.w += cw;
+		k.chars++;
+		off += n;
+	}
+	k.sent_end = ends_sentence(s, len);
+	toks_push(t, k);
+}
+
+/* Lines a greedy fill of toks[i..j) at width needs. */
+static int lines_needed(const struct tok *v, int i, int j, int width)
+{
+	int lines = 1, cur = -1;
+	for (int k = i; k < j; k++) {
+		int gap = v[k].glue ? 0 : 1;
+		if (cur < 0)
+			cur = v[k].w;
+		else if (cur + gap + v[k].w <= width)
+			cur += gap + v[k].w;
+		else
+			lines++, cur = v[k].w;
+	}
+	return lines;
+}
+
+static int span_width(const struct tok *v, int i, int j)
+{
+	int w = 0;
+	for (int k = i; k < j; k++)
+		w += v[k].w + (k > i && !v[k].glue ? 1 : 0);
+	return w;
+}
+
+/* Lay toks[i..j) out in the narrowest width that needs no more lines than
+ * max_cols does, so a two-line cue is two similar lines, not 40 + 3. */
+static char *layout(const struct tok *v, int i, int j, int max_cols, int *weight)
+{
+	int lines = lines_needed(v, i, j, max_cols);
+	int lo = 1, hi = max_cols;
+	for (int k = i; k < j; k++)
+		if (v[k].w > lo)
+			lo = v[k].w;
+	if (lo > hi)
+		hi = lo;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (lines_needed(v, i, j, mid) <= lines)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	struct buf b;
+	buf_init(&b);
+	int cur = -1;
+	*weight = 0;
+	for (int k = i; k < j; k++) {
+		int gap = v[k].glue ? 0 : 1;
+		if (cur < 0) {
+			cur = v[k].w;
+		} else if (cur + gap + v[k].w <= lo) {
+			cur += gap + v[k].w;
+			if (gap)
+				buf_append(&b, " ", 1);
+		} else {
+			buf_append(&b, "\n", 1);
+			cur = v[k].w;
+		}
+		buf_append(&b, v[k].s, v[k].len);
+		*weight += v[k].chars;
+	}
+	if (*weight < 1)
+		*weight = 1;
+	return b.data;
+}
+
+int captions_split(const char *narration, int max_cols, int max_lines, struct caption_list *out)
+{
+	if (max_cols < 1)
+		max_cols = 1;
+	if (max_lines < 1)
+		max_lines = 1;
+	struct toks t = {NULL, 0, 0};
+	const char *p = narration ? narration : "";
+	while (*p) {
+		while (*p && is_space(*p))
+			p++;
+		const char *s = p;
+		while (*p && !is_space(*p))
+			p++;
+		if (p > s)
+			add_word(&t, s, (size_t)(p - s), max_cols);
+	}
+	/* a sentence end closes a cue once the cue holds a third of a line */
+	int enough = max_cols / 3 > 0 ? max_cols / 3 : 1;
+	int added = 0;
+	for (int i = 0; i < t.n;) {
+		int j = i + 1;
+		while (j < t.n) {
+			if (t.v[j - 1].sent_end && span_width(t.v, i, j) >= enough)
+				break;
+			if (lines_needed(t.v, i, j + 1, max_cols) > max_lines)
+				break;
+			j++;
+		}
+		int weight;
+		char *text = layout(t.v, i, j, max_cols, &weight);
+		list_push(out, text, weight);
+		added++;
+		i = j;
+	}
+	free(t.v);
+	return added;
+}
+
+/* ---- timing ---------------------------------------------------------------- */
+
+void captions_time(struct caption_cue *cues, int n, int64_t scene_start_ms, int64_t scene_audio_ms)
+{
+	if (n <= 0)
+		return;
+	int64_t audio = scene_audio_ms > 0 ? scene_audio_ms : 0;
+	int64_t *d = xcalloc((size_t)n, sizeof(*d));
+	const int64_t m = CAPTIONS_MIN_CUE_MS;
+
+	if ((int64_t)n * m > audio) {
+		/* the minimum cannot be kept: the fairest split is an even one */
+		for (int i = 0; i < n; i++)
+			d[i] = audio / n + (i < audio % n ? 1 : 0);
+	} else {
+		/* Water-filling: cues whose proportional share is under the
+		 * minimum get exactly the minimum; the rest is shared again by
+		 * weight among the others, until no share is under it. At least
+		 * one cue stays free, since n * m <= audio. */
+		bool *pinned = xcalloc((size_t)n, sizeof(*pinned));
+		int64_t rest, wsum;
+		for (;;) {
+			rest = audio;
+			wsum = 0;
+			for (int i = 0; i < n; i++) {
+				if (pinned[i])
+					rest -= m;
+				else
+					wsum += cues[i].weight > 0 ? cues[i].weight : 1;
+			}
+			bool changed = false;
+			for (int i = 0; i < n; i++) {
+				int64_t w = cues[i].weight > 0 ? cues[i].weight : 1;
+				if (!pinned[i] && rest * w < m * wsum)
+					pinned[i] = changed = true;
+			}
+			if (!changed)
+				break;
+		}
+		/* largest remainder, so the shares add up to the audio exactly */
+		int64_t *rem = xcalloc((size_t)n, sizeof(*rem));
+		int64_t given = 0;
+		for (int i = 0; i < n; i++) {
+			int64_t w = cues[i].weight > 0 ? cues[i].weight : 1;
+			if (pinned[i]) {
+				d[i] = m;
+				rem[i] = -1;
+			} else {
+				d[i] = rest * w / wsum;
+				rem[i] = rest * w % wsum;
+			}
+			given += d[i];
+		}
+		for (int64_t left = audio - given; left > 0; left--) {
+			int best = -1;
+			for (int i = 0; i < n; i++)
+				if (rem[i] >= 0 && (best < 0 || rem[i] > rem[best]))
+					best = i;
+			d[best]++;
+			rem[best] = -1;
+		}
+		free(rem);
+		free(pinned);
+	}
+	int64_t t = scene_start_ms;
+	for (int i = 0; i < n; i++) {
+		cues[i].start_ms = t;
+		t += d[i];
+		cues[i].end_ms = t;
+	}
+	free(d);
+}
+
+/* ---- SRT ------------------------------------------------------------------- */
+
+void captions_format_srt_time(int64_t ms, char out[32])
+{
+	if (ms < 0)
+		ms = 0;
+	snprintf(out, 32, "%02lld:%02lld:%02lld,%03lld", (long long)(ms / 3600000),
+		 (long long)(ms / 60000 % 60), (long long)(ms / 1000 % 60), (long long)(ms % 1000));
+}
+
+void captions_format_srt(struct buf *out, const struct caption_cue *cues, int n, int first_index)
+{
+	buf_puts(out, "");
+	for (int i = 0; i < n; i++) {
+		char a[32], b[32];
+		captions_format_srt_time(cues[i].start_ms, a);
+		captions_format_srt_time(cues[i].end_ms, b);
+		buf_printf(out, "%d\n%s --> %s\n%s\n\n", first_index + i, a, b, cues[i].text);
+	}
+}
+
+static int write_buf(FILE *f, const struct buf *b)
+{
+	if (b->len && fwrite(b->data, 1, b->len, f) != b->len)
+		return -1;
+	if (fflush(f) != 0)
+		return -1;
+	if (ferror(f)) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int captions_write_srt(FILE *f, const struct caption_cue *cues, int n, int first_index)
+{
+	struct buf b;
+	buf_init(&b);
+	captions_format_srt(&b, cues, n, first_index);
+	int rc = write_buf(f, &b);
+	buf_free(&b);
+	return rc;
+}
+
+/* ---- style ----------------------------------------------------------------- */
+
+void captions_style(const struct preset *p, struct caption_style *o)
+{
+	bool portrait = p->h > p->w, square = p->h == p->w;
+	/* Portrait video is watched in apps that lay buttons over the right
+	 * edge and a caption block over the bottom fifth: keep clear of both. */
+	o->margin_lr_px = p->w * (portrait ? 10 : 5) / 100;
+	o->margin_v_px = p->h * (portrait ? 22 : square ? 8 : 6) / 100;
+	/* 5.5 % of the height, unless a full line (caption_cols at about
+	 * 0.55 em a character) would not fit between the side margins */
+	int by_height = p->h * 55 / 1000;
+	int cols = p->caption_cols > 0 ? p->caption_cols : CAPTIONS_MAX_COLS;
+	int by_width = (p->w - 2 * o->margin_lr_px) * 100 / (cols * 55);
+	o->font_px = by_height < by_width ? by_height : by_width;
+	o->outline_px = o->font_px / 14 > 2 ? o->font_px / 14 : 2;
+	o->shadow_px = o->font_px / 40 > 1 ? o->font_px / 40 : 1;
+}
+
+/* force_style and the Style line split at commas; keep the name one field */
+static void put_font_name(struct buf *b, const char *font_name)
+{
+	for (const char *s = font_name; *s; s++)
+		if (*s != ',' && (unsigned char)*s >= 0x20)
+			buf_append(b, s, 1);
+}
+
+/* tenths without printf's locale-dependent decimal point (a comma would
+ * split force_style) */
+static void put_tenths(struct buf *b, int64_t num, int64_t den)
+{
+	int64_t t = (num * 10 + den / 2) / den;
+	buf_printf(b, "%lld.%lld", (long long)(t / 10), (long long)(t % 10));
+}
+
+char *captions_force_style(const struct preset *p, const char *font_name)
+{
+	/* FFmpeg turns an SRT into an ASS script of 384 x 288: libass scales
+	 * sizes and vertical margins by h / 288, horizontal ones by w / 384. */
+	struct caption_style st;
+	captions_style(p, &st);
+	struct buf b;
+	buf_init(&b);
+	if (font_name && *font_name) {
+		buf_puts(&b, "FontName=");
+		put_font_name(&b, font_name);
+		buf_puts(&b, ",");
+	}
+	buf_puts(&b, "FontSize=");
+	put_tenths(&b, (int64_t)st.font_px * 288, p->h);
+	buf_puts(&b, ",PrimaryColour=&H00FFFFFF,OutlineColour=&H00000000,BackColour=&H80000000"
+		     ",BorderStyle=1,Outline=");
+	put_tenths(&b, (int64_t)st.outline_px * 288, p->h);
+	buf_puts(&b, ",Shadow=");
+	put_tenths(&b, (int64_t)st.shadow_px * 288, p->h);
+	buf_printf(&b, ",Alignment=2,MarginL=%d,MarginR=%d,MarginV=%d",
+		   (int)(((int64_t)st.margin_lr_px * 384 + p->w / 2) / p->w),
+		   (int)(((int64_t)st.margin_lr_px * 384 + p->w / 2) / p->w),
+		   (int)(((int64_t)st.margin_v_px * 288 + p->h / 2) / p->h));
+	return b.data;
+}
+
+/* ---- ASS ------------------------------------------------------------------- */
+
+static void ass_time(struct buf *b, int64_t ms)
+{
+	if (ms < 0)
+		ms = 0;
+	int64_t cs = (ms + 5) / 10;
+	buf_printf(b, "%lld:%02lld:%02lld.%02lld", (long long)(cs / 360000),
+		   (long long)(cs / 6000 % 60), (long long)(cs / 100 % 60), (long long)(cs % 100));
+}
+
+/* libass reads {...} as override tags and \N \n \h as breaks and hard
+ * spaces; \{ and \} are its escapes for literal braces. Any other
+ * backslash is shown as it is. */
+static void ass_text(struct buf *b, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '{':
+			buf_puts(b, "\\{");
+			break;
+		case '}':
+			buf_puts(b, "\\}");
+			break;
+		case '\n':
+			buf_puts(b, "\\N");
+			break;
+		case '\r':
+			break;
+		case '\\':
+			buf_puts(b, "\\");
+			if (s[1] == 'N' || s[1] == 'n' || s[1] == 'h')
+				buf_puts(b, "\xE2\x81\xA0"); /* U+2060 WORD JOINER */
+			break;
+		default:
+			buf_append(b, s, 1);
+		}
+	}
+}
+
+void captions_format_ass(struct buf *out, const struct preset *p, const char *font_name,
+			 const struct caption_cue *cues, int n)
+{
+	struct caption_style st;
+	captions_style(p, &st);
+	buf_printf(
+	    out,
+	    "[Script Info]\n"
+	    "; written by aura\n"
+	    "ScriptType: v4.00+\n"
+	    "PlayResX: %d\n"
+	    "PlayResY: %d\n"
+	    "WrapStyle: 0\n"
+	    "ScaledBorderAndShadow: yes\n"
+	    "\n"
+	    "[V4+ Styles]\n"
+	    "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
+	    "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, "
+	    "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
+	    "Style: Default,",
+	    p->w, p->h);
+	put_font_name(out, font_name && *font_name ? font_name : "DejaVu Sans");
+	buf_printf(
+	    out,
+	    ",%d,&H00FFFFFF,&H00FFFFFF,&H00000000,&H80000000,0,0,0,0,100,100,0,0,1,%d,%d,2,"
+	    "%d,%d,%d,1\n"
+	    "\n"
+	    "[Events]\n"
+	    "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n",
+	    st.font_px, st.outline_px, st.shadow_px, st.margin_lr_px, st.margin_lr_px,
+	    st.margin_v_px);
+	for (int i = 0; i < n; i++) {
+		buf_puts(out, "Dialogue: 0,");
+		ass_time(out, cues[i].start_ms);
+		buf_puts(out, ",");
+		ass_time(out, cues[i].end_ms);
+		buf_puts(out, ",Default,,0,0,0,,");
+		ass_text(out, cues[i].text);
+		buf_puts(out, "\n");
+	}
+}
+
+int captions_write_ass(FILE *f, const struct preset *p, const char *font_name,
+		       const struct caption_cue *cues, int n)
+{
+	struct buf b;
+	buf_init(&b);
+	captions_format_ass(&b, p, font_name, cues, n);
+	int rc = write_buf(f, &b);
+	buf_free(&b);
+	return rc;
+}

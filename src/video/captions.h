@@ -1,0 +1,107 @@
+/*
+ * captions.h -- subtitles from narration: splitting a scene's narration
+ * into readable cues, timing them inside the scene's measured audio, and
+ * writing them as SRT (beside the video) or ASS (burned in with libass),
+ * plus the caption style for each preset.
+ *
+ * Must never: split a word that fits on a line, let cues overlap or leave
+ * their scene, or let a caption's text turn into subtitle markup when
+ * burned in. Rules: doc/pipeline.md, "Caption rules".
+ */
+#ifndef AURA_CAPTIONS_H
+#define AURA_CAPTIONS_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ff/ffargs.h"
+#include "base/util.h"
+
+#define CAPTIONS_MAX_COLS   42 /* columns per line, the broadcast norm */
+#define CAPTIONS_MAX_LINES  2
+#define CAPTIONS_MIN_CUE_MS 700
+
+struct caption_cue {
+	char *text;	  /* one to max_lines lines joined by '\n'; owned */
+	int weight;	  /* code points, spaces excluded: its share of the time */
+	int64_t start_ms; /* from the start of the video */
+	int64_t end_ms;
+};
+
+/* A growable list of cues; zero-initialised is empty. */
+struct caption_list {
+	struct caption_cue *cues;
+	int n, cap;
+};
+
+void caption_list_init(struct caption_list *l);
+void caption_list_free(struct caption_list *l);
+
+/*
+ * Append the cues of one scene's narration to out and return how many
+ * were added (0 for blank narration). Lines hold at most max_cols display
+ * columns (utf8_cp_width: CJK and emoji count 2) and a cue at most
+ * max_lines lines. Words are never split, except a word wider than a line,
+ * which is cut at code point boundaries (combining marks stay with their
+ * base). A cue ends at a sentence end once it holds a third of a line, and
+ * its lines are balanced (the narrowest width that needs no more lines).
+ * max_cols < 1 is taken as 1, max_lines < 1 as 1. New cues are untimed.
+ */
+int captions_split(const char *narration, int max_cols, int max_lines, struct caption_list *out);
+
+/*
+ * Time n cues that belong to one scene whose audio starts at
+ * scene_start_ms and lasts scene_audio_ms: each gets a share proportional
+ * to its weight, but at least CAPTIONS_MIN_CUE_MS when n of those fit
+ * (else the audio is split evenly). Cues are contiguous, monotonic, the
+ * first starts at scene_start_ms and the last ends exactly at the audio's
+ * end. If scene_audio_ms < n some cues are empty (start == end).
+ */
+void captions_time(struct caption_cue *cues, int n, int64_t scene_start_ms, int64_t scene_audio_ms);
+
+/* "HH:MM:SS,mmm" (SRT) into out; hours grow past 99 if they must. */
+void captions_format_srt_time(int64_t ms, char out[32]);
+
+/*
+ * SRT text of n cues numbered from first_index: "N\nHH:MM:SS,mmm -->
+ * HH:MM:SS,mmm\nTEXT\n\n". The text is written as it is: SRT has no
+ * escaping, and players differ in the markup they honour. For burning in,
+ * use the ASS writer below.
+ */
+void captions_format_srt(struct buf *out, const struct caption_cue *cues, int n, int first_index);
+/* Write the same to f; 0 or -1 with errno set. */
+int captions_write_srt(FILE *f, const struct caption_cue *cues, int n, int first_index);
+
+/* The caption look for a preset, in output pixels. */
+struct caption_style {
+	int font_px; /* font size (ASS Fontsize, pixels at PlayResY = h) */
+	int outline_px;
+	int shadow_px;
+	int margin_v_px;  /* from the bottom edge to the last line */
+	int margin_lr_px; /* left and right */
+};
+void captions_style(const struct preset *p, struct caption_style *out);
+
+/*
+ * force_style for the subtitles filter burning an SRT: the style above in
+ * the units FFmpeg gives an SRT (a 384x288 script), e.g.
+ * "FontName=DejaVu Sans,FontSize=15.9,...". font_name may be NULL (libass
+ * default); commas in it are dropped (force_style splits at commas). The
+ * result still needs ffargs_escape_filter_value(). Caller frees.
+ */
+char *captions_force_style(const struct preset *p, const char *font_name);
+
+/*
+ * A complete ASS script of n cues for burning in with
+ * subtitles=filename=FILE.ass: PlayResX/Y are the preset's size, the
+ * style is captions_style(), and the text is escaped for libass so it
+ * shows as written ({ } become \{ \}; a backslash before N, n or h gets
+ * an invisible U+2060 WORD JOINER so it is not a line break or a hard
+ * space). font_name may be NULL ("DejaVu Sans"); commas are dropped.
+ */
+void captions_format_ass(struct buf *out, const struct preset *p, const char *font_name,
+			 const struct caption_cue *cues, int n);
+int captions_write_ass(FILE *f, const struct preset *p, const char *font_name,
+		       const struct caption_cue *cues, int n);
+
+#endif

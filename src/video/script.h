@@ -1,0 +1,93 @@
+/*
+ * script.h -- a video's script: scenes with a heading, narration and
+ * visual keywords. The offline rule-based writer (topic -> scenes sized
+ * to a duration), the parser for a user's own script file, and the JSON
+ * form the pipeline keeps as script.json in a job's work directory.
+ *
+ * Must never: depend on the network, the clock or the locale (the writer
+ * is a pure function of topic, duration and seed), or accept text that is
+ * not UTF-8. Rules: doc/pipeline.md, "Script writer rules".
+ */
+#ifndef AURA_SCRIPT_H
+#define AURA_SCRIPT_H
+
+#include <stdint.h>
+
+#include "base/errors.h"
+
+#define SCRIPT_WORDS_PER_MINUTE 150
+#define SCRIPT_DURATION_MIN	5    /* seconds */
+#define SCRIPT_DURATION_MAX	1800 /* the writer runs out of things to say */
+#define SCRIPT_TOPIC_MAX	200  /* characters (code points) */
+#define SCRIPT_SCENES_MIN	3    /* generated scripts */
+#define SCRIPT_SCENES_MAX	20
+#define SCRIPT_USER_SCENES_MAX	50 /* --script files and script.json */
+#define SCRIPT_TEXT_MAX		(1024 * 1024)
+
+struct scene {
+	char *heading;	 /* one line, shown on the scene's card */
+	char *narration; /* one paragraph, spoken; never empty */
+	char *keywords;	 /* comma-separated, no spaces around commas; may be "" */
+};
+
+struct script {
+	struct scene *scenes;
+	int n;
+	char *title;
+};
+
+void script_init(struct script *s); /* empty; script_free() of it is a no-op */
+void script_free(struct script *s); /* frees everything, leaves s empty */
+
+/* Words for a duration: duration_s * 150 / 60, rounded. */
+int script_target_words(int duration_s);
+/* Scenes for a generated script: one per ~10 s, within 3..20. */
+int script_target_scenes(int duration_s);
+
+/*
+ * The offline writer: an opening that introduces the topic, body scenes
+ * on angles (origins, how it works, why it matters, misconceptions,
+ * practical tips, what comes next...), and a close. Narration totals
+ * script_target_words(duration_s) words within 15 %. The same topic,
+ * duration and seed give the same script, byte for byte.
+ * Errors: -AURA_E_TOPIC_INVALID (empty, blank, no word, more than 200
+ * characters, not UTF-8), -AURA_E_USAGE (duration outside 5..3600 s).
+ * On error out is left empty.
+ */
+int script_generate(const char *topic, int duration_s, uint32_t seed, struct script *out,
+		    struct aura_error *err);
+
+/*
+ * A user's script: one scene per paragraph (paragraphs are separated by
+ * one or more blank lines); a paragraph's first line may be "# heading"
+ * (one to six '#', then a space). A heading line inside a paragraph starts
+ * a new scene; a heading alone is the heading of the paragraph after it.
+ * Without a heading, one is made from the first words. Lines of a
+ * paragraph are joined with single spaces. CRLF and a UTF-8 BOM are
+ * accepted. 1..50 scenes. Errors: -AURA_E_SCRIPT_INVALID with the line in
+ * err (empty, too many scenes, heading with no text, not UTF-8, > 1 MiB).
+ */
+int script_parse(const char *text, struct script *out, struct aura_error *err);
+
+/*
+ * script.json: {"version":1,"title":...,"scenes":[{"heading":...,
+ * "narration":...,"keywords":["a","b"]}...]}. Returns JSON text the caller
+ * frees with free().
+ */
+char *script_to_json(const struct script *s);
+/* Parse script.json (keywords may also be one comma-separated string).
+ * -AURA_E_SCRIPT_INVALID with the reason in err. */
+int script_from_json(const char *json, struct script *out, struct aura_error *err);
+
+/* Words spoken: whitespace-separated tokens holding a letter or digit. */
+int script_word_count(const struct script *s);
+int script_text_word_count(const char *text);
+
+/*
+ * Up to max content words of text, lower-cased (ASCII), stopwords and
+ * duplicates dropped, most frequent first (ties: first seen), joined with
+ * ','. Caller frees; "" when there are none.
+ */
+char *script_keywords(const char *text, int max);
+
+#endif

@@ -1,0 +1,143 @@
+/*
+ * vspec.h -- the options of a video job (the `new` request's params, kept
+ * as the job's spec): parsing and validating them, their defaults from the
+ * configuration, the voice choice, the default output name (a slug of the
+ * topic that never overwrites), and the --images listing. Shared by
+ * `aura new` (which validates before it submits), the server (which
+ * refuses a bad `new` request) and the pipeline (which reads the spec).
+ *
+ * Must never: read a --script file or list a directory the caller did not
+ * name, or touch the network. Shape: doc/pipeline.md, "The `new` request".
+ */
+#ifndef AURA_VSPEC_H
+#define AURA_VSPEC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "base/conf.h"
+#include "base/errors.h"
+#include "ff/ffargs.h"
+
+/* Caption outputs, as bits: burn into the picture, an SRT beside it. */
+enum { VSPEC_CAPTIONS_BURN = 1, VSPEC_CAPTIONS_SRT = 2 };
+
+enum voice_provider { VOICE_FLITE, VOICE_ESPEAK, VOICE_PIPER, VOICE_OPENAI, VOICE_ELEVENLABS };
+
+/* "flite", "espeak", "piper", "openai", "elevenlabs" */
+const char *voice_provider_name(enum voice_provider p);
+/* openai and elevenlabs: spoken by an online provider, with fallback */
+bool voice_is_online(enum voice_provider p);
+
+struct voice_choice {
+	enum voice_provider provider;
+	char *name; /* flite: slt/kal/awb/rms/kal16; espeak: its voice; piper: model path;
+		       openai/elevenlabs: the service's voice, NULL: [openai] voice... */
+};
+
+struct vspec {
+	char *topic;
+	char *cwd;    /* absolute: the client's working directory, NULL if unknown */
+	int duration; /* seconds, 5..1800 */
+	const struct preset *preset;
+	struct voice_choice voice;
+	bool voice_forced; /* the user chose the voice (--voice): no chain */
+	int captions;	   /* VSPEC_CAPTIONS_* bits */
+	char *output;	   /* absolute final path, NULL: the default (vspec_default_output) */
+	char *script;	   /* the text of the user's script, NULL: write one from the topic */
+	char *images;	   /* absolute directory, NULL: generated backgrounds */
+	char *music;	   /* absolute file, NULL: none */
+	uint32_t seed;	   /* the script writer's and the palette's */
+	int priority;
+};
+
+#define VSPEC_PRIORITY_MAX 1000000
+
+/* Defaults from cfg ([video]); strings owned by s. cfg may be NULL. */
+void vspec_init(struct vspec *s, const struct aura_config *cfg);
+void vspec_free(struct vspec *s);
+
+/*
+ * Read a `new` request's params ({"topic", "options": {...}, "cwd"}) over
+ * the defaults in s and validate every value (not the files):
+ * -AURA_E_TOPIC_INVALID, _DURATION_INVALID, _PRESET_UNKNOWN,
+ * _VOICE_UNKNOWN, _USAGE (captions, seed, priority, a relative path, a
+ * value of the wrong JSON type), _SCRIPT_INVALID (the script text).
+ * Unknown option names are refused (_USAGE): a typo never passes.
+ */
+int vspec_from_json(struct vspec *s, json_t *params, struct aura_error *err);
+/* The same from JSON text (the stored spec). */
+int vspec_from_text(struct vspec *s, const char *text, struct aura_error *err);
+/* The params of a `new` request for s (a new reference). */
+json_t *vspec_to_json(const struct vspec *s);
+
+/* The topic rules of the script writer (1..200 characters of UTF-8 with a
+ * word): 0 or -AURA_E_TOPIC_INVALID. */
+int vspec_check_topic(const char *topic, struct aura_error *err);
+
+/* "burn" | "srt" | "both" | "none" <-> bits; -1 if unknown. */
+int vspec_captions_parse(const char *s);
+const char *vspec_captions_name(int bits);
+
+/*
+ * PROVIDER[:VOICE] -> out (name allocated): flite[:slt|kal|awb|rms|kal16]
+ * (default slt), espeak[:VOICE] or espeak-ng[:VOICE] (default en),
+ * piper[:MODEL] (default cfg->piper_model, may stay NULL), openai[:VOICE]
+ * and elevenlabs[:VOICE] (NULL name: the voice of their [section]).
+ * -AURA_E_VOICE_UNKNOWN. The canonical text is voice_choice_text().
+ */
+int voice_parse(const char *text, const struct aura_config *cfg, struct voice_choice *out,
+		struct aura_error *err);
+char *voice_choice_text(const struct voice_choice *v); /* caller frees */
+void voice_choice_free(struct voice_choice *v);
+/*
+ * Whether the voice can run here: espeak-ng (cfg->espeak or PATH), piper
+ * (cfg->piper or PATH) and a readable model. *program receives the
+ * program to run (NULL for flite; caller frees). -AURA_E_VOICE_UNAVAILABLE.
+ */
+int voice_check(const struct voice_choice *v, const struct aura_config *cfg, char **program,
+		struct aura_error *err);
+/* Spoken words per minute of a voice, measured (doc/pipeline.md): what
+ * the script writer's 150 words a minute are scaled by. */
+int voice_words_per_minute(const struct voice_choice *v);
+
+/* A file name from the topic: lower-case ASCII letters and digits, other
+ * runs become one '-', at most 60 bytes, cut at a dash; "video" when
+ * nothing is left. Caller frees. */
+char *vspec_slug(const char *topic);
+
+/*
+ * The first of DIR/BASE.mp4, DIR/BASE-1.mp4, DIR/BASE-2.mp4... for which
+ * neither that file nor its .srt (when srt) nor its .part.mp4 exists.
+ * Caller frees.
+ */
+char *vspec_free_output(const char *dir, const char *base, bool srt);
+
+/*
+ * The output when none was given: cfg->output_dir (~ expanded), else cwd,
+ * then the topic's slug, numbered so nothing is overwritten. NULL when
+ * neither is known. Caller frees.
+ */
+char *vspec_default_output(const struct vspec *s, const struct aura_config *cfg);
+
+/*
+ * Make a user's -o PATH a final path: absolute (from cwd), ".mp4" added
+ * when it has no .mp4 ending, an existing directory (or a trailing '/')
+ * gets the default name inside. Caller frees.
+ */
+char *vspec_output_path(const char *path, const char *cwd, const char *topic, bool srt);
+
+/*
+ * Files of an --images directory that can be used: *.jpg, *.jpeg, *.png,
+ * *.mp4 (any case), regular files, not hidden, sorted by name (bytes).
+ * 0 with *files (absolute paths, NULL-terminated, free with
+ * vspec_files_free) and *n; -AURA_E_INPUT_UNREADABLE when the directory
+ * cannot be read or holds none.
+ */
+int vspec_list_images(const char *dir, char ***files, int *n, struct aura_error *err);
+void vspec_files_free(char **files);
+bool vspec_is_video_file(const char *path); /* by its name: .mp4 */
+
+#endif
