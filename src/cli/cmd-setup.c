@@ -356,14 +356,34 @@ static int wizard(struct setup *s)
 
 /* ---- writing aura.ini --------------------------------------------------------------- */
 
+/* Ollama's OpenAI-compatible API (port 11434, or a host named for it)
+ * answers chat completions only: no speech, no images. */
+static bool is_ollama_url(const char *url)
+{
+	const char *h = url ? strstr(url, "://") : NULL;
+	if (!h)
+		return false;
+	h += 3;
+	size_t n = strcspn(h, "/?#");
+	for (size_t i = 0; i + 6 <= n; i++)
+		if (strncasecmp(h + i, "ollama", 6) == 0)
+			return true;
+	const char *colon = memrchr(h, ':', n);
+	return colon && (size_t)(h + n - colon - 1) == 5 && strncmp(colon + 1, "11434", 5) == 0;
+}
+
+/* media: the voice and visuals chains, which a chat-only server cannot serve */
 static void chain(struct buf *b, const char *key, const struct setup *s, const char *const *order,
-		  const char *last)
+		  const char *last, bool media)
 {
 	buf_printf(b, "%s = ", key);
 	for (const char *const *n = order; *n; n++) {
 		int i = prov_index(*n);
-		if (i >= 0 && s->prov[i].use)
-			buf_printf(b, "%s, ", *n);
+		if (i < 0 || !s->prov[i].use)
+			continue;
+		if (media && strcmp(*n, "openai") == 0 && is_ollama_url(s->prov[i].base_url))
+			continue;
+		buf_printf(b, "%s, ", *n);
 	}
 	buf_printf(b, "%s\n", last);
 }
@@ -385,9 +405,9 @@ static char *render_ini(const struct setup *s)
 	if (s->output_dir && *s->output_dir)
 		buf_printf(&b, "[video]\noutput_dir = %s\n\n", s->output_dir);
 	buf_puts(&b, "[providers]\n");
-	chain(&b, "script", s, script, "rulebased");
-	chain(&b, "voice", s, voice, "flite");
-	chain(&b, "visuals", s, visuals, "generated");
+	chain(&b, "script", s, script, "rulebased", false);
+	chain(&b, "voice", s, voice, "flite", true);
+	chain(&b, "visuals", s, visuals, "generated", true);
 	for (int i = 0; i < NPROV; i++) {
 		const struct choice *c = &s->prov[i];
 		if (!c->use)

@@ -55,6 +55,14 @@ case "$OUT$ERR" in *wrong-key-112358*) not_ok "setup never prints the key";; *) 
 run aura -c "$CFG" doctor
 is "$(printf '%s' "$OUT" | grep -c 'CONFIG_INSECURE')" 0 "aura accepts the 0600 config holding a key"
 
+# --- Ollama serves chat only: openai stays out of the voice and visuals chains ----------
+run aura setup --non-interactive --force --no-test --base-url "openai=http://127.0.0.1:11434/v1" \
+	--provider pexels --key-env pexels=AURA_T_KEY
+is "$RC" 0 "setup with an Ollama base URL succeeds"
+like "$(cat "$CFG")" 'script = openai, rulebased' "Ollama writes the scripts"
+like "$(cat "$CFG")" 'voice = flite' "... but is not in the voice chain (it has no speech)"
+like "$(cat "$CFG")" 'visuals = pexels, generated' "... nor in the visuals chain (it has no images)"
+
 # --- the wizard on a terminal (a pty) -------------------------------------------------------
 rm -f "$CFG"
 cat >"$T_TMP/drive.py" <<'PY'
