@@ -564,6 +564,7 @@ static void check_each_provider(struct doctor_report *r, const struct aura_confi
 		provider_policy_default(&pol, 4);
 		pol.max_attempts = 1;
 		pol.connect_timeout_ms = 3000;
+		pol.quiet = true; /* the outcome is in the report, not in log lines */
 		ps[k] = provider_new(l, h, name, provider_base_url(cfg, name),
 				     config_api_key(pc), &pol);
 		provider_probe_start(ps[k], provider_probe_wait_done, &waits[k]);

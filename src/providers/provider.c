@@ -26,6 +26,13 @@
 #include "base/util.h"
 
 #define CLIP_LOG 300
+/* A provider whose policy is quiet (a one-off check) leaves its reporting
+ * to the caller. */
+#define plog(p, level, ...)                                                                        \
+	do {                                                                                       \
+		if (!(p)->pol.quiet)                                                               \
+			log_msg(level, __VA_ARGS__);                                               \
+	} while (0)
 
 struct provider {
 	struct loop *loop;
@@ -86,6 +93,7 @@ void provider_policy_default(struct provider_policy *pol, int timeout_s)
 	pol->timeout_ms = (int64_t)(timeout_s > 0 ? timeout_s : 60) * 1000;
 	if (pol->connect_timeout_ms > pol->timeout_ms)
 		pol->connect_timeout_ms = pol->timeout_ms;
+	pol->quiet = false;
 }
 
 static char **strv_copy(const char *const *v)
@@ -318,7 +326,7 @@ static void attempt(struct provider_call *c)
 		}
 		p->probing = true;
 		c->probe = true;
-		log_info("provider %s: cool-down over, probing", p->name);
+		plog(p, LOG_LEVEL_INFO, "provider %s: cool-down over, probing", p->name);
 	}
 	aura_error_clear(&err);
 	id = http_start(p->http, &req, on_http_done, c, &err);
@@ -413,7 +421,7 @@ static void on_http_done(const struct http_response *resp, void *ctx)
 
 	if (code == 0) {
 		if (c->probe || p->state != PROVIDER_CLOSED)
-			log_info("provider %s: answered again, breaker closed", p->name);
+			plog(p, LOG_LEVEL_INFO, "provider %s: answered again, breaker closed", p->name);
 		p->state = PROVIDER_CLOSED;
 		p->failures = 0;
 		p->probing = false;
@@ -430,7 +438,7 @@ static void on_http_done(const struct http_response *resp, void *ctx)
 	else
 		snprintf(r.detail, sizeof(r.detail), "%s: HTTP %ld (%s): %s", p->name, resp->status,
 			 why, clip);
-	log_warn("provider %s: %s %s: attempt %d/%d: %s: HTTP %ld: %s: %s", p->name,
+	plog(p, LOG_LEVEL_WARN, "provider %s: %s %s: attempt %d/%d: %s: HTTP %ld: %s: %s", p->name,
 		 c->method ? c->method : "GET", url, c->attempts, p->pol.max_attempts,
 		 aura_error_name(code), resp->status, resp->code ? resp->detail : why, clip);
 	free(url);
@@ -442,7 +450,7 @@ static void on_http_done(const struct http_response *resp, void *ctx)
 		    (p->state == PROVIDER_CLOSED && p->failures >= p->pol.breaker_threshold)) {
 			p->state = PROVIDER_OPEN;
 			p->open_until = time_mono_ms() + p->pol.breaker_cooldown_ms;
-			log_warn("provider %s: %d failures in a row, breaker open for %lld s",
+			plog(p, LOG_LEVEL_WARN, "provider %s: %d failures in a row, breaker open for %lld s",
 				 p->name, p->failures,
 				 (long long)(p->pol.breaker_cooldown_ms / 1000));
 		}
@@ -453,7 +461,7 @@ static void on_http_done(const struct http_response *resp, void *ctx)
 	}
 	if (transient && c->attempts < p->pol.max_attempts && p->state == PROVIDER_CLOSED) {
 		int64_t d = retry_delay(p, c->attempts, resp->retry_after_ms);
-		log_info("provider %s: retry %d/%d in %lld ms", p->name, c->attempts + 1,
+		plog(p, LOG_LEVEL_INFO, "provider %s: retry %d/%d in %lld ms", p->name, c->attempts + 1,
 			 p->pol.max_attempts, (long long)d);
 		c->timer = loop_timer_add(p->loop, d, on_retry, c);
 		return;

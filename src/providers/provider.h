@@ -31,6 +31,7 @@ struct provider_policy {
 	int64_t breaker_cooldown_ms; /* open time before one probe is let through */
 	int64_t connect_timeout_ms;
 	int64_t timeout_ms; /* total, per attempt */
+	bool quiet;	    /* log nothing: the caller reports the outcome (doctor, setup) */
 };
 
 /* The defaults documented in doc/providers.md; timeout_s is the

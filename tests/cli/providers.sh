@@ -3,7 +3,8 @@
 # against the loopback fake (tests/fakes/fake-provider.py): latency when the
 # key works, PROVIDER_AUTH when it is refused, PROVIDER_NOT_CONFIGURED for a
 # chained provider without a key, PROVIDER_UNAVAILABLE for a dead address;
-# only configured providers are called; the key is never printed.
+# only configured providers are called; the key is never printed; findings
+# are in the report only (no log line on stderr).
 . "$AURA_SRCDIR/tests/cli/lib.sh"
 
 command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
@@ -55,6 +56,7 @@ run aura -c "$CFG" doctor
 like "$OUT" 'provider:pexels' "doctor lists provider checks"
 like "$OUT" 'PROVIDER_AUTH' "doctor names the code"
 case "$OUT$ERR" in *"$KEY"*|*wrong-key-2718*) not_ok "doctor's text never prints a key";; *) ok "doctor's text never prints a key";; esac
+is "$ERR" "" "a refused key is in the report only: no log line on stderr"
 
 # --- nothing listens: PROVIDER_UNAVAILABLE, quickly ------------------------------
 write_cfg AURA_TEST_GOOD "http://127.0.0.1:1"
@@ -62,6 +64,7 @@ START=$(date +%s)
 run aura -c "$CFG" doctor --json
 END=$(date +%s)
 is "$(check provider:pexels code)" PROVIDER_UNAVAILABLE "a dead address is PROVIDER_UNAVAILABLE"
+is "$ERR" "" "... reported, not logged (no WARN line on stderr)"
 ok_time=$(( END - START < 8 ))
 is "$ok_time" 1 "doctor's provider checks are bounded in time"
 
