@@ -420,7 +420,7 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 			return cmd_usage(&cmd_new_entry);
 		}
 	}
-	if (optind >= argc) {
+	if (optind >= argc && !script) {
 		fprintf(stderr, "aura: TOPIC_INVALID: no topic was given\n");
 		return cmd_usage(&cmd_new_entry);
 	}
@@ -445,6 +445,19 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 		goto fail;
 	}
 	s.cwd = xstrdup(cwd);
+	if (optind >= argc) { /* --script FILE alone: its heading, or its name */
+		if (read_script(script, &s.script, &err) < 0)
+			goto fail;
+		free(topic.data);
+		topic.data = vspec_topic_from_script(s.script, script);
+		s.topic = topic.data;
+		if (!s.topic) {
+			aura_error_set(&err, AURA_E_TOPIC_INVALID,
+				       "--script %s has no heading or file name to take a topic from",
+				       script);
+			goto fail;
+		}
+	}
 	if (vspec_check_topic(s.topic, &err) < 0)
 		goto fail;
 
@@ -511,7 +524,7 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 		free(s.voice.name);
 		s.voice.name = abs;
 	}
-	if (script && read_script(script, &s.script, &err) < 0)
+	if (script && !s.script && read_script(script, &s.script, &err) < 0)
 		goto fail;
 	if (images) {
 		s.images = absolute(cwd, images);
@@ -616,7 +629,7 @@ out:
 
 const struct cmd_entry cmd_new_entry = {
     .name = "new",
-    .args = "TOPIC [-d SEC] [-p PRESET] [--voice V] [--script FILE] [--images DIR] "
+    .args = "[TOPIC] [-d SEC] [-p PRESET] [--voice V] [--script FILE] [--images DIR] "
 	    "[--music FILE] [--captions MODE] [-o PATH] [--priority N] [--seed N] [--wait] "
 	    "[--json]",
     .summary = "queue a narrated, captioned video about TOPIC",
@@ -628,7 +641,9 @@ const struct cmd_entry cmd_new_entry = {
 	    "                        openai[:VOICE], elevenlabs[:VOICE_ID]; without it the\n"
 	    "                        [providers] voice chain is walked\n"
 	    "      --script FILE     narrate this text: one scene per paragraph, a paragraph\n"
-	    "                        may start with a \"# heading\" line (-d is then ignored)\n"
+	    "                        may start with a \"# heading\" line (-d is then ignored);\n"
+	    "                        without TOPIC, the first heading (else the file's name)\n"
+	    "                        is the topic\n"
 	    "      --images DIR      use DIR's .jpg/.png/.mp4 files in name order, cycled,\n"
 	    "                        instead of generated backgrounds\n"
 	    "      --music FILE      a music bed, looped and ducked under the voice\n"

@@ -395,6 +395,27 @@ struct para {
 	int line;
 };
 
+char *script_first_heading(const char *text)
+{
+	if (!text)
+		return NULL;
+	if (str_starts_with(text, "\xEF\xBB\xBF"))
+		text += 3;
+	for (const char *p = text; *p;) {
+		const char *s = p;
+		size_t len = strcspn(p, "\r\n");
+		p += len;
+		p += strspn(p, "\r\n");
+		size_t tlen;
+		const char *t = heading_text(s, len, &tlen);
+		while (t && tlen > 0 && is_space_byte(t[tlen - 1]))
+			tlen--;
+		if (t && tlen > 0)
+			return xstrndup(t, tlen);
+	}
+	return NULL;
+}
+
 int script_parse(const char *text, struct script *out, struct aura_error *err)
 {
 	script_init(out);

@@ -68,6 +68,9 @@ int script_generate(const char *topic, int duration_s, uint32_t seed, struct scr
  * err (empty, too many scenes, heading with no text, not UTF-8, > 1 MiB).
  */
 int script_parse(const char *text, struct script *out, struct aura_error *err);
+/* The text of the first "# heading" line of a user's script (as
+ * script_parse reads one), trimmed; NULL if it has none. Caller frees. */
+char *script_first_heading(const char *text);
 
 /*
  * script.json: {"version":1,"title":...,"scenes":[{"heading":...,

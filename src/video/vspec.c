@@ -334,6 +334,28 @@ int vspec_check_topic(const char *topic, struct aura_error *err)
 	return rc;
 }
 
+char *vspec_topic_from_script(const char *text, const char *path)
+{
+	struct aura_error ignored = {0};
+	char *t = script_first_heading(text);
+	if (t && vspec_check_topic(t, &ignored) == 0)
+		return t;
+	free(t);
+	if (!path)
+		return NULL;
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	const char *dot = strrchr(base, '.');
+	t = dot && dot > base ? xstrndup(base, (size_t)(dot - base)) : xstrdup(base);
+	for (char *c = t; *c; c++)
+		if (*c == '-' || *c == '_')
+			*c = ' ';
+	if (vspec_check_topic(t, &ignored) == 0)
+		return t;
+	free(t);
+	return NULL;
+}
+
 int vspec_from_json(struct vspec *s, json_t *params, struct aura_error *err)
 {
 	if (!json_is_object(params))

@@ -76,6 +76,11 @@ json_t *vspec_to_json(const struct vspec *s);
 /* The topic rules of the script writer (1..200 characters of UTF-8 with a
  * word): 0 or -AURA_E_TOPIC_INVALID. */
 int vspec_check_topic(const char *topic, struct aura_error *err);
+/* The topic of `new --script FILE` without one: the script's first
+ * heading, else the file's name without its directory and extension ('-'
+ * and '_' read as spaces), whichever first passes vspec_check_topic; NULL
+ * when neither does. Caller frees. */
+char *vspec_topic_from_script(const char *text, const char *path);
 
 /* "burn" | "srt" | "both" | "none" <-> bits; -1 if unknown. */
 int vspec_captions_parse(const char *s);

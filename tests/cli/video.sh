@@ -2,7 +2,8 @@
 # video.sh -- `aura new` end to end with the real server and real FFmpeg:
 # a short draft video checked with ffprobe (streams, duration against the
 # plan, faststart, pixel format), its loudness (ebur128) and its captions
-# (cue count, line width, timing); --script, --images (stills, a clip and a
+# (cue count, line width, timing); --script (its heading as the topic
+# when none is given), --images (stills, a clip and a
 # broken file), --music; hostile text in the topic and the script; names
 # that never overwrite; resume after kill -9 of the server during render
 # (earlier stages' files untouched); cancel during each stage (no process,
@@ -225,6 +226,19 @@ like "$(cat "$WORK/out/custom.srt")" "Some erupt gently, others explode." "the c
 run aura new "my own words" --script "$WORK/my script.txt" $PRESET -o "$WORK/out/custom.mp4"
 is "$RC" 2 "an -o that exists is refused (exit 2)"
 like "$ERR" OUTPUT_EXISTS "...with OUTPUT_EXISTS"
+# --script without a TOPIC: the first heading, else the file's name
+run aura new --script "$WORK/my script.txt" $PRESET
+is "$RC" 0 "--script without a TOPIC is queued"
+NT=$OUT
+is "$(jfield "$NT" name)" "The first part" "...named after the script's first heading"
+like "$(jfield "$NT" output)" '/the-first-part\.mp4$' "...and so is its video"
+printf 'No heading here, just words.\n' >"$WORK/bees_at-work.txt"
+run aura new --script "$WORK/bees_at-work.txt" $PRESET
+NB=$OUT
+is "$(jfield "$NB" name)" "bees at work" "without a heading, the file's name is the topic"
+aura cancel "$NT" "$NB" >/dev/null 2>&1
+wait_for 30 state_is "$NT" cancelled && wait_for 30 state_is "$NB" cancelled ||
+	not_ok "the two jobs are cancelled"
 
 # --- --images: stills, a clip, a broken file ------------------------------------
 IMG="$WORK/pics"

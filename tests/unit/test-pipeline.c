@@ -1,7 +1,8 @@
 /*
  * test-pipeline.c -- the video pipeline's pure parts: the `new` spec
  * (validation with the catalogue's codes, defaults, round trip), voices,
- * output names (slug, never overwrite, -o forms), the --images listing,
+ * the topic of a --script without one, output names (slug, never
+ * overwrite, -o forms), the --images listing,
  * the timeline plan (frames, padding to the duration, crossfades), the
  * script's sizing for a voice, and the readers of ebur128's summary and
  * of ffprobe's answer that verify trusts.
@@ -212,6 +213,26 @@ static void test_voices(void **state)
 }
 
 /* ---- names ------------------------------------------------------------------- */
+
+static void test_topic_from_script(void **state)
+{
+	(void)state;
+	char *t = vspec_topic_from_script("\xEF\xBB\xBFIntro line\n\n##  How bees work  \r\n"
+					  "text\n# Later\n",
+					  "/x/y.txt");
+	assert_string_equal(t, "How bees work");
+	free(t);
+	/* #hashtag is not a heading: the file's name, '-' and '_' as spaces */
+	t = vspec_topic_from_script("#hashtag only\nwords\n", "/x/how-bees_work.md");
+	assert_string_equal(t, "how bees work");
+	free(t);
+	/* a heading that is no topic (only punctuation) gives way to the name */
+	t = vspec_topic_from_script("# ?!...\nwords\n", "notes");
+	assert_string_equal(t, "notes");
+	free(t);
+	assert_null(vspec_topic_from_script("words\n", "/x/!!!.txt"));
+	assert_null(vspec_topic_from_script("", NULL));
+}
 
 static void test_slug(void **state)
 {
@@ -514,6 +535,7 @@ int main(void)
 	    cmocka_unit_test(test_spec_defaults_and_values),
 	    cmocka_unit_test(test_spec_errors),
 	    cmocka_unit_test(test_voices),
+	    cmocka_unit_test(test_topic_from_script),
 	    cmocka_unit_test(test_slug),
 	    cmocka_unit_test(test_free_output_never_overwrites),
 	    cmocka_unit_test(test_output_path_forms),
