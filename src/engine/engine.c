@@ -519,14 +519,19 @@ static void run_stopped(struct run *r)
 	case STOP_NONE:
 		break;
 	}
-	/* Shutdown: back to the queue, so the next server start resumes it. */
+	/* Shutdown: back to the queue, so the next server start resumes it.
+	 * The job did not fail: the interrupted attempt is not counted, so the
+	 * next start is this attempt again and never "attempt 3 of 1". */
 	if (r->task.ops && r->task.ops->abort)
 		r->task.ops->abort(r->task.impl, j);
 	j->state = JOB_QUEUED;
 	j->pid = 0;
 	j->eta_s = -1;
 	j->not_before_ms = 0;
-	run_logf(r, "interrupted by shutdown; the job runs again when the server starts");
+	if (j->attempts > 0)
+		j->attempts--;
+	run_logf(r, "interrupted by shutdown (not counted as an attempt); the job runs again "
+		    "when the server starts");
 	log_info("job %lld: interrupted by shutdown, queued again", (long long)j->id);
 	job_persist(e, j);
 	run_end(r);
@@ -725,6 +730,8 @@ static void on_exit_cb(void *ctx, int status)
 {
 	struct run *r = ctx;
 	struct job *j = &r->job;
+	int64_t stop_ms;
+	enum proc_stop_step step = proc_stop_step(r->proc, &stop_ms);
 	r->proc = NULL;
 	j->pid = 0;
 	loop_timer_del(r->e->loop, r->stall_timer);
@@ -734,6 +741,11 @@ static void on_exit_cb(void *ctx, int status)
 	progress_tracker_finish(&r->tracker, ok);
 
 	if (r->stop != STOP_NONE) {
+		if (step != PROC_STOP_NONE)
+			run_logf(r, "%s was stopped by %s after %.1f s", r->cmd.argv[0],
+				 proc_stop_step_name(step), stop_ms / 1000.0);
+		else
+			run_logf(r, "%s had ended before the stop began", r->cmd.argv[0]);
 		run_stopped(r);
 		return;
 	}

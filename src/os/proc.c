@@ -88,6 +88,9 @@ struct proc {
 
 	enum proc_step step;
 	int64_t step_start;
+	int64_t stop_start;	 /* when proc_stop began the sequence */
+	enum proc_step exit_step; /* the step it had reached when reaped */
+	int64_t exit_after_ms;	 /* how long after stop_start it was reaped */
 	int quit_grace, term_grace;
 	uint64_t timer;
 	uint64_t grace_timer; /* PROC_EXIT_GRACE_MS after the exit, pipes still open */
@@ -687,6 +690,7 @@ void proc_stop(struct proc *p, int quit_grace_ms, int term_grace_ms)
 	if (p->step == STEP_NONE) {
 		p->quit_grace = quit_grace_ms;
 		p->term_grace = term_grace_ms;
+		p->stop_start = time_mono_ms();
 		/* "q" is for the leader: once it is gone, only its group is left. */
 		proc_step(p, p->in_fd >= 0 && !p->in_closing && !p->exited ? STEP_QUIT : STEP_TERM);
 		return;
@@ -713,6 +717,40 @@ void proc_stop(struct proc *p, int quit_grace_ms, int term_grace_ms)
 bool proc_is_stopping(const struct proc *p)
 {
 	return p && p->step != STEP_NONE;
+}
+
+enum proc_stop_step proc_stop_step(const struct proc *p, int64_t *after_ms)
+{
+	if (after_ms)
+		*after_ms = p && p->exited ? p->exit_after_ms : 0;
+	if (!p || !p->exited)
+		return PROC_STOP_NONE;
+	switch (p->exit_step) {
+	case STEP_QUIT:
+		return PROC_STOP_QUIT;
+	case STEP_TERM:
+		return PROC_STOP_TERM;
+	case STEP_KILL:
+		return PROC_STOP_KILL;
+	case STEP_NONE:
+		break;
+	}
+	return PROC_STOP_NONE;
+}
+
+const char *proc_stop_step_name(enum proc_stop_step s)
+{
+	switch (s) {
+	case PROC_STOP_QUIT:
+		return "q";
+	case PROC_STOP_TERM:
+		return "SIGTERM";
+	case PROC_STOP_KILL:
+		return "SIGKILL";
+	case PROC_STOP_NONE:
+		break;
+	}
+	return "none";
 }
 
 int proc_pause(struct proc *p)
@@ -783,6 +821,9 @@ void proc_reap_all(void)
 		p->exited = true;
 		p->status = st;
 		p->paused = false;
+		p->exit_step = p->step;
+		if (p->step != STEP_NONE)
+			p->exit_after_ms = time_mono_ms() - p->stop_start;
 		if (p->err_timer) { /* its EOF is due: watch stderr again */
 			loop_timer_del(p->loop, p->err_timer);
 			p->err_timer = 0;

@@ -33,6 +33,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "base/errors.h"
@@ -136,6 +137,22 @@ void proc_close_stdin(struct proc *p);
  */
 void proc_stop(struct proc *p, int quit_grace_ms, int term_grace_ms);
 bool proc_is_stopping(const struct proc *p);
+
+/* The step of the stop sequence a child had reached when it exited. */
+enum proc_stop_step {
+	PROC_STOP_NONE = 0, /* no stop had begun: it exited by itself */
+	PROC_STOP_QUIT,	    /* after the "q" on its stdin */
+	PROC_STOP_TERM,	    /* after SIGTERM */
+	PROC_STOP_KILL,	    /* after SIGKILL */
+};
+/*
+ * Which step ended the child (for its log: "stopped by SIGTERM after
+ * 2.0 s"), and in *after_ms (may be NULL) how long after proc_stop began
+ * the sequence its exit was reaped. PROC_STOP_NONE, 0 until the exit was
+ * reaped. Meant for on_exit, where p is still valid.
+ */
+enum proc_stop_step proc_stop_step(const struct proc *p, int64_t *after_ms);
+const char *proc_stop_step_name(enum proc_stop_step s); /* "q", "SIGTERM", "SIGKILL" */
 
 /* SIGSTOP / SIGCONT to the group. 0, or -1 with errno: ESRCH (already
  * exited), EBUSY (pause during a stop). Repeating one is harmless. */

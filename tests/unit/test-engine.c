@@ -406,6 +406,26 @@ static bool file_exists(const char *p)
 	return stat(p, &st) == 0;
 }
 
+/* Job id's job.log holds want. */
+static bool job_log_has(struct fx *f, int64_t id, const char *want)
+{
+	char *dir = paths_job_dir(&f->paths, id);
+	char *p = xasprintf("%s/job.log", dir);
+	FILE *fp = fopen(p, "re");
+	bool found = false;
+	if (fp) {
+		char line[1024];
+		while (!found && fgets(line, sizeof(line), fp))
+			found = strstr(line, want) != NULL;
+		fclose(fp);
+	}
+	if (!found)
+		print_message("no '%s' in %s\n", want, p);
+	free(p);
+	free(dir);
+	return found;
+}
+
 /* The engine left nothing behind: no timer, no deferred work, no fd. */
 static void assert_idle(struct fx *f, int fds_before)
 {
@@ -1231,8 +1251,16 @@ static void test_shutdown(void **state)
 		j = get_job(f, id);
 		assert_int_equal(j.state, JOB_QUEUED);
 		assert_int_equal(j.pid, 0);
+		/* not a failure: the interrupted attempt is not counted, so the
+		 * next start is "attempt 1 of 1" again, never "2 of 1" */
+		assert_int_equal(j.attempts, 0);
+		assert_true(j.attempts < j.max_attempts);
 		job_clear(&j);
 	}
+	/* job.log says which step of the stop sequence ended each child */
+	assert_true(job_log_has(f, a, "was stopped by q after "));
+	assert_true(job_log_has(f, b, "was stopped by SIGTERM after 1."));
+	assert_true(job_log_has(f, a, "interrupted by shutdown (not counted as an attempt)"));
 	assert_false(pid_alive(pa));
 	assert_false(pid_alive(pb));
 	engine_shutdown(f->e, true); /* idempotent */
@@ -1256,6 +1284,7 @@ static void test_shutdown_now(void **state)
 	assert_true(run_until(f, pred_drained, 1, 5000));
 	assert_true(time_mono_ms() - t0 < 2000);
 	assert_int_equal(state_of(f, a), JOB_QUEUED);
+	assert_true(job_log_has(f, a, "was stopped by SIGKILL after 0."));
 }
 
 /* Shutdown with nothing running: drained right away (next turn), once. */

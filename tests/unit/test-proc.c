@@ -47,6 +47,8 @@ struct run {
 	int exits;
 	int status;
 	int64_t exit_ms;
+	enum proc_stop_step step; /* proc_stop_step() inside on_exit */
+	int64_t step_ms;
 	bool abandon_on_stdout;
 };
 
@@ -82,6 +84,7 @@ static void on_exit_cb(void *ctx, int status)
 	r->exit_ms = time_mono_ms();
 	assert_non_null(r->p); /* still valid in here, freed after */
 	assert_true(proc_pid(r->p) > 0);
+	r->step = proc_stop_step(r->p, &r->step_ms);
 	r->p = NULL;
 }
 
@@ -332,6 +335,7 @@ static void test_echo_stdout_then_exit_once(void **state)
 	assert_string_equal(r.out.data, "hello\n"); /* all output came before on_exit */
 	assert_true(WIFEXITED(r.status));
 	assert_int_equal(WEXITSTATUS(r.status), 0);
+	assert_int_equal(r.step, PROC_STOP_NONE); /* it ended by itself */
 	run_for(100);
 	assert_int_equal(r.exits, 1);
 	assert_idle_loop();
@@ -520,6 +524,8 @@ static void test_stop_q_within_quit_grace(void **state)
 	assert_int_equal(WEXITSTATUS(r.status), 0);
 	assert_non_null(strstr(r.err.data, "[q] command received"));
 	assert_true(r.exit_ms - t0 < 2000); /* did not wait for the grace */
+	assert_int_equal(r.step, PROC_STOP_QUIT); /* the step that ended it is known */
+	assert_true(r.step_ms >= 0 && r.step_ms < 2000);
 	assert_idle_loop();
 	run_clear(&r);
 }
@@ -537,6 +543,9 @@ static void test_stop_ignored_q_gets_sigterm(void **state)
 	assert_int_equal(WTERMSIG(r.status), SIGTERM);
 	assert_true(r.exit_ms - t0 >= 300); /* q was given its grace */
 	assert_true(r.exit_ms - t0 < 2500); /* and SIGTERM did not wait for term_grace */
+	assert_int_equal(r.step, PROC_STOP_TERM);
+	assert_true(r.step_ms >= 300 && r.step_ms < 2500);
+	assert_string_equal(proc_stop_step_name(r.step), "SIGTERM");
 	assert_idle_loop();
 	run_clear(&r);
 }
@@ -556,6 +565,8 @@ static void test_stop_ignored_term_gets_sigkill(void **state)
 	int64_t took = r.exit_ms - t0;
 	assert_true(took >= 500); /* both graces were honoured */
 	assert_true(took < 2000); /* and bound the whole stop */
+	assert_int_equal(r.step, PROC_STOP_KILL);
+	assert_true(r.step_ms >= 500);
 	assert_idle_loop();
 	run_clear(&r);
 }
