@@ -928,13 +928,20 @@ static int run_spawn(struct run *r, struct aura_error *err)
 		buf_puts(&line, " ");
 		buf_put_quoted(&line, argv[i]);
 	}
+	if (!c->ffmpeg && c->stdin_path) {
+		buf_puts(&line, " < ");
+		buf_put_quoted(&line, c->stdin_path);
+	}
 	run_logf(r, "%s", line.data);
 	buf_free(&line);
 
 	struct proc_spec spec = {
 	    .argv = argv,
 	    .cwd = r->cwd,
-	    .stdin_mode = c->ffmpeg ? PROC_STDIN_PIPE : PROC_STDIN_NULL,
+	    .stdin_mode = c->ffmpeg	     ? PROC_STDIN_PIPE
+			  : c->stdin_path ? PROC_STDIN_FILE
+					  : PROC_STDIN_NULL,
+	    .stdin_path = c->stdin_path,
 	    .extra_fd = c->ffmpeg,
 	    .stderr_hold_ms = STDERR_HOLD_MS,
 	};

@@ -20,6 +20,7 @@ void task_cmd_clear(struct task_cmd *c)
 		free(c->argv);
 	}
 	free(c->output_path);
+	free(c->stdin_path);
 	free(c->stage);
 	memset(c, 0, sizeof(*c));
 }

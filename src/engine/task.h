@@ -62,14 +62,17 @@ struct task_step {
 	void *arg;
 };
 
-/* One command to run. The engine frees argv (each string and the array)
- * and output_path after the command ends (task_cmd_clear). */
+/* One command to run. The engine frees argv (each string and the array),
+ * output_path and stdin_path after the command ends (task_cmd_clear). */
 struct task_cmd {
 	char **argv;          /* NULL-terminated; argv[0] is looked up in PATH */
 	bool ffmpeg;          /* an FFmpeg run: the engine adds -progress pipe:3
 				 -nostats, gives it a stdin pipe for 'q' and
 				 parses progress */
 	bool capture_stdout;  /* hand stdout to done() (e.g. ffprobe JSON) */
+	char *stdin_path;     /* NULL: stdin is /dev/null (a pipe for FFmpeg);
+				 else this file (relative to the job's
+				 directory) is the command's stdin */
 	int64_t duration_us;  /* the output duration this run should reach,
 				 for percent; 0 if unknown */
 	char *output_path;    /* file whose growth counts as progress for the

@@ -469,6 +469,24 @@ struct proc *proc_spawn(struct loop *l, const struct proc_spec *spec, const stru
 			goto fail;
 		child[0] = pfd[0];
 		ours[0] = pfd[1];
+	} else if (spec->stdin_mode == PROC_STDIN_FILE) {
+		/* opened here, relative to the child's cwd: after fork the child
+		 * only dup2s it */
+		int dfd = AT_FDCWD;
+		if (spec->cwd && spec->stdin_path && spec->stdin_path[0] != '/')
+			dfd = open(spec->cwd, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		child[0] = dfd == -1 || !spec->stdin_path
+			       ? -1
+			       : openat(dfd, spec->stdin_path, O_RDONLY | O_CLOEXEC);
+		int e = errno;
+		if (dfd >= 0)
+			close(dfd);
+		if (child[0] < 0) {
+			aura_error_set(err, AURA_E_SPAWN_FAILED, "%s: stdin %s: %s", spec->argv[0],
+				       spec->stdin_path ? spec->stdin_path : "(none)",
+				       strerror(spec->stdin_path ? e : EINVAL));
+			return NULL;
+		}
 	} else {
 		what = "/dev/null";
 		child[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);

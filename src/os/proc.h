@@ -44,12 +44,14 @@ struct proc;
 enum proc_stdin_mode {
 	PROC_STDIN_NULL = 0, /* /dev/null */
 	PROC_STDIN_PIPE = 1, /* a pipe: proc_write_stdin, and 'q' on stop */
+	PROC_STDIN_FILE = 2, /* the file stdin_path, read-only (no 'q' on stop) */
 };
 
 struct proc_spec {
 	const char *const *argv;     /* NULL-terminated; argv[0] is looked up in PATH */
 	const char *cwd;	     /* NULL: ours */
 	int stdin_mode;		     /* enum proc_stdin_mode */
+	const char *stdin_path;	     /* PROC_STDIN_FILE: relative to cwd (if set) */
 	bool extra_fd;		     /* also a pipe on the child's fd 3 (-progress pipe:3) */
 	const char *const *envp_add; /* NULL or NULL-terminated "NAME=VALUE"s, added to
 					our environment (replacing the same NAMEs) */
@@ -93,7 +95,8 @@ struct proc_ops {
  * call. Returns the proc, owned by this module until on_exit (see above),
  * or NULL with err set to SPAWN_FAILED: "fork: ...", "PROG: No such file
  * or directory" (exec failure is reported here, synchronously: the call
- * waits until the child has exec'd or failed), "chdir DIR: ...".
+ * waits until the child has exec'd or failed), "chdir DIR: ...", "PROG:
+ * stdin FILE: ..." (PROC_STDIN_FILE that cannot be opened).
  */
 struct proc *proc_spawn(struct loop *l, const struct proc_spec *spec, const struct proc_ops *ops,
 			void *ctx, struct aura_error *err);

@@ -12,7 +12,8 @@
 
  * flite: one FFmpeg run with a `flite=textfile=` source per scene (the
  * narration is in voice/NNN.txt, never in the filtergraph). espeak-ng and
- * piper: one run of the engine per scene into voice/NNN.src.wav, then one
+ * piper: one run of the engine per scene into voice/NNN.src.wav (piper
+ * reads the scene's text file on stdin), then one
  * FFmpeg run that brings them all to 48 kHz stereo. A scene that yields no
  * speech (text the voice cannot read) becomes silence as long as its
  * captions need, with a VOICE_SILENT warning.
@@ -125,8 +126,10 @@ static int flite_cmd(struct vjob *v, struct ffargs *a)
 	return k;
 }
 
-/* One scene through espeak-ng or piper, into voice/NNN.src.wav. */
-static void engine_cmd(struct vjob *v, int i, struct ffargs *a)
+/* One scene through espeak-ng or piper, into voice/NNN.src.wav. piper
+ * reads the text on stdin: the classic C++ piper knows nothing else (the
+ * Python one also has --input_file). */
+static void engine_cmd(struct vjob *v, int i, struct ffargs *a, struct task_cmd *cmd)
 {
 	char txt[32], wav[32];
 	snprintf(txt, sizeof(txt), "voice/%03d.txt", vjob_num(i));
@@ -137,9 +140,11 @@ static void engine_cmd(struct vjob *v, int i, struct ffargs *a)
 	if (v->voice.provider == VOICE_ESPEAK)
 		/* -b 1: the text file is UTF-8 */
 		ffargs_addv(a, v->voice_prog, "-b", "1", "-v", v->voice.name, "-f", txt, "-w", wav);
-	else
-		ffargs_addv(a, v->voice_prog, "--model", v->voice.name, "--input_file", txt,
-			    "--output_file", wav);
+	else {
+		ffargs_addv(a, v->voice_prog, "--model", v->voice.name, "--output_file", wav);
+		free(cmd->stdin_path);
+		cmd->stdin_path = xstrdup(txt);
+	}
 }
 
 /* espeak-ng, piper and the online voices speak at their own rates and
@@ -498,7 +503,7 @@ static int voice_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *e
 			v->step = STEP_CONVERT;
 			v->sub = 0;
 		} else {
-			engine_cmd(v, v->sub, &a);
+			engine_cmd(v, v->sub, &a, cmd);
 			v->cmd_kind = RUN_ENGINE;
 			cmd->weight_start = W_SYNTH * v->sub / v->n;
 			cmd->weight_len = W_SYNTH / v->n;

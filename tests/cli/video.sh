@@ -3,7 +3,7 @@
 # a short draft video checked with ffprobe (streams, duration against the
 # plan, faststart, pixel format), its loudness (ebur128) and its captions
 # (cue count, line width, timing); --script (its heading as the topic
-# when none is given), --images (stills, a clip and a
+# when none is given), piper fed on stdin (a stand-in), --images (stills, a clip and a
 # broken file), --music; hostile text in the topic and the script; names
 # that never overwrite; resume after kill -9 of the server during render
 # (earlier stages' files untouched); cancel during each stage (no process,
@@ -51,6 +51,25 @@ fi
 exec "$REAL_FFMPEG" "\$@"
 EOF
 chmod +x "$T_TMP/bin/ffmpeg"
+# A stand-in for the classic C++ piper: the text on stdin only (it has no
+# --input_file), a second of tone as the speech.
+cat >"$T_TMP/bin/piper" <<EOF
+#!/bin/sh
+out=""
+while [ \$# -gt 0 ]; do
+	case "\$1" in
+	--model) shift ;;
+	--output_file) out=\$2; shift ;;
+	*) echo "piper stand-in: unknown option \$1" >&2; exit 1 ;;
+	esac
+	shift
+done
+text=\$(cat)
+[ -n "\$text" ] || { echo "piper stand-in: no text on stdin" >&2; exit 1; }
+printf '%s\n' "\$text" >>"$T_TMP/piper.said"
+exec "$REAL_FFMPEG" -nostdin -v error -f lavfi -i sine=d=1 -y "\$out"
+EOF
+chmod +x "$T_TMP/bin/piper"
 mkdir -p "$XDG_CONFIG_HOME/aura"
 cat >"$XDG_CONFIG_HOME/aura/aura.ini" <<EOF
 [ffmpeg]
@@ -59,6 +78,8 @@ ffprobe = $(command -v ffprobe)
 [server]
 quit_grace = 1
 term_grace = 1
+[voice]
+piper = $T_TMP/bin/piper
 EOF
 
 # gate PATTERN MODE / ungate
@@ -347,6 +368,23 @@ else
 	check_refused 3 VOICE_UNAVAILABLE "espeak when espeak-ng is not installed" "x" --voice espeak
 fi
 is "$(aura ls --json | jq '.jobs | length')" "$BEFORE" "no refused request queued a job"
+
+# --- piper gets the narration on stdin, which every piper reads -------------------
+: >"$WORK/voice.onnx"
+run aura new "piper voice" -d 5 $PRESET --voice "piper:$WORK/voice.onnx" --wait
+is "$RC" 0 "--voice piper renders with a piper that reads only stdin"
+[ "$RC" = 0 ] || diag "$ERR"
+ID=$(aura ls --json | jq -r '.jobs[0].id')
+is "$(jfield "$ID" 'warnings | length')" 0 "...every scene spoken (no VOICE_SILENT)"
+WD=$(jfield "$ID" workdir)
+FIRST=$(head -n 1 "$WD/voice/001.txt")
+if [ -n "$FIRST" ] && grep -qF -- "$FIRST" "$T_TMP/piper.said" 2>/dev/null; then
+	ok "...the scene's text came on its stdin"
+else
+	not_ok "...the scene's text came on its stdin"
+fi
+like "$(grep '^\[aura\] running: .*piper' "$WD/job.log" | head -n 1)" ' < voice/001\.txt$' \
+	"the job log shows the text file as its stdin"
 
 # --- resume: kill -9 of the server during render --------------------------------------
 gate 'libx264.*part\.mp4' slow

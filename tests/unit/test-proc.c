@@ -486,6 +486,46 @@ static void test_env_and_cwd(void **state)
 	run_clear(&r);
 }
 
+/* PROC_STDIN_FILE: a file (relative to the child's cwd) is its stdin, as a
+ * program that reads only stdin (the classic piper) needs. */
+static void test_stdin_from_file(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/aura-proc-in-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char *path = xasprintf("%s/in.txt", dir);
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("spoken words\n", f);
+	fclose(f);
+
+	struct run r;
+	run_init(&r);
+	const char *argv[] = {"cat", NULL};
+	struct proc_spec spec = {
+	    .argv = argv, .cwd = dir, .stdin_mode = PROC_STDIN_FILE, .stdin_path = "in.txt"};
+	spawn_spec(&r, &spec);
+	assert_true(run_until(exited, &r, 5000));
+	assert_true(WIFEXITED(r.status));
+	assert_int_equal(WEXITSTATUS(r.status), 0);
+	assert_string_equal(r.out.data, "spoken words\n");
+	run_clear(&r);
+
+	/* a file that cannot be opened: SPAWN_FAILED, synchronously, naming it */
+	run_init(&r);
+	struct aura_error err;
+	aura_error_clear(&err);
+	spec.stdin_path = "missing.txt";
+	assert_null(proc_spawn(loop, &spec, &ops, &r, &err));
+	assert_int_equal(err.code, AURA_E_SPAWN_FAILED);
+	assert_non_null(strstr(err.detail, "missing.txt"));
+	assert_idle_loop();
+	run_clear(&r);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+
 static void test_stdin_pipe_round_trip(void **state)
 {
 	struct run r;
@@ -976,6 +1016,7 @@ int main(void)
 	    T(test_exit_code_and_fd3),
 	    T(test_exec_failure_is_synchronous),
 	    T(test_env_and_cwd),
+	    T(test_stdin_from_file),
 	    T(test_stdin_pipe_round_trip),
 	    T(test_stop_q_within_quit_grace),
 	    T(test_stop_ignored_q_gets_sigterm),
