@@ -46,10 +46,10 @@ static void print_table(json_t *jobs)
 		size_t w = (size_t)snprintf(idb, sizeof(idb), "%lld", (long long)j->id);
 		if (w > idw)
 			idw = w;
-		if (j->name && str_columns(j->name) > namew)
-			namew = str_columns(j->name);
-		if (j->stage && str_columns(j->stage) > stagew)
-			stagew = str_columns(j->stage);
+		if (j->name && fmt_text_width(j->name) > namew)
+			namew = fmt_text_width(j->name);
+		if (j->stage && fmt_text_width(j->stage) > stagew)
+			stagew = fmt_text_width(j->stage);
 	}
 	if (namew > NAME_MAX_COLS)
 		namew = NAME_MAX_COLS;
