@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,4 +62,16 @@ int cli_fail(const struct aura_error *err)
 {
 	aura_error_print(err);
 	return aura_error_exit(err->code ? err->code : AURA_E_INTERNAL);
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+	struct aura_error err;
+	char detail[sizeof(err.detail)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	aura_error_set(&err, AURA_E_USAGE, "%s", detail);
+	return cli_fail(&err);
 }

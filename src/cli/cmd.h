@@ -49,5 +49,8 @@ void cli_ctx_free(struct cli_ctx *ctx);
 int cmd_usage(const struct cmd_entry *e);
 /* Print an error (catalogue code + detail + hint) and return its exit status. */
 int cli_fail(const struct aura_error *err);
+/* A USAGE error whose detail is the printf text: printed as cli_fail does,
+ * returns 2. */
+int cli_usage_error(const char *fmt, ...) AURA_PRINTF(1, 2);
 
 #endif
