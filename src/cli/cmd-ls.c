@@ -106,8 +106,8 @@ static int cmd_ls_run(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 'n':
 			if (parse_int64(optarg, &limit) < 0 || limit <= 0) {
-				return cli_usage_error(
-				    "--limit wants a positive number, not '%s'", optarg);
+				return cli_usage_error("--limit wants a positive number, not '%s'",
+						       optarg);
 			}
 			break;
 		case 'a':

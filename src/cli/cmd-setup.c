@@ -632,9 +632,10 @@ static int cmd_setup_run(struct cli_ctx *ctx, int argc, char **argv)
 	} else {
 		char *ff = s.ffmpeg ? xstrdup(s.ffmpeg) : locate_ffmpeg(NULL, NULL);
 		if (!ff) {
-			aura_error_set(&err, AURA_E_FFMPEG_NOT_FOUND,
-				       "the configuration is written without it; pass --ffmpeg PATH "
-				       "to name one");
+			aura_error_set(
+			    &err, AURA_E_FFMPEG_NOT_FOUND,
+			    "the configuration is written without it; pass --ffmpeg PATH "
+			    "to name one");
 			aura_error_print_about("warning", &err);
 		}
 		free(ff);

@@ -51,8 +51,8 @@ static int cmd_submit_run(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 'p':
 			if (parse_int64(optarg, &priority) < 0) {
-				return cli_usage_error(
-				    "--priority wants a whole number, not '%s'", optarg);
+				return cli_usage_error("--priority wants a whole number, not '%s'",
+						       optarg);
 			}
 			if (priority < -1000000 || priority > 1000000) {
 				return cli_usage_error(
