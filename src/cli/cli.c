@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "cli/cmd.h"
@@ -15,4 +16,16 @@ int cmd_usage(const struct cmd_entry *e)
 	fprintf(stderr, "usage: aura %s %s\n", e->name, e->args);
 	fprintf(stderr, "Try 'aura help %s' for more information.\n", e->name);
 	return 2;
+}
+
+int cli_usage_error(const char *fmt, ...)
+{
+	struct aura_error err;
+	char detail[sizeof(err.detail)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	aura_error_set(&err, AURA_E_USAGE, "%s", detail);
+	return cli_fail(&err);
 }

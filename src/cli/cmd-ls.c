@@ -98,19 +98,16 @@ static int cmd_ls_run(struct cli_ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 's':
 			if (job_state_parse(optarg) < 0) {
-				fprintf(stderr,
-					"aura: USAGE: unknown state '%s' (queued, running, paused, "
-					"succeeded, failed, cancelled)\n",
-					optarg);
-				return 2;
+				return cli_usage_error("unknown state '%s' (queued, running, "
+						       "paused, succeeded, failed, cancelled)",
+						       optarg);
 			}
 			state = optarg;
 			break;
 		case 'n':
 			if (parse_int64(optarg, &limit) < 0 || limit <= 0) {
-				fprintf(stderr, "aura: USAGE: --limit wants a positive number, not '%s'\n",
-					optarg);
-				return 2;
+				return cli_usage_error("--limit wants a positive number, not '%s'",
+						       optarg);
 			}
 			break;
 		case 'a':

@@ -30,5 +30,8 @@ const struct cmd_entry *cmd_find(const char *name);
 
 /* Print "usage: aura VERB ARGS" to stderr and return 2. */
 int cmd_usage(const struct cmd_entry *e);
+/* A USAGE error whose detail is the printf text: printed as cli_fail does,
+ * returns 2. */
+int cli_usage_error(const char *fmt, ...) AURA_PRINTF(1, 2);
 
 #endif

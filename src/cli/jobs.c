@@ -44,15 +44,17 @@ void cli_warn_store(json_t *st)
 {
 	if (!json_is_false(json_object_get(st, "writable")))
 		return;
-	char t[32];
+	char t[32], about[256];
+	struct aura_error err;
 	json_int_t pending = json_integer_value(json_object_get(st, "pending"));
-	fprintf(stderr,
-		"aura: warning: the server cannot write its store since %s (%s: %s); %lld "
-		"change%s wait; no job starts and no job can be changed until it can\n",
-		fmt_time(t, sizeof(t), json_integer_value(json_object_get(st, "since_ms"))),
-		proto_get_str(st, "code") ? proto_get_str(st, "code") : "?",
-		proto_get_str(st, "detail") ? proto_get_str(st, "detail") : "",
-		(long long)pending, pending == 1 ? "" : "s");
+	snprintf(about, sizeof(about),
+		 "warning: the server cannot write its store since %s; %lld change%s wait; no "
+		 "job starts and no job can be changed until it can",
+		 fmt_time(t, sizeof(t), json_integer_value(json_object_get(st, "since_ms"))),
+		 (long long)pending, pending == 1 ? "" : "s");
+	/* the store's error (code, detail) in the catalogue's words */
+	proto_error_from_json(st, &err);
+	aura_error_print_about(about, &err);
 }
 
 void cli_print_json(json_t *v)
