@@ -92,9 +92,9 @@ int main(int argc, char **argv)
 
 	const struct cmd_entry *e = cmd_find(argv[optind]);
 	if (!e) {
-		fprintf(stderr, "aura: USAGE: unknown verb '%s'\n", argv[optind]);
+		int rc = cli_usage_error("unknown verb '%s'", argv[optind]);
 		main_usage(stderr);
-		return 2;
+		return rc;
 	}
 
 	/* The data directory is made when a verb first needs it (it connects,

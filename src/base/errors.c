@@ -78,13 +78,18 @@ int aura_error_lookup(const char *name)
 	return 0;
 }
 
-void aura_error_print(const struct aura_error *err)
+void aura_error_print_about(const char *about, const struct aura_error *err)
 {
 	int code = err && err->code ? err->code : AURA_E_INTERNAL;
 	const struct entry *e = get(code);
+	fprintf(stderr, "aura: %s%s%s: %s", about ? about : "", about ? ": " : "", e->name,
+		e->message);
 	if (err && err->detail[0])
-		fprintf(stderr, "aura: %s: %s: %s\n", e->name, e->message, err->detail);
-	else
-		fprintf(stderr, "aura: %s: %s\n", e->name, e->message);
-	fprintf(stderr, "  hint: %s\n", e->hint);
+		fprintf(stderr, ": %s", err->detail);
+	fprintf(stderr, "\n  hint: %s\n", e->hint);
+}
+
+void aura_error_print(const struct aura_error *err)
+{
+	aura_error_print_about(NULL, err);
 }

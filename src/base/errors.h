@@ -40,7 +40,12 @@ int aura_error_exit(int code);
 /* Code from a symbolic name (case-insensitive); 0 if none. */
 int aura_error_lookup(const char *name);
 
-/* Print "aura: NAME: message: detail\n  hint: ...\n" to stderr. */
+/* Print "aura: NAME: message: detail\n  hint: ...\n" to stderr. These two are
+ * the only writers of a line that starts "aura: " (`make lint` checks):
+ * whatever else a verb says on stderr is no error and carries no prefix. */
 void aura_error_print(const struct aura_error *err);
+/* The same, about something: "aura: ABOUT: NAME: message: detail" -- ABOUT
+ * says whose error it is ("job 12 failed") or that it is only a "warning". */
+void aura_error_print_about(const char *about, const struct aura_error *err);
 
 #endif

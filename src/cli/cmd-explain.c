@@ -67,9 +67,8 @@ static int cmd_explain_run(struct cli_ctx *ctx, int argc, char **argv)
 		return cmd_usage(&cmd_explain_entry);
 	int code = aura_error_lookup(argv[optind]);
 	if (!code) {
-		fprintf(stderr, "aura: USAGE: unknown error code '%s'\n"
-				"  hint: `aura explain --all` lists every code\n", argv[optind]);
-		return 2;
+		return cli_usage_error("unknown error code '%s' (`aura explain --all` lists every code)",
+				       argv[optind]);
 	}
 	print_one(code, md);
 	return 0;

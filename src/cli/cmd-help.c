@@ -18,8 +18,7 @@ static int cmd_help_run(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	const struct cmd_entry *e = cmd_find(argv[1]);
 	if (!e) {
-		fprintf(stderr, "aura: USAGE: unknown verb '%s'\n", argv[1]);
-		return 2;
+		return cli_usage_error("unknown verb '%s'", argv[1]);
 	}
 	printf("usage: aura %s %s\n\n%s\n", e->name, e->args, e->summary);
 	if (e->help)

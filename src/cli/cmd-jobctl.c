@@ -66,8 +66,7 @@ static int jobctl_run(const struct cmd_entry *e, const char *method, struct cli_
 	for (int i = optind; i < argc; i++) {
 		int64_t id;
 		if (!cli_parse_id(argv[i], &id)) {
-			fprintf(stderr, "aura: USAGE: '%s' is not a job id\n", argv[i]);
-			return 2;
+			return cli_usage_error("'%s' is not a job id", argv[i]);
 		}
 	}
 

@@ -46,10 +46,10 @@ static void print_table(json_t *jobs)
 		size_t w = (size_t)snprintf(idb, sizeof(idb), "%lld", (long long)j->id);
 		if (w > idw)
 			idw = w;
-		if (j->name && str_columns(j->name) > namew)
-			namew = str_columns(j->name);
-		if (j->stage && str_columns(j->stage) > stagew)
-			stagew = str_columns(j->stage);
+		if (j->name && fmt_text_width(j->name) > namew)
+			namew = fmt_text_width(j->name);
+		if (j->stage && fmt_text_width(j->stage) > stagew)
+			stagew = fmt_text_width(j->stage);
 	}
 	if (namew > NAME_MAX_COLS)
 		namew = NAME_MAX_COLS;
@@ -98,19 +98,16 @@ static int cmd_ls_run(struct cli_ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 's':
 			if (job_state_parse(optarg) < 0) {
-				fprintf(stderr,
-					"aura: USAGE: unknown state '%s' (queued, running, paused, "
-					"succeeded, failed, cancelled)\n",
-					optarg);
-				return 2;
+				return cli_usage_error("unknown state '%s' (queued, running, "
+						       "paused, succeeded, failed, cancelled)",
+						       optarg);
 			}
 			state = optarg;
 			break;
 		case 'n':
 			if (parse_int64(optarg, &limit) < 0 || limit <= 0) {
-				fprintf(stderr, "aura: USAGE: --limit wants a positive number, not '%s'\n",
-					optarg);
-				return 2;
+				return cli_usage_error("--limit wants a positive number, not '%s'",
+						       optarg);
 			}
 			break;
 		case 'a':

@@ -270,7 +270,7 @@ static int wait_job(struct client *cl, int64_t id, bool json, struct aura_error 
 		if (watch_interrupted() && !cancel_sent) {
 			bar_clear(&f);
 			if (!json)
-				fprintf(stderr, "aura: cancelling job %lld\n", (long long)id);
+				fprintf(stderr, "cancelling job %lld\n", (long long)id);
 			cancel_sent = true;
 			if (client_call(cl, "cancel", json_pack("{s:I}", "id", (json_int_t)id),
 					&res, err) < 0) {
@@ -316,17 +316,17 @@ static int wait_job(struct client *cl, int64_t id, bool json, struct aura_error 
 		const char *out = proto_get_str(f.job, "output");
 		printf("%s\n", out ? out : "");
 	} else if (!(st == JOB_CANCELLED && cancel_sent)) {
-		const char *code = proto_get_str(e, "code");
-		const char *msg = proto_get_str(e, "message");
-		const char *detail = proto_get_str(e, "detail");
-		fprintf(stderr, "aura: job %lld %s: %s%s%s\n", (long long)id, job_state_name(st),
-			code ? code : "", msg || detail ? ": " : "",
-			detail ? detail
-			: msg  ? msg
-			       : "");
-		const char *hint = proto_get_str(e, "hint");
-		if (hint)
-			fprintf(stderr, "  hint: %s\n", hint);
+		/* the job's error, from the server, in the catalogue's words */
+		struct aura_error jerr;
+		char about[64];
+		if (e)
+			proto_error_from_json(e, &jerr);
+		else
+			aura_error_set(&jerr,
+				       st == JOB_CANCELLED ? AURA_E_JOB_CANCELLED : AURA_E_INTERNAL,
+				       NULL);
+		snprintf(about, sizeof(about), "job %lld %s", (long long)id, job_state_name(st));
+		aura_error_print_about(about, &jerr);
 	}
 	if (st == JOB_SUCCEEDED)
 		rc = 0;
@@ -421,7 +421,9 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 		}
 	}
 	if (optind >= argc && !script) {
-		fprintf(stderr, "aura: TOPIC_INVALID: no topic was given\n");
+		struct aura_error terr;
+		aura_error_set(&terr, AURA_E_TOPIC_INVALID, "no topic was given");
+		aura_error_print(&terr);
 		return cmd_usage(&cmd_new_entry);
 	}
 	/* `aura new how volcanoes work` means the quoted topic */

@@ -557,11 +557,9 @@ static int cmd_setup_run(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 'p':
 			if ((idx = prov_index(optarg)) < 0) {
-				fprintf(stderr,
-					"aura setup: unknown provider '%s' (openai, elevenlabs, "
-					"pexels, pixabay, sdwebui)\n",
-					optarg);
-				rc = 2;
+				rc = cli_usage_error("unknown provider '%s' (openai, elevenlabs, "
+						     "pexels, pixabay, sdwebui)",
+						     optarg);
 				goto out;
 			}
 			s.prov[idx].use = true;
@@ -576,12 +574,11 @@ static int cmd_setup_run(struct cli_ctx *ctx, int argc, char **argv)
 				v = split_named(optarg, &idx);
 			}
 			if (!v) {
-				fprintf(stderr, "aura setup: --%s wants %s\n",
-					c == 'b'   ? "base-url"
-					: c == 'e' ? "key-env"
-						   : "key-stdin",
-					c == 'k' ? "a provider name" : "PROVIDER=VALUE");
-				rc = 2;
+				rc = cli_usage_error("--%s wants %s",
+						     c == 'b'   ? "base-url"
+						     : c == 'e' ? "key-env"
+								: "key-stdin",
+						     c == 'k' ? "a provider name" : "PROVIDER=VALUE");
 				goto out;
 			}
 			s.prov[idx].use = true;
@@ -590,9 +587,7 @@ static int cmd_setup_run(struct cli_ctx *ctx, int argc, char **argv)
 				s.prov[idx].base_url = xstrdup(v);
 			} else if (c == 'e') {
 				if (!valid_env_name(v)) {
-					fprintf(stderr, "aura setup: '%s' is not a variable name\n",
-						v);
-					rc = 2;
+					rc = cli_usage_error("'%s' is not a variable name", v);
 					goto out;
 				}
 				free(s.prov[idx].key_env);
@@ -601,17 +596,14 @@ static int cmd_setup_run(struct cli_ctx *ctx, int argc, char **argv)
 				/* The key is read from stdin, never taken from argv,
 				 * where `ps` would show it. */
 				if (stdin_used) {
-					fprintf(stderr,
-						"aura setup: --key-stdin can be given once\n");
-					rc = 2;
+					rc = cli_usage_error("--key-stdin can be given once");
 					goto out;
 				}
 				stdin_used = true;
 				wipe(&s.prov[idx].key);
 				s.prov[idx].key = read_line();
 				if (!s.prov[idx].key || !*s.prov[idx].key) {
-					fprintf(stderr, "aura setup: no key on stdin\n");
-					rc = 2;
+					rc = cli_usage_error("no key on stdin");
 					goto out;
 				}
 			}
@@ -632,9 +624,8 @@ static int cmd_setup_run(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	if (s.interactive && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
-		fprintf(stderr, "aura setup: not a terminal; use --non-interactive with flags "
-				"(see `aura help setup`)\n");
-		rc = 2;
+		rc = cli_usage_error("not a terminal; use --non-interactive with flags "
+				     "(see `aura help setup`)");
 		goto out;
 	}
 	if (paths_resolve_config(&paths, ctx->cli_config, &err) < 0) {
@@ -643,9 +634,8 @@ static int cmd_setup_run(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (stat(paths.config_file, &st) == 0 && !s.force) {
 		if (!s.interactive) {
-			fprintf(stderr, "aura setup: %s exists; pass --force to replace it\n",
-				paths.config_file);
-			rc = 2;
+			aura_error_set(&err, AURA_E_CONFIG_EXISTS, "%s", paths.config_file);
+			rc = cli_fail(&err);
 			goto out;
 		}
 		printf("%s exists.\n", paths.config_file);
@@ -662,9 +652,13 @@ static int cmd_setup_run(struct cli_ctx *ctx, int argc, char **argv)
 		}
 	} else {
 		char *ff = s.ffmpeg ? xstrdup(s.ffmpeg) : locate_ffmpeg(NULL, NULL);
-		if (!ff)
-			fprintf(stderr, "aura setup: warning: ffmpeg was not found; install it "
-					"(apt-get install ffmpeg) or pass --ffmpeg PATH\n");
+		if (!ff) {
+			aura_error_set(
+			    &err, AURA_E_FFMPEG_NOT_FOUND,
+			    "the configuration is written without it; pass --ffmpeg PATH "
+			    "to name one");
+			aura_error_print_about("warning", &err);
+		}
 		free(ff);
 		for (int i = 0; i < NPROV && s.test; i++)
 			if (s.prov[i].use && test_provider(i, &s.prov[i]) != 0)

@@ -246,8 +246,7 @@ static int cmd_show_run(struct cli_ctx *ctx, int argc, char **argv)
 	if (optind != argc - 1)
 		return cmd_usage(&cmd_show_entry);
 	if (!cli_parse_id(argv[optind], &id)) {
-		fprintf(stderr, "aura: USAGE: '%s' is not a job id\n", argv[optind]);
-		return 2;
+		return cli_usage_error("'%s' is not a job id", argv[optind]);
 	}
 
 	struct client *cl;

@@ -45,7 +45,8 @@ static int cmd_shutdown_run(struct cli_ctx *ctx, int argc, char **argv)
 	struct client *cl;
 	struct aura_error err;
 	if (client_connect(&ctx->paths, "/proc/self/exe", ctx->cli_config, false, &cl, &err) < 0) {
-		fprintf(stderr, "aura: no server is running for %s\n", ctx->paths.data_dir);
+		/* nothing to stop: no error (exit 0), so no catalogue code */
+		fprintf(stderr, "no server is running for %s\n", ctx->paths.data_dir);
 		return 0;
 	}
 	json_t *res;

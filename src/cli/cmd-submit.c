@@ -45,23 +45,19 @@ static int cmd_submit_run(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 'o':
 			if (!*optarg) {
-				fprintf(stderr, "aura: USAGE: -o wants a file path, not ''\n");
-				return 2;
+				return cli_usage_error("-o wants a file path, not ''");
 			}
 			output = optarg;
 			break;
 		case 'p':
 			if (parse_int64(optarg, &priority) < 0) {
-				fprintf(stderr, "aura: USAGE: --priority wants a whole number, not '%s'\n",
-					optarg);
-				return 2;
+				return cli_usage_error("--priority wants a whole number, not '%s'",
+						       optarg);
 			}
 			if (priority < -1000000 || priority > 1000000) {
-				fprintf(stderr,
-					"aura: USAGE: --priority %s is out of range: from -1000000 "
-					"to 1000000\n",
-					optarg);
-				return 2;
+				return cli_usage_error(
+				    "--priority %s is out of range: from -1000000 to 1000000",
+				    optarg);
 			}
 			have_priority = true;
 			break;
@@ -69,7 +65,7 @@ static int cmd_submit_run(struct cli_ctx *ctx, int argc, char **argv)
 			json = true;
 			break;
 		default:
-			fprintf(stderr, "aura: put FFmpeg's arguments after --\n");
+			cli_usage_error("put FFmpeg's arguments after --");
 			return cmd_usage(&cmd_submit_entry);
 		}
 	}
@@ -78,7 +74,7 @@ static int cmd_submit_run(struct cli_ctx *ctx, int argc, char **argv)
 	if (first < argc && (strcmp(argv[first], "ffmpeg") == 0))
 		first++;
 	if (first >= argc) {
-		fprintf(stderr, "aura: USAGE: no FFmpeg arguments given\n");
+		cli_usage_error("no FFmpeg arguments given");
 		return cmd_usage(&cmd_submit_entry);
 	}
 

@@ -218,9 +218,8 @@ static int cmd_wait_run(struct cli_ctx *ctx, int argc, char **argv)
 	for (int i = optind; i < argc; i++) {
 		int64_t id;
 		if (!cli_parse_id(argv[i], &id)) {
-			fprintf(stderr, "aura: USAGE: '%s' is not a job id\n", argv[i]);
 			free(ws.w);
-			return 2;
+			return cli_usage_error("'%s' is not a job id", argv[i]);
 		}
 		if (!find(&ws, id))
 			ws.w[ws.n++].id = id;

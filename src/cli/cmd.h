@@ -1,26 +1,14 @@
 /*
  * cmd.h -- the CLI verb table (tmux's cmd_entry): one file per verb
  * (src/cli/cmd-NAME.c) defining one `const struct cmd_entry`, listed once in
- * cmd.c. Also the context every verb receives.
+ * cmd.c. Every verb receives the context of client/ctx.h.
  *
  * Must never: hold server state; verbs are short-lived clients.
  */
 #ifndef AURA_CMD_H
 #define AURA_CMD_H
 
-#include <stdbool.h>
-
-#include "base/conf.h"
-#include "base/errors.h"
-#include "base/paths.h"
-
-struct cli_ctx {
-	const char *cli_config;   /* -c/--config, NULL if not given */
-	const char *cli_data_dir; /* --data-dir, NULL if not given */
-	struct aura_paths paths;
-	struct aura_config cfg;
-	bool loaded;              /* paths+config resolved */
-};
+#include "client/ctx.h"
 
 enum {
 	CMD_NEEDS_CONFIG = 1 << 0, /* resolve paths and read the config first */
@@ -40,14 +28,10 @@ struct cmd_entry {
 extern const struct cmd_entry *const cmd_table[];
 const struct cmd_entry *cmd_find(const char *name);
 
-/* Resolve paths, read the config, register secrets with the logger.
- * Prints the error and returns its exit status (3...) on failure, else 0. */
-int cli_ctx_load(struct cli_ctx *ctx, bool ensure_dirs);
-void cli_ctx_free(struct cli_ctx *ctx);
-
 /* Print "usage: aura VERB ARGS" to stderr and return 2. */
 int cmd_usage(const struct cmd_entry *e);
-/* Print an error (catalogue code + detail + hint) and return its exit status. */
-int cli_fail(const struct aura_error *err);
+/* A USAGE error whose detail is the printf text: printed as cli_fail does,
+ * returns 2. */
+int cli_usage_error(const char *fmt, ...) AURA_PRINTF(1, 2);
 
 #endif

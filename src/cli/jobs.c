@@ -1,6 +1,6 @@
 /*
  * jobs.c -- helpers shared by the job verbs: connect with auto-start, ids,
- * JSON output, human formats, Ctrl-C while watching.
+ * JSON output, table cells, Ctrl-C while watching.
  *
  * Must never: exit(), or print anything the verb did not ask for.
  */
@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/jobs.h"
+#include "base/utf8.h"
 #include "client/proto.h"
 #include "base/util.h"
 
@@ -44,15 +44,17 @@ void cli_warn_store(json_t *st)
 {
 	if (!json_is_false(json_object_get(st, "writable")))
 		return;
-	char t[32];
+	char t[32], about[256];
+	struct aura_error err;
 	json_int_t pending = json_integer_value(json_object_get(st, "pending"));
-	fprintf(stderr,
-		"aura: warning: the server cannot write its store since %s (%s: %s); %lld "
-		"change%s wait; no job starts and no job can be changed until it can\n",
-		fmt_time(t, sizeof(t), json_integer_value(json_object_get(st, "since_ms"))),
-		proto_get_str(st, "code") ? proto_get_str(st, "code") : "?",
-		proto_get_str(st, "detail") ? proto_get_str(st, "detail") : "",
-		(long long)pending, pending == 1 ? "" : "s");
+	snprintf(about, sizeof(about),
+		 "warning: the server cannot write its store since %s; %lld change%s wait; no "
+		 "job starts and no job can be changed until it can",
+		 fmt_time(t, sizeof(t), json_integer_value(json_object_get(st, "since_ms"))),
+		 (long long)pending, pending == 1 ? "" : "s");
+	/* the store's error (code, detail) in the catalogue's words */
+	proto_error_from_json(st, &err);
+	aura_error_print_about(about, &err);
 }
 
 void cli_print_json(json_t *v)
@@ -127,116 +129,32 @@ void cli_json_clean(json_t *v)
 	json_clean(v, NULL);
 }
 
-const char *fmt_duration(char *buf, size_t n, double s)
-{
-	if (s < 0 || s != s) {
-		str_copy(buf, "-", n);
-		return buf;
-	}
-	long long t = (long long)(s + 0.5);
-	if (t >= 3600)
-		snprintf(buf, n, "%lld:%02lld:%02lld", t / 3600, t / 60 % 60, t % 60);
-	else
-		snprintf(buf, n, "%lld:%02lld", t / 60, t % 60);
-	return buf;
-}
-
-const char *fmt_age(char *buf, size_t n, int64_t since_ms)
-{
-	if (since_ms <= 0) {
-		str_copy(buf, "-", n);
-		return buf;
-	}
-	int64_t s = (time_now_ms() - since_ms) / 1000;
-	if (s < 0)
-		s = 0;
-	if (s < 60)
-		snprintf(buf, n, "%llds", (long long)s);
-	else if (s < 3600)
-		snprintf(buf, n, "%lldm", (long long)(s / 60));
-	else if (s < 86400)
-		snprintf(buf, n, "%lldh", (long long)(s / 3600));
-	else
-		snprintf(buf, n, "%lldd", (long long)(s / 86400));
-	return buf;
-}
-
-const char *fmt_size(char *buf, size_t n, int64_t bytes)
-{
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	double v = (double)bytes;
-	size_t u = 0;
-	while (v >= 1024 && u + 1 < ARRAY_LEN(units)) {
-		v /= 1024;
-		u++;
-	}
-	if (u == 0)
-		snprintf(buf, n, "%lld B", (long long)bytes);
-	else
-		snprintf(buf, n, "%.1f %s", v, units[u]);
-	return buf;
-}
-
-const char *fmt_time(char *buf, size_t n, int64_t ms)
-{
-	if (ms <= 0) {
-		str_copy(buf, "-", n);
-		return buf;
-	}
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-	if (!localtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%d %H:%M:%S", &tm))
-		snprintf(buf, n, "%lld", (long long)ms);
-	return buf;
-}
-
-const char *fmt_percent(char *buf, size_t n, const struct job *j)
-{
-	if (j->state == JOB_SUCCEEDED)
-		str_copy(buf, "100%", n);
-	else if (j->state == JOB_QUEUED || (j->progress <= 0 && j->state != JOB_RUNNING) ||
-		 (j->progress <= 0 && j->duration_us <= 0))
-		str_copy(buf, "-", n); /* not started, or a total nobody knows */
-	else {
-		/* never "100%" for work that has not finished */
-		double pct = j->progress * 100;
-		if (pct > 99)
-			pct = 99;
-		snprintf(buf, n, "%.0f%%", pct < 0 ? 0.0 : pct);
-	}
-	return buf;
-}
-
-size_t str_columns(const char *s)
-{
-	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		n += (*p & 0xC0) != 0x80;
-	return n;
-}
-
 void print_cell(const char *s, size_t width)
 {
-	size_t cols = str_columns(s);
+	size_t cols = fmt_text_width(s);
 	if (cols <= width) {
 		fputs(s, stdout);
 		for (size_t i = cols; i < width; i++)
 			fputc(' ', stdout);
 		return;
 	}
-	/* cut at a code point boundary, leaving room for the ellipsis */
-	const unsigned char *p = (const unsigned char *)s;
-	size_t seen = 0;
-	while (*p) {
-		if ((*p & 0xC0) != 0x80) {
-			if (seen == width - 1)
-				break;
-			seen++;
-		}
-		p++;
+	if (width == 0)
+		return;
+	/* cut after the last code point that fits with the ellipsis; a wide
+	 * one that does not fit leaves a column to pad */
+	const char *p = s;
+	size_t used = 0;
+	uint32_t cp;
+	for (size_t n; (n = utf8_next(p, &cp)) > 0; p += n) {
+		size_t w = (size_t)fmt_cp_width(cp);
+		if (used + w > width - 1)
+			break;
+		used += w;
 	}
-	fwrite(s, 1, (size_t)((const char *)p - s), stdout);
+	fwrite(s, 1, (size_t)(p - s), stdout);
 	fputs("\xE2\x80\xA6", stdout);
+	for (used++; used < width; used++)
+		fputc(' ', stdout);
 }
 
 /* ---- Ctrl-C while watching ---------------------------------------------- */

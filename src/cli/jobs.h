@@ -1,7 +1,8 @@
 /*
  * jobs.h -- what the job verbs (submit, ls, show, logs, wait, cancel...)
  * share: connecting to the server with auto-start, job ids, JSON output,
- * human formats for times and sizes, and Ctrl-C while watching.
+ * table cells, and Ctrl-C while watching (the human formats are
+ * client/format.h, shared with the TUI).
  *
  * Must never: hold state across verbs, or exit() (verbs return a status).
  */
@@ -16,6 +17,7 @@
 
 #include "cli/cmd.h"
 #include "client/client.h"
+#include "client/format.h"
 #include "base/job.h"
 
 /* The exit status of a watch ended by Ctrl-C (128 + SIGINT, as a shell). */
@@ -52,16 +54,8 @@ char *cli_text_clean(char *s, bool lines);
  * for --json, which stays exact): "stderr_tail" and "data" as lines. */
 void cli_json_clean(json_t *v);
 
-/* Human formats into buf (always terminated). */
-const char *fmt_duration(char *buf, size_t n, double seconds);    /* 1:05, 1:02:03 */
-const char *fmt_age(char *buf, size_t n, int64_t since_ms);        /* 5s, 3m, 2h, 4d */
-const char *fmt_size(char *buf, size_t n, int64_t bytes);          /* 1.2 MiB */
-const char *fmt_time(char *buf, size_t n, int64_t ms);             /* 2024-05-01 12:00:00 */
-const char *fmt_percent(char *buf, size_t n, const struct job *j); /* 45%, or - */
-
-/* Columns a UTF-8 string takes (code points; invalid bytes count one). */
-size_t str_columns(const char *s);
-/* Print s in exactly `width` columns: cut with "…" or padded. */
+/* Print s in exactly `width` display columns (fmt_text_width(), as the TUI
+ * measures): cut with "…" or padded. */
 void print_cell(const char *s, size_t width);
 
 /*

@@ -17,8 +17,9 @@
 #include "client/proto.h"
 #include "base/util.h"
 
-struct client {
-	struct client *next;
+/* One connection of a client (not the client library's struct client). */
+struct conn {
+	struct conn *next;
 	struct server *s;
 	int fd; /* -1 once closed: the struct waits for the deferred reap */
 	long pid;
@@ -69,7 +70,7 @@ struct server {
 	ino_t sock_ino;
 	bool accept_paused;
 	uint64_t accept_timer;
-	struct client *clients; /* live and closed-not-yet-reaped */
+	struct conn *clients; /* live and closed-not-yet-reaped */
 	int nclients;		/* live ones */
 	int nsubscribed;	/* live subscribers (skip encoding when 0) */
 	bool reap_pending;
@@ -104,10 +105,10 @@ struct server {
 };
 
 /* Queue one message (server.c); the client may be dropped for it. */
-void srv_client_send(struct client *c, json_t *msg);
-void srv_reply_ok(struct client *c, int64_t id, json_t *result);
-void srv_reply_err(struct client *c, int64_t id, const struct aura_error *err);
-void srv_reply_errf(struct client *c, int64_t id, int code, const char *fmt, ...) AURA_PRINTF(4, 5);
+void srv_client_send(struct conn *c, json_t *msg);
+void srv_reply_ok(struct conn *c, int64_t id, json_t *result);
+void srv_reply_err(struct conn *c, int64_t id, const struct aura_error *err);
+void srv_reply_errf(struct conn *c, int64_t id, int code, const char *fmt, ...) AURA_PRINTF(4, 5);
 /* Commit the turn's writes (or, while behind and due, catch up); what was
  * held for them is released on success. */
 void srv_commit(struct server *s);
@@ -116,13 +117,13 @@ void srv_commit(struct server *s);
 json_t *srv_store_json(const struct server *s);
 /* A `logs` read of this client reached the end of job `id`'s log: its
  * log events flow again (server.c, "log gaps"). */
-void srv_log_caught_up(struct client *c, int64_t id);
+void srv_log_caught_up(struct conn *c, int64_t id);
 /* The largest answer a client is sent: below client_buffer with room for
  * the log events held before it (server.c). */
 size_t srv_answer_max(const struct server *s);
 /* The providers' health as the protocol shows it (a new reference). */
 json_t *srv_health_json(const struct server *s);
 /* One request line, parsed (server-methods.c). */
-void srv_handle(struct client *c, json_t *msg);
+void srv_handle(struct conn *c, json_t *msg);
 
 #endif

@@ -142,10 +142,10 @@ static const char *base_name(const char *p)
 
 /* --- requests ------------------------------------------------------------- */
 
-typedef int (*method_fn)(struct client *c, int64_t id, json_t *params, json_t **result,
+typedef int (*method_fn)(struct conn *c, int64_t id, json_t *params, json_t **result,
 			 struct aura_error *err);
 
-static int m_ping(struct client *c, int64_t id, json_t *params, json_t **result,
+static int m_ping(struct conn *c, int64_t id, json_t *params, json_t **result,
 		  struct aura_error *err)
 {
 	(void)id, (void)params, (void)err;
@@ -161,7 +161,7 @@ static json_t *job_result(const struct job *j)
 	return r;
 }
 
-static int submit_job(struct client *c, struct job *j, json_t **result, struct aura_error *err)
+static int submit_job(struct conn *c, struct job *j, json_t **result, struct aura_error *err)
 {
 	int rc = engine_submit(c->s->eng, j, err);
 	if (rc == 0)
@@ -170,7 +170,7 @@ static int submit_job(struct client *c, struct job *j, json_t **result, struct a
 	return rc;
 }
 
-static int m_submit(struct client *c, int64_t id, json_t *params, json_t **result,
+static int m_submit(struct conn *c, int64_t id, json_t *params, json_t **result,
 		    struct aura_error *err)
 {
 	(void)id;
@@ -236,7 +236,7 @@ static int m_submit(struct client *c, int64_t id, json_t *params, json_t **resul
 	return submit_job(c, &j, result, err);
 }
 
-static int m_new(struct client *c, int64_t id, json_t *params, json_t **result,
+static int m_new(struct conn *c, int64_t id, json_t *params, json_t **result,
 		 struct aura_error *err)
 {
 	(void)id;
@@ -346,7 +346,7 @@ static int text_add(const struct job *j, void *ctx)
 	return 0; /* on to the end: the total counts every match */
 }
 
-static int m_list(struct client *c, int64_t id, json_t *params, json_t **result,
+static int m_list(struct conn *c, int64_t id, json_t *params, json_t **result,
 		  struct aura_error *err)
 {
 	(void)id;
@@ -403,7 +403,7 @@ static int m_list(struct client *c, int64_t id, json_t *params, json_t **result,
 	return 0;
 }
 
-static int m_get(struct client *c, int64_t id, json_t *params, json_t **result,
+static int m_get(struct conn *c, int64_t id, json_t *params, json_t **result,
 		 struct aura_error *err)
 {
 	(void)id;
@@ -436,7 +436,7 @@ static int m_get(struct client *c, int64_t id, json_t *params, json_t **result,
 	return 0;
 }
 
-static int job_action(struct client *c, json_t *params, json_t **result, struct aura_error *err,
+static int job_action(struct conn *c, json_t *params, json_t **result, struct aura_error *err,
 		      int (*fn)(struct engine *, int64_t, struct aura_error *))
 {
 	int64_t jid;
@@ -452,35 +452,35 @@ static int job_action(struct client *c, json_t *params, json_t **result, struct 
 	return rc;
 }
 
-static int m_cancel(struct client *c, int64_t id, json_t *params, json_t **result,
+static int m_cancel(struct conn *c, int64_t id, json_t *params, json_t **result,
 		    struct aura_error *err)
 {
 	(void)id;
 	return job_action(c, params, result, err, engine_cancel);
 }
 
-static int m_pause(struct client *c, int64_t id, json_t *params, json_t **result,
+static int m_pause(struct conn *c, int64_t id, json_t *params, json_t **result,
 		   struct aura_error *err)
 {
 	(void)id;
 	return job_action(c, params, result, err, engine_pause);
 }
 
-static int m_resume(struct client *c, int64_t id, json_t *params, json_t **result,
+static int m_resume(struct conn *c, int64_t id, json_t *params, json_t **result,
 		    struct aura_error *err)
 {
 	(void)id;
 	return job_action(c, params, result, err, engine_resume);
 }
 
-static int m_retry(struct client *c, int64_t id, json_t *params, json_t **result,
+static int m_retry(struct conn *c, int64_t id, json_t *params, json_t **result,
 		   struct aura_error *err)
 {
 	(void)id;
 	return job_action(c, params, result, err, engine_retry);
 }
 
-static int m_rm(struct client *c, int64_t id, json_t *params, json_t **result,
+static int m_rm(struct conn *c, int64_t id, json_t *params, json_t **result,
 		struct aura_error *err)
 {
 	(void)id;
@@ -500,7 +500,7 @@ static int m_rm(struct client *c, int64_t id, json_t *params, json_t **result,
  * the file lets the job's log events flow to this client again, if a
  * log_gap held them back.
  */
-static int m_logs(struct client *c, int64_t id, json_t *params, json_t **result,
+static int m_logs(struct conn *c, int64_t id, json_t *params, json_t **result,
 		  struct aura_error *err)
 {
 	int64_t jid;
@@ -577,7 +577,7 @@ static int m_logs(struct client *c, int64_t id, json_t *params, json_t **result,
 	return 0;
 }
 
-static int m_subscribe(struct client *c, int64_t id, json_t *params, json_t **result,
+static int m_subscribe(struct conn *c, int64_t id, json_t *params, json_t **result,
 		       struct aura_error *err)
 {
 	(void)id;
@@ -614,7 +614,7 @@ static int m_subscribe(struct client *c, int64_t id, json_t *params, json_t **re
 }
 
 /* After the subscribe answer: the snapshot, newest first, within the cap. */
-static void send_snapshot(struct client *c)
+static void send_snapshot(struct conn *c)
 {
 	struct page p;
 	page_init(&p);
@@ -650,7 +650,7 @@ static void shutdown_cb(struct loop *l, void *ctx)
 		s->on_shutdown(s->shutdown_now, s->handler_ctx);
 }
 
-static int m_shutdown(struct client *c, int64_t id, json_t *params, json_t **result,
+static int m_shutdown(struct conn *c, int64_t id, json_t *params, json_t **result,
 		      struct aura_error *err)
 {
 	(void)id;
@@ -663,7 +663,7 @@ static int m_shutdown(struct client *c, int64_t id, json_t *params, json_t **res
 	return 0;
 }
 
-static int m_health(struct client *c, int64_t id, json_t *params, json_t **result,
+static int m_health(struct conn *c, int64_t id, json_t *params, json_t **result,
 		    struct aura_error *err)
 {
 	struct server *s = c->s;
@@ -684,7 +684,7 @@ static const struct method {
     {"shutdown", m_shutdown}, {"health", m_health},
 };
 
-void srv_handle(struct client *c, json_t *msg)
+void srv_handle(struct conn *c, json_t *msg)
 {
 	json_t *jid = json_object_get(msg, "id");
 	if (!json_is_integer(jid)) {

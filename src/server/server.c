@@ -1,6 +1,6 @@
 /*
  * server.c -- the control socket on the loop (doc/server.md): listening,
- * the SO_PEERCRED check, one `struct client` per connection (line reader,
+ * the SO_PEERCRED check, one `struct conn` per connection (line reader,
  * outbound buffer, subscription, progress dirty set), the requests of
  * doc/protocol.md forwarded to the engine, and the engine's events turned
  * into protocol events. It also owns the providers' background health
@@ -55,13 +55,13 @@
 #define PROGRESS_LOWAT_MAX (64 * 1024) /* progress waits while more is queued */
 #define ACCEPT_RETRY_MS	   1000	       /* after EMFILE, unless a client leaves first */
 
-static void client_write(struct client *c);
+static void client_write(struct conn *c);
 static void commit_turn(struct server *s);
 static void finish_check(struct server *s);
 
 /* --- small helpers ------------------------------------------------------ */
 
-static size_t pending(const struct client *c)
+static size_t pending(const struct conn *c)
 {
 	return c->out.len - c->out_off;
 }
@@ -103,7 +103,7 @@ static void prog_drop(struct server *s, int64_t id)
 	}
 }
 
-static void dirty_add(struct client *c, int64_t id)
+static void dirty_add(struct conn *c, int64_t id)
 {
 	if (has_id(c->dirty, c->ndirty, id))
 		return;
@@ -114,7 +114,7 @@ static void dirty_add(struct client *c, int64_t id)
 	c->dirty[c->ndirty++] = id;
 }
 
-static void dirty_del(struct client *c, int64_t id)
+static void dirty_del(struct conn *c, int64_t id)
 {
 	for (size_t i = 0; i < c->ndirty; i++)
 		if (c->dirty[i] == id) {
@@ -130,9 +130,9 @@ static void reap_cb(struct loop *l, void *ctx)
 	struct server *s = ctx;
 	(void)l;
 	s->reap_pending = false;
-	struct client **pp = &s->clients;
+	struct conn **pp = &s->clients;
 	while (*pp) {
-		struct client *c = *pp;
+		struct conn *c = *pp;
 		if (c->fd >= 0) {
 			pp = &c->next;
 			continue;
@@ -155,7 +155,7 @@ static void accept_resume(struct server *s)
 
 /* Close now and free every buffer; the struct itself goes at the start of
  * the next turn, since a caller up the stack may still hold it. */
-static void client_close(struct client *c, const char *why)
+static void client_close(struct conn *c, const char *why)
 {
 	struct server *s = c->s;
 	if (c->fd < 0)
@@ -189,7 +189,7 @@ static void client_close(struct client *c, const char *why)
 	finish_check(s);
 }
 
-static void client_set_events(struct client *c)
+static void client_set_events(struct conn *c)
 {
 	if (c->fd < 0)
 		return;
@@ -201,7 +201,7 @@ static void client_set_events(struct client *c)
 }
 
 /* Stop reading; close once what is queued is sent (at once if nothing). */
-static void client_set_closing(struct client *c)
+static void client_set_closing(struct conn *c)
 {
 	if (c->fd < 0 || c->closing)
 		return;
@@ -216,7 +216,7 @@ static void client_set_closing(struct client *c)
 		client_set_events(c);
 }
 
-static void client_write(struct client *c)
+static void client_write(struct conn *c)
 {
 	/* whatever a client is told, the store has it first (group commit) */
 	if (c->fd >= 0 && (pending(c) > 0 || c->s->nheld > 0))
@@ -263,7 +263,7 @@ static void client_write(struct client *c)
  * backlog may not pass client_buffer: then the socket gets one more chance
  * to take bytes, and a client still past the bound is dropped.
  */
-static void client_queue(struct client *c, const char *line, size_t len)
+static void client_queue(struct conn *c, const char *line, size_t len)
 {
 	if (c->fd < 0 || c->closing)
 		return;
@@ -290,7 +290,7 @@ static void client_queue(struct client *c, const char *line, size_t len)
 
 /* Queue a message (stolen). Lines past the cap are not sent; the caller
  * of a possibly large answer checks with encode_fits first. */
-void srv_client_send(struct client *c, json_t *msg)
+void srv_client_send(struct conn *c, json_t *msg)
 {
 	size_t len;
 	char *line = proto_encode(msg, &len);
@@ -306,12 +306,12 @@ void srv_client_send(struct client *c, json_t *msg)
 	free(line);
 }
 
-void srv_reply_err(struct client *c, int64_t id, const struct aura_error *err)
+void srv_reply_err(struct conn *c, int64_t id, const struct aura_error *err)
 {
 	srv_client_send(c, proto_response_err(id, err));
 }
 
-void srv_reply_errf(struct client *c, int64_t id, int code, const char *fmt, ...)
+void srv_reply_errf(struct conn *c, int64_t id, int code, const char *fmt, ...)
 {
 	struct aura_error err;
 	va_list ap;
@@ -324,7 +324,7 @@ void srv_reply_errf(struct client *c, int64_t id, int code, const char *fmt, ...
 }
 
 /* An answer (result stolen) that passes the cap becomes an error. */
-void srv_reply_ok(struct client *c, int64_t id, json_t *result)
+void srv_reply_ok(struct conn *c, int64_t id, json_t *result)
 {
 	json_t *msg = proto_response_ok(id, result);
 	size_t len;
@@ -340,7 +340,7 @@ void srv_reply_ok(struct client *c, int64_t id, json_t *result)
 	free(line);
 }
 
-static bool client_wants(const struct client *c, int64_t id)
+static bool client_wants(const struct conn *c, int64_t id)
 {
 	return c->fd >= 0 && c->subscribed && (c->nids == 0 || has_id(c->ids, c->nids, id));
 }
@@ -348,7 +348,7 @@ static bool client_wants(const struct client *c, int64_t id)
 /* Queue an encoded job or removed event to every subscriber of job `id`. */
 static void deliver(struct server *s, int64_t id, const char *line, size_t len)
 {
-	for (struct client *c = s->clients; c; c = c->next) {
+	for (struct conn *c = s->clients; c; c = c->next) {
 		if (!client_wants(c, id))
 			continue;
 		dirty_del(c, id); /* a job or removed event supersedes progress */
@@ -417,7 +417,7 @@ static void on_health_changed(void *ctx)
 	size_t len = 0;
 	if (s->nsubscribed == 0)
 		return;
-	for (struct client *c = s->clients; c; c = c->next) {
+	for (struct conn *c = s->clients; c; c = c->next) {
 		if (c->fd < 0 || !c->subscribed || c->nids > 0)
 			continue;
 		if (!line) {
@@ -507,7 +507,7 @@ static void ev_job_progress(const struct job *j, void *ctx)
 {
 	struct server *s = ctx;
 	bool wanted = false;
-	for (struct client *c = s->clients; c && !wanted; c = c->next)
+	for (struct conn *c = s->clients; c && !wanted; c = c->next)
 		wanted = c->progress && client_wants(c, j->id);
 	if (!wanted) { /* not even encoded: nobody would read it */
 		prog_drop(s, j->id);
@@ -542,7 +542,7 @@ static void ev_job_progress(const struct job *j, void *ctx)
 	free(p->line);
 	p->line = line;
 	p->len = len;
-	for (struct client *c = s->clients; c; c = c->next)
+	for (struct conn *c = s->clients; c; c = c->next)
 		if (c->progress && client_wants(c, j->id))
 			dirty_add(c, j->id);
 }
@@ -580,7 +580,7 @@ size_t srv_answer_max(const struct server *s)
 	return m < PROTO_MAX_LINE ? m : PROTO_MAX_LINE;
 }
 
-void srv_log_caught_up(struct client *c, int64_t id)
+void srv_log_caught_up(struct conn *c, int64_t id)
 {
 	for (size_t i = 0; i < c->ngaps; i++)
 		if (c->gaps[i] == id) {
@@ -589,7 +589,7 @@ void srv_log_caught_up(struct client *c, int64_t id)
 		}
 }
 
-static void gap_add(struct client *c, int64_t id)
+static void gap_add(struct conn *c, int64_t id)
 {
 	if (c->ngaps == c->capgaps) {
 		c->capgaps = c->capgaps ? c->capgaps * 2 : 4;
@@ -599,7 +599,7 @@ static void gap_add(struct client *c, int64_t id)
 }
 
 /* Would this log line pass the client's high-water mark? */
-static bool log_behind(struct client *c, size_t len)
+static bool log_behind(struct conn *c, size_t len)
 {
 	size_t hiwat = log_hiwat(c->s);
 	if (pending(c) == 0 || pending(c) + len <= hiwat)
@@ -614,7 +614,7 @@ static void ev_job_log(int64_t id, const char *line, int64_t end, void *ctx)
 	if (s->nsubscribed == 0)
 		return;
 	bool any = false;
-	for (struct client *c = s->clients; c && !any; c = c->next)
+	for (struct conn *c = s->clients; c && !any; c = c->next)
 		any = client_wants(c, id) && c->logs && !has_id(c->gaps, c->ngaps, id);
 	if (!any)
 		return;
@@ -625,7 +625,7 @@ static void ev_job_log(int64_t id, const char *line, int64_t end, void *ctx)
 		size_t glen;
 		char *gap = proto_encode(g, &glen);
 		json_decref(g);
-		for (struct client *c = s->clients; gap && c; c = c->next) {
+		for (struct conn *c = s->clients; gap && c; c = c->next) {
 			if (!client_wants(c, id) || !c->logs || has_id(c->gaps, c->ngaps, id))
 				continue;
 			gap_add(c, id);
@@ -647,7 +647,7 @@ static void ev_job_log(int64_t id, const char *line, int64_t end, void *ctx)
 		free(msg);
 		return;
 	}
-	for (struct client *c = s->clients; c; c = c->next) {
+	for (struct conn *c = s->clients; c; c = c->next) {
 		if (!client_wants(c, id) || !c->logs || has_id(c->gaps, c->ngaps, id))
 			continue;
 		/* without an offset no gap can be told: the line goes as before */
@@ -692,7 +692,7 @@ const struct engine_events server_engine_events = {
     .drained = ev_drained,
 };
 
-static void client_read(struct client *c)
+static void client_read(struct conn *c)
 {
 	char tmp[READ_CHUNK];
 	ssize_t n = recv(c->fd, tmp, sizeof(tmp), MSG_DONTWAIT);
@@ -734,7 +734,7 @@ static void client_read(struct client *c)
 
 static void client_cb(struct loop *l, int fd, int revents, void *ctx)
 {
-	struct client *c = ctx;
+	struct conn *c = ctx;
 	(void)l;
 	(void)fd;
 	if (revents & LOOP_WRITE)
@@ -808,7 +808,7 @@ static void listener_cb(struct loop *l, int lfd, int revents, void *ctx)
 			refuse_peer(fd, &cr);
 			continue;
 		}
-		struct client *c = xcalloc(1, sizeof(*c));
+		struct conn *c = xcalloc(1, sizeof(*c));
 		c->s = s;
 		c->fd = fd;
 		c->pid = (long)cr.pid;
@@ -989,7 +989,7 @@ static void store_event(struct server *s)
 	size_t len;
 	char *line = proto_encode(ev, &len);
 	json_decref(ev);
-	for (struct client *c = s->clients; line && c; c = c->next)
+	for (struct conn *c = s->clients; line && c; c = c->next)
 		if (c->fd >= 0 && c->subscribed)
 			client_queue(c, line, len);
 	free(line);
@@ -1052,7 +1052,7 @@ static void store_caught_up(struct server *s, const int64_t *ids, size_t n, int6
 		free(line);
 	}
 	store_event(s);
-	for (struct client *c = s->clients; c; c = c->next) {
+	for (struct conn *c = s->clients; c; c = c->next) {
 		if (c->fd < 0 || c->held.len == 0)
 			continue;
 		struct buf held = c->held;
@@ -1115,7 +1115,7 @@ static void before_sleep(struct loop *l, void *ctx)
 	struct server *s = ctx;
 	(void)l;
 	commit_turn(s);
-	for (struct client *c = s->clients; c; c = c->next) {
+	for (struct conn *c = s->clients; c; c = c->next) {
 		if (c->fd < 0)
 			continue;
 		if (c->ndirty > 0 && pending(c) < s->lowat) {
@@ -1177,7 +1177,7 @@ void server_broadcast_shutdown(struct server *s)
 	size_t len;
 	char *line = proto_encode(ev, &len);
 	json_decref(ev);
-	for (struct client *c = s->clients; c; c = c->next) {
+	for (struct conn *c = s->clients; c; c = c->next) {
 		if (c->fd < 0 || !c->subscribed)
 			continue;
 		if (line)
@@ -1212,7 +1212,7 @@ static void finish_timer_cb(struct loop *l, void *ctx)
 	struct server *s = ctx;
 	(void)l;
 	s->finish_timer = 0;
-	for (struct client *c = s->clients; c; c = c->next)
+	for (struct conn *c = s->clients; c; c = c->next)
 		if (c->fd >= 0)
 			client_close(c, "server exiting");
 	finish_check(s);
@@ -1226,7 +1226,7 @@ void server_finish(struct server *s, int64_t max_wait_ms, void (*done)(void *ctx
 	s->done = done;
 	s->done_ctx = ctx;
 	server_close_listener(s);
-	for (struct client *c = s->clients; c; c = c->next) {
+	for (struct conn *c = s->clients; c; c = c->next) {
 		if (c->fd < 0)
 			continue;
 		client_set_closing(c);
@@ -1251,9 +1251,9 @@ void server_free(struct server *s)
 	loop_set_before_sleep(s->loop, NULL, NULL);
 	loop_timer_del(s->loop, s->finish_timer);
 	s->finishing = false; /* no done() from here */
-	struct client *c = s->clients;
+	struct conn *c = s->clients;
 	while (c) {
-		struct client *next = c->next;
+		struct conn *next = c->next;
 		if (c->fd >= 0) {
 			loop_fd_del(s->loop, c->fd);
 			close(c->fd);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/utf8.h"
+#include "client/format.h"
 #include "tui/ui.h"
 
 enum {
@@ -109,44 +110,29 @@ enum ui_style ui_state_style(int st)
 	}
 }
 
-/* One displayable character for code point cp and its width. */
+/* One displayable character for code point cp and its width: the width
+ * is fmt_cp_width()'s, the one `aura ls` uses too (client/format.c). */
 static wchar_t shown(const struct tui *t, uint32_t cp, int *width)
 {
-	if (cp == '\t') {
-		*width = 1;
+	*width = 1;
+	if (cp == '\t')
 		return L' ';
-	}
-	if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0)) {
-		*width = 1;
+	if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
 		return L'?';
-	}
-	if (!t->utf8 && cp > 0x7e) {
-		*width = 1;
+	if (!t->utf8 && cp > 0x7e)
 		return L'?';
-	}
-	int w = wcwidth((wchar_t)cp);
-	if (w < 0) {
-		*width = 1;
-		return L'?';
-	}
-	*width = w;
+	if (wcwidth((wchar_t)cp) < 0)
+		return L'?'; /* nothing curses could draw */
+	*width = fmt_cp_width(cp);
 	return (wchar_t)cp;
 }
 
 int ui_width(const struct tui *t, const char *s)
 {
-	int cols = 0;
-	uint32_t cp;
-	size_t n;
 	if (!s)
 		return 0;
-	while ((n = utf8_next(s, &cp)) > 0) {
-		int w;
-		shown(t, cp, &w);
-		cols += w;
-		s += n;
-	}
-	return cols;
+	/* outside UTF-8, every non-ASCII code point is drawn as one '?' */
+	return (int)(t->utf8 ? fmt_text_width(s) : utf8_length(s));
 }
 
 int ui_text(const struct tui *t, WINDOW *w, int y, int x, const char *s, int width, attr_t a,

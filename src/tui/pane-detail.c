@@ -17,7 +17,7 @@
 
 #include <jansson.h>
 
-#include "cli/jobs.h"
+#include "client/format.h"
 #include "tui/ui.h"
 
 #define LABEL_W 9

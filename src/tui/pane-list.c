@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/jobs.h"
+#include "client/format.h"
 #include "tui/ui.h"
 
 #define TITLE_LINES 2 /* title + column headers */

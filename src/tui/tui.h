@@ -8,7 +8,7 @@
 #ifndef AURA_TUI_H
 #define AURA_TUI_H
 
-#include "cli/cmd.h"
+#include "client/ctx.h"
 
 /* Open the UI on the data directory of ctx (loaded), starting a server if
  * none runs. Returns the process exit status: 0 after q/Q, 4 when no

@@ -23,8 +23,8 @@
 #include <stdint.h>
 #include <wchar.h>
 
-#include "cli/cmd.h"
 #include "client/client.h"
+#include "client/ctx.h"
 #include "client/jobview.h"
 #include "base/job.h"
 

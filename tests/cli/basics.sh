@@ -19,6 +19,19 @@ like "$ERR" 'usage: aura' "unknown flag prints a usage line"
 run aura frobnicate
 is "$RC" 2 "unknown verb exits 2"
 like "$ERR" "unknown verb 'frobnicate'" "unknown verb is named"
+# a usage error is the catalogue's: code, message, detail, then its hint
+like "$ERR" "^aura: USAGE: invalid command line: unknown verb 'frobnicate'" \
+	"unknown verb: printed by the catalogue"
+like "$ERR" "^  hint: run \`aura help\`" "...with the catalogue's hint"
+
+run aura show notanid
+is "$RC" 2 "a job id that is none exits 2"
+like "$ERR" "^aura: USAGE: invalid command line: 'notanid' is not a job id" \
+	"...with the catalogue's USAGE error"
+
+run aura new
+is "$RC" 2 "new without a topic exits 2"
+like "$ERR" "^aura: TOPIC_INVALID: .*: no topic was given" "...as the catalogue's TOPIC_INVALID"
 
 run aura help explain
 is "$RC" 0 "help VERB exits 0"

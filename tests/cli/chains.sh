@@ -342,7 +342,7 @@ for c in "500 PROVIDER_UNAVAILABLE 3" "429 PROVIDER_RATE_LIMITED 3" "401 PROVIDE
 	is "$(sf "$1" 6)" 0 "script $1: the offline writer's script is used"
 	case $1 in
 	429) is "$(( $(sf 429 7) >= 2 ))" 1 "script 429: Retry-After (1 s) is waited between tries";;
-	hang) is "$(( $(sf hang 7) < 15 ))" 1 "script hang: 3 tries of the 1 s timeout, then on";;
+	hang) is "$(( $(sf hang 7) < 30 ))" 1 "script hang: 3 tries of the 1 s timeout, then on";;
 	esac
 done
 is "$(grep -c 'warning: script: openai failed' "$T_TMP/sf.logs")" 9 "each fallback is in its job's log"

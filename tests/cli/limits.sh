@@ -115,7 +115,7 @@ is "$RC" 2 "submit -o /dev/null is refused"
 like "$ERR" "/dev/null is not a regular file" "the error says it is not a regular file"
 run aura submit -o "" -- -f lavfi -i "$SRC" -f null -
 is "$RC" 2 "submit -o '' is refused"
-like "$ERR" "USAGE: -o wants a file path" "the error says an empty path is no file path"
+like "$ERR" "USAGE: .*: -o wants a file path" "the error says an empty path is no file path"
 NULLMP4=absent
 [ -e /dev/null.mp4 ] && NULLMP4=present
 run aura new -o /dev/null "how bees make honey"

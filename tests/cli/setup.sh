@@ -23,6 +23,7 @@ mode_of() { stat -c %a "$1"; }
 run aura setup </dev/null
 is "$RC" 2 "setup off a terminal without --non-interactive is a usage error"
 like "$ERR" 'non-interactive' "and names --non-interactive"
+like "$ERR" '^aura: USAGE: ' "...as the catalogue's USAGE error"
 [ -e "$CFG" ] && not_ok "nothing written off a terminal" || ok "nothing written off a terminal"
 
 # --- non-interactive: env-var key, tested live ----------------------------------------
@@ -43,6 +44,7 @@ like "$OUT" 'provider:openai' "aura accepts the written config (doctor reads it)
 run aura setup --non-interactive --no-test --provider sdwebui
 is "$RC" 2 "an existing config is not replaced without --force"
 like "$ERR" 'force' "and the message says how"
+like "$ERR" "^aura: CONFIG_EXISTS: .*: $CFG" "...as the catalogue's CONFIG_EXISTS, naming the file"
 
 # --- inline key from stdin, a refused key ----------------------------------------------
 printf '%s\n' "wrong-key-112358" >"$T_TMP/key"

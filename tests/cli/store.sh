@@ -64,6 +64,8 @@ wait_for 30 store_code_is STORE_BUSY
 is "$(store_code)" STORE_BUSY "ls reports that the store cannot be written (STORE_BUSY)"
 run aura ls
 like "$ERR" "cannot write its store.*STORE_BUSY" "ls says so on stderr"
+like "$ERR" "^aura: warning: .*: STORE_BUSY: $(aura explain STORE_BUSY | sed -n 's/^STORE_BUSY: //p')" \
+	"...in the catalogue's words"
 is "$(saved_state "$j1")" running "aura.db still says running: the end is not saved"
 is "$(state_of "$j1")" running "show tells what is saved, not the unsaved end"
 if kill -0 "$WAITER" 2>/dev/null; then ok "wait has not announced an unsaved state"; else

@@ -414,6 +414,9 @@ gate 'libx264.*part\.mp4' fail
 run aura new "retry me" -d 5 $PRESET -o "$WORK/retry.mp4" --wait
 is "$RC" 1 "a job whose render fails exits 1 under --wait"
 like "$ERR" FFMPEG_FAILED "...naming the error"
+like "$ERR" "^aura: job [0-9]+ failed: FFMPEG_FAILED: $(aura explain FFMPEG_FAILED | sed -n 's/^FFMPEG_FAILED: //p'): " \
+	"...in the catalogue's words: job, code, message, detail"
+like "$ERR" "^  hint: $(aura explain FFMPEG_FAILED | sed -n 's/^ *hint: *//p' | head -c 20)" "...and its hint"
 ID=$(aura ls --json | jq -r '.jobs[0].id')
 WD=$(jfield "$ID" workdir)
 is "$(job_json "$ID" | jq -r '[.stages[] | .name + "=" + .state] | join(" ")')" \

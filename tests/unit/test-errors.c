@@ -1,6 +1,7 @@
 /*
  * test-errors.c -- the catalogue: every code has text, names round-trip,
- * exit statuses are in the documented set, set/clear behave.
+ * exit statuses are in the documented set, every code's number is pinned,
+ * set/clear behave.
  */
 #include "config.h"
 
@@ -46,13 +47,96 @@ static void test_names_are_unique_and_round_trip(void **state)
 	assert_int_equal(aura_error_lookup("NO_SUCH_CODE"), 0);
 }
 
+/* Every code's number, written once from errors.def's order (as curl never
+ * renumbers a CURLcode): inserting a code in the middle, removing one or
+ * swapping two fails here. A new code goes at the end of errors.def and gets
+ * its line at the end of this list. */
+#define PIN(name, n) {AURA_E_##name, #name, n}
+static const struct {
+	int code;
+	const char *name;
+	int number;
+} pinned[] = {
+	PIN(INTERNAL, 1),
+	PIN(USAGE, 2),
+	PIN(CONFIG_UNREADABLE, 3),
+	PIN(CONFIG_SYNTAX, 4),
+	PIN(CONFIG_UNKNOWN_KEY, 5),
+	PIN(CONFIG_BAD_VALUE, 6),
+	PIN(CONFIG_INSECURE, 7),
+	PIN(DATA_DIR, 8),
+	PIN(PATH_TOO_LONG, 9),
+	PIN(STORE_OPEN, 10),
+	PIN(STORE_CORRUPT, 11),
+	PIN(STORE_TOO_NEW, 12),
+	PIN(STORE_BUSY, 13),
+	PIN(STORE_IO, 14),
+	PIN(FFMPEG_NOT_FOUND, 15),
+	PIN(FFPROBE_NOT_FOUND, 16),
+	PIN(FFMPEG_MISSING_FILTER, 17),
+	PIN(FFMPEG_MISSING_ENCODER, 18),
+	PIN(FONT_NOT_FOUND, 19),
+	PIN(DISK_LOW, 20),
+	PIN(DISK_FULL, 21),
+	PIN(SERVER_UNREACHABLE, 22),
+	PIN(SERVER_RUNNING, 23),
+	PIN(SERVER_SHUTTING_DOWN, 24),
+	PIN(PROTO_BAD_REQUEST, 25),
+	PIN(PROTO_TOO_LARGE, 26),
+	PIN(PEER_REFUSED, 27),
+	PIN(JOB_NOT_FOUND, 28),
+	PIN(JOB_BAD_STATE, 29),
+	PIN(JOB_CANCELLED, 30),
+	PIN(JOB_STALLED, 31),
+	PIN(JOB_TIMEOUT, 32),
+	PIN(JOB_INTERRUPTED, 33),
+	PIN(SPAWN_FAILED, 34),
+	PIN(FFMPEG_FAILED, 35),
+	PIN(FFMPEG_UNKNOWN_ENCODER, 36),
+	PIN(FFMPEG_INPUT_NOT_FOUND, 37),
+	PIN(FFMPEG_PERMISSION, 38),
+	PIN(FFMPEG_INVALID_DATA, 39),
+	PIN(FFMPEG_BAD_ARGS, 40),
+	PIN(FFMPEG_KILLED, 41),
+	PIN(OUTPUT_EXISTS, 42),
+	PIN(OUTPUT_UNWRITABLE, 43),
+	PIN(INPUT_UNREADABLE, 44),
+	PIN(TOPIC_INVALID, 45),
+	PIN(SCRIPT_INVALID, 46),
+	PIN(PROVIDER_AUTH, 47),
+	PIN(PROVIDER_RATE_LIMITED, 48),
+	PIN(PROVIDER_TIMEOUT, 49),
+	PIN(PROVIDER_UNAVAILABLE, 50),
+	PIN(PROVIDER_BAD_RESPONSE, 51),
+	PIN(PROVIDER_CIRCUIT_OPEN, 52),
+	PIN(PROVIDER_NOT_CONFIGURED, 53),
+	PIN(DURATION_INVALID, 54),
+	PIN(PRESET_UNKNOWN, 55),
+	PIN(VOICE_UNKNOWN, 56),
+	PIN(VOICE_UNAVAILABLE, 57),
+	PIN(VOICE_FAILED, 58),
+	PIN(VOICE_SILENT, 59),
+	PIN(IMAGE_UNUSABLE, 60),
+	PIN(VERIFY_FAILED, 61),
+	PIN(PARAM_TOO_LONG, 62),
+	PIN(SERVER_CRASHED_DURING_JOB, 63),
+	PIN(STORE_EMPTY, 64),
+	PIN(FFMPEG_NO_OUTPUT, 65),
+	PIN(CONFIG_EXISTS, 66),
+};
+#undef PIN
+
 static void test_stable_numbers(void **state)
 {
 	(void)state;
-	/* Codes are never renumbered: the first ones are pinned. */
-	assert_int_equal(AURA_E_INTERNAL, 1);
-	assert_int_equal(AURA_E_USAGE, 2);
-	assert_int_equal(AURA_E_CONFIG_UNREADABLE, 3);
+	size_t n = sizeof(pinned) / sizeof(pinned[0]);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(pinned[i].code, pinned[i].number);
+		assert_string_equal(aura_error_name(pinned[i].number), pinned[i].name);
+		assert_int_equal(aura_error_lookup(pinned[i].name), pinned[i].number);
+	}
+	/* every code is pinned: one added at the end needs its line above */
+	assert_int_equal(AURA_E__COUNT, (int)n + 1);
 }
 
 static void test_documented_exit_classes(void **state)
