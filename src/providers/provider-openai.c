@@ -283,8 +283,7 @@ int openai_image_parse(const char *body, size_t len, struct buf *png, struct aur
 
 	if (!root)
 		rc = aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "image answer is not JSON");
-	else if (!b64 || provider_b64_decode(b64, strlen(b64), png) < 0 || png->len < 8 ||
-		 memcmp(png->data, "\x89PNG", 4) != 0)
+	else if (provider_png_decode(b64, png) < 0)
 		rc = aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE,
 				    "schema: no PNG in data[0].b64_json");
 	json_decref(root);

@@ -38,8 +38,7 @@ int sdwebui_image_parse(const char *body, size_t len, struct buf *png, struct au
 
 	if (!root)
 		rc = aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "answer is not JSON");
-	else if (!b64 || provider_b64_decode(b64, strlen(b64), png) < 0 || png->len < 8 ||
-		 memcmp(png->data, "\x89PNG", 4) != 0)
+	else if (provider_png_decode(b64, png) < 0)
 		rc = aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE,
 				    "schema: no PNG in images[0]");
 	json_decref(root);

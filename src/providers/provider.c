@@ -540,6 +540,13 @@ int provider_b64_decode(const char *in, size_t len, struct buf *out)
 	return 0;
 }
 
+int provider_png_decode(const char *b64, struct buf *png)
+{
+	if (!b64 || provider_b64_decode(b64, strlen(b64), png) < 0)
+		return -1;
+	return png->len >= 8 && memcmp(png->data, "\x89PNG", 4) == 0 ? 0 : -1;
+}
+
 int provider_write_file(const char *path, const void *data, size_t len, struct aura_error *err)
 {
 	char *tmp = xasprintf("%s.part", path);

@@ -117,6 +117,9 @@ struct provider *provider_from_config(struct loop *l, struct http *h, const stru
 /* Decode base64 (standard or URL-safe, '=' padding and newlines ok) onto
  * out; 0, or -1 on a character outside the alphabet. */
 int provider_b64_decode(const char *in, size_t len, struct buf *out);
+/* A generated image's base64 (b64 may be NULL) decoded onto png: 0 when
+ * it decodes to something that starts as a PNG, else -1. */
+int provider_png_decode(const char *b64, struct buf *png);
 
 /* Write data to path atomically (path.part, then rename), mode 0600.
  * 0 or -AURA_E_DISK_FULL / -AURA_E_DATA_DIR. */

@@ -353,14 +353,51 @@ static void done(sqlite3_stmt *s)
 	sqlite3_clear_bindings(s);
 }
 
-/* Step a statement that returns no rows; the error names `what`. */
-static int run(struct store *st, sqlite3_stmt *s, const char *what, struct aura_error *err)
+/* Step a bound statement: its first bind error, else the step's code. */
+static int step(struct binder *b)
 {
-	int rc = sqlite3_step(s);
+	return b->rc == SQLITE_OK ? sqlite3_step(b->s) : b->rc;
+}
+
+/* Step a bound statement that returns no rows, then reset it; the error
+ * (of a bind or of the step) names `what`. */
+static int run_bound(struct store *st, struct binder *b, const char *what, struct aura_error *err)
+{
+	int rc = step(b);
 	int ret = 0;
 	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 		ret = fail(st, rc, what, err);
+	done(b->s);
+	return ret;
+}
+
+/* The same for a statement without parameters. */
+static int run(struct store *st, sqlite3_stmt *s, const char *what, struct aura_error *err)
+{
+	struct binder b = {s, SQLITE_OK};
+	return run_bound(st, &b, what, err);
+}
+
+/* One job from a statement whose one parameter is `arg`: 0 with the job
+ * in out, 1 when there is none (out stays empty), or an error naming
+ * `what`. */
+static int job_row(struct store *st, sqlite3_stmt *s, int64_t arg, struct job *out,
+		   const char *what, struct aura_error *err)
+{
+	job_init(out);
+	struct binder b = {s, SQLITE_OK};
+	b_int64(&b, 1, arg);
+	int rc = step(&b);
+	int ret;
+	if (rc == SQLITE_ROW)
+		ret = read_job(st, s, out, err);
+	else if (rc == SQLITE_DONE)
+		ret = 1;
+	else
+		ret = fail(st, rc, what, err);
 	done(s);
+	if (ret < 0)
+		job_clear(out);
 	return ret;
 }
 
@@ -766,12 +803,7 @@ static int sql_job_update(struct store *st, const struct job *j, struct aura_err
 	struct binder b = {st->stmt[SQL_JOB_UPDATE], SQLITE_OK};
 	bind_job(&b, j, j->created_ms, j->updated_ms);
 	b_int64(&b, 28, j->id);
-	if (b.rc != SQLITE_OK) {
-		ret = fail(st, b.rc, "update job", err);
-		done(b.s);
-		return ret;
-	}
-	ret = run(st, b.s, "update job", err);
+	ret = run_bound(st, &b, "update job", err);
 	return ret ? ret : changed_or_missing(st, j->id, err);
 }
 
@@ -787,24 +819,15 @@ static int sql_job_progress(struct store *st, const struct job *j, struct aura_e
 	b_int64(&b, 7, j->size);
 	b_double(&b, 8, j->eta_s, -1);
 	b_int64(&b, 9, j->id);
-	if (b.rc != SQLITE_OK) {
-		int ret = fail(st, b.rc, "update progress", err);
-		done(b.s);
-		return ret;
-	}
-	int ret = run(st, b.s, "update progress", err);
+	int ret = run_bound(st, &b, "update progress", err);
 	return ret ? ret : changed_or_missing(st, j->id, err);
 }
 
 static int sql_job_delete(struct store *st, int64_t id, struct aura_error *err)
 {
-	sqlite3_stmt *s = st->stmt[SQL_JOB_DELETE];
-	int rc = sqlite3_bind_int64(s, 1, id);
-	if (rc != SQLITE_OK) {
-		done(s);
-		return fail(st, rc, "delete job", err);
-	}
-	int ret = run(st, s, "delete job", err);
+	struct binder b = {st->stmt[SQL_JOB_DELETE], SQLITE_OK};
+	b_int64(&b, 1, id);
+	int ret = run_bound(st, &b, "delete job", err);
 	return ret ? ret : changed_or_missing(st, id, err);
 }
 
@@ -823,7 +846,7 @@ static int sql_stage_set(struct store *st, int64_t job_id, const struct stage *s
 	b_double(&b, 5, sg->progress, 0);
 	b_int64(&b, 6, sg->started_ms);
 	b_int64(&b, 7, sg->finished_ms);
-	int rc = b.rc == SQLITE_OK ? sqlite3_step(b.s) : b.rc;
+	int rc = step(&b);
 	int ret = 0;
 	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
 		ret = aura_error_set(err, AURA_E_JOB_NOT_FOUND, "job %lld", (long long)job_id);
@@ -835,13 +858,9 @@ static int sql_stage_set(struct store *st, int64_t job_id, const struct stage *s
 
 static int sql_stage_clear(struct store *st, int64_t job_id, struct aura_error *err)
 {
-	sqlite3_stmt *s = st->stmt[SQL_STAGE_CLEAR];
-	int rc = sqlite3_bind_int64(s, 1, job_id);
-	if (rc != SQLITE_OK) {
-		done(s);
-		return fail(st, rc, "clear stages", err);
-	}
-	return run(st, s, "clear stages", err);
+	struct binder b = {st->stmt[SQL_STAGE_CLEAR], SQLITE_OK};
+	b_int64(&b, 1, job_id);
+	return run_bound(st, &b, "clear stages", err);
 }
 
 static int sql_op(struct store *st, const struct op *op, struct aura_error *err)
@@ -1098,12 +1117,7 @@ int store_job_insert(struct store *st, struct job *j, struct aura_error *err)
 	int64_t updated = j->updated_ms ? j->updated_ms : now;
 	struct binder b = {st->stmt[SQL_JOB_INSERT], SQLITE_OK};
 	bind_job(&b, j, created, updated);
-	if (b.rc != SQLITE_OK) {
-		ret = fail(st, b.rc, "insert job", err);
-		done(b.s);
-		return ret;
-	}
-	ret = run(st, b.s, "insert job", err);
+	ret = run_bound(st, &b, "insert job", err);
 	if (ret)
 		return ret;
 	j->id = sqlite3_last_insert_rowid(st->db);
@@ -1132,21 +1146,9 @@ int store_job_update_progress(struct store *st, const struct job *j, struct aura
 int store_job_get(struct store *st, int64_t id, struct job *out, struct aura_error *err)
 {
 	assert(st->ready);
-	job_init(out);
-	sqlite3_stmt *s = st->stmt[SQL_JOB_GET];
-	int ret;
-	int rc = sqlite3_bind_int64(s, 1, id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		ret = read_job(st, s, out, err);
-	else if (rc == SQLITE_DONE)
+	int ret = job_row(st, st->stmt[SQL_JOB_GET], id, out, "get job", err);
+	if (ret == 1)
 		ret = aura_error_set(err, AURA_E_JOB_NOT_FOUND, "job %lld", (long long)id);
-	else
-		ret = fail(st, rc, "get job", err);
-	done(s);
-	if (ret)
-		job_clear(out);
 	return ret;
 }
 
@@ -1204,7 +1206,7 @@ int64_t store_job_count(struct store *st, int state)
 	struct binder b = {s, SQLITE_OK};
 	if (state >= 0)
 		b_text(&b, 1, job_state_name((enum job_state)state));
-	int rc = b.rc == SQLITE_OK ? sqlite3_step(s) : b.rc;
+	int rc = step(&b);
 	int64_t n = rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -map_rc(rc, AURA_E_STORE_IO);
 	done(s);
 	return n;
@@ -1213,22 +1215,7 @@ int64_t store_job_count(struct store *st, int state)
 int store_job_next(struct store *st, int64_t now_ms, struct job *out, struct aura_error *err)
 {
 	assert(st->ready);
-	job_init(out);
-	sqlite3_stmt *s = st->stmt[SQL_JOB_NEXT];
-	int ret;
-	int rc = sqlite3_bind_int64(s, 1, now_ms);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		ret = read_job(st, s, out, err);
-	else if (rc == SQLITE_DONE)
-		ret = 1;
-	else
-		ret = fail(st, rc, "next job", err);
-	done(s);
-	if (ret < 0)
-		job_clear(out);
-	return ret;
+	return job_row(st, st->stmt[SQL_JOB_NEXT], now_ms, out, "next job", err);
 }
 
 /* --- stages ------------------------------------------------------------------ */

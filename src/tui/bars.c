@@ -112,7 +112,7 @@ static void status_draw(struct tui *t, struct pane *p)
 			      (t->backoff_ms + 999) / 1000, t->retries + 1);
 		ca = bar | A_BOLD;
 	}
-	int hw = ui_width(t, t->health);
+	int hw = ui_width(t, t->ffhealth);
 	int room = p->w - x - hw - 3;
 	x += ui_text(t, w, 0, x, s, room, ca, false) + 2;
 	free(s);
@@ -149,9 +149,9 @@ static void status_draw(struct tui *t, struct pane *p)
 			t->conn == CONN_UP ? bar : bar | A_DIM, false);
 		buf_free(&b);
 	}
-	attr_t ha = t->health_level == MSG_ERROR ? ui_attr(t, ST_ERROR) | A_REVERSE : bar;
-	int fw = ui_width(t, t->health);
-	ui_text(t, w, 0, p->w - 1 - fw, t->health, fw, ha, false);
+	attr_t ha = t->ffhealth_level == MSG_ERROR ? ui_attr(t, ST_ERROR) | A_REVERSE : bar;
+	int fw = ui_width(t, t->ffhealth);
+	ui_text(t, w, 0, p->w - 1 - fw, t->ffhealth, fw, ha, false);
 }
 
 /* The hints, in order of use; cut at the screen's width. */

@@ -694,7 +694,7 @@ static void run(struct tui *t, int sigfd)
 		fds[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
 		int cfd = t->c ? client_fd(t->c) : -1;
 		fds[n++] = (struct pollfd){.fd = cfd, .events = POLLIN};
-		fds[n++] = (struct pollfd){.fd = health_fd(t), .events = POLLIN};
+		fds[n++] = (struct pollfd){.fd = ffhealth_fd(t), .events = POLLIN};
 		int rc = poll(fds, (nfds_t)n, timeout > INT_MAX ? INT_MAX : (int)timeout);
 		if (rc < 0 && errno != EINTR)
 			break;
@@ -713,7 +713,7 @@ static void run(struct tui *t, int sigfd)
 		if (cfd >= 0 && t->c && client_fd(t->c) == cfd && fds[2].revents)
 			conn_drain(t);
 		if (fds[3].fd >= 0 && fds[3].revents)
-			health_read(t);
+			ffhealth_read(t);
 	}
 }
 
@@ -723,14 +723,14 @@ int tui_main(struct cli_ctx *ctx)
 	memset(&t, 0, sizeof(t));
 	t.ctx = ctx;
 	t.start_ms = time_mono_ms();
-	t.health_pipe = -1;
+	t.ffhealth_pipe = -1;
 	t.show_detail = true;
 	t.focus = PANE_LIST;
 	t.conn = CONN_DOWN;
 	jobview_init(&t.v);
 	logtail_init(&t.log, UI_LOG_LINES);
 	job_init(&t.detail);
-	buf_init(&t.health_buf);
+	buf_init(&t.ffhealth_buf);
 	t.panes[PANE_STATUS].ops = &pane_status_ops;
 	t.panes[PANE_LIST].ops = &pane_list_ops;
 	t.panes[PANE_DETAIL].ops = &pane_detail_ops;
@@ -756,9 +756,9 @@ int tui_main(struct cli_ctx *ctx)
 		goto out;
 	}
 	screen_init(&t);
-	health_start(&t);
+	ffhealth_start(&t);
 	run(&t, sigfd);
-	health_stop(&t);
+	ffhealth_stop(&t);
 	screen_fini(&t);
 	close(sigfd);
 	sigprocmask(SIG_SETMASK, &old_mask, NULL);
@@ -770,7 +770,7 @@ out:
 	logtail_free(&t.log);
 	job_clear(&t.detail);
 	stage_list_free(t.stages, t.n_stages);
-	buf_free(&t.health_buf);
+	buf_free(&t.ffhealth_buf);
 	free(t.cwd);
 	return status;
 }

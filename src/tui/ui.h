@@ -258,13 +258,13 @@ void conn_submit(struct tui *t, char **argv, int argc);
 void conn_new(struct tui *t, json_t *params);
 void conn_shutdown(struct tui *t);
 
-/* ---- health (health.c): FFmpeg's state from doctor, in the background -------- */
+/* ---- ffhealth (ffhealth.c): FFmpeg's state from doctor, in the background ---- */
 
-void health_start(struct tui *t);
+void ffhealth_start(struct tui *t);
 /* The pipe fd to watch, -1 when no check runs. */
-int health_fd(const struct tui *t);
-void health_read(struct tui *t);
-void health_stop(struct tui *t);
+int ffhealth_fd(const struct tui *t);
+void ffhealth_read(struct tui *t);
+void ffhealth_stop(struct tui *t);
 
 /* ---- providers' health, as the server reports it (conn.c keeps it) ---------- */
 
@@ -320,11 +320,11 @@ struct tui {
 	char store_msg[96];
 
 	/* FFmpeg health */
-	int health_pid;
-	int health_pipe;
-	char health[128];
-	enum msg_level health_level;
-	struct buf health_buf;
+	int ffhealth_pid;
+	int ffhealth_pipe;
+	char ffhealth[128];
+	enum msg_level ffhealth_level;
+	struct buf ffhealth_buf;
 
 	/* screen */
 	struct pane panes[PANE__COUNT];

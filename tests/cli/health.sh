@@ -60,60 +60,14 @@ EOF
 SOCK="$AURA_DATA_DIR/run/aura.sock"
 LOG="$AURA_DATA_DIR/logs/aura.log"
 
-PC="$T_TMP/pc.py"
-cat >"$PC" <<'EOF'
-import json, socket, sys
-
-def conn(path):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(path)
-    return s
-
-def readline(s, timeout=10):
-    s.settimeout(timeout)
-    b = b""
-    while not b.endswith(b"\n"):
-        c = s.recv(1)
-        if not c:
-            break
-        b += c
-    return b.decode()
-
-def call(path, method, params=None):
-    s = conn(path)
-    s.sendall(json.dumps({"id": 1, "method": method, "params": params or {}}).encode() + b"\n")
-    r = json.loads(readline(s))
-    s.close()
-    return r
-
-cmd, path = sys.argv[1], sys.argv[2]
-args = sys.argv[3:]
-if cmd == "call":            # METHOD [PARAMS-JSON] -> the answer line
-    print(json.dumps(call(path, args[0], json.loads(args[1]) if len(args) > 1 else None)))
-elif cmd == "submit":        # ARGV-JSON -> job id
-    r = call(path, "submit", {"argv": json.loads(args[0]), "cwd": "/"})
-    print(r["result"]["job"]["id"] if r.get("ok") else "ERR " + json.dumps(r))
-elif cmd == "new":           # CWD -> job id of a short video
-    r = call(path, "new", {"topic": "bees", "cwd": args[0],
-                           "options": {"duration": 5, "preset": "draft-480p"}})
-    print(r["result"]["job"]["id"] if r.get("ok") else "ERR " + json.dumps(r))
-elif cmd == "sub":           # subscribe; every line to stdout until EOF
-    s = conn(path)
-    s.sendall(b'{"id":1,"method":"subscribe"}\n')
-    while True:
-        line = readline(s, 600)
-        if not line:
-            break
-        sys.stdout.write(line)
-        sys.stdout.flush()
-EOF
+PC="$AURA_SRCDIR/tests/cli/pc.py"
 py() { python3 "$PC" "$@"; }
 
 SERVE_PID=
 start_server() { # [CONFIG]
 	"$AURA_BIN" -c "${1:-$CFG}" serve >>"$T_TMP/serve.out" 2>&1 &
 	SERVE_PID=$!
-	wait_for 10 py call "$SOCK" ping
+	wait_for 10 py req "$SOCK" ping
 }
 stop_server() {
 	aura -c "$CFG" shutdown >/dev/null 2>&1
@@ -122,7 +76,7 @@ stop_server() {
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-health() { py call "$SOCK" health | jq -c "$1"; }
+health() { py req "$SOCK" health | jq -c "$1"; }
 # requests the fake served: on PATH, or all of them
 served() {
 	if [ $# -gt 0 ]; then
@@ -132,7 +86,7 @@ served() {
 	fi
 }
 probe_count() { echo $(($(served /v1/models) + $(served /v1/search))); }
-job_state() { py call "$SOCK" get "{\"id\":$1}" | jq -r .result.job.state; }
+job_state() { py req "$SOCK" get "{\"id\":$1}" | jq -r .result.job.state; }
 # an FFmpeg job that keeps the only slot busy for minutes
 BLOCKER='["-re","-f","lavfi","-i","testsrc=d=300:s=32x32:r=5","-f","null","-"]'
 
@@ -144,7 +98,7 @@ is "$(health '[.result.providers[].state]')" '["unknown","unknown"]' "... as unk
 is "$(health '.result.refreshing')" false "... and is not refreshing without a video job"
 is "$(health '.result.interval_s')" 1 "... with the configured interval"
 
-py sub "$SOCK" >"$T_TMP/events" &
+py events "$SOCK" >"$T_TMP/events" &
 SUB_PID=$!
 wait_for 5 grep -q '"snapshot"' "$T_TMP/events"
 is "$(grep '"snapshot"' "$T_TMP/events" | jq -c '[.providers[] | [.name, .state]]')" \
@@ -160,7 +114,7 @@ is "$(cpu_ticks "$SERVE_PID")" "$T0" "an idle server with configured providers u
 # --- a raw FFmpeg job never needs providers ----------------------------------
 B=$(py submit "$SOCK" "$BLOCKER")
 like "$B" '^[0-9]+$' "an FFmpeg job is queued"
-wait_for 10 sh -c "[ \"\$(python3 '$PC' call '$SOCK' get '{\"id\":$B}' | jq -r .result.job.state)\" = running ]"
+wait_for 10 sh -c "[ \"\$(python3 '$PC' req '$SOCK' get '{\"id\":$B}' | jq -r .result.job.state)\" = running ]"
 is "$(job_state "$B")" running "... and runs"
 sleep 2.5
 is "$(served)" 0 "a running FFmpeg job makes no provider probe"
@@ -206,13 +160,13 @@ curl -s -XPOST -d '{"path":"/v1/models","fault":"401","count":0}' "$BASE/_fault"
 wait_for 5 health_is '.result.providers[0].state' '"ok"'
 is "$(health '.result.providers[0].state')" '"ok"' "the provider recovers: ok again"
 
-case "$(py call "$SOCK" health)$(cat "$T_TMP/events" "$LOG")" in
+case "$(py req "$SOCK" health)$(cat "$T_TMP/events" "$LOG")" in
 *"$KEY"*) not_ok "the key never shows in health answers, events or the log" ;;
 *) ok "the key never shows in health answers, events or the log" ;;
 esac
 
 # --- the last video job goes: probing stops, no timer is left ----------------
-py call "$SOCK" cancel "{\"id\":$V}" >/dev/null
+py req "$SOCK" cancel "{\"id\":$V}" >/dev/null
 is "$(health '.result.refreshing')" false "cancelling the video job turns refreshing off"
 sleep 0.5 # a probe already sent is answered within milliseconds
 C1=$(probe_count)
@@ -220,8 +174,8 @@ sleep 2.5
 is "$(probe_count)" "$C1" "... and no probe follows over 2.5 intervals"
 is "$(health '.result.providers[0].state')" '"ok"' "... the last verdict is kept"
 
-py call "$SOCK" cancel "{\"id\":$B}" >/dev/null
-wait_for 10 sh -c "[ \"\$(python3 '$PC' call '$SOCK' get '{\"id\":$B}' | jq -r .result.job.state)\" = cancelled ]"
+py req "$SOCK" cancel "{\"id\":$B}" >/dev/null
+wait_for 10 sh -c "[ \"\$(python3 '$PC' req '$SOCK' get '{\"id\":$B}' | jq -r .result.job.state)\" = cancelled ]"
 sleep 0.5
 T0=$(cpu_ticks "$SERVE_PID")
 sleep 2
@@ -230,7 +184,7 @@ if command -v strace >/dev/null 2>&1; then
 	timeout -s INT 2 strace -qq -p "$SERVE_PID" -e trace=poll,ppoll -o "$T_TMP/strace" 2>/dev/null &
 	ST=$!
 	sleep 0.5
-	py call "$SOCK" ping >/dev/null
+	py req "$SOCK" ping >/dev/null
 	wait "$ST"
 	POLLS=$(grep -c 'poll(' "$T_TMP/strace")
 	TIMED=$(grep 'poll(' "$T_TMP/strace" | grep -vc ', -1[) ]')
@@ -245,7 +199,7 @@ fi
 
 # --- a video job already waiting at start ------------------------------------
 B=$(py submit "$SOCK" "$BLOCKER")
-wait_for 10 sh -c "[ \"\$(python3 '$PC' call '$SOCK' get '{\"id\":$B}' | jq -r .result.job.state)\" = running ]"
+wait_for 10 sh -c "[ \"\$(python3 '$PC' req '$SOCK' get '{\"id\":$B}' | jq -r .result.job.state)\" = running ]"
 V=$(py new "$SOCK" "$T_TMP")
 is "$(job_state "$V")" queued "a second video job waits"
 kill "$SUB_PID" 2>/dev/null
@@ -269,9 +223,9 @@ wait_for 5 health_is '[.result.providers[].state]' '["ok","ok"]'
 is "$(health '[.result.providers[].state]')" '["ok","ok"]' \
 	"a video job found queued at start turns health on"
 is "$(served /v1/models | awk '{print ($1 >= 1)}')" 1 "... the fake was probed"
-py call "$SOCK" cancel "{\"id\":$V}" >/dev/null
-B=$(py call "$SOCK" list '{"state":"running"}' | jq -r '.result.jobs[0].id // empty')
-[ -n "$B" ] && py call "$SOCK" cancel "{\"id\":$B}" >/dev/null
+py req "$SOCK" cancel "{\"id\":$V}" >/dev/null
+B=$(py req "$SOCK" list '{"state":"running"}' | jq -r '.result.jobs[0].id // empty')
+[ -n "$B" ] && py req "$SOCK" cancel "{\"id\":$B}" >/dev/null
 stop_server
 
 done_testing

@@ -19,22 +19,7 @@ DB="$AURA_DATA_DIR/aura.db"
 SRC="testsrc=duration=1:size=64x48:rate=10"
 
 # One raw request line (PARAMS is a python expression); prints the answer.
-raw() { # METHOD PARAMS-PY
-	python3 - "$SOCK" "$1" "$2" <<'PY'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-s.connect(sys.argv[1])
-s.sendall(json.dumps({"id": 1, "method": sys.argv[2], "params": eval(sys.argv[3])}).encode() + b"\n")
-s.settimeout(30)
-b = b""
-while not b.endswith(b"\n"):
-	c = s.recv(65536)
-	if not c:
-		break
-	b += c
-print(b.decode().strip())
-PY
-}
+raw() { python3 "$AURA_SRCDIR/tests/cli/pc.py" req-py "$SOCK" "$1" "$2"; } # METHOD PARAMS-PY
 njobs() { sqlite3 "$DB" 'SELECT count(*) FROM jobs'; }
 
 # --- refused at submit, nothing queued --------------------------------------

@@ -26,97 +26,10 @@ LOG="$AURA_DATA_DIR/logs/aura.log"
 DB="$AURA_DATA_DIR/aura.db"
 MARK="aura-srv-$$"
 
-# The raw client: one subcommand per kind of check.
+# The raw client (tests/cli/pc.py), copied where the peer check's other
+# user can read it.
 PC="$T_TMP/pc.py"
-cat >"$PC" <<'EOF'
-import json, os, socket, sys, time
-
-def conn(path):
-    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    s.connect(path)
-    return s
-
-def readline(s, timeout=10):
-    s.settimeout(timeout)
-    b = b""
-    while not b.endswith(b"\n"):
-        c = s.recv(1)
-        if not c:
-            break
-        b += c
-    return b.decode()
-
-cmd, path = sys.argv[1], sys.argv[2]
-args = sys.argv[3:]
-
-if cmd == "call":            # one line per request, one answer line each
-    s = conn(path)
-    for a in args:
-        s.sendall(a.encode() + b"\n")
-        sys.stdout.write(readline(s))
-elif cmd == "submit":        # ARGV-JSON [OUTPUT] -> job id
-    p = {"argv": json.loads(args[0]), "cwd": "/"}
-    if len(args) > 1:
-        p["output"] = args[1]
-    s = conn(path)
-    s.sendall(json.dumps({"id": 1, "method": "submit", "params": p}).encode() + b"\n")
-    r = json.loads(readline(s))
-    print(r["result"]["job"]["id"] if r.get("ok") else "ERR " + json.dumps(r))
-elif cmd == "cycles":        # N connect/disconnect cycles, every 3rd with a ping
-    for i in range(int(args[0])):
-        s = conn(path)
-        if i % 3 == 0:
-            s.sendall(b'{"id":1,"method":"ping"}\n')
-            assert json.loads(readline(s))["ok"]
-        s.close()
-    print("done")
-elif cmd == "slow":          # subscribe to everything (LOGS: true/false), never read
-    s = conn(path)
-    s.sendall(b'{"id":1,"method":"subscribe","params":{"logs":%s}}\n' % args[1].encode())
-    print("subscribed", os.getpid(), flush=True)
-    time.sleep(float(args[0]))
-elif cmd == "pings":         # N pings, one every 50 ms: print the slowest (ms)
-    s = conn(path)
-    worst = 0.0
-    for i in range(int(args[0])):
-        t = time.monotonic()
-        s.sendall(json.dumps({"id": i, "method": "ping"}).encode() + b"\n")
-        r = json.loads(readline(s, 5))
-        assert r["id"] == i and r["ok"]
-        worst = max(worst, (time.monotonic() - t) * 1000)
-        time.sleep(0.05)
-    print("%d" % worst)
-elif cmd == "big":           # a line past 1 MiB: the answer, then EOF?
-    s = conn(path)
-    try:
-        s.sendall(b"x" * (1024 * 1024 + 100) + b"\n")
-    except OSError:
-        pass
-    line = readline(s)
-    try:
-        rest = s.recv(100)
-    except ConnectionResetError:  # closed with our bytes unread: a reset
-        rest = b""
-    print(json.loads(line)["error"]["code"], "EOF" if rest == b"" else "OPEN")
-elif cmd == "sub":           # subscribe, print every event name until EOF
-    s = conn(path)
-    s.sendall(b'{"id":1,"method":"subscribe"}\n')
-    print(json.loads(readline(s))["result"]["subscribed"], flush=True)
-    while True:
-        line = readline(s, 60)
-        if not line:
-            print("EOF", flush=True)
-            break
-        print(json.loads(line).get("event", "answer"), flush=True)
-elif cmd == "peer":          # as another user: one error line, then EOF
-    s = conn(path)
-    line = readline(s)
-    try:
-        rest = s.recv(100)
-    except ConnectionResetError:  # closed with our bytes unread: a reset
-        rest = b""
-    print(json.loads(line)["error"]["code"], "EOF" if rest == b"" else "OPEN")
-EOF
+cp "$AURA_SRCDIR/tests/cli/pc.py" "$PC"
 py() { python3 "$PC" "$@"; }
 
 SERVE_PID=

@@ -12,22 +12,16 @@ seed_golden || skip_all "cannot seed the store"
 
 # The protocol under the filter: `list` with "text" (matched as the UI
 # matches live updates) and "counts" (every state, whatever the filter).
-if command -v python3 >/dev/null 2>&1; then
+if command -v python3 >/dev/null 2>&1 && command -v jq >/dev/null 2>&1; then
 	aura ls >/dev/null 2>&1 # starts the server
-	LIST=$(python3 - "$AURA_DATA_DIR/run/aura.sock" <<'PY'
-import json, socket, sys
-s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); f = s.makefile("rwb")
-def call(p):
-    f.write((json.dumps({"id": 1, "method": "list", "params": p}) + "\n").encode()); f.flush()
-    return json.loads(f.readline())["result"]
-r = call({"text": "N", "offset": 1, "limit": 2, "counts": True})
-print(r["total"], [j["name"] for j in r["jobs"]], r["counts"]["succeeded"], r["counts"]["failed"])
-r = call({"text": "#2", "state": "failed"})
-print(r["total"], "counts" in r)
-PY
-)
-	is "$LIST" "4 ['night-encode', 'broken-input'] 3 1
-0 False" "list: text matches names/outputs case-insensitively, pages the matches, counts by state"
+	LIST=$(python3 "$AURA_SRCDIR/tests/cli/pc.py" call "$AURA_DATA_DIR/run/aura.sock" \
+		'{"id":1,"method":"list","params":{"text":"N","offset":1,"limit":2,"counts":true}}' \
+		'{"id":2,"method":"list","params":{"text":"#2","state":"failed"}}' |
+		jq -rc '.id as $id | .result | if $id == 1
+			then "\(.total) \([.jobs[].name]) \(.counts.succeeded) \(.counts.failed)"
+			else "\(.total) \(has("counts"))" end')
+	is "$LIST" '4 ["night-encode","broken-input"] 3 1
+0 false' "list: text matches names/outputs case-insensitively, pages the matches, counts by state"
 fi
 
 tui_start 120 40

@@ -536,6 +536,30 @@ static void test_url_for_log_drops_query_and_userinfo(void **state)
 	free(s);
 }
 
+/* The one check of a generated image, shared by openai and sdwebui. */
+static void test_png_decode(void **state)
+{
+	static const struct {
+		const char *b64;
+		int want;
+	} cases[] = {
+	    {"iVBORw0KGgo=", 0},   /* the 8-byte PNG signature */
+	    {"iVBORw0KGgo", 0},	   /* without padding */
+	    {NULL, -1},		   /* no field */
+	    {"", -1},		   /* nothing */
+	    {"iVBORw==", -1},	   /* "\x89PNG": too short */
+	    {"R0lGODlhLi4=", -1},  /* a GIF */
+	    {"iVBORw0K!Ggo=", -1}, /* outside the alphabet */
+	};
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct buf b;
+		buf_init(&b);
+		assert_int_equal(provider_png_decode(cases[i].b64, &b), cases[i].want);
+		buf_free(&b);
+	}
+}
+
 /* ---- provider-openai.c ---------------------------------------------------- */
 
 struct sres {
@@ -942,6 +966,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_auth_failures_do_not_open_breaker, setup),
 	    cmocka_unit_test_setup(test_cancel_calls_nothing, setup),
 	    cmocka_unit_test(test_url_for_log_drops_query_and_userinfo),
+	    cmocka_unit_test(test_png_decode),
 	    cmocka_unit_test_setup(test_openai_script_success, setup),
 	    cmocka_unit_test_setup(test_openai_script_nonjson, setup),
 	    cmocka_unit_test_setup(test_openai_script_schema_invalid, setup),

@@ -1,5 +1,5 @@
 /*
- * health.c -- FFmpeg's health for the status bar: `aura doctor`'s checks
+ * ffhealth.c -- FFmpeg's health for the status bar: `aura doctor`'s checks
  * run in a forked child (they run ffmpeg and may take a second), whose
  * one-line verdict comes back on a pipe the UI's loop watches.
  *
@@ -61,13 +61,13 @@ static void child_run(struct tui *t, int fd)
 	doctor_report_free(&r);
 }
 
-void health_start(struct tui *t)
+void ffhealth_start(struct tui *t)
 {
 	int fds[2];
-	snprintf(t->health, sizeof(t->health), "ffmpeg: checking…");
-	t->health_level = MSG_INFO;
+	snprintf(t->ffhealth, sizeof(t->ffhealth), "ffmpeg: checking…");
+	t->ffhealth_level = MSG_INFO;
 	if (pipe2(fds, O_CLOEXEC) < 0) {
-		snprintf(t->health, sizeof(t->health), "ffmpeg: not checked");
+		snprintf(t->ffhealth, sizeof(t->ffhealth), "ffmpeg: not checked");
 		return;
 	}
 	sigset_t all, old;
@@ -92,61 +92,61 @@ void health_start(struct tui *t)
 	close(fds[1]);
 	if (pid < 0) {
 		close(fds[0]);
-		snprintf(t->health, sizeof(t->health), "ffmpeg: not checked");
+		snprintf(t->ffhealth, sizeof(t->ffhealth), "ffmpeg: not checked");
 		return;
 	}
 	fd_set_nonblock(fds[0]);
-	t->health_pid = (int)pid;
-	t->health_pipe = fds[0];
+	t->ffhealth_pid = (int)pid;
+	t->ffhealth_pipe = fds[0];
 }
 
-int health_fd(const struct tui *t)
+int ffhealth_fd(const struct tui *t)
 {
-	return t->health_pipe;
+	return t->ffhealth_pipe;
 }
 
 static void reap(struct tui *t, bool kill_it)
 {
-	if (t->health_pipe >= 0) {
-		close(t->health_pipe);
-		t->health_pipe = -1;
+	if (t->ffhealth_pipe >= 0) {
+		close(t->ffhealth_pipe);
+		t->ffhealth_pipe = -1;
 	}
-	if (t->health_pid > 0) {
+	if (t->ffhealth_pid > 0) {
 		if (kill_it)
-			kill(t->health_pid, SIGKILL);
-		while (waitpid(t->health_pid, NULL, 0) < 0 && errno == EINTR)
+			kill(t->ffhealth_pid, SIGKILL);
+		while (waitpid(t->ffhealth_pid, NULL, 0) < 0 && errno == EINTR)
 			;
-		t->health_pid = 0;
+		t->ffhealth_pid = 0;
 	}
 }
 
-void health_read(struct tui *t)
+void ffhealth_read(struct tui *t)
 {
 	char chunk[256];
-	ssize_t n = read(t->health_pipe, chunk, sizeof(chunk));
+	ssize_t n = read(t->ffhealth_pipe, chunk, sizeof(chunk));
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (n > 0) {
-		buf_append(&t->health_buf, chunk, (size_t)n);
+		buf_append(&t->ffhealth_buf, chunk, (size_t)n);
 		return;
 	}
 	/* EOF: the verdict is complete (or the child died without one). */
-	char *nl = t->health_buf.data ? strchr(t->health_buf.data, '\n') : NULL;
-	if (nl && t->health_buf.len > 2) {
+	char *nl = t->ffhealth_buf.data ? strchr(t->ffhealth_buf.data, '\n') : NULL;
+	if (nl && t->ffhealth_buf.len > 2) {
 		*nl = '\0';
-		t->health_level = (enum msg_level)(t->health_buf.data[0] - '0');
-		snprintf(t->health, sizeof(t->health), "%s", t->health_buf.data + 2);
+		t->ffhealth_level = (enum msg_level)(t->ffhealth_buf.data[0] - '0');
+		snprintf(t->ffhealth, sizeof(t->ffhealth), "%s", t->ffhealth_buf.data + 2);
 	} else {
-		t->health_level = MSG_INFO;
-		snprintf(t->health, sizeof(t->health), "ffmpeg: not checked");
+		t->ffhealth_level = MSG_INFO;
+		snprintf(t->ffhealth, sizeof(t->ffhealth), "ffmpeg: not checked");
 	}
-	buf_reset(&t->health_buf);
+	buf_reset(&t->ffhealth_buf);
 	reap(t, false);
 	ui_dirty(t, PANE_STATUS);
 }
 
-void health_stop(struct tui *t)
+void ffhealth_stop(struct tui *t)
 {
 	reap(t, true);
-	buf_free(&t->health_buf);
+	buf_free(&t->ffhealth_buf);
 }
