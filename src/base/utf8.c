@@ -11,8 +11,10 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/utf8.h"
+#include "base/util.h"
 
 size_t utf8_next(const char *str, uint32_t *cp)
 {
@@ -69,6 +71,28 @@ bool utf8_valid(const char *s, size_t *bad_offset)
 		off += n;
 	}
 	return true;
+}
+
+char *utf8_repair(const char *s)
+{
+	if (!s)
+		return NULL;
+	/* at most three bytes for each one: U+FFFD is EF BF BD */
+	char *out = xmalloc(strlen(s) * 3 + 1), *o = out;
+	while (*s) {
+		uint32_t cp;
+		size_t n = utf8_next(s, &cp);
+		if (cp == UTF8_REPLACEMENT && n == 1) {
+			memcpy(o, "\xEF\xBF\xBD", 3);
+			o += 3;
+		} else {
+			memcpy(o, s, n);
+			o += n;
+		}
+		s += n;
+	}
+	*o = '\0';
+	return out;
 }
 
 struct range {

@@ -27,6 +27,11 @@ size_t utf8_next(const char *s, uint32_t *cp);
  * receives the offset of the first bad byte. */
 bool utf8_valid(const char *s, size_t *bad_offset);
 
+/* A copy of s that is well-formed UTF-8: each byte utf8_next() refuses
+ * becomes U+FFFD, the rest is kept (what the protocol's strings do, for
+ * JSON, which must be UTF-8). NULL for NULL. Caller frees. */
+char *utf8_repair(const char *s);
+
 /*
  * Columns a code point takes on screen, as wcwidth() would in a UTF-8
  * locale, from a built-in table: 0 for combining marks, zero-width and

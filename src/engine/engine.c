@@ -3,8 +3,8 @@
  * scheduler (slots, priorities, retry backoff), one `struct run` per job
  * holding a slot (its task, child or asynchronous step, progress tracker,
  * stderr tail, log file and timers), stall and time limits, the stop
- * sequence, recovery at start and the orderly shutdown; the online
- * providers the steps call (one per name, shared by every job). See
+ * sequence, recovery at start and the orderly shutdown; it hands the
+ * steps the online providers it is given (engine_set_providers). See
  * doc/engine.md for the rules, doc/pipeline.md for asynchronous steps.
  *
  * Must never: block, arm a timer while no job runs or waits for a backoff,
@@ -34,7 +34,6 @@
 #include "os/loop.h"
 #include "os/proc.h"
 #include "ff/progress.h"
-#include "providers/provider.h"
 #include "store/store.h"
 #include "engine/task.h"
 #include "base/util.h"
@@ -82,8 +81,6 @@ struct run {
 	uint64_t step_timer; /* the finish, handled on a clean loop turn */
 };
 
-#define ENGINE_PROVIDERS_MAX 8
-
 struct engine {
 	struct loop *loop;
 	struct store *st;
@@ -93,11 +90,10 @@ struct engine {
 	void *ctx;
 	struct task_env env;
 	struct task_async_env aenv;
-	struct http *http; /* NULL: online providers are off */
+	/* the online providers by name, from above (NULL: off) */
+	struct provider *(*provider)(void *ctx, const char *name);
+	void *provider_ctx;
 	uint64_t persists; /* job_persist calls so far */
-	/* one per provider name (provider_names), made on first use: the
-	 * breaker state is shared by every job */
-	struct provider *providers[ENGINE_PROVIDERS_MAX];
 	char *ffmpeg, *ffprobe; /* resolved paths, NULL if not found */
 	struct run *runs;
 	int nruns;
@@ -338,23 +334,13 @@ static void env_warn(void *eng_ctx, int64_t job_id, const char *code, const char
 	job_persist(e, &r->job);
 }
 
-/* task_async_env.provider: the one instance per name, made on first use
- * (a provider without a key or base_url is never made: NULL). */
+/* task_async_env.provider: what engine_set_providers handed in. */
 static struct provider *env_provider(void *eng_ctx, const char *name)
 {
 	struct engine *e = eng_ctx;
-	if (!e->http || !name)
+	if (!e->provider || !name)
 		return NULL;
-	for (size_t i = 0; i < ENGINE_PROVIDERS_MAX && provider_names[i]; i++) {
-		if (strcmp(provider_names[i], name) != 0)
-			continue;
-		if (!provider_usable(e->cfg, name))
-			return NULL;
-		if (!e->providers[i])
-			e->providers[i] = provider_from_config(e->loop, e->http, e->cfg, name);
-		return e->providers[i];
-	}
-	return NULL;
+	return e->provider(e->provider_ctx, name);
 }
 
 /* --- the run's life ------------------------------------------------------- */
@@ -1223,9 +1209,11 @@ struct engine *engine_new(struct loop *loop, struct store *st, const struct aura
 	return e;
 }
 
-void engine_set_http(struct engine *e, struct http *h)
+void engine_set_providers(struct engine *e, struct provider *(*provider)(void *ctx, const char *name),
+			  void *ctx)
 {
-	e->http = h;
+	e->provider = provider;
+	e->provider_ctx = ctx;
 }
 
 void engine_set_timing(struct engine *e, int64_t stall_ms, int64_t backoff_ms)
@@ -1243,8 +1231,6 @@ void engine_free(struct engine *e)
 	while (e->runs)
 		run_free(e->runs); /* abandons children: SIGKILL, no callbacks */
 	proc_kill_leftovers(); /* and what finished runs left behind */
-	for (size_t i = 0; i < ENGINE_PROVIDERS_MAX; i++)
-		provider_free(e->providers[i]); /* after the runs: their steps are gone */
 	loop_timer_del(e->loop, e->backoff_timer);
 	free(e->ffmpeg);
 	free(e->ffprobe);

@@ -25,7 +25,7 @@
 struct loop;
 struct store;
 struct engine;
-struct http;
+struct provider;
 
 struct engine_events {
 	/* A job was created or changed (state, stage, error, output...). */
@@ -47,10 +47,14 @@ struct engine *engine_new(struct loop *loop, struct store *st, const struct aura
 			  const struct aura_paths *paths, const struct engine_events *ev, void *ctx);
 void engine_free(struct engine *e);
 
-/* The HTTP client for online providers' steps (h outlives the engine's
- * use of it: free the engine first). NULL, the default: online providers
- * are off and every chain goes straight to its offline provider. */
-void engine_set_http(struct engine *e, struct http *h);
+/* The online providers for asynchronous steps: provider(ctx, name) gives
+ * the one instance of a provider by name (its circuit breaker shared by
+ * every job), or NULL when it cannot be called (task_async_env.provider).
+ * What it gives outlives the engine's use of it: free the engine first.
+ * Not set, the default: online providers are off and every chain goes
+ * straight to its offline provider. */
+void engine_set_providers(struct engine *e, struct provider *(*provider)(void *ctx, const char *name),
+			  void *ctx);
 
 /* At start: requeue jobs left running/paused (attempts+1), kill their
  * recorded pids if still alive and still FFmpeg, then schedule. A job

@@ -25,12 +25,11 @@
 
 struct store;
 struct loop;
-struct http;
 struct provider;
 
 /*
  * What an asynchronous step may use while it runs (valid until it
- * finishes or is cancelled). provider() gives the engine's one instance of
+ * finishes or is cancelled). provider() gives the server's one instance of
  * an online provider by name (its circuit breaker is shared by every job),
  * or NULL when the provider cannot be called: online providers are off
  * (no HTTP), the name is unknown, or it has no key / no base_url.
@@ -96,7 +95,7 @@ struct task_env {
 	void (*log)(void *eng_ctx, int64_t job_id, const char *fmt, ...) AURA_PRINTF(3, 4);
 	/* Record a non-fatal warning on the job (shown by show/TUI). */
 	void (*warn)(void *eng_ctx, int64_t job_id, const char *code, const char *text);
-	/* The engine's online provider by name, NULL if it cannot be called
+	/* The server's online provider by name, NULL if it cannot be called
 	 * (as task_async_env.provider): for next() to walk a chain. */
 	struct provider *(*provider)(void *eng_ctx, const char *name);
 	void *eng_ctx;

@@ -667,3 +667,51 @@ struct provider *provider_from_config(struct loop *l, struct http *h, const stru
 	provider_policy_default(&pol, pc->timeout);
 	return provider_new(l, h, name, provider_base_url(cfg, name), config_api_key(pc), &pol);
 }
+
+/* ---- the server's instances ---- */
+
+#define PROVIDER_SET_MAX 8
+
+struct provider_set {
+	struct loop *loop;
+	struct http *http; /* NULL: online providers are off */
+	const struct aura_config *cfg;
+	/* one per provider name (provider_names), made on first use */
+	struct provider *p[PROVIDER_SET_MAX];
+};
+
+struct provider_set *provider_set_new(struct loop *l, struct http *h,
+				      const struct aura_config *cfg)
+{
+	struct provider_set *ps = xcalloc(1, sizeof(*ps));
+	ps->loop = l;
+	ps->http = h;
+	ps->cfg = cfg;
+	return ps;
+}
+
+struct provider *provider_set_get(void *set, const char *name)
+{
+	struct provider_set *ps = set;
+	if (!ps || !ps->http || !name)
+		return NULL;
+	for (size_t i = 0; i < PROVIDER_SET_MAX && provider_names[i]; i++) {
+		if (strcmp(provider_names[i], name) != 0)
+			continue;
+		if (!provider_usable(ps->cfg, name))
+			return NULL;
+		if (!ps->p[i])
+			ps->p[i] = provider_from_config(ps->loop, ps->http, ps->cfg, name);
+		return ps->p[i];
+	}
+	return NULL;
+}
+
+void provider_set_free(struct provider_set *ps)
+{
+	if (!ps)
+		return;
+	for (size_t i = 0; i < PROVIDER_SET_MAX; i++)
+		provider_free(ps->p[i]);
+	free(ps);
+}

@@ -114,6 +114,19 @@ bool provider_mentioned(const struct aura_config *cfg, const char *name);
 struct provider *provider_from_config(struct loop *l, struct http *h, const struct aura_config *cfg,
 				      const char *name);
 
+/* The server's instances of the online providers, one per name, made on
+ * first use and shared by every job (so is the breaker state). h NULL:
+ * online providers are off. cfg and h outlive the set; free the set
+ * before h, after whatever holds its providers (the engine's runs). */
+struct provider_set;
+struct provider_set *provider_set_new(struct loop *l, struct http *h,
+				      const struct aura_config *cfg);
+/* The instance for name, NULL if it cannot be called: no HTTP, an unknown
+ * name, no key and no base_url (provider_usable). ps is a struct
+ * provider_set (the shape of task_async_env.provider). */
+struct provider *provider_set_get(void *ps, const char *name);
+void provider_set_free(struct provider_set *ps); /* NULL is fine */
+
 /* Decode base64 (standard or URL-safe, '=' padding and newlines ok) onto
  * out; 0, or -1 on a character outside the alphabet. */
 int provider_b64_decode(const char *in, size_t len, struct buf *out);

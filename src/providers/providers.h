@@ -15,8 +15,8 @@
 #include <jansson.h>
 
 #include "base/errors.h"
+#include "base/script.h"
 #include "providers/provider.h"
-#include "video/script.h"
 
 /* Outcome of a provider operation: code 0 or a positive catalogue code
  * with a redacted detail. */

@@ -32,6 +32,7 @@
 #include "os/proc.h"
 #include "os/sig.h"
 #include "providers/http.h"
+#include "providers/provider.h"
 #include "server/serve.h"
 #include "server/server.h"
 #include "store/store.h"
@@ -53,6 +54,7 @@ struct serve {
 	struct server *srv;
 	struct engine *eng;
 	struct http *http; /* one curl multi + share for every provider call */
+	struct provider_set *providers; /* the jobs' online providers, one per name */
 	bool stopping;
 	uint64_t grace_timer;
 	int exit_status;
@@ -391,7 +393,8 @@ static int startup(struct serve *sv, struct aura_error *err)
 	sv->srv = server_new(sv->loop, sv->st, cfg, p);
 	server_set_http(sv->srv, sv->http); /* providers' background health */
 	sv->eng = engine_new(sv->loop, sv->st, cfg, p, &server_engine_events, sv->srv);
-	engine_set_http(sv->eng, sv->http);
+	sv->providers = provider_set_new(sv->loop, sv->http, cfg);
+	engine_set_providers(sv->eng, provider_set_get, sv->providers);
 	server_set_engine(sv->srv, sv->eng);
 	server_set_handlers(sv->srv, on_shutdown_request, on_drained, sv);
 	if ((rc = engine_recover(sv->eng, err)) < 0)
@@ -409,6 +412,8 @@ static void teardown(struct serve *sv)
 {
 	engine_free(sv->eng); /* abandons what still runs and what runs left: SIGKILL */
 	sv->eng = NULL;
+	provider_set_free(sv->providers); /* after the runs: their steps are gone */
+	sv->providers = NULL;
 	if (sv->srv) {
 		server_unlink_socket(sv->srv);
 		server_free(sv->srv);

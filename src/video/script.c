@@ -1,7 +1,7 @@
 /*
- * script.c -- a script's scenes, word counts and keyword extraction, the
+ * script.c -- a script's word counts and keyword extraction, the
  * user-script parser (--script FILE) and the script.json form. The
- * offline writer is script-gen.c.
+ * offline writer is script-gen.c; the scenes as data, src/base/script.c.
  *
  * Must never: consult the clock, the locale or rand(): keywords and parsed
  * scripts are pure functions of their text.
@@ -20,27 +20,6 @@
 #include "base/utf8.h"
 #include "base/util.h"
 
-void script_init(struct script *s)
-{
-	s->scenes = NULL;
-	s->n = 0;
-	s->title = NULL;
-}
-
-void script_free(struct script *s)
-{
-	if (!s)
-		return;
-	for (int i = 0; i < s->n; i++) {
-		free(s->scenes[i].heading);
-		free(s->scenes[i].narration);
-		free(s->scenes[i].keywords);
-	}
-	free(s->scenes);
-	free(s->title);
-	script_init(s);
-}
-
 void script_push(struct script *s, char *heading, char *narration, char *keywords)
 {
 	s->scenes = xrealloc(s->scenes, (size_t)(s->n + 1) * sizeof(*s->scenes));
@@ -48,21 +27,6 @@ void script_push(struct script *s, char *heading, char *narration, char *keyword
 	s->scenes[s->n].narration = narration;
 	s->scenes[s->n].keywords = keywords;
 	s->n++;
-}
-
-int script_target_words(int duration_s)
-{
-	return (duration_s * SCRIPT_WORDS_PER_MINUTE + 30) / 60;
-}
-
-int script_target_scenes(int duration_s)
-{
-	int n = (duration_s + 5) / 10;
-	if (n < SCRIPT_SCENES_MIN)
-		n = SCRIPT_SCENES_MIN;
-	if (n > SCRIPT_SCENES_MAX)
-		n = SCRIPT_SCENES_MAX;
-	return n;
 }
 
 /* ---- words ----------------------------------------------------------------- */

@@ -14,35 +14,13 @@
 #include <stdint.h>
 
 #include "base/errors.h"
+#include "base/script.h" /* the scenes as data, the sizes */
 
-#define SCRIPT_WORDS_PER_MINUTE 150
 #define SCRIPT_DURATION_MIN	5    /* seconds */
 #define SCRIPT_DURATION_MAX	1800 /* the writer runs out of things to say */
 #define SCRIPT_TOPIC_MAX	200  /* characters (code points) */
-#define SCRIPT_SCENES_MIN	3    /* generated scripts */
-#define SCRIPT_SCENES_MAX	20
 #define SCRIPT_USER_SCENES_MAX	50 /* --script files and script.json */
 #define SCRIPT_TEXT_MAX		(1024 * 1024)
-
-struct scene {
-	char *heading;	 /* one line, shown on the scene's card */
-	char *narration; /* one paragraph, spoken; never empty */
-	char *keywords;	 /* comma-separated, no spaces around commas; may be "" */
-};
-
-struct script {
-	struct scene *scenes;
-	int n;
-	char *title;
-};
-
-void script_init(struct script *s); /* empty; script_free() of it is a no-op */
-void script_free(struct script *s); /* frees everything, leaves s empty */
-
-/* Words for a duration: duration_s * 150 / 60, rounded. */
-int script_target_words(int duration_s);
-/* Scenes for a generated script: one per ~10 s, within 3..20. */
-int script_target_scenes(int duration_s);
 
 /*
  * The offline writer: an opening that introduces the topic, body scenes

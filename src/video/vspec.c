@@ -20,7 +20,7 @@
 
 #include "base/conf.h"
 #include "base/paths.h"
-#include "client/proto.h"
+#include "base/utf8.h"
 #include "video/script.h"
 #include "base/util.h"
 #include "video/vspec.h"
@@ -477,33 +477,43 @@ int vspec_from_text(struct vspec *s, const char *text, struct aura_error *err)
 	return rc;
 }
 
+/* A JSON string of s, its bytes that are not UTF-8 as U+FFFD; null for
+ * NULL (as the protocol's strings). */
+static json_t *json_text_of(const char *s)
+{
+	char *t = utf8_repair(s);
+	json_t *j = t ? json_string(t) : json_null();
+	free(t);
+	return j;
+}
+
 json_t *vspec_to_json(const struct vspec *s)
 {
 	json_t *opts = json_object();
 	json_object_set_new(opts, "duration", json_integer(s->duration));
 	json_object_set_new(opts, "preset", json_string(s->preset->name));
 	char *voice = voice_choice_text(&s->voice);
-	json_object_set_new(opts, "voice", proto_string(voice));
+	json_object_set_new(opts, "voice", json_text_of(voice));
 	free(voice);
 	json_object_set_new(opts, "captions", json_string(vspec_captions_name(s->captions)));
 	if (s->output)
-		json_object_set_new(opts, "output", proto_string(s->output));
+		json_object_set_new(opts, "output", json_text_of(s->output));
 	if (s->script)
-		json_object_set_new(opts, "script", proto_string(s->script));
+		json_object_set_new(opts, "script", json_text_of(s->script));
 	if (s->images)
-		json_object_set_new(opts, "images", proto_string(s->images));
+		json_object_set_new(opts, "images", json_text_of(s->images));
 	if (s->music)
-		json_object_set_new(opts, "music", proto_string(s->music));
+		json_object_set_new(opts, "music", json_text_of(s->music));
 	if (s->voice_forced)
 		json_object_set_new(opts, "voice_forced", json_true());
 	json_object_set_new(opts, "seed", json_integer(s->seed));
 	if (s->priority)
 		json_object_set_new(opts, "priority", json_integer(s->priority));
 	json_t *params = json_object();
-	json_object_set_new(params, "topic", proto_string(s->topic));
+	json_object_set_new(params, "topic", json_text_of(s->topic));
 	json_object_set_new(params, "options", opts);
 	if (s->cwd)
-		json_object_set_new(params, "cwd", proto_string(s->cwd));
+		json_object_set_new(params, "cwd", json_text_of(s->cwd));
 	return params;
 }
 

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "base/utf8.h"
 #include "client/proto.h"
 
 /* Feed text, collect every message and error code into out (as "id:N"
@@ -474,6 +475,30 @@ static void test_job_from_json_rejects_bad_types(void **state)
 	job_clear(&j);
 }
 
+/* utf8_repair (what the video spec builds its request with, below the
+ * protocol) gives the same string as proto_string, byte for byte. */
+static void test_utf8_repair_is_proto_string(void **state)
+{
+	(void)state;
+	const char *cases[] = {
+	    "",
+	    "plain ascii",
+	    "caf\xC3\xA9 \xE4\xB8\xAD \xF0\x9F\x98\x80",
+	    "ok \xC3 \x80 \xC0\xAF \xED\xA0\x80 \xF0\x9F\x8E\xAC end\xE2\x82",
+	    "\xFF\xFE\xF5\x80\x80 \xC1\xBF \xE0\x80\x80 \xF4\x90\x80\x80 \xF8",
+	    "\xEF\xBF\xBD real replacement",
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *r = utf8_repair(cases[i]);
+		json_t *p = proto_string(cases[i]);
+		assert_true(utf8_valid(r, NULL));
+		assert_string_equal(r, json_string_value(p));
+		json_decref(p);
+		free(r);
+	}
+	assert_null(utf8_repair(NULL));
+}
+
 static void test_invalid_utf8_is_repaired(void **state)
 {
 	(void)state;
@@ -650,6 +675,7 @@ int main(void)
 		cmocka_unit_test(test_job_json_shape),
 		cmocka_unit_test(test_job_from_json_rejects_bad_types),
 		cmocka_unit_test(test_invalid_utf8_is_repaired),
+		cmocka_unit_test(test_utf8_repair_is_proto_string),
 		cmocka_unit_test(test_stage_json),
 		cmocka_unit_test(test_builders_and_errors),
 		cmocka_unit_test(test_encode_is_one_line),

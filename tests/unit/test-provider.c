@@ -96,6 +96,34 @@ static struct provider *mk(struct provider_policy pol)
 	return provider_new(lp, hp, "fake", fake.base, KEY, &pol);
 }
 
+/* The server's instances (provider_set, what the engine's steps get): one
+ * per name, made once and kept, so the breaker is shared by every job;
+ * none without HTTP, for an unknown name, or without a key. */
+static void test_provider_set(void **state)
+{
+	(void)state;
+	struct aura_config cfg;
+	config_defaults(&cfg);
+	cfg.pexels.api_key = xstrdup("pexels-key");
+
+	struct provider_set *ps = provider_set_new(lp, hp, &cfg);
+	struct provider *p = provider_set_get(ps, "pexels");
+	assert_non_null(p);
+	assert_ptr_equal(provider_set_get(ps, "pexels"), p);
+	assert_string_equal(provider_name(p), "pexels");
+	assert_null(provider_set_get(ps, "pixabay")); /* no key */
+	assert_null(provider_set_get(ps, "nosuch"));
+	assert_null(provider_set_get(ps, NULL));
+	assert_null(provider_set_get(NULL, "pexels"));
+	provider_set_free(ps);
+	provider_set_free(NULL);
+
+	ps = provider_set_new(lp, NULL, &cfg); /* online providers off */
+	assert_null(provider_set_get(ps, "pexels"));
+	provider_set_free(ps);
+	config_free(&cfg);
+}
+
 static int group_setup(void **state)
 {
 	(void)state;
@@ -949,6 +977,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup(test_success, setup),
+	    cmocka_unit_test(test_provider_set),
 	    cmocka_unit_test_setup(test_500_retried_then_fails, setup),
 	    cmocka_unit_test_setup(test_500_once_then_success, setup),
 	    cmocka_unit_test_setup(test_429_honours_retry_after, setup),
