@@ -670,7 +670,8 @@ struct provider *provider_from_config(struct loop *l, struct http *h, const stru
 
 /* ---- the server's instances ---- */
 
-#define PROVIDER_SET_MAX 8
+/* one slot per name of provider_names (its NULL's slot is never used) */
+#define PROVIDER_SET_MAX ARRAY_LEN(provider_names)
 
 struct provider_set {
 	struct loop *loop;
@@ -695,7 +696,7 @@ struct provider *provider_set_get(void *set, const char *name)
 	struct provider_set *ps = set;
 	if (!ps || !ps->http || !name)
 		return NULL;
-	for (size_t i = 0; i < PROVIDER_SET_MAX && provider_names[i]; i++) {
+	for (size_t i = 0; provider_names[i]; i++) {
 		if (strcmp(provider_names[i], name) != 0)
 			continue;
 		if (!provider_usable(ps->cfg, name))
