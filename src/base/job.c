@@ -50,6 +50,21 @@ void job_copy(struct job *dst, const struct job *src)
 	dst->warnings = xstrdup(src->warnings);
 }
 
+void job_copy_progress(struct job *dst, const struct job *src)
+{
+	if (!dst->stage || !src->stage || strcmp(dst->stage, src->stage) != 0) {
+		free(dst->stage);
+		dst->stage = src->stage ? xstrdup(src->stage) : NULL;
+	}
+	dst->progress = src->progress;
+	dst->out_time_us = src->out_time_us;
+	dst->duration_us = src->duration_us;
+	dst->fps = src->fps;
+	dst->speed = src->speed;
+	dst->size = src->size;
+	dst->eta_s = src->eta_s;
+}
+
 const char *job_state_name(enum job_state s)
 {
 	return (unsigned)s < JOB_STATE__COUNT ? state_names[s] : "unknown";

@@ -75,6 +75,9 @@ struct stage {
 void job_init(struct job *j);    /* zeroes, eta_s = -1 */
 void job_clear(struct job *j);   /* frees owned strings, then job_init */
 void job_copy(struct job *dst, const struct job *src); /* deep copy; dst uninitialised ok */
+/* Only the live progress fields: stage, progress, out_time_us, duration_us,
+ * fps, speed, size, eta_s (what a progress event or row carries). */
+void job_copy_progress(struct job *dst, const struct job *src);
 
 const char *job_state_name(enum job_state s);
 int job_state_parse(const char *name);      /* -1 if unknown */

@@ -371,18 +371,7 @@ int jobview_job_progress(struct jobview *v, const struct job *p)
 	int64_t i = find_held(v, p->id);
 	if (i < 0)
 		return 0;
-	struct job *r = &v->rows[i];
-	if (!r->stage || !p->stage || strcmp(r->stage, p->stage) != 0) {
-		free(r->stage);
-		r->stage = xstrdup(p->stage);
-	}
-	r->progress = p->progress;
-	r->out_time_us = p->out_time_us;
-	r->duration_us = p->duration_us;
-	r->fps = p->fps;
-	r->speed = p->speed;
-	r->size = p->size;
-	r->eta_s = p->eta_s;
+	job_copy_progress(&v->rows[i], p);
 	int64_t idx = v->held_off + i;
 	return (visible(v, idx) ? JV_ROWS : 0) | (idx == v->sel ? JV_SEL : 0);
 }

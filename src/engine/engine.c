@@ -1567,16 +1567,7 @@ static void overlay_live(struct job *out, const struct run *r)
 {
 	if (out->state != JOB_RUNNING && out->state != JOB_PAUSED)
 		return;
-	const struct job *l = &r->job;
-	if (l->stage && (!out->stage || strcmp(l->stage, out->stage) != 0))
-		set_str(&out->stage, l->stage);
-	out->progress = l->progress;
-	out->out_time_us = l->out_time_us;
-	out->duration_us = l->duration_us;
-	out->fps = l->fps;
-	out->speed = l->speed;
-	out->size = l->size;
-	out->eta_s = l->eta_s;
+	job_copy_progress(out, &r->job);
 }
 
 int engine_get(struct engine *e, int64_t id, struct job *out, struct aura_error *err)

@@ -906,20 +906,6 @@ static void journal_clear(struct store *st)
 	st->nops = st->capops = 0;
 }
 
-static void progress_fields(struct job *dst, const struct job *src)
-{
-	char *stage = xstrdup(src->stage);
-	free(dst->stage);
-	dst->stage = stage;
-	dst->progress = src->progress;
-	dst->out_time_us = src->out_time_us;
-	dst->duration_us = src->duration_us;
-	dst->fps = src->fps;
-	dst->speed = src->speed;
-	dst->size = src->size;
-	dst->eta_s = src->eta_s;
-}
-
 /*
  * Keep a copy of one write. A write of a row replaces the journal's newest
  * write of the same row (the record is written whole, so only the last one
@@ -941,7 +927,7 @@ static void journal_add(struct store *st, const struct op *w)
 			return;
 		}
 		if (w->kind == OP_PROGRESS && (o->kind == OP_JOB || o->kind == OP_PROGRESS)) {
-			progress_fields(&o->job, &w->job);
+			job_copy_progress(&o->job, &w->job);
 			return;
 		}
 		if (w->kind == OP_STAGE_SET && o->kind == OP_STAGE_SET &&
@@ -966,7 +952,7 @@ static void journal_add(struct store *st, const struct op *w)
 	if (w->kind == OP_JOB)
 		job_copy(&o->job, &w->job);
 	else if (w->kind == OP_PROGRESS)
-		progress_fields(&o->job, &w->job);
+		job_copy_progress(&o->job, &w->job);
 	o->job.id = w->id;
 	o->stage = w->stage;
 	o->stage.name = xstrdup(w->stage.name);
