@@ -1,10 +1,11 @@
 /*
- * sig.c -- signals as loop events through a signalfd: SIGINT, SIGTERM,
- * SIGHUP and SIGCHLD are blocked and read as data; SIGPIPE is ignored.
+ * sig.c -- every sigaction and sigprocmask of the program. Signals are
+ * loop events through a signalfd: SIGINT, SIGTERM, SIGHUP and SIGCHLD (or
+ * a role's own set) are blocked and read as data; SIGPIPE is ignored.
+ * Handlers only for putting a terminal back (sig_handle).
  *
- * Must never: install a signal handler (nothing runs asynchronously), or
- * use anything but async-signal-safe calls in sig_child_reset (it runs
- * between fork and exec).
+ * Must never: use anything but async-signal-safe calls in sig_child_reset
+ * (it runs between fork and exec) or in sig_restore_one.
  */
 #include "config.h"
 
@@ -26,14 +27,7 @@ static struct {
 	struct sigaction old_pipe;
 } sig = {.fd = -1};
 
-static void sig_fill_watched(sigset_t *set)
-{
-	sigemptyset(set);
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGHUP);
-	sigaddset(set, SIGCHLD);
-}
+static const int server_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD};
 
 static void sig_on_readable(struct loop *l, int fd, int revents, void *ctx)
 {
@@ -55,11 +49,21 @@ static void sig_on_readable(struct loop *l, int fd, int revents, void *ctx)
 int sig_init(struct loop *l, void (*cb)(struct loop *l, int signo, void *ctx), void *ctx,
 	     struct aura_error *err)
 {
+	return sig_init_set(l, server_signals, sizeof(server_signals) / sizeof(server_signals[0]),
+			    cb, ctx, err);
+}
+
+int sig_init_set(struct loop *l, const int *signos, size_t n,
+		 void (*cb)(struct loop *l, int signo, void *ctx), void *ctx,
+		 struct aura_error *err)
+{
 	if (sig.fd >= 0)
 		return aura_error_set(err, AURA_E_INTERNAL, "sig_init called twice");
 
 	sigset_t set;
-	sig_fill_watched(&set);
+	sigemptyset(&set);
+	for (size_t i = 0; i < n; i++)
+		sigaddset(&set, signos[i]);
 	if (sigprocmask(SIG_BLOCK, &set, &sig.old_mask) < 0)
 		return aura_error_set(err, AURA_E_INTERNAL, "sigprocmask: %s", strerror(errno));
 
@@ -116,4 +120,55 @@ void sig_child_reset(void)
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
+void sig_handle(const int *signos, size_t n, void (*handler)(int), int flags,
+		struct sig_saved *saved)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	saved->n = 0;
+	for (size_t i = 0; i < n && i < SIG_SAVED_MAX; i++) {
+		saved->signo[i] = signos[i];
+		sigaction(signos[i], &sa, &saved->old[i]);
+		saved->n = i + 1;
+	}
+}
+
+void sig_restore(struct sig_saved *saved)
+{
+	for (size_t i = 0; i < saved->n; i++)
+		sigaction(saved->signo[i], &saved->old[i], NULL);
+	saved->n = 0;
+}
+
+void sig_restore_one(const struct sig_saved *saved, int signo)
+{
+	for (size_t i = 0; i < saved->n; i++)
+		if (saved->signo[i] == signo)
+			sigaction(signo, &saved->old[i], NULL);
+}
+
+void sig_default(int signo)
+{
+	struct sigaction dfl;
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	sigaction(signo, &dfl, NULL);
+}
+
+void sig_block_all(sigset_t *old)
+{
+	sigset_t all;
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, old);
+}
+
+void sig_set_mask(const sigset_t *mask)
+{
+	sigprocmask(SIG_SETMASK, mask, NULL);
 }
