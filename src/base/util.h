@@ -23,6 +23,18 @@ char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) AURA_PRINTF(1, 2);
 char *xvasprintf(const char *fmt, va_list ap) AURA_PRINTF(1, 0);
 
+/*
+ * The growable array: make room for at least need elements of size bytes
+ * in p, whose capacity is *cap elements. When it must grow, the capacity
+ * doubles, starting at first (>= 1), until it holds need; aborts like
+ * xrealloc on overflow or no memory. Returns the (maybe moved) array; new
+ * elements are not cleared. Use it through XGROW:
+ *	XGROW(v->items, v->n + 1, v->cap, 16);
+ *	v->items[v->n++] = item;
+ */
+void *xgrow(void *p, size_t *cap, size_t need, size_t size, size_t first);
+#define XGROW(p, need, cap, first) ((p) = xgrow((p), &(cap), (need), sizeof(*(p)), (first)))
+
 /* Growable byte buffer; data is always NUL-terminated (not counted in len). */
 struct buf {
 	char *data;
