@@ -55,7 +55,7 @@ static void verdict(struct tui *t, const char *text, size_t len)
 		t->ffhealth_level = MSG_ERROR;
 		snprintf(t->ffhealth, sizeof(t->ffhealth), "ffmpeg: %s %s", fail,
 			 strcmp(fail, "ffmpeg") == 0 || strcmp(fail, "ffprobe") == 0 ? "not found"
-										: "missing");
+										     : "missing");
 	} else if (warn) {
 		t->ffhealth_level = MSG_INFO;
 		snprintf(t->ffhealth, sizeof(t->ffhealth), "ffmpeg: %s?", warn);
@@ -83,8 +83,8 @@ static void on_doctor_exit(void *ctx, int status)
 }
 
 static const struct proc_ops ffhealth_ops = {
-	.on_stdout = on_doctor_stdout,
-	.on_exit = on_doctor_exit,
+    .on_stdout = on_doctor_stdout,
+    .on_exit = on_doctor_exit,
 };
 
 void ffhealth_start(struct tui *t)

@@ -350,8 +350,8 @@ struct tui {
 
 	/* the loop (run.c) */
 	struct loop *loop;
-	int watched_cfd;  /* the server connection's fd on the loop, -1 none */
-	int empty_reads;  /* readable terminal turns without a key, in a row */
+	int watched_cfd; /* the server connection's fd on the loop, -1 none */
+	int empty_reads; /* readable terminal turns without a key, in a row */
 	struct ui_timer {
 		uint64_t id; /* 0: not armed */
 		int64_t at;  /* mono ms it fires */
