@@ -7,7 +7,7 @@
  * (reconnect, fetches) and draws the coalesced frame.
  *
  * Must never: draw anywhere but in the before-sleep hook, or sleep in
- * poll() while the client library holds events it already read (poll
+ * poll while the client library holds events it already read (poll
  * cannot see them: a deferred call keeps the turn from sleeping).
  */
 #include "config.h"
@@ -167,7 +167,7 @@ static void before_sleep(struct loop *l, void *ctx)
 	int64_t due = conn_next_due(t, now);
 	if (due == 0) {
 		/* events the client library already read, or a subscribe to
-		 * send: no sleeping in poll() */
+		 * send: no sleeping in poll */
 		timer_at(t, &t->sync_timer, -1, now, on_sync_timer);
 		loop_defer(l, nothing, NULL);
 	} else {
@@ -198,7 +198,7 @@ int run_main(struct tui *t, struct aura_error *err)
 	term_init(t);
 	ffhealth_start(t);
 	loop_set_before_sleep(t->loop, before_sleep, t);
-	loop_run(t->loop); /* a poll() error ends the UI as q does */
+	loop_run(t->loop); /* a poll error ends the UI as q does */
 	ffhealth_stop(t);
 	term_fini(t);
 	sig_fini();
