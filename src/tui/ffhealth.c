@@ -1,25 +1,20 @@
 /*
- * ffhealth.c -- FFmpeg's health for the status bar: `aura doctor`'s checks
- * run in a forked child (they run ffmpeg and may take a second), whose
- * one-line verdict comes back on a pipe the UI's loop watches.
+ * ffhealth.c -- FFmpeg's health for the status bar: `aura doctor --json`
+ * runs as a child on the UI's loop (os/proc: it runs ffmpeg and may take a
+ * second), and the first FFmpeg check that fails or warns becomes the
+ * one-line verdict when it exits.
  *
- * Must never: block the UI, let the child touch the screen (its stdio is
- * /dev/null; it never returns into curses code: it _exits), or leave a
- * zombie behind.
+ * Must never: block the UI, let the child touch the screen (its stdin is
+ * /dev/null, its stdout and stderr are pipes), or leave it running when
+ * the UI leaves.
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include "doctor/doctor.h"
-#include "os/sig.h"
+#include "os/proc.h"
 #include "tui/ui.h"
 
 static bool ffmpeg_check(const char *name)
@@ -28,125 +23,100 @@ static bool ffmpeg_check(const char *name)
 	       str_starts_with(name, "filter:") || str_starts_with(name, "encoder:");
 }
 
-/* In the child: "LEVEL text\n" on fd. */
-static void child_run(struct tui *t, int fd)
+static void not_checked(struct tui *t)
 {
-	struct doctor_report r;
-	doctor_run(&t->ctx->cfg, &t->ctx->paths, &r);
-	const struct doctor_check *fail = NULL, *warn = NULL;
-	for (size_t i = 0; i < r.n; i++) {
-		const struct doctor_check *c = &r.checks[i];
-		if (!ffmpeg_check(c->name))
-			continue;
-		if (c->status == DOCTOR_FAIL && !fail)
-			fail = c;
-		if (c->status == DOCTOR_WARN && !warn)
-			warn = c;
-	}
-	char line[160];
-	if (fail)
-		snprintf(line, sizeof(line), "%d ffmpeg: %s %s\n", MSG_ERROR, fail->name,
-			 strcmp(fail->name, "ffmpeg") == 0 || strcmp(fail->name, "ffprobe") == 0
-			     ? "not found"
-			     : "missing");
-	else if (warn)
-		snprintf(line, sizeof(line), "%d ffmpeg: %s?\n", MSG_INFO, warn->name);
-	else
-		snprintf(line, sizeof(line), "%d ffmpeg ok\n", MSG_OK);
-	size_t n = strlen(line);
-	ssize_t w;
-	do
-		w = write(fd, line, n);
-	while (w < 0 && errno == EINTR);
-	doctor_report_free(&r);
+	t->ffhealth_level = MSG_INFO;
+	snprintf(t->ffhealth, sizeof(t->ffhealth), "ffmpeg: not checked");
 }
+
+/* The verdict from doctor's JSON report. */
+static void verdict(struct tui *t, const char *text, size_t len)
+{
+	json_t *root = text ? json_loadb(text, len, 0, NULL) : NULL;
+	json_t *checks = json_object_get(root, "checks");
+	if (!json_is_array(checks)) {
+		json_decref(root);
+		not_checked(t);
+		return;
+	}
+	const char *fail = NULL, *warn = NULL;
+	for (size_t i = 0; i < json_array_size(checks); i++) {
+		json_t *c = json_array_get(checks, i);
+		const char *name = json_string_value(json_object_get(c, "name"));
+		const char *status = json_string_value(json_object_get(c, "status"));
+		if (!name || !status || !ffmpeg_check(name))
+			continue;
+		if (strcmp(status, "fail") == 0 && !fail)
+			fail = name;
+		if (strcmp(status, "warn") == 0 && !warn)
+			warn = name;
+	}
+	if (fail) {
+		t->ffhealth_level = MSG_ERROR;
+		snprintf(t->ffhealth, sizeof(t->ffhealth), "ffmpeg: %s %s", fail,
+			 strcmp(fail, "ffmpeg") == 0 || strcmp(fail, "ffprobe") == 0 ? "not found"
+										     : "missing");
+	} else if (warn) {
+		t->ffhealth_level = MSG_INFO;
+		snprintf(t->ffhealth, sizeof(t->ffhealth), "ffmpeg: %s?", warn);
+	} else {
+		t->ffhealth_level = MSG_OK;
+		snprintf(t->ffhealth, sizeof(t->ffhealth), "ffmpeg ok");
+	}
+	json_decref(root);
+}
+
+static void on_doctor_stdout(void *ctx, const char *data, size_t n)
+{
+	struct tui *t = ctx;
+	buf_append(&t->ffhealth_buf, data, n);
+}
+
+static void on_doctor_exit(void *ctx, int status)
+{
+	struct tui *t = ctx;
+	(void)status; /* 3 when a required check failed: the report says which */
+	t->ffhealth_proc = NULL;
+	verdict(t, t->ffhealth_buf.data, t->ffhealth_buf.len);
+	buf_reset(&t->ffhealth_buf);
+	ui_dirty(t, PANE_STATUS);
+}
+
+static const struct proc_ops ffhealth_ops = {
+    .on_stdout = on_doctor_stdout,
+    .on_exit = on_doctor_exit,
+};
 
 void ffhealth_start(struct tui *t)
 {
-	int fds[2];
 	snprintf(t->ffhealth, sizeof(t->ffhealth), "ffmpeg: checking…");
 	t->ffhealth_level = MSG_INFO;
-	if (pipe2(fds, O_CLOEXEC) < 0) {
-		snprintf(t->ffhealth, sizeof(t->ffhealth), "ffmpeg: not checked");
-		return;
+	/* the same aura, with the same -c and --data-dir as this UI */
+	const char *argv[8];
+	int n = 0;
+	argv[n++] = "/proc/self/exe";
+	if (t->ctx->cli_config) {
+		argv[n++] = "--config";
+		argv[n++] = t->ctx->cli_config;
 	}
-	sigset_t all, old;
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid_t pid = fork();
-	if (pid == 0) {
-		sig_child_reset();
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (null >= 0) {
-			dup2(null, STDIN_FILENO);
-			dup2(null, STDOUT_FILENO);
-			dup2(null, STDERR_FILENO);
-		}
-		close(fds[0]);
-		if (t->c)
-			close(client_fd(t->c)); /* the server sees only the UI's end */
-		child_run(t, fds[1]);
-		_exit(0);
+	if (t->ctx->cli_data_dir) {
+		argv[n++] = "--data-dir";
+		argv[n++] = t->ctx->cli_data_dir;
 	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	close(fds[1]);
-	if (pid < 0) {
-		close(fds[0]);
-		snprintf(t->ffhealth, sizeof(t->ffhealth), "ffmpeg: not checked");
-		return;
-	}
-	fd_set_nonblock(fds[0]);
-	t->ffhealth_pid = (int)pid;
-	t->ffhealth_pipe = fds[0];
-}
-
-int ffhealth_fd(const struct tui *t)
-{
-	return t->ffhealth_pipe;
-}
-
-static void reap(struct tui *t, bool kill_it)
-{
-	if (t->ffhealth_pipe >= 0) {
-		close(t->ffhealth_pipe);
-		t->ffhealth_pipe = -1;
-	}
-	if (t->ffhealth_pid > 0) {
-		if (kill_it)
-			kill(t->ffhealth_pid, SIGKILL);
-		while (waitpid(t->ffhealth_pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		t->ffhealth_pid = 0;
-	}
-}
-
-void ffhealth_read(struct tui *t)
-{
-	char chunk[256];
-	ssize_t n = read(t->ffhealth_pipe, chunk, sizeof(chunk));
-	if (n < 0 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n > 0) {
-		buf_append(&t->ffhealth_buf, chunk, (size_t)n);
-		return;
-	}
-	/* EOF: the verdict is complete (or the child died without one). */
-	char *nl = t->ffhealth_buf.data ? strchr(t->ffhealth_buf.data, '\n') : NULL;
-	if (nl && t->ffhealth_buf.len > 2) {
-		*nl = '\0';
-		t->ffhealth_level = (enum msg_level)(t->ffhealth_buf.data[0] - '0');
-		snprintf(t->ffhealth, sizeof(t->ffhealth), "%s", t->ffhealth_buf.data + 2);
-	} else {
-		t->ffhealth_level = MSG_INFO;
-		snprintf(t->ffhealth, sizeof(t->ffhealth), "ffmpeg: not checked");
-	}
-	buf_reset(&t->ffhealth_buf);
-	reap(t, false);
-	ui_dirty(t, PANE_STATUS);
+	argv[n++] = "doctor";
+	argv[n++] = "--json";
+	argv[n] = NULL;
+	struct proc_spec spec = {.argv = argv, .stdin_mode = PROC_STDIN_NULL};
+	struct aura_error err;
+	aura_error_clear(&err);
+	t->ffhealth_proc = proc_spawn(t->loop, &spec, &ffhealth_ops, t, &err);
+	if (!t->ffhealth_proc)
+		not_checked(t);
 }
 
 void ffhealth_stop(struct tui *t)
 {
-	reap(t, true);
+	proc_abandon(t->ffhealth_proc);
+	t->ffhealth_proc = NULL;
 	buf_free(&t->ffhealth_buf);
 }

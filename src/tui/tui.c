@@ -1,102 +1,24 @@
 /*
- * tui.c -- the terminal UI's frame: taking and giving back the terminal
- * (on every exit path: q, Q, SIGINT, SIGTERM, SIGHUP, a lost terminal,
- * and a crash), the layout and its re-flow on SIGWINCH, dirty flags, the
- * poll() loop over the terminal, the signals, the server connection and
- * the health check, key dispatch, and drawing at most 20 frames a second.
+ * tui.c -- the terminal UI's frame: the layout and its re-flow on
+ * SIGWINCH, dirty flags and the message line, dialogs, key dispatch, and
+ * drawing the dirty panes in one frame (run.c calls it at most 20 times a
+ * second; term.c owns the terminal itself).
  *
- * Must never: call curses from a signal handler (signals arrive on a
- * signalfd; the only handler, for crashes, writes precomputed bytes and
- * restores the termios, both async-signal-safe), draw from a key or
- * event handler, or let other output scribble over the screen (stderr
- * goes to DATA/logs/tui.log while the screen is ours).
+ * Must never: draw from a key or event handler (ui_draw is called once
+ * per loop turn, by run.c only).
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <langinfo.h>
 #include <limits.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/signalfd.h>
-#include <termios.h>
 #include <unistd.h>
-
-#include <term.h>
 
 #include "base/log.h"
 #include "tui/tui.h"
 #include "tui/ui.h"
-
-/* ---- restoring the terminal after a crash -------------------------------------------- */
-
-static struct termios saved_tio;
-static bool tio_saved;
-static char reset_seq[256];
-static size_t reset_len;
-static volatile sig_atomic_t screen_taken;
-static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
-static struct sigaction old_crash[ARRAY_LEN(crash_signals)];
-
-static int reset_putc(int c)
-{
-	if (reset_len + 1 < sizeof(reset_seq))
-		reset_seq[reset_len++] = (char)c;
-	return c;
-}
-
-/* The bytes that leave curses mode, computed while it is safe to. */
-static void prepare_reset(void)
-{
-	static const char *const caps[] = {"sgr0", "cnorm", "rmkx", "rmcup"};
-	reset_len = 0;
-	for (size_t i = 0; i < ARRAY_LEN(caps); i++) {
-		char *s = tigetstr(caps[i]);
-		if (s && s != (char *)-1)
-			tputs(s, 1, reset_putc);
-	}
-	reset_putc('\r');
-	reset_putc('\n');
-}
-
-static void on_crash(int sig)
-{
-	if (screen_taken) {
-		ssize_t w = write(STDOUT_FILENO, reset_seq, reset_len);
-		(void)w;
-		if (tio_saved)
-			tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
-		screen_taken = 0;
-	}
-	/* Hand the signal to whoever had it (the default: a core dump; a
-	 * sanitizer: its report). */
-	for (size_t i = 0; i < ARRAY_LEN(crash_signals); i++)
-		if (crash_signals[i] == sig)
-			sigaction(sig, &old_crash[i], NULL);
-	raise(sig);
-}
-
-static void crash_handlers(bool on)
-{
-	for (size_t i = 0; i < ARRAY_LEN(crash_signals); i++) {
-		if (on) {
-			struct sigaction sa;
-			memset(&sa, 0, sizeof(sa));
-			sa.sa_handler = on_crash;
-			sa.sa_flags = SA_NODEFER | SA_RESETHAND;
-			sigemptyset(&sa.sa_mask);
-			sigaction(crash_signals[i], &sa, &old_crash[i]);
-		} else {
-			sigaction(crash_signals[i], &old_crash[i], NULL);
-		}
-	}
-}
 
 /* ---- marks, messages, layout ----------------------------------------------------------- */
 
@@ -253,105 +175,7 @@ void ui_dialog_frame(const struct tui *t, struct dialog *d, const char *title)
 	(void)h;
 }
 
-/* ---- the screen ------------------------------------------------------------------------- */
-
-static int saved_stderr = -1;
-
-/* While the screen is ours, stderr goes to a file: nothing scribbles. */
-static void stderr_to_file(const struct tui *t)
-{
-	char *path = xasprintf("%s/tui.log", t->ctx->paths.logs_dir);
-	int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-	free(path);
-	if (fd < 0)
-		fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	fflush(stderr);
-	saved_stderr = fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
-	dup2(fd, STDERR_FILENO);
-	close(fd);
-}
-
-static void stderr_back(void)
-{
-	if (saved_stderr < 0)
-		return;
-	fflush(stderr);
-	dup2(saved_stderr, STDERR_FILENO);
-	close(saved_stderr);
-	saved_stderr = -1;
-}
-
-static WINDOW *input_win;
-
-static void screen_init(struct tui *t)
-{
-	if (tcgetattr(STDIN_FILENO, &saved_tio) == 0)
-		tio_saved = true;
-	stderr_to_file(t);
-	const char *cs = nl_langinfo(CODESET);
-	t->utf8 = cs && strcmp(cs, "UTF-8") == 0;
-	initscr();
-	/* raw: ^C and ^Z come as keys, handled in the loop (no handlers) */
-	raw();
-	noecho();
-	nonl();
-	curs_set(0);
-	set_escdelay(50);
-	/* ncurses installed a SIGTSTP handler that calls curses: undo it */
-	struct sigaction dfl;
-	memset(&dfl, 0, sizeof(dfl));
-	dfl.sa_handler = SIG_DFL;
-	sigaction(SIGTSTP, &dfl, NULL);
-	/* keys are read from a window nobody draws in, so reading a key
-	 * never refreshes anything */
-	input_win = newwin(1, 1, 0, 0);
-	keypad(input_win, TRUE);
-	nodelay(input_win, TRUE);
-	untouchwin(input_win);
-	ui_styles_init(t);
-	prepare_reset();
-	screen_taken = 1;
-	crash_handlers(true);
-	ui_layout(t);
-}
-
-static void screen_fini(struct tui *t)
-{
-	if (!screen_taken)
-		return;
-	ui_dialog_close(t);
-	for (int i = 0; i < PANE__COUNT; i++)
-		if (t->panes[i].win) {
-			delwin(t->panes[i].win);
-			t->panes[i].win = NULL;
-		}
-	if (input_win)
-		delwin(input_win);
-	input_win = NULL;
-	curs_set(1);
-	endwin();
-	screen_taken = 0;
-	crash_handlers(false);
-	stderr_back();
-}
-
-static void on_resize(struct tui *t)
-{
-	struct winsize ws;
-	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
-		resizeterm(ws.ws_row, ws.ws_col);
-	ui_layout(t);
-}
-
-static void suspend(struct tui *t)
-{
-	endwin();
-	kill(0, SIGTSTP); /* the default action stops the whole job */
-	/* continued: the terminal may have changed size meanwhile */
-	on_resize(t);
-}
+/* ---- drawing ---------------------------------------------------------------------------- */
 
 static void draw_too_small(struct tui *t)
 {
@@ -368,7 +192,7 @@ static void draw_too_small(struct tui *t)
 	wnoutrefresh(stdscr);
 }
 
-static bool any_dirty(const struct tui *t)
+bool ui_any_dirty(const struct tui *t)
 {
 	if (t->redraw_all || (t->dlg && t->dlg_dirty))
 		return true;
@@ -378,7 +202,7 @@ static bool any_dirty(const struct tui *t)
 	return false;
 }
 
-static void draw(struct tui *t, int64_t now)
+void ui_draw(struct tui *t, int64_t now)
 {
 	bool all = t->redraw_all;
 	if (all) {
@@ -495,7 +319,7 @@ static void job_key(struct tui *t, enum ui_action a)
 	}
 }
 
-static void on_key(struct tui *t, int key)
+void ui_key(struct tui *t, int key)
 {
 	if (t->msg[0]) {
 		t->msg[0] = '\0';
@@ -508,7 +332,7 @@ static void on_key(struct tui *t, int key)
 		return;
 	}
 	if (key == UI_CTRL('z')) {
-		suspend(t);
+		term_suspend(t);
 		return;
 	}
 	if (t->dlg) {
@@ -596,48 +420,6 @@ static void on_key(struct tui *t, int key)
 	}
 }
 
-static void read_keys(struct tui *t)
-{
-	/* Every key that is there, then one frame: a held key or a burst of
-	 * PgDn costs one fetch and one frame, not one each. */
-	for (int n = 0; n < 4096 && !t->quit; n++) {
-		wint_t ch;
-		int rc = wget_wch(input_win, &ch);
-		if (rc == ERR)
-			break;
-		t->key_seen = true;
-		on_key(t, rc == KEY_CODE_YES ? UI_FN((int)ch) : (int)ch);
-	}
-}
-
-/* ---- the loop --------------------------------------------------------------------------- */
-
-static int signal_fd(sigset_t *old)
-{
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGWINCH);
-	if (sigprocmask(SIG_BLOCK, &set, old) < 0)
-		return -1;
-	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-}
-
-static void read_signals(struct tui *t, int fd)
-{
-	struct signalfd_siginfo si;
-	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGWINCH) {
-			on_resize(t);
-		} else {
-			t->quit = true;
-			t->exit_status = 128 + (int)si.ssi_signo;
-		}
-	}
-}
-
 static void write_stats(const struct tui *t)
 {
 	const char *path = getenv("AURA_TUI_STATS");
@@ -652,78 +434,12 @@ static void write_stats(const struct tui *t)
 	fclose(f);
 }
 
-static int64_t min_due(int64_t a, int64_t b)
-{
-	if (a < 0)
-		return b;
-	if (b < 0)
-		return a;
-	return a < b ? a : b;
-}
-
-static void run(struct tui *t, int sigfd)
-{
-	while (!t->quit) {
-		int64_t now = time_mono_ms();
-		conn_retry(t);
-		conn_sync(t, now);
-		if (t->quit)
-			break;
-		now = time_mono_ms();
-		if (t->age_due_ms && now >= t->age_due_ms) {
-			t->age_due_ms = 0;
-			ui_dirty(t, PANE_LIST);
-			ui_dirty(t, PANE_DETAIL);
-		}
-		int64_t timeout = -1;
-		if (any_dirty(t)) {
-			int64_t wait = t->last_draw_ms + UI_FRAME_MS - now;
-			/* the cap is for event storms: a key is answered at once */
-			if (wait <= 0 || t->frames == 0 || t->key_seen)
-				draw(t, now);
-			else
-				timeout = wait;
-		}
-		timeout = min_due(timeout, conn_next_due(t, now));
-		if (t->age_due_ms)
-			timeout = min_due(timeout, t->age_due_ms > now ? t->age_due_ms - now : 0);
-
-		struct pollfd fds[4];
-		int n = 0;
-		fds[n++] = (struct pollfd){.fd = STDIN_FILENO, .events = POLLIN};
-		fds[n++] = (struct pollfd){.fd = sigfd, .events = POLLIN};
-		int cfd = t->c ? client_fd(t->c) : -1;
-		fds[n++] = (struct pollfd){.fd = cfd, .events = POLLIN};
-		fds[n++] = (struct pollfd){.fd = ffhealth_fd(t), .events = POLLIN};
-		int rc = poll(fds, (nfds_t)n, timeout > INT_MAX ? INT_MAX : (int)timeout);
-		if (rc < 0 && errno != EINTR)
-			break;
-		if (rc <= 0)
-			continue;
-		if (fds[1].revents)
-			read_signals(t, sigfd);
-		if (fds[0].revents & (POLLHUP | POLLERR | POLLNVAL)) {
-			/* the terminal went away (SSH dropped): the jobs go on */
-			t->quit = true;
-			t->exit_status = 128 + SIGHUP;
-			break;
-		}
-		if (fds[0].revents & POLLIN)
-			read_keys(t);
-		if (cfd >= 0 && t->c && client_fd(t->c) == cfd && fds[2].revents)
-			conn_drain(t);
-		if (fds[3].fd >= 0 && fds[3].revents)
-			ffhealth_read(t);
-	}
-}
-
 int tui_main(struct cli_ctx *ctx)
 {
 	struct tui t;
 	memset(&t, 0, sizeof(t));
 	t.ctx = ctx;
 	t.start_ms = time_mono_ms();
-	t.ffhealth_pipe = -1;
 	t.show_detail = true;
 	t.focus = PANE_LIST;
 	t.conn = CONN_DOWN;
@@ -748,20 +464,10 @@ int tui_main(struct cli_ctx *ctx)
 		status = cli_fail(&err);
 		goto out;
 	}
-	sigset_t old_mask;
-	int sigfd = signal_fd(&old_mask);
-	if (sigfd < 0) {
-		aura_error_set(&err, AURA_E_INTERNAL, "signalfd: %s", strerror(errno));
+	if (run_main(&t, &err) < 0) {
 		status = cli_fail(&err);
 		goto out;
 	}
-	screen_init(&t);
-	ffhealth_start(&t);
-	run(&t, sigfd);
-	ffhealth_stop(&t);
-	screen_fini(&t);
-	close(sigfd);
-	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 	write_stats(&t);
 	status = t.exit_status;
 out:

@@ -1,12 +1,13 @@
 /*
  * ui.h -- what the files of src/tui share: the UI state (struct tui), the
  * panes and dialogs with their {draw, key, resize} ops tables, the key
- * actions (keys.c), drawing helpers (draw.c), and the server side of the
- * UI (conn.c).
+ * actions (keys.c), drawing helpers (draw.c), the terminal (term.c), the
+ * loop (run.c) and the server side of the UI (conn.c).
  *
- * The flow of one loop turn (tui.c): signals, keys and server events only
- * change state and mark panes dirty (ui_dirty); then, at most 20 times a
- * second, every dirty pane is drawn and the screen updated once.
+ * The flow of one loop turn (run.c, on os/loop): signals, keys and server
+ * events only change state and mark panes dirty (ui_dirty); then, in the
+ * loop's before-sleep hook and at most 20 times a second, every dirty pane
+ * is drawn and the screen updated once.
  *
  * Must never: be included outside src/tui/ (the only curses code), draw
  * from an event or key handler, or keep a pointer into the job view's rows
@@ -27,6 +28,9 @@
 #include "client/ctx.h"
 #include "client/jobview.h"
 #include "base/job.h"
+
+struct loop;
+struct proc;
 
 /* The smallest screen the layout is made for. */
 #define UI_MIN_COLS 80
@@ -260,10 +264,10 @@ void conn_shutdown(struct tui *t);
 
 /* ---- ffhealth (ffhealth.c): FFmpeg's state from doctor, in the background ---- */
 
+/* Start `aura doctor --json` on t->loop (os/proc); its verdict lands in
+ * t->ffhealth when it exits. */
 void ffhealth_start(struct tui *t);
-/* The pipe fd to watch, -1 when no check runs. */
-int ffhealth_fd(const struct tui *t);
-void ffhealth_read(struct tui *t);
+/* Kill a check still running (the UI is leaving). */
 void ffhealth_stop(struct tui *t);
 
 /* ---- providers' health, as the server reports it (conn.c keeps it) ---------- */
@@ -320,8 +324,7 @@ struct tui {
 	char store_msg[96];
 
 	/* FFmpeg health */
-	int ffhealth_pid;
-	int ffhealth_pipe;
+	struct proc *ffhealth_proc; /* the doctor running, NULL when done */
 	char ffhealth[128];
 	enum msg_level ffhealth_level;
 	struct buf ffhealth_buf;
@@ -345,6 +348,15 @@ struct tui {
 	bool quit;
 	int exit_status;
 
+	/* the loop (run.c) */
+	struct loop *loop;
+	int watched_cfd; /* the server connection's fd on the loop, -1 none */
+	int empty_reads; /* readable terminal turns without a key, in a row */
+	struct ui_timer {
+		uint64_t id; /* 0: not armed */
+		int64_t at;  /* mono ms it fires */
+	} frame_timer, sync_timer, age_timer;
+
 	/* figures for bench/tui.sh (AURA_TUI_STATS) */
 	int64_t start_ms;
 	int64_t first_frame_ms; /* ms from start to the first frame with rows */
@@ -361,5 +373,33 @@ void ui_msg_error(struct tui *t, const char *what, const struct aura_error *err)
 void ui_selection_moved(struct tui *t);
 /* Recompute the layout for the current terminal size. */
 void ui_layout(struct tui *t);
+/* Is something to be drawn? */
+bool ui_any_dirty(const struct tui *t);
+/* Draw every dirty pane (and the dialog) in one frame; now is mono ms. */
+void ui_draw(struct tui *t, int64_t now);
+/* A key (a character, or UI_FN(KEY_*)). */
+void ui_key(struct tui *t, int key);
+
+/* ---- the terminal (term.c) ------------------------------------------------------ */
+
+/* Take the screen (curses, raw keys, stderr to tui.log, crash handlers). */
+void term_init(struct tui *t);
+/* Give it back; safe when not taken. */
+void term_fini(struct tui *t);
+/* Follow the terminal's size (SIGWINCH, after a ^Z). */
+void term_resize(struct tui *t);
+/* ^Z: leave curses, stop the job, come back. */
+void term_suspend(struct tui *t);
+/* The next key already typed, without waiting: false when there is none. */
+bool term_key(int *key);
+/* The terminal was readable but gave no key: is it gone (EOF, hung up)? */
+bool term_gone(void);
+
+/* ---- the loop (run.c) ------------------------------------------------------------- */
+
+/* Signals, then the screen, then the loop until the UI quits; the screen
+ * is given back before it returns. -code and err when the loop or the
+ * signals cannot be set up (the screen was not taken). */
+int run_main(struct tui *t, struct aura_error *err);
 
 #endif
