@@ -75,6 +75,15 @@ struct run {
 	uint64_t step_timer; /* the finish, handled on a clean loop turn */
 };
 
+/* A registered job kind and the ids of its jobs queued or running. */
+struct kind_slot {
+	const struct engine_kind *k; /* NULL: not registered */
+	void *ctx;
+	int64_t *ids;
+	size_t n, cap;
+	size_t told; /* the count active() last heard */
+};
+
 struct engine {
 	struct loop *loop;
 	struct store *st;
@@ -97,6 +106,7 @@ struct engine {
 	int64_t stall_ms, backoff_ms;
 	bool shutting_down;
 	bool drained_pending, drained_done;
+	struct kind_slot kinds[JOB_KIND__COUNT];
 };
 
 /* engine.c */
@@ -108,6 +118,12 @@ void job_clear_error(struct job *j);
 void job_set_error(struct job *j, int code, const char *detail);
 void job_reset_progress(struct job *j);
 void maybe_drained(struct engine *e);
+/* A job was created or changed / removed: its kind's count follows, then
+ * the server is told (ev.job_changed / ev.job_removed). */
+void job_announce(struct engine *e, const struct job *j);
+void job_announce_removed(struct engine *e, enum job_kind kind, int64_t id);
+/* Take stock of the registered kinds' jobs queued or running in the store. */
+void kinds_scan(struct engine *e);
 
 /* run-log.c */
 void run_log_flush(struct run *r);

@@ -57,8 +57,7 @@ void job_persist(struct engine *e, struct job *j)
 	if (store_job_update(e->st, j, &err) < 0)
 		log_error("job %lld: cannot save its state (%s): %s", (long long)j->id,
 			  aura_error_name(err.code), err.detail);
-	if (e->ev.job_changed)
-		e->ev.job_changed(j, e->ctx);
+	job_announce(e, j);
 }
 
 void job_clear_error(struct job *j)
@@ -161,6 +160,104 @@ void maybe_drained(struct engine *e)
 	}
 }
 
+/* --- job kinds ------------------------------------------------------------ */
+
+/* Tell the kind its count when it changed; 0 once the engine shuts down
+ * (no new provider round while the server stops). */
+static void kind_report(struct engine *e, struct kind_slot *ks)
+{
+	size_t n = e->shutting_down ? 0 : ks->n;
+	if (!ks->k || !ks->k->active || n == ks->told)
+		return;
+	ks->told = n;
+	ks->k->active(ks->ctx, n);
+}
+
+/* Keep a kind's ids in step with a job's state: a job queued or running
+ * counts (a paused one does not, until it resumes). */
+static void kind_track(struct engine *e, enum job_kind kind, int64_t id, bool wanted)
+{
+	if ((unsigned)kind >= JOB_KIND__COUNT || !e->kinds[kind].k)
+		return;
+	struct kind_slot *ks = &e->kinds[kind];
+	size_t i;
+	for (i = 0; i < ks->n && ks->ids[i] != id; i++)
+		;
+	if (wanted && i == ks->n) {
+		if (ks->n == ks->cap) {
+			ks->cap = ks->cap ? ks->cap * 2 : 8;
+			ks->ids = xrealloc(ks->ids, ks->cap * sizeof(*ks->ids));
+		}
+		ks->ids[ks->n++] = id;
+	} else if (!wanted && i < ks->n) {
+		ks->ids[i] = ks->ids[--ks->n];
+		if (ks->n == 0) {
+			free(ks->ids);
+			ks->ids = NULL;
+			ks->cap = 0;
+		}
+	}
+	kind_report(e, ks);
+}
+
+static bool kind_counts(const struct job *j)
+{
+	return j->state == JOB_QUEUED || j->state == JOB_RUNNING;
+}
+
+void job_announce(struct engine *e, const struct job *j)
+{
+	kind_track(e, j->kind, j->id, kind_counts(j));
+	if (e->ev.job_changed)
+		e->ev.job_changed(j, e->ctx);
+}
+
+void job_announce_removed(struct engine *e, enum job_kind kind, int64_t id)
+{
+	kind_track(e, kind, id, false);
+	if (e->ev.job_removed)
+		e->ev.job_removed(id, e->ctx);
+}
+
+static int kinds_scan_one(const struct job *j, void *ctx)
+{
+	if (kind_counts(j))
+		kind_track(ctx, j->kind, j->id, true);
+	return 0;
+}
+
+void kinds_scan(struct engine *e)
+{
+	static const enum job_state states[] = {JOB_QUEUED, JOB_RUNNING};
+	bool any = false;
+	for (size_t k = 0; k < JOB_KIND__COUNT; k++)
+		any = any || (e->kinds[k].k && e->kinds[k].k->active);
+	for (size_t i = 0; any && i < ARRAY_LEN(states); i++) {
+		struct aura_error err = {0};
+		if (store_job_list(e->st, (int)states[i], 0, 0, kinds_scan_one, e, &err) < 0)
+			log_error("engine: listing %s jobs for their kinds: %s: %s",
+				  job_state_name(states[i]), aura_error_name(err.code), err.detail);
+	}
+}
+
+void engine_set_kind(struct engine *e, enum job_kind kind, const struct engine_kind *k, void *ctx)
+{
+	if ((unsigned)kind >= JOB_KIND__COUNT)
+		return;
+	e->kinds[kind].k = k;
+	e->kinds[kind].ctx = ctx;
+}
+
+int engine_prepare(struct engine *e, struct job *j, struct json_t *params, struct aura_error *err)
+{
+	const struct engine_kind *k =
+	    (unsigned)j->kind < JOB_KIND__COUNT ? e->kinds[j->kind].k : NULL;
+	if (!k)
+		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
+				      "jobs of kind %s are not served here", job_kind_name(j->kind));
+	return k->prepare ? k->prepare(params, e->cfg, j, err) : 0;
+}
+
 /* --- public: life --------------------------------------------------------- */
 
 struct engine *engine_new(struct loop *loop, struct store *st, const struct aura_config *cfg,
@@ -226,6 +323,8 @@ void engine_free(struct engine *e)
 		run_free(e->runs); /* abandons children: SIGKILL, no callbacks */
 	proc_kill_leftovers(); /* and what finished runs left behind */
 	loop_timer_del(e->loop, e->backoff_timer);
+	for (size_t k = 0; k < JOB_KIND__COUNT; k++)
+		free(e->kinds[k].ids);
 	free(e->ffmpeg);
 	free(e->ffprobe);
 	free(e);
@@ -293,6 +392,8 @@ void engine_shutdown(struct engine *e, bool now)
 	else if (now)
 		log_info("engine: stopping every job now");
 	e->shutting_down = true;
+	for (size_t k = 0; k < JOB_KIND__COUNT; k++)
+		kind_report(e, &e->kinds[k]);
 	loop_timer_del(e->loop, e->backoff_timer);
 	e->backoff_timer = 0;
 	e->backoff_at_ms = 0;

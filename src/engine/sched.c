@@ -216,13 +216,15 @@ int engine_recover(struct engine *e, struct aura_error *err)
 				rc = -uerr.code;
 				if (err)
 					*err = uerr;
-			} else if (e->ev.job_changed) {
-				e->ev.job_changed(j, e->ctx);
+			} else {
+				job_announce(e, j);
 			}
 		}
 		job_clear(j);
 	}
 	free(s.jobs);
+	/* what waits in the store is final now: the kinds' counts */
+	kinds_scan(e);
 	schedule(e);
 	return rc;
 }

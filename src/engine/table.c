@@ -100,8 +100,7 @@ int engine_submit(struct engine *e, struct job *j, struct aura_error *err)
 		return rc;
 	log_info("job %lld: queued (%s, priority %d)", (long long)j->id, job_kind_name(j->kind),
 		 j->priority);
-	if (e->ev.job_changed)
-		e->ev.job_changed(j, e->ctx);
+	job_announce(e, j);
 	schedule(e);
 	return 0;
 }
@@ -235,8 +234,7 @@ static int engine_request(struct engine *e, int64_t id, enum eng_req req, struct
 			break;
 		remove_workdir(e, id);
 		log_info("job %lld: removed", (long long)id);
-		if (e->ev.job_removed)
-			e->ev.job_removed(id, e->ctx);
+		job_announce_removed(e, j->kind, id);
 		if (j->state == JOB_QUEUED)
 			backoff_rearm(e, e->nruns < e->cfg->max_jobs);
 		break;
