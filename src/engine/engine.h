@@ -15,6 +15,7 @@
 #define AURA_ENGINE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/conf.h"
@@ -26,6 +27,7 @@ struct loop;
 struct store;
 struct engine;
 struct provider;
+struct json_t;
 
 struct engine_events {
 	/* A job was created or changed (state, stage, error, output...). */
@@ -55,6 +57,34 @@ void engine_free(struct engine *e);
  * straight to its offline provider. */
 void engine_set_providers(struct engine *e, struct provider *(*provider)(void *ctx, const char *name),
 			  void *ctx);
+
+/*
+ * A job kind's hooks, given by the layer that owns the kind (video/kind.c
+ * for JOB_KIND_VIDEO), so that what is above the engine needs no knowledge
+ * of it. Either hook may be NULL.
+ *   prepare -- a new job of the kind from its request's params (kind set,
+ *     nothing else yet): check them and fill in what only the kind knows
+ *     (the output it will write). An error is the request's answer.
+ *   active -- n jobs of the kind are queued or running (a paused one is
+ *     not counted); told when that number changes, and 0 once the engine
+ *     shuts down. ctx is the one given to engine_set_kind.
+ */
+struct engine_kind {
+	const char *name;
+	int (*prepare)(struct json_t *params, const struct aura_config *cfg, struct job *j,
+		       struct aura_error *err);
+	void (*active)(void *ctx, size_t n_active);
+};
+
+/* Register kind's hooks (k must outlive the engine); call it before
+ * engine_recover, which takes stock of the kind's jobs in the store. */
+void engine_set_kind(struct engine *e, enum job_kind kind, const struct engine_kind *k,
+		     void *ctx);
+
+/* Let j->kind's prepare hook fill in a new job from params (see
+ * engine_kind). -AURA_E_PROTO_BAD_REQUEST when no such kind is served. */
+int engine_prepare(struct engine *e, struct job *j, struct json_t *params,
+		   struct aura_error *err);
 
 /* At start: requeue jobs left running/paused (attempts+1), kill their
  * recorded pids if still alive and still FFmpeg, then schedule. A job

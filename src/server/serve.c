@@ -36,6 +36,7 @@
 #include "server/serve.h"
 #include "server/server.h"
 #include "store/store.h"
+#include "video/kind.h"
 
 #define FINISH_FLUSH_MS 500  /* what clients have queued may take this long */
 #define LAST_RESORT_MS	5000 /* after the grace: children that ignore SIGKILL */
@@ -396,6 +397,7 @@ static int startup(struct serve *sv, struct aura_error *err)
 	sv->providers = provider_set_new(sv->loop, sv->http, cfg);
 	engine_set_providers(sv->eng, provider_set_get, sv->providers);
 	server_set_engine(sv->srv, sv->eng);
+	video_kind_register(sv->eng, server_health(sv->srv)); /* `new`; health while videos wait */
 	server_set_handlers(sv->srv, on_shutdown_request, on_drained, sv);
 	if ((rc = engine_recover(sv->eng, err)) < 0)
 		return rc;

@@ -77,11 +77,9 @@ struct server {
 	struct prog *progs;
 	size_t nprogs, capprogs;
 	size_t lowat;
-	/* Provider health: NULL until server_set_http. vjobs are the video
-	 * jobs queued or running (those that may call providers). */
+	/* Provider health: NULL until server_set_http; switched on and off
+	 * by the video kind (video/kind.c) through the engine. */
 	struct health *health;
-	int64_t *vjobs;
-	size_t nvjobs, capvjobs;
 	void (*on_shutdown)(bool now, void *ctx);
 	void (*on_drained)(void *ctx);
 	void *handler_ctx;

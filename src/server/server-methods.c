@@ -30,7 +30,6 @@
 #include "server/server-int.h"
 #include "store/store.h"
 #include "base/util.h"
-#include "video/vspec.h"
 
 #define LOGS_CHUNK_MAX (256 * 1024) /* log bytes per `logs` answer */
 #define SNAPSHOT_MAX   1000	    /* jobs in a subscribe snapshot */
@@ -264,28 +263,21 @@ static int m_new(struct conn *c, int64_t id, json_t *params, json_t **result,
 		return rc;
 
 	/* every option checked now, so a bad one is an error reply, not a
-	 * failed job; the output is named now, so `ls` shows it at once */
-	struct vspec vs;
-	vspec_init(&vs, c->s->cfg);
-	if ((rc = vspec_from_json(&vs, params, err)) < 0) {
-		vspec_free(&vs);
-		return rc;
-	}
-	if (vs.output && (rc = paths_check_output(vs.output, err)) < 0) {
-		vspec_free(&vs);
+	 * failed job; the output is named now, so `ls` shows it at once: the
+	 * video kind does both (engine_prepare) */
+	struct job j;
+	job_init(&j);
+	j.kind = JOB_KIND_VIDEO;
+	if ((rc = engine_prepare(c->s->eng, &j, params, err)) < 0) {
+		job_clear(&j);
 		return rc;
 	}
 	char *spec_json = spec_text(params, "the video's options", err);
 	if (!spec_json) {
-		vspec_free(&vs);
+		job_clear(&j);
 		return -err->code;
 	}
-	struct job j;
-	job_init(&j);
-	j.kind = JOB_KIND_VIDEO;
 	j.name = xstrdup(json_string_value(topic));
-	j.output = vs.output ? xstrdup(vs.output) : vspec_default_output(&vs, c->s->cfg);
-	vspec_free(&vs);
 	j.spec = spec_json;
 	if (prio) {
 		json_int_t p = json_integer_value(prio);

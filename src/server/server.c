@@ -4,8 +4,9 @@
  * outbound buffer, subscription, progress dirty set), the requests of
  * doc/protocol.md forwarded to the engine, and the engine's events turned
  * into protocol events. It also owns the providers' background health
- * (health.c): on while video jobs are queued or running, shown in the
- * subscribe snapshot, `health` events and the `health` request.
+ * (health.c): switched on while video jobs are queued or running by the
+ * video kind (video/kind.c, through the engine), shown in the subscribe
+ * snapshot, `health` events and the `health` request.
  *
  * Writes happen once per loop turn (the before-sleep hook) or when a
  * blocked socket becomes writable, so a burst of events costs one
@@ -49,7 +50,6 @@
 #include "server/server-int.h"
 #include "store/store.h"
 #include "base/util.h"
-#include "video/vspec.h"
 
 #define READ_CHUNK	   65536
 #define PROGRESS_LOWAT_MAX (64 * 1024) /* progress waits while more is queued */
@@ -433,58 +433,9 @@ static void on_health_changed(void *ctx)
 	free(line);
 }
 
-static void health_sync(struct server *s)
+struct health *server_health(struct server *s)
 {
-	health_set_active(s->health, s->nvjobs > 0 && !s->shutdown_pending);
-}
-
-/* Keep vjobs in step with a job's state: a video job queued or running
- * may call providers (a paused one does not, until it resumes). */
-static void vjob_track(struct server *s, int64_t id, bool wanted)
-{
-	size_t i;
-	for (i = 0; i < s->nvjobs && s->vjobs[i] != id; i++)
-		;
-	if (wanted && i == s->nvjobs) {
-		if (s->nvjobs == s->capvjobs) {
-			s->capvjobs = s->capvjobs ? s->capvjobs * 2 : 8;
-			s->vjobs = xrealloc(s->vjobs, s->capvjobs * sizeof(*s->vjobs));
-		}
-		s->vjobs[s->nvjobs++] = id;
-	} else if (!wanted && i < s->nvjobs) {
-		s->vjobs[i] = s->vjobs[--s->nvjobs];
-		if (s->nvjobs == 0) {
-			free(s->vjobs);
-			s->vjobs = NULL;
-			s->capvjobs = 0;
-		}
-	}
-	health_sync(s);
-}
-
-static bool vjob_wanted(const struct job *j)
-{
-	return j->kind == JOB_KIND_VIDEO && (j->state == JOB_QUEUED || j->state == JOB_RUNNING);
-}
-
-static int vjob_scan_one(const struct job *j, void *ctx)
-{
-	struct server *s = ctx;
-	if (vjob_wanted(j))
-		vjob_track(s, j->id, true);
-	return 0;
-}
-
-/* Jobs the store holds from before this start (events cover the rest). */
-static void vjob_scan(struct server *s)
-{
-	static const enum job_state states[] = {JOB_QUEUED, JOB_RUNNING};
-	for (size_t i = 0; i < ARRAY_LEN(states); i++) {
-		struct aura_error err = {0};
-		if (store_job_list(s->st, (int)states[i], 0, 0, vjob_scan_one, s, &err) < 0)
-			log_error("server: listing %s jobs for provider health: %s: %s",
-				  job_state_name(states[i]), aura_error_name(err.code), err.detail);
-	}
+	return s->health;
 }
 
 /* --- the engine's events -------------------------------------------------- */
@@ -494,8 +445,6 @@ static void ev_job_changed(const struct job *j, void *ctx)
 	struct server *s = ctx;
 	if (j->state != JOB_RUNNING && j->state != JOB_PAUSED)
 		prog_drop(s, j->id);
-	if (j->kind == JOB_KIND_VIDEO)
-		vjob_track(s, j->id, vjob_wanted(j));
 	if (s->nsubscribed == 0)
 		return;
 	json_t *ev = proto_event("job");
@@ -551,7 +500,6 @@ static void ev_job_removed(int64_t id, void *ctx)
 {
 	struct server *s = ctx;
 	prog_drop(s, id);
-	vjob_track(s, id, false);
 	if (s->nsubscribed == 0)
 		return;
 	json_t *ev = proto_event("removed");
@@ -933,8 +881,6 @@ int server_listen(struct server *s, struct aura_error *err)
 	s->bound = true;
 	s->sock_dev = st.st_dev;
 	s->sock_ino = st.st_ino;
-	/* The engine has recovered by now: what waits in the store is final. */
-	vjob_scan(s);
 	return 0;
 }
 
@@ -1158,7 +1104,6 @@ void server_set_http(struct server *s, struct http *h)
 {
 	health_free(s->health);
 	s->health = health_new(s->loop, h, s->cfg, on_health_changed, s);
-	health_sync(s);
 }
 
 void server_set_handlers(struct server *s, void (*on_shutdown)(bool now, void *ctx),
@@ -1172,7 +1117,6 @@ void server_set_handlers(struct server *s, void (*on_shutdown)(bool now, void *c
 void server_broadcast_shutdown(struct server *s)
 {
 	s->shutdown_pending = true;
-	health_sync(s); /* no new round while the server stops */
 	json_t *ev = proto_event("shutdown");
 	size_t len;
 	char *line = proto_encode(ev, &len);
@@ -1274,6 +1218,5 @@ void server_free(struct server *s)
 	free(s->held);
 	loop_timer_del(s->loop, s->store_timer);
 	health_free(s->health);
-	free(s->vjobs);
 	free(s);
 }

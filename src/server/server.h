@@ -26,6 +26,7 @@ struct loop;
 struct store;
 struct server;
 struct http;
+struct health;
 
 /*
  * A server for the loop. The store is read for `get` (stages); cfg and
@@ -45,6 +46,11 @@ void server_set_engine(struct server *s, struct engine *e);
  */
 void server_set_http(struct server *s, struct http *h);
 
+/* The providers' health server_set_http made (NULL before it), for the
+ * video kind to switch on and off (video_kind_register); the server owns
+ * it. */
+struct health *server_health(struct server *s);
+
 /* The engine_events table to pass to engine_new with the server as ctx. */
 extern const struct engine_events server_engine_events;
 
@@ -58,9 +64,7 @@ void server_set_handlers(struct server *s, void (*on_shutdown)(bool now, void *c
 			 void (*on_drained)(void *ctx), void *ctx);
 
 /*
- * Call it after engine_recover: it also takes stock of the video jobs
- * queued or running in the store (provider health runs while there are
- * any). Create the runtime directory (0700), replace a stale socket (only if
+ * Call it after engine_recover. Create the runtime directory (0700), replace a stale socket (only if
  * connecting to it is refused: the caller must hold the data directory's
  * server lock), bind (0600) and listen. Errors: -AURA_E_SERVER_RUNNING
  * (something answers on the socket), -AURA_E_PATH_TOO_LONG,

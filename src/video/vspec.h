@@ -3,8 +3,9 @@
  * as the job's spec): parsing and validating them, their defaults from the
  * configuration, the voice choice, the default output name (a slug of the
  * topic that never overwrites), and the --images listing. Shared by
- * `aura new` (which validates before it submits), the server (which
- * refuses a bad `new` request) and the pipeline (which reads the spec).
+ * `aura new` (which validates before it submits), the video kind (kind.c:
+ * the engine refuses a bad `new` request) and the pipeline (which reads
+ * the spec).
  *
  * Must never: read a --script file or list a directory the caller did not
  * name, or touch the network. Shape: doc/pipeline.md, "The `new` request".

@@ -1,0 +1,230 @@
+/*
+ * sched.c -- the scheduler: queued jobs start on a later loop turn while
+ * slots are free, by priority (store_job_next), one timer for the earliest
+ * retry backoff, and recovery at start of what a previous server left
+ * running or paused.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "base/log.h"
+#include "engine/engine-int.h"
+#include "ff/locate.h"
+#include "os/loop.h"
+#include "os/proc.h"
+#include "store/store.h"
+
+int64_t backoff_delay_ms(const struct engine *e, int attempts)
+{
+	int shift = attempts > 1 ? attempts - 1 : 0;
+	if (shift > 20)
+		shift = 20;
+	int64_t d = e->backoff_ms << shift;
+	const int64_t day = 24 * 3600 * 1000LL;
+	return d > day ? day : d;
+}
+
+/* --- the scheduler -------------------------------------------------------- */
+
+static void backoff_fire(struct loop *l, void *ctx)
+{
+	struct engine *e = ctx;
+	(void)l;
+	e->backoff_timer = 0;
+	schedule(e);
+}
+
+struct earliest {
+	int64_t now, min;
+};
+
+static int earliest_cb(const struct job *j, void *ctx)
+{
+	struct earliest *x = ctx;
+	if (j->not_before_ms > x->now && (x->min == 0 || j->not_before_ms < x->min))
+		x->min = j->not_before_ms;
+	return 0;
+}
+
+/* One timer for the earliest backoff, only while a slot is free. */
+void backoff_rearm(struct engine *e, bool slots_free)
+{
+	int64_t at = 0;
+	if (slots_free && !e->shutting_down) {
+		struct earliest x = {.now = time_now_ms(), .min = 0};
+		struct aura_error err = {0};
+		if (store_job_list(e->st, JOB_QUEUED, 0, 0, earliest_cb, &x, &err) < 0)
+			log_warn("engine: cannot list queued jobs: %s", err.detail);
+		at = x.min;
+	}
+	if (at == e->backoff_at_ms && (at == 0) == (e->backoff_timer == 0))
+		return;
+	loop_timer_del(e->loop, e->backoff_timer);
+	e->backoff_timer = 0;
+	e->backoff_at_ms = at;
+	if (at > 0)
+		/* +1: the monotonic timer must not fire before the wall clock
+		 * passed not_before, or the job would not be due yet. */
+		e->backoff_timer = loop_timer_add(e->loop, at - time_now_ms() + 1, backoff_fire, e);
+}
+
+static void schedule_cb(struct loop *l, void *ctx)
+{
+	struct engine *e = ctx;
+	(void)l;
+	e->schedule_pending = false;
+	if (e->shutting_down)
+		return;
+	if (store_behind(e->st)) {
+		/* The queue as read now may be stale, and a start could not be
+		 * saved: start nothing until the store has caught up
+		 * (engine_store_writable). */
+		loop_timer_del(e->loop, e->backoff_timer);
+		e->backoff_timer = 0;
+		e->backoff_at_ms = 0;
+		return;
+	}
+	int starts = 0;
+	while (e->nruns < e->cfg->max_jobs) {
+		if (starts++ >= SCHEDULE_MAX_STARTS) {
+			schedule(e); /* a burst of jobs failing at start: yield */
+			return;
+		}
+		struct job j;
+		struct aura_error err = {0};
+		job_init(&j);
+		int rc = store_job_next(e->st, time_now_ms(), &j, &err);
+		if (rc != 0) {
+			if (rc < 0)
+				log_error("engine: cannot read the queue: %s", err.detail);
+			job_clear(&j);
+			break;
+		}
+		job_start(e, &j);
+		job_clear(&j);
+	}
+	backoff_rearm(e, e->nruns < e->cfg->max_jobs);
+}
+
+/* Start queued jobs on the next turn: never from inside a callback that
+ * may be in the middle of changing the run list. */
+void schedule(struct engine *e)
+{
+	if (e->schedule_pending || e->shutting_down)
+		return;
+	e->schedule_pending = true;
+	loop_defer(e->loop, schedule_cb, e);
+}
+
+void engine_store_writable(struct engine *e)
+{
+	schedule(e);
+}
+
+/* --- public: recovery ----------------------------------------------------- */
+
+struct stale {
+	struct job *jobs;
+	size_t n, cap;
+};
+
+static int stale_cb(const struct job *j, void *ctx)
+{
+	struct stale *s = ctx;
+	if (s->n == s->cap) {
+		s->cap = s->cap ? s->cap * 2 : 8;
+		s->jobs = xrealloc(s->jobs, s->cap * sizeof(*s->jobs));
+	}
+	job_copy(&s->jobs[s->n++], j);
+	return 0;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = p ? strrchr(p, '/') : NULL;
+	return s ? s + 1 : p;
+}
+
+/* Kill what a dead server left running, if it is still FFmpeg. */
+static int kill_leftover(struct engine *e, pid_t pid)
+{
+	const char *names[] = {"ffmpeg", "ffprobe", base_name(e->ffmpeg), base_name(e->ffprobe)};
+	for (size_t i = 0; i < ARRAY_LEN(names); i++)
+		if (names[i] && proc_kill_stale(pid, names[i]) == 1)
+			return 1;
+	return 0;
+}
+
+int engine_recover(struct engine *e, struct aura_error *err)
+{
+	struct stale s = {0};
+	int rc = store_job_list(e->st, JOB_RUNNING, 0, 0, stale_cb, &s, err);
+	if (rc == 0)
+		rc = store_job_list(e->st, JOB_PAUSED, 0, 0, stale_cb, &s, err);
+	for (size_t i = 0; i < s.n; i++) {
+		struct job *j = &s.jobs[i];
+		if (rc == 0) {
+			if (j->pid > 0) {
+				if (kill_leftover(e, j->pid))
+					log_warn("job %lld: killed the leftover process %d of a "
+						 "previous server",
+						 (long long)j->id, j->pid);
+				else
+					log_info("job %lld: its process %d is gone (or is not "
+						 "FFmpeg: left alone)",
+						 (long long)j->id, j->pid);
+			}
+			enum job_state was = j->state;
+			j->pid = 0;
+			j->not_before_ms = 0;
+			j->eta_s = -1;
+			if (j->attempts >= j->max_attempts) {
+				/* A job that takes the server down with it must not
+				 * loop forever: its crashes count as attempts. */
+				j->state = JOB_FAILED;
+				j->finished_ms = time_now_ms();
+				job_set_error(j, AURA_E_SERVER_CRASHED_DURING_JOB,
+					      "the server stopped during its last attempt");
+				job_log_append(e, j,
+					       "the server stopped while the job was %s, in attempt "
+					       "%d of %d: failed",
+					       job_state_name(was), j->attempts, j->max_attempts);
+				log_warn("job %lld: recovered (%s) with no attempts left: failed",
+					 (long long)j->id, job_state_name(was));
+			} else {
+				j->state = JOB_QUEUED;
+				job_log_append(e, j,
+					       "the server stopped while the job was %s; queued "
+					       "again",
+					       job_state_name(was));
+				log_info("job %lld: recovered (%s), queued again",
+					 (long long)j->id, job_state_name(was));
+			}
+			struct aura_error uerr = {0};
+			if (store_job_update(e->st, j, &uerr) < 0) {
+				rc = -uerr.code;
+				if (err)
+					*err = uerr;
+			} else {
+				job_announce(e, j);
+			}
+		}
+		job_clear(j);
+	}
+	free(s.jobs);
+	/* what waits in the store is final now: the kinds' counts */
+	kinds_scan(e);
+	schedule(e);
+	return rc;
+}

@@ -1,0 +1,270 @@
+/*
+ * table.c -- the job state x request action table: what cancel, pause,
+ * resume, retry and remove do in each state, and submit. While the store
+ * cannot be written, every request that would change a job is refused.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "base/log.h"
+#include "engine/engine-int.h"
+#include "ff/locate.h"
+#include "os/loop.h"
+#include "os/proc.h"
+#include "store/store.h"
+
+/* --- the action table --------------------------------------------------- */
+
+enum eng_req { REQ_CANCEL, REQ_PAUSE, REQ_RESUME, REQ_RETRY, REQ_REMOVE, REQ__COUNT };
+enum eng_act {
+	ACT_REFUSE = 0,
+	ACT_CANCEL_QUEUED,
+	ACT_STOP,
+	ACT_PAUSE,
+	ACT_RESUME,
+	ACT_REQUEUE,
+	ACT_REMOVE
+};
+
+/* What a request does in each state; anything else is JOB_BAD_STATE. */
+static const unsigned char actions[JOB_STATE__COUNT][REQ__COUNT] = {
+    [JOB_QUEUED] = {[REQ_CANCEL] = ACT_CANCEL_QUEUED, [REQ_REMOVE] = ACT_REMOVE},
+    [JOB_RUNNING] = {[REQ_CANCEL] = ACT_STOP, [REQ_PAUSE] = ACT_PAUSE},
+    [JOB_PAUSED] = {[REQ_CANCEL] = ACT_STOP, [REQ_RESUME] = ACT_RESUME},
+    [JOB_SUCCEEDED] = {[REQ_REMOVE] = ACT_REMOVE},
+    [JOB_FAILED] = {[REQ_RETRY] = ACT_REQUEUE, [REQ_REMOVE] = ACT_REMOVE},
+    [JOB_CANCELLED] = {[REQ_RETRY] = ACT_REQUEUE, [REQ_REMOVE] = ACT_REMOVE},
+};
+
+static const char *const req_names[REQ__COUNT] = {"cancel", "pause", "resume", "retry", "remove"};
+
+/* --- public: requests ----------------------------------------------------- */
+
+/* While the store cannot be written, no request changes a job: its
+ * answer could not be kept (doc/stability.md). */
+static int refuse_while_behind(struct engine *e, const char *what, struct aura_error *err)
+{
+	struct store_status ss;
+	store_status(e->st, &ss);
+	return aura_error_set(err, ss.code,
+			      "%s: the store cannot be written now (%s); nothing was changed; "
+			      "try again when `aura ls` no longer reports it",
+			      what, ss.detail ? ss.detail : "no detail");
+}
+
+int engine_submit(struct engine *e, struct job *j, struct aura_error *err)
+{
+	if (e->shutting_down)
+		return aura_error_set(err, AURA_E_SERVER_SHUTTING_DOWN, "no new jobs are accepted");
+	if ((unsigned)j->kind >= JOB_KIND__COUNT)
+		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST, "unknown job kind %d",
+				      (int)j->kind);
+	if (store_behind(e->st))
+		return refuse_while_behind(e, "submit", err);
+	j->state = JOB_QUEUED;
+	j->attempts = 0;
+	if (j->max_attempts <= 0)
+		j->max_attempts = e->cfg->max_attempts;
+	j->created_ms = time_now_ms();
+	j->started_ms = j->finished_ms = 0;
+	j->not_before_ms = 0;
+	j->pid = 0;
+	job_reset_progress(j);
+	j->duration_us = 0;
+	job_clear_error(j);
+	set_str(&j->workdir, NULL);
+	/* the row and its work dir (named by the id) in one transaction */
+	int rc = store_begin(e->st, err);
+	if (rc == 0)
+		rc = store_job_insert(e->st, j, err);
+	if (rc == 0) {
+		j->workdir = paths_job_dir(e->paths, j->id);
+		rc = store_job_update(e->st, j, err);
+	}
+	if (rc == 0)
+		rc = store_commit(e->st, err);
+	else
+		store_rollback(e->st);
+	if (rc < 0)
+		return rc;
+	log_info("job %lld: queued (%s, priority %d)", (long long)j->id, job_kind_name(j->kind),
+		 j->priority);
+	job_announce(e, j);
+	schedule(e);
+	return 0;
+}
+
+/* Remove DATA/jobs/ID and what is in it (never following links). */
+static void remove_workdir(struct engine *e, int64_t id)
+{
+	char *dir = paths_job_dir(e->paths, id);
+	rm_tree(dir);
+	free(dir);
+}
+
+static int engine_request(struct engine *e, int64_t id, enum eng_req req, struct aura_error *err)
+{
+	if (store_behind(e->st)) {
+		char what[64];
+		snprintf(what, sizeof(what), "%s job %lld", req_names[req], (long long)id);
+		return refuse_while_behind(e, what, err);
+	}
+	struct run *r = run_find(e, id);
+	struct job stored;
+	job_init(&stored);
+	struct job *j = &stored;
+	if (r) {
+		j = &r->job;
+	} else {
+		int rc = store_job_get(e->st, id, &stored, err);
+		if (rc < 0)
+			return rc;
+	}
+
+	enum eng_act act =
+	    (unsigned)j->state < JOB_STATE__COUNT ? actions[j->state][req] : ACT_REFUSE;
+	int rc = 0;
+	if (!r && (act == ACT_STOP || act == ACT_PAUSE || act == ACT_RESUME)) {
+		/* The store says running or paused, yet no run holds it: never
+		 * act on a run that does not exist (recovery settles it). */
+		log_error("job %lld: %s without a run in this server", (long long)id,
+			  job_state_name(j->state));
+		rc = aura_error_set(err, AURA_E_JOB_BAD_STATE,
+				    "job %lld is %s in the store but not running here", (long long)id,
+				    job_state_name(j->state));
+		goto out;
+	}
+	if (r && r->stop != STOP_NONE) {
+		/* Being stopped: a cancel takes over the reason, the rest waits. */
+		if (req == REQ_CANCEL) {
+			run_logf(r, "cancel requested");
+			run_stop(r, STOP_CANCEL, false);
+			return 0;
+		}
+		return aura_error_set(err, AURA_E_JOB_BAD_STATE, "job %lld is being stopped",
+				      (long long)id);
+	}
+	if (act != ACT_REFUSE && e->shutting_down && (act == ACT_REQUEUE || act == ACT_RESUME)) {
+		rc = aura_error_set(err, AURA_E_SERVER_SHUTTING_DOWN, "cannot %s job %lld now",
+				    req_names[req], (long long)id);
+		goto out;
+	}
+
+	switch (act) {
+	case ACT_REFUSE:
+		rc = aura_error_set(err, AURA_E_JOB_BAD_STATE, "job %lld is %s", (long long)id,
+				    job_state_name(j->state));
+		break;
+	case ACT_CANCEL_QUEUED:
+		j->state = JOB_CANCELLED;
+		j->finished_ms = time_now_ms();
+		j->not_before_ms = 0;
+		job_set_error(j, AURA_E_JOB_CANCELLED, NULL);
+		job_persist(e, j);
+		job_log_append(e, j, "cancelled while queued");
+		log_info("job %lld: cancelled while queued", (long long)id);
+		backoff_rearm(e, e->nruns < e->cfg->max_jobs);
+		break;
+	case ACT_STOP:
+		run_logf(r, "cancel requested");
+		run_stop(r, STOP_CANCEL, false); /* may free r */
+		break;
+	case ACT_PAUSE:
+		if (r->proc && proc_pause(r->proc) < 0) {
+			rc = aura_error_set(err, AURA_E_JOB_BAD_STATE, "job %lld cannot pause: %s",
+					    (long long)id, strerror(errno));
+			break;
+		}
+		loop_timer_del(e->loop, r->stall_timer);
+		r->stall_timer = 0;
+		timeout_suspend(r);
+		j->state = JOB_PAUSED;
+		j->eta_s = -1;
+		run_logf(r, "paused");
+		log_info("job %lld: paused", (long long)id);
+		job_persist(e, j);
+		break;
+	case ACT_RESUME:
+		if (r->proc && proc_resume(r->proc) < 0) {
+			rc = aura_error_set(err, AURA_E_JOB_BAD_STATE, "job %lld cannot resume: %s",
+					    (long long)id, strerror(errno));
+			break;
+		}
+		j->state = JOB_RUNNING;
+		progress_tracker_rebase(&r->tracker, time_mono_ms());
+		stall_arm(r);
+		timeout_arm(r);
+		run_logf(r, "resumed");
+		log_info("job %lld: resumed", (long long)id);
+		job_persist(e, j);
+		if (r->step_held) {
+			r->step_held = false;
+			loop_timer_del(e->loop, r->step_timer);
+			r->step_timer = loop_timer_add(e->loop, 0, step_fire, r);
+		}
+		break;
+	case ACT_REQUEUE:
+		j->state = JOB_QUEUED;
+		j->finished_ms = 0;
+		j->not_before_ms = 0;
+		j->pid = 0;
+		/* A retry by hand gets a fresh budget of automatic retries. */
+		j->max_attempts = j->attempts + e->cfg->max_attempts;
+		job_clear_error(j);
+		job_reset_progress(j);
+		job_persist(e, j);
+		job_log_append(e, j, "retry requested");
+		log_info("job %lld: queued again by retry", (long long)id);
+		schedule(e);
+		break;
+	case ACT_REMOVE:
+		rc = store_job_delete(e->st, id, err);
+		if (rc < 0)
+			break;
+		remove_workdir(e, id);
+		log_info("job %lld: removed", (long long)id);
+		job_announce_removed(e, j->kind, id);
+		if (j->state == JOB_QUEUED)
+			backoff_rearm(e, e->nruns < e->cfg->max_jobs);
+		break;
+	}
+out:
+	job_clear(&stored);
+	return rc;
+}
+
+int engine_cancel(struct engine *e, int64_t id, struct aura_error *err)
+{
+	return engine_request(e, id, REQ_CANCEL, err);
+}
+
+int engine_pause(struct engine *e, int64_t id, struct aura_error *err)
+{
+	return engine_request(e, id, REQ_PAUSE, err);
+}
+
+int engine_resume(struct engine *e, int64_t id, struct aura_error *err)
+{
+	return engine_request(e, id, REQ_RESUME, err);
+}
+
+int engine_retry(struct engine *e, int64_t id, struct aura_error *err)
+{
+	return engine_request(e, id, REQ_RETRY, err);
+}
+
+int engine_remove(struct engine *e, int64_t id, struct aura_error *err)
+{
+	return engine_request(e, id, REQ_REMOVE, err);
+}
