@@ -82,6 +82,7 @@ struct proc {
 	bool in_data_cb; /* a data callback is on the stack: do not free */
 	bool abandoned;	 /* freed by the data callback's caller */
 	bool finishing;	 /* on_exit is running */
+	bool private_run; /* proc_run's: no strays scan, its group killed at the end */
 };
 
 /* The registry of procs not yet finished (proc.c). */
@@ -92,6 +93,9 @@ void proc_close_fd(struct proc *p, int *fd);
 void proc_close_stdin_now(struct proc *p);
 void proc_maybe_finish(struct proc *p); /* the exit+EOF rule; may free p */
 void proc_force_eof(struct proc *p);
+/* Hand a reaped status to p (the exit grace, the exit+EOF rule). May free p. */
+void proc_reaped(struct proc *p, int status);
+char **proc_build_env(const char *const *add); /* free the array only */
 
 /* proc-io.c */
 void proc_on_output(struct loop *l, int fd, int revents, void *ctx);

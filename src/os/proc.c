@@ -183,7 +183,10 @@ void proc_maybe_finish(struct proc *p)
 			return;
 	p->finishing = true;
 	proc_release(p);
-	strays_collect(p->loop, p->pid);
+	if (p->private_run)
+		kill(-p->pid, SIGKILL); /* proc_run: what it left in its group */
+	else
+		strays_collect(p->loop, p->pid);
 	if (p->ops->on_exit)
 		p->ops->on_exit(p->ctx, p->status);
 	free(p);
@@ -201,7 +204,7 @@ void proc_force_eof(struct proc *p)
 
 /* environ plus extras, the extras replacing variables of the same name.
  * Only the array is allocated: the strings are environ's and the caller's. */
-static char **proc_build_env(const char *const *add)
+char **proc_build_env(const char *const *add)
 {
 	size_t n = 0, k = 0, m = 0;
 	while (environ[n])
@@ -433,22 +436,26 @@ void proc_reap_all(void)
 			unknown = true; /* an orphan, a stray, an abandoned leader */
 			continue;
 		}
-		p->exited = true;
-		p->status = st;
-		p->paused = false;
-		p->exit_step = p->step;
-		if (p->step != STEP_NONE)
-			p->exit_after_ms = time_mono_ms() - p->stop_start;
-		if (p->err_timer) { /* its EOF is due: watch stderr again */
-			loop_timer_del(p->loop, p->err_timer);
-			p->err_timer = 0;
-			loop_fd_set_events(p->loop, p->out_fd[1], LOOP_READ);
-		}
-		if (p->out_fd[0] >= 0 || p->out_fd[1] >= 0 || p->out_fd[2] >= 0)
-			p->grace_timer =
-			    loop_timer_add(p->loop, PROC_EXIT_GRACE_MS, proc_on_grace, p);
-		proc_maybe_finish(p);
+		proc_reaped(p, st);
 	}
 	strays_after_reap(unknown);
+}
+
+void proc_reaped(struct proc *p, int st)
+{
+	p->exited = true;
+	p->status = st;
+	p->paused = false;
+	p->exit_step = p->step;
+	if (p->step != STEP_NONE)
+		p->exit_after_ms = time_mono_ms() - p->stop_start;
+	if (p->err_timer) { /* its EOF is due: watch stderr again */
+		loop_timer_del(p->loop, p->err_timer);
+		p->err_timer = 0;
+		loop_fd_set_events(p->loop, p->out_fd[1], LOOP_READ);
+	}
+	if (p->out_fd[0] >= 0 || p->out_fd[1] >= 0 || p->out_fd[2] >= 0)
+		p->grace_timer = loop_timer_add(p->loop, PROC_EXIT_GRACE_MS, proc_on_grace, p);
+	proc_maybe_finish(p);
 }
 
