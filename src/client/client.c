@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -231,6 +232,42 @@ int client_connect(const struct aura_paths *p, const char *exe, const char *cli_
 	return 0;
 }
 
+int client_connect_within(const char *path, int timeout_ms, struct client **out,
+			  struct aura_error *err)
+{
+	struct sockaddr_un sa;
+	*out = NULL;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return aura_error_set(err, AURA_E_PATH_TOO_LONG, "socket path %s", path);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	str_copy(sa.sun_path, path, sizeof(sa.sun_path));
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int rc = fd < 0 ? -1 : 0;
+	if (rc == 0) {
+		struct timeval tv = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000L};
+		rc = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
+	if (rc == 0) {
+		do
+			rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+		while (rc < 0 && errno == EINTR);
+	}
+	if (rc < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		rc = aura_error_set(err, AURA_E_SERVER_UNREACHABLE, "%s: %s", path, strerror(e));
+		errno = e;
+		return rc;
+	}
+	struct client *c = xcalloc(1, sizeof(*c));
+	c->fd = fd;
+	proto_reader_init(&c->rd);
+	*out = c;
+	return 0;
+}
+
 void client_free(struct client *c)
 {
 	if (!c)
@@ -392,6 +429,12 @@ static int take_answer(json_t *msg, json_t **result, struct aura_error *err)
 int client_call(struct client *c, const char *method, json_t *params, json_t **result,
 		struct aura_error *err)
 {
+	return client_call_within(c, method, params, CLIENT_CALL_TIMEOUT_MS, result, err);
+}
+
+int client_call_within(struct client *c, const char *method, json_t *params, int timeout_ms,
+		       json_t **result, struct aura_error *err)
+{
 	int64_t id = ++c->last_id;
 	size_t len;
 
@@ -412,7 +455,7 @@ int client_call(struct client *c, const char *method, json_t *params, json_t **r
 	if (rc < 0)
 		return rc;
 
-	int64_t deadline = time_mono_ms() + CLIENT_CALL_TIMEOUT_MS;
+	int64_t deadline = time_mono_ms() + timeout_ms;
 	for (;;) {
 		json_t *msg;
 		rc = next_message(c, &msg, err);
@@ -423,7 +466,7 @@ int client_call(struct client *c, const char *method, json_t *params, json_t **r
 			if (left == 0)
 				return aura_error_set(err, AURA_E_SERVER_UNREACHABLE,
 						      "no answer to `%s` within %d s", method,
-						      CLIENT_CALL_TIMEOUT_MS / 1000);
+						      (timeout_ms + 999) / 1000);
 			rc = read_some(c, left, false, err);
 			if (rc < 0)
 				return rc;
