@@ -26,6 +26,7 @@
 #include "client/client.h"
 #include "base/job.h"
 #include "client/proto.h"
+#include "os/proc.h"
 #include "base/util.h"
 
 struct client {
@@ -71,8 +72,11 @@ static void sleep_ms(int ms)
 		;
 }
 
-/* fork + execv of the server; the child gets its own process group so a
- * Ctrl-C aimed at this client cannot hit a server still starting up. */
+/* The server's first process, detached (proc_spawn_detached): its own
+ * process group so a Ctrl-C aimed at this client cannot hit a server
+ * still starting up, stdin and stdout on /dev/null, stderr ours (so it
+ * can say why it cannot start), run by the real path of exe when that is
+ * /proc/self/exe so the server is called "aura" in ps and top. */
 static pid_t spawn_server(const struct aura_paths *p, const char *exe, const char *cli_config)
 {
 	const char *argv[8];
@@ -87,45 +91,7 @@ static pid_t spawn_server(const struct aura_paths *p, const char *exe, const cha
 	argv[n++] = "serve";
 	argv[n++] = "--daemon";
 	argv[n] = NULL;
-
-	sigset_t all, old;
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid_t pid = fork();
-	if (pid == 0) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		for (int s = 1; s < NSIG; s++)
-			sigaction(s, &sa, NULL); /* EINVAL for SIGKILL etc.: fine */
-		setpgid(0, 0);
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (null >= 0) {
-			dup2(null, STDIN_FILENO);
-			dup2(null, STDOUT_FILENO);
-		}
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		/* Run the binary by its real path when it still exists, so the
-		 * server is called "aura" in ps and top, not "exe". */
-		char real[4096];
-		ssize_t rl = -1;
-		if (strcmp(exe, "/proc/self/exe") == 0)
-			rl = readlink(exe, real, sizeof(real) - 1);
-		if (rl > 0) {
-			real[rl] = '\0';
-			if (access(real, X_OK) == 0)
-				execv(real, (char *const *)argv);
-		}
-		execv(exe, (char *const *)argv);
-		fprintf(stderr, "aura: cannot run %s: %s\n", exe, strerror(errno));
-		_exit(127);
-	}
-	int e = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	errno = e;
-	return pid;
+	return proc_spawn_detached(exe, argv, -1, NULL, 0);
 }
 
 static int start_and_connect(const struct aura_paths *p, const char *exe, const char *cli_config,

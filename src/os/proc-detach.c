@@ -40,8 +40,8 @@ static void detach_say(const char *a, const char *b, const char *c)
 }
 
 static void __attribute__((noreturn))
-detach_child(const char *exe, const char *real, const char *const *argv, int pass_fd,
-	     char **envp, int flags, long maxfd)
+detach_child(const char *exe, const char *real, const char *const *argv, int pass_fd, char **envp,
+	     int flags, long maxfd)
 {
 	sig_child_reset();
 	if (flags & PROC_DETACH_SESSION) {
@@ -53,14 +53,9 @@ detach_child(const char *exe, const char *real, const char *const *argv, int pas
 			_exit(127);
 		if (pid > 0)
 			_exit(0);
-		if (chdir("/") < 0)
-			_exit(127);
 	} else {
 		setpgid(0, 0);
 	}
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null < 0)
-		_exit(127);
 	if (pass_fd >= 0 && pass_fd != 3) {
 		/* lift it above what the dup2s below write to */
 		int moved = fcntl(pass_fd, F_DUPFD, 4);
@@ -69,6 +64,10 @@ detach_child(const char *exe, const char *real, const char *const *argv, int pas
 	} else if (pass_fd == 3) {
 		fcntl(3, F_SETFD, 0);
 	}
+	/* after fd 3 is taken, so /dev/null cannot land there */
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		_exit(127);
 	if (dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
 	    ((flags & PROC_DETACH_SESSION) && dup2(null, 2) < 0))
 		_exit(127);

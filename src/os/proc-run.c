@@ -18,7 +18,7 @@
 #include "os/proc.h"
 #include "base/util.h"
 
-#define RUN_DEADLINE_MS 10000
+#define RUN_DEADLINE_MS	  10000
 #define RUN_TERM_GRACE_MS 1000
 /* No SIGCHLD reaches us here: the exit is looked for with waitpid(pid,
  * WNOHANG) after each turn, and a turn sleeps at most this long. */
@@ -65,8 +65,7 @@ static const struct proc_ops run_ops = {
     .on_exit = run_on_exit,
 };
 
-int proc_run(const struct proc_run_spec *spec, struct proc_run_result *res,
-	     struct aura_error *err)
+int proc_run(const struct proc_run_spec *spec, struct proc_run_result *res, struct aura_error *err)
 {
 	buf_init(&res->out);
 	buf_init(&res->err);

@@ -240,7 +240,7 @@ int proc_run(const struct proc_run_spec *spec, struct proc_run_result *res,
  * is its own (a child the caller reaps with waitpid). With
  * PROC_DETACH_SESSION it runs in a new session, as a grandchild that is
  * no session leader (so it can never acquire a controlling terminal), in
- * "/": the returned pid is the middle process, which exits 0 at once
+ * our working directory: the returned pid is the middle process, which exits 0 at once
  * (127 if the fork failed) and which the caller reaps. The exec's
  * failure is printed on stderr and exits 127. -1 with errno if fork
  * failed. Not for the server's children: they are proc_spawn's.
