@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -25,6 +26,7 @@
 #include "client/client.h"
 #include "base/job.h"
 #include "client/proto.h"
+#include "os/proc.h"
 #include "base/util.h"
 
 struct client {
@@ -70,8 +72,11 @@ static void sleep_ms(int ms)
 		;
 }
 
-/* fork + execv of the server; the child gets its own process group so a
- * Ctrl-C aimed at this client cannot hit a server still starting up. */
+/* The server's first process, detached (proc_spawn_detached): its own
+ * process group so a Ctrl-C aimed at this client cannot hit a server
+ * still starting up, stdin and stdout on /dev/null, stderr ours (so it
+ * can say why it cannot start), run by the real path of exe when that is
+ * /proc/self/exe so the server is called "aura" in ps and top. */
 static pid_t spawn_server(const struct aura_paths *p, const char *exe, const char *cli_config)
 {
 	const char *argv[8];
@@ -86,45 +91,7 @@ static pid_t spawn_server(const struct aura_paths *p, const char *exe, const cha
 	argv[n++] = "serve";
 	argv[n++] = "--daemon";
 	argv[n] = NULL;
-
-	sigset_t all, old;
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid_t pid = fork();
-	if (pid == 0) {
-		struct sigaction sa;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = SIG_DFL;
-		for (int s = 1; s < NSIG; s++)
-			sigaction(s, &sa, NULL); /* EINVAL for SIGKILL etc.: fine */
-		setpgid(0, 0);
-		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-		if (null >= 0) {
-			dup2(null, STDIN_FILENO);
-			dup2(null, STDOUT_FILENO);
-		}
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		/* Run the binary by its real path when it still exists, so the
-		 * server is called "aura" in ps and top, not "exe". */
-		char real[4096];
-		ssize_t rl = -1;
-		if (strcmp(exe, "/proc/self/exe") == 0)
-			rl = readlink(exe, real, sizeof(real) - 1);
-		if (rl > 0) {
-			real[rl] = '\0';
-			if (access(real, X_OK) == 0)
-				execv(real, (char *const *)argv);
-		}
-		execv(exe, (char *const *)argv);
-		fprintf(stderr, "aura: cannot run %s: %s\n", exe, strerror(errno));
-		_exit(127);
-	}
-	int e = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	errno = e;
-	return pid;
+	return proc_spawn_detached(exe, argv, -1, NULL, 0);
 }
 
 static int start_and_connect(const struct aura_paths *p, const char *exe, const char *cli_config,
@@ -224,6 +191,42 @@ int client_connect(const struct aura_paths *p, const char *exe, const char *cli_
 			return rc;
 	}
 
+	struct client *c = xcalloc(1, sizeof(*c));
+	c->fd = fd;
+	proto_reader_init(&c->rd);
+	*out = c;
+	return 0;
+}
+
+int client_connect_within(const char *path, int timeout_ms, struct client **out,
+			  struct aura_error *err)
+{
+	struct sockaddr_un sa;
+	*out = NULL;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return aura_error_set(err, AURA_E_PATH_TOO_LONG, "socket path %s", path);
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	str_copy(sa.sun_path, path, sizeof(sa.sun_path));
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int rc = fd < 0 ? -1 : 0;
+	if (rc == 0) {
+		struct timeval tv = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000L};
+		rc = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	}
+	if (rc == 0) {
+		do
+			rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
+		while (rc < 0 && errno == EINTR);
+	}
+	if (rc < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		rc = aura_error_set(err, AURA_E_SERVER_UNREACHABLE, "%s: %s", path, strerror(e));
+		errno = e;
+		return rc;
+	}
 	struct client *c = xcalloc(1, sizeof(*c));
 	c->fd = fd;
 	proto_reader_init(&c->rd);
@@ -392,6 +395,12 @@ static int take_answer(json_t *msg, json_t **result, struct aura_error *err)
 int client_call(struct client *c, const char *method, json_t *params, json_t **result,
 		struct aura_error *err)
 {
+	return client_call_within(c, method, params, CLIENT_CALL_TIMEOUT_MS, result, err);
+}
+
+int client_call_within(struct client *c, const char *method, json_t *params, int timeout_ms,
+		       json_t **result, struct aura_error *err)
+{
 	int64_t id = ++c->last_id;
 	size_t len;
 
@@ -412,7 +421,7 @@ int client_call(struct client *c, const char *method, json_t *params, json_t **r
 	if (rc < 0)
 		return rc;
 
-	int64_t deadline = time_mono_ms() + CLIENT_CALL_TIMEOUT_MS;
+	int64_t deadline = time_mono_ms() + timeout_ms;
 	for (;;) {
 		json_t *msg;
 		rc = next_message(c, &msg, err);
@@ -423,7 +432,7 @@ int client_call(struct client *c, const char *method, json_t *params, json_t **r
 			if (left == 0)
 				return aura_error_set(err, AURA_E_SERVER_UNREACHABLE,
 						      "no answer to `%s` within %d s", method,
-						      CLIENT_CALL_TIMEOUT_MS / 1000);
+						      (timeout_ms + 999) / 1000);
 			rc = read_some(c, left, false, err);
 			if (rc < 0)
 				return rc;

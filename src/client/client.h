@@ -52,6 +52,19 @@ int client_connect(const struct aura_paths *p, const char *exe, const char *cli_
  */
 int client_call(struct client *c, const char *method, json_t *params, json_t **result,
 		struct aura_error *err);
+/* client_call waiting at most timeout_ms (> 0) for the answer. */
+int client_call_within(struct client *c, const char *method, json_t *params, int timeout_ms,
+		       json_t **result, struct aura_error *err);
+
+/*
+ * Connect to the socket at path, never starting a server, waiting at most
+ * timeout_ms (> 0) for a listener whose backlog is full (SO_SNDTIMEO,
+ * which also bounds every later write). Errors: -AURA_E_PATH_TOO_LONG,
+ * -AURA_E_SERVER_UNREACHABLE with errno left as connect() set it
+ * (ENOENT: nobody; ECONNREFUSED: a stale socket; EAGAIN: the deadline).
+ */
+int client_connect_within(const char *path, int timeout_ms, struct client **out,
+			  struct aura_error *err);
 
 /*
  * The next event: 1 with *ev (owned by the caller), 0 when timeout_ms

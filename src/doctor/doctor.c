@@ -11,17 +11,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -29,151 +25,46 @@
 #include <jansson.h>
 
 #include "base/conf.h"
+#include "client/client.h"
 #include "doctor/doctor.h"
 #include "ff/locate.h"
 #include "providers/http.h"
 #include "os/loop.h"
+#include "os/proc.h"
 #include "providers/provider.h"
 #include "providers/providers.h"
 #include "store/store.h"
 
 #define RUN_TIMEOUT_MS 10000
 #define RUN_OUTPUT_CAP (1024 * 1024)
+#define PING_TIMEOUT_MS 2000
 #define DISK_LOW_BYTES (1024ULL * 1024 * 1024)
 
 /* ---- running a program ---------------------------------------------------- */
 
-static void close_from(int lowfd)
-{
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0U) == 0)
-		return;
-#endif
-	long max = sysconf(_SC_OPEN_MAX);
-	if (max < 0 || max > 65536)
-		max = 65536;
-	for (int fd = lowfd; fd < max; fd++)
-		close(fd);
-}
-
-static void child_exec(char *const argv[], int devnull, int out, pid_t parent)
-{
-	struct sigaction sa;
-	sigset_t none;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_DFL;
-	for (int s = 1; s < NSIG; s++)
-		sigaction(s, &sa, NULL); /* ignored signals survive exec otherwise */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* If the CLI dies (Ctrl-C), take the child with it. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(127);
-	setpgid(0, 0);
-	if (dup2(devnull, STDIN_FILENO) < 0 || dup2(out, STDOUT_FILENO) < 0 ||
-	    dup2(devnull, STDERR_FILENO) < 0)
-		_exit(127);
-	close_from(3);
-	execvp(argv[0], argv);
-	_exit(127);
-}
-
-static void kill_group(pid_t pid)
-{
-	kill(-pid, SIGKILL);
-	kill(pid, SIGKILL);
-}
-
 /*
  * Run argv (no shell) with stdin and stderr on /dev/null and capture up to
  * RUN_OUTPUT_CAP bytes of stdout into out. Everything is bounded by
- * RUN_TIMEOUT_MS, after which the child's process group is killed.
- * Returns the exit status (0..255, 127 for exec failure), -2 on timeout or
- * death by a signal, -1 if it could not be started.
+ * RUN_TIMEOUT_MS, after which the child's process group is stopped
+ * (proc_run). Returns the exit status (0..255, 127 when it could not be
+ * executed), -2 on timeout or death by a signal.
  */
 static int run_capture(char *const argv[], struct buf *out)
 {
-	int p[2];
-	if (pipe2(p, O_CLOEXEC) < 0)
-		return -1;
-	int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (devnull < 0) {
-		close(p[0]);
-		close(p[1]);
-		return -1;
-	}
-	sigset_t all, old;
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &old);
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid == 0)
-		child_exec(argv, devnull, p[1], parent);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	close(p[1]);
-	close(devnull);
-	if (pid < 0) {
-		int e = errno;
-		close(p[0]);
-		errno = e;
-		return -1;
-	}
-
-	int64_t deadline = time_mono_ms() + RUN_TIMEOUT_MS;
-	bool timed_out = false;
-	char chunk[8192];
-	for (;;) {
-		int64_t left = deadline - time_mono_ms();
-		if (left <= 0) {
-			timed_out = true;
-			break;
-		}
-		struct pollfd pfd = {.fd = p[0], .events = POLLIN};
-		int r = poll(&pfd, 1, (int)left);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0) {
-			timed_out = r == 0;
-			break;
-		}
-		ssize_t n = read(p[0], chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		if (out->len < RUN_OUTPUT_CAP)
-			buf_append(out, chunk, (size_t)n); /* past the cap: drained, dropped */
-	}
-	close(p[0]);
-
-	int status = 0;
-	if (timed_out)
-		kill_group(pid);
-	for (;;) {
-		pid_t w = waitpid(pid, &status, timed_out ? 0 : WNOHANG);
-		if (w == pid)
-			break;
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		/* Closed its stdout but still running: poll, within the bound. */
-		if (time_mono_ms() >= deadline) {
-			timed_out = true;
-			kill_group(pid);
-		} else {
-			poll(NULL, 0, 10);
-		}
-	}
-	if (timed_out) {
-		kill(-pid, SIGKILL); /* grandchildren still holding the pipe */
+	struct proc_run_spec spec = {.argv = (const char *const *)argv,
+				     .deadline_ms = RUN_TIMEOUT_MS,
+				     .out_cap = RUN_OUTPUT_CAP};
+	struct proc_run_result res;
+	struct aura_error err;
+	int rc = proc_run(&spec, &res, &err);
+	buf_append(out, res.out.data ? res.out.data : "", res.out.len);
+	buf_free(&res.out);
+	buf_free(&res.err);
+	if (rc < 0)
+		return 127;
+	if (res.timed_out || !WIFEXITED(res.status))
 		return -2;
-	}
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return -2;
+	return WEXITSTATUS(res.status);
 }
 
 static char *describe_run_failure(const char *prog, const char *arg, int rc)
@@ -416,33 +307,14 @@ static void check_store(struct doctor_report *r, const struct aura_paths *paths)
 
 /* Ask a live server (one ping, 2 s at most) whether it can write its
  * store; NULL when it can (or did not say), else what it said. */
-static char *server_store_trouble(int fd, int *code)
+static char *server_store_trouble(struct client *cl, int *code)
 {
-	static const char req[] = "{\"id\":1,\"method\":\"ping\"}\n";
-	int fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) < 0)
+	json_t *res = NULL;
+	struct aura_error err;
+	if (client_call_within(cl, "ping", NULL, PING_TIMEOUT_MS, &res, &err) < 0)
 		return NULL;
-	struct pollfd pw = {.fd = fd, .events = POLLOUT};
-	if (poll(&pw, 1, 2000) != 1 || send(fd, req, sizeof(req) - 1, MSG_NOSIGNAL) < 0)
-		return NULL;
-	struct buf in;
-	buf_init(&in);
-	char tmp[4096];
-	int64_t until = time_mono_ms() + 2000;
-	while (!memchr(in.data ? in.data : "", '\n', in.len) && in.len < 65536) {
-		int left = (int)(until - time_mono_ms());
-		struct pollfd pr = {.fd = fd, .events = POLLIN};
-		if (left <= 0 || poll(&pr, 1, left) != 1)
-			break;
-		ssize_t n = recv(fd, tmp, sizeof(tmp), 0);
-		if (n <= 0)
-			break;
-		buf_append(&in, tmp, (size_t)n);
-	}
 	char *out = NULL;
-	json_error_t jerr;
-	json_t *msg = in.len ? json_loadb(in.data, in.len, JSON_DISABLE_EOF_CHECK, &jerr) : NULL;
-	json_t *store = json_object_get(json_object_get(msg, "result"), "store");
+	json_t *store = json_object_get(res, "store");
 	if (json_is_false(json_object_get(store, "writable"))) {
 		const char *name = json_string_value(json_object_get(store, "code"));
 		const char *detail = json_string_value(json_object_get(store, "detail"));
@@ -456,40 +328,31 @@ static char *server_store_trouble(int fd, int *code)
 				(long long)((time_now_ms() - since) / 1000), detail ? detail : "",
 				(long long)pending, pending == 1 ? "" : "s");
 	}
-	json_decref(msg);
-	buf_free(&in);
+	json_decref(res);
 	return out;
 }
 
-/* Informational until the server lands: a non-blocking connect tells a
- * live server from a missing or stale socket without waiting. */
+/* Informational until the server lands: a connect bounded by
+ * PING_TIMEOUT_MS tells a live server from a missing or stale socket. */
 static void check_server(struct doctor_report *r, const char *sock_path)
 {
 	struct doctor_check *c = add(r, "server", false);
-	struct sockaddr_un sa;
 	if (!sock_path) {
 		c->value = xstrdup("not running");
 		return;
 	}
-	if (strlen(sock_path) >= sizeof(sa.sun_path)) {
+	struct client *cl;
+	struct aura_error err;
+	int rc = client_connect_within(sock_path, PING_TIMEOUT_MS, &cl, &err);
+	int e = errno;
+	if (rc == -AURA_E_PATH_TOO_LONG) {
 		set_bad(c, DOCTOR_WARN, AURA_E_PATH_TOO_LONG,
 			xasprintf("socket path %s is too long", sock_path));
 		return;
 	}
-	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		set_bad(c, DOCTOR_WARN, AURA_E_SERVER_UNREACHABLE,
-			xasprintf("socket: %s", strerror(errno)));
-		return;
-	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sun_family = AF_UNIX;
-	str_copy(sa.sun_path, sock_path, sizeof(sa.sun_path));
-	int rc = connect(fd, (struct sockaddr *)&sa, sizeof(sa));
-	int e = errno;
 	int code = 0;
-	char *trouble = rc == 0 ? server_store_trouble(fd, &code) : NULL;
-	close(fd);
+	char *trouble = rc == 0 ? server_store_trouble(cl, &code) : NULL;
+	client_free(cl);
 	if (trouble)
 		set_bad(c, DOCTOR_FAIL, code, trouble);
 	else if (rc == 0 || e == EINPROGRESS || e == EAGAIN)

@@ -1,10 +1,9 @@
 /*
  * proc.c -- child processes on the loop: vfork/exec with pipes and a status
  * pipe for exec errors, one process group per child, PR_SET_PDEATHSIG,
- * draining of output, buffered stdin, reaping, pause/resume and the stop
- * escalation "q" -> SIGTERM -> SIGKILL aimed at the whole group; the
- * server as a child subreaper, and the stop of what a finished run left
- * behind (its group's other members, orphans re-parented to us).
+ * the registry of procs, finishing (exit + EOF) and reaping. Reading the
+ * pipes is proc-io.c, the stop escalation and pause proc-stop.c, what a
+ * finished run left behind proc-strays.c (shared: proc-int.h).
  *
  * Must never: run a shell, call anything but async-signal-safe functions
  * between fork and exec, free a proc while one of its callbacks is on the
@@ -15,11 +14,9 @@
  */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -28,98 +25,14 @@
 #include <unistd.h>
 
 #include "os/loop.h"
+#include "os/proc-int.h"
 #include "os/proc.h"
 #include "os/sig.h"
 #include "base/util.h"
 
 extern char **environ;
 
-/* Reads per readiness: enough to drain a full pipe many times over, few
- * enough that a child writing flat out cannot starve the other fds. poll()
- * is level-triggered, so what is left is read on the very next turn. */
-#define PROC_READS_PER_TURN 16
-/* After SIGKILL: how often it is repeated while the leader is not dead yet
- * (uninterruptible sleep); once it was reaped the exit grace below ends
- * the wait for EOF first. */
-#define PROC_LINGER_MS 2000
-/* After the leader was reaped: how long its output pipes may stay open,
- * held by something it left behind (a background grandchild, setsid or
- * not), before the run is over without their EOF. What the leader wrote
- * was in the pipes when it exited, and the loop reads it in the many turns
- * of this grace; only what the leftovers write after is cut. */
-#define PROC_EXIT_GRACE_MS 500
-/* What a finished run left behind gets SIGTERM (and SIGCONT), then SIGKILL
- * after this long. */
-#define PROC_STRAY_TERM_MS 2000
-/* A stderr read of this much or more is a child logging flat out: from
- * then on it is read as fast as it writes, never held (the hold is for
- * bursts of small writes). The held pipe is made this big, so a child
- * waits on it at most once. */
-#define PROC_HOLD_MAX_BYTES 16384
-#define PROC_HELD_PIPE_SIZE (1 << 20)
-
-enum proc_step { STEP_NONE, STEP_QUIT, STEP_TERM, STEP_KILL };
-
-/* What a child that failed before exec reports on the status pipe. */
-enum child_stage { CHILD_PDEATHSIG, CHILD_FDS, CHILD_CHDIR, CHILD_EXEC };
-struct child_report {
-	int stage;
-	int err;
-};
-
-struct proc {
-	struct proc *next; /* the registry of procs not yet finished */
-	struct loop *loop;
-	const struct proc_ops *ops;
-	void *ctx;
-	pid_t pid; /* also the pgid */
-
-	int in_fd;	   /* our end of the stdin pipe, -1 if none or closed */
-	struct buf in_buf; /* what the pipe did not take yet */
-	bool in_closing;   /* close stdin once in_buf is written */
-	int out_fd[3];	   /* our ends of stdout, stderr, fd 3; -1 after EOF */
-	int err_hold_ms;   /* spec->stderr_hold_ms */
-	uint64_t err_timer; /* stderr is unwatched until it fires */
-	bool err_flood;	    /* it wrote a lot at once: never held again */
-
-	bool exited; /* the status was reaped */
-	int status;
-	bool paused;
-
-	enum proc_step step;
-	int64_t step_start;
-	int64_t stop_start;	 /* when proc_stop began the sequence */
-	enum proc_step exit_step; /* the step it had reached when reaped */
-	int64_t exit_after_ms;	 /* how long after stop_start it was reaped */
-	int quit_grace, term_grace;
-	uint64_t timer;
-	uint64_t grace_timer; /* PROC_EXIT_GRACE_MS after the exit, pipes still open */
-
-	bool in_data_cb; /* a data callback is on the stack: do not free */
-	bool abandoned;	 /* freed by the data callback's caller */
-	bool finishing;	 /* on_exit is running */
-};
-
-static struct proc *procs;
-
-/*
- * Strays: what finished runs left behind, being stopped. An entry is a
- * process group (a finished leader's pgid whose other members live on;
- * signalled while it has members, so its number cannot have been reused)
- * or one orphan re-parented to us (our child now, so its pid cannot be
- * reused before we reap it).
- */
-struct stray {
-	pid_t id;
-	bool group;
-	int64_t kill_at; /* SIGKILL due (time_mono_ms) */
-};
-static struct {
-	struct loop *loop; /* a proc's, while strays are pending; else NULL */
-	struct stray *v;
-	size_t n, cap;
-	uint64_t timer;
-} strays;
+struct proc *procs;
 
 /* --- the child side (async-signal-safe only) --------------------------------- */
 
@@ -216,7 +129,6 @@ spawn_child(const int child[5], const struct proc_spec *spec, char **envp, pid_t
 
 /* --- the registry, finishing, freeing ---------------------------------------- */
 
-static void strays_collect(struct loop *l, pid_t pgid);
 
 static void proc_unregister(struct proc *p)
 {
@@ -228,7 +140,7 @@ static void proc_unregister(struct proc *p)
 	}
 }
 
-static void proc_close_fd(struct proc *p, int *fd)
+void proc_close_fd(struct proc *p, int *fd)
 {
 	if (fd == &p->out_fd[1] && p->err_timer) {
 		loop_timer_del(p->loop, p->err_timer);
@@ -241,7 +153,7 @@ static void proc_close_fd(struct proc *p, int *fd)
 	*fd = -1;
 }
 
-static void proc_close_stdin_now(struct proc *p)
+void proc_close_stdin_now(struct proc *p)
 {
 	proc_close_fd(p, &p->in_fd);
 	buf_free(&p->in_buf);
@@ -262,7 +174,7 @@ static void proc_release(struct proc *p)
 }
 
 /* The exit+EOF rule. May free p. */
-static void proc_maybe_finish(struct proc *p)
+void proc_maybe_finish(struct proc *p)
 {
 	if (!p->exited || p->finishing || p->in_data_cb)
 		return;
@@ -271,156 +183,28 @@ static void proc_maybe_finish(struct proc *p)
 			return;
 	p->finishing = true;
 	proc_release(p);
-	strays_collect(p->loop, p->pid);
+	if (p->private_run)
+		kill(-p->pid, SIGKILL); /* proc_run: what it left in its group */
+	else
+		strays_collect(p->loop, p->pid);
 	if (p->ops->on_exit)
 		p->ops->on_exit(p->ctx, p->status);
 	free(p);
 }
 
 /* Stop waiting for EOF: the pipes are held by processes outside our group. */
-static void proc_force_eof(struct proc *p)
+void proc_force_eof(struct proc *p)
 {
 	for (int i = 0; i < 3; i++)
 		proc_close_fd(p, &p->out_fd[i]);
 	proc_maybe_finish(p);
 }
 
-/* --- I/O ------------------------------------------------------------------- */
-
-static void proc_on_output(struct loop *l, int fd, int revents, void *ctx);
-
-/* The hold is over: read what came meanwhile, which holds stderr again if
- * there was any, or watch it once more. May free p. */
-static void proc_err_hold_end(struct loop *l, void *ctx)
-{
-	struct proc *p = ctx;
-	p->err_timer = 0;
-	loop_fd_set_events(l, p->out_fd[1], LOOP_READ);
-	proc_on_output(l, p->out_fd[1], LOOP_READ, p);
-}
-
-/* Awake anyway (fd 3 had data): end the hold early, at no extra wake-up. */
-static void proc_err_drain(struct proc *p)
-{
-	loop_timer_del(p->loop, p->err_timer);
-	proc_err_hold_end(p->loop, p);
-}
-
-/* A child writes its log in many small pieces (FFmpeg: each part of a
- * line): rather than a wake-up for each, stop watching stderr for a while
- * after a read. Never once the child has exited: then its EOF is due. */
-static void proc_err_hold(struct proc *p, size_t just_read)
-{
-	if (just_read >= PROC_HOLD_MAX_BYTES)
-		p->err_flood = true;
-	if (p->err_hold_ms <= 0 || p->err_flood || p->exited || p->out_fd[1] < 0 ||
-	    p->err_timer)
-		return;
-	loop_fd_set_events(p->loop, p->out_fd[1], 0);
-	p->err_timer = loop_timer_add(p->loop, p->err_hold_ms, proc_err_hold_end, p);
-}
-
-static void proc_on_output(struct loop *l, int fd, int revents, void *ctx)
-{
-	static char chunk[65536];
-	struct proc *p = ctx;
-	int i = fd == p->out_fd[0] ? 0 : fd == p->out_fd[1] ? 1 : 2;
-	void (*fns[3])(void *ctx, const char *data, size_t n) = {p->ops->on_stdout,
-								 p->ops->on_stderr, p->ops->on_fd3};
-	void (*fn)(void *ctx, const char *data, size_t n) = fns[i];
-
-	size_t total = 0;
-	for (int round = 0; round < PROC_READS_PER_TURN; round++) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
-		if (n <= 0) {
-			/* EOF, or a read error: nothing more will come either way. */
-			proc_close_fd(p, &p->out_fd[i]);
-			proc_maybe_finish(p);
-			return;
-		}
-		total += (size_t)n;
-		if (!fn)
-			continue;
-		p->in_data_cb = true;
-		fn(p->ctx, chunk, (size_t)n);
-		p->in_data_cb = false;
-		if (p->abandoned) {
-			free(p);
-			return;
-		}
-		if (p->out_fd[i] != fd) { /* the callback made us give up the pipe */
-			proc_maybe_finish(p);
-			return;
-		}
-		/* A short read emptied the pipe: poll() tells when there is
-		 * more, without a read that only says EAGAIN. */
-		if ((size_t)n < sizeof(chunk))
-			break;
-	}
-	if (i == 1)
-		proc_err_hold(p, total);
-	else if (i == 2 && p->err_timer)
-		proc_err_drain(p); /* FFmpeg's progress block: its log comes along */
-}
-
-/* Write what we can; 0, or -1 (EPIPE) with stdin closed. */
-static int proc_flush_stdin(struct proc *p)
-{
-	while (p->in_buf.len > 0) {
-		ssize_t n = write(p->in_fd, p->in_buf.data, p->in_buf.len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
-		if (n < 0) {
-			proc_close_stdin_now(p);
-			errno = EPIPE;
-			return -1;
-		}
-		buf_consume(&p->in_buf, (size_t)n);
-	}
-	if (p->in_buf.len > 0) {
-		loop_fd_set_events(p->loop, p->in_fd, LOOP_WRITE);
-	} else if (p->in_closing) {
-		proc_close_stdin_now(p);
-	} else {
-		loop_fd_set_events(p->loop, p->in_fd, 0);
-	}
-	return 0;
-}
-
-static void proc_on_stdin(struct loop *l, int fd, int revents, void *ctx)
-{
-	proc_flush_stdin(ctx);
-}
-
-int proc_write_stdin(struct proc *p, const void *data, size_t n)
-{
-	if (!p || p->in_fd < 0 || p->in_closing) {
-		errno = EPIPE;
-		return -1;
-	}
-	buf_append(&p->in_buf, data, n);
-	return proc_flush_stdin(p);
-}
-
-void proc_close_stdin(struct proc *p)
-{
-	if (!p || p->in_fd < 0)
-		return;
-	p->in_closing = true;
-	proc_flush_stdin(p);
-}
-
 /* --- spawn ----------------------------------------------------------------- */
 
 /* environ plus extras, the extras replacing variables of the same name.
  * Only the array is allocated: the strings are environ's and the caller's. */
-static char **proc_build_env(const char *const *add)
+char **proc_build_env(const char *const *add)
 {
 	size_t n = 0, k = 0, m = 0;
 	while (environ[n])
@@ -622,188 +406,6 @@ pid_t proc_pid(const struct proc *p)
 	return p ? p->pid : 0;
 }
 
-/* --- stop, pause ------------------------------------------------------------- */
-
-static void proc_on_timer(struct loop *l, void *ctx);
-
-static void proc_arm(struct proc *p, int64_t ms)
-{
-	loop_timer_del(p->loop, p->timer);
-	p->timer = loop_timer_add(p->loop, ms, proc_on_timer, p);
-}
-
-/* Signal the group. Returns false when it has no member left and the
- * leader was reaped: then p is finished (freed) and must not be touched. */
-static bool proc_kill_group(struct proc *p, int signo)
-{
-	if (kill(-p->pid, signo) == 0 || errno != ESRCH || !p->exited)
-		return true;
-	proc_force_eof(p);
-	return false;
-}
-
-/* Enter a step of the stop sequence; a step with no grace is passed
- * through at once. May free p. */
-static void proc_step(struct proc *p, enum proc_step step)
-{
-	for (;;) {
-		p->step = step;
-		p->step_start = time_mono_ms();
-		if (step == STEP_QUIT) {
-			if (p->quit_grace > 0) {
-				if (p->paused && !proc_kill_group(p, SIGCONT))
-					return;
-				p->paused = false;
-				if (proc_write_stdin(p, "q\n", 2) == 0) {
-					proc_arm(p, p->quit_grace);
-					return;
-				}
-			}
-			step = STEP_TERM;
-		} else if (step == STEP_TERM) {
-			if (!proc_kill_group(p, SIGTERM))
-				return;
-			/* A stopped process keeps SIGTERM pending until continued. */
-			kill(-p->pid, SIGCONT);
-			p->paused = false;
-			if (p->term_grace > 0) {
-				proc_arm(p, p->term_grace);
-				return;
-			}
-			step = STEP_KILL;
-		} else {
-			if (!proc_kill_group(p, SIGKILL))
-				return;
-			proc_arm(p, PROC_LINGER_MS);
-			return;
-		}
-	}
-}
-
-static void proc_on_timer(struct loop *l, void *ctx)
-{
-	struct proc *p = ctx;
-	p->timer = 0;
-	if (p->step == STEP_QUIT) {
-		proc_step(p, STEP_TERM);
-	} else if (p->step == STEP_TERM) {
-		proc_step(p, STEP_KILL);
-	} else if (p->exited) {
-		proc_force_eof(p); /* SIGKILLed long ago: whoever holds the pipes is not ours */
-	} else {
-		/* Not dead yet (uninterruptible sleep): keep insisting. */
-		kill(-p->pid, SIGKILL);
-		proc_arm(p, PROC_LINGER_MS);
-	}
-}
-
-void proc_stop(struct proc *p, int quit_grace_ms, int term_grace_ms)
-{
-	if (!p || p->finishing || p->abandoned)
-		return;
-	if (quit_grace_ms < 0)
-		quit_grace_ms = 0;
-	if (term_grace_ms < 0)
-		term_grace_ms = 0;
-	if (p->step == STEP_NONE) {
-		p->quit_grace = quit_grace_ms;
-		p->term_grace = term_grace_ms;
-		p->stop_start = time_mono_ms();
-		/* "q" is for the leader: once it is gone, only its group is left. */
-		proc_step(p, p->in_fd >= 0 && !p->in_closing && !p->exited ? STEP_QUIT : STEP_TERM);
-		return;
-	}
-	bool shorter = false;
-	if (quit_grace_ms < p->quit_grace) {
-		p->quit_grace = quit_grace_ms;
-		shorter |= p->step == STEP_QUIT;
-	}
-	if (term_grace_ms < p->term_grace) {
-		p->term_grace = term_grace_ms;
-		shorter |= p->step == STEP_TERM;
-	}
-	if (!shorter)
-		return;
-	int grace = p->step == STEP_QUIT ? p->quit_grace : p->term_grace;
-	int64_t left = p->step_start + grace - time_mono_ms();
-	if (left > 0)
-		proc_arm(p, left);
-	else
-		proc_step(p, p->step == STEP_QUIT ? STEP_TERM : STEP_KILL);
-}
-
-bool proc_is_stopping(const struct proc *p)
-{
-	return p && p->step != STEP_NONE;
-}
-
-enum proc_stop_step proc_stop_step(const struct proc *p, int64_t *after_ms)
-{
-	if (after_ms)
-		*after_ms = p && p->exited ? p->exit_after_ms : 0;
-	if (!p || !p->exited)
-		return PROC_STOP_NONE;
-	switch (p->exit_step) {
-	case STEP_QUIT:
-		return PROC_STOP_QUIT;
-	case STEP_TERM:
-		return PROC_STOP_TERM;
-	case STEP_KILL:
-		return PROC_STOP_KILL;
-	case STEP_NONE:
-		break;
-	}
-	return PROC_STOP_NONE;
-}
-
-const char *proc_stop_step_name(enum proc_stop_step s)
-{
-	switch (s) {
-	case PROC_STOP_QUIT:
-		return "q";
-	case PROC_STOP_TERM:
-		return "SIGTERM";
-	case PROC_STOP_KILL:
-		return "SIGKILL";
-	case PROC_STOP_NONE:
-		break;
-	}
-	return "none";
-}
-
-int proc_pause(struct proc *p)
-{
-	if (!p || p->exited || p->finishing) {
-		errno = ESRCH;
-		return -1;
-	}
-	if (p->step != STEP_NONE) {
-		errno = EBUSY;
-		return -1;
-	}
-	if (kill(-p->pid, SIGSTOP) < 0)
-		return -1;
-	p->paused = true;
-	return 0;
-}
-
-int proc_resume(struct proc *p)
-{
-	if (!p || p->exited || p->finishing) {
-		errno = ESRCH;
-		return -1;
-	}
-	if (kill(-p->pid, SIGCONT) < 0)
-		return -1;
-	p->paused = false;
-	return 0;
-}
-
-bool proc_is_paused(const struct proc *p)
-{
-	return p && p->paused;
-}
-
 /* --- reaping, recovery ----------------------------------------------------- */
 
 /* The exit grace is over and the pipes are still open: what holds them is
@@ -814,8 +416,6 @@ static void proc_on_grace(struct loop *l, void *ctx)
 	p->grace_timer = 0;
 	proc_force_eof(p);
 }
-
-static void strays_after_reap(bool unknown);
 
 void proc_reap_all(void)
 {
@@ -836,235 +436,26 @@ void proc_reap_all(void)
 			unknown = true; /* an orphan, a stray, an abandoned leader */
 			continue;
 		}
-		p->exited = true;
-		p->status = st;
-		p->paused = false;
-		p->exit_step = p->step;
-		if (p->step != STEP_NONE)
-			p->exit_after_ms = time_mono_ms() - p->stop_start;
-		if (p->err_timer) { /* its EOF is due: watch stderr again */
-			loop_timer_del(p->loop, p->err_timer);
-			p->err_timer = 0;
-			loop_fd_set_events(p->loop, p->out_fd[1], LOOP_READ);
-		}
-		if (p->out_fd[0] >= 0 || p->out_fd[1] >= 0 || p->out_fd[2] >= 0)
-			p->grace_timer =
-			    loop_timer_add(p->loop, PROC_EXIT_GRACE_MS, proc_on_grace, p);
-		proc_maybe_finish(p);
+		proc_reaped(p, st);
 	}
 	strays_after_reap(unknown);
 }
 
-/* Read a small /proc file into buf (NUL-terminated); bytes read or -1. */
-static ssize_t read_small(const char *path, char *buf, size_t size)
+void proc_reaped(struct proc *p, int st)
 {
-	FILE *f = fopen(path, "re");
-	if (!f)
-		return -1;
-	size_t n = fread(buf, 1, size - 1, f);
-	fclose(f);
-	buf[n] = '\0';
-	return (ssize_t)n;
-}
-
-
-/* --- strays: what finished runs left behind ---------------------------------- */
-
-int proc_become_subreaper(void)
-{
-	return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ? -1 : 0;
-}
-
-static int stray_kill(const struct stray *s, int signo)
-{
-	return kill(s->group ? -s->id : s->id, signo);
-}
-
-static void strays_on_timer(struct loop *l, void *ctx);
-
-/* One timer, for the earliest SIGKILL due; none when nothing is left. */
-static void strays_arm(void)
-{
-	if (strays.timer)
-		loop_timer_del(strays.loop, strays.timer);
-	strays.timer = 0;
-	if (strays.n == 0)
-		strays.loop = NULL; /* none pending: a loop may be freed now */
-	if (!strays.loop)
-		return;
-	int64_t due = strays.v[0].kill_at;
-	for (size_t i = 1; i < strays.n; i++)
-		if (strays.v[i].kill_at < due)
-			due = strays.v[i].kill_at;
-	int64_t left = due - time_mono_ms();
-	strays.timer = loop_timer_add(strays.loop, left > 0 ? left : 0, strays_on_timer, NULL);
-}
-
-/* SIGTERM and SIGCONT (a stopped process must run to die) now, SIGKILL
- * after PROC_STRAY_TERM_MS. Nothing if it is gone or listed already. */
-static void strays_add(pid_t id, bool group)
-{
-	for (size_t i = 0; i < strays.n; i++)
-		if (strays.v[i].id == id && strays.v[i].group == group)
-			return;
-	struct stray s = {id, group, time_mono_ms() + PROC_STRAY_TERM_MS};
-	if (stray_kill(&s, SIGTERM) < 0)
-		return;
-	stray_kill(&s, SIGCONT);
-	if (strays.n == strays.cap) {
-		strays.cap = strays.cap ? 2 * strays.cap : 8;
-		strays.v = xrealloc(strays.v, strays.cap * sizeof(*strays.v));
+	p->exited = true;
+	p->status = st;
+	p->paused = false;
+	p->exit_step = p->step;
+	if (p->step != STEP_NONE)
+		p->exit_after_ms = time_mono_ms() - p->stop_start;
+	if (p->err_timer) { /* its EOF is due: watch stderr again */
+		loop_timer_del(p->loop, p->err_timer);
+		p->err_timer = 0;
+		loop_fd_set_events(p->loop, p->out_fd[1], LOOP_READ);
 	}
-	strays.v[strays.n++] = s;
+	if (p->out_fd[0] >= 0 || p->out_fd[1] >= 0 || p->out_fd[2] >= 0)
+		p->grace_timer = loop_timer_add(p->loop, PROC_EXIT_GRACE_MS, proc_on_grace, p);
+	proc_maybe_finish(p);
 }
 
-/* Drop the strays that are gone (a group without members, a reaped orphan). */
-static void strays_prune(void)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < strays.n; i++)
-		if (stray_kill(&strays.v[i], 0) == 0 || errno != ESRCH)
-			strays.v[k++] = strays.v[i];
-	strays.n = k;
-}
-
-/* Is pid a proc's leader, or pgid the group of a proc that has not
- * finished (a run going on, or in its exit grace)? */
-static bool proc_registered(pid_t pid, pid_t pgid)
-{
-	for (struct proc *p = procs; p; p = p->next)
-		if (p->pid == pid || p->pid == pgid)
-			return true;
-	return false;
-}
-
-/*
- * Orphans: as a child subreaper we inherit every process whose parent died
- * below us, so a live process whose parent is us and that is no proc's
- * leader was left behind by some run: the only children the server has
- * are procs (the few synchronous forks elsewhere wait for their child
- * before the loop can get here). Those in the group of a proc that has not
- * finished are that proc's business, stopped when it finishes. The rest
- * (a group's members after their parent died, and setsid escapees, which
- * left every group we know) are stopped as strays. /proc/PID/stat is read
- * for every process: this runs when a run finishes and when an unknown
- * child was reaped, not per loop turn.
- */
-static void strays_scan(void)
-{
-	DIR *d = opendir("/proc");
-	if (!d)
-		return;
-	pid_t self = getpid();
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		char path[300], buf[1024];
-		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		if (read_small(path, buf, sizeof(buf)) <= 0)
-			continue;
-		const char *rp = strrchr(buf, ')');
-		char state;
-		int ppid, pgrp;
-		if (!rp || sscanf(rp + 1, " %c %d %d", &state, &ppid, &pgrp) != 3)
-			continue;
-		pid_t pid = (pid_t)atoi(e->d_name);
-		if (ppid != self || state == 'Z' || state == 'X' || proc_registered(pid, pgrp))
-			continue;
-		bool in_listed_group = false;
-		for (size_t i = 0; i < strays.n && !in_listed_group; i++)
-			in_listed_group = strays.v[i].group && strays.v[i].id == pgrp;
-		if (!in_listed_group)
-			strays_add(pid, false);
-	}
-	closedir(d);
-}
-
-/* A proc finished: its group's other members and whatever was re-parented
- * to us are strays now. The leader was reaped; a group with members left
- * keeps its number, so kill(-pgid) reaches only them. */
-static void strays_collect(struct loop *l, pid_t pgid)
-{
-	strays.loop = l;
-	if (kill(-pgid, 0) == 0)
-		strays_add(pgid, true);
-	strays_scan();
-	strays_arm();
-}
-
-/* The deadline came: SIGKILL, and forget them (their children, re-parented
- * to us, are found when we reap them). */
-static void strays_on_timer(struct loop *l, void *ctx)
-{
-	strays.timer = 0;
-	int64_t now = time_mono_ms();
-	size_t k = 0;
-	for (size_t i = 0; i < strays.n; i++) {
-		if (strays.v[i].kill_at <= now)
-			stray_kill(&strays.v[i], SIGKILL);
-		else
-			strays.v[k++] = strays.v[i];
-	}
-	strays.n = k;
-	strays_arm();
-}
-
-/* After reaping: drop strays that are gone; an unknown child reaped may
- * have left children of its own to us. */
-static void strays_after_reap(bool unknown)
-{
-	if (!strays.loop)
-		strays.loop = procs ? procs->loop : NULL;
-	if (!strays.loop)
-		return; /* nothing of ours runs: no loop known to be alive */
-	strays_prune();
-	if (unknown)
-		strays_scan();
-	strays_arm();
-}
-
-void proc_kill_leftovers(void)
-{
-	strays_scan();
-	for (size_t i = 0; i < strays.n; i++)
-		stray_kill(&strays.v[i], SIGKILL);
-	if (strays.timer)
-		loop_timer_del(strays.loop, strays.timer);
-	free(strays.v);
-	memset(&strays, 0, sizeof(strays));
-}
-
-int proc_kill_stale(pid_t pid, const char *expect_comm)
-{
-	if (pid <= 1 || pid == getpid() || !expect_comm || !*expect_comm)
-		return 0;
-	char path[64], buf[4096];
-
-	/* Zombies are dead already; their comm would still match. */
-	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	if (read_small(path, buf, sizeof(buf)) <= 0)
-		return 0;
-	const char *rp = strrchr(buf, ')');
-	if (!rp || rp[1] != ' ' || rp[2] == 'Z' || rp[2] == 'X')
-		return 0;
-
-	/* comm is cut at 15 bytes. */
-	bool match = false;
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	if (read_small(path, buf, sizeof(buf)) > 0) {
-		buf[strcspn(buf, "\n")] = '\0';
-		match = strncmp(buf, expect_comm, 15) == 0 &&
-			(strlen(expect_comm) >= 15 || strcmp(buf, expect_comm) == 0);
-	}
-	if (!match) {
-		snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-		if (read_small(path, buf, sizeof(buf)) > 0) {
-			const char *base = strrchr(buf, '/');
-			match = strcmp(base ? base + 1 : buf, expect_comm) == 0;
-		}
-	}
-	if (!match || getpgid(pid) != pid)
-		return 0;
-	return kill(-pid, SIGKILL) == 0 ? 1 : 0;
-}

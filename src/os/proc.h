@@ -37,6 +37,7 @@
 #include <sys/types.h>
 
 #include "base/errors.h"
+#include "base/util.h"
 
 struct loop;
 struct proc;
@@ -199,5 +200,53 @@ void proc_kill_leftovers(void);
  * pid is never killed.
  */
 int proc_kill_stale(pid_t pid, const char *expect_comm);
+
+/*
+ * A bounded synchronous run, for doctor and setup (never the server's
+ * loop): argv (no shell, looked up in PATH) with stdin on /dev/null, on a
+ * private loop of its own. Up to out_cap / err_cap bytes of stdout and
+ * stderr are kept (the rest is read and dropped); at deadline_ms the stop
+ * sequence is applied (SIGTERM to the group, SIGKILL term_grace_ms later).
+ * It never waits longer than deadline_ms + term_grace_ms + about 1.5 s,
+ * whatever the child does. Reaps only its own child (waitpid(pid)), so it
+ * is safe in a process with children of its own, and whatever the child
+ * left in its group is killed when it ends. Needs no SIGCHLD handling.
+ */
+struct proc_run_spec {
+	const char *const *argv;
+	int deadline_ms;    /* <= 0: 10 s */
+	int term_grace_ms;  /* <= 0: 1 s */
+	size_t out_cap, err_cap;
+};
+struct proc_run_result {
+	struct buf out, err;	      /* the caller buf_frees both, also after an error */
+	int status;		      /* the waitpid() status */
+	bool timed_out;		      /* the deadline came and the child was stopped */
+	enum proc_stop_step stopped_by; /* timed_out: the step that ended it */
+};
+/* 0 when the child ran (see res), else -AURA_E_SPAWN_FAILED with err set
+ * as proc_spawn sets it (exec failure included). */
+int proc_run(const struct proc_run_spec *spec, struct proc_run_result *res,
+	     struct aura_error *err);
+
+/*
+ * Start a process that outlives us: exe (when it is "/proc/self/exe", by
+ * the real path it names while that still exists, so ps shows "aura")
+ * with argv (argv[0] is only its name), stdin and stdout on /dev/null,
+ * stderr inherited (or /dev/null with PROC_DETACH_SESSION), every signal
+ * disposition and the mask reset, every fd above 2 closed but pass_fd
+ * (when >= 0), which becomes its fd 3; envp_add as in proc_spec.
+ * Without flags it gets a process group of its own and the returned pid
+ * is its own (a child the caller reaps with waitpid). With
+ * PROC_DETACH_SESSION it runs in a new session, as a grandchild that is
+ * no session leader (so it can never acquire a controlling terminal), in
+ * our working directory: the returned pid is the middle process, which exits 0 at once
+ * (127 if the fork failed) and which the caller reaps. The exec's
+ * failure is printed on stderr and exits 127. -1 with errno if fork
+ * failed. Not for the server's children: they are proc_spawn's.
+ */
+#define PROC_DETACH_SESSION 1
+pid_t proc_spawn_detached(const char *exe, const char *const *argv, int pass_fd,
+			  const char *const *envp_add, int flags);
 
 #endif

@@ -286,45 +286,84 @@ static int ready_wait(int fd, pid_t child)
 	return rc;
 }
 
-/* Returns -1 in the server (go on), else the first process's exit status. */
+/* Our own command line, from /proc/self/cmdline: a NULL-terminated
+ * array into *store (free both), or NULL. */
+static const char **own_argv(char **store)
+{
+	FILE *f = fopen("/proc/self/cmdline", "re");
+	if (!f)
+		return NULL;
+	struct buf b;
+	buf_init(&b);
+	char tmp[4096];
+	size_t n;
+	while ((n = fread(tmp, 1, sizeof(tmp), f)) > 0)
+		buf_append(&b, tmp, n);
+	fclose(f);
+	buf_append(&b, "", 1);
+	size_t count = 0;
+	for (size_t i = 0; i + 1 < b.len; i++)
+		count += b.data[i] == '\0';
+	const char **argv = xcalloc(count + 2, sizeof(*argv));
+	size_t k = 0;
+	for (size_t i = 0; i + 1 < b.len; i += strlen(b.data + i) + 1)
+		argv[k++] = b.data + i;
+	*store = b.data; /* buf_free would free it: keep the bytes */
+	if (k == 0) {
+		free(argv);
+		free(b.data);
+		return NULL;
+	}
+	return argv;
+}
+
+/*
+ * Returns -1 in the server (go on), else the first process's exit status.
+ * The first process runs its own command line again, detached
+ * (proc_spawn_detached: a new session, a grandchild that is no session
+ * leader, stdio on /dev/null) with the ready pipe as its fd 3, named in
+ * READY_FD_ENV; that process is the server, and takes the role here.
+ */
+#define READY_FD_ENV "AURA_SERVE_READY_FD"
 static int daemonize(struct serve *sv)
 {
+	const char *role = getenv(READY_FD_ENV);
+	if (role) {
+		sv->ready_fd = atoi(role);
+		unsetenv(READY_FD_ENV); /* not for the server's children */
+		if (sv->ready_fd < 3 || fcntl(sv->ready_fd, F_SETFD, FD_CLOEXEC) < 0)
+			return 5;
+		if (chdir("/") < 0)
+			return 5;
+		return -1;
+	}
+	char *store = NULL;
+	const char **argv = own_argv(&store);
+	if (!argv) {
+		perror("aura: /proc/self/cmdline");
+		return 5;
+	}
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
 		perror("aura: pipe");
+		free(argv);
+		free(store);
 		return 5;
 	}
+	static const char *const env[] = {READY_FD_ENV "=3", NULL};
 	fflush(NULL);
-	pid_t pid = fork();
+	pid_t pid = proc_spawn_detached("/proc/self/exe", argv, pfd[1], env, PROC_DETACH_SESSION);
+	int e = errno;
+	free(argv);
+	free(store);
+	close(pfd[1]);
 	if (pid < 0) {
+		close(pfd[0]);
+		errno = e;
 		perror("aura: fork");
 		return 5;
 	}
-	if (pid > 0) {
-		close(pfd[1]);
-		return ready_wait(pfd[0], pid);
-	}
-	close(pfd[0]);
-	/* A new session without a terminal; the second fork makes sure the
-	 * server is no session leader, so it can never acquire one. */
-	setsid();
-	pid = fork();
-	if (pid < 0)
-		_exit(5);
-	if (pid > 0)
-		_exit(0);
-	if (chdir("/") < 0)
-		_exit(5);
-	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null >= 0) {
-		dup2(null, 0);
-		dup2(null, 1);
-		dup2(null, 2);
-		if (null > 2)
-			close(null);
-	}
-	sv->ready_fd = pfd[1];
-	return -1;
+	return ready_wait(pfd[0], pid);
 }
 
 /* --- the server ----------------------------------------------------------- */

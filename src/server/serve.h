@@ -33,11 +33,13 @@ struct server_opts {
  * start, the catalogue code's status, the error printed on stderr as any
  * verb prints one; 5 when the loop fails (logged).
  *
- * With o->daemon the calling process forks: it returns 0 once the
+ * With o->daemon the calling process runs its own command line again,
+ * detached (a grandchild, in a new session, its stdio on /dev/null; the
+ * ready pipe as fd 3, named by AURA_SERVE_READY_FD): it returns 0 once the
  * detached server accepts connections (or prints why it cannot start and
- * returns that code's status), while the detached server (a grandchild,
- * in a new session, in "/", its stdio on /dev/null) runs and returns from
- * its own call when it ends. The caller only passes the status on.
+ * returns that code's status), while the detached server (that command
+ * line's server_run, in "/") runs and returns from its own call when it
+ * ends. The caller only passes the status on.
  */
 int server_run(const struct server_opts *o);
 

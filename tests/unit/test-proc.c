@@ -987,6 +987,97 @@ static void test_leftovers_are_stopped(void **state)
 	}
 }
 
+/* --- proc_run: the bounded synchronous run (no sig_init, as in doctor) ------- */
+
+static void test_run_captures_output_and_status(void **state)
+{
+	const char *argv[] = {"sh", "-c", "printf hello; printf oops >&2; exit 3", NULL};
+	struct proc_run_spec spec = {
+	    .argv = argv, .deadline_ms = 5000, .out_cap = 100, .err_cap = 100};
+	struct proc_run_result res;
+	struct aura_error err;
+	assert_int_equal(proc_run(&spec, &res, &err), 0);
+	assert_false(res.timed_out);
+	assert_int_equal(res.stopped_by, PROC_STOP_NONE);
+	assert_true(WIFEXITED(res.status));
+	assert_int_equal(WEXITSTATUS(res.status), 3);
+	assert_int_equal(res.out.len, 5);
+	assert_memory_equal(res.out.data, "hello", 5);
+	assert_int_equal(res.err.len, 4);
+	assert_memory_equal(res.err.data, "oops", 4);
+	buf_free(&res.out);
+	buf_free(&res.err);
+}
+
+static void test_run_respects_the_cap(void **state)
+{
+	/* 1 MB out, 1000 kept: the rest is drained (the child is not stuck on
+	 * a full pipe) and dropped. */
+	const char *argv[] = {"head", "-c", "1000000", "/dev/zero", NULL};
+	struct proc_run_spec spec = {.argv = argv, .deadline_ms = 5000, .out_cap = 1000};
+	struct proc_run_result res;
+	struct aura_error err;
+	assert_int_equal(proc_run(&spec, &res, &err), 0);
+	assert_false(res.timed_out);
+	assert_true(WIFEXITED(res.status));
+	assert_int_equal(WEXITSTATUS(res.status), 0);
+	assert_int_equal(res.out.len, 1000);
+	assert_int_equal(res.err.len, 0);
+	buf_free(&res.out);
+	buf_free(&res.err);
+}
+
+static void test_run_stops_at_the_deadline(void **state)
+{
+	const char *argv[] = {"sleep", "60", NULL};
+	struct proc_run_spec spec = {.argv = argv, .deadline_ms = 200, .term_grace_ms = 1000};
+	struct proc_run_result res;
+	struct aura_error err;
+	int64_t t0 = time_mono_ms();
+	assert_int_equal(proc_run(&spec, &res, &err), 0);
+	int64_t took = time_mono_ms() - t0;
+	assert_true(res.timed_out);
+	assert_int_equal(res.stopped_by, PROC_STOP_TERM);
+	assert_true(WIFSIGNALED(res.status));
+	assert_int_equal(WTERMSIG(res.status), SIGTERM);
+	assert_true(took >= 200);
+	assert_true(took < 1000);
+	buf_free(&res.out);
+	buf_free(&res.err);
+}
+
+static void test_run_kills_what_ignores_sigterm(void **state)
+{
+	const char *argv[] = {"sh", "-c", "trap '' TERM; exec sleep 60", NULL};
+	struct proc_run_spec spec = {.argv = argv, .deadline_ms = 200, .term_grace_ms = 200};
+	struct proc_run_result res;
+	struct aura_error err;
+	int64_t t0 = time_mono_ms();
+	assert_int_equal(proc_run(&spec, &res, &err), 0);
+	int64_t took = time_mono_ms() - t0;
+	assert_true(res.timed_out);
+	assert_int_equal(res.stopped_by, PROC_STOP_KILL);
+	assert_true(WIFSIGNALED(res.status));
+	assert_int_equal(WTERMSIG(res.status), SIGKILL);
+	assert_true(took >= 400);
+	assert_true(took < 2000);
+	buf_free(&res.out);
+	buf_free(&res.err);
+}
+
+static void test_run_exec_failure(void **state)
+{
+	const char *argv[] = {"/nonexistent/aura-no-such-program", NULL};
+	struct proc_run_spec spec = {.argv = argv, .deadline_ms = 1000};
+	struct proc_run_result res;
+	struct aura_error err;
+	aura_error_clear(&err);
+	assert_int_equal(proc_run(&spec, &res, &err), -AURA_E_SPAWN_FAILED);
+	assert_int_equal(err.code, AURA_E_SPAWN_FAILED);
+	buf_free(&res.out);
+	buf_free(&res.err);
+}
+
 int main(void)
 {
 	/* sig_init blocks SIGTERM, so a hung test would outlive the harness's
@@ -1036,6 +1127,11 @@ int main(void)
 	    T(test_crash_is_a_signal),
 	    T(test_leftovers_are_stopped),
 #undef T
+	    cmocka_unit_test(test_run_captures_output_and_status),
+	    cmocka_unit_test(test_run_respects_the_cap),
+	    cmocka_unit_test(test_run_stops_at_the_deadline),
+	    cmocka_unit_test(test_run_kills_what_ignores_sigterm),
+	    cmocka_unit_test(test_run_exec_failure),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

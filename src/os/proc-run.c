@@ -1,0 +1,128 @@
+/*
+ * proc-run.c -- a bounded synchronous run (proc_run) for doctor and setup:
+ * one child on a private loop, its output captured up to a cap, the stop
+ * sequence at the deadline, and a hard bound past which it is abandoned.
+ *
+ * Must never: wait without a bound, reap a child that is not its own
+ * (waitpid(pid), never -1), or look for strays (a client's other children
+ * are none of its business).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "os/loop.h"
+#include "os/proc-int.h"
+#include "os/proc.h"
+#include "base/util.h"
+
+#define RUN_DEADLINE_MS	  10000
+#define RUN_TERM_GRACE_MS 1000
+/* No SIGCHLD reaches us here: the exit is looked for with waitpid(pid,
+ * WNOHANG) after each turn, and a turn sleeps at most this long. */
+#define RUN_TICK_MS 20
+/* Past the stop sequence: SIGKILL's linger and the exit grace, then give up. */
+#define RUN_HARD_EXTRA_MS 1500
+
+struct run {
+	const struct proc_run_spec *spec;
+	struct proc_run_result *res;
+	struct proc *p;
+	bool done;
+};
+
+static void run_keep(struct buf *b, size_t cap, const char *data, size_t n)
+{
+	if (b->len < cap)
+		buf_append(b, data, n < cap - b->len ? n : cap - b->len);
+}
+
+static void run_on_stdout(void *ctx, const char *data, size_t n)
+{
+	struct run *r = ctx;
+	run_keep(&r->res->out, r->spec->out_cap, data, n);
+}
+
+static void run_on_stderr(void *ctx, const char *data, size_t n)
+{
+	struct run *r = ctx;
+	run_keep(&r->res->err, r->spec->err_cap, data, n);
+}
+
+static void run_on_exit(void *ctx, int status)
+{
+	struct run *r = ctx;
+	r->res->status = status;
+	r->res->stopped_by = proc_stop_step(r->p, NULL);
+	r->done = true;
+}
+
+static const struct proc_ops run_ops = {
+    .on_stdout = run_on_stdout,
+    .on_stderr = run_on_stderr,
+    .on_exit = run_on_exit,
+};
+
+int proc_run(const struct proc_run_spec *spec, struct proc_run_result *res, struct aura_error *err)
+{
+	buf_init(&res->out);
+	buf_init(&res->err);
+	res->status = 0;
+	res->timed_out = false;
+	res->stopped_by = PROC_STOP_NONE;
+	int deadline_ms = spec->deadline_ms > 0 ? spec->deadline_ms : RUN_DEADLINE_MS;
+	int grace_ms = spec->term_grace_ms > 0 ? spec->term_grace_ms : RUN_TERM_GRACE_MS;
+
+	struct loop *l = loop_new();
+	struct run r = {spec, res, NULL, false};
+	struct proc_spec ps = {.argv = spec->argv, .stdin_mode = PROC_STDIN_NULL};
+	struct proc *p = proc_spawn(l, &ps, &run_ops, &r, err);
+	if (!p) {
+		loop_free(l);
+		return -AURA_E_SPAWN_FAILED;
+	}
+	p->private_run = true;
+	r.p = p;
+	pid_t pid = p->pid;
+	int64_t start = time_mono_ms();
+	int64_t deadline = start + deadline_ms;
+	int64_t hard = deadline + grace_ms + RUN_HARD_EXTRA_MS;
+	while (!r.done) {
+		int64_t now = time_mono_ms();
+		if (now >= hard) {
+			proc_abandon(p); /* SIGKILLed; reaped below if it is dead by then */
+			res->timed_out = true;
+			res->stopped_by = PROC_STOP_KILL;
+			res->status = SIGKILL; /* as WIFSIGNALED(SIGKILL) */
+			waitpid(pid, NULL, WNOHANG);
+			break;
+		}
+		if (now >= deadline && !res->timed_out) {
+			res->timed_out = true;
+			proc_stop(p, 0, grace_ms); /* may finish p: r.done */
+			continue;
+		}
+		if (!p->exited) {
+			int st;
+			pid_t w = waitpid(pid, &st, WNOHANG);
+			if (w == pid) {
+				proc_reaped(p, st); /* may finish p: r.done */
+				if (r.done)
+					break;
+			}
+		}
+		int64_t wait = (res->timed_out ? hard : deadline) - time_mono_ms();
+		if (!p->exited && wait > RUN_TICK_MS)
+			wait = RUN_TICK_MS;
+		if (loop_run_once(l, wait > 0 ? wait : 0) < 0 && errno != EINTR) {
+			proc_abandon(p); /* poll() failed: no way to watch it */
+			res->status = SIGKILL;
+			waitpid(pid, NULL, WNOHANG);
+			break;
+		}
+	}
+	loop_free(l);
+	return 0;
+}
