@@ -308,12 +308,11 @@ struct proc *proc_spawn(struct loop *l, const struct proc_spec *spec, const stru
 
 	/* No signal may run a handler in the child before sig_child_reset,
 	 * nor reach the parent between fork and restoring its mask. */
-	sigset_t all, old;
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &old);
+	sigset_t old;
+	sig_block_all(&old);
 	pid_t pid = spawn_child(child, spec, envp, parent, maxfd);
 	int fork_errno = errno;
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	sig_set_mask(&old);
 	if (envp != environ)
 		free(envp);
 	close_all(child, 5);

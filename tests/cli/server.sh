@@ -87,9 +87,10 @@ is "$(cpu_ticks "$SERVE_PID")" "$T0" "an idle server uses no CPU over 2 s"
 # strace's attach interrupts the poll in progress; one ping then makes the
 # loop go round, and every poll() it makes must sleep without a timeout.
 if command -v strace >/dev/null 2>&1; then
-	timeout -s INT 2 strace -qq -p "$SERVE_PID" -e trace=poll,ppoll -o "$T_TMP/strace" 2>/dev/null &
+	timeout -s INT 3 strace -qq -p "$SERVE_PID" -e trace=poll,ppoll -o "$T_TMP/strace" 2>/dev/null &
 	ST=$!
-	sleep 0.5
+	# ping only once strace is attached (the server's TracerPid is set)
+	wait_for 5 sh -c "! grep -q '^TracerPid:[[:space:]]*0\$' /proc/$SERVE_PID/status"
 	py call "$SOCK" '{"id":1,"method":"ping"}' >/dev/null
 	wait "$ST"
 	POLLS=$(grep -c 'poll(' "$T_TMP/strace")
