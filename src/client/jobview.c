@@ -95,13 +95,7 @@ void jobview_free(struct jobview *v)
 
 static void reserve(struct jobview *v, size_t n)
 {
-	if (n <= v->cap)
-		return;
-	size_t cap = v->cap ? v->cap : 64;
-	while (cap < n)
-		cap *= 2;
-	v->rows = xrealloc(v->rows, cap * sizeof(*v->rows));
-	v->cap = cap;
+	XGROW(v->rows, n, v->cap, 64);
 }
 
 /* Index into rows[] of job id, or -1. */

@@ -34,15 +34,13 @@ static bool dollar_expands(char c)
 
 struct words {
 	char **v;
-	int n, cap;
+	int n;
+	size_t cap;
 };
 
 static void words_add(struct words *w, struct buf *cur)
 {
-	if (w->n + 2 > w->cap) {
-		w->cap = w->cap ? w->cap * 2 : 8;
-		w->v = xrealloc(w->v, (size_t)w->cap * sizeof(*w->v));
-	}
+	XGROW(w->v, (size_t)w->n + 2, w->cap, 8);
 	w->v[w->n++] = xstrndup(cur->data ? cur->data : "", cur->len);
 	w->v[w->n] = NULL;
 	buf_reset(cur);

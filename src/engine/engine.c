@@ -184,10 +184,7 @@ static void kind_track(struct engine *e, enum job_kind kind, int64_t id, bool wa
 	for (i = 0; i < ks->n && ks->ids[i] != id; i++)
 		;
 	if (wanted && i == ks->n) {
-		if (ks->n == ks->cap) {
-			ks->cap = ks->cap ? ks->cap * 2 : 8;
-			ks->ids = xrealloc(ks->ids, ks->cap * sizeof(*ks->ids));
-		}
+		XGROW(ks->ids, ks->n + 1, ks->cap, 8);
 		ks->ids[ks->n++] = id;
 	} else if (!wanted && i < ks->n) {
 		ks->ids[i] = ks->ids[--ks->n];

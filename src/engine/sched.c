@@ -142,10 +142,7 @@ struct stale {
 static int stale_cb(const struct job *j, void *ctx)
 {
 	struct stale *s = ctx;
-	if (s->n == s->cap) {
-		s->cap = s->cap ? s->cap * 2 : 8;
-		s->jobs = xrealloc(s->jobs, s->cap * sizeof(*s->jobs));
-	}
+	XGROW(s->jobs, s->n + 1, s->cap, 8);
 	job_copy(&s->jobs[s->n++], j);
 	return 0;
 }

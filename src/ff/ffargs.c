@@ -32,10 +32,7 @@ void ffargs_init(struct ffargs *a)
 
 static void push(struct ffargs *a, char *owned)
 {
-	if (a->n + 2 > a->cap) {
-		a->cap = a->cap ? a->cap * 2 : 16;
-		a->argv = xrealloc(a->argv, (size_t)a->cap * sizeof(*a->argv));
-	}
+	XGROW(a->argv, (size_t)a->n + 2, a->cap, 16);
 	a->argv[a->n++] = owned;
 	a->argv[a->n] = NULL;
 }

@@ -21,7 +21,8 @@
  */
 struct ffargs {
 	char **argv;
-	int n, cap;
+	int n;
+	size_t cap;
 };
 
 void ffargs_init(struct ffargs *a);

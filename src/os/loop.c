@@ -54,12 +54,12 @@ struct loop {
 
 	struct timer *heap;
 	int nheap;
-	int heapcap;
+	size_t heapcap;
 	uint64_t last_timer_id;
 
 	struct deferred *defer;
 	int ndefer;
-	int defercap;
+	size_t defercap;
 
 	void (*before_sleep)(struct loop *l, void *ctx);
 	void *before_sleep_ctx;
@@ -250,10 +250,7 @@ uint64_t loop_timer_add(struct loop *l, int64_t delay_ms, void (*cb)(struct loop
 {
 	if (delay_ms < 0)
 		delay_ms = 0;
-	if (l->nheap == l->heapcap) {
-		l->heapcap = l->heapcap ? l->heapcap * 2 : 16;
-		l->heap = xrealloc(l->heap, (size_t)l->heapcap * sizeof(*l->heap));
-	}
+	XGROW(l->heap, (size_t)l->nheap + 1, l->heapcap, 16);
 	uint64_t id = ++l->last_timer_id;
 	l->heap[l->nheap] = (struct timer){time_mono_ms() + delay_ms, id, cb, ctx};
 	heap_up(l, l->nheap++);
@@ -296,10 +293,7 @@ static int loop_fire_timers(struct loop *l)
 
 void loop_defer(struct loop *l, void (*cb)(struct loop *l, void *ctx), void *ctx)
 {
-	if (l->ndefer == l->defercap) {
-		l->defercap = l->defercap ? l->defercap * 2 : 16;
-		l->defer = xrealloc(l->defer, (size_t)l->defercap * sizeof(*l->defer));
-	}
+	XGROW(l->defer, (size_t)l->ndefer + 1, l->defercap, 16);
 	l->defer[l->ndefer++] = (struct deferred){cb, ctx};
 }
 

@@ -96,10 +96,7 @@ static void strays_add(pid_t id, bool group)
 	if (stray_kill(&s, SIGTERM) < 0)
 		return;
 	stray_kill(&s, SIGCONT);
-	if (strays.n == strays.cap) {
-		strays.cap = strays.cap ? 2 * strays.cap : 8;
-		strays.v = xrealloc(strays.v, strays.cap * sizeof(*strays.v));
-	}
+	XGROW(strays.v, strays.n + 1, strays.cap, 8);
 	strays.v[strays.n++] = s;
 }
 

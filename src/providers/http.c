@@ -76,10 +76,7 @@ static void fds_add(struct http *h, int fd)
 	for (size_t i = 0; i < h->nfds; i++)
 		if (h->fds[i] == fd)
 			return;
-	if (h->nfds == h->capfds) {
-		h->capfds = h->capfds ? h->capfds * 2 : 8;
-		h->fds = xrealloc(h->fds, h->capfds * sizeof(*h->fds));
-	}
+	XGROW(h->fds, h->nfds + 1, h->capfds, 8);
 	h->fds[h->nfds++] = fd;
 }
 

@@ -28,13 +28,7 @@ void edit_free(struct edit *e)
 
 static void reserve(struct edit *e, size_t n)
 {
-	if (n + 1 <= e->cap)
-		return;
-	size_t cap = e->cap ? e->cap : 32;
-	while (cap < n + 1)
-		cap *= 2;
-	e->buf = xrealloc(e->buf, cap);
-	e->cap = cap;
+	XGROW(e->buf, n + 1, e->cap, 32);
 }
 
 void edit_set(struct edit *e, const char *text)

@@ -32,10 +32,7 @@ void caption_list_free(struct caption_list *l)
 
 static void list_push(struct caption_list *l, char *text, int weight)
 {
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 16;
-		l->cues = xrealloc(l->cues, (size_t)l->cap * sizeof(*l->cues));
-	}
+	XGROW(l->cues, (size_t)l->n + 1, l->cap, 16);
 	struct caption_cue *c = &l->cues[l->n++];
 	c->text = text;
 	c->weight = weight;
@@ -56,15 +53,13 @@ struct tok {
 
 struct toks {
 	struct tok *v;
-	int n, cap;
+	int n;
+	size_t cap;
 };
 
 static void toks_push(struct toks *t, struct tok k)
 {
-	if (t->n == t->cap) {
-		t->cap = t->cap ? t->cap * 2 : 64;
-		t->v = xrealloc(t->v, (size_t)t->cap * sizeof(*t->v));
-	}
+	XGROW(t->v, (size_t)t->n + 1, t->cap, 64);
 	t->v[t->n++] = k;
 }
 

@@ -31,7 +31,8 @@ struct caption_cue {
 /* A growable list of cues; zero-initialised is empty. */
 struct caption_list {
 	struct caption_cue *cues;
-	int n, cap;
+	int n;
+	size_t cap;
 };
 
 void caption_list_init(struct caption_list *l);

@@ -683,10 +683,7 @@ int vspec_list_images(const char *dir, char ***files, int *n, struct aura_error 
 			free(full);
 			continue;
 		}
-		if (cnt + 1 >= cap) {
-			cap = cap ? cap * 2 : 16;
-			v = xrealloc(v, cap * sizeof(*v));
-		}
+		XGROW(v, cnt + 2, cap, 16);
 		v[cnt++] = full;
 	}
 	closedir(d);
