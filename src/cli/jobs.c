@@ -15,6 +15,7 @@
 #include "cli/jobs.h"
 #include "base/utf8.h"
 #include "client/proto.h"
+#include "os/sig.h"
 #include "base/util.h"
 
 int cli_connect(struct cli_ctx *ctx, bool autostart, struct client **out)
@@ -159,47 +160,35 @@ void print_cell(const char *s, size_t width)
 
 /* ---- Ctrl-C while watching ---------------------------------------------- */
 
-static volatile sig_atomic_t interrupted;
-static struct sigaction old_int, old_term;
-static sigset_t old_mask;
+static bool interrupted;
+static bool watching;
 
-static void on_interrupt(int sig)
+static void on_interrupt(struct loop *l, int signo, void *ctx)
 {
-	(void)sig;
-	interrupted = 1;
+	(void)l;
+	(void)signo;
+	(void)ctx;
+	interrupted = true;
 }
 
 void watch_begin(struct client *c)
 {
-	struct sigaction sa;
-	sigset_t block;
+	static const int sigs[] = {SIGINT, SIGTERM};
+	struct aura_error err;
 
-	interrupted = 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_interrupt;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART: the wait must end */
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &old_mask);
-	/* while the client waits, the signals come through */
-	sigset_t wait_mask = old_mask;
-	sigdelset(&wait_mask, SIGINT);
-	sigdelset(&wait_mask, SIGTERM);
-	client_set_wait_sigmask(c, &wait_mask);
+	interrupted = false;
+	/* without the signalfd, Ctrl-C keeps its default: the verb ends */
+	watching = sig_init_set(client_loop(c), sigs, 2, on_interrupt, NULL, &err) == 0;
 }
 
 bool watch_interrupted(void)
 {
-	return interrupted != 0;
+	return interrupted;
 }
 
 void watch_end(void)
 {
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	sigprocmask(SIG_SETMASK, &old_mask, NULL);
+	if (watching)
+		sig_fini();
+	watching = false;
 }

@@ -59,10 +59,11 @@ void cli_json_clean(json_t *v);
 void print_cell(const char *s, size_t width);
 
 /*
- * Ctrl-C while watching: watch_begin() installs a SIGINT/SIGTERM handler
- * and blocks both except while the client waits for an event (so no
- * signal slips between a check and a wait); watch_interrupted() says if
- * one came; watch_end() restores everything.
+ * Ctrl-C while watching: watch_begin() blocks SIGINT and SIGTERM and
+ * watches them (sig_init_set) on the loop the client waits on
+ * (client_loop), so a signal ends the client's wait and none slips between
+ * a check and a wait; watch_interrupted() says if one came; watch_end()
+ * restores the mask.
  */
 void watch_begin(struct client *c);
 bool watch_interrupted(void);
