@@ -1,13 +1,12 @@
 /*
- * jobs.c -- helpers shared by the job verbs: connect with auto-start, ids,
- * JSON output, table cells, Ctrl-C while watching.
+ * jobs.c -- the formatting shared by the job verbs: ids, JSON output, text
+ * made safe for a terminal, table cells, the store warning (connecting is
+ * connect.c, following jobs follow.c).
  *
  * Must never: exit(), or print anything the verb did not ask for.
  */
 #include "config.h"
 
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,20 +14,7 @@
 #include "cli/jobs.h"
 #include "base/utf8.h"
 #include "client/proto.h"
-#include "os/sig.h"
 #include "base/util.h"
-
-int cli_connect(struct cli_ctx *ctx, bool autostart, struct client **out)
-{
-	int rc = cli_ctx_load(ctx, true); /* the data directory, now */
-	if (rc)
-		return rc;
-	struct aura_error err;
-	aura_error_clear(&err);
-	if (client_connect(&ctx->paths, "/proc/self/exe", ctx->cli_config, autostart, out, &err) < 0)
-		return cli_fail(&err);
-	return 0;
-}
 
 bool cli_parse_id(const char *s, int64_t *out)
 {
@@ -156,39 +142,4 @@ void print_cell(const char *s, size_t width)
 	fputs("\xE2\x80\xA6", stdout);
 	for (used++; used < width; used++)
 		fputc(' ', stdout);
-}
-
-/* ---- Ctrl-C while watching ---------------------------------------------- */
-
-static bool interrupted;
-static bool watching;
-
-static void on_interrupt(struct loop *l, int signo, void *ctx)
-{
-	(void)l;
-	(void)signo;
-	(void)ctx;
-	interrupted = true;
-}
-
-void watch_begin(struct client *c)
-{
-	static const int sigs[] = {SIGINT, SIGTERM};
-	struct aura_error err;
-
-	interrupted = false;
-	/* without the signalfd, Ctrl-C keeps its default: the verb ends */
-	watching = sig_init_set(client_loop(c), sigs, 2, on_interrupt, NULL, &err) == 0;
-}
-
-bool watch_interrupted(void)
-{
-	return interrupted;
-}
-
-void watch_end(void)
-{
-	if (watching)
-		sig_fini();
-	watching = false;
 }
