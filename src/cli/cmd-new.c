@@ -130,56 +130,10 @@ static int check_output_dir(const char *output, struct aura_error *err)
 /* --- following the job -------------------------------------------------------- */
 
 struct follow {
-	int64_t id;
-	json_t *job; /* latest JOB */
-	double progress, eta_s;
-	char stage[32];
-	bool tty, shown;
+	struct cli_follower fw; /* the one job */
+	bool json, tty, shown;
+	bool cancel_sent;
 };
-
-static void follow_job(struct follow *f, json_t *job)
-{
-	if (!job || proto_get_int(job, "id", 0) != f->id)
-		return;
-	json_decref(f->job);
-	f->job = json_incref(job);
-	double p = proto_get_real(job, "progress", 0);
-	if (p > f->progress ||
-	    strcmp(proto_get_str(job, "state") ? proto_get_str(job, "state") : "", "running") != 0)
-		f->progress = p;
-	f->eta_s = proto_get_real(job, "eta_s", -1);
-	const char *st = proto_get_str(job, "stage");
-	if (st)
-		str_copy(f->stage, st, sizeof(f->stage));
-}
-
-static void apply(struct follow *f, json_t *ev)
-{
-	const char *name = proto_get_str(ev, "event");
-	if (!name)
-		return;
-	if (strcmp(name, "job") == 0) {
-		follow_job(f, json_object_get(ev, "job"));
-	} else if (strcmp(name, "snapshot") == 0) {
-		json_t *jobs = json_object_get(ev, "jobs");
-		for (size_t i = 0; i < json_array_size(jobs); i++)
-			follow_job(f, json_array_get(jobs, i));
-	} else if (strcmp(name, "progress") == 0 && proto_get_int(ev, "id", 0) == f->id) {
-		double p = proto_get_real(ev, "progress", f->progress);
-		if (p > f->progress)
-			f->progress = p;
-		f->eta_s = proto_get_real(ev, "eta_s", -1);
-		const char *st = proto_get_str(ev, "stage");
-		if (st)
-			str_copy(f->stage, st, sizeof(f->stage));
-	}
-}
-
-static int state_of(const struct follow *f)
-{
-	const char *s = f->job ? proto_get_str(f->job, "state") : NULL;
-	return s ? job_state_parse(s) : -1;
-}
 
 static void bar_clear(struct follow *f)
 {
@@ -192,7 +146,7 @@ static void bar_clear(struct follow *f)
 
 /* Seconds left: FFmpeg's own estimate while the render (most of the job)
  * runs, else the overall rate so far. */
-static double eta_of(const struct follow *f)
+static double eta_of(const struct cli_followed *f)
 {
 	if (strcmp(f->stage, "render") == 0 && f->eta_s >= 0)
 		return f->eta_s;
@@ -203,11 +157,13 @@ static double eta_of(const struct follow *f)
 	return elapsed * (1 - f->progress) / f->progress;
 }
 
-static void bar_draw(struct follow *f)
+static void bar_draw(struct cli_follower *fw, void *ctx)
 {
-	if (!f->tty)
+	struct follow *ff = ctx;
+	const struct cli_followed *f = &fw->w[0];
+	if (!ff->tty)
 		return;
-	int st = state_of(f);
+	int st = cli_follow_state(f);
 	char line[256];
 	size_t n = 0;
 	if (st == JOB_QUEUED) {
@@ -232,88 +188,69 @@ static void bar_draw(struct follow *f)
 	}
 	fprintf(stderr, "\r\033[K%s", line);
 	fflush(stderr);
-	f->shown = true;
+	ff->shown = true;
+}
+
+/* Ctrl-C cancels the job (once), and the wait goes on to its end. */
+static int interrupted(struct cli_follower *fw, void *ctx, struct aura_error *err)
+{
+	struct follow *f = ctx;
+	json_t *res;
+	if (f->cancel_sent)
+		return 0;
+	bar_clear(f);
+	if (!f->json)
+		fprintf(stderr, "cancelling job %lld\n", (long long)fw->w[0].id);
+	f->cancel_sent = true;
+	if (client_call(fw->cl, "cancel", json_pack("{s:I}", "id", (json_int_t)fw->w[0].id), &res,
+			err) < 0) {
+		if (err->code != AURA_E_JOB_BAD_STATE)
+			return -err->code;
+	} else {
+		cli_follow_set_job(fw, json_object_get(res, "job"));
+		json_decref(res);
+	}
+	return CLI_FOLLOW_AGAIN;
 }
 
 static int wait_job(struct client *cl, int64_t id, bool json, struct aura_error *err)
 {
 	struct follow f;
 	memset(&f, 0, sizeof(f));
-	f.id = id;
-	f.eta_s = -1;
+	cli_follow_init(&f.fw, cl);
+	cli_follow_add(&f.fw, id);
+	f.fw.monotonic = true;
+	f.json = json;
 	f.tty = isatty(STDERR_FILENO) && !json;
-	bool cancel_sent = false;
+	bool cancel_sent;
 	int rc = 0;
+	static const struct cli_follow_hooks hooks = {.draw = bar_draw,
+						      .interrupted = interrupted};
 
 	watch_begin(cl);
-	json_t *ids = json_array();
-	json_array_append_new(ids, json_integer(id));
-	if (client_call(cl, "subscribe", json_pack("{s:o}", "ids", ids), NULL, err) < 0)
+	if (cli_follow_start(&f.fw, -1, err) < 0)
 		goto fail;
-	json_t *res;
-	if (client_call(cl, "get", json_pack("{s:I}", "id", (json_int_t)id), &res, err) < 0)
+	/* a redraw a second keeps the ETA counting between events */
+	rc = cli_follow_run(&f.fw, f.tty ? 1000 : -1, &hooks, &f, err);
+	if (rc == CLI_FOLLOW_SHUTDOWN)
+		aura_error_set(err, AURA_E_SERVER_SHUTTING_DOWN,
+			       "stopped waiting: job %lld goes on when a server runs again",
+			       (long long)id);
+	if (rc != CLI_FOLLOW_ENDED)
 		goto fail;
-	/* events queued before the answer are older than it */
-	for (size_t k = client_pending_events(cl); k > 0; k--) {
-		json_t *ev;
-		if (client_next_event(cl, 0, &ev, NULL) != 1)
-			break;
-		json_decref(ev);
-	}
-	follow_job(&f, json_object_get(res, "job"));
-	json_decref(res);
-
-	for (;;) {
-		int st = state_of(&f);
-		if (st >= 0 && job_state_terminal(st))
-			break;
-		if (watch_interrupted() && !cancel_sent) {
-			bar_clear(&f);
-			if (!json)
-				fprintf(stderr, "cancelling job %lld\n", (long long)id);
-			cancel_sent = true;
-			if (client_call(cl, "cancel", json_pack("{s:I}", "id", (json_int_t)id),
-					&res, err) < 0) {
-				if (err->code != AURA_E_JOB_BAD_STATE)
-					goto fail;
-			} else {
-				follow_job(&f, json_object_get(res, "job"));
-				json_decref(res);
-			}
-			continue;
-		}
-		bar_draw(&f);
-		json_t *ev;
-		/* a redraw a second keeps the ETA counting between events */
-		int r = client_next_event(cl, f.tty ? 1000 : -1, &ev, err);
-		if (r < 0)
-			goto fail;
-		if (r == 1) {
-			if (strcmp(proto_get_str(ev, "event") ? proto_get_str(ev, "event") : "",
-				   "shutdown") == 0) {
-				json_decref(ev);
-				aura_error_set(
-				    err, AURA_E_SERVER_SHUTTING_DOWN,
-				    "stopped waiting: job %lld goes on when a server runs "
-				    "again",
-				    (long long)id);
-				goto fail;
-			}
-			apply(&f, ev);
-			json_decref(ev);
-		}
-	}
+	cancel_sent = f.cancel_sent;
+	json_t *job = f.fw.w[0].job;
 	bar_clear(&f);
 	watch_end();
 
-	int st = state_of(&f);
-	json_t *e = json_object_get(f.job, "error");
+	int st = cli_follow_state(&f.fw.w[0]);
+	json_t *e = json_object_get(job, "error");
 	if (!json)
-		cli_json_clean(f.job);
+		cli_json_clean(job);
 	if (json) {
-		cli_print_json(f.job);
+		cli_print_json(job);
 	} else if (st == JOB_SUCCEEDED) {
-		const char *out = proto_get_str(f.job, "output");
+		const char *out = proto_get_str(job, "output");
 		printf("%s\n", out ? out : "");
 	} else if (!(st == JOB_CANCELLED && cancel_sent)) {
 		/* the job's error, from the server, in the catalogue's words */
@@ -334,12 +271,12 @@ static int wait_job(struct client *cl, int64_t id, bool json, struct aura_error 
 		rc = CLI_EXIT_INTERRUPTED;
 	else
 		rc = 1;
-	json_decref(f.job);
+	cli_follow_free(&f.fw);
 	return rc;
 fail:
 	bar_clear(&f);
 	watch_end();
-	json_decref(f.job);
+	cli_follow_free(&f.fw);
 	return -1;
 }
 

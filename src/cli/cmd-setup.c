@@ -25,34 +25,17 @@
 #include <unistd.h>
 
 #include "cli/cmd.h"
+#include "cli/setup.h"
 #include "doctor/doctor.h"
 #include "ff/locate.h"
 #include "providers/http.h"
 #include "os/loop.h"
+#include "os/sig.h"
 #include "providers/provider.h"
 #include "providers/providers.h"
 #include "base/util.h"
 
-#define NPROV 5
-
-struct choice {
-	bool use;
-	char *base_url; /* NULL: the default */
-	char *key_env;	/* api_key_env, or NULL */
-	char *key;	/* inline key (secret), or NULL */
-};
-
-struct setup {
-	bool interactive;
-	bool test;
-	bool force;
-	char *ffmpeg;
-	char *data_dir;
-	char *output_dir;
-	struct choice prov[NPROV]; /* in provider_names order */
-};
-
-static const char *const prov_title[NPROV] = {
+static const char *const prov_title[SETUP_NPROV] = {
     "OpenAI-compatible server (scripts, voice, images; OpenAI, Ollama, LM Studio, vLLM...)",
     "ElevenLabs (voice)",
     "Pexels (stock photos and videos)",
@@ -60,7 +43,7 @@ static const char *const prov_title[NPROV] = {
     "Stable Diffusion WebUI (generated pictures, local)",
 };
 
-static int prov_index(const char *name)
+int setup_prov_index(const char *name)
 {
 	for (int i = 0; provider_names[i]; i++)
 		if (strcmp(provider_names[i], name) == 0)
@@ -70,7 +53,7 @@ static int prov_index(const char *name)
 
 static const char *default_env(int i)
 {
-	static const char *const env[NPROV] = {"OPENAI_API_KEY", "ELEVENLABS_API_KEY",
+	static const char *const env[SETUP_NPROV] = {"OPENAI_API_KEY", "ELEVENLABS_API_KEY",
 					       "PEXELS_API_KEY", "PIXABAY_API_KEY", NULL};
 	return env[i];
 }
@@ -95,8 +78,7 @@ static void restore_echo(int sig)
 		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
 	echo_off = 0;
 	if (sig) {
-		struct sigaction sa = {.sa_handler = SIG_DFL};
-		sigaction(sig, &sa, NULL);
+		sig_default(sig);
 		raise(sig);
 	}
 }
@@ -123,7 +105,8 @@ static char *read_line(void)
 static char *read_secret(const char *prompt)
 {
 	struct termios tio;
-	struct sigaction sa = {.sa_handler = restore_echo}, old_int, old_term;
+	static const int sigs[] = {SIGINT, SIGTERM};
+	struct sig_saved saved;
 	char *s;
 
 	if (tcgetattr(STDIN_FILENO, &saved_tio) < 0) {
@@ -134,16 +117,14 @@ static char *read_secret(const char *prompt)
 	tio = saved_tio;
 	tio.c_lflag &= ~(tcflag_t)ECHO;
 	tio.c_lflag |= ECHONL;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	sig_handle(sigs, 2, restore_echo, 0, &saved);
 	echo_off = 1;
 	tcsetattr(STDIN_FILENO, TCSANOW, &tio);
 	fputs(prompt, stdout);
 	fflush(stdout);
 	s = read_line();
 	restore_echo(0);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	sig_restore(&saved);
 	return s;
 }
 
@@ -306,7 +287,7 @@ static int wizard(struct setup *s)
 
 	printf("\nOnline providers are optional: aura works offline. Keys are read without "
 	       "echo and never shown.\n");
-	for (int i = 0; i < NPROV; i++) {
+	for (int i = 0; i < SETUP_NPROV; i++) {
 		struct choice *c = &s->prov[i];
 		char *q = xasprintf("\nUse %s?", prov_title[i]);
 		c->use = ask_yes(q, false);
@@ -355,143 +336,12 @@ static int wizard(struct setup *s)
 	return 0;
 }
 
-/* ---- writing aura.ini --------------------------------------------------------------- */
-
-/* Ollama's OpenAI-compatible API (port 11434, or a host named for it)
- * answers chat completions only: no speech, no images. */
-static bool is_ollama_url(const char *url)
-{
-	const char *h = url ? strstr(url, "://") : NULL;
-	if (!h)
-		return false;
-	h += 3;
-	size_t n = strcspn(h, "/?#");
-	for (size_t i = 0; i + 6 <= n; i++)
-		if (strncasecmp(h + i, "ollama", 6) == 0)
-			return true;
-	const char *colon = memrchr(h, ':', n);
-	return colon && (size_t)(h + n - colon - 1) == 5 && strncmp(colon + 1, "11434", 5) == 0;
-}
-
-/* media: the voice and visuals chains, which a chat-only server cannot serve */
-static void chain(struct buf *b, const char *key, const struct setup *s, const char *const *order,
-		  const char *last, bool media)
-{
-	buf_printf(b, "%s = ", key);
-	for (const char *const *n = order; *n; n++) {
-		int i = prov_index(*n);
-		if (i < 0 || !s->prov[i].use)
-			continue;
-		if (media && strcmp(*n, "openai") == 0 && is_ollama_url(s->prov[i].base_url))
-			continue;
-		buf_printf(b, "%s, ", *n);
-	}
-	buf_printf(b, "%s\n", last);
-}
-
-static char *render_ini(const struct setup *s)
-{
-	static const char *const script[] = {"openai", NULL};
-	static const char *const voice[] = {"openai", "elevenlabs", NULL};
-	static const char *const visuals[] = {"pexels", "pixabay", "sdwebui", "openai", NULL};
-	struct buf b;
-
-	buf_init(&b);
-	buf_puts(&b, "# aura.ini -- written by `aura setup`; every key is described in "
-		     "aura.ini.example.\n\n");
-	if (s->data_dir && *s->data_dir)
-		buf_printf(&b, "[general]\ndata_dir = %s\n\n", s->data_dir);
-	if (s->ffmpeg && *s->ffmpeg)
-		buf_printf(&b, "[ffmpeg]\nffmpeg = %s\n\n", s->ffmpeg);
-	if (s->output_dir && *s->output_dir)
-		buf_printf(&b, "[video]\noutput_dir = %s\n\n", s->output_dir);
-	buf_puts(&b, "[providers]\n");
-	chain(&b, "script", s, script, "rulebased", false);
-	chain(&b, "voice", s, voice, "flite", true);
-	chain(&b, "visuals", s, visuals, "generated", true);
-	for (int i = 0; i < NPROV; i++) {
-		const struct choice *c = &s->prov[i];
-		if (!c->use)
-			continue;
-		buf_printf(&b, "\n[%s]\n", provider_names[i]);
-		if (c->base_url && *c->base_url)
-			buf_printf(&b, "base_url = %s\n", c->base_url);
-		if (c->key)
-			buf_printf(&b, "api_key = %s\n", c->key);
-		else if (c->key_env)
-			buf_printf(&b, "api_key_env = %s\n", c->key_env);
-	}
-	return b.data;
-}
-
-/* Write to a temporary file beside path (0600), check that aura accepts
- * it, then rename over path. */
-static int write_config(const char *path, const char *text, struct aura_error *err)
-{
-	char *tmp = xasprintf("%s.tmp.%ld", path, (long)getpid());
-	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
-	struct aura_config check;
-	size_t len = strlen(text), off = 0;
-	int fd, rc = 0;
-
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir_p(dir, 0700) < 0) {
-			rc = aura_error_set(err, AURA_E_CONFIG_UNREADABLE, "cannot create %s: %s",
-					    dir, strerror(errno));
-			goto out;
-		}
-	}
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		rc = aura_error_set(err, AURA_E_CONFIG_UNREADABLE, "cannot write %s: %s", tmp,
-				    strerror(errno));
-		goto out;
-	}
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			rc = aura_error_set(
-			    err, errno == ENOSPC ? AURA_E_DISK_FULL : AURA_E_CONFIG_UNREADABLE,
-			    "cannot write %s: %s", tmp, strerror(errno));
-			close(fd);
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) < 0 || close(fd) < 0) {
-		rc = aura_error_set(err, AURA_E_CONFIG_UNREADABLE, "cannot write %s: %s", tmp,
-				    strerror(errno));
-		goto fail;
-	}
-	memset(&check, 0, sizeof(check));
-	config_defaults(&check);
-	rc = config_load(&check, tmp, true, err);
-	config_free(&check);
-	if (rc < 0)
-		goto fail;
-	if (rename(tmp, path) < 0) {
-		rc = aura_error_set(err, AURA_E_CONFIG_UNREADABLE, "cannot rename onto %s: %s",
-				    path, strerror(errno));
-		goto fail;
-	}
-	goto out;
-fail:
-	unlink(tmp);
-out:
-	free(tmp);
-	free(dir);
-	return rc;
-}
-
 static void setup_free(struct setup *s)
 {
 	free(s->ffmpeg);
 	free(s->data_dir);
 	free(s->output_dir);
-	for (int i = 0; i < NPROV; i++) {
+	for (int i = 0; i < SETUP_NPROV; i++) {
 		free(s->prov[i].base_url);
 		free(s->prov[i].key_env);
 		wipe(&s->prov[i].key);
@@ -508,7 +358,7 @@ static const char *split_named(const char *arg, int *idx)
 		return NULL;
 	memcpy(name, arg, (size_t)(eq - arg));
 	name[eq - arg] = '\0';
-	*idx = prov_index(name);
+	*idx = setup_prov_index(name);
 	return *idx >= 0 ? eq + 1 : NULL;
 }
 
@@ -556,7 +406,7 @@ static int cmd_setup_run(struct cli_ctx *ctx, int argc, char **argv)
 			s.output_dir = xstrdup(optarg);
 			break;
 		case 'p':
-			if ((idx = prov_index(optarg)) < 0) {
+			if ((idx = setup_prov_index(optarg)) < 0) {
 				rc = cli_usage_error("unknown provider '%s' (openai, elevenlabs, "
 						     "pexels, pixabay, sdwebui)",
 						     optarg);
@@ -568,7 +418,7 @@ static int cmd_setup_run(struct cli_ctx *ctx, int argc, char **argv)
 		case 'e':
 		case 'k':
 			if (c == 'k') {
-				idx = prov_index(optarg);
+				idx = setup_prov_index(optarg);
 				v = idx >= 0 ? "" : NULL;
 			} else {
 				v = split_named(optarg, &idx);
@@ -660,17 +510,17 @@ static int cmd_setup_run(struct cli_ctx *ctx, int argc, char **argv)
 			aura_error_print_about("warning", &err);
 		}
 		free(ff);
-		for (int i = 0; i < NPROV && s.test; i++)
+		for (int i = 0; i < SETUP_NPROV && s.test; i++)
 			if (s.prov[i].use && test_provider(i, &s.prov[i]) != 0)
 				rc = 1; /* written anyway: the flags are what the script asked */
 	}
-	text = render_ini(&s);
-	if (write_config(paths.config_file, text, &err) < 0) {
+	text = setup_render_ini(&s);
+	if (setup_write_config(paths.config_file, text, &err) < 0) {
 		rc = cli_fail(&err);
 		goto out;
 	}
 	printf("\nWrote %s (mode 0600).\n", paths.config_file);
-	for (int i = 0; i < NPROV; i++) {
+	for (int i = 0; i < SETUP_NPROV; i++) {
 		if (!s.prov[i].use)
 			continue;
 		if (s.prov[i].key)

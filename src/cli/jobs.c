@@ -1,13 +1,12 @@
 /*
- * jobs.c -- helpers shared by the job verbs: connect with auto-start, ids,
- * JSON output, table cells, Ctrl-C while watching.
+ * jobs.c -- the formatting shared by the job verbs: ids, JSON output, text
+ * made safe for a terminal, table cells, the store warning (connecting is
+ * connect.c, following jobs follow.c).
  *
  * Must never: exit(), or print anything the verb did not ask for.
  */
 #include "config.h"
 
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,18 +15,6 @@
 #include "base/utf8.h"
 #include "client/proto.h"
 #include "base/util.h"
-
-int cli_connect(struct cli_ctx *ctx, bool autostart, struct client **out)
-{
-	int rc = cli_ctx_load(ctx, true); /* the data directory, now */
-	if (rc)
-		return rc;
-	struct aura_error err;
-	aura_error_clear(&err);
-	if (client_connect(&ctx->paths, "/proc/self/exe", ctx->cli_config, autostart, out, &err) < 0)
-		return cli_fail(&err);
-	return 0;
-}
 
 bool cli_parse_id(const char *s, int64_t *out)
 {
@@ -155,51 +142,4 @@ void print_cell(const char *s, size_t width)
 	fputs("\xE2\x80\xA6", stdout);
 	for (used++; used < width; used++)
 		fputc(' ', stdout);
-}
-
-/* ---- Ctrl-C while watching ---------------------------------------------- */
-
-static volatile sig_atomic_t interrupted;
-static struct sigaction old_int, old_term;
-static sigset_t old_mask;
-
-static void on_interrupt(int sig)
-{
-	(void)sig;
-	interrupted = 1;
-}
-
-void watch_begin(struct client *c)
-{
-	struct sigaction sa;
-	sigset_t block;
-
-	interrupted = 0;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_interrupt;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = 0; /* no SA_RESTART: the wait must end */
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
-	sigprocmask(SIG_BLOCK, &block, &old_mask);
-	/* while the client waits, the signals come through */
-	sigset_t wait_mask = old_mask;
-	sigdelset(&wait_mask, SIGINT);
-	sigdelset(&wait_mask, SIGTERM);
-	client_set_wait_sigmask(c, &wait_mask);
-}
-
-bool watch_interrupted(void)
-{
-	return interrupted != 0;
-}
-
-void watch_end(void)
-{
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	sigprocmask(SIG_SETMASK, &old_mask, NULL);
 }

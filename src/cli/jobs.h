@@ -1,8 +1,8 @@
 /*
  * jobs.h -- what the job verbs (submit, ls, show, logs, wait, cancel...)
- * share: connecting to the server with auto-start, job ids, JSON output,
- * table cells, and Ctrl-C while watching (the human formats are
- * client/format.h, shared with the TUI).
+ * share: connecting (cli/connect.h), following jobs (cli/follow.h), and
+ * the formatting here: job ids, JSON output, table cells (the human
+ * formats are client/format.h, shared with the TUI).
  *
  * Must never: hold state across verbs, or exit() (verbs return a status).
  */
@@ -16,17 +16,11 @@
 #include <jansson.h>
 
 #include "cli/cmd.h"
+#include "cli/connect.h"
+#include "cli/follow.h"
 #include "client/client.h"
 #include "client/format.h"
 #include "base/job.h"
-
-/* The exit status of a watch ended by Ctrl-C (128 + SIGINT, as a shell). */
-#define CLI_EXIT_INTERRUPTED 130
-
-/* Connect to the data directory's server, starting one when autostart
- * (through /proc/self/exe, so argv[0] does not matter). 0, or the error
- * is printed and its exit status returned. */
-int cli_connect(struct cli_ctx *ctx, bool autostart, struct client **out);
 
 /* When a "store" object of an answer says the server cannot write its
  * store, say so on stderr (one line: why, since when, what waits). */
@@ -57,15 +51,5 @@ void cli_json_clean(json_t *v);
 /* Print s in exactly `width` display columns (fmt_text_width(), as the TUI
  * measures): cut with "…" or padded. */
 void print_cell(const char *s, size_t width);
-
-/*
- * Ctrl-C while watching: watch_begin() installs a SIGINT/SIGTERM handler
- * and blocks both except while the client waits for an event (so no
- * signal slips between a check and a wait); watch_interrupted() says if
- * one came; watch_end() restores everything.
- */
-void watch_begin(struct client *c);
-bool watch_interrupted(void);
-void watch_end(void);
 
 #endif

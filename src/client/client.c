@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 #include <unistd.h>
 
 #include "client/client.h"
+#include "os/loop.h"
 #include "base/job.h"
 #include "client/proto.h"
 #include "os/proc.h"
@@ -35,8 +35,8 @@ struct client {
 	int64_t last_id;
 	json_t **queue; /* events read while waiting for an answer */
 	size_t q_head, q_len, q_cap;
-	bool has_mask;
-	sigset_t mask;
+	struct loop *loop; /* the waits' loop (client_loop), made on first use */
+	bool readable;     /* set by the fd watcher during a turn */
 };
 
 /* ---- connecting and auto-start -------------------------------------------- */
@@ -241,6 +241,7 @@ void client_free(struct client *c)
 	if (c->fd >= 0)
 		close(c->fd);
 	proto_reader_free(&c->rd);
+	loop_free(c->loop);
 	for (size_t i = 0; i < c->q_len; i++)
 		json_decref(c->queue[(c->q_head + i) % c->q_cap]);
 	free(c->queue);
@@ -252,11 +253,23 @@ int client_fd(const struct client *c)
 	return c->fd;
 }
 
-void client_set_wait_sigmask(struct client *c, const sigset_t *mask)
+static void on_readable(struct loop *l, int fd, int revents, void *ctx)
 {
-	c->has_mask = mask != NULL;
-	if (mask)
-		c->mask = *mask;
+	struct client *c = ctx;
+	(void)l;
+	(void)fd;
+	(void)revents;
+	c->readable = true;
+}
+
+struct loop *client_loop(struct client *c)
+{
+	if (!c->loop) {
+		c->loop = loop_new();
+		if (loop_fd_add(c->loop, c->fd, LOOP_READ, on_readable, c) < 0)
+			abort(); /* a fresh loop watches nothing yet */
+	}
+	return c->loop;
 }
 
 size_t client_pending_events(const struct client *c)
@@ -296,29 +309,17 @@ static json_t *queue_pop(struct client *c)
 
 /*
  * Wait up to timeout_ms (-1: forever) for bytes and feed them to the
- * reader. 1: bytes read; 0: timeout or interrupted by a signal; negative:
- * EOF or error.
+ * reader: one turn of client_loop(), so a signal set the caller watches on
+ * that loop ends the wait too. 1: bytes read; 0: timeout, or another
+ * watcher of the loop (a signal) was called; negative: EOF or error.
  */
-static int read_some(struct client *c, int timeout_ms, bool use_mask, struct aura_error *err)
+static int read_some(struct client *c, int timeout_ms, struct aura_error *err)
 {
-	struct pollfd pfd = {.fd = c->fd, .events = POLLIN};
-	int rc;
-	if (use_mask && c->has_mask) {
-		struct timespec ts, *tsp = NULL;
-		if (timeout_ms >= 0) {
-			ts.tv_sec = timeout_ms / 1000;
-			ts.tv_nsec = (long)(timeout_ms % 1000) * 1000000L;
-			tsp = &ts;
-		}
-		rc = ppoll(&pfd, 1, tsp, &c->mask);
-	} else {
-		rc = poll(&pfd, 1, timeout_ms);
-	}
-	if (rc < 0 && errno == EINTR)
-		return 0;
-	if (rc < 0)
+	struct loop *l = client_loop(c);
+	c->readable = false;
+	if (loop_run_once(l, timeout_ms) < 0)
 		return aura_error_set(err, AURA_E_SERVER_UNREACHABLE, "poll: %s", strerror(errno));
-	if (rc == 0)
+	if (!c->readable)
 		return 0;
 
 	char chunk[65536];
@@ -433,7 +434,7 @@ int client_call_within(struct client *c, const char *method, json_t *params, int
 				return aura_error_set(err, AURA_E_SERVER_UNREACHABLE,
 						      "no answer to `%s` within %d s", method,
 						      (timeout_ms + 999) / 1000);
-			rc = read_some(c, left, false, err);
+			rc = read_some(c, left, err);
 			if (rc < 0)
 				return rc;
 			continue;
@@ -477,7 +478,7 @@ int client_next_event(struct client *c, int timeout_ms, json_t **ev, struct aura
 			json_decref(msg); /* a late answer nobody waits for */
 			continue;
 		}
-		rc = read_some(c, remaining_ms(deadline), true, err);
+		rc = read_some(c, remaining_ms(deadline), err);
 		if (rc <= 0)
 			return rc;
 	}

@@ -68,8 +68,8 @@ int client_connect_within(const char *path, int timeout_ms, struct client **out,
 
 /*
  * The next event: 1 with *ev (owned by the caller), 0 when timeout_ms
- * passed (-1: no limit) or a signal interrupted the wait (the caller
- * checks its flag), negative on error (EOF: -AURA_E_SERVER_UNREACHABLE
+ * passed (-1: no limit) or another watcher of client_loop() was called
+ * (a signal: the caller checks its flag), negative on error (EOF: -AURA_E_SERVER_UNREACHABLE
  * "server went away"; -AURA_E_PROTO_TOO_LARGE).
  */
 int client_next_event(struct client *c, int timeout_ms, json_t **ev, struct aura_error *err);
@@ -78,11 +78,14 @@ int client_next_event(struct client *c, int timeout_ms, json_t **ev, struct aura
 size_t client_pending_events(const struct client *c);
 
 /*
- * While client_next_event waits, use this signal mask (ppoll), so a
- * signal the caller keeps blocked elsewhere can only arrive during the
- * wait: no race between checking a flag and sleeping. NULL: keep the mask.
+ * The loop every wait of c runs (one loop_run_once turn at a time) and
+ * that watches c's socket; owned by c. A caller may watch more on it
+ * (sig_init_set for SIGINT/SIGTERM): a wait of client_next_event then ends
+ * (returns 0) on a turn that called another watcher, so a signal that came
+ * before or during the wait ends it with no race between checking a flag
+ * and sleeping. client_call keeps waiting for its answer.
  */
-void client_set_wait_sigmask(struct client *c, const sigset_t *mask);
+struct loop *client_loop(struct client *c);
 
 /*
  * Following a job's log without losing or repeating a line (the rule in

@@ -14,14 +14,14 @@ cd "$WORK" || exit 1
 PIDF="$AURA_DATA_DIR/aura.pid"
 SRC="testsrc=duration=1:size=64x48:rate=10"
 
-# The verb has installed its SIGINT handler (it is watching): the process
-# runs aura already (not the shell's child before exec, which catches
-# SIGINT too), and SigCgt has bit 2.
+# The verb watches SIGINT (it is watching): the process runs aura already
+# (not the shell's child before exec), and SigBlk has bit 2 (SIGINT is
+# blocked and read from a signalfd on the loop the client waits on).
 AURA_REAL=$(readlink -f "$AURA_BIN")
 catches_int() {
 	local m
 	[ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$AURA_REAL" ] || return 1
-	m=$(awk '/^SigCgt:/ {print $2}' "/proc/$1/status" 2>/dev/null) || return 1
+	m=$(awk '/^SigBlk:/ {print $2}' "/proc/$1/status" 2>/dev/null) || return 1
 	[ -n "$m" ] && [ $(( 0x$m & 2 )) -ne 0 ]
 }
 

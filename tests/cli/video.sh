@@ -465,7 +465,7 @@ is "$(job_json "$ID" | jq -r '[.stages[] | .name + "=" + .state] | join(" ")')" 
 AURA_REAL=$(readlink -f "$AURA_BIN")
 catches_int() {
 	[ "$(readlink "/proc/$1/exe" 2>/dev/null)" = "$AURA_REAL" ] || return 1
-	m=$(awk '/^SigCgt:/ {print $2}' "/proc/$1/status" 2>/dev/null) || return 1
+	m=$(awk '/^SigBlk:/ {print $2}' "/proc/$1/status" 2>/dev/null) || return 1
 	[ -n "$m" ] && [ $(( 0x$m & 2 )) -ne 0 ]
 }
 gate 'flite=' hold

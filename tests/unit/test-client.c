@@ -30,6 +30,7 @@
 #include "client/client.h"
 #include "base/job.h"
 #include "client/proto.h"
+#include "os/sig.h"
 
 /* ---- the scripted server ---------------------------------------------------- */
 
@@ -539,11 +540,13 @@ static void test_event_timeout(void **state)
 	client_free(c);
 }
 
-static volatile sig_atomic_t got_usr1;
-static void on_usr1(int sig)
+static int got_usr1;
+static void on_usr1(struct loop *l, int signo, void *ctx)
 {
-	(void)sig;
-	got_usr1 = 1;
+	(void)l;
+	(void)ctx;
+	if (signo == SIGUSR1)
+		got_usr1 = 1;
 }
 
 static void test_signal_interrupts_wait(void **state)
@@ -554,16 +557,9 @@ static void test_signal_interrupts_wait(void **state)
 	struct aura_error err;
 	json_t *ev;
 
-	struct sigaction sa;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_usr1;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGUSR1, &sa, NULL);
-	sigset_t block, old;
-	sigemptyset(&block);
-	sigaddset(&block, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &block, &old);
-	client_set_wait_sigmask(c, &old);
+	/* the waiting verb's way: its signals watched on the client's loop */
+	static const int sigs[] = {SIGUSR1};
+	assert_int_equal(sig_init_set(client_loop(c), sigs, 1, on_usr1, NULL, &err), 0);
 
 	/* The signal arrives before the wait starts (it stays pending while
 	 * blocked): the wait must still end at once, not sleep forever. */
@@ -575,9 +571,7 @@ static void test_signal_interrupts_wait(void **state)
 	assert_true(time_mono_ms() - t0 < 5000);
 	assert_int_equal(got_usr1, 1);
 
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	sa.sa_handler = SIG_DFL;
-	sigaction(SIGUSR1, &sa, NULL);
+	sig_fini();
 	client_free(c);
 }
 
