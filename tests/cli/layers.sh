@@ -2,7 +2,9 @@
 # tests/cli/layers.sh -- the layer check (build-aux/layers.sh, part of
 # `make lint`): the tree passes; an include that points up a layer, a TUI
 # file that includes the CLI, a file in an unknown folder, and a stale line
-# in the list of known exceptions each fail it, naming the file.
+# in the list of known exceptions each fail it, naming the file. And one
+# runtime (build-aux/oneplace.sh): a poll, fork, exec, sigaction or
+# sigprocmask planted outside os/loop.c, os/proc*.c, os/sig.c fails it.
 . "$AURA_SRCDIR/tests/cli/lib.sh"
 
 CHECK="$AURA_SRCDIR/build-aux/layers.sh"
@@ -34,5 +36,29 @@ echo "base/util.c store/store.h" >>"$T_TMP/tree/build-aux/layers.allow"
 run sh "$T_TMP/tree/build-aux/layers.sh" "$T_TMP/tree/src"
 is "$RC" 1 "a stale exception fails the check"
 like "$OUT" "'base/util.c store/store.h' is no longer needed" "... naming it"
+
+# one runtime (build-aux/oneplace.sh, also in `make lint`): one place waits
+# (os/loop.c), one forks (os/proc*.c), one sets signal dispositions
+# (os/sig.c); a call planted anywhere else fails the check, naming it
+ONE="$AURA_SRCDIR/build-aux/oneplace.sh"
+run sh "$ONE" "$AURA_SRCDIR/src"
+is "$RC" 0 "one poll, one fork, one signal module (build-aux/oneplace.sh)"
+[ "$RC" = 0 ] || diag "$OUT"
+plant1() { # DESC FILE LINE
+	rm -rf "$T_TMP/src" && cp -r "$AURA_SRCDIR/src" "$T_TMP/src" || return 1
+	printf '%s\n' "$3" >>"$T_TMP/src/$2"
+	run sh "$ONE" "$T_TMP/src"
+	is "$RC" 1 "$1: the check fails"
+	like "$OUT" "$2" "$1: it names the file"
+}
+plant1 "a second poll loop in the TUI" tui/tui.c 'static int f(void) { return poll(0, 0, 0); }'
+plant1 "a fork in the doctor" doctor/doctor.c 'static int g(void) { return fork(); }'
+plant1 "an exec in the client" client/client.c 'static int h(void) { return execv("x", 0); }'
+plant1 "a handler set in the CLI" cli/cmd-ls.c 'static void k(void) { sigaction(2, 0, 0); }'
+plant1 "a mask set in the engine" engine/engine.c 'static void m(void) { sigprocmask(0, 0, 0); }'
+rm -rf "$T_TMP/src" && cp -r "$AURA_SRCDIR/src" "$T_TMP/src"
+printf '%s\n' '/* poll() and fork() named in a comment */' 'int x; // sigaction() too' >>"$T_TMP/src/tui/tui.c"
+run sh "$ONE" "$T_TMP/src"
+is "$RC" 0 "a call named in a comment is no call"
 
 done_testing
