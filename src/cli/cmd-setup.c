@@ -30,7 +30,7 @@
 #include "providers/http.h"
 #include "os/loop.h"
 #include "providers/provider.h"
-#include "providers/providers.h"
+#include "providers/services.h"
 #include "base/util.h"
 
 #define NPROV 5

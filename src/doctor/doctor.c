@@ -34,7 +34,7 @@
 #include "providers/http.h"
 #include "os/loop.h"
 #include "providers/provider.h"
-#include "providers/providers.h"
+#include "providers/services.h"
 #include "store/store.h"
 
 #define RUN_TIMEOUT_MS 10000
