@@ -1,7 +1,8 @@
 /*
  * conf.c -- the typed configuration. One table of keys (section, name,
  * type, field, range, accepted words, default, help) drives the defaults,
- * the parsing of aura.ini through inih, validation, and showing values.
+ * the parsing of aura.ini through inih, validation, and showing values;
+ * one key's value (its text checked and set, shown back) is conf-value.c.
  *
  * Must never: accept an unknown section, key or bad value silently; put an
  * api_key value (or anything that may be one) into an error detail; include
@@ -24,35 +25,10 @@
 #include <ini.h>
 
 #include "base/conf.h"
+#include "base/conf-int.h"
 #include "base/log.h"
 #include "base/paths.h"
 #include "base/util.h"
-
-enum key_type {
-	KT_STRING,  /* free text; empty: unset (NULL) */
-	KT_PATH,    /* a file or directory, "~/" expanded; empty: unset */
-	KT_URL,	    /* http:// or https://...; empty: unset */
-	KT_SECRET,  /* an API key, never echoed; empty: unset */
-	KT_ENVNAME, /* the name of an environment variable; empty: unset */
-	KT_INT,	    /* whole number in [min, max] */
-	KT_SIZE,    /* bytes, optional K/M/G suffix, in [min, max] */
-	KT_ENUM,    /* one of words, stored as its index (enum log_level) */
-	KT_WORD,    /* one of words, stored as the word */
-	KT_LIST,    /* comma-separated words, stored as "a, b" */
-	KT_VOICE,   /* PROVIDER[:VOICE], PROVIDER one of words */
-	KT_BOOL,    /* yes/no; no key uses it yet, the parser is ready for one */
-};
-
-struct key {
-	const char *section;
-	const char *name;
-	enum key_type type;
-	size_t off; /* of the field in struct aura_config */
-	long long min, max;
-	const char *const *words; /* NULL-terminated, canonical lower case */
-	const char *def;	  /* default, as written in aura.ini.example */
-	const char *help;	  /* one line */
-};
 
 static const char *const w_level[] = {"error", "warn", "info", "debug", NULL};
 static const char *const w_preset[] = {"landscape-720p", "landscape-1080p", "portrait-1080p",
@@ -66,9 +42,6 @@ static const char *const w_visuals[] = {"pexels",  "pixabay",	"openai",
 _Static_assert(sizeof(enum log_level) == sizeof(int), "log_level is stored as an int");
 
 #define F(field) offsetof(struct aura_config, field)
-#define KIB	 1024LL
-#define MIB	 (1024LL * 1024)
-#define GIB	 (1024LL * 1024 * 1024)
 
 /* clang-format off */
 #define PROVIDER_KEYS(sec, p, url, url_help, env, model_def, model_help, voice_def, voice_help) \
@@ -180,29 +153,6 @@ static const struct key keys[] = {
 
 #define NKEYS ARRAY_LEN(keys)
 
-static bool key_is_string(const struct key *k)
-{
-	switch (k->type) {
-	case KT_INT:
-	case KT_SIZE:
-	case KT_ENUM:
-	case KT_BOOL:
-		return false;
-	default:
-		return true;
-	}
-}
-
-static void *key_field(struct aura_config *cfg, const struct key *k)
-{
-	return (char *)cfg + k->off;
-}
-
-static const void *key_cfield(const struct aura_config *cfg, const struct key *k)
-{
-	return (const char *)cfg + k->off;
-}
-
 /* Echoing a secret, or what may be a key pasted into the wrong field, would
  * leak it into a terminal, a log or a bug report. */
 static bool key_no_echo(const struct key *k)
@@ -247,248 +197,12 @@ static bool name_is_secret_position(const char *name)
 	return false;
 }
 
-static int word_index(const char *const *words, const char *s, size_t len)
-{
-	for (int i = 0; words[i]; i++)
-		if (strlen(words[i]) == len && strncasecmp(words[i], s, len) == 0)
-			return i;
-	return -1;
-}
-
-static void words_join(char *out, size_t n, const char *const *words)
-{
-	size_t used = 0;
-	out[0] = '\0';
-	for (size_t i = 0; words[i] && used < n; i++) {
-		int w = snprintf(out + used, n - used, "%s%s", i ? ", " : "", words[i]);
-		if (w < 0)
-			break;
-		used += (size_t)w;
-	}
-}
-
-static void size_text(char *out, size_t n, uint64_t v)
-{
-	if (v && v % GIB == 0)
-		snprintf(out, n, "%lluG", (unsigned long long)(v / GIB));
-	else if (v && v % MIB == 0)
-		snprintf(out, n, "%lluM", (unsigned long long)(v / MIB));
-	else if (v && v % KIB == 0)
-		snprintf(out, n, "%lluK", (unsigned long long)(v / KIB));
-	else
-		snprintf(out, n, "%llu", (unsigned long long)v);
-}
-
-static bool envname_valid(const char *s)
-{
-	if (!(isalpha((unsigned char)*s) || *s == '_'))
-		return false;
-	for (; *s; s++)
-		if (!(isalnum((unsigned char)*s) || *s == '_'))
-			return false;
-	return true;
-}
-
-static bool url_valid(const char *s)
-{
-	size_t n = 0;
-	if (strncasecmp(s, "http://", 7) == 0)
-		n = 7;
-	else if (strncasecmp(s, "https://", 8) == 0)
-		n = 8;
-	return n && s[n] != '\0' && s[n] != '/' && !strpbrk(s, " \t");
-}
-
-bool config_parse_bool(const char *s, bool *out)
-{
-	static const char *const yes[] = {"yes", "true", "on", "1", NULL};
-	static const char *const no[] = {"no", "false", "off", "0", NULL};
-	if (!s)
-		return false;
-	if (word_index(yes, s, strlen(s)) >= 0) {
-		*out = true;
-		return true;
-	}
-	if (word_index(no, s, strlen(s)) >= 0) {
-		*out = false;
-		return true;
-	}
-	return false;
-}
-
-static void set_string(struct aura_config *cfg, const struct key *k, char *v)
-{
-	char **f = key_field(cfg, k);
-	free(*f);
-	*f = v;
-}
-
-/* "openai , Flite" -> "openai, flite"; NULL and why filled on a bad word. */
-static char *list_normalise(const char *const *words, const char *s, char *why, size_t whylen)
-{
-	char all[256];
-	words_join(all, sizeof(all), words);
-	struct buf b;
-	buf_init(&b);
-	for (const char *p = s;;) {
-		const char *comma = strchr(p, ',');
-		const char *end = comma ? comma : p + strlen(p);
-		while (p < end && isspace((unsigned char)*p))
-			p++;
-		const char *e = end;
-		while (e > p && isspace((unsigned char)e[-1]))
-			e--;
-		if (e == p) {
-			snprintf(why, whylen,
-				 "has an empty entry; use a comma-separated list of: %s", all);
-			buf_free(&b);
-			return NULL;
-		}
-		int i = word_index(words, p, (size_t)(e - p));
-		if (i < 0) {
-			snprintf(why, whylen, "'%.*s' is not one of: %s",
-				 (int)(e - p < 64 ? e - p : 64), p, all);
-			buf_free(&b);
-			return NULL;
-		}
-		buf_printf(&b, "%s%s", b.len ? ", " : "", words[i]);
-		if (!comma)
-			break;
-		p = comma + 1;
-	}
-	return b.data;
-}
-
-/* Parse value into k's field. 0, or -1 with the reason (never the value of a
- * no-echo key) in why. */
-static int key_set(struct aura_config *cfg, const struct key *k, const char *value, char *why,
-		   size_t whylen)
-{
-	char all[256] = "";
-	if (k->words)
-		words_join(all, sizeof(all), k->words);
-
-	/*
-	 * Empty means the built-in default, so `key =` is always safe; except
-	 * for api_key_env, where it is the way to say "read no variable".
-	 */
-	if (*value == '\0') {
-		if (k->type == KT_ENVNAME || (key_is_string(k) && *k->def == '\0')) {
-			set_string(cfg, k, NULL);
-			return 0;
-		}
-		if (*k->def)
-			return key_set(cfg, k, k->def, why, whylen);
-	}
-
-	switch (k->type) {
-	case KT_STRING:
-	case KT_SECRET:
-		set_string(cfg, k, xstrdup(value));
-		return 0;
-	case KT_PATH:
-		set_string(cfg, k, paths_expand_home(value));
-		return 0;
-	case KT_URL:
-		if (!url_valid(value)) {
-			snprintf(why, whylen, "must be a URL starting with http:// or https://");
-			return -1;
-		}
-		set_string(cfg, k, xstrdup(value));
-		return 0;
-	case KT_ENVNAME:
-		if (!envname_valid(value)) {
-			snprintf(
-			    why, whylen,
-			    "must be the name of an environment variable (letters, digits and _), "
-			    "not the key itself");
-			return -1;
-		}
-		set_string(cfg, k, xstrdup(value));
-		return 0;
-	case KT_INT: {
-		int64_t v;
-		if (parse_int64(value, &v) < 0 || v < k->min || v > k->max) {
-			snprintf(why, whylen, "must be a whole number from %lld to %lld", k->min,
-				 k->max);
-			return -1;
-		}
-		*(int *)key_field(cfg, k) = (int)v;
-		return 0;
-	}
-	case KT_SIZE: {
-		uint64_t v;
-		if (parse_size(value, &v) < 0 || v < (uint64_t)k->min || v > (uint64_t)k->max) {
-			char lo[32], hi[32];
-			size_text(lo, sizeof(lo), (uint64_t)k->min);
-			size_text(hi, sizeof(hi), (uint64_t)k->max);
-			snprintf(
-			    why, whylen,
-			    "must be a size from %s to %s (bytes, or a number with a K, M or G "
-			    "suffix)",
-			    lo, hi);
-			return -1;
-		}
-		*(uint64_t *)key_field(cfg, k) = v;
-		return 0;
-	}
-	case KT_ENUM: {
-		int i = word_index(k->words, value, strlen(value));
-		if (i < 0) {
-			snprintf(why, whylen, "must be one of: %s", all);
-			return -1;
-		}
-		*(int *)key_field(cfg, k) = i;
-		return 0;
-	}
-	case KT_WORD: {
-		int i = word_index(k->words, value, strlen(value));
-		if (i < 0) {
-			snprintf(why, whylen, "must be one of: %s", all);
-			return -1;
-		}
-		set_string(cfg, k, xstrdup(k->words[i]));
-		return 0;
-	}
-	case KT_LIST: {
-		char *v = list_normalise(k->words, value, why, whylen);
-		if (!v)
-			return -1;
-		set_string(cfg, k, v);
-		return 0;
-	}
-	case KT_VOICE: {
-		const char *colon = strchr(value, ':');
-		size_t plen = colon ? (size_t)(colon - value) : strlen(value);
-		int i = word_index(k->words, value, plen);
-		if (i < 0 || (colon && colon[1] == '\0')) {
-			snprintf(why, whylen,
-				 "must be PROVIDER or PROVIDER:VOICE, PROVIDER one of: %s", all);
-			return -1;
-		}
-		set_string(cfg, k, xasprintf("%s%s", k->words[i], colon ? colon : ""));
-		return 0;
-	}
-	case KT_BOOL: {
-		bool b;
-		if (!config_parse_bool(value, &b)) {
-			snprintf(why, whylen, "must be yes or no (or true/false, on/off, 1/0)");
-			return -1;
-		}
-		*(bool *)key_field(cfg, k) = b;
-		return 0;
-	}
-	}
-	snprintf(why, whylen, "has an unknown type");
-	return -1;
-}
-
 void config_defaults(struct aura_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	for (size_t i = 0; i < NKEYS; i++) {
 		char why[256];
-		if (key_set(cfg, &keys[i], keys[i].def, why, sizeof(why)) < 0) {
+		if (conf_key_set(cfg, &keys[i], keys[i].def, why, sizeof(why)) < 0) {
 			/* The table contradicts itself: a bug no user can fix. */
 			fprintf(stderr, "aura: bad built-in default [%s] %s: %s\n", keys[i].section,
 				keys[i].name, why);
@@ -502,8 +216,8 @@ void config_free(struct aura_config *cfg)
 	if (!cfg)
 		return;
 	for (size_t i = 0; i < NKEYS; i++)
-		if (key_is_string(&keys[i]))
-			free(*(char **)key_field(cfg, &keys[i]));
+		if (conf_key_is_string(&keys[i]))
+			free(*(char **)conf_key_field(cfg, &keys[i]));
 	free(cfg->source);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -513,9 +227,9 @@ static void config_copy(struct aura_config *dst, const struct aura_config *src)
 	*dst = *src;
 	dst->source = xstrdup(src->source);
 	for (size_t i = 0; i < NKEYS; i++)
-		if (key_is_string(&keys[i]))
-			*(char **)key_field(dst, &keys[i]) =
-			    xstrdup(*(char *const *)key_cfield(src, &keys[i]));
+		if (conf_key_is_string(&keys[i]))
+			*(char **)conf_key_field(dst, &keys[i]) =
+			    xstrdup(*(char *const *)conf_key_cfield(src, &keys[i]));
 }
 
 /* --- suggestions for misspelt names --------------------------------------- */
@@ -767,7 +481,7 @@ static int parse_handler(void *user, const char *section, const char *name, cons
 		return 0;
 	}
 	char why[384];
-	if (key_set(ps->cfg, k, value, why, sizeof(why)) < 0) {
+	if (conf_key_set(ps->cfg, k, value, why, sizeof(why)) < 0) {
 		/* A key in the wrong field: neither the value nor the reason
 		 * (which may quote part of it) shows it. */
 		bool hide = key_no_echo(k) || text_has_key(value);
@@ -930,13 +644,13 @@ char *config_value_text(const struct aura_config *cfg, size_t i)
 	if (i >= NKEYS)
 		return NULL;
 	const struct key *k = &keys[i];
-	const void *f = key_cfield(cfg, k);
+	const void *f = conf_key_cfield(cfg, k);
 	char tmp[32];
 	switch (k->type) {
 	case KT_INT:
 		return xasprintf("%d", *(const int *)f);
 	case KT_SIZE:
-		size_text(tmp, sizeof(tmp), *(const uint64_t *)f);
+		conf_size_text(tmp, sizeof(tmp), *(const uint64_t *)f);
 		return xstrdup(tmp);
 	case KT_ENUM:
 		return xstrdup(k->words[*(const int *)f]);

@@ -2,7 +2,7 @@
  * script.h -- a video's script as plain data: scenes with a heading,
  * narration and visual keywords, and the sizes a script is written to.
  * What both the script writers (video/script.h) and the online writer's
- * answer (providers/providers.h) hold; the writers, the parser and the
+ * answer (providers/services.h) hold; the writers, the parser and the
  * JSON form are video/script.h.
  *
  * Must never: depend on anything but libc.

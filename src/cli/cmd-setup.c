@@ -32,7 +32,7 @@
 #include "os/loop.h"
 #include "os/sig.h"
 #include "providers/provider.h"
-#include "providers/providers.h"
+#include "providers/services.h"
 #include "base/util.h"
 
 static const char *const prov_title[SETUP_NPROV] = {

@@ -16,7 +16,7 @@
 
 #include "cli/setup.h"
 #include "base/conf.h"
-#include "providers/providers.h"
+#include "providers/services.h"
 #include "base/util.h"
 
 /* Ollama's OpenAI-compatible API (port 11434, or a host named for it)

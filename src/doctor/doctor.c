@@ -32,7 +32,7 @@
 #include "os/loop.h"
 #include "os/proc.h"
 #include "providers/provider.h"
-#include "providers/providers.h"
+#include "providers/services.h"
 #include "store/store.h"
 
 #define RUN_TIMEOUT_MS 10000

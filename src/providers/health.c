@@ -28,7 +28,7 @@
 #include "base/log.h"
 #include "os/loop.h"
 #include "providers/provider.h"
-#include "providers/providers.h"
+#include "providers/services.h"
 #include "base/util.h"
 
 #define PROBE_TIMEOUT_MS 4000 /* the 3 to 5 s, as `aura doctor` */

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "providers/providers.h"
+#include "providers/services.h"
 #include "base/util.h"
 
 #define ELEVENLABS_VOICE_DEFAULT "21m00Tcm4TlvDq8ikWAM" /* "Rachel", in every account */

@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "providers/http.h"
-#include "providers/providers.h"
+#include "providers/services.h"
 #include "base/util.h"
 
 struct probe {

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "providers/providers.h"
+#include "providers/services.h"
 #include "base/util.h"
 
 #define SCRIPT_ANSWER_MAX (1024 * 1024)

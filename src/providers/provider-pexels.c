@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "providers/http.h"
-#include "providers/providers.h"
+#include "providers/services.h"
 #include "base/util.h"
 
 static const char *orientation_word(enum stock_orientation o)

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "providers/providers.h"
+#include "providers/services.h"
 #include "base/util.h"
 
 #define TXT2IMG_ANSWER_MAX (48 * 1024 * 1024)

@@ -21,7 +21,7 @@
 #include <jansson.h>
 
 #include "os/loop.h"
-#include "providers/providers.h"
+#include "providers/services.h"
 #include "base/util.h"
 
 #define STOCK_PHOTO_MAX	 (40ULL * 1024 * 1024)

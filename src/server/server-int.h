@@ -71,8 +71,8 @@ struct server {
 	bool accept_paused;
 	uint64_t accept_timer;
 	struct conn *clients; /* live and closed-not-yet-reaped */
-	int nclients;		/* live ones */
-	int nsubscribed;	/* live subscribers (skip encoding when 0) */
+	int nclients;	      /* live ones */
+	int nsubscribed;      /* live subscribers (skip encoding when 0) */
 	bool reap_pending;
 	struct prog *progs;
 	size_t nprogs, capprogs;
@@ -91,8 +91,8 @@ struct server {
 	struct held_event *held;
 	size_t nheld, capheld;
 	bool committing;
-	bool store_bad;	       /* the last commit failed */
-	bool store_retry_due;  /* the timer fired: try a catch-up */
+	bool store_bad;	      /* the last commit failed */
+	bool store_retry_due; /* the timer fired: try a catch-up */
 	uint64_t store_timer;
 	int64_t store_retry_ms;
 	/* server_finish */
@@ -123,5 +123,39 @@ size_t srv_answer_max(const struct server *s);
 json_t *srv_health_json(const struct server *s);
 /* One request line, parsed (server-methods.c). */
 void srv_handle(struct conn *c, json_t *msg);
+
+/* What a connection has queued and not yet sent. */
+static inline size_t srv_pending(const struct conn *c)
+{
+	return c->out.len - c->out_off;
+}
+
+/* conn.c: a connection's backlog, its writing and its closing. */
+/* Queue one encoded line; past client_buffer the client is dropped. */
+void srv_client_queue(struct conn *c, const char *line, size_t len);
+/* Send what is queued (committing the turn's writes first). */
+void srv_client_write(struct conn *c);
+/* Close now; the struct is freed at the start of the next turn. */
+void srv_client_close(struct conn *c, const char *why);
+/* Stop reading; close once what is queued is sent (at once if nothing). */
+void srv_client_set_closing(struct conn *c);
+/* The listener's callback: accept and check each peer. */
+void srv_listener_cb(struct loop *l, int lfd, int revents, void *ctx);
+
+/* events.c: the engine's events and the commit per loop turn. */
+void srv_ev_job_progress(const struct job *j, void *ctx);
+void srv_ev_job_log(int64_t id, const char *line, int64_t end, void *ctx);
+/* Forget job id's newest progress line. */
+void srv_prog_drop(struct server *s, int64_t id);
+/* Hold a job or removed event (msg stolen) until the turn's commit. */
+void srv_hold_event(struct server *s, int64_t id, json_t *msg);
+void srv_held_drop(struct server *s);
+/* Commit the turn's writes, then deliver what was held. */
+void srv_commit_turn(struct server *s);
+/* The loop's before-sleep hook: commit, coalesced progress, writes. */
+void srv_before_sleep(struct loop *l, void *ctx);
+
+/* server.c: once finishing and no client is left, call done() next turn. */
+void srv_finish_check(struct server *s);
 
 #endif

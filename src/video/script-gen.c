@@ -9,6 +9,8 @@
  * cannot know: the sentences are true of almost any topic, and the topic
  * appears only where any noun phrase reads well ("about X", "of X").
  *
+ * The sentences and the angles are in script-text.c.
+ *
  * Must never: consult the clock, the locale or rand() (a script is a pure
  * function of topic, duration and seed), or let a sentence template be
  * filled from user text a second time (a topic holding "{T}" stays text).
@@ -24,304 +26,6 @@
 #include "video/script-int.h"
 #include "base/utf8.h"
 #include "base/util.h"
-
-/* ---- the writer's text ----------------------------------------------------- */
-
-/*
- * Slots: {T} the topic where any noun phrase reads well (or "this topic"
- * when it is long or a question), {TF} the whole topic, {TQ} the topic as
- * asked (a question), {PLAN} and {RECAP} the body angles as a list, {LEN}
- * the video's length in words ("the next minute").
- *
- * Roles: a line starting with '^' may only open a scene (a lead-in), one
- * starting with '$' may only end it (a closing remark); a scene has at
- * most one of each. Other lines go in between, in the order chosen; one
- * starting with '!' is tried before the others of its pool.
- */
-#define L(...) ((const char *const[]){__VA_ARGS__, NULL})
-
-struct angle {
-	const char *phrase; /* for {PLAN} and {RECAP}: "where it began" */
-	const char *headings[3];
-	const char *visuals[2];
-	const char *const *lines;
-};
-
-/* the word and sentence tables read best as written */
-/* clang-format off */
-static const struct angle angles[] = {
-	{"where it began",
-	 {"Where It Began", "The Origins", "How It Started"},
-	 {"history", "vintage"},
-	 L("^Let's go back to the beginning.", "^First, a little history.",
-	   "Every story has a beginning, and {T} is no exception.",
-	   "Long before anyone wrote guides about {T}, people were already curious about it.",
-	   "The roots of {T} go back further than most people expect.",
-	   "It began with a simple problem that someone wanted to solve.",
-	   "Early attempts were rough, slow and often wrong, but each one taught something.",
-	   "Over time, small improvements added up to something much bigger.",
-	   "What started as a niche interest slowly found a wider audience.",
-	   "Looking back, the early days of {T} explain a lot about the present.",
-	   "Many of the ideas we take for granted were once controversial.",
-	   "Each generation added its own layer, refining what came before.",
-	   "The history is messy, full of detours and lucky accidents.",
-	   "Knowing where {T} came from makes the present much easier to understand.",
-	   "$Small beginnings, big consequences.")},
-	{"how it works",
-	 {"How It Works", "Under the Hood", "The Mechanics"},
-	 {"closeup", "detail"},
-	 L("^Here's how it works.", "^So how does it actually work?",
-	   "At its core, {T} follows a few simple principles.",
-	   "Think of it as a chain of steps, where each step depends on the one before.",
-	   "The basic idea is easy to state, even if the details take time to master.",
-	   "First comes the input, then a process, and finally a result you can see.",
-	   "Most of the work happens out of sight, in ways that are easy to overlook.",
-	   "Small changes at the start can lead to big differences at the end.",
-	   "Once you see the pattern, the whole thing starts to make sense.",
-	   "Experts break {T} into parts and study each one on its own.",
-	   "The clever part is how those pieces fit together.",
-	   "Timing, balance and feedback all play a role.",
-	   "When one part fails, the others often have to compensate.",
-	   "Understanding the mechanics of {T} turns mystery into something you can reason about.",
-	   "$Step by step, it adds up.")},
-	{"the key ideas",
-	 {"The Key Ideas", "The Basics", "Core Concepts"},
-	 {"concept", "diagram"},
-	 L("^Let's start with the basics.", "^A few ideas do most of the work.",
-	   "A few key ideas carry most of the weight when it comes to {T}.",
-	   "The first is that context matters more than rules.",
-	   "Another is that simple building blocks can create complex results.",
-	   "There are trade-offs too: improving one thing often costs another.",
-	   "Good vocabulary helps, because precise words make clear thinking possible.",
-	   "If you remember only the basics, you already understand much of {T}.",
-	   "These concepts connect to each other, and each one reinforces the rest.",
-	   "Beginners often skip the fundamentals, and that is where confusion starts.",
-	   "Once the core concepts click, the advanced material becomes far less intimidating.",
-	   "It helps to picture each idea with a concrete example.",
-	   "$Master those, and the rest follows.")},
-	{"everyday examples",
-	 {"In Everyday Life", "Real-World Examples", "Where You See It"},
-	 {"people", "city"},
-	 L("^Look around you.", "^Let's bring it down to earth.",
-	   "You have probably met {T} today without even noticing.",
-	   "It shows up in homes, workplaces and cities all over the world.",
-	   "Some examples are obvious, while others hide in plain sight.",
-	   "A simple everyday moment can reveal how {T} really works.",
-	   "Businesses, schools and families all rely on it in different ways.",
-	   "Once you start looking, you see examples of {T} everywhere.",
-	   "The same principle appears at very different scales, from the personal to the global.",
-	   "Real-world cases are rarely as neat as the textbook version.",
-	   "Watching how people actually use {T} teaches more than any definition.",
-	   "Everyday examples turn an abstract idea into something you can recognise.",
-	   "$It really is everywhere.")},
-	{"why it matters",
-	 {"Why It Matters", "The Bigger Picture", "What Is at Stake"},
-	 {"impact", "community"},
-	 L("^Why does this matter?", "^So why should anyone care about {T}?",
-	   "It quietly shapes decisions that affect a great many people.",
-	   "When {T} is handled well, hardly anyone notices; when it goes wrong, everyone does.",
-	   "It influences how we spend our time, our money and our attention.",
-	   "Understanding {T} helps you ask better questions and make better choices.",
-	   "The effects ripple outward, from individuals to whole communities.",
-	   "It also connects to bigger themes like health, fairness and sustainability.",
-	   "Ignoring it does not make it go away; it only makes it harder to manage.",
-	   "People who understand {T} tend to spot problems earlier.",
-	   "In short, it matters because it touches so many other things.",
-	   "$The stakes are real.", "$It matters more than it seems.")},
-	{"common misconceptions",
-	 {"Common Misconceptions", "Myths and Facts", "What People Get Wrong"},
-	 {"question", "puzzle"},
-	 L("^Let's clear up a few myths.", "^Not everything you hear is true.",
-	   "There are plenty of myths about {T}, and some of them are surprisingly stubborn.",
-	   "One common mistake is to think it is simpler than it really is.",
-	   "Another is to assume it is only for experts, which is rarely true.",
-	   "Some misconceptions come from old information that was never updated.",
-	   "Others spread because they make a good story, not because they are accurate.",
-	   "A healthy habit is to ask where a claim about {T} comes from.",
-	   "Often the truth is less dramatic, but far more interesting.",
-	   "Clearing up these myths makes the real picture much easier to see.",
-	   "If something sounds too neat to be true, it is worth checking twice.",
-	   "Even experienced people hold a few outdated beliefs about {T}.",
-	   "$When in doubt, check the facts.")},
-	{"the hard parts",
-	 {"The Hard Parts", "Challenges", "Limits and Trade-offs"},
-	 {"obstacle", "mountain"},
-	 L("^It is not always easy.", "^Now for the hard parts.",
-	   "Of course, {T} comes with real challenges.",
-	   "Some problems are technical, while others are about people and habits.",
-	   "Costs, time and know-how are the usual limits.",
-	   "There is rarely a single perfect solution, only better and worse trade-offs.",
-	   "Progress can stall when the easy wins have already been made.",
-	   "Honest discussion of these limits is a sign of a healthy field.",
-	   "Many of the hardest questions about {T} are still open.",
-	   "Working through these difficulties is where most of the real learning happens.",
-	   "What looks like failure is often an early step toward a better approach.",
-	   "$There are limits, and that is fine.")},
-	{"a closer look at the details",
-	 {"A Closer Look", "The Details", "Zooming In"},
-	 {"macro", "texture"},
-	 L("^Let's look closer.", "^Time to zoom in.",
-	   "Let's focus on one side of {T} that often gets overlooked.",
-	   "Up close, things that seemed simple turn out to be layered and subtle.",
-	   "Tiny details can decide whether something works or fails.",
-	   "Look carefully, and you will notice patterns repeating at different scales.",
-	   "The closer you look, the more questions appear.",
-	   "Specialists spend whole careers on details like these.",
-	   "This is where {T} stops being abstract and becomes concrete.",
-	   "Paying attention to the details is what separates a beginner from an expert.",
-	   "$Details matter.")},
-	{"practical tips",
-	 {"Practical Tips", "Getting It Right", "Tips That Help"},
-	 {"hands", "workspace"},
-	 L("^Now for some practical advice.", "^A few tips.",
-	   "If you want to get better at {T}, start small and stay consistent.",
-	   "Pick one thing to practise, and give it your full attention.",
-	   "Keep notes, because patterns only become clear over time.",
-	   "Learn from people who have done it before, and ask them questions.",
-	   "Avoid the temptation to change everything at once.",
-	   "Measure what you can, so you know whether you are actually improving.",
-	   "Mistakes are useful, as long as you understand why they happened.",
-	   "Set aside regular time for {T}, even if it is only a few minutes.",
-	   "Good tools help, but habits matter far more than equipment.",
-	   "Share what you learn; explaining something is the best way to understand it.",
-	   "$Start small, and keep going.")},
-	{"how to get started",
-	 {"Getting Started", "First Steps", "Where to Begin"},
-	 {"beginner", "notebook"},
-	 L("^So where do you begin?", "^Getting started is easier than it looks.",
-	   "The best way to start with {T} is with curiosity, not perfection.",
-	   "Find one good introduction and work through it slowly.",
-	   "Try a small experiment and see what happens.",
-	   "Join a community, online or nearby, where people talk about {T}.",
-	   "Ask simple questions; they often lead to the deepest answers.",
-	   "Give yourself permission to be a beginner for a while.",
-	   "A few minutes a day adds up faster than you might think.",
-	   "Keep a list of the things that surprise you along the way.",
-	   "$Just take the first step.")},
-	{"the open questions",
-	 {"Open Questions", "Questions Worth Asking", "What We Still Don't Know"},
-	 {"curiosity", "horizon"},
-	 L("^Some questions remain.", "^Let's end this part with questions.",
-	   "Even after all this, some questions about {T} remain open.",
-	   "Who benefits most, and who gets left behind?",
-	   "What would change if we approached it differently?",
-	   "Which parts are well understood, and which are still guesswork?",
-	   "How will new tools and new ideas reshape {T}?",
-	   "Good questions are often more valuable than quick answers.",
-	   "Asking them keeps the conversation honest and moving forward.",
-	   "Researchers, practitioners and curious amateurs all contribute to the answers.",
-	   "$Keep asking why.")},
-	{"what comes next",
-	 {"What Comes Next", "The Future", "Looking Ahead"},
-	 {"future", "innovation"},
-	 L("^What comes next?", "^So where is {T} heading?",
-	   "New tools and fresh ideas are already changing the picture.",
-	   "Some trends point to faster, cheaper and more accessible approaches.",
-	   "Others raise new questions about responsibility and trust.",
-	   "The next decade could look very different from the last one.",
-	   "No one can predict the future exactly, but the direction is becoming clearer.",
-	   "Whatever happens, people who understand {T} will be better prepared.",
-	   "The most exciting developments may come from unexpected places.",
-	   "It is a good time to pay attention to {T}.",
-	   "$The future is open.", "$Watch this space.")},
-};
-
-enum { ANGLE_HOW = 1, ANGLE_WHY = 4, ANGLE_FUTURE = 11, N_ANGLES = 12 };
-
-static const char *const intro_topic[] = {
-	"Let's talk about {TF}.", "Today we're looking at {TF}.", "This is a short guide to {TF}.",
-	"Here's a quick look at {TF}.", "Welcome to a short introduction to {TF}.",
-	"Let's explore {TF}.", "This is {TF}.", "All about {TF}.", NULL,
-};
-static const char *const intro_question[] = {
-	"Here's a question worth asking: {TQ}", "Today's question: {TQ}", "{TQ} Let's find out.",
-	NULL,
-};
-static const char *const intro_plain[] = {
-	"Here's a quick look.", "Let's dive in.", "Welcome to today's topic.", NULL,
-};
-static const char *const opening_lines[] = {
-	"!In {LEN}, we'll cover {PLAN}.",
-	"It is a subject with more depth than it first appears.",
-	"Whether you are new to it or already curious, there is something here for you.",
-	"By the end, you may see it in a new light.",
-	"It touches more of daily life than most people realise.",
-	"Some of it may surprise you.",
-	"Plenty of people have opinions about {T}, but fewer know how it really works.",
-	"It is one of those subjects that rewards a closer look.",
-	"Here is what you need to know, in plain words.",
-	"No background is needed, just a little curiosity.",
-	"$Let's dive in.",
-	"$Let's begin.",
-	"$Let's start with the basics and build from there.",
-	NULL,
-};
-static const char *const close_lead[] = {
-	"So that's {T}, in a nutshell.",
-	"That brings us to the end of this look at {T}.",
-	"And that's a quick tour of {T}.",
-	"To sum up, there is more to {T} than meets the eye.",
-	"Let's wrap up.",
-	"That's a wrap.",
-	"Now you know.",
-	NULL,
-};
-static const char *const close_lines[] = {
-	"!Along the way, we covered {RECAP}.",
-	"If you remember one thing, remember that the details matter.",
-	"The more you learn, the more interesting it becomes.",
-	"There is always more to discover.",
-	"Hopefully, {T} feels a little more familiar now.",
-	"Next time it comes up, you will know where to look.",
-	"Curiosity is the best tool you have, so keep using it.",
-	"Every expert was once a beginner, and the first step is simply paying attention.",
-	"Take one idea from this and try it out for yourself.",
-	"The story of {T} is still being written.",
-	"It is a subject worth coming back to.",
-	NULL,
-};
-static const char *const signoffs[] = {
-	"Thanks for watching.",
-	"Thanks for watching, and see you next time.",
-	"Thanks for your time.",
-	"Stay curious.",
-	"Keep exploring, and stay curious.",
-	NULL,
-};
-static const char *const generic_lines[] = {
-	"It is worth pausing on that for a moment.",
-	"Consider how this plays out in practice.",
-	"Experts do not always agree on the details, and that is part of what makes {T} interesting.",
-	"Different people come to {T} for very different reasons.",
-	"There is more to say here than a short video can cover.",
-	"Each of these points deserves a closer look of its own.",
-	"That simple observation turns out to be surprisingly useful.",
-	"It is a good reminder that context changes everything.",
-	"The same idea keeps coming back in different forms.",
-	"Seen from a distance, the pattern is clear; up close, it is full of nuance.",
-	"This is also where a lot of the interesting debates happen.",
-	"None of this happens in isolation.",
-	"A good example makes the point better than any definition.",
-	"That is easy to say, and harder to do well.",
-	"It rewards patience, attention and a bit of curiosity.",
-	"Small details here often have large consequences.",
-	"There are always exceptions, and they are worth noticing.",
-	"This part of {T} is easy to underestimate.",
-	"The more closely you look, the more connections you find.",
-	NULL,
-};
-/* Short remarks that top a scene up to its budget: each at most once a
- * script, and placed after the scene's first full sentence. */
-static const char *const filler_lines[] = {
-	"Think about that.", "Worth remembering.", "Keep that in mind.", "Simple, but powerful.",
-	"That matters.", "Small things add up.", "Every detail counts.", "It adds up.", NULL,
-};
-/* Before a sentence said once already in the script: emphasis, not a slip. */
-static const char *const again_prefix[] = {
-	"Again,", "As we saw,", "Remember,", "Once more,", "It bears repeating:", NULL,
-};
-static const char *const close_headings[] = {"The Takeaway", "Wrapping Up", "In Short", NULL};
-/* clang-format on */
 
 /* ---- the writer ------------------------------------------------------------ */
 
@@ -527,8 +231,8 @@ static char *take(struct gen *g, struct pool *p, const struct scene_text *st, in
 			continue;
 		char *s = render(g, p->lines[i]);
 		if (!fresh) {
-			const char *pre =
-			    again_prefix[rng_below(&g->rng, count_lines(again_prefix))];
+			const char *pre = script_again_prefix[rng_below(
+			    &g->rng, count_lines(script_again_prefix))];
 			if (!(s[0] == 'I' && (s[1] == ' ' || s[1] == '\'')) && s[0] >= 'A' &&
 			    s[0] <= 'Z')
 				s[0] = (char)(s[0] - 'A' + 'a');
@@ -632,7 +336,7 @@ static char *join_phrases(const int *ids, int n, int max)
 	for (int i = 0; i < k; i++) {
 		if (i)
 			buf_puts(&b, i == k - 1 ? " and " : ", ");
-		buf_puts(&b, angles[distinct[i]].phrase);
+		buf_puts(&b, script_angles[distinct[i]].phrase);
 	}
 	return b.data;
 }
@@ -799,17 +503,17 @@ int script_generate(const char *topic, int duration_s, uint32_t seed, struct scr
 		g.plan = t;
 	}
 
-	pool_init(&g, &g.opening, opening_lines, false);
-	pool_init(&g, &g.close, close_lines, false);
-	pool_init(&g, &g.generic, generic_lines, false);
-	pool_init(&g, &g.filler, filler_lines, true);
-	pool_init(&g, &g.intro, question ? intro_question : intro_topic, false);
-	pool_init(&g, &g.plain, intro_plain, false);
-	pool_init(&g, &g.signoff, signoffs, false);
-	pool_init(&g, &g.lead, close_lead, false);
+	pool_init(&g, &g.opening, script_opening_lines, false);
+	pool_init(&g, &g.close, script_close_lines, false);
+	pool_init(&g, &g.generic, script_generic_lines, false);
+	pool_init(&g, &g.filler, script_filler_lines, true);
+	pool_init(&g, &g.intro, question ? script_intro_question : script_intro_topic, false);
+	pool_init(&g, &g.plain, script_intro_plain, false);
+	pool_init(&g, &g.signoff, script_signoffs, false);
+	pool_init(&g, &g.lead, script_close_lead, false);
 	int hsel[N_ANGLES];
 	for (int a = 0; a < N_ANGLES; a++) {
-		pool_init(&g, &g.angle[a], angles[a].lines, false);
+		pool_init(&g, &g.angle[a], script_angles[a].lines, false);
 		hsel[a] = rng_below(&g.rng, 3);
 	}
 
@@ -872,8 +576,8 @@ int script_generate(const char *topic, int duration_s, uint32_t seed, struct scr
 				st.words += so.words;
 			}
 			free(so.mid);
-			heading =
-			    xstrdup(close_headings[rng_below(&g.rng, count_lines(close_headings))]);
+			heading = xstrdup(script_close_headings[rng_below(
+			    &g.rng, count_lines(script_close_headings))]);
 			kw = xstrdup(topic_kw);
 		} else {
 			int a = ids[i - 1];
@@ -882,9 +586,10 @@ int script_generate(const char *topic, int duration_s, uint32_t seed, struct scr
 			struct pool *ps[] = {ap, &g.generic, &g.filler};
 			fill(&g, &st, budget, ps, 3, 2);
 			/* a second part on the same angle takes the next heading */
-			heading =
-			    xstrdup(angles[a].headings[(hsel[a] + (second[i - 1] ? 1 : 0)) % 3]);
-			kw = scene_keywords(topic_kw, angles[a].visuals[rng_below(&g.rng, 2)]);
+			heading = xstrdup(
+			    script_angles[a].headings[(hsel[a] + (second[i - 1] ? 1 : 0)) % 3]);
+			kw = scene_keywords(topic_kw,
+					    script_angles[a].visuals[rng_below(&g.rng, 2)]);
 		}
 		used += st.words;
 		script_push(out, heading, scene_text_join(&st), kw);
@@ -905,4 +610,3 @@ int script_generate(const char *topic, int duration_s, uint32_t seed, struct scr
 	free(norm);
 	return 0;
 }
-

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "base/log.h"
-#include "providers/providers.h"
+#include "providers/services.h"
 #include "video/stage.h"
 #include "base/util.h"
 

@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 #include "ff/ffargs.h"
-#include "providers/providers.h"
+#include "providers/services.h"
 #include "video/script.h"
 #include "engine/task.h"
 #include "video/vspec.h"

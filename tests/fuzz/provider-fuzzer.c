@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "base/errors.h"
-#include "providers/providers.h"
+#include "providers/services.h"
 #include "video/script.h"
 #include "base/util.h"
 

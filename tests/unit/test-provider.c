@@ -21,7 +21,7 @@
 #include "fakeprov.h"
 #include "base/log.h"
 #include "providers/provider.h"
-#include "providers/providers.h"
+#include "providers/services.h"
 
 #define KEY "sk-test-0123456789abcdef"
 

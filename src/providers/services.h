@@ -1,5 +1,5 @@
 /*
- * providers.h -- the entry points of the online providers, one file each
+ * services.h -- the entry points of the online services, one file each
  * (provider-openai.c, ...): build a request, run it through provider.c,
  * validate the answer before anything uses it, and hand over a script or a
  * file on disk.
@@ -7,8 +7,8 @@
  * Must never: trust an answer's shape without checking it, write an asset
  * anywhere but the path the caller gave, or put a key into a result.
  */
-#ifndef AURA_PROVIDERS_H
-#define AURA_PROVIDERS_H
+#ifndef AURA_PROVIDERS_SERVICES_H
+#define AURA_PROVIDERS_SERVICES_H
 
 #include <stdbool.h>
 

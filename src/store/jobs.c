@@ -1,0 +1,410 @@
+/*
+ * jobs.c -- the store's rows: binding a job to a statement and reading one
+ * back, the statement of each write (job, progress, delete, stage set and
+ * clear), and the job and stage functions of store.h. A write of the
+ * server's loop goes through the journal (journal.c).
+ *
+ * Must never: bind a job whose kind or state has no name, or keep a
+ * statement bound after its use.
+ */
+#include "config.h"
+
+#include <assert.h>
+#include <sqlite3.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store.h"
+#include "store/store-int.h"
+#include "base/util.h"
+
+/* --- binding and reading ----------------------------------------------------- */
+
+static void bind_job(struct binder *b, const struct job *j, int64_t created, int64_t updated)
+{
+	b_text(b, 1, job_kind_name(j->kind));
+	b_text(b, 2, j->name);
+	b_text(b, 3, job_state_name(j->state));
+	b_int64(b, 4, j->priority);
+	b_text(b, 5, j->spec);
+	b_text(b, 6, j->output);
+	b_text(b, 7, j->workdir);
+	b_int64(b, 8, created);
+	b_int64(b, 9, j->started_ms);
+	b_int64(b, 10, j->finished_ms);
+	b_int64(b, 11, updated);
+	b_int64(b, 12, j->attempts);
+	b_int64(b, 13, j->max_attempts);
+	b_int64(b, 14, j->not_before_ms);
+	b_text(b, 15, j->stage);
+	b_double(b, 16, j->progress, 0);
+	b_int64(b, 17, j->out_time_us);
+	b_int64(b, 18, j->duration_us);
+	b_double(b, 19, j->fps, 0);
+	b_double(b, 20, j->speed, 0);
+	b_int64(b, 21, j->size);
+	b_double(b, 22, j->eta_s, -1);
+	b_int64(b, 23, j->pid);
+	b_text(b, 24, j->error_code);
+	b_text(b, 25, j->error_message);
+	b_text(b, 26, j->stderr_tail);
+	b_text(b, 27, j->warnings);
+}
+
+static char *col_str(sqlite3_stmt *s, int i)
+{
+	return xstrdup((const char *)sqlite3_column_text(s, i));
+}
+
+/* One row of JOB_COLS into j (job_init'ed here). */
+static int read_job(struct store *st, sqlite3_stmt *s, struct job *j, struct aura_error *err)
+{
+	job_init(j);
+	j->id = sqlite3_column_int64(s, 0);
+	const char *kind = (const char *)sqlite3_column_text(s, 1);
+	int k = kind ? job_kind_parse(kind) : -1;
+	const char *state = (const char *)sqlite3_column_text(s, 3);
+	int t = state ? job_state_parse(state) : -1;
+	if (k < 0 || t < 0)
+		return aura_error_set(
+		    err, AURA_E_STORE_CORRUPT, "%s: job %lld has kind '%s', state '%s'", st->path,
+		    (long long)j->id, kind ? kind : "(null)", state ? state : "(null)");
+	j->kind = (enum job_kind)k;
+	j->state = (enum job_state)t;
+	j->name = col_str(s, 2);
+	j->priority = sqlite3_column_int(s, 4);
+	j->spec = col_str(s, 5);
+	j->output = col_str(s, 6);
+	j->workdir = col_str(s, 7);
+	j->created_ms = sqlite3_column_int64(s, 8);
+	j->started_ms = sqlite3_column_int64(s, 9);
+	j->finished_ms = sqlite3_column_int64(s, 10);
+	j->updated_ms = sqlite3_column_int64(s, 11);
+	j->attempts = sqlite3_column_int(s, 12);
+	j->max_attempts = sqlite3_column_int(s, 13);
+	j->not_before_ms = sqlite3_column_int64(s, 14);
+	j->stage = col_str(s, 15);
+	j->progress = sqlite3_column_double(s, 16);
+	j->out_time_us = sqlite3_column_int64(s, 17);
+	j->duration_us = sqlite3_column_int64(s, 18);
+	j->fps = sqlite3_column_double(s, 19);
+	j->speed = sqlite3_column_double(s, 20);
+	j->size = sqlite3_column_int64(s, 21);
+	j->eta_s = sqlite3_column_double(s, 22);
+	j->pid = sqlite3_column_int(s, 23);
+	j->error_code = col_str(s, 24);
+	j->error_message = col_str(s, 25);
+	j->stderr_tail = col_str(s, 26);
+	j->warnings = col_str(s, 27);
+	return 0;
+}
+
+static int check_job(struct store *st, const struct job *j, struct aura_error *err)
+{
+	if ((unsigned)j->kind >= JOB_KIND__COUNT || (unsigned)j->state >= JOB_STATE__COUNT)
+		return aura_error_set(err, AURA_E_INTERNAL, "%s: job %lld has kind %d, state %d",
+				      st->path, (long long)j->id, (int)j->kind, (int)j->state);
+	return 0;
+}
+
+/* One job from a statement whose one parameter is `arg`: 0 with the job
+ * in out, 1 when there is none (out stays empty), or an error naming
+ * `what`. */
+static int job_row(struct store *st, sqlite3_stmt *s, int64_t arg, struct job *out,
+		   const char *what, struct aura_error *err)
+{
+	job_init(out);
+	struct binder b = {s, SQLITE_OK};
+	b_int64(&b, 1, arg);
+	int rc = step(&b);
+	int ret;
+	if (rc == SQLITE_ROW)
+		ret = read_job(st, s, out, err);
+	else if (rc == SQLITE_DONE)
+		ret = 1;
+	else
+		ret = store_fail(st, rc, what, err);
+	done(s);
+	if (ret < 0)
+		job_clear(out);
+	return ret;
+}
+
+/* --- the statements of each write ---------------------------------------------- */
+
+/* After a write by id: 0 rows changed means there was no such job. */
+static int changed_or_missing(struct store *st, int64_t id, struct aura_error *err)
+{
+	if (sqlite3_changes(st->db) == 0)
+		return aura_error_set(err, AURA_E_JOB_NOT_FOUND, "job %lld", (long long)id);
+	return 0;
+}
+
+static int sql_job_update(struct store *st, const struct job *j, struct aura_error *err)
+{
+	int ret = check_job(st, j, err);
+	if (ret)
+		return ret;
+	struct binder b = {st->stmt[SQL_JOB_UPDATE], SQLITE_OK};
+	bind_job(&b, j, j->created_ms, j->updated_ms);
+	b_int64(&b, 28, j->id);
+	ret = store_run_bound(st, &b, "update job", err);
+	return ret ? ret : changed_or_missing(st, j->id, err);
+}
+
+static int sql_job_progress(struct store *st, const struct job *j, struct aura_error *err)
+{
+	struct binder b = {st->stmt[SQL_JOB_PROGRESS], SQLITE_OK};
+	b_text(&b, 1, j->stage);
+	b_double(&b, 2, j->progress, 0);
+	b_int64(&b, 3, j->out_time_us);
+	b_int64(&b, 4, j->duration_us);
+	b_double(&b, 5, j->fps, 0);
+	b_double(&b, 6, j->speed, 0);
+	b_int64(&b, 7, j->size);
+	b_double(&b, 8, j->eta_s, -1);
+	b_int64(&b, 9, j->id);
+	int ret = store_run_bound(st, &b, "update progress", err);
+	return ret ? ret : changed_or_missing(st, j->id, err);
+}
+
+static int sql_job_delete(struct store *st, int64_t id, struct aura_error *err)
+{
+	struct binder b = {st->stmt[SQL_JOB_DELETE], SQLITE_OK};
+	b_int64(&b, 1, id);
+	int ret = store_run_bound(st, &b, "delete job", err);
+	return ret ? ret : changed_or_missing(st, id, err);
+}
+
+static int sql_stage_set(struct store *st, int64_t job_id, const struct stage *sg,
+			 struct aura_error *err)
+{
+	if (!sg->name || stage_state_parse(stage_state_name(sg->state)) < 0)
+		return aura_error_set(
+		    err, AURA_E_INTERNAL, "%s: job %lld: bad stage (%s, state %d)", st->path,
+		    (long long)job_id, sg->name ? sg->name : "no name", (int)sg->state);
+	struct binder b = {st->stmt[SQL_STAGE_SET], SQLITE_OK};
+	b_int64(&b, 1, job_id);
+	b_text(&b, 2, sg->name);
+	b_int64(&b, 3, sg->seq);
+	b_text(&b, 4, stage_state_name(sg->state));
+	b_double(&b, 5, sg->progress, 0);
+	b_int64(&b, 6, sg->started_ms);
+	b_int64(&b, 7, sg->finished_ms);
+	int rc = step(&b);
+	int ret = 0;
+	if (rc == SQLITE_CONSTRAINT_FOREIGNKEY)
+		ret = aura_error_set(err, AURA_E_JOB_NOT_FOUND, "job %lld", (long long)job_id);
+	else if (rc != SQLITE_DONE)
+		ret = store_fail(st, rc, "set stage", err);
+	done(b.s);
+	return ret;
+}
+
+static int sql_stage_clear(struct store *st, int64_t job_id, struct aura_error *err)
+{
+	struct binder b = {st->stmt[SQL_STAGE_CLEAR], SQLITE_OK};
+	b_int64(&b, 1, job_id);
+	return store_run_bound(st, &b, "clear stages", err);
+}
+
+int store_sql_op(struct store *st, const struct op *op, struct aura_error *err)
+{
+	switch (op->kind) {
+	case OP_JOB:
+		return sql_job_update(st, &op->job, err);
+	case OP_PROGRESS:
+		return sql_job_progress(st, &op->job, err);
+	case OP_DELETE:
+		return sql_job_delete(st, op->id, err);
+	case OP_STAGE_SET:
+		return sql_stage_set(st, op->id, &op->stage, err);
+	case OP_STAGE_CLEAR:
+		return sql_stage_clear(st, op->id, err);
+	}
+	return aura_error_set(err, AURA_E_INTERNAL, "%s: unknown write %d", st->path,
+			      (int)op->kind);
+}
+
+/* --- jobs ------------------------------------------------------------------- */
+
+int store_job_insert(struct store *st, struct job *j, struct aura_error *err)
+{
+	if (st->behind && st->batching && !st->in_tx)
+		return aura_error_set(err, st->behind_code, "%s", st->behind_detail);
+	int bt = store_batch_touch(st, err);
+	if (bt < 0)
+		return bt;
+	assert(st->ready);
+	int ret = check_job(st, j, err);
+	if (ret)
+		return ret;
+	int64_t now = time_now_ms();
+	int64_t created = j->created_ms ? j->created_ms : now;
+	int64_t updated = j->updated_ms ? j->updated_ms : now;
+	struct binder b = {st->stmt[SQL_JOB_INSERT], SQLITE_OK};
+	bind_job(&b, j, created, updated);
+	ret = store_run_bound(st, &b, "insert job", err);
+	if (ret)
+		return ret;
+	j->id = sqlite3_last_insert_rowid(st->db);
+	j->created_ms = created;
+	j->updated_ms = updated;
+	return 0;
+}
+
+int store_job_update(struct store *st, struct job *j, struct aura_error *err)
+{
+	int64_t was = j->updated_ms;
+	j->updated_ms = time_now_ms();
+	struct op w = {.kind = OP_JOB, .id = j->id, .job = *j};
+	int ret = store_write_op(st, &w, err);
+	if (ret < 0)
+		j->updated_ms = was;
+	return ret;
+}
+
+int store_job_update_progress(struct store *st, const struct job *j, struct aura_error *err)
+{
+	struct op w = {.kind = OP_PROGRESS, .id = j->id, .job = *j};
+	return store_write_op(st, &w, err);
+}
+
+int store_job_get(struct store *st, int64_t id, struct job *out, struct aura_error *err)
+{
+	assert(st->ready);
+	int ret = job_row(st, st->stmt[SQL_JOB_GET], id, out, "get job", err);
+	if (ret == 1)
+		ret = aura_error_set(err, AURA_E_JOB_NOT_FOUND, "job %lld", (long long)id);
+	return ret;
+}
+
+int store_job_delete(struct store *st, int64_t id, struct aura_error *err)
+{
+	struct op w = {.kind = OP_DELETE, .id = id};
+	return store_write_op(st, &w, err);
+}
+
+static int check_state_filter(struct store *st, int state, struct aura_error *err)
+{
+	if (state >= JOB_STATE__COUNT)
+		return aura_error_set(err, AURA_E_INTERNAL, "%s: no job state %d", st->path, state);
+	return 0;
+}
+
+int store_job_list(struct store *st, int state, int64_t offset, int64_t limit,
+		   int (*fn)(const struct job *j, void *ctx), void *ctx, struct aura_error *err)
+{
+	assert(st->ready);
+	int ret = check_state_filter(st, state, err);
+	if (ret)
+		return ret;
+	struct binder b = {st->stmt[state < 0 ? SQL_JOB_LIST : SQL_JOB_LIST_STATE], SQLITE_OK};
+	int i = 1;
+	if (state >= 0)
+		b_text(&b, i++, job_state_name((enum job_state)state));
+	b_int64(&b, i++, limit > 0 ? limit : -1);
+	b_int64(&b, i, offset > 0 ? offset : 0);
+	int rc = b.rc;
+	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+		rc = sqlite3_step(b.s);
+		if (rc != SQLITE_ROW)
+			break;
+		struct job j;
+		ret = read_job(st, b.s, &j, err);
+		int stop = ret ? 1 : fn(&j, ctx);
+		job_clear(&j);
+		if (stop)
+			break;
+	}
+	if (ret == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = store_fail(st, rc, "list jobs", err);
+	done(b.s);
+	return ret;
+}
+
+int64_t store_job_count(struct store *st, int state)
+{
+	assert(st->ready);
+	int ret = check_state_filter(st, state, NULL);
+	if (ret)
+		return ret;
+	sqlite3_stmt *s = st->stmt[state < 0 ? SQL_JOB_COUNT : SQL_JOB_COUNT_STATE];
+	struct binder b = {s, SQLITE_OK};
+	if (state >= 0)
+		b_text(&b, 1, job_state_name((enum job_state)state));
+	int rc = step(&b);
+	int64_t n =
+	    rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -store_map_rc(rc, AURA_E_STORE_IO);
+	done(s);
+	return n;
+}
+
+int store_job_next(struct store *st, int64_t now_ms, struct job *out, struct aura_error *err)
+{
+	assert(st->ready);
+	return job_row(st, st->stmt[SQL_JOB_NEXT], now_ms, out, "next job", err);
+}
+
+/* --- stages ------------------------------------------------------------------ */
+
+int store_stage_set(struct store *st, int64_t job_id, const struct stage *sg,
+		    struct aura_error *err)
+{
+	struct op w = {.kind = OP_STAGE_SET, .id = job_id, .stage = *sg};
+	if (!sg->name) /* refused by the statement, never journaled */
+		return sql_stage_set(st, job_id, sg, err);
+	return store_write_op(st, &w, err);
+}
+
+int store_stage_list(struct store *st, int64_t job_id, struct stage **out, int *n,
+		     struct aura_error *err)
+{
+	assert(st->ready);
+	*out = NULL;
+	*n = 0;
+	sqlite3_stmt *s = st->stmt[SQL_STAGE_LIST];
+	struct stage *v = NULL;
+	int len = 0, cap = 0, ret = 0;
+	int rc = sqlite3_bind_int64(s, 1, job_id);
+	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW)
+			break;
+		const char *state = (const char *)sqlite3_column_text(s, 2);
+		int t = stage_state_parse(state);
+		if (t < 0) {
+			ret = aura_error_set(err, AURA_E_STORE_CORRUPT,
+					     "%s: job %lld: stage state '%s'", st->path,
+					     (long long)job_id, state ? state : "(null)");
+			break;
+		}
+		if (len == cap) {
+			cap = cap ? cap * 2 : 8;
+			v = xrealloc(v, (size_t)cap * sizeof(*v));
+		}
+		struct stage *sg = &v[len++];
+		sg->name = col_str(s, 0);
+		sg->seq = sqlite3_column_int(s, 1);
+		sg->state = (enum stage_state)t;
+		sg->progress = sqlite3_column_double(s, 3);
+		sg->started_ms = sqlite3_column_int64(s, 4);
+		sg->finished_ms = sqlite3_column_int64(s, 5);
+	}
+	if (ret == 0 && rc != SQLITE_DONE)
+		ret = store_fail(st, rc, "list stages", err);
+	done(s);
+	if (ret) {
+		stage_list_free(v, len);
+		return ret;
+	}
+	*out = v;
+	*n = len;
+	return 0;
+}
+
+int store_stage_clear(struct store *st, int64_t job_id, struct aura_error *err)
+{
+	struct op w = {.kind = OP_STAGE_CLEAR, .id = job_id};
+	return store_write_op(st, &w, err);
+}
