@@ -76,10 +76,7 @@ static void dirty_add(struct conn *c, int64_t id)
 {
 	if (has_id(c->dirty, c->ndirty, id))
 		return;
-	if (c->ndirty == c->capdirty) {
-		c->capdirty = c->capdirty ? c->capdirty * 2 : 4;
-		c->dirty = xrealloc(c->dirty, c->capdirty * sizeof(*c->dirty));
-	}
+	XGROW(c->dirty, c->ndirty + 1, c->capdirty, 4);
 	c->dirty[c->ndirty++] = id;
 }
 
@@ -123,10 +120,7 @@ void srv_hold_event(struct server *s, int64_t id, json_t *msg)
 		free(line);
 		return;
 	}
-	if (s->nheld == s->capheld) {
-		s->capheld = s->capheld ? s->capheld * 2 : 8;
-		s->held = xrealloc(s->held, s->capheld * sizeof(*s->held));
-	}
+	XGROW(s->held, s->nheld + 1, s->capheld, 8);
 	s->held[s->nheld++] = (struct held_event){id, line, len};
 }
 
@@ -165,10 +159,7 @@ void srv_ev_job_progress(const struct job *j, void *ctx)
 		return;
 	struct prog *p = prog_find(s, j->id);
 	if (!p) {
-		if (s->nprogs == s->capprogs) {
-			s->capprogs = s->capprogs ? s->capprogs * 2 : 4;
-			s->progs = xrealloc(s->progs, s->capprogs * sizeof(*s->progs));
-		}
+		XGROW(s->progs, s->nprogs + 1, s->capprogs, 4);
 		p = &s->progs[s->nprogs++];
 		p->id = j->id;
 		p->line = NULL;
@@ -213,10 +204,7 @@ void srv_log_caught_up(struct conn *c, int64_t id)
 
 static void gap_add(struct conn *c, int64_t id)
 {
-	if (c->ngaps == c->capgaps) {
-		c->capgaps = c->capgaps ? c->capgaps * 2 : 4;
-		c->gaps = xrealloc(c->gaps, c->capgaps * sizeof(*c->gaps));
-	}
+	XGROW(c->gaps, c->ngaps + 1, c->capgaps, 4);
 	c->gaps[c->ngaps++] = id;
 }
 

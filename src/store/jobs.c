@@ -365,7 +365,8 @@ int store_stage_list(struct store *st, int64_t job_id, struct stage **out, int *
 	*n = 0;
 	sqlite3_stmt *s = st->stmt[SQL_STAGE_LIST];
 	struct stage *v = NULL;
-	int len = 0, cap = 0, ret = 0;
+	int len = 0, ret = 0;
+	size_t cap = 0;
 	int rc = sqlite3_bind_int64(s, 1, job_id);
 	while (rc == SQLITE_OK || rc == SQLITE_ROW) {
 		rc = sqlite3_step(s);
@@ -379,10 +380,7 @@ int store_stage_list(struct store *st, int64_t job_id, struct stage **out, int *
 					     (long long)job_id, state ? state : "(null)");
 			break;
 		}
-		if (len == cap) {
-			cap = cap ? cap * 2 : 8;
-			v = xrealloc(v, (size_t)cap * sizeof(*v));
-		}
+		XGROW(v, (size_t)len + 1, cap, 8);
 		struct stage *sg = &v[len++];
 		sg->name = col_str(s, 0);
 		sg->seq = sqlite3_column_int(s, 1);

@@ -78,10 +78,7 @@ static void journal_add(struct store *st, const struct op *w)
 			return;
 		}
 	}
-	if (st->nops == st->capops) {
-		st->capops = st->capops ? st->capops * 2 : 16;
-		st->ops = xrealloc(st->ops, st->capops * sizeof(*st->ops));
-	}
+	XGROW(st->ops, st->nops + 1, st->capops, 16);
 	struct op *o = &st->ops[st->nops++];
 	memset(o, 0, sizeof(*o));
 	o->kind = w->kind;
