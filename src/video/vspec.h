@@ -5,7 +5,8 @@
  * topic that never overwrites), and the --images listing. Shared by
  * `aura new` (which validates before it submits), the video kind (kind.c:
  * the engine refuses a bad `new` request) and the pipeline (which reads
- * the spec).
+ * the spec). Written in vspec.c (the options), vspec-voice.c (the voice)
+ * and vspec-files.c (the output's name, the --images listing).
  *
  * Must never: read a --script file or list a directory the caller did not
  * name, or touch the network. Shape: doc/pipeline.md, "The `new` request".
