@@ -1,7 +1,8 @@
 /*
  * server-int.h -- what server.c (connections, events, the listener) and
- * server-methods.c (the protocol's requests) share. Internal to the
- * server; nothing else includes it.
+ * the protocol's requests (server-methods.c with the dispatch table,
+ * methods-jobs.c, methods-stream.c) share. Internal to the server;
+ * nothing else includes it.
  */
 #ifndef AURA_SERVER_INT_H
 #define AURA_SERVER_INT_H
@@ -123,6 +124,41 @@ size_t srv_answer_max(const struct server *s);
 json_t *srv_health_json(const struct server *s);
 /* One request line, parsed (server-methods.c). */
 void srv_handle(struct conn *c, json_t *msg);
+
+/* The requests (methods-jobs.c, methods-stream.c), as server-methods.c's
+ * table calls them: 0 and *result set, or a negative code and err set. */
+typedef int (*method_fn)(struct conn *c, int64_t id, json_t *params, json_t **result,
+			 struct aura_error *err);
+int srv_m_submit(struct conn *c, int64_t id, json_t *params, json_t **result,
+		 struct aura_error *err);
+int srv_m_new(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err);
+int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err);
+int srv_m_get(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err);
+int srv_m_cancel(struct conn *c, int64_t id, json_t *params, json_t **result,
+		 struct aura_error *err);
+int srv_m_pause(struct conn *c, int64_t id, json_t *params, json_t **result,
+		struct aura_error *err);
+int srv_m_resume(struct conn *c, int64_t id, json_t *params, json_t **result,
+		 struct aura_error *err);
+int srv_m_retry(struct conn *c, int64_t id, json_t *params, json_t **result,
+		struct aura_error *err);
+int srv_m_rm(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err);
+int srv_m_logs(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err);
+int srv_m_subscribe(struct conn *c, int64_t id, json_t *params, json_t **result,
+		    struct aura_error *err);
+/* After the subscribe answer: the snapshot (methods-stream.c). */
+void srv_send_snapshot(struct conn *c);
+
+/* methods-jobs.c: collects JOB objects while they fit into one line. */
+struct page {
+	json_t *jobs;
+	size_t bytes;
+	size_t cap;
+	bool truncated;
+};
+void srv_page_init(struct page *p);
+/* An engine_list callback (ctx: the page); 1 once a job no longer fits. */
+int srv_page_add(const struct job *j, void *ctx);
 
 /* What a connection has queued and not yet sent. */
 static inline size_t srv_pending(const struct conn *c)

@@ -1,0 +1,356 @@
+/*
+ * methods-jobs.c -- the job requests of doc/protocol.md: submit, new,
+ * list, get, cancel, pause, resume, retry and rm, forwarded to the engine
+ * or the store. The dispatch table is server-methods.c's.
+ */
+#include "config.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "engine/engine.h"
+#include "client/jobview.h"
+#include "base/paths.h"
+#include "client/proto.h"
+#include "server/params.h"
+#include "server/server-int.h"
+#include "store/store.h"
+#include "base/util.h"
+
+#define PAGE_SLACK 4096 /* room for the envelope around a job list */
+
+static const char *base_name(const char *p)
+{
+	size_t n = strlen(p);
+	while (n > 1 && p[n - 1] == '/')
+		n--;
+	const char *s = p + n;
+	while (s > p && s[-1] != '/')
+		s--;
+	return s;
+}
+
+static json_t *job_result(const struct job *j)
+{
+	json_t *r = json_object();
+	json_object_set_new(r, "job", proto_job_to_json(j, false));
+	return r;
+}
+
+static int submit_job(struct conn *c, struct job *j, json_t **result, struct aura_error *err)
+{
+	int rc = engine_submit(c->s->eng, j, err);
+	if (rc == 0)
+		*result = job_result(j);
+	job_clear(j);
+	return rc;
+}
+
+int srv_m_submit(struct conn *c, int64_t id, json_t *params, json_t **result,
+		 struct aura_error *err)
+{
+	(void)id;
+	json_t *kind = NULL, *name = NULL, *argv = NULL, *output = NULL, *cwd = NULL;
+	int priority, rc;
+	if ((rc = srv_param_opt(params, "kind", srv_is_string, "a string", &kind, err)) < 0 ||
+	    (rc = srv_param_opt(params, "name", srv_is_string, "a string", &name, err)) < 0 ||
+	    (rc = srv_param_opt(params, "argv", srv_is_array, "an array of strings", &argv, err)) <
+		0 ||
+	    (rc = srv_param_opt(params, "output", srv_is_string, "a string", &output, err)) < 0 ||
+	    (rc = srv_param_opt(params, "cwd", srv_is_string, "a string", &cwd, err)) < 0 ||
+	    (rc = srv_param_priority(params, &priority, err)) < 0 ||
+	    (rc = srv_param_max(name, "name", JOB_NAME_MAX, err)) < 0 ||
+	    (rc = srv_param_max(output, "output", JOB_PATH_MAX, err)) < 0 ||
+	    (rc = srv_param_max(cwd, "cwd", JOB_PATH_MAX, err)) < 0)
+		return rc;
+	if (kind && strcmp(json_string_value(kind), "ffmpeg") != 0)
+		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
+				      "submit takes \"kind\": \"ffmpeg\" (video jobs use `new`)");
+	if (!argv || json_array_size(argv) == 0)
+		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
+				      "\"argv\" must be a non-empty array of strings");
+	size_t i;
+	json_t *a;
+	json_array_foreach(argv, i, a)
+	{
+		if (!json_is_string(a))
+			return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
+					      "\"argv\"[%zu] is not a string", i);
+	}
+	if (!cwd || json_string_value(cwd)[0] != '/')
+		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
+				      "\"cwd\" must be an absolute path");
+	const char *out = output ? json_string_value(output) : NULL;
+	if (out && !*out)
+		out = NULL;
+	if (out && out[0] != '/')
+		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
+				      "\"output\" must be an absolute path");
+	if (out && (rc = paths_check_output(out, err)) < 0)
+		return rc;
+
+	json_t *spec = json_object();
+	json_object_set(spec, "argv", argv);
+	json_object_set(spec, "cwd", cwd);
+	if (out)
+		json_object_set_new(spec, "output", json_string(out));
+
+	char *spec_json = srv_spec_text(spec, "the FFmpeg arguments", err);
+	json_decref(spec);
+	if (!spec_json)
+		return -err->code;
+
+	struct job j;
+	job_init(&j);
+	j.kind = JOB_KIND_FFMPEG;
+	j.spec = spec_json;
+	j.output = xstrdup(out);
+	const char *nm = name ? json_string_value(name) : NULL;
+	if (!nm || !*nm)
+		nm = out && *base_name(out) ? base_name(out) : "ffmpeg";
+	j.name = xstrdup(nm);
+	j.priority = priority;
+	return submit_job(c, &j, result, err);
+}
+
+int srv_m_new(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err)
+{
+	(void)id;
+	json_t *topic = NULL, *options = NULL, *cwd = NULL, *prio = NULL;
+	int rc;
+	if ((rc = srv_param_opt(params, "topic", srv_is_string, "a string", &topic, err)) < 0 ||
+	    (rc = srv_param_opt(params, "options", srv_is_object, "an object", &options, err)) <
+		0 ||
+	    (rc = srv_param_opt(params, "cwd", srv_is_string, "a string", &cwd, err)) < 0 ||
+	    (rc = srv_param_max(topic, "topic", JOB_TOPIC_MAX, err)) < 0 ||
+	    (rc = srv_param_max(cwd, "cwd", JOB_PATH_MAX, err)) < 0)
+		return rc;
+	static const char *const paths[] = {"output", "images", "music"};
+	for (size_t i = 0; options && i < ARRAY_LEN(paths); i++)
+		if ((rc = srv_param_max(json_object_get(options, paths[i]), paths[i], JOB_PATH_MAX,
+					err)) < 0)
+			return rc;
+	if (!topic || !json_string_value(topic)[0])
+		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
+				      "\"topic\" must be a non-empty string");
+	if (cwd && json_string_value(cwd)[0] != '/')
+		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
+				      "\"cwd\" must be an absolute path");
+	if (options &&
+	    (rc = srv_param_opt(options, "priority", srv_is_integer, "an integer", &prio, err)) < 0)
+		return rc;
+
+	/* every option checked now, so a bad one is an error reply, not a
+	 * failed job; the output is named now, so `ls` shows it at once: the
+	 * video kind does both (engine_prepare) */
+	struct job j;
+	job_init(&j);
+	j.kind = JOB_KIND_VIDEO;
+	if ((rc = engine_prepare(c->s->eng, &j, params, err)) < 0) {
+		job_clear(&j);
+		return rc;
+	}
+	char *spec_json = srv_spec_text(params, "the video's options", err);
+	if (!spec_json) {
+		job_clear(&j);
+		return -err->code;
+	}
+	j.name = xstrdup(json_string_value(topic));
+	j.spec = spec_json;
+	if (prio) {
+		json_int_t p = json_integer_value(prio);
+		j.priority = p < -1000000 ? -1000000 : p > 1000000 ? 1000000 : (int)p;
+	}
+	return submit_job(c, &j, result, err);
+}
+
+int srv_page_add(const struct job *j, void *ctx)
+{
+	struct page *p = ctx;
+	json_t *o = proto_job_to_json(j, false);
+	size_t n = json_dumpb(o, NULL, 0, JSON_COMPACT) + 1;
+	if (p->bytes + n > p->cap) {
+		json_decref(o);
+		p->truncated = true;
+		return 1;
+	}
+	p->bytes += n;
+	json_array_append_new(p->jobs, o);
+	return 0;
+}
+
+void srv_page_init(struct page *p)
+{
+	p->jobs = json_array();
+	p->bytes = 0;
+	p->cap = PROTO_MAX_LINE - PAGE_SLACK;
+	p->truncated = false;
+}
+
+/* `list` with "text": every job of the state is matched (jobview_matches,
+ * the same test the TUI applies to live updates), counted, and the page
+ * [off, off + lim) of the matches kept. */
+struct text_page {
+	struct page *p;
+	struct jobview_filter f;
+	int64_t off, lim, seen;
+};
+
+static int text_add(const struct job *j, void *ctx)
+{
+	struct text_page *tp = ctx;
+	if (!jobview_matches(&tp->f, j))
+		return 0;
+	if (tp->seen >= tp->off && (tp->lim <= 0 || tp->seen < tp->off + tp->lim) &&
+	    !tp->p->truncated)
+		srv_page_add(j, tp->p);
+	tp->seen++;
+	return 0; /* on to the end: the total counts every match */
+}
+
+int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err)
+{
+	(void)id;
+	json_t *state = NULL, *offset = NULL, *limit = NULL, *text = NULL, *counts = NULL;
+	int rc;
+	if ((rc = srv_param_opt(params, "state", srv_is_string, "a string", &state, err)) < 0 ||
+	    (rc = srv_param_opt(params, "offset", srv_is_integer, "an integer", &offset, err)) <
+		0 ||
+	    (rc = srv_param_opt(params, "limit", srv_is_integer, "an integer", &limit, err)) < 0 ||
+	    (rc = srv_param_opt(params, "text", srv_is_string, "a string", &text, err)) < 0 ||
+	    (rc = srv_param_opt(params, "counts", srv_is_boolean, "true or false", &counts, err)) <
+		0)
+		return rc;
+	int st = -1;
+	if (state && (st = job_state_parse(json_string_value(state))) < 0)
+		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST, "unknown state '%s'",
+				      json_string_value(state));
+	int64_t off = offset ? json_integer_value(offset) : 0;
+	int64_t lim = limit ? json_integer_value(limit) : 0;
+	if (off < 0)
+		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST, "\"offset\" must be >= 0");
+	const char *txt = text && json_string_value(text)[0] ? json_string_value(text) : NULL;
+
+	struct page p;
+	srv_page_init(&p);
+	int64_t total;
+	if (txt) {
+		struct text_page tp = {&p, {(char *)txt, st}, off, lim, 0};
+		rc = engine_list(c->s->eng, st, 0, 0, text_add, &tp, err);
+		total = tp.seen;
+	} else {
+		total = store_job_count(c->s->st, st);
+		if (total < 0) {
+			json_decref(p.jobs);
+			return aura_error_set(err, (int)-total, "counting jobs failed");
+		}
+		rc = engine_list(c->s->eng, st, off, lim, srv_page_add, &p, err);
+	}
+	if (rc < 0) {
+		json_decref(p.jobs);
+		return rc;
+	}
+	*result = json_object();
+	json_object_set_new(*result, "jobs", p.jobs);
+	json_object_set_new(*result, "total", json_integer(total));
+	json_object_set_new(*result, "store", srv_store_json(c->s));
+	if (counts && json_is_true(counts)) {
+		json_t *cnt = json_object();
+		for (int s = 0; s < JOB_STATE__COUNT; s++) {
+			int64_t n = store_job_count(c->s->st, s);
+			json_object_set_new(cnt, job_state_name((enum job_state)s),
+					    json_integer(n < 0 ? 0 : n));
+		}
+		json_object_set_new(*result, "counts", cnt);
+	}
+	return 0;
+}
+
+int srv_m_get(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err)
+{
+	(void)id;
+	int64_t jid;
+	int rc = srv_param_job_id(params, &jid, err);
+	if (rc < 0)
+		return rc;
+	struct job j;
+	job_init(&j);
+	if ((rc = engine_get(c->s->eng, jid, &j, err)) < 0) {
+		job_clear(&j);
+		return rc;
+	}
+	struct stage *stages = NULL;
+	int n = 0;
+	rc = store_stage_list(c->s->st, jid, &stages, &n, err);
+	if (rc < 0) {
+		job_clear(&j);
+		return rc;
+	}
+	json_t *arr = json_array();
+	for (int i = 0; i < n; i++)
+		json_array_append_new(arr, proto_stage_to_json(&stages[i]));
+	stage_list_free(stages, n);
+	*result = json_object();
+	json_object_set_new(*result, "job", proto_job_to_json(&j, true));
+	json_object_set_new(*result, "stages", arr);
+	json_object_set_new(*result, "store", srv_store_json(c->s));
+	job_clear(&j);
+	return 0;
+}
+
+static int job_action(struct conn *c, json_t *params, json_t **result, struct aura_error *err,
+		      int (*fn)(struct engine *, int64_t, struct aura_error *))
+{
+	int64_t jid;
+	int rc = srv_param_job_id(params, &jid, err);
+	if (rc < 0 || (rc = fn(c->s->eng, jid, err)) < 0)
+		return rc;
+	struct job j;
+	job_init(&j);
+	rc = engine_get(c->s->eng, jid, &j, err);
+	if (rc == 0)
+		*result = job_result(&j);
+	job_clear(&j);
+	return rc;
+}
+
+int srv_m_cancel(struct conn *c, int64_t id, json_t *params, json_t **result,
+		 struct aura_error *err)
+{
+	(void)id;
+	return job_action(c, params, result, err, engine_cancel);
+}
+
+int srv_m_pause(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err)
+{
+	(void)id;
+	return job_action(c, params, result, err, engine_pause);
+}
+
+int srv_m_resume(struct conn *c, int64_t id, json_t *params, json_t **result,
+		 struct aura_error *err)
+{
+	(void)id;
+	return job_action(c, params, result, err, engine_resume);
+}
+
+int srv_m_retry(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err)
+{
+	(void)id;
+	return job_action(c, params, result, err, engine_retry);
+}
+
+int srv_m_rm(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err)
+{
+	(void)id;
+	int64_t jid;
+	int rc = srv_param_job_id(params, &jid, err);
+	if (rc < 0 || (rc = engine_remove(c->s->eng, jid, err)) < 0)
+		return rc;
+	*result = json_pack("{s:I}", "id", (json_int_t)jid);
+	return 0;
+}

@@ -1,0 +1,106 @@
+/*
+ * params.c -- the checks of a request's parameters (doc/protocol.md): the
+ * member's type, its range, its length; a failed check is the request's
+ * error answer (AURA_E_PROTO_BAD_REQUEST, AURA_E_PARAM_TOO_LONG).
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "base/errors.h"
+#include "base/job.h"
+#include "server/params.h"
+
+int srv_param_job_id(json_t *params, int64_t *id, struct aura_error *err)
+{
+	json_t *v = json_object_get(params, "id");
+	if (!json_is_integer(v) || json_integer_value(v) <= 0)
+		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
+				      "\"id\" must be a positive integer (a job id)");
+	*id = json_integer_value(v);
+	return 0;
+}
+
+/* An optional member: absent or null is fine, else it must pass `is`. */
+int srv_param_opt(json_t *params, const char *key, int (*is)(const json_t *), const char *what,
+		  json_t **out, struct aura_error *err)
+{
+	json_t *v = json_object_get(params, key);
+	*out = NULL;
+	if (v && json_is_null(v))
+		v = NULL;
+	if (v && !is(v))
+		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST, "\"%s\" must be %s", key,
+				      what);
+	*out = v;
+	return 0;
+}
+
+int srv_is_string(const json_t *v)
+{
+	return json_is_string(v);
+}
+int srv_is_integer(const json_t *v)
+{
+	return json_is_integer(v);
+}
+int srv_is_object(const json_t *v)
+{
+	return json_is_object(v);
+}
+int srv_is_array(const json_t *v)
+{
+	return json_is_array(v);
+}
+int srv_is_boolean(const json_t *v)
+{
+	return json_is_boolean(v);
+}
+
+int srv_param_priority(json_t *params, int *out, struct aura_error *err)
+{
+	json_t *v;
+	int rc = srv_param_opt(params, "priority", srv_is_integer, "an integer", &v, err);
+	if (rc < 0)
+		return rc;
+	*out = 0;
+	if (v) {
+		json_int_t p = json_integer_value(v);
+		if (p < -1000000 || p > 1000000)
+			return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
+					      "\"priority\" must be between -1000000 and 1000000");
+		*out = (int)p;
+	}
+	return 0;
+}
+
+/* A string parameter of at most max bytes (checked before anything is
+ * stored: no record may outgrow a protocol line, doc/protocol.md). */
+int srv_param_max(json_t *v, const char *key, size_t max, struct aura_error *err)
+{
+	size_t n = json_is_string(v) ? json_string_length(v) : 0;
+	if (n > max)
+		return aura_error_set(err, AURA_E_PARAM_TOO_LONG,
+				      "\"%s\" has %zu bytes; at most %zu are allowed", key, n, max);
+	return 0;
+}
+
+/* The job's spec as JSON text, at most JOB_SPEC_MAX bytes; NULL and an
+ * error (what names the parameters) when longer. */
+char *srv_spec_text(json_t *spec, const char *what, struct aura_error *err)
+{
+	size_t n = json_dumpb(spec, NULL, 0, JSON_COMPACT);
+	if (n > JOB_SPEC_MAX) {
+		aura_error_set(err, AURA_E_PARAM_TOO_LONG,
+			       "%s take %zu bytes as JSON; at most %d are allowed", what, n,
+			       JOB_SPEC_MAX);
+		return NULL;
+	}
+	char *t = json_dumps(spec, JSON_COMPACT);
+	if (!t)
+		aura_error_set(err, AURA_E_INTERNAL, "the job's spec could not be encoded");
+	return t;
+}

@@ -1,0 +1,37 @@
+/*
+ * params.h -- the checks of a request's parameters (params.c), shared by
+ * the request methods (server-methods.c, methods-jobs.c,
+ * methods-stream.c). Internal to the server. Each returns 0 or a negative
+ * catalogue code with err set.
+ */
+#ifndef AURA_SERVER_PARAMS_H
+#define AURA_SERVER_PARAMS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "base/errors.h"
+
+/* "id": a positive integer (a job id). */
+int srv_param_job_id(json_t *params, int64_t *id, struct aura_error *err);
+/* An optional member: absent or null is fine (*out NULL), else it must
+ * pass `is` (what names the type in the error). */
+int srv_param_opt(json_t *params, const char *key, int (*is)(const json_t *), const char *what,
+		  json_t **out, struct aura_error *err);
+/* The types for srv_param_opt. */
+int srv_is_string(const json_t *v);
+int srv_is_integer(const json_t *v);
+int srv_is_object(const json_t *v);
+int srv_is_array(const json_t *v);
+int srv_is_boolean(const json_t *v);
+/* An optional "priority" within +-1000000; 0 when absent. */
+int srv_param_priority(json_t *params, int *out, struct aura_error *err);
+/* A string parameter of at most max bytes. */
+int srv_param_max(json_t *v, const char *key, size_t max, struct aura_error *err);
+/* The job's spec as JSON text (the caller frees it), at most
+ * JOB_SPEC_MAX bytes; NULL and an error when longer. */
+char *srv_spec_text(json_t *spec, const char *what, struct aura_error *err);
+
+#endif
