@@ -325,6 +325,16 @@ static const char **own_argv(char **store)
  * READY_FD_ENV; that process is the server, and takes the role here.
  */
 #define READY_FD_ENV "AURA_SERVE_READY_FD"
+
+/* The parent's last words when the server could not be started: exit 5. */
+static int daemon_failed(const char *what)
+{
+	struct aura_error err;
+	aura_error_set(&err, AURA_E_SPAWN_FAILED, "serve --daemon: %s: %s", what, strerror(errno));
+	aura_error_print(&err);
+	return 5;
+}
+
 static int daemonize(struct serve *sv)
 {
 	const char *role = getenv(READY_FD_ENV);
@@ -339,16 +349,13 @@ static int daemonize(struct serve *sv)
 	}
 	char *store = NULL;
 	const char **argv = own_argv(&store);
-	if (!argv) {
-		perror("aura: /proc/self/cmdline");
-		return 5;
-	}
+	if (!argv)
+		return daemon_failed("reading /proc/self/cmdline");
 	int pfd[2];
 	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		perror("aura: pipe");
 		free(argv);
 		free(store);
-		return 5;
+		return daemon_failed("pipe");
 	}
 	static const char *const env[] = {READY_FD_ENV "=3", NULL};
 	fflush(NULL);
@@ -360,8 +367,7 @@ static int daemonize(struct serve *sv)
 	if (pid < 0) {
 		close(pfd[0]);
 		errno = e;
-		perror("aura: fork");
-		return 5;
+		return daemon_failed("starting the server");
 	}
 	return ready_wait(pfd[0], pid);
 }
