@@ -77,8 +77,8 @@ void sig_restore_one(const struct sig_saved *saved, int signo);
 /* One signal back to SIG_DFL (ncurses' SIGTSTP handler, a re-raise). */
 void sig_default(int signo);
 
-/* Masks: block every signal (around a fork, so no handler runs in the
- * child before exec) and put the old mask back. */
+/* Masks: around a fork, block every signal, so no handler runs in the
+ * child before exec; and put the old mask back. */
 void sig_block_all(sigset_t *old);
 void sig_set_mask(const sigset_t *mask);
 
