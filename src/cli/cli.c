@@ -13,7 +13,7 @@
 
 int cmd_usage(const struct cmd_entry *e)
 {
-	fprintf(stderr, "usage: aura %s %s\n", e->name, e->args);
+	fprintf(stderr, "usage: aura %s %s\n", e->name, e->usage);
 	fprintf(stderr, "Try 'aura help %s' for more information.\n", e->name);
 	return 2;
 }

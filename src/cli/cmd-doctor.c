@@ -110,29 +110,21 @@ static int print_json(const struct doctor_report *r)
 	return 0;
 }
 
+static const struct option doctor_opts[] = {
+	{"json", no_argument, NULL, 'j'},
+	{NULL, 0, NULL, 0},
+};
+
 static int cmd_doctor_run(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0},
-	};
-	bool json = false;
-	int c;
-
-	while ((c = getopt_long(argc, argv, "j", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			json = true;
-			break;
-		default:
-			return cmd_usage(&cmd_doctor_entry);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage(&cmd_doctor_entry);
+	struct args a;
+	int rc = args_parse(&cmd_doctor_entry, argc, argv, &a, NULL);
+	if (rc)
+		return rc;
+	bool json = args_has(&a, 'j');
 
 	struct doctor_report report;
-	int rc = doctor_run(&ctx->cfg, &ctx->paths, &report);
+	rc = doctor_run(&ctx->cfg, &ctx->paths, &report);
 	if (json) {
 		if (print_json(&report) < 0) {
 			doctor_report_free(&report);
@@ -151,7 +143,8 @@ static int cmd_doctor_run(struct cli_ctx *ctx, int argc, char **argv)
  * (in its data-dir check) so that failing to is reported with the rest. */
 const struct cmd_entry cmd_doctor_entry = {
 	.name = "doctor",
-	.args = "[--json]",
+	.usage = "[--json]",
+	.args = {.shorts = "j", .longs = doctor_opts, .min = 0, .max = 0},
 	.summary = "check FFmpeg, filters, encoders, fonts, data directory, disk and server",
 	.help = "  -j, --json   one JSON object: {\"ok\", \"checks\": [{\"name\", \"status\",\n"
 		"               \"required\", \"value\", \"code\", \"message\", \"hint\",\n"

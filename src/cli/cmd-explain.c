@@ -26,30 +26,22 @@ static void print_one(int code, bool md)
 	       aura_error_description(code));
 }
 
+static const struct option explain_opts[] = {
+	{"all", no_argument, NULL, 'a'},
+	{"markdown", no_argument, NULL, 'm'},
+	{NULL, 0, NULL, 0},
+};
+
 static int cmd_explain_run(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"all", no_argument, NULL, 'a'},
-		{"markdown", no_argument, NULL, 'm'},
-		{NULL, 0, NULL, 0},
-	};
 	extern const struct cmd_entry cmd_explain_entry;
-	bool all = false, md = false;
-	int c;
+	struct args a;
+	int rc = args_parse(&cmd_explain_entry, argc, argv, &a, NULL);
 	(void)ctx;
+	if (rc)
+		return rc;
+	bool all = args_has(&a, 'a'), md = args_has(&a, 'm');
 
-	while ((c = getopt_long(argc, argv, "am", opts, NULL)) != -1) {
-		switch (c) {
-		case 'a':
-			all = true;
-			break;
-		case 'm':
-			md = true;
-			break;
-		default:
-			return cmd_usage(&cmd_explain_entry);
-		}
-	}
 	if (all) {
 		if (md)
 			printf("# aura error codes\n\n"
@@ -63,12 +55,13 @@ static int cmd_explain_run(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		return 0;
 	}
-	if (optind != argc - 1)
+	/* CODE, unless --all (which ignores any) */
+	if (a.argc != 1)
 		return cmd_usage(&cmd_explain_entry);
-	int code = aura_error_lookup(argv[optind]);
+	int code = aura_error_lookup(a.argv[0]);
 	if (!code) {
 		return cli_usage_error("unknown error code '%s' (`aura explain --all` lists every code)",
-				       argv[optind]);
+				       a.argv[0]);
 	}
 	print_one(code, md);
 	return 0;
@@ -76,7 +69,8 @@ static int cmd_explain_run(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_explain_entry = {
 	.name = "explain",
-	.args = "CODE | --all [--markdown]",
+	.usage = "CODE | --all [--markdown]",
+	.args = {.shorts = "am", .longs = explain_opts, .min = 0, .max = ARGS_ANY},
 	.summary = "print the long form of an error code",
 	.help = "  -a, --all        every code in the catalogue\n"
 		"  -m, --markdown   as Markdown (doc/errors.md is this output)\n",

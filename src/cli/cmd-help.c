@@ -9,18 +9,24 @@
 
 void main_usage(FILE *fp);
 
+extern const struct cmd_entry cmd_help_entry;
+
 static int cmd_help_run(struct cli_ctx *ctx, int argc, char **argv)
 {
+	struct args a;
+	int rc = args_parse(&cmd_help_entry, argc, argv, &a, NULL);
 	(void)ctx;
-	if (argc < 2) {
+	if (rc)
+		return rc;
+	if (a.argc == 0) {
 		main_usage(stdout);
 		return 0;
 	}
-	const struct cmd_entry *e = cmd_find(argv[1]);
+	const struct cmd_entry *e = cmd_find(a.argv[0]);
 	if (!e) {
-		return cli_usage_error("unknown verb '%s'", argv[1]);
+		return cli_usage_error("unknown verb '%s'", a.argv[0]);
 	}
-	printf("usage: aura %s %s\n\n%s\n", e->name, e->args, e->summary);
+	printf("usage: aura %s %s\n\n%s\n", e->name, e->usage, e->summary);
 	if (e->help)
 		printf("\n%s", e->help);
 	return 0;
@@ -28,7 +34,9 @@ static int cmd_help_run(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_help_entry = {
 	.name = "help",
-	.args = "[VERB]",
+	.usage = "[VERB]",
+	/* no options: `aura help --x` asks about a verb named "--x" */
+	.args = {.shorts = NULL, .min = 0, .max = ARGS_ANY},
 	.summary = "show the verbs, or one verb's options",
 	.help = NULL,
 	.flags = 0,

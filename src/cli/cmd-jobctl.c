@@ -46,42 +46,31 @@ static json_t *await_stop(struct cli_ctx *ctx, struct client *cl, int64_t id, js
 	}
 }
 
+static const struct option jobctl_opts[] = {
+	{"json", no_argument, NULL, 'j'},
+	{NULL, 0, NULL, 0},
+};
+
 static int jobctl_run(const struct cmd_entry *e, const char *method, struct cli_ctx *ctx, int argc,
 		      char **argv)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0},
-	};
-	bool json = false;
-	int c;
-
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'j')
-			return cmd_usage(e);
-		json = true;
-	}
-	if (optind >= argc)
-		return cmd_usage(e);
-	for (int i = optind; i < argc; i++) {
-		int64_t id;
-		if (!cli_parse_id(argv[i], &id)) {
-			return cli_usage_error("'%s' is not a job id", argv[i]);
-		}
-	}
+	struct args a;
+	int rc = args_parse(e, argc, argv, &a, NULL);
+	if (rc)
+		return rc;
+	bool json = args_has(&a, 'j');
 
 	struct client *cl;
-	int rc = cli_connect(ctx, true, &cl);
+	rc = cli_connect(ctx, true, &cl);
 	if (rc)
 		return rc;
 
 	json_t *results = json_array();
 	int status = 0;
-	for (int i = optind; i < argc; i++) {
-		int64_t id = 0;
+	for (int i = 0; i < a.argc; i++) {
+		int64_t id = args_id(&a, i);
 		struct aura_error err;
 		json_t *res;
-		cli_parse_id(argv[i], &id);
 		if (client_call(cl, method, json_pack("{s:I}", "id", (json_int_t)id), &res, &err) <
 		    0) {
 			json_array_append_new(results,
@@ -132,7 +121,9 @@ static int jobctl_run(const struct cmd_entry *e, const char *method, struct cli_
 	}                                                                                    \
 	const struct cmd_entry cmd_##verb##_entry = {                                        \
 		.name = #verb,                                                               \
-		.args = "[--json] ID...",                                                    \
+		.usage = "[--json] ID...",                                                   \
+		.args = {.shorts = "", .longs = jobctl_opts, .min = 1, .max = ARGS_ANY,     \
+			 .ids = true},                                                       \
 		.summary = summary_text,                                                     \
 		.help = help_text "      --json   {\"results\": [{\"id\", \"ok\", \"job\" | \"error\"}...]}\n", \
 		.flags = CMD_NEEDS_DATA,                                                     \

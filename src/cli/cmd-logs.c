@@ -78,32 +78,24 @@ out:
 	return rc;
 }
 
+static const struct option logs_opts[] = {
+	{"follow", no_argument, NULL, 'f'},
+	{NULL, 0, NULL, 0},
+};
+
 static int cmd_logs_run(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"follow", no_argument, NULL, 'f'},
-		{NULL, 0, NULL, 0},
-	};
-	bool follow_flag = false;
-	int64_t id;
-	int c;
-
-	while ((c = getopt_long(argc, argv, "f", opts, NULL)) != -1) {
-		if (c != 'f')
-			return cmd_usage(&cmd_logs_entry);
-		follow_flag = true;
-	}
-	if (optind != argc - 1)
-		return cmd_usage(&cmd_logs_entry);
-	if (!cli_parse_id(argv[optind], &id)) {
-		return cli_usage_error("'%s' is not a job id", argv[optind]);
-	}
-	return logs(ctx, id, follow_flag);
+	struct args a;
+	int rc = args_parse(&cmd_logs_entry, argc, argv, &a, NULL);
+	if (rc)
+		return rc;
+	return logs(ctx, args_id(&a, 0), args_has(&a, 'f'));
 }
 
 const struct cmd_entry cmd_logs_entry = {
 	.name = "logs",
-	.args = "[-f] ID",
+	.usage = "[-f] ID",
+	.args = {.shorts = "f", .longs = logs_opts, .min = 1, .max = 1, .ids = true},
 	.summary = "print a job's log, optionally following it",
 	.help = "  -f, --follow   keep printing new lines until the job ends (Ctrl-C stops\n"
 		"                 watching, exit 130; the job goes on)\n",

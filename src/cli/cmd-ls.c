@@ -80,51 +80,42 @@ static void print_table(json_t *jobs)
 	free(js);
 }
 
+static const struct option ls_opts[] = {
+	{"state", required_argument, NULL, 's'},
+	{"limit", required_argument, NULL, 'n'},
+	{"all", no_argument, NULL, 'a'},
+	{"json", no_argument, NULL, 'j'},
+	{NULL, 0, NULL, 0},
+};
+
+/* each value checked where it stands: `--state x --limit y` names x */
+static int ls_option(int code, const char *value, void *ud)
+{
+	int64_t n;
+	(void)ud;
+	if (code == 's' && job_state_parse(value) < 0)
+		return cli_usage_error("unknown state '%s' (queued, running, "
+				       "paused, succeeded, failed, cancelled)",
+				       value);
+	if (code == 'n' && (parse_int64(value, &n) < 0 || n <= 0))
+		return cli_usage_error("--limit wants a positive number, not '%s'", value);
+	return 0;
+}
+
 static int cmd_ls_run(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"state", required_argument, NULL, 's'},
-		{"limit", required_argument, NULL, 'n'},
-		{"all", no_argument, NULL, 'a'},
-		{"json", no_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *state = NULL;
+	struct args a;
+	int rc = args_parse(&cmd_ls_entry, argc, argv, &a, NULL);
+	if (rc)
+		return rc;
+	const char *state = args_get(&a, 's');
 	int64_t limit = LS_DEFAULT_LIMIT;
-	bool all = false, json = false;
-	int c;
-
-	while ((c = getopt_long(argc, argv, "s:n:a", opts, NULL)) != -1) {
-		switch (c) {
-		case 's':
-			if (job_state_parse(optarg) < 0) {
-				return cli_usage_error("unknown state '%s' (queued, running, "
-						       "paused, succeeded, failed, cancelled)",
-						       optarg);
-			}
-			state = optarg;
-			break;
-		case 'n':
-			if (parse_int64(optarg, &limit) < 0 || limit <= 0) {
-				return cli_usage_error("--limit wants a positive number, not '%s'",
-						       optarg);
-			}
-			break;
-		case 'a':
-			all = true;
-			break;
-		case 'j':
-			json = true;
-			break;
-		default:
-			return cmd_usage(&cmd_ls_entry);
-		}
-	}
-	if (optind != argc)
-		return cmd_usage(&cmd_ls_entry);
+	bool all = args_has(&a, 'a'), json = args_has(&a, 'j');
+	if (args_has(&a, 'n'))
+		parse_int64(args_get(&a, 'n'), &limit); /* checked by ls_option */
 
 	struct client *cl;
-	int rc = cli_connect(ctx, true, &cl);
+	rc = cli_connect(ctx, true, &cl);
 	if (rc)
 		return rc;
 
@@ -184,7 +175,8 @@ static int cmd_ls_run(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_ls_entry = {
 	.name = "ls",
-	.args = "[--state S] [--limit N] [--all] [--json]",
+	.usage = "[--state S] [--limit N] [--all] [--json]",
+	.args = {.shorts = "s:n:a", .longs = ls_opts, .min = 0, .max = 0, .option = ls_option},
 	.summary = "list jobs, newest first",
 	.help = "  -s, --state S   only jobs in state S: queued, running, paused, succeeded,\n"
 		"                  failed or cancelled\n"

@@ -294,70 +294,37 @@ enum {
 	OPT_JSON
 };
 
+static const struct option new_opts[] = {
+    {"duration", required_argument, NULL, 'd'},
+    {"preset", required_argument, NULL, 'p'},
+    {"output", required_argument, NULL, 'o'},
+    {"voice", required_argument, NULL, OPT_VOICE},
+    {"script", required_argument, NULL, OPT_SCRIPT},
+    {"images", required_argument, NULL, OPT_IMAGES},
+    {"music", required_argument, NULL, OPT_MUSIC},
+    {"captions", required_argument, NULL, OPT_CAPTIONS},
+    {"priority", required_argument, NULL, OPT_PRIORITY},
+    {"seed", required_argument, NULL, OPT_SEED},
+    {"wait", no_argument, NULL, OPT_WAIT},
+    {"json", no_argument, NULL, OPT_JSON},
+    {NULL, 0, NULL, 0},
+};
+
 static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"duration", required_argument, NULL, 'd'},
-	    {"preset", required_argument, NULL, 'p'},
-	    {"output", required_argument, NULL, 'o'},
-	    {"voice", required_argument, NULL, OPT_VOICE},
-	    {"script", required_argument, NULL, OPT_SCRIPT},
-	    {"images", required_argument, NULL, OPT_IMAGES},
-	    {"music", required_argument, NULL, OPT_MUSIC},
-	    {"captions", required_argument, NULL, OPT_CAPTIONS},
-	    {"priority", required_argument, NULL, OPT_PRIORITY},
-	    {"seed", required_argument, NULL, OPT_SEED},
-	    {"wait", no_argument, NULL, OPT_WAIT},
-	    {"json", no_argument, NULL, OPT_JSON},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *duration = NULL, *preset = NULL, *output = NULL, *voice = NULL, *script = NULL,
-		   *images = NULL, *music = NULL, *captions = NULL, *priority = NULL, *seed = NULL;
-	bool wait = false, json = false;
-	int c;
-	while ((c = getopt_long(argc, argv, "d:p:o:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'd':
-			duration = optarg;
-			break;
-		case 'p':
-			preset = optarg;
-			break;
-		case 'o':
-			output = optarg;
-			break;
-		case OPT_VOICE:
-			voice = optarg;
-			break;
-		case OPT_SCRIPT:
-			script = optarg;
-			break;
-		case OPT_IMAGES:
-			images = optarg;
-			break;
-		case OPT_MUSIC:
-			music = optarg;
-			break;
-		case OPT_CAPTIONS:
-			captions = optarg;
-			break;
-		case OPT_PRIORITY:
-			priority = optarg;
-			break;
-		case OPT_SEED:
-			seed = optarg;
-			break;
-		case OPT_WAIT:
-			wait = true;
-			break;
-		case OPT_JSON:
-			json = true;
-			break;
-		default:
-			return cmd_usage(&cmd_new_entry);
-		}
-	}
-	if (optind >= argc && !script) {
+	struct args a;
+	int prc = args_parse(&cmd_new_entry, argc, argv, &a, NULL);
+	if (prc)
+		return prc;
+	/* the values are checked below, in this order, whatever theirs */
+	const char *duration = args_get(&a, 'd'), *preset = args_get(&a, 'p'),
+		   *output = args_get(&a, 'o'), *voice = args_get(&a, OPT_VOICE),
+		   *script = args_get(&a, OPT_SCRIPT), *images = args_get(&a, OPT_IMAGES),
+		   *music = args_get(&a, OPT_MUSIC), *captions = args_get(&a, OPT_CAPTIONS),
+		   *priority = args_get(&a, OPT_PRIORITY), *seed = args_get(&a, OPT_SEED);
+	bool wait = args_has(&a, OPT_WAIT), json = args_has(&a, OPT_JSON);
+	/* TOPIC may be left out for --script alone, so the count is checked here */
+	if (a.argc == 0 && !script) {
 		struct aura_error terr;
 		aura_error_set(&terr, AURA_E_TOPIC_INVALID, "no topic was given");
 		aura_error_print(&terr);
@@ -366,10 +333,10 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 	/* `aura new how volcanoes work` means the quoted topic */
 	struct buf topic;
 	buf_init(&topic);
-	for (int i = optind; i < argc; i++) {
-		if (i > optind)
+	for (int i = 0; i < a.argc; i++) {
+		if (i > 0)
 			buf_puts(&topic, " ");
-		buf_puts(&topic, argv[i]);
+		buf_puts(&topic, a.argv[i]);
 	}
 
 	struct vspec s;
@@ -384,7 +351,7 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 		goto fail;
 	}
 	s.cwd = xstrdup(cwd);
-	if (optind >= argc) { /* --script FILE alone: its heading, or its name */
+	if (a.argc == 0) { /* --script FILE alone: its heading, or its name */
 		if (read_script(script, &s.script, &err) < 0)
 			goto fail;
 		free(topic.data);
@@ -568,9 +535,10 @@ out:
 
 const struct cmd_entry cmd_new_entry = {
     .name = "new",
-    .args = "[TOPIC] [-d SEC] [-p PRESET] [--voice V] [--script FILE] [--images DIR] "
+    .usage = "[TOPIC] [-d SEC] [-p PRESET] [--voice V] [--script FILE] [--images DIR] "
 	    "[--music FILE] [--captions MODE] [-o PATH] [--priority N] [--seed N] [--wait] "
 	    "[--json]",
+    .args = {.shorts = "d:p:o:", .longs = new_opts, .min = 0, .max = ARGS_ANY},
     .summary = "queue a narrated, captioned video about TOPIC",
     .help = "  -d, --duration SEC    target length, 5 to 1800 (default 30, or [video] duration)\n"
 	    "  -p, --preset NAME     landscape-720p (default), landscape-1080p, portrait-1080p,\n"

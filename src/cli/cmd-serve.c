@@ -15,26 +15,19 @@
 
 extern const struct cmd_entry cmd_serve_entry;
 
+static const struct option serve_opts[] = {
+    {"daemon", no_argument, NULL, 'd'},
+    {"accept-empty-store", no_argument, NULL, 'E'},
+    {NULL, 0, NULL, 0},
+};
+
 static int cmd_serve_run(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"daemon", no_argument, NULL, 'd'},
-	    {"accept-empty-store", no_argument, NULL, 'E'},
-	    {NULL, 0, NULL, 0},
-	};
-	bool daemon = false, accept_empty = false;
-	int c;
-
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'd')
-			daemon = true;
-		else if (c == 'E')
-			accept_empty = true;
-		else
-			return cmd_usage(&cmd_serve_entry);
-	}
-	if (optind != argc)
-		return cmd_usage(&cmd_serve_entry);
+	struct args a;
+	int rc = args_parse(&cmd_serve_entry, argc, argv, &a, NULL);
+	if (rc)
+		return rc;
+	bool daemon = args_has(&a, 'd'), accept_empty = args_has(&a, 'E');
 	int lrc = cli_ctx_load(ctx, true); /* the data directory, now */
 	if (lrc)
 		return lrc;
@@ -50,7 +43,8 @@ static int cmd_serve_run(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_serve_entry = {
     .name = "serve",
-    .args = "[--daemon] [--accept-empty-store]",
+    .usage = "[--daemon] [--accept-empty-store]",
+    .args = {.shorts = "", .longs = serve_opts, .min = 0, .max = 0},
     .summary = "run the server (foreground; --daemon detaches)",
     .help = "      --daemon   detach from the terminal; return once the server accepts\n"
 	    "                 connections (or fail with the reason it cannot start)\n"

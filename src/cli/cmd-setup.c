@@ -362,117 +362,120 @@ static const char *split_named(const char *arg, int *idx)
 	return *idx >= 0 ? eq + 1 : NULL;
 }
 
+static const struct option setup_opts[] = {
+    {"non-interactive", no_argument, NULL, 'n'},
+    {"ffmpeg", required_argument, NULL, 'f'},
+    {"data-dir", required_argument, NULL, 'd'},
+    {"output-dir", required_argument, NULL, 'o'},
+    {"provider", required_argument, NULL, 'p'},
+    {"base-url", required_argument, NULL, 'b'},
+    {"key-env", required_argument, NULL, 'e'},
+    {"key-stdin", required_argument, NULL, 'k'},
+    {"no-test", no_argument, NULL, 'T'},
+    {"force", no_argument, NULL, 'F'},
+    {NULL, 0, NULL, 0},
+};
+
+struct setup_opts {
+	struct setup *s;
+	bool stdin_used;
+};
+
+/* The options applied to the answers as they come (args_parse's hook):
+ * --key-stdin reads stdin where it stands, and an error names the first
+ * bad option. */
+static int setup_option(int c, const char *val, void *ud)
+{
+	struct setup_opts *so = ud;
+	struct setup *s = so->s;
+	const char *v;
+	int idx;
+
+	switch (c) {
+	case 'n':
+		s->interactive = false;
+		break;
+	case 'f':
+		free(s->ffmpeg);
+		s->ffmpeg = xstrdup(val);
+		break;
+	case 'd':
+		free(s->data_dir);
+		s->data_dir = xstrdup(val);
+		break;
+	case 'o':
+		free(s->output_dir);
+		s->output_dir = xstrdup(val);
+		break;
+	case 'p':
+		if ((idx = setup_prov_index(val)) < 0)
+			return cli_usage_error("unknown provider '%s' (openai, elevenlabs, "
+					       "pexels, pixabay, sdwebui)",
+					       val);
+		s->prov[idx].use = true;
+		break;
+	case 'b':
+	case 'e':
+	case 'k':
+		if (c == 'k') {
+			idx = setup_prov_index(val);
+			v = idx >= 0 ? "" : NULL;
+		} else {
+			v = split_named(val, &idx);
+		}
+		if (!v)
+			return cli_usage_error("--%s wants %s",
+					       c == 'b'	  ? "base-url"
+					       : c == 'e' ? "key-env"
+							  : "key-stdin",
+					       c == 'k' ? "a provider name" : "PROVIDER=VALUE");
+		s->prov[idx].use = true;
+		if (c == 'b') {
+			free(s->prov[idx].base_url);
+			s->prov[idx].base_url = xstrdup(v);
+		} else if (c == 'e') {
+			if (!valid_env_name(v))
+				return cli_usage_error("'%s' is not a variable name", v);
+			free(s->prov[idx].key_env);
+			s->prov[idx].key_env = xstrdup(v);
+		} else {
+			/* The key is read from stdin, never taken from argv,
+			 * where `ps` would show it. */
+			if (so->stdin_used)
+				return cli_usage_error("--key-stdin can be given once");
+			so->stdin_used = true;
+			wipe(&s->prov[idx].key);
+			s->prov[idx].key = read_line();
+			if (!s->prov[idx].key || !*s->prov[idx].key)
+				return cli_usage_error("no key on stdin");
+		}
+		break;
+	case 'T':
+		s->test = false;
+		break;
+	case 'F':
+		s->force = true;
+		break;
+	}
+	return 0;
+}
+
 static int cmd_setup_run(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"non-interactive", no_argument, NULL, 'n'},
-	    {"ffmpeg", required_argument, NULL, 'f'},
-	    {"data-dir", required_argument, NULL, 'd'},
-	    {"output-dir", required_argument, NULL, 'o'},
-	    {"provider", required_argument, NULL, 'p'},
-	    {"base-url", required_argument, NULL, 'b'},
-	    {"key-env", required_argument, NULL, 'e'},
-	    {"key-stdin", required_argument, NULL, 'k'},
-	    {"no-test", no_argument, NULL, 'T'},
-	    {"force", no_argument, NULL, 'F'},
-	    {NULL, 0, NULL, 0},
-	};
 	extern const struct cmd_entry cmd_setup_entry;
 	struct setup s = {.interactive = true, .test = true};
 	struct aura_paths paths = {0};
 	struct aura_error err;
+	struct args a;
 	char *text = NULL;
-	int c, idx, rc = 0;
-	bool stdin_used = false;
-	const char *v;
+	int rc = 0;
 	struct stat st;
 
 	aura_error_clear(&err);
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			s.interactive = false;
-			break;
-		case 'f':
-			free(s.ffmpeg);
-			s.ffmpeg = xstrdup(optarg);
-			break;
-		case 'd':
-			free(s.data_dir);
-			s.data_dir = xstrdup(optarg);
-			break;
-		case 'o':
-			free(s.output_dir);
-			s.output_dir = xstrdup(optarg);
-			break;
-		case 'p':
-			if ((idx = setup_prov_index(optarg)) < 0) {
-				rc = cli_usage_error("unknown provider '%s' (openai, elevenlabs, "
-						     "pexels, pixabay, sdwebui)",
-						     optarg);
-				goto out;
-			}
-			s.prov[idx].use = true;
-			break;
-		case 'b':
-		case 'e':
-		case 'k':
-			if (c == 'k') {
-				idx = setup_prov_index(optarg);
-				v = idx >= 0 ? "" : NULL;
-			} else {
-				v = split_named(optarg, &idx);
-			}
-			if (!v) {
-				rc = cli_usage_error("--%s wants %s",
-						     c == 'b'   ? "base-url"
-						     : c == 'e' ? "key-env"
-								: "key-stdin",
-						     c == 'k' ? "a provider name" : "PROVIDER=VALUE");
-				goto out;
-			}
-			s.prov[idx].use = true;
-			if (c == 'b') {
-				free(s.prov[idx].base_url);
-				s.prov[idx].base_url = xstrdup(v);
-			} else if (c == 'e') {
-				if (!valid_env_name(v)) {
-					rc = cli_usage_error("'%s' is not a variable name", v);
-					goto out;
-				}
-				free(s.prov[idx].key_env);
-				s.prov[idx].key_env = xstrdup(v);
-			} else {
-				/* The key is read from stdin, never taken from argv,
-				 * where `ps` would show it. */
-				if (stdin_used) {
-					rc = cli_usage_error("--key-stdin can be given once");
-					goto out;
-				}
-				stdin_used = true;
-				wipe(&s.prov[idx].key);
-				s.prov[idx].key = read_line();
-				if (!s.prov[idx].key || !*s.prov[idx].key) {
-					rc = cli_usage_error("no key on stdin");
-					goto out;
-				}
-			}
-			break;
-		case 'T':
-			s.test = false;
-			break;
-		case 'F':
-			s.force = true;
-			break;
-		default:
-			rc = cmd_usage(&cmd_setup_entry);
-			goto out;
-		}
-	}
-	if (optind != argc) {
-		rc = cmd_usage(&cmd_setup_entry);
+	struct setup_opts so = {.s = &s};
+	rc = args_parse(&cmd_setup_entry, argc, argv, &a, &so);
+	if (rc)
 		goto out;
-	}
 	if (s.interactive && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		rc = cli_usage_error("not a terminal; use --non-interactive with flags "
 				     "(see `aura help setup`)");
@@ -543,7 +546,8 @@ out:
 
 const struct cmd_entry cmd_setup_entry = {
     .name = "setup",
-    .args = "[--non-interactive] [OPTIONS]",
+    .usage = "[--non-interactive] [OPTIONS]",
+    .args = {.shorts = "", .longs = setup_opts, .min = 0, .max = 0, .option = setup_option},
     .summary = "first-run wizard: find FFmpeg, choose directories and providers, write aura.ini",
     .help = "  --non-interactive      take the answers from the options below (for scripts)\n"
 	    "  --ffmpeg PATH          ffmpeg to use (default: found at run time)\n"

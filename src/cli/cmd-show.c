@@ -228,29 +228,22 @@ static void print_job(const struct job *j, json_t *jj, json_t *stages)
 	print_tail(j->stderr_tail);
 }
 
+static const struct option show_opts[] = {
+	{"json", no_argument, NULL, 'j'},
+	{NULL, 0, NULL, 0},
+};
+
 static int cmd_show_run(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0},
-	};
-	bool json = false;
-	int64_t id;
-	int c;
-
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'j')
-			return cmd_usage(&cmd_show_entry);
-		json = true;
-	}
-	if (optind != argc - 1)
-		return cmd_usage(&cmd_show_entry);
-	if (!cli_parse_id(argv[optind], &id)) {
-		return cli_usage_error("'%s' is not a job id", argv[optind]);
-	}
+	struct args a;
+	int rc = args_parse(&cmd_show_entry, argc, argv, &a, NULL);
+	if (rc)
+		return rc;
+	bool json = args_has(&a, 'j');
+	int64_t id = args_id(&a, 0);
 
 	struct client *cl;
-	int rc = cli_connect(ctx, true, &cl);
+	rc = cli_connect(ctx, true, &cl);
 	if (rc)
 		return rc;
 	struct aura_error err;
@@ -281,7 +274,8 @@ static int cmd_show_run(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_show_entry = {
 	.name = "show",
-	.args = "[--json] ID",
+	.usage = "[--json] ID",
+	.args = {.shorts = "", .longs = show_opts, .min = 1, .max = 1, .ids = true},
 	.summary = "show one job: stages, progress, output, error",
 	.help = "      --json   {\"job\": JOB, \"stages\": [STAGE...]} (see doc/protocol.md)\n",
 	.flags = CMD_NEEDS_DATA,

@@ -25,22 +25,18 @@ static bool alive(pid_t pid)
 	return kill(pid, 0) == 0 || errno == EPERM;
 }
 
+static const struct option shutdown_opts[] = {
+	{"now", no_argument, NULL, 'n'},
+	{NULL, 0, NULL, 0},
+};
+
 static int cmd_shutdown_run(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"now", no_argument, NULL, 'n'},
-		{NULL, 0, NULL, 0},
-	};
-	bool now = false;
-	int c;
-
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'n')
-			return cmd_usage(&cmd_shutdown_entry);
-		now = true;
-	}
-	if (optind != argc)
-		return cmd_usage(&cmd_shutdown_entry);
+	struct args a;
+	int rc = args_parse(&cmd_shutdown_entry, argc, argv, &a, NULL);
+	if (rc)
+		return rc;
+	bool now = args_has(&a, 'n');
 
 	struct client *cl;
 	struct aura_error err;
@@ -82,7 +78,8 @@ static int cmd_shutdown_run(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_shutdown_entry = {
 	.name = "shutdown",
-	.args = "[--now]",
+	.usage = "[--now]",
+	.args = {.shorts = "", .longs = shutdown_opts, .min = 0, .max = 0},
 	.summary = "stop the server in order (running jobs are requeued)",
 	.help = "      --now   skip the grace periods: stop FFmpeg at once\n"
 		"\n"

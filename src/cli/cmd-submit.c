@@ -22,58 +22,48 @@
 
 extern const struct cmd_entry cmd_submit_entry;
 
+static const struct option submit_opts[] = {
+	{"name", required_argument, NULL, 'n'},
+	{"output", required_argument, NULL, 'o'},
+	{"priority", required_argument, NULL, 'p'},
+	{"json", no_argument, NULL, 'j'},
+	{NULL, 0, NULL, 0},
+};
+
+/* each value checked where it stands */
+static int submit_option(int code, const char *value, void *ud)
+{
+	int64_t n;
+	(void)ud;
+	if (code == 'o' && !*value)
+		return cli_usage_error("-o wants a file path, not ''");
+	if (code != 'p')
+		return 0;
+	if (parse_int64(value, &n) < 0)
+		return cli_usage_error("--priority wants a whole number, not '%s'", value);
+	if (n < -1000000 || n > 1000000)
+		return cli_usage_error("--priority %s is out of range: from -1000000 to 1000000",
+				       value);
+	return 0;
+}
+
 static int cmd_submit_run(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"name", required_argument, NULL, 'n'},
-		{"output", required_argument, NULL, 'o'},
-		{"priority", required_argument, NULL, 'p'},
-		{"json", no_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *name = NULL, *output = NULL;
+	struct args a;
+	int rc = args_parse(&cmd_submit_entry, argc, argv, &a, NULL);
+	if (rc)
+		return rc;
+	const char *name = args_get(&a, 'n'), *output = args_get(&a, 'o');
 	int64_t priority = 0;
-	bool json = false, have_priority = false;
-	int c;
+	bool json = args_has(&a, 'j'), have_priority = args_has(&a, 'p');
+	if (have_priority)
+		parse_int64(args_get(&a, 'p'), &priority); /* checked by submit_option */
 
-	/* '+': stop at the first non-option, so FFmpeg's own options after
-	 * "--" (or after its first plain word) are never taken as ours. */
-	while ((c = getopt_long(argc, argv, "+n:o:p:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'n':
-			name = optarg;
-			break;
-		case 'o':
-			if (!*optarg) {
-				return cli_usage_error("-o wants a file path, not ''");
-			}
-			output = optarg;
-			break;
-		case 'p':
-			if (parse_int64(optarg, &priority) < 0) {
-				return cli_usage_error("--priority wants a whole number, not '%s'",
-						       optarg);
-			}
-			if (priority < -1000000 || priority > 1000000) {
-				return cli_usage_error(
-				    "--priority %s is out of range: from -1000000 to 1000000",
-				    optarg);
-			}
-			have_priority = true;
-			break;
-		case 'j':
-			json = true;
-			break;
-		default:
-			cli_usage_error("put FFmpeg's arguments after --");
-			return cmd_usage(&cmd_submit_entry);
-		}
-	}
-	int first = optind;
+	int first = 0;
 	/* `aura submit -- ffmpeg -i ...` reads naturally: drop the word. */
-	if (first < argc && (strcmp(argv[first], "ffmpeg") == 0))
+	if (first < a.argc && (strcmp(a.argv[first], "ffmpeg") == 0))
 		first++;
-	if (first >= argc) {
+	if (first >= a.argc) {
 		cli_usage_error("no FFmpeg arguments given");
 		return cmd_usage(&cmd_submit_entry);
 	}
@@ -87,8 +77,8 @@ static int cmd_submit_run(struct cli_ctx *ctx, int argc, char **argv)
 
 	json_t *params = json_object();
 	json_t *args = json_array();
-	for (int i = first; i < argc; i++)
-		json_array_append_new(args, proto_string(argv[i]));
+	for (int i = first; i < a.argc; i++)
+		json_array_append_new(args, proto_string(a.argv[i]));
 	json_object_set_new(params, "kind", json_string("ffmpeg"));
 	json_object_set_new(params, "argv", args);
 	json_object_set_new(params, "cwd", proto_string(cwd));
@@ -103,7 +93,7 @@ static int cmd_submit_run(struct cli_ctx *ctx, int argc, char **argv)
 		json_object_set_new(params, "priority", json_integer(priority));
 
 	struct client *cl;
-	int rc = cli_connect(ctx, true, &cl);
+	rc = cli_connect(ctx, true, &cl);
 	if (rc) {
 		json_decref(params);
 		return rc;
@@ -128,7 +118,15 @@ static int cmd_submit_run(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_submit_entry = {
 	.name = "submit",
-	.args = "[--name N] [-o OUTPUT] [--priority N] [--json] -- FFMPEG-ARGS...",
+	.usage = "[--name N] [-o OUTPUT] [--priority N] [--json] -- FFMPEG-ARGS...",
+	/* '+': stop at the first non-option, so FFmpeg's own options after
+	 * "--" (or after its first plain word) are never taken as ours. */
+	.args = {.shorts = "+n:o:p:",
+		 .longs = submit_opts,
+		 .min = 0,
+		 .max = ARGS_ANY,
+		 .bad_option = "put FFmpeg's arguments after --",
+		 .option = submit_option},
 	.summary = "queue a raw FFmpeg job",
 	.help = "  -n, --name N        a name shown by `aura ls` (default: chosen by the server)\n"
 		"  -o, --output PATH   the file the job writes (made absolute here)\n"

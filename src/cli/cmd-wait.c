@@ -116,42 +116,32 @@ static int interrupted(struct cli_follower *fw, void *ctx, struct aura_error *er
 	return CLI_FOLLOW_INTERRUPTED;
 }
 
+static const struct option wait_opts[] = {
+	{"json", no_argument, NULL, 'j'},
+	{NULL, 0, NULL, 0},
+};
+
 static int cmd_wait_run(struct cli_ctx *ctx, int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0},
-	};
 	struct waitset ws;
-	int c;
+	struct args a;
+	int rc = args_parse(&cmd_wait_entry, argc, argv, &a, NULL);
+	if (rc)
+		return rc;
 
 	memset(&ws, 0, sizeof(ws));
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c != 'j')
-			return cmd_usage(&cmd_wait_entry);
-		ws.json = true;
-	}
-	if (optind >= argc)
-		return cmd_usage(&cmd_wait_entry);
-	for (int i = optind; i < argc; i++) {
-		int64_t id;
-		if (!cli_parse_id(argv[i], &id))
-			return cli_usage_error("'%s' is not a job id", argv[i]);
-	}
+	ws.json = args_has(&a, 'j');
 	ws.tty = isatty(STDERR_FILENO);
 
 	struct client *cl;
 	struct aura_error err;
-	int rc = cli_connect(ctx, true, &cl);
+	rc = cli_connect(ctx, true, &cl);
 	if (rc)
 		return rc;
 	cli_follow_init(&ws.fw, cl);
 	ws.fw.removed_ends = true;
-	for (int i = optind; i < argc; i++) {
-		int64_t id;
-		cli_parse_id(argv[i], &id);
-		cli_follow_add(&ws.fw, id);
-	}
+	for (int i = 0; i < a.argc; i++)
+		cli_follow_add(&ws.fw, args_id(&a, i));
 	watch_begin(cl);
 
 	/* progress events only for the progress line: without one the
@@ -201,7 +191,8 @@ out:
 
 const struct cmd_entry cmd_wait_entry = {
 	.name = "wait",
-	.args = "[--json] ID...",
+	.usage = "[--json] ID...",
+	.args = {.shorts = "", .longs = wait_opts, .min = 1, .max = ARGS_ANY, .ids = true},
 	.summary = "wait until jobs end; exit 0 only if all succeeded",
 	.help = "      --json   print {\"jobs\": [JOB...]} with the final jobs\n"
 		"\n"

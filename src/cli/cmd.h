@@ -1,13 +1,16 @@
 /*
  * cmd.h -- the CLI verb table (tmux's cmd_entry): one file per verb
  * (src/cli/cmd-NAME.c) defining one `const struct cmd_entry`, listed once in
- * cmd.c. Every verb receives the context of client/ctx.h.
+ * cmd.c. The entry holds the verb's argument template (cli/args.h), which
+ * the verb's args_parse() walks argv by. Every verb receives the context of
+ * client/ctx.h.
  *
  * Must never: hold server state; verbs are short-lived clients.
  */
 #ifndef AURA_CMD_H
 #define AURA_CMD_H
 
+#include "cli/args.h"
 #include "client/ctx.h"
 
 enum {
@@ -17,11 +20,13 @@ enum {
 
 struct cmd_entry {
 	const char *name;
-	const char *args;    /* usage after the verb, e.g. "[--json] ID..." */
+	const char *usage;   /* usage after the verb, e.g. "[--json] ID..." */
+	struct args_template args;
 	const char *summary; /* one line for `aura help` */
 	const char *help;    /* option list for `aura help VERB`, may be NULL */
 	int flags;
-	/* argv[0] is the verb; returns the process exit status. */
+	/* argv[0] is the verb; returns the process exit status. It starts
+	 * with args_parse(). */
 	int (*run)(struct cli_ctx *ctx, int argc, char **argv);
 };
 

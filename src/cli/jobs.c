@@ -16,17 +16,6 @@
 #include "client/proto.h"
 #include "base/util.h"
 
-bool cli_parse_id(const char *s, int64_t *out)
-{
-	int64_t v;
-	if (s[0] == '#')
-		s++;
-	if (!*s || *s == '-' || *s == '+' || parse_int64(s, &v) < 0 || v <= 0)
-		return false;
-	*out = v;
-	return true;
-}
-
 void cli_warn_store(json_t *st)
 {
 	if (!json_is_false(json_object_get(st, "writable")))

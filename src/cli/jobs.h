@@ -1,7 +1,7 @@
 /*
  * jobs.h -- what the job verbs (submit, ls, show, logs, wait, cancel...)
  * share: connecting (cli/connect.h), following jobs (cli/follow.h), and
- * the formatting here: job ids, JSON output, table cells (the human
+ * the formatting here: JSON output, table cells (the human
  * formats are client/format.h, shared with the TUI).
  *
  * Must never: hold state across verbs, or exit() (verbs return a status).
@@ -25,9 +25,6 @@
 /* When a "store" object of an answer says the server cannot write its
  * store, say so on stderr (one line: why, since when, what waits). */
 void cli_warn_store(json_t *store);
-
-/* A job id: a positive decimal number ("12"; "#12" also accepted). */
-bool cli_parse_id(const char *s, int64_t *out);
 
 /* Print v as indented JSON and a newline on stdout. */
 void cli_print_json(json_t *v);
