@@ -20,19 +20,18 @@ void main_usage(FILE *fp);
 
 void main_usage(FILE *fp)
 {
-	fprintf(fp,
-		"usage: aura [-c FILE] [--data-dir DIR] [VERB [ARGS...]]\n"
-		"\n"
-		"aura turns a text brief into a narrated video and runs FFmpeg work as\n"
-		"durable jobs. With no verb it opens the terminal UI.\n"
-		"\n"
-		"Global options:\n"
-		"  -c, --config FILE    configuration file (also AURA_CONFIG)\n"
-		"      --data-dir DIR   data directory (also AURA_DATA_DIR)\n"
-		"  -h, --help           show this help\n"
-		"  -V, --version        show the version\n"
-		"\n"
-		"Verbs:\n");
+	fprintf(fp, "usage: aura [-c FILE] [--data-dir DIR] [VERB [ARGS...]]\n"
+		    "\n"
+		    "aura turns a text brief into a narrated video and runs FFmpeg work as\n"
+		    "durable jobs. With no verb it opens the terminal UI.\n"
+		    "\n"
+		    "Global options:\n"
+		    "  -c, --config FILE    configuration file (also AURA_CONFIG)\n"
+		    "      --data-dir DIR   data directory (also AURA_DATA_DIR)\n"
+		    "  -h, --help           show this help\n"
+		    "  -V, --version        show the version\n"
+		    "\n"
+		    "Verbs:\n");
 	for (size_t i = 0; cmd_table[i]; i++)
 		fprintf(fp, "  %-10s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
 	fprintf(fp, "\nRun 'aura help VERB' for a verb's options.\n");
@@ -41,11 +40,11 @@ void main_usage(FILE *fp)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"data-dir", required_argument, NULL, 'D'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0},
+		{ "config", required_argument, NULL, 'c' },
+		{ "data-dir", required_argument, NULL, 'D' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_ctx ctx;
 	int c;

@@ -98,8 +98,8 @@ static bool url_valid(const char *s)
 
 bool config_parse_bool(const char *s, bool *out)
 {
-	static const char *const yes[] = {"yes", "true", "on", "1", NULL};
-	static const char *const no[] = {"no", "false", "off", "0", NULL};
+	static const char *const yes[] = { "yes", "true", "on", "1", NULL };
+	static const char *const no[] = { "no", "false", "off", "0", NULL };
 	if (!s)
 		return false;
 	if (word_index(yes, s, strlen(s)) >= 0) {

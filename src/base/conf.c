@@ -30,14 +30,15 @@
 #include "base/paths.h"
 #include "base/util.h"
 
-static const char *const w_level[] = {"error", "warn", "info", "debug", NULL};
-static const char *const w_preset[] = {"landscape-720p", "landscape-1080p", "portrait-1080p",
-				       "square-1080p",	 "draft-480p",	    NULL};
-static const char *const w_captions[] = {"burn", "srt", "both", "none", NULL};
-static const char *const w_script[] = {"openai", "rulebased", NULL};
-static const char *const w_voice[] = {"openai", "elevenlabs", "espeak", "piper", "flite", NULL};
-static const char *const w_visuals[] = {"pexels",  "pixabay",	"openai",
-					"sdwebui", "generated", NULL};
+static const char *const w_level[] = { "error", "warn", "info", "debug", NULL };
+static const char *const w_preset[] = { "landscape-720p", "landscape-1080p", "portrait-1080p",
+					"square-1080p",	  "draft-480p",	     NULL };
+static const char *const w_captions[] = { "burn", "srt", "both", "none", NULL };
+static const char *const w_script[] = { "openai", "rulebased", NULL };
+static const char *const w_voice[] = { "openai", "elevenlabs", "espeak", "piper", "flite", NULL };
+static const char *const w_visuals[] = {
+	"pexels", "pixabay", "openai", "sdwebui", "generated", NULL
+};
 
 _Static_assert(sizeof(enum log_level) == sizeof(int), "log_level is stored as an int");
 
@@ -599,8 +600,8 @@ const char *config_api_key(const struct provider_config *p)
 void config_foreach_secret(const struct aura_config *cfg, void (*fn)(const char *, void *),
 			   void *ctx)
 {
-	const struct provider_config *all[] = {&cfg->openai, &cfg->elevenlabs, &cfg->pexels,
-					       &cfg->pixabay, &cfg->sdwebui};
+	const struct provider_config *all[] = { &cfg->openai, &cfg->elevenlabs, &cfg->pexels,
+						&cfg->pixabay, &cfg->sdwebui };
 	for (size_t i = 0; i < ARRAY_LEN(all); i++) {
 		const struct provider_config *p = all[i];
 		if (p->api_key && *p->api_key)

@@ -18,58 +18,59 @@ enum log_level { LOG_LEVEL_ERROR, LOG_LEVEL_WARN, LOG_LEVEL_INFO, LOG_LEVEL_DEBU
 
 /* One online provider's settings ([openai], [elevenlabs], [pexels]...). */
 struct provider_config {
-	char *base_url;    /* NULL: the provider's public default */
-	char *api_key;     /* inline key (secret), NULL if not set */
+	char *base_url;	   /* NULL: the provider's public default */
+	char *api_key;	   /* inline key (secret), NULL if not set */
 	char *api_key_env; /* name of an environment variable holding the key */
-	char *model;       /* chat/tts/image model or voice id, provider-specific */
-	char *voice;       /* tts voice (openai, elevenlabs voice id) */
-	int timeout;       /* seconds, total per request */
+	char *model;	   /* chat/tts/image model or voice id, provider-specific */
+	char *voice;	   /* tts voice (openai, elevenlabs voice id) */
+	int timeout;	   /* seconds, total per request */
 };
 
 struct aura_config {
-	char *source;          /* path the config was read from, NULL if defaults */
+	char *source; /* path the config was read from, NULL if defaults */
 
 	/* [general] */
-	char *data_dir;        /* NULL: XDG default */
+	char *data_dir; /* NULL: XDG default */
 	enum log_level log_level;
 	uint64_t log_max_size; /* bytes before aura.log rotates */
-	int log_keep;          /* rotated files kept */
+	int log_keep;	       /* rotated files kept */
 
 	/* [ffmpeg] */
-	char *ffmpeg;          /* NULL: AURA_FFMPEG, then PATH */
-	char *ffprobe;         /* NULL: AURA_FFPROBE, beside ffmpeg, PATH */
+	char *ffmpeg;  /* NULL: AURA_FFMPEG, then PATH */
+	char *ffprobe; /* NULL: AURA_FFPROBE, beside ffmpeg, PATH */
 
 	/* [server] */
-	int max_jobs;          /* jobs running at once */
-	int max_attempts;      /* attempts per job before it fails for good */
-	int retry_backoff;     /* seconds; doubles per attempt */
-	int stall_timeout;     /* seconds without progress before a stop */
-	int quit_grace;        /* seconds after 'q' before SIGTERM */
-	int term_grace;        /* seconds after SIGTERM before SIGKILL */
-	int shutdown_grace;    /* seconds the whole shutdown may take */
-	int job_timeout;       /* seconds a job may run; 0 = no limit */
-	uint64_t client_buffer;/* bytes queued to one client before it is dropped */
-	uint64_t job_log_max;  /* bytes of one job's job.log (head + tail), 0 no cap */
-	int health_interval;   /* seconds between provider health rounds while video jobs wait or run */
+	int max_jobs;		/* jobs running at once */
+	int max_attempts;	/* attempts per job before it fails for good */
+	int retry_backoff;	/* seconds; doubles per attempt */
+	int stall_timeout;	/* seconds without progress before a stop */
+	int quit_grace;		/* seconds after 'q' before SIGTERM */
+	int term_grace;		/* seconds after SIGTERM before SIGKILL */
+	int shutdown_grace;	/* seconds the whole shutdown may take */
+	int job_timeout;	/* seconds a job may run; 0 = no limit */
+	uint64_t client_buffer; /* bytes queued to one client before it is dropped */
+	uint64_t job_log_max;	/* bytes of one job's job.log (head + tail), 0 no cap */
+	int health_interval; /* seconds between provider health rounds while video jobs wait or run
+			      */
 
 	/* [video] */
-	char *preset;          /* landscape-720p... */
-	int duration;          /* seconds, default target duration */
-	char *voice;           /* PROVIDER[:VOICE], default flite:slt */
-	char *captions;        /* burn|srt|both|none */
-	char *font;            /* NULL: search the system fonts */
-	int scene_gap_ms;      /* silence between scenes */
-	char *output_dir;      /* NULL: the client's working directory */
+	char *preset;	  /* landscape-720p... */
+	int duration;	  /* seconds, default target duration */
+	char *voice;	  /* PROVIDER[:VOICE], default flite:slt */
+	char *captions;	  /* burn|srt|both|none */
+	char *font;	  /* NULL: search the system fonts */
+	int scene_gap_ms; /* silence between scenes */
+	char *output_dir; /* NULL: the client's working directory */
 
 	/* [voice] local engines */
-	char *espeak;          /* espeak-ng binary, NULL: PATH */
-	char *piper;           /* piper binary, NULL: PATH */
-	char *piper_model;     /* .onnx voice model for piper */
+	char *espeak;	   /* espeak-ng binary, NULL: PATH */
+	char *piper;	   /* piper binary, NULL: PATH */
+	char *piper_model; /* .onnx voice model for piper */
 
 	/* [providers] fallback chains, comma-separated, offline last */
-	char *chain_script;    /* e.g. "openai, rulebased" */
-	char *chain_voice;     /* e.g. "openai, flite" */
-	char *chain_visuals;   /* e.g. "pexels, pixabay, generated" */
+	char *chain_script;  /* e.g. "openai, rulebased" */
+	char *chain_voice;   /* e.g. "openai, flite" */
+	char *chain_visuals; /* e.g. "pexels, pixabay, generated" */
 
 	struct provider_config openai, elevenlabs, pexels, pixabay, sdwebui;
 };
@@ -94,7 +95,8 @@ const char *config_api_key(const struct provider_config *p);
 
 /* Every secret value configured (inline or from env), for log redaction.
  * Calls fn(secret, ctx) for each non-empty one. */
-void config_foreach_secret(const struct aura_config *cfg, void (*fn)(const char *, void *), void *ctx);
+void config_foreach_secret(const struct aura_config *cfg, void (*fn)(const char *, void *),
+			   void *ctx);
 
 const char *config_log_level_name(enum log_level l);
 
@@ -108,7 +110,7 @@ struct config_key_info {
 	const char *name;    /* "max_jobs" */
 	const char *def;     /* the default as written in aura.ini.example, "" if none */
 	const char *help;    /* one line */
-	bool secret;         /* its value is never shown (api_key) */
+	bool secret;	     /* its value is never shown (api_key) */
 };
 size_t config_key_count(void);
 /* Fill out with key i; false if i is out of range. */

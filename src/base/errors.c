@@ -23,8 +23,8 @@ struct entry {
 };
 
 static const struct entry table[AURA_E__COUNT] = {
-	[AURA_OK] = {"OK", 0, false, "success", "", "No error."},
-#define AURA_ERROR(n, e, t, m, h, d) [AURA_E_##n] = {#n, e, t, m, h, d},
+	[AURA_OK] = { "OK", 0, false, "success", "", "No error." },
+#define AURA_ERROR(n, e, t, m, h, d) [AURA_E_##n] = { #n, e, t, m, h, d },
 #include "base/errors.def"
 #undef AURA_ERROR
 };
@@ -63,12 +63,30 @@ void aura_error_clear(struct aura_error *err)
 	}
 }
 
-const char *aura_error_name(int code) { return get(code)->name; }
-const char *aura_error_message(int code) { return get(code)->message; }
-const char *aura_error_hint(int code) { return get(code)->hint; }
-const char *aura_error_description(int code) { return get(code)->description; }
-bool aura_error_transient(int code) { return get(code)->transient; }
-int aura_error_exit(int code) { return get(code)->exit; }
+const char *aura_error_name(int code)
+{
+	return get(code)->name;
+}
+const char *aura_error_message(int code)
+{
+	return get(code)->message;
+}
+const char *aura_error_hint(int code)
+{
+	return get(code)->hint;
+}
+const char *aura_error_description(int code)
+{
+	return get(code)->description;
+}
+bool aura_error_transient(int code)
+{
+	return get(code)->transient;
+}
+int aura_error_exit(int code)
+{
+	return get(code)->exit;
+}
 
 int aura_error_lookup(const char *name)
 {

@@ -22,7 +22,7 @@ enum aura_errcode {
 };
 
 struct aura_error {
-	int code;          /* positive catalogue code, 0 when no error */
+	int code;	   /* positive catalogue code, 0 when no error */
 	char detail[1024]; /* specifics: file:line, the key, the path... */
 };
 

@@ -14,7 +14,7 @@
 static const char *const state_names[JOB_STATE__COUNT] = {
 	"queued", "running", "paused", "succeeded", "failed", "cancelled",
 };
-static const char *const kind_names[JOB_KIND__COUNT] = {"ffmpeg", "video"};
+static const char *const kind_names[JOB_KIND__COUNT] = { "ffmpeg", "video" };
 
 void job_init(struct job *j)
 {
@@ -96,7 +96,7 @@ bool job_state_terminal(enum job_state s)
 	return s == JOB_SUCCEEDED || s == JOB_FAILED || s == JOB_CANCELLED;
 }
 
-static const char *const stage_names[] = {"pending", "running", "done", "failed", "skipped"};
+static const char *const stage_names[] = { "pending", "running", "done", "failed", "skipped" };
 
 const char *stage_state_name(enum stage_state s)
 {

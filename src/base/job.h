@@ -39,26 +39,26 @@ struct job {
 	enum job_kind kind;
 	char *name;
 	enum job_state state;
-	int priority;          /* higher runs first */
-	char *spec;            /* JSON text: {"argv":[...]} or the video options */
-	char *output;          /* final output path, NULL if unknown */
-	char *workdir;         /* DATA/jobs/ID */
+	int priority;  /* higher runs first */
+	char *spec;    /* JSON text: {"argv":[...]} or the video options */
+	char *output;  /* final output path, NULL if unknown */
+	char *workdir; /* DATA/jobs/ID */
 	int64_t created_ms, started_ms, finished_ms, updated_ms;
-	int attempts;          /* attempts started so far */
+	int attempts; /* attempts started so far */
 	int max_attempts;
 	int64_t not_before_ms; /* retry backoff: do not start before this */
-	char *stage;           /* current stage name (video), NULL for ffmpeg */
+	char *stage;	       /* current stage name (video), NULL for ffmpeg */
 	double progress;       /* 0..1 overall, monotonic within an attempt */
 	int64_t out_time_us;   /* from -progress */
 	int64_t duration_us;   /* known total, 0 if unknown */
 	double fps, speed;
-	int64_t size;          /* output bytes so far */
-	double eta_s;          /* seconds, < 0 unknown */
-	int pid;               /* running child's pid (its pgid too), 0 if none */
-	char *error_code;      /* catalogue name, NULL when none */
-	char *error_message;   /* message + detail */
-	char *stderr_tail;     /* last 16 KiB of stderr on failure */
-	char *warnings;        /* JSON array text of warnings, NULL if none */
+	int64_t size;	     /* output bytes so far */
+	double eta_s;	     /* seconds, < 0 unknown */
+	int pid;	     /* running child's pid (its pgid too), 0 if none */
+	char *error_code;    /* catalogue name, NULL when none */
+	char *error_message; /* message + detail */
+	char *stderr_tail;   /* last 16 KiB of stderr on failure */
+	char *warnings;	     /* JSON array text of warnings, NULL if none */
 };
 
 /* Stages of a video job, in order; ffmpeg jobs have none. */
@@ -72,20 +72,20 @@ struct stage {
 	int64_t started_ms, finished_ms;
 };
 
-void job_init(struct job *j);    /* zeroes, eta_s = -1 */
-void job_clear(struct job *j);   /* frees owned strings, then job_init */
+void job_init(struct job *j);			       /* zeroes, eta_s = -1 */
+void job_clear(struct job *j);			       /* frees owned strings, then job_init */
 void job_copy(struct job *dst, const struct job *src); /* deep copy; dst uninitialised ok */
 /* Only the live progress fields: stage, progress, out_time_us, duration_us,
  * fps, speed, size, eta_s (what a progress event or row carries). */
 void job_copy_progress(struct job *dst, const struct job *src);
 
 const char *job_state_name(enum job_state s);
-int job_state_parse(const char *name);      /* -1 if unknown */
+int job_state_parse(const char *name); /* -1 if unknown */
 const char *job_kind_name(enum job_kind k);
-int job_kind_parse(const char *name);       /* -1 if unknown */
-bool job_state_terminal(enum job_state s);  /* succeeded, failed, cancelled */
+int job_kind_parse(const char *name);		  /* -1 if unknown */
+bool job_state_terminal(enum job_state s);	  /* succeeded, failed, cancelled */
 const char *stage_state_name(enum stage_state s); /* "unknown" if out of range */
-int stage_state_parse(const char *name);          /* -1 if unknown */
-void stage_list_free(struct stage *s, int n);     /* names and array; NULL ok */
+int stage_state_parse(const char *name);	  /* -1 if unknown */
+void stage_list_free(struct stage *s, int n);	  /* names and array; NULL ok */
 
 #endif

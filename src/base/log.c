@@ -23,23 +23,23 @@
 
 /* Shorter secrets would redact ordinary words and numbers everywhere. */
 #define LOG_SECRET_MIN 4
-#define LOG_REDACTED "[REDACTED]"
+#define LOG_REDACTED   "[REDACTED]"
 /* A token of letters, digits, _ and - this long is taken for a key even if
  * it was never configured: sk-... / sk_... (OpenAI, ElevenLabs and the
  * like), or anything with upper and lower case letters and digits. */
 #define LOG_KEYLIKE_PREFIXED 20
-#define LOG_KEYLIKE_RANDOM 32
+#define LOG_KEYLIKE_RANDOM   32
 
 static struct {
-	int fd;             /* -1: no file (closed, or lost and not reopened) */
-	char *path;         /* NULL: never opened / closed -> stderr */
-	uint64_t max_size;  /* 0: never rotate */
+	int fd;		   /* -1: no file (closed, or lost and not reopened) */
+	char *path;	   /* NULL: never opened / closed -> stderr */
+	uint64_t max_size; /* 0: never rotate */
 	int keep;
 	enum log_level level;
 	bool to_stderr;
 	char **secrets;
 	size_t nsecrets;
-} lg = {.fd = -1, .level = LOG_LEVEL_INFO};
+} lg = { .fd = -1, .level = LOG_LEVEL_INFO };
 
 static const char *const level_names[] = {
 	[LOG_LEVEL_ERROR] = "ERROR",
@@ -409,7 +409,7 @@ static void append_escaped(struct buf *b, const char *s)
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
-			char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
+			char esc[4] = { '\\', 'x', hex[c >> 4], hex[c & 15] };
 			buf_append(b, esc, sizeof(esc));
 		} else {
 			buf_append(b, &s[i], 1);

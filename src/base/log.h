@@ -20,7 +20,7 @@
 int log_open(const char *path, uint64_t max_size, int keep);
 void log_close(void);
 void log_set_level(enum log_level level);
-void log_set_stderr(bool on);       /* also copy lines to stderr */
+void log_set_stderr(bool on); /* also copy lines to stderr */
 
 /* Register a secret: any occurrence in a later log line (in any spelling,
  * see log_redact) becomes "[REDACTED]". */
@@ -30,8 +30,8 @@ void log_clear_secrets(void);
 void log_msg(enum log_level level, const char *fmt, ...) AURA_PRINTF(2, 3);
 
 #define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
-#define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
-#define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_warn(...)  log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_info(...)  log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
 #define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
 
 /* Replace every registered secret in s, raw, JSON-escaped or URL-encoded,

@@ -164,9 +164,9 @@ int paths_resolve_config(struct aura_paths *p, const char *cli_config, struct au
 
 static void paths_free_data(struct aura_paths *p)
 {
-	char **all[] = {&p->data_dir,  &p->db_file,	&p->jobs_dir,	 &p->logs_dir,
-			&p->log_file,  &p->runtime_dir, &p->socket_path, &p->pid_file,
-			&p->lock_file, &p->spawn_lock};
+	char **all[] = { &p->data_dir,	&p->db_file,	 &p->jobs_dir,	  &p->logs_dir,
+			 &p->log_file,	&p->runtime_dir, &p->socket_path, &p->pid_file,
+			 &p->lock_file, &p->spawn_lock };
 	for (size_t i = 0; i < ARRAY_LEN(all); i++) {
 		free(*all[i]);
 		*all[i] = NULL;
@@ -266,7 +266,7 @@ int paths_resolve_data(struct aura_paths *p, const char *cli_data_dir, const cha
 
 int paths_ensure(const struct aura_paths *p, struct aura_error *err)
 {
-	const char *dirs[] = {p->data_dir, p->jobs_dir, p->logs_dir, p->runtime_dir};
+	const char *dirs[] = { p->data_dir, p->jobs_dir, p->logs_dir, p->runtime_dir };
 	for (size_t i = 0; i < ARRAY_LEN(dirs); i++) {
 		if (!dirs[i])
 			return aura_error_set(err, AURA_E_INTERNAL,
@@ -313,8 +313,8 @@ int paths_job_dirs_scan(const struct aura_paths *p, long long *max_id)
 	struct dirent *de;
 	while ((de = readdir(d)) != NULL) {
 		int64_t id;
-		if (de->d_name[0] < '1' || de->d_name[0] > '9' || parse_int64(de->d_name, &id) < 0 ||
-		    id <= 0)
+		if (de->d_name[0] < '1' || de->d_name[0] > '9' ||
+		    parse_int64(de->d_name, &id) < 0 || id <= 0)
 			continue;
 		n++;
 		if (id > *max_id)
@@ -343,7 +343,8 @@ int paths_check_output(const char *path, struct aura_error *err)
 	struct stat st;
 	if (!path || path[0] != '/')
 		return aura_error_set(err, AURA_E_OUTPUT_UNWRITABLE,
-				      "the output '%s' is not an absolute file path", path ? path : "");
+				      "the output '%s' is not an absolute file path",
+				      path ? path : "");
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
 		return aura_error_set(err, AURA_E_OUTPUT_UNWRITABLE,
 				      "the output %s is not a regular file (a %s)", path,
@@ -353,14 +354,14 @@ int paths_check_output(const char *path, struct aura_error *err)
 	slash[slash == dir ? 1 : 0] = '\0';
 	int rc = 0;
 	if (stat(dir, &st) != 0)
-		rc = aura_error_set(err, AURA_E_OUTPUT_UNWRITABLE, "the output's folder %s: %s", dir,
-				    errno == ENOENT ? "does not exist" : strerror(errno));
+		rc = aura_error_set(err, AURA_E_OUTPUT_UNWRITABLE, "the output's folder %s: %s",
+				    dir, errno == ENOENT ? "does not exist" : strerror(errno));
 	else if (!S_ISDIR(st.st_mode))
 		rc = aura_error_set(err, AURA_E_OUTPUT_UNWRITABLE,
 				    "the output's folder %s is not a directory", dir);
 	else if (access(dir, W_OK | X_OK) != 0)
-		rc = aura_error_set(err, AURA_E_OUTPUT_UNWRITABLE, "the output's folder %s: %s", dir,
-				    strerror(errno));
+		rc = aura_error_set(err, AURA_E_OUTPUT_UNWRITABLE, "the output's folder %s: %s",
+				    dir, strerror(errno));
 	free(dir);
 	return rc;
 }

@@ -10,18 +10,18 @@
 #include "base/errors.h"
 
 struct aura_paths {
-	char *config_file; /* the ini (may not exist) */
+	char *config_file;    /* the ini (may not exist) */
 	bool config_explicit; /* named by -c or AURA_CONFIG: must exist */
-	char *data_dir;    /* aura.db, jobs/, logs/ */
-	char *db_file;     /* DATA/aura.db */
-	char *jobs_dir;    /* DATA/jobs */
-	char *logs_dir;    /* DATA/logs */
-	char *log_file;    /* DATA/logs/aura.log */
-	char *runtime_dir; /* socket's directory, 0700 */
-	char *socket_path; /* RUNTIME/aura.sock */
-	char *pid_file;    /* DATA/aura.pid */
-	char *lock_file;   /* DATA/aura.lock (server lock) */
-	char *spawn_lock;  /* DATA/spawn.lock (client auto-start lock) */
+	char *data_dir;	      /* aura.db, jobs/, logs/ */
+	char *db_file;	      /* DATA/aura.db */
+	char *jobs_dir;	      /* DATA/jobs */
+	char *logs_dir;	      /* DATA/logs */
+	char *log_file;	      /* DATA/logs/aura.log */
+	char *runtime_dir;    /* socket's directory, 0700 */
+	char *socket_path;    /* RUNTIME/aura.sock */
+	char *pid_file;	      /* DATA/aura.pid */
+	char *lock_file;      /* DATA/aura.lock (server lock) */
+	char *spawn_lock;     /* DATA/spawn.lock (client auto-start lock) */
 };
 
 /*

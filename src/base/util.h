@@ -13,12 +13,12 @@
 #include <stdint.h>
 
 #define AURA_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#define ARRAY_LEN(a)	  (sizeof(a) / sizeof((a)[0]))
 
 void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t n);
 void *xrealloc(void *p, size_t n);
-char *xstrdup(const char *s);          /* xstrdup(NULL) returns NULL */
+char *xstrdup(const char *s); /* xstrdup(NULL) returns NULL */
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) AURA_PRINTF(1, 2);
 char *xvasprintf(const char *fmt, va_list ap) AURA_PRINTF(1, 0);

@@ -54,7 +54,7 @@ int args_parse(const struct cmd_entry *e, int argc, char **argv, struct args *a,
 
 	memset(a, 0, sizeof(*a));
 	if (t->shorts) {
-		static const struct option none[] = {{NULL, 0, NULL, 0}};
+		static const struct option none[] = { { NULL, 0, NULL, 0 } };
 		int c;
 		optind = 0; /* a fresh scan (glibc: full reinit) */
 		while ((c = getopt_long(argc, argv, t->shorts, t->longs ? t->longs : none, NULL)) !=

@@ -93,8 +93,8 @@ static int print_json(const struct doctor_report *r)
 		json_object_set_new(o, "value", jstr(c->value));
 		json_object_set_new(o, "code",
 				    c->code ? json_string(aura_error_name(c->code)) : json_null());
-		json_object_set_new(o, "message",
-				    c->code ? json_string(aura_error_message(c->code)) : json_null());
+		json_object_set_new(
+		    o, "message", c->code ? json_string(aura_error_message(c->code)) : json_null());
 		json_object_set_new(o, "hint",
 				    c->code ? json_string(aura_error_hint(c->code)) : json_null());
 		json_object_set_new(o, "detail", jstr(c->detail));
@@ -111,8 +111,8 @@ static int print_json(const struct doctor_report *r)
 }
 
 static const struct option doctor_opts[] = {
-	{"json", no_argument, NULL, 'j'},
-	{NULL, 0, NULL, 0},
+	{ "json", no_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 },
 };
 
 static int cmd_doctor_run(struct cli_ctx *ctx, int argc, char **argv)
@@ -144,7 +144,7 @@ static int cmd_doctor_run(struct cli_ctx *ctx, int argc, char **argv)
 const struct cmd_entry cmd_doctor_entry = {
 	.name = "doctor",
 	.usage = "[--json]",
-	.args = {.shorts = "j", .longs = doctor_opts, .min = 0, .max = 0},
+	.args = { .shorts = "j", .longs = doctor_opts, .min = 0, .max = 0 },
 	.summary = "check FFmpeg, filters, encoders, fonts, data directory, disk and server",
 	.help = "  -j, --json   one JSON object: {\"ok\", \"checks\": [{\"name\", \"status\",\n"
 		"               \"required\", \"value\", \"code\", \"message\", \"hint\",\n"

@@ -36,7 +36,7 @@ const struct cmd_entry cmd_help_entry = {
 	.name = "help",
 	.usage = "[VERB]",
 	/* no options: `aura help --x` asks about a verb named "--x" */
-	.args = {.shorts = NULL, .min = 0, .max = ARGS_ANY},
+	.args = { .shorts = NULL, .min = 0, .max = ARGS_ANY },
 	.summary = "show the verbs, or one verb's options",
 	.help = NULL,
 	.flags = 0,

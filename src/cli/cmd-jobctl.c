@@ -33,10 +33,11 @@ static json_t *await_stop(struct cli_ctx *ctx, struct client *cl, int64_t id, js
 		int s = st ? job_state_parse(st) : -1;
 		if (s < 0 || job_state_terminal(s) || time_mono_ms() >= deadline)
 			return job;
-		struct timespec ts = {0, 50 * 1000000L};
+		struct timespec ts = { 0, 50 * 1000000L };
 		nanosleep(&ts, NULL);
 		json_t *res;
-		if (client_call(cl, "get", json_pack("{s:I}", "id", (json_int_t)id), &res, NULL) < 0)
+		if (client_call(cl, "get", json_pack("{s:I}", "id", (json_int_t)id), &res, NULL) <
+		    0)
 			return job;
 		json_decref(job);
 		job = json_incref(json_object_get(res, "job"));
@@ -47,8 +48,8 @@ static json_t *await_stop(struct cli_ctx *ctx, struct client *cl, int64_t id, js
 }
 
 static const struct option jobctl_opts[] = {
-	{"json", no_argument, NULL, 'j'},
-	{NULL, 0, NULL, 0},
+	{ "json", no_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 },
 };
 
 static int jobctl_run(const struct cmd_entry *e, const char *method, struct cli_ctx *ctx, int argc,
@@ -91,10 +92,10 @@ static int jobctl_run(const struct cmd_entry *e, const char *method, struct cli_
 			job = after;
 		}
 		if (json)
-			json_array_append_new(results,
-					      job ? json_pack("{s:I,s:b,s:O}", "id", (json_int_t)id,
-							      "ok", 1, "job", job)
-						  : json_pack("{s:I,s:b}", "id", (json_int_t)id, "ok", 1));
+			json_array_append_new(
+			    results, job ? json_pack("{s:I,s:b,s:O}", "id", (json_int_t)id, "ok", 1,
+						     "job", job)
+					 : json_pack("{s:I,s:b}", "id", (json_int_t)id, "ok", 1));
 		else if (job)
 			printf("%lld %s\n", (long long)id, proto_get_str(job, "state"));
 		else
@@ -113,21 +114,25 @@ static int jobctl_run(const struct cmd_entry *e, const char *method, struct cli_
 	return status;
 }
 
-#define JOBCTL(verb, method, summary_text, help_text)                                        \
-	extern const struct cmd_entry cmd_##verb##_entry;                                    \
-	static int cmd_##verb##_run(struct cli_ctx *ctx, int argc, char **argv)             \
-	{                                                                                    \
-		return jobctl_run(&cmd_##verb##_entry, method, ctx, argc, argv);             \
-	}                                                                                    \
-	const struct cmd_entry cmd_##verb##_entry = {                                        \
-		.name = #verb,                                                               \
-		.usage = "[--json] ID...",                                                   \
-		.args = {.shorts = "", .longs = jobctl_opts, .min = 1, .max = ARGS_ANY,     \
-			 .ids = true},                                                       \
-		.summary = summary_text,                                                     \
-		.help = help_text "      --json   {\"results\": [{\"id\", \"ok\", \"job\" | \"error\"}...]}\n", \
-		.flags = CMD_NEEDS_DATA,                                                     \
-		.run = cmd_##verb##_run,                                                     \
+#define JOBCTL(verb, method, summary_text, help_text)                                              \
+	extern const struct cmd_entry cmd_##verb##_entry;                                          \
+	static int cmd_##verb##_run(struct cli_ctx *ctx, int argc, char **argv)                    \
+	{                                                                                          \
+		return jobctl_run(&cmd_##verb##_entry, method, ctx, argc, argv);                   \
+	}                                                                                          \
+	const struct cmd_entry cmd_##verb##_entry = {                                              \
+		.name = #verb,                                                                     \
+		.usage = "[--json] ID...",                                                         \
+		.args = { .shorts = "",                                                            \
+			  .longs = jobctl_opts,                                                    \
+			  .min = 1,                                                                \
+			  .max = ARGS_ANY,                                                         \
+			  .ids = true },                                                           \
+		.summary = summary_text,                                                           \
+		.help = help_text                                                                  \
+		"      --json   {\"results\": [{\"id\", \"ok\", \"job\" | \"error\"}...]}\n",      \
+		.flags = CMD_NEEDS_DATA,                                                           \
+		.run = cmd_##verb##_run,                                                           \
 	};
 
 JOBCTL(cancel, "cancel", "cancel jobs (a running one is stopped)",

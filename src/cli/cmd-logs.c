@@ -37,7 +37,7 @@ static int logs(struct cli_ctx *ctx, int64_t id, bool follow)
 {
 	struct client *cl;
 	struct aura_error err;
-	struct client_follow f = {.id = id, .out = write_out};
+	struct client_follow f = { .id = id, .out = write_out };
 	int rc = cli_connect(ctx, true, &cl);
 	if (rc)
 		return rc;
@@ -79,8 +79,8 @@ out:
 }
 
 static const struct option logs_opts[] = {
-	{"follow", no_argument, NULL, 'f'},
-	{NULL, 0, NULL, 0},
+	{ "follow", no_argument, NULL, 'f' },
+	{ NULL, 0, NULL, 0 },
 };
 
 static int cmd_logs_run(struct cli_ctx *ctx, int argc, char **argv)
@@ -95,7 +95,7 @@ static int cmd_logs_run(struct cli_ctx *ctx, int argc, char **argv)
 const struct cmd_entry cmd_logs_entry = {
 	.name = "logs",
 	.usage = "[-f] ID",
-	.args = {.shorts = "f", .longs = logs_opts, .min = 1, .max = 1, .ids = true},
+	.args = { .shorts = "f", .longs = logs_opts, .min = 1, .max = 1, .ids = true },
 	.summary = "print a job's log, optionally following it",
 	.help = "  -f, --follow   keep printing new lines until the job ends (Ctrl-C stops\n"
 		"                 watching, exit 130; the job goes on)\n",

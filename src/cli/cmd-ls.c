@@ -17,11 +17,11 @@
 extern const struct cmd_entry cmd_ls_entry;
 
 #define LS_DEFAULT_LIMIT 50
-#define LS_PAGE 500
-#define NAME_MAX_COLS 32
+#define LS_PAGE		 500
+#define NAME_MAX_COLS	 32
 
-static int fetch(struct client *cl, const char *state, int64_t offset, int64_t limit,
-		 json_t **res, struct aura_error *err)
+static int fetch(struct client *cl, const char *state, int64_t offset, int64_t limit, json_t **res,
+		 struct aura_error *err)
 {
 	json_t *params = json_object();
 	if (state)
@@ -81,11 +81,11 @@ static void print_table(json_t *jobs)
 }
 
 static const struct option ls_opts[] = {
-	{"state", required_argument, NULL, 's'},
-	{"limit", required_argument, NULL, 'n'},
-	{"all", no_argument, NULL, 'a'},
-	{"json", no_argument, NULL, 'j'},
-	{NULL, 0, NULL, 0},
+	{ "state", required_argument, NULL, 's' },
+	{ "limit", required_argument, NULL, 'n' },
+	{ "all", no_argument, NULL, 'a' },
+	{ "json", no_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 },
 };
 
 /* each value checked where it stands: `--state x --limit y` names x */
@@ -176,7 +176,7 @@ static int cmd_ls_run(struct cli_ctx *ctx, int argc, char **argv)
 const struct cmd_entry cmd_ls_entry = {
 	.name = "ls",
 	.usage = "[--state S] [--limit N] [--all] [--json]",
-	.args = {.shorts = "s:n:a", .longs = ls_opts, .min = 0, .max = 0, .option = ls_option},
+	.args = { .shorts = "s:n:a", .longs = ls_opts, .min = 0, .max = 0, .option = ls_option },
 	.summary = "list jobs, newest first",
 	.help = "  -s, --state S   only jobs in state S: queued, running, paused, succeeded,\n"
 		"                  failed or cancelled\n"

@@ -224,8 +224,8 @@ static int wait_job(struct client *cl, int64_t id, bool json, struct aura_error 
 	f.tty = isatty(STDERR_FILENO) && !json;
 	bool cancel_sent;
 	int rc = 0;
-	static const struct cli_follow_hooks hooks = {.draw = bar_draw,
-						      .interrupted = interrupted};
+	static const struct cli_follow_hooks hooks = { .draw = bar_draw,
+						       .interrupted = interrupted };
 
 	watch_begin(cl);
 	if (cli_follow_start(&f.fw, -1, err) < 0)
@@ -295,19 +295,19 @@ enum {
 };
 
 static const struct option new_opts[] = {
-    {"duration", required_argument, NULL, 'd'},
-    {"preset", required_argument, NULL, 'p'},
-    {"output", required_argument, NULL, 'o'},
-    {"voice", required_argument, NULL, OPT_VOICE},
-    {"script", required_argument, NULL, OPT_SCRIPT},
-    {"images", required_argument, NULL, OPT_IMAGES},
-    {"music", required_argument, NULL, OPT_MUSIC},
-    {"captions", required_argument, NULL, OPT_CAPTIONS},
-    {"priority", required_argument, NULL, OPT_PRIORITY},
-    {"seed", required_argument, NULL, OPT_SEED},
-    {"wait", no_argument, NULL, OPT_WAIT},
-    {"json", no_argument, NULL, OPT_JSON},
-    {NULL, 0, NULL, 0},
+	{ "duration", required_argument, NULL, 'd' },
+	{ "preset", required_argument, NULL, 'p' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "voice", required_argument, NULL, OPT_VOICE },
+	{ "script", required_argument, NULL, OPT_SCRIPT },
+	{ "images", required_argument, NULL, OPT_IMAGES },
+	{ "music", required_argument, NULL, OPT_MUSIC },
+	{ "captions", required_argument, NULL, OPT_CAPTIONS },
+	{ "priority", required_argument, NULL, OPT_PRIORITY },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "wait", no_argument, NULL, OPT_WAIT },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ NULL, 0, NULL, 0 },
 };
 
 static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
@@ -358,9 +358,9 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 		topic.data = vspec_topic_from_script(s.script, script);
 		s.topic = topic.data;
 		if (!s.topic) {
-			aura_error_set(&err, AURA_E_TOPIC_INVALID,
-				       "--script %s has no heading or file name to take a topic from",
-				       script);
+			aura_error_set(
+			    &err, AURA_E_TOPIC_INVALID,
+			    "--script %s has no heading or file name to take a topic from", script);
 			goto fail;
 		}
 	}
@@ -461,10 +461,12 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 	if (output) {
 		struct stat given;
 		if (!*output) {
-			aura_error_set(&err, AURA_E_USAGE, "-o wants a file or folder path, not ''");
+			aura_error_set(&err, AURA_E_USAGE,
+				       "-o wants a file or folder path, not ''");
 			goto fail;
 		}
-		if (stat(output, &given) == 0 && !S_ISREG(given.st_mode) && !S_ISDIR(given.st_mode)) {
+		if (stat(output, &given) == 0 && !S_ISREG(given.st_mode) &&
+		    !S_ISDIR(given.st_mode)) {
 			/* not /dev/null.mp4 beside a device: a path that is one */
 			aura_error_set(&err, AURA_E_OUTPUT_UNWRITABLE,
 				       "-o %s is not a regular file or a folder", output);
@@ -534,13 +536,14 @@ out:
 }
 
 const struct cmd_entry cmd_new_entry = {
-    .name = "new",
-    .usage = "[TOPIC] [-d SEC] [-p PRESET] [--voice V] [--script FILE] [--images DIR] "
-	    "[--music FILE] [--captions MODE] [-o PATH] [--priority N] [--seed N] [--wait] "
-	    "[--json]",
-    .args = {.shorts = "d:p:o:", .longs = new_opts, .min = 0, .max = ARGS_ANY},
-    .summary = "queue a narrated, captioned video about TOPIC",
-    .help = "  -d, --duration SEC    target length, 5 to 1800 (default 30, or [video] duration)\n"
+	.name = "new",
+	.usage = "[TOPIC] [-d SEC] [-p PRESET] [--voice V] [--script FILE] [--images DIR] "
+		 "[--music FILE] [--captions MODE] [-o PATH] [--priority N] [--seed N] [--wait] "
+		 "[--json]",
+	.args = { .shorts = "d:p:o:", .longs = new_opts, .min = 0, .max = ARGS_ANY },
+	.summary = "queue a narrated, captioned video about TOPIC",
+	.help =
+	    "  -d, --duration SEC    target length, 5 to 1800 (default 30, or [video] duration)\n"
 	    "  -p, --preset NAME     landscape-720p (default), landscape-1080p, portrait-1080p,\n"
 	    "                        square-1080p, draft-480p\n"
 	    "      --voice V         flite[:slt|kal|awb|rms] (default flite:slt),\n"
@@ -567,6 +570,6 @@ const struct cmd_entry cmd_new_entry = {
 	    "\n"
 	    "Without --wait, prints the job's id. Exit 0 when queued (or, with --wait, when\n"
 	    "the video is done), 1 if the job failed, 2 for a bad option.\n",
-    .flags = CMD_NEEDS_DATA,
-    .run = cmd_new_run,
+	.flags = CMD_NEEDS_DATA,
+	.run = cmd_new_run,
 };

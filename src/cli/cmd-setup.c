@@ -36,11 +36,11 @@
 #include "base/util.h"
 
 static const char *const prov_title[SETUP_NPROV] = {
-    "OpenAI-compatible server (scripts, voice, images; OpenAI, Ollama, LM Studio, vLLM...)",
-    "ElevenLabs (voice)",
-    "Pexels (stock photos and videos)",
-    "Pixabay (stock photos and videos)",
-    "Stable Diffusion WebUI (generated pictures, local)",
+	"OpenAI-compatible server (scripts, voice, images; OpenAI, Ollama, LM Studio, vLLM...)",
+	"ElevenLabs (voice)",
+	"Pexels (stock photos and videos)",
+	"Pixabay (stock photos and videos)",
+	"Stable Diffusion WebUI (generated pictures, local)",
 };
 
 int setup_prov_index(const char *name)
@@ -53,8 +53,8 @@ int setup_prov_index(const char *name)
 
 static const char *default_env(int i)
 {
-	static const char *const env[SETUP_NPROV] = {"OPENAI_API_KEY", "ELEVENLABS_API_KEY",
-					       "PEXELS_API_KEY", "PIXABAY_API_KEY", NULL};
+	static const char *const env[SETUP_NPROV] = { "OPENAI_API_KEY", "ELEVENLABS_API_KEY",
+						      "PEXELS_API_KEY", "PIXABAY_API_KEY", NULL };
 	return env[i];
 }
 
@@ -105,7 +105,7 @@ static char *read_line(void)
 static char *read_secret(const char *prompt)
 {
 	struct termios tio;
-	static const int sigs[] = {SIGINT, SIGTERM};
+	static const int sigs[] = { SIGINT, SIGTERM };
 	struct sig_saved saved;
 	char *s;
 
@@ -179,7 +179,6 @@ static bool ask_yes(const char *q, bool def)
 
 /* ---- live test ----------------------------------------------------------------- */
 
-
 /* One cheap authenticated request, 5 s at most. Prints the outcome (never
  * the key) and returns 0 or the positive code. */
 static int test_provider(int i, const struct choice *c)
@@ -189,7 +188,7 @@ static int test_provider(int i, const struct choice *c)
 	struct http *h = http_new(l);
 	struct provider_policy pol;
 	struct provider *p;
-	struct provider_probe_wait w = {0};
+	struct provider_probe_wait w = { 0 };
 	struct aura_config defaults;
 	const char *key = c->key ? c->key : c->key_env ? getenv(c->key_env) : NULL;
 	const char *base;
@@ -363,17 +362,17 @@ static const char *split_named(const char *arg, int *idx)
 }
 
 static const struct option setup_opts[] = {
-    {"non-interactive", no_argument, NULL, 'n'},
-    {"ffmpeg", required_argument, NULL, 'f'},
-    {"data-dir", required_argument, NULL, 'd'},
-    {"output-dir", required_argument, NULL, 'o'},
-    {"provider", required_argument, NULL, 'p'},
-    {"base-url", required_argument, NULL, 'b'},
-    {"key-env", required_argument, NULL, 'e'},
-    {"key-stdin", required_argument, NULL, 'k'},
-    {"no-test", no_argument, NULL, 'T'},
-    {"force", no_argument, NULL, 'F'},
-    {NULL, 0, NULL, 0},
+	{ "non-interactive", no_argument, NULL, 'n' },
+	{ "ffmpeg", required_argument, NULL, 'f' },
+	{ "data-dir", required_argument, NULL, 'd' },
+	{ "output-dir", required_argument, NULL, 'o' },
+	{ "provider", required_argument, NULL, 'p' },
+	{ "base-url", required_argument, NULL, 'b' },
+	{ "key-env", required_argument, NULL, 'e' },
+	{ "key-stdin", required_argument, NULL, 'k' },
+	{ "no-test", no_argument, NULL, 'T' },
+	{ "force", no_argument, NULL, 'F' },
+	{ NULL, 0, NULL, 0 },
 };
 
 struct setup_opts {
@@ -463,8 +462,8 @@ static int setup_option(int c, const char *val, void *ud)
 static int cmd_setup_run(struct cli_ctx *ctx, int argc, char **argv)
 {
 	extern const struct cmd_entry cmd_setup_entry;
-	struct setup s = {.interactive = true, .test = true};
-	struct aura_paths paths = {0};
+	struct setup s = { .interactive = true, .test = true };
+	struct aura_paths paths = { 0 };
 	struct aura_error err;
 	struct args a;
 	char *text = NULL;
@@ -472,7 +471,7 @@ static int cmd_setup_run(struct cli_ctx *ctx, int argc, char **argv)
 	struct stat st;
 
 	aura_error_clear(&err);
-	struct setup_opts so = {.s = &s};
+	struct setup_opts so = { .s = &s };
 	rc = args_parse(&cmd_setup_entry, argc, argv, &a, &so);
 	if (rc)
 		goto out;
@@ -545,22 +544,23 @@ out:
 }
 
 const struct cmd_entry cmd_setup_entry = {
-    .name = "setup",
-    .usage = "[--non-interactive] [OPTIONS]",
-    .args = {.shorts = "", .longs = setup_opts, .min = 0, .max = 0, .option = setup_option},
-    .summary = "first-run wizard: find FFmpeg, choose directories and providers, write aura.ini",
-    .help = "  --non-interactive      take the answers from the options below (for scripts)\n"
-	    "  --ffmpeg PATH          ffmpeg to use (default: found at run time)\n"
-	    "  --data-dir DIR         data directory to write into the config\n"
-	    "  --output-dir DIR       where finished videos go\n"
-	    "  --provider NAME        use NAME (openai, elevenlabs, pexels, pixabay, sdwebui)\n"
-	    "  --base-url NAME=URL    the provider's endpoint\n"
-	    "  --key-env NAME=VAR     read NAME's key from environment variable VAR\n"
-	    "  --key-stdin NAME       read NAME's key from the first line of stdin\n"
-	    "                         (stored inline; the file is mode 0600)\n"
-	    "  --no-test              do not test the providers live\n"
-	    "  --force                replace an existing config file\n"
-	    "Keys are never accepted as arguments: `ps` would show them.\n",
-    .flags = 0,
-    .run = cmd_setup_run,
+	.name = "setup",
+	.usage = "[--non-interactive] [OPTIONS]",
+	.args = { .shorts = "", .longs = setup_opts, .min = 0, .max = 0, .option = setup_option },
+	.summary =
+	    "first-run wizard: find FFmpeg, choose directories and providers, write aura.ini",
+	.help = "  --non-interactive      take the answers from the options below (for scripts)\n"
+		"  --ffmpeg PATH          ffmpeg to use (default: found at run time)\n"
+		"  --data-dir DIR         data directory to write into the config\n"
+		"  --output-dir DIR       where finished videos go\n"
+		"  --provider NAME        use NAME (openai, elevenlabs, pexels, pixabay, sdwebui)\n"
+		"  --base-url NAME=URL    the provider's endpoint\n"
+		"  --key-env NAME=VAR     read NAME's key from environment variable VAR\n"
+		"  --key-stdin NAME       read NAME's key from the first line of stdin\n"
+		"                         (stored inline; the file is mode 0600)\n"
+		"  --no-test              do not test the providers live\n"
+		"  --force                replace an existing config file\n"
+		"Keys are never accepted as arguments: `ps` would show them.\n",
+	.flags = 0,
+	.run = cmd_setup_run,
 };

@@ -108,8 +108,8 @@ static void print_warnings(json_t *w)
 			const char *text = proto_get_str(x, "text");
 			if (!text)
 				text = proto_get_str(x, "message");
-			printf("  %-10s %s%s%s\n", label, proto_get_str(x, "code"), text ? ": " : "",
-			       text ? text : "");
+			printf("  %-10s %s%s%s\n", label, proto_get_str(x, "code"),
+			       text ? ": " : "", text ? text : "");
 		} else {
 			char *s = json_dumps(x, JSON_COMPACT | JSON_ENCODE_ANY);
 			row(label, s ? s : "?");
@@ -128,7 +128,8 @@ static void print_stages(json_t *stages)
 		const char *name = proto_get_str(s, "name");
 		const char *state = proto_get_str(s, "state");
 		double p = proto_get_real(s, "progress", 0);
-		int64_t st = proto_get_int(s, "started_ms", 0), fin = proto_get_int(s, "finished_ms", 0);
+		int64_t st = proto_get_int(s, "started_ms", 0),
+			fin = proto_get_int(s, "finished_ms", 0);
 		char took[32] = "";
 		if (st > 0 && fin >= st)
 			fmt_duration(took, sizeof(took), (double)(fin - st) / 1000);
@@ -196,7 +197,8 @@ static void print_job(const struct job *j, json_t *jj, json_t *stages)
 	}
 	if (j->started_ms > 0 && j->finished_ms >= j->started_ms) {
 		char t[32];
-		row("took", fmt_duration(t, sizeof(t), (double)(j->finished_ms - j->started_ms) / 1000));
+		row("took",
+		    fmt_duration(t, sizeof(t), (double)(j->finished_ms - j->started_ms) / 1000));
 	}
 	if (j->stage)
 		row("stage", j->stage);
@@ -229,8 +231,8 @@ static void print_job(const struct job *j, json_t *jj, json_t *stages)
 }
 
 static const struct option show_opts[] = {
-	{"json", no_argument, NULL, 'j'},
-	{NULL, 0, NULL, 0},
+	{ "json", no_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 },
 };
 
 static int cmd_show_run(struct cli_ctx *ctx, int argc, char **argv)
@@ -275,7 +277,7 @@ static int cmd_show_run(struct cli_ctx *ctx, int argc, char **argv)
 const struct cmd_entry cmd_show_entry = {
 	.name = "show",
 	.usage = "[--json] ID",
-	.args = {.shorts = "", .longs = show_opts, .min = 1, .max = 1, .ids = true},
+	.args = { .shorts = "", .longs = show_opts, .min = 1, .max = 1, .ids = true },
 	.summary = "show one job: stages, progress, output, error",
 	.help = "      --json   {\"job\": JOB, \"stages\": [STAGE...]} (see doc/protocol.md)\n",
 	.flags = CMD_NEEDS_DATA,

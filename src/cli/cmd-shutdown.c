@@ -26,8 +26,8 @@ static bool alive(pid_t pid)
 }
 
 static const struct option shutdown_opts[] = {
-	{"now", no_argument, NULL, 'n'},
-	{NULL, 0, NULL, 0},
+	{ "now", no_argument, NULL, 'n' },
+	{ NULL, 0, NULL, 0 },
 };
 
 static int cmd_shutdown_run(struct cli_ctx *ctx, int argc, char **argv)
@@ -68,7 +68,7 @@ static int cmd_shutdown_run(struct cli_ctx *ctx, int argc, char **argv)
 				       (long long)(limit_ms / 1000));
 			return cli_fail(&err);
 		}
-		struct timespec ts = {0, 50 * 1000000L};
+		struct timespec ts = { 0, 50 * 1000000L };
 		nanosleep(&ts, NULL);
 	}
 	if (pid > 0)
@@ -79,7 +79,7 @@ static int cmd_shutdown_run(struct cli_ctx *ctx, int argc, char **argv)
 const struct cmd_entry cmd_shutdown_entry = {
 	.name = "shutdown",
 	.usage = "[--now]",
-	.args = {.shorts = "", .longs = shutdown_opts, .min = 0, .max = 0},
+	.args = { .shorts = "", .longs = shutdown_opts, .min = 0, .max = 0 },
 	.summary = "stop the server in order (running jobs are requeued)",
 	.help = "      --now   skip the grace periods: stop FFmpeg at once\n"
 		"\n"

@@ -23,11 +23,11 @@
 extern const struct cmd_entry cmd_submit_entry;
 
 static const struct option submit_opts[] = {
-	{"name", required_argument, NULL, 'n'},
-	{"output", required_argument, NULL, 'o'},
-	{"priority", required_argument, NULL, 'p'},
-	{"json", no_argument, NULL, 'j'},
-	{NULL, 0, NULL, 0},
+	{ "name", required_argument, NULL, 'n' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "priority", required_argument, NULL, 'p' },
+	{ "json", no_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 },
 };
 
 /* each value checked where it stands */
@@ -121,12 +121,12 @@ const struct cmd_entry cmd_submit_entry = {
 	.usage = "[--name N] [-o OUTPUT] [--priority N] [--json] -- FFMPEG-ARGS...",
 	/* '+': stop at the first non-option, so FFmpeg's own options after
 	 * "--" (or after its first plain word) are never taken as ours. */
-	.args = {.shorts = "+n:o:p:",
-		 .longs = submit_opts,
-		 .min = 0,
-		 .max = ARGS_ANY,
-		 .bad_option = "put FFmpeg's arguments after --",
-		 .option = submit_option},
+	.args = { .shorts = "+n:o:p:",
+		  .longs = submit_opts,
+		  .min = 0,
+		  .max = ARGS_ANY,
+		  .bad_option = "put FFmpeg's arguments after --",
+		  .option = submit_option },
 	.summary = "queue a raw FFmpeg job",
 	.help = "  -n, --name N        a name shown by `aura ls` (default: chosen by the server)\n"
 		"  -o, --output PATH   the file the job writes (made absolute here)\n"

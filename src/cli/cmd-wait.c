@@ -48,7 +48,8 @@ static void show_progress(struct cli_follower *fw, void *ctx)
 		if (cli_follow_done(fw, w) || !w->job)
 			continue;
 		int s = cli_follow_state(w);
-		fprintf(stderr, "%s#%lld %s", shown ? "  " : "", (long long)w->id, job_state_name(s));
+		fprintf(stderr, "%s#%lld %s", shown ? "  " : "", (long long)w->id,
+			job_state_name(s));
 		if (s == JOB_RUNNING || s == JOB_PAUSED) {
 			char t[32];
 			if (w->progress > 0 || w->duration_us > 0)
@@ -93,7 +94,8 @@ static void report_ended(struct cli_follower *fw, void *ctx)
 		json_t *e = json_object_get(w->job, "error");
 		const char *out = proto_get_str(w->job, "output");
 		if (s == JOB_SUCCEEDED) {
-			printf("%lld succeeded%s%s\n", (long long)w->id, out ? " " : "", out ? out : "");
+			printf("%lld succeeded%s%s\n", (long long)w->id, out ? " " : "",
+			       out ? out : "");
 		} else {
 			const char *code = proto_get_str(e, "code");
 			const char *detail = proto_get_str(e, "detail");
@@ -117,8 +119,8 @@ static int interrupted(struct cli_follower *fw, void *ctx, struct aura_error *er
 }
 
 static const struct option wait_opts[] = {
-	{"json", no_argument, NULL, 'j'},
-	{NULL, 0, NULL, 0},
+	{ "json", no_argument, NULL, 'j' },
+	{ NULL, 0, NULL, 0 },
 };
 
 static int cmd_wait_run(struct cli_ctx *ctx, int argc, char **argv)
@@ -146,8 +148,9 @@ static int cmd_wait_run(struct cli_ctx *ctx, int argc, char **argv)
 
 	/* progress events only for the progress line: without one the
 	 * server need not even encode them */
-	static const struct cli_follow_hooks hooks = {
-		.turn = report_ended, .draw = show_progress, .interrupted = interrupted};
+	static const struct cli_follow_hooks hooks = { .turn = report_ended,
+						       .draw = show_progress,
+						       .interrupted = interrupted };
 	if (cli_follow_start(&ws.fw, ws.tty && !ws.json, &err) < 0)
 		goto fail;
 	int r = cli_follow_run(&ws.fw, -1, &hooks, &ws, &err);
@@ -192,7 +195,7 @@ out:
 const struct cmd_entry cmd_wait_entry = {
 	.name = "wait",
 	.usage = "[--json] ID...",
-	.args = {.shorts = "", .longs = wait_opts, .min = 1, .max = ARGS_ANY, .ids = true},
+	.args = { .shorts = "", .longs = wait_opts, .min = 1, .max = ARGS_ANY, .ids = true },
 	.summary = "wait until jobs end; exit 0 only if all succeeded",
 	.help = "      --json   print {\"jobs\": [JOB...]} with the final jobs\n"
 		"\n"

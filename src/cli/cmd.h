@@ -20,7 +20,7 @@ enum {
 
 struct cmd_entry {
 	const char *name;
-	const char *usage;   /* usage after the verb, e.g. "[--json] ID..." */
+	const char *usage; /* usage after the verb, e.g. "[--json] ID..." */
 	struct args_template args;
 	const char *summary; /* one line for `aura help` */
 	const char *help;    /* option list for `aura help VERB`, may be NULL */

@@ -19,7 +19,8 @@ int cli_connect(struct cli_ctx *ctx, bool autostart, struct client **out)
 		return rc;
 	struct aura_error err;
 	aura_error_clear(&err);
-	if (client_connect(&ctx->paths, "/proc/self/exe", ctx->cli_config, autostart, out, &err) < 0)
+	if (client_connect(&ctx->paths, "/proc/self/exe", ctx->cli_config, autostart, out, &err) <
+	    0)
 		return cli_fail(&err);
 	return 0;
 }
@@ -39,7 +40,7 @@ static void on_interrupt(struct loop *l, int signo, void *ctx)
 
 void watch_begin(struct client *c)
 {
-	static const int sigs[] = {SIGINT, SIGTERM};
+	static const int sigs[] = { SIGINT, SIGTERM };
 	struct aura_error err;
 
 	interrupted = false;

@@ -71,10 +71,10 @@ struct cli_follow_hooks {
 	 * checks the end again, 0 goes on waiting, negative fails */
 	int (*interrupted)(struct cli_follower *fw, void *ctx, struct aura_error *err);
 };
-#define CLI_FOLLOW_ENDED 0
+#define CLI_FOLLOW_ENDED       0
 #define CLI_FOLLOW_INTERRUPTED 1
-#define CLI_FOLLOW_AGAIN 2
-#define CLI_FOLLOW_SHUTDOWN 3
+#define CLI_FOLLOW_AGAIN       2
+#define CLI_FOLLOW_SHUTDOWN    3
 
 /*
  * Wait for events (each wait up to timeout_ms, -1: no limit) until every

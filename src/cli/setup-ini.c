@@ -53,9 +53,9 @@ static void chain(struct buf *b, const char *key, const struct setup *s, const c
 
 char *setup_render_ini(const struct setup *s)
 {
-	static const char *const script[] = {"openai", NULL};
-	static const char *const voice[] = {"openai", "elevenlabs", NULL};
-	static const char *const visuals[] = {"pexels", "pixabay", "sdwebui", "openai", NULL};
+	static const char *const script[] = { "openai", NULL };
+	static const char *const voice[] = { "openai", "elevenlabs", NULL };
+	static const char *const visuals[] = { "pexels", "pixabay", "sdwebui", "openai", NULL };
 	struct buf b;
 
 	buf_init(&b);
@@ -145,4 +145,3 @@ out:
 	free(dir);
 	return rc;
 }
-

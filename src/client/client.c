@@ -36,7 +36,7 @@ struct client {
 	json_t **queue; /* events read while waiting for an answer */
 	size_t q_head, q_len, q_cap;
 	struct loop *loop; /* the waits' loop (client_loop), made on first use */
-	bool readable;     /* set by the fd watcher during a turn */
+	bool readable;	   /* set by the fd watcher during a turn */
 };
 
 /* ---- connecting and auto-start -------------------------------------------- */
@@ -67,7 +67,7 @@ static int try_connect(const char *path)
 
 static void sleep_ms(int ms)
 {
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 }
@@ -121,8 +121,8 @@ static int start_and_connect(const struct aura_paths *p, const char *exe, const 
 
 	pid_t pid = spawn_server(p, exe, cli_config);
 	if (pid < 0) {
-		rc = aura_error_set(err, AURA_E_SERVER_UNREACHABLE, "%s: cannot start a server: fork: %s",
-				    path, strerror(errno));
+		rc = aura_error_set(err, AURA_E_SERVER_UNREACHABLE,
+				    "%s: cannot start a server: fork: %s", path, strerror(errno));
 		goto out;
 	}
 
@@ -141,15 +141,17 @@ static int start_and_connect(const struct aura_paths *p, const char *exe, const 
 			 * else means no server is coming. */
 			if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 				if (WIFEXITED(status))
-					rc = aura_error_set(err, AURA_E_SERVER_UNREACHABLE,
-							    "%s: the server could not start (`aura "
-							    "serve --daemon` exited with status %d)",
-							    path, WEXITSTATUS(status));
+					rc =
+					    aura_error_set(err, AURA_E_SERVER_UNREACHABLE,
+							   "%s: the server could not start (`aura "
+							   "serve --daemon` exited with status %d)",
+							   path, WEXITSTATUS(status));
 				else
-					rc = aura_error_set(err, AURA_E_SERVER_UNREACHABLE,
-							    "%s: the server could not start (killed "
-							    "by signal %d)",
-							    path, WTERMSIG(status));
+					rc =
+					    aura_error_set(err, AURA_E_SERVER_UNREACHABLE,
+							   "%s: the server could not start (killed "
+							   "by signal %d)",
+							   path, WTERMSIG(status));
 				goto out;
 			}
 		}
@@ -157,7 +159,8 @@ static int start_and_connect(const struct aura_paths *p, const char *exe, const 
 			rc = aura_error_set(err, AURA_E_SERVER_UNREACHABLE,
 					    "%s: a server was started but did not listen within "
 					    "%d s: %s",
-					    path, CLIENT_START_TIMEOUT_MS / 1000, strerror(last_errno));
+					    path, CLIENT_START_TIMEOUT_MS / 1000,
+					    strerror(last_errno));
 			goto out;
 		}
 		sleep_ms(50);
@@ -211,7 +214,7 @@ int client_connect_within(const char *path, int timeout_ms, struct client **out,
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	int rc = fd < 0 ? -1 : 0;
 	if (rc == 0) {
-		struct timeval tv = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000L};
+		struct timeval tv = { timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000L };
 		rc = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	}
 	if (rc == 0) {
@@ -347,8 +350,8 @@ static int write_all(int fd, const char *p, size_t n, struct aura_error *err)
 		if (w < 0)
 			return aura_error_set(err, AURA_E_SERVER_UNREACHABLE, "%s",
 					      errno == EPIPE || errno == ECONNRESET
-						      ? "server went away"
-						      : strerror(errno));
+						  ? "server went away"
+						  : strerror(errno));
 		p += w;
 		n -= (size_t)w;
 	}

@@ -102,9 +102,9 @@ struct client_follow {
 	int64_t id;
 	void (*out)(const char *data, size_t n, void *ctx);
 	void *ctx;
-	int state;     /* the job's last known enum job_state, -1 unknown */
-	bool removed;  /* the job was removed meanwhile */
-	bool shutdown; /* the server announced its shutdown */
+	int state;	/* the job's last known enum job_state, -1 unknown */
+	bool removed;	/* the job was removed meanwhile */
+	bool shutdown;	/* the server announced its shutdown */
 	int64_t offset; /* bytes of job.log handed to out() */
 };
 

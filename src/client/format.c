@@ -54,7 +54,7 @@ const char *fmt_age(char *buf, size_t n, int64_t since_ms)
 
 const char *fmt_size(char *buf, size_t n, int64_t bytes)
 {
-	static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
 	double v = (double)bytes;
 	size_t u = 0;
 	while (v >= 1024 && u + 1 < ARRAY_LEN(units)) {

@@ -133,7 +133,8 @@ int proto_reader_next(struct proto_reader *r, json_t **msg, struct aura_error *e
 		json_t *o = json_loadb(line, len, JSON_DECODE_ANY, &jerr);
 		if (!o)
 			return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
-					      "invalid JSON at column %d: %s", jerr.column, jerr.text);
+					      "invalid JSON at column %d: %s", jerr.column,
+					      jerr.text);
 		if (!json_is_object(o)) {
 			json_decref(o);
 			return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
@@ -320,7 +321,8 @@ static json_t *job_warnings_json(const char *text)
 	}
 	size_t used = 0, i;
 	for (i = 0; i < json_array_size(a); i++) {
-		used += json_dumpb(json_array_get(a, i), NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY) + 1;
+		used +=
+		    json_dumpb(json_array_get(a, i), NULL, 0, JSON_COMPACT | JSON_ENCODE_ANY) + 1;
 		if (used > PROTO_FIELD_MAX * 2)
 			break;
 	}
@@ -360,7 +362,8 @@ json_t *proto_job_to_json(const struct job *j, bool with_tail)
 	json_object_set_new(o, "started_ms", int_or_null(j->started_ms, j->started_ms != 0));
 	json_object_set_new(o, "finished_ms", int_or_null(j->finished_ms, j->finished_ms != 0));
 	json_object_set_new(o, "updated_ms", int_or_null(j->updated_ms, j->updated_ms != 0));
-	json_object_set_new(o, "not_before_ms", int_or_null(j->not_before_ms, j->not_before_ms != 0));
+	json_object_set_new(o, "not_before_ms",
+			    int_or_null(j->not_before_ms, j->not_before_ms != 0));
 	json_object_set_new(o, "attempts", json_integer(j->attempts));
 	json_object_set_new(o, "max_attempts", json_integer(j->max_attempts));
 	json_object_set_new(o, "stage", proto_string_capped(j->stage, PROTO_FIELD_MAX));

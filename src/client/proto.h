@@ -36,11 +36,11 @@
  */
 struct proto_reader {
 	struct buf buf;
-	size_t pos;        /* start of the unread bytes in buf */
-	size_t partial;    /* start of the trailing incomplete line in buf */
-	size_t err_at;     /* where a pending too-large error sits in buf */
-	bool too_large;    /* an over-cap error waits to be reported */
-	bool discarding;   /* dropping an over-cap line until its newline */
+	size_t pos;	 /* start of the unread bytes in buf */
+	size_t partial;	 /* start of the trailing incomplete line in buf */
+	size_t err_at;	 /* where a pending too-large error sits in buf */
+	bool too_large;	 /* an over-cap error waits to be reported */
+	bool discarding; /* dropping an over-cap line until its newline */
 };
 
 void proto_reader_init(struct proto_reader *r);

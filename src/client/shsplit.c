@@ -62,7 +62,7 @@ static int fail(struct aura_error *err, const char *line, size_t off, const char
 
 int shsplit(const char *line, char ***argvp, int *argcp, struct aura_error *err)
 {
-	struct words w = {NULL, 0, 0};
+	struct words w = { NULL, 0, 0 };
 	struct buf cur;
 	bool in_word = false;
 	int rc = 0;

@@ -35,10 +35,10 @@
 #include "providers/services.h"
 #include "store/store.h"
 
-#define RUN_TIMEOUT_MS 10000
-#define RUN_OUTPUT_CAP (1024 * 1024)
+#define RUN_TIMEOUT_MS	10000
+#define RUN_OUTPUT_CAP	(1024 * 1024)
 #define PING_TIMEOUT_MS 2000
-#define DISK_LOW_BYTES (1024ULL * 1024 * 1024)
+#define DISK_LOW_BYTES	(1024ULL * 1024 * 1024)
 
 /* ---- running a program ---------------------------------------------------- */
 
@@ -51,9 +51,9 @@
  */
 static int run_capture(char *const argv[], struct buf *out)
 {
-	struct proc_run_spec spec = {.argv = (const char *const *)argv,
-				     .deadline_ms = RUN_TIMEOUT_MS,
-				     .out_cap = RUN_OUTPUT_CAP};
+	struct proc_run_spec spec = { .argv = (const char *const *)argv,
+				      .deadline_ms = RUN_TIMEOUT_MS,
+				      .out_cap = RUN_OUTPUT_CAP };
 	struct proc_run_result res;
 	struct aura_error err;
 	int rc = proc_run(&spec, &res, &err);
@@ -120,7 +120,7 @@ static bool check_program(struct doctor_check *c, char *path, char *why, int cod
 		return false;
 	}
 	free(why);
-	char *argv[] = {path, (char *)"-version", NULL};
+	char *argv[] = { path, (char *)"-version", NULL };
 	struct buf out;
 	buf_init(&out);
 	int rc = run_capture(argv, &out);
@@ -168,7 +168,7 @@ static void check_listing(struct doctor_report *r, const char *ffmpeg, const cha
 	buf_init(&out);
 	char *fail = NULL;
 	if (ffmpeg) {
-		char *argv[] = {(char *)ffmpeg, (char *)"-hide_banner", (char *)what, NULL};
+		char *argv[] = { (char *)ffmpeg, (char *)"-hide_banner", (char *)what, NULL };
 		int rc = run_capture(argv, &out);
 		if (rc != 0)
 			fail = describe_run_failure(ffmpeg, what, rc);
@@ -301,8 +301,8 @@ static void check_store(struct doctor_report *r, const struct aura_paths *paths)
 				  dirs == 1 ? "y" : "ies", max_id));
 		return;
 	}
-	c->value = xasprintf("%s, %lld job%s", paths->db_file, (long long)jobs,
-			     jobs == 1 ? "" : "s");
+	c->value =
+	    xasprintf("%s, %lld job%s", paths->db_file, (long long)jobs, jobs == 1 ? "" : "s");
 }
 
 /* Ask a live server (one ping, 2 s at most) whether it can write its
@@ -375,7 +375,6 @@ static void check_providers(struct doctor_report *r, const struct aura_config *c
 	c->value = xasprintf("script: %s; voice: %s; visuals: %s", s, v, i);
 }
 
-
 /*
  * One check per provider that has a key or a base URL, or is named in a
  * chain: the cheapest authenticated request, all at once on a private
@@ -383,13 +382,13 @@ static void check_providers(struct doctor_report *r, const struct aura_config *c
  */
 static void check_each_provider(struct doctor_report *r, const struct aura_config *cfg)
 {
-	static const char *const check_names[] = {"provider:openai", "provider:elevenlabs",
-						  "provider:pexels", "provider:pixabay",
-						  "provider:sdwebui"};
+	static const char *const check_names[] = { "provider:openai", "provider:elevenlabs",
+						   "provider:pexels", "provider:pixabay",
+						   "provider:sdwebui" };
 	_Static_assert(ARRAY_LEN(check_names) == 5, "one check name per provider");
-	struct provider_probe_wait waits[5] = {0};
+	struct provider_probe_wait waits[5] = { 0 };
 	size_t idx[5];
-	struct provider *ps[5] = {0};
+	struct provider *ps[5] = { 0 };
 	struct loop *l;
 	struct http *h;
 	int64_t end;
@@ -413,23 +412,24 @@ static void check_each_provider(struct doctor_report *r, const struct aura_confi
 		if (!provider_usable(cfg, name)) {
 			set_bad(c, DOCTOR_WARN, AURA_E_PROVIDER_NOT_CONFIGURED,
 				pc->api_key_env && *pc->api_key_env
-					? xasprintf("no API key: set %s, or api_key_env/api_key "
-						    "in [%s]",
-						    pc->api_key_env, name)
-					: xasprintf("no API key: set api_key_env or api_key in [%s]",
-						    name));
+				    ? xasprintf("no API key: set %s, or api_key_env/api_key "
+						"in [%s]",
+						pc->api_key_env, name)
+				    : xasprintf("no API key: set api_key_env or api_key in [%s]",
+						name));
 			continue;
 		}
 		if (!h) {
-			set_bad(c, DOCTOR_WARN, AURA_E_INTERNAL, xstrdup("libcurl failed to start"));
+			set_bad(c, DOCTOR_WARN, AURA_E_INTERNAL,
+				xstrdup("libcurl failed to start"));
 			continue;
 		}
 		provider_policy_default(&pol, 4);
 		pol.max_attempts = 1;
 		pol.connect_timeout_ms = 3000;
 		pol.quiet = true; /* the outcome is in the report, not in log lines */
-		ps[k] = provider_new(l, h, name, provider_base_url(cfg, name),
-				     config_api_key(pc), &pol);
+		ps[k] = provider_new(l, h, name, provider_base_url(cfg, name), config_api_key(pc),
+				     &pol);
 		provider_probe_start(ps[k], provider_probe_wait_done, &waits[k]);
 		pending = true;
 	}
@@ -452,7 +452,8 @@ static void check_each_provider(struct doctor_report *r, const struct aura_confi
 		else if (waits[k].o.code)
 			set_bad(c, DOCTOR_WARN, waits[k].o.code, xstrdup(waits[k].o.detail));
 		else {
-			char *v = xasprintf("%s (%lld ms)", c->value, (long long)waits[k].o.elapsed_ms);
+			char *v =
+			    xasprintf("%s (%lld ms)", c->value, (long long)waits[k].o.elapsed_ms);
 			free(c->value);
 			c->value = v;
 		}
@@ -465,11 +466,11 @@ static void check_each_provider(struct doctor_report *r, const struct aura_confi
 int doctor_run(const struct aura_config *cfg, const struct aura_paths *paths,
 	       struct doctor_report *out)
 {
-	static const char *const filters[] = {"flite", "drawtext", "subtitles"};
-	static const char *const filter_checks[] = {"filter:flite", "filter:drawtext",
-						    "filter:subtitles"};
-	static const char *const encoders[] = {"libx264", "aac"};
-	static const char *const encoder_checks[] = {"encoder:libx264", "encoder:aac"};
+	static const char *const filters[] = { "flite", "drawtext", "subtitles" };
+	static const char *const filter_checks[] = { "filter:flite", "filter:drawtext",
+						     "filter:subtitles" };
+	static const char *const encoders[] = { "libx264", "aac" };
+	static const char *const encoder_checks[] = { "encoder:libx264", "encoder:aac" };
 
 	out->checks = NULL;
 	out->n = 0;
@@ -477,8 +478,8 @@ int doctor_run(const struct aura_config *cfg, const struct aura_paths *paths,
 	char *why = NULL;
 	char *ffmpeg = locate_ffmpeg(cfg, &why);
 	char *ffmpeg_copy = xstrdup(ffmpeg); /* check_program takes ownership */
-	bool ffmpeg_ok = check_program(add(out, "ffmpeg", true), ffmpeg, why,
-				       AURA_E_FFMPEG_NOT_FOUND);
+	bool ffmpeg_ok =
+	    check_program(add(out, "ffmpeg", true), ffmpeg, why, AURA_E_FFMPEG_NOT_FOUND);
 
 	why = NULL;
 	char *ffprobe = locate_ffprobe(cfg, ffmpeg_copy, &why);

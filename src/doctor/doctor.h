@@ -17,12 +17,12 @@
 enum doctor_status { DOCTOR_OK, DOCTOR_WARN, DOCTOR_FAIL };
 
 struct doctor_check {
-	const char *name;          /* static: "ffmpeg", "filter:flite", "disk"... */
+	const char *name; /* static: "ffmpeg", "filter:flite", "disk"... */
 	enum doctor_status status;
-	bool required;             /* a required check that FAILs fails doctor */
-	char *value;               /* what was found (path, version...), or NULL */
-	int code;                  /* positive catalogue code when not OK, else 0 */
-	char *detail;              /* the specifics of a WARN/FAIL, or NULL */
+	bool required; /* a required check that FAILs fails doctor */
+	char *value;   /* what was found (path, version...), or NULL */
+	int code;      /* positive catalogue code when not OK, else 0 */
+	char *detail;  /* the specifics of a WARN/FAIL, or NULL */
 };
 
 struct doctor_report {
@@ -45,6 +45,5 @@ const struct doctor_check *doctor_report_first_failure(const struct doctor_repor
 
 /* "ok", "warn", "fail". */
 const char *doctor_status_name(enum doctor_status s);
-
 
 #endif

@@ -36,9 +36,9 @@ struct store;
 #define STDERR_LINE_MAX		8192	   /* a longer stderr line is cut into pieces */
 #define STDOUT_CAPTURE_MAX	(4u << 20) /* captured stdout kept for done() */
 #define SCHEDULE_MAX_STARTS	256	   /* starts per pass; the rest on the next turn */
-#define STDERR_HOLD_MS		200	   /* a child's stderr is read with FFmpeg's
-					      progress blocks, else at most this
-					      often; at once when it exits */
+/* A child's stderr is read with FFmpeg's progress blocks, else at most
+ * this often; at once when it exits. */
+#define STDERR_HOLD_MS 200
 
 /* Why the engine is stopping a child; what happens when it is gone. */
 enum stop_reason { STOP_NONE, STOP_CANCEL, STOP_STALL, STOP_TIMEOUT, STOP_SHUTDOWN };
@@ -96,7 +96,7 @@ struct engine {
 	/* the online providers by name, from above (NULL: off) */
 	struct provider *(*provider)(void *ctx, const char *name);
 	void *provider_ctx;
-	uint64_t persists; /* job_persist calls so far */
+	uint64_t persists;	/* job_persist calls so far */
 	char *ffmpeg, *ffprobe; /* resolved paths, NULL if not found */
 	struct run *runs;
 	int nruns;
@@ -130,8 +130,7 @@ void run_log_flush(struct run *r);
 void run_log_finish(struct run *r);
 void run_log_line(struct run *r, const char *line);
 void run_logf(struct run *r, const char *fmt, ...) AURA_PRINTF(2, 3);
-void job_log_append(struct engine *e, const struct job *j, const char *fmt, ...)
-    AURA_PRINTF(3, 4);
+void job_log_append(struct engine *e, const struct job *j, const char *fmt, ...) AURA_PRINTF(3, 4);
 
 /* run.c */
 void job_start(struct engine *e, struct job *queued);

@@ -53,7 +53,7 @@ struct run *run_find(struct engine *e, int64_t id)
 void job_persist(struct engine *e, struct job *j)
 {
 	e->persists++;
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	if (store_job_update(e->st, j, &err) < 0)
 		log_error("job %lld: cannot save its state (%s): %s", (long long)j->id,
 			  aura_error_name(err.code), err.detail);
@@ -225,12 +225,12 @@ static int kinds_scan_one(const struct job *j, void *ctx)
 
 void kinds_scan(struct engine *e)
 {
-	static const enum job_state states[] = {JOB_QUEUED, JOB_RUNNING};
+	static const enum job_state states[] = { JOB_QUEUED, JOB_RUNNING };
 	bool any = false;
 	for (size_t k = 0; k < JOB_KIND__COUNT; k++)
 		any = any || (e->kinds[k].k && e->kinds[k].k->active);
 	for (size_t i = 0; any && i < ARRAY_LEN(states); i++) {
-		struct aura_error err = {0};
+		struct aura_error err = { 0 };
 		if (store_job_list(e->st, (int)states[i], 0, 0, kinds_scan_one, e, &err) < 0)
 			log_error("engine: listing %s jobs for their kinds: %s: %s",
 				  job_state_name(states[i]), aura_error_name(err.code), err.detail);
@@ -251,7 +251,8 @@ int engine_prepare(struct engine *e, struct job *j, struct json_t *params, struc
 	    (unsigned)j->kind < JOB_KIND__COUNT ? e->kinds[j->kind].k : NULL;
 	if (!k)
 		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
-				      "jobs of kind %s are not served here", job_kind_name(j->kind));
+				      "jobs of kind %s are not served here",
+				      job_kind_name(j->kind));
 	return k->prepare ? k->prepare(params, e->cfg, j, err) : 0;
 }
 
@@ -279,26 +280,26 @@ struct engine *engine_new(struct loop *loop, struct store *st, const struct aura
 		log_info("engine: ffmpeg %s, ffprobe %s", e->ffmpeg,
 			 e->ffprobe ? e->ffprobe : "(none)");
 	e->env = (struct task_env){
-	    .cfg = cfg,
-	    .paths = paths,
-	    .store = st,
-	    .ffmpeg = e->ffmpeg,
-	    .ffprobe = e->ffprobe,
-	    .log = env_log,
-	    .warn = env_warn,
-	    .provider = env_provider,
-	    .eng_ctx = e,
+		.cfg = cfg,
+		.paths = paths,
+		.store = st,
+		.ffmpeg = e->ffmpeg,
+		.ffprobe = e->ffprobe,
+		.log = env_log,
+		.warn = env_warn,
+		.provider = env_provider,
+		.eng_ctx = e,
 	};
 	e->aenv = (struct task_async_env){
-	    .loop = loop,
-	    .provider = env_provider,
-	    .eng_ctx = e,
+		.loop = loop,
+		.provider = env_provider,
+		.eng_ctx = e,
 	};
 	return e;
 }
 
-void engine_set_providers(struct engine *e, struct provider *(*provider)(void *ctx, const char *name),
-			  void *ctx)
+void engine_set_providers(struct engine *e,
+			  struct provider *(*provider)(void *ctx, const char *name), void *ctx)
 {
 	e->provider = provider;
 	e->provider_ctx = ctx;
@@ -318,7 +319,7 @@ void engine_free(struct engine *e)
 		return;
 	while (e->runs)
 		run_free(e->runs); /* abandons children: SIGKILL, no callbacks */
-	proc_kill_leftovers(); /* and what finished runs left behind */
+	proc_kill_leftovers();	   /* and what finished runs left behind */
 	loop_timer_del(e->loop, e->backoff_timer);
 	for (size_t k = 0; k < JOB_KIND__COUNT; k++)
 		free(e->kinds[k].ids);
@@ -375,7 +376,7 @@ static int overlay_cb(const struct job *j, void *ctx)
 int engine_list(struct engine *e, int state, int64_t offset, int64_t limit,
 		int (*fn)(const struct job *j, void *ctx), void *ctx, struct aura_error *err)
 {
-	struct overlay o = {.e = e, .fn = fn, .ctx = ctx};
+	struct overlay o = { .e = e, .fn = fn, .ctx = ctx };
 	return store_job_list(e->st, state, offset, limit, overlay_cb, &o, err);
 }
 

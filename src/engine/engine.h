@@ -46,7 +46,8 @@ struct engine_events {
 };
 
 struct engine *engine_new(struct loop *loop, struct store *st, const struct aura_config *cfg,
-			  const struct aura_paths *paths, const struct engine_events *ev, void *ctx);
+			  const struct aura_paths *paths, const struct engine_events *ev,
+			  void *ctx);
 void engine_free(struct engine *e);
 
 /* The online providers for asynchronous steps: provider(ctx, name) gives
@@ -55,8 +56,8 @@ void engine_free(struct engine *e);
  * What it gives outlives the engine's use of it: free the engine first.
  * Not set, the default: online providers are off and every chain goes
  * straight to its offline provider. */
-void engine_set_providers(struct engine *e, struct provider *(*provider)(void *ctx, const char *name),
-			  void *ctx);
+void engine_set_providers(struct engine *e,
+			  struct provider *(*provider)(void *ctx, const char *name), void *ctx);
 
 /*
  * A job kind's hooks, given by the layer that owns the kind (video/kind.c
@@ -78,13 +79,11 @@ struct engine_kind {
 
 /* Register kind's hooks (k must outlive the engine); call it before
  * engine_recover, which takes stock of the kind's jobs in the store. */
-void engine_set_kind(struct engine *e, enum job_kind kind, const struct engine_kind *k,
-		     void *ctx);
+void engine_set_kind(struct engine *e, enum job_kind kind, const struct engine_kind *k, void *ctx);
 
 /* Let j->kind's prepare hook fill in a new job from params (see
  * engine_kind). -AURA_E_PROTO_BAD_REQUEST when no such kind is served. */
-int engine_prepare(struct engine *e, struct job *j, struct json_t *params,
-		   struct aura_error *err);
+int engine_prepare(struct engine *e, struct job *j, struct json_t *params, struct aura_error *err);
 
 /* At start: requeue jobs left running/paused (attempts+1), kill their
  * recorded pids if still alive and still FFmpeg, then schedule. A job

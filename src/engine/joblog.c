@@ -86,7 +86,8 @@ void joblog_finish(struct joblog *l)
 		if (l->cut) {
 			char mark[160];
 			int m = snprintf(mark, sizeof(mark),
-					 "[aura] [... %" PRIu64 " bytes cut: job.log keeps the first and "
+					 "[aura] [... %" PRIu64
+					 " bytes cut: job.log keeps the first and "
 					 "last part of a run past job_log_max ...]\n",
 					 l->cut);
 			write_all(l, mark, (size_t)m);

@@ -19,12 +19,12 @@
 #include "base/util.h"
 
 struct joblog {
-	int fd;            /* job.log, O_APPEND; -1 writes nothing */
+	int fd;		   /* job.log, O_APPEND; -1 writes nothing */
 	uint64_t head_max; /* file bytes written as they come */
 	uint64_t tail_max; /* bytes of the ring */
-	uint64_t size;     /* bytes in the file */
-	uint64_t cut;      /* bytes dropped from the ring */
-	bool cutting;      /* the head is full: lines go to the ring */
+	uint64_t size;	   /* bytes in the file */
+	uint64_t cut;	   /* bytes dropped from the ring */
+	bool cutting;	   /* the head is full: lines go to the ring */
 	struct buf tail;
 };
 

@@ -51,7 +51,7 @@ static void on_block(const struct progress *blk, void *ctx)
 	j->eta_s = progress_tracker_eta_s(&r->tracker, now);
 
 	if (now - r->progress_stored_ms >= STORE_PROGRESS_EVERY_MS) {
-		struct aura_error err = {0};
+		struct aura_error err = { 0 };
 		if (store_job_update_progress(e->st, j, &err) < 0)
 			log_warn("job %lld: cannot save progress: %s", (long long)j->id,
 				 err.detail);
@@ -144,7 +144,7 @@ static void on_exit_cb(void *ctx, int status)
 	else if (!ok)
 		run_logf(r, "%s exited with status %d", r->cmd.argv[0], WEXITSTATUS(status));
 
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	char *tail = ffclass_tail_text(&r->tail);
 	int rc =
 	    r->task.ops->done(r->task.impl, j, status, r->cmd.capture_stdout ? r->out.data : NULL,
@@ -163,10 +163,10 @@ static void on_exit_cb(void *ctx, int status)
 }
 
 static const struct proc_ops run_proc_ops = {
-    .on_stdout = on_stdout,
-    .on_stderr = on_stderr,
-    .on_fd3 = on_fd3,
-    .on_exit = on_exit_cb,
+	.on_stdout = on_stdout,
+	.on_stderr = on_stderr,
+	.on_fd3 = on_fd3,
+	.on_exit = on_exit_cb,
 };
 
 /* --- running commands ----------------------------------------------------- */
@@ -222,7 +222,7 @@ static void step_complete(struct run *r)
 {
 	struct engine *e = r->e;
 	struct job *j = &r->job;
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	int rc = r->task.ops->done(r->task.impl, j, 0, NULL, 0, "", &err);
 	if (rc < 0) {
 		run_fail(r, -rc, err.detail);
@@ -326,14 +326,14 @@ int run_spawn(struct run *r, struct aura_error *err)
 	buf_free(&line);
 
 	struct proc_spec spec = {
-	    .argv = argv,
-	    .cwd = r->cwd,
-	    .stdin_mode = c->ffmpeg	     ? PROC_STDIN_PIPE
-			  : c->stdin_path ? PROC_STDIN_FILE
-					  : PROC_STDIN_NULL,
-	    .stdin_path = c->stdin_path,
-	    .extra_fd = c->ffmpeg,
-	    .stderr_hold_ms = STDERR_HOLD_MS,
+		.argv = argv,
+		.cwd = r->cwd,
+		.stdin_mode = c->ffmpeg	      ? PROC_STDIN_PIPE
+			      : c->stdin_path ? PROC_STDIN_FILE
+					      : PROC_STDIN_NULL,
+		.stdin_path = c->stdin_path,
+		.extra_fd = c->ffmpeg,
+		.stderr_hold_ms = STDERR_HOLD_MS,
 	};
 	int64_t now = time_mono_ms();
 	progress_parser_init(&r->parser);
@@ -355,4 +355,3 @@ int run_spawn(struct run *r, struct aura_error *err)
 	stall_arm(r);
 	return 0;
 }
-

@@ -275,7 +275,7 @@ void timeout_suspend(struct run *r)
 /* Ask the task what comes next and start it, or finish the job. */
 void run_advance(struct run *r)
 {
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	task_cmd_clear(&r->cmd);
 	int rc = r->task.ops->next(r->task.impl, &r->job, &r->cmd, &err);
 	if (rc == TASK_FINISHED) {
@@ -366,7 +366,7 @@ void job_start(struct engine *e, struct job *queued)
 	log_info("job %lld: started (%s, attempt %d of %d)", (long long)j->id,
 		 job_kind_name(j->kind), j->attempts, j->max_attempts);
 
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	int rc = task_new(&e->env, j, &r->task, &err);
 	if (rc < 0) {
 		r->task.ops = NULL;

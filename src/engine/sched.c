@@ -62,8 +62,8 @@ void backoff_rearm(struct engine *e, bool slots_free)
 {
 	int64_t at = 0;
 	if (slots_free && !e->shutting_down) {
-		struct earliest x = {.now = time_now_ms(), .min = 0};
-		struct aura_error err = {0};
+		struct earliest x = { .now = time_now_ms(), .min = 0 };
+		struct aura_error err = { 0 };
 		if (store_job_list(e->st, JOB_QUEUED, 0, 0, earliest_cb, &x, &err) < 0)
 			log_warn("engine: cannot list queued jobs: %s", err.detail);
 		at = x.min;
@@ -102,7 +102,7 @@ static void schedule_cb(struct loop *l, void *ctx)
 			return;
 		}
 		struct job j;
-		struct aura_error err = {0};
+		struct aura_error err = { 0 };
 		job_init(&j);
 		int rc = store_job_next(e->st, time_now_ms(), &j, &err);
 		if (rc != 0) {
@@ -156,7 +156,7 @@ static const char *base_name(const char *p)
 /* Kill what a dead server left running, if it is still FFmpeg. */
 static int kill_leftover(struct engine *e, pid_t pid)
 {
-	const char *names[] = {"ffmpeg", "ffprobe", base_name(e->ffmpeg), base_name(e->ffprobe)};
+	const char *names[] = { "ffmpeg", "ffprobe", base_name(e->ffmpeg), base_name(e->ffprobe) };
 	for (size_t i = 0; i < ARRAY_LEN(names); i++)
 		if (names[i] && proc_kill_stale(pid, names[i]) == 1)
 			return 1;
@@ -165,7 +165,7 @@ static int kill_leftover(struct engine *e, pid_t pid)
 
 int engine_recover(struct engine *e, struct aura_error *err)
 {
-	struct stale s = {0};
+	struct stale s = { 0 };
 	int rc = store_job_list(e->st, JOB_RUNNING, 0, 0, stale_cb, &s, err);
 	if (rc == 0)
 		rc = store_job_list(e->st, JOB_PAUSED, 0, 0, stale_cb, &s, err);
@@ -193,10 +193,11 @@ int engine_recover(struct engine *e, struct aura_error *err)
 				j->finished_ms = time_now_ms();
 				job_set_error(j, AURA_E_SERVER_CRASHED_DURING_JOB,
 					      "the server stopped during its last attempt");
-				job_log_append(e, j,
-					       "the server stopped while the job was %s, in attempt "
-					       "%d of %d: failed",
-					       job_state_name(was), j->attempts, j->max_attempts);
+				job_log_append(
+				    e, j,
+				    "the server stopped while the job was %s, in attempt "
+				    "%d of %d: failed",
+				    job_state_name(was), j->attempts, j->max_attempts);
 				log_warn("job %lld: recovered (%s) with no attempts left: failed",
 					 (long long)j->id, job_state_name(was));
 			} else {
@@ -205,10 +206,10 @@ int engine_recover(struct engine *e, struct aura_error *err)
 					       "the server stopped while the job was %s; queued "
 					       "again",
 					       job_state_name(was));
-				log_info("job %lld: recovered (%s), queued again",
-					 (long long)j->id, job_state_name(was));
+				log_info("job %lld: recovered (%s), queued again", (long long)j->id,
+					 job_state_name(was));
 			}
-			struct aura_error uerr = {0};
+			struct aura_error uerr = { 0 };
 			if (store_job_update(e->st, j, &uerr) < 0) {
 				rc = -uerr.code;
 				if (err)

@@ -39,15 +39,15 @@ enum eng_act {
 
 /* What a request does in each state; anything else is JOB_BAD_STATE. */
 static const unsigned char actions[JOB_STATE__COUNT][REQ__COUNT] = {
-    [JOB_QUEUED] = {[REQ_CANCEL] = ACT_CANCEL_QUEUED, [REQ_REMOVE] = ACT_REMOVE},
-    [JOB_RUNNING] = {[REQ_CANCEL] = ACT_STOP, [REQ_PAUSE] = ACT_PAUSE},
-    [JOB_PAUSED] = {[REQ_CANCEL] = ACT_STOP, [REQ_RESUME] = ACT_RESUME},
-    [JOB_SUCCEEDED] = {[REQ_REMOVE] = ACT_REMOVE},
-    [JOB_FAILED] = {[REQ_RETRY] = ACT_REQUEUE, [REQ_REMOVE] = ACT_REMOVE},
-    [JOB_CANCELLED] = {[REQ_RETRY] = ACT_REQUEUE, [REQ_REMOVE] = ACT_REMOVE},
+	[JOB_QUEUED] = { [REQ_CANCEL] = ACT_CANCEL_QUEUED, [REQ_REMOVE] = ACT_REMOVE },
+	[JOB_RUNNING] = { [REQ_CANCEL] = ACT_STOP, [REQ_PAUSE] = ACT_PAUSE },
+	[JOB_PAUSED] = { [REQ_CANCEL] = ACT_STOP, [REQ_RESUME] = ACT_RESUME },
+	[JOB_SUCCEEDED] = { [REQ_REMOVE] = ACT_REMOVE },
+	[JOB_FAILED] = { [REQ_RETRY] = ACT_REQUEUE, [REQ_REMOVE] = ACT_REMOVE },
+	[JOB_CANCELLED] = { [REQ_RETRY] = ACT_REQUEUE, [REQ_REMOVE] = ACT_REMOVE },
 };
 
-static const char *const req_names[REQ__COUNT] = {"cancel", "pause", "resume", "retry", "remove"};
+static const char *const req_names[REQ__COUNT] = { "cancel", "pause", "resume", "retry", "remove" };
 
 /* --- public: requests ----------------------------------------------------- */
 
@@ -141,8 +141,8 @@ static int engine_request(struct engine *e, int64_t id, enum eng_req req, struct
 		log_error("job %lld: %s without a run in this server", (long long)id,
 			  job_state_name(j->state));
 		rc = aura_error_set(err, AURA_E_JOB_BAD_STATE,
-				    "job %lld is %s in the store but not running here", (long long)id,
-				    job_state_name(j->state));
+				    "job %lld is %s in the store but not running here",
+				    (long long)id, job_state_name(j->state));
 		goto out;
 	}
 	if (r && r->stop != STOP_NONE) {

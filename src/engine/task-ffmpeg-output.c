@@ -34,11 +34,11 @@
 
 /* Muxers (-f) that write several files, or none under the name given. */
 static const char *const not_one_file_fmts[] = {
-    "null",	  "segment", "ssegment",   "stream_segment",  "hls",	      "dash",
-    "tee",	  "fifo",    "webm_chunk", "smoothstreaming", "alsa",	      "pulse",
-    "sdl",	  "sdl2",    "xv",	   "opengl",	      "fbdev",	      "v4l2",
-    "oss",	  "sndio",   "caca",	   "decklink",	      "audiotoolbox", "rtp",
-    "rtp_mpegts", "rtsp",    "sap",
+	"null",	      "segment", "ssegment",   "stream_segment",  "hls",	  "dash",
+	"tee",	      "fifo",	 "webm_chunk", "smoothstreaming", "alsa",	  "pulse",
+	"sdl",	      "sdl2",	 "xv",	       "opengl",	  "fbdev",	  "v4l2",
+	"oss",	      "sndio",	 "caca",       "decklink",	  "audiotoolbox", "rtp",
+	"rtp_mpegts", "rtsp",	 "sap",
 };
 
 /* out.mp4 -> out.aura-ID.part.mp4 (the muxer is chosen by the extension);

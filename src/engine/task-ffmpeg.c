@@ -208,10 +208,10 @@ static void ff_free(void *impl)
 }
 
 static const struct task_ops ff_ops = {
-    .next = ff_next,
-    .done = ff_done,
-    .abort = ff_abort,
-    .free = ff_free,
+	.next = ff_next,
+	.done = ff_done,
+	.abort = ff_abort,
+	.free = ff_free,
 };
 
 int task_ffmpeg_new(const struct task_env *env, struct job *j, struct task *out,

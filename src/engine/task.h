@@ -64,21 +64,21 @@ struct task_step {
 /* One command to run. The engine frees argv (each string and the array),
  * output_path and stdin_path after the command ends (task_cmd_clear). */
 struct task_cmd {
-	char **argv;          /* NULL-terminated; argv[0] is looked up in PATH */
-	bool ffmpeg;          /* an FFmpeg run: the engine adds -progress pipe:3
-				 -nostats, gives it a stdin pipe for 'q' and
-				 parses progress */
-	bool capture_stdout;  /* hand stdout to done() (e.g. ffprobe JSON) */
-	char *stdin_path;     /* NULL: stdin is /dev/null (a pipe for FFmpeg);
-				 else this file (relative to the job's
-				 directory) is the command's stdin */
-	int64_t duration_us;  /* the output duration this run should reach,
-				 for percent; 0 if unknown */
-	char *output_path;    /* file whose growth counts as progress for the
-				 stall detector; NULL if none */
-	char *stage;          /* stage name shown to users (NULL: unchanged) */
-	double weight_start;  /* overall progress = weight_start + */
-	double weight_len;    /*   weight_len * (this command's fraction) */
+	char **argv;	       /* NULL-terminated; argv[0] is looked up in PATH */
+	bool ffmpeg;	       /* an FFmpeg run: the engine adds -progress pipe:3
+				  -nostats, gives it a stdin pipe for 'q' and
+				  parses progress */
+	bool capture_stdout;   /* hand stdout to done() (e.g. ffprobe JSON) */
+	char *stdin_path;      /* NULL: stdin is /dev/null (a pipe for FFmpeg);
+				  else this file (relative to the job's
+				  directory) is the command's stdin */
+	int64_t duration_us;   /* the output duration this run should reach,
+				  for percent; 0 if unknown */
+	char *output_path;     /* file whose growth counts as progress for the
+				  stall detector; NULL if none */
+	char *stage;	       /* stage name shown to users (NULL: unchanged) */
+	double weight_start;   /* overall progress = weight_start + */
+	double weight_len;     /*   weight_len * (this command's fraction) */
 	struct task_step step; /* step.start set: run it instead of argv
 				  (argv stays NULL) */
 };
@@ -88,8 +88,8 @@ void task_cmd_clear(struct task_cmd *c);
 struct task_env {
 	const struct aura_config *cfg;
 	const struct aura_paths *paths;
-	struct store *store;   /* stage records (store_stage_set) */
-	const char *ffmpeg;    /* resolved paths */
+	struct store *store; /* stage records (store_stage_set) */
+	const char *ffmpeg;  /* resolved paths */
 	const char *ffprobe;
 	/* Append a line to the job's log (job.log) and to subscribers. */
 	void (*log)(void *eng_ctx, int64_t job_id, const char *fmt, ...) AURA_PRINTF(3, 4);
@@ -131,7 +131,9 @@ struct task {
  * is finished. Returns 0 or a negative code.
  */
 int task_new(const struct task_env *env, struct job *j, struct task *out, struct aura_error *err);
-int task_ffmpeg_new(const struct task_env *env, struct job *j, struct task *out, struct aura_error *err);
-int task_video_new(const struct task_env *env, struct job *j, struct task *out, struct aura_error *err);
+int task_ffmpeg_new(const struct task_env *env, struct job *j, struct task *out,
+		    struct aura_error *err);
+int task_video_new(const struct task_env *env, struct job *j, struct task *out,
+		   struct aura_error *err);
 
 #endif

@@ -273,12 +273,12 @@ int ffargs_write_textfile(const char *path, const char *text, struct aura_error 
  * portrait use shorter lines and a larger font (see captions_style()).
  */
 static const struct preset presets[] = {
-    {"landscape-720p", 1280, 720, 23, "medium", 160, 42, "1280x720 landscape (default)"},
-    {"landscape-1080p", 1920, 1080, 22, "medium", 192, 42, "1920x1080 landscape"},
-    {"portrait-1080p", 1080, 1920, 22, "medium", 192, 32,
-     "1080x1920 portrait: Shorts, Reels, TikTok"},
-    {"square-1080p", 1080, 1080, 22, "medium", 192, 36, "1080x1080 square"},
-    {"draft-480p", 854, 480, 28, "veryfast", 96, 42, "854x480 quick draft"},
+	{ "landscape-720p", 1280, 720, 23, "medium", 160, 42, "1280x720 landscape (default)" },
+	{ "landscape-1080p", 1920, 1080, 22, "medium", 192, 42, "1920x1080 landscape" },
+	{ "portrait-1080p", 1080, 1920, 22, "medium", 192, 32,
+	  "1080x1920 portrait: Shorts, Reels, TikTok" },
+	{ "square-1080p", 1080, 1080, 22, "medium", 192, 36, "1080x1080 square" },
+	{ "draft-480p", 854, 480, 28, "veryfast", 96, 42, "854x480 quick draft" },
 };
 
 const struct preset *preset_find(const char *name)

@@ -176,65 +176,65 @@ static bool starts(struct line l, const char *pat)
 }
 
 static const char *const unknown_encoder[] = {
-    "Unknown encoder",
-    "Encoder not found",
-    "Encoder (codec",
-    "Automatic encoder selection failed",
-    NULL,
+	"Unknown encoder",
+	"Encoder not found",
+	"Encoder (codec",
+	"Automatic encoder selection failed",
+	NULL,
 };
 
 static const char *const invalid_data[] = {
-    "Invalid data found when processing input",
-    "could not find codec parameters",
-    "moov atom not found",
-    "Decoder (codec",
-    "Cannot determine format of input stream",
-    "does not contain any stream",
-    NULL,
+	"Invalid data found when processing input",
+	"could not find codec parameters",
+	"moov atom not found",
+	"Decoder (codec",
+	"Cannot determine format of input stream",
+	"does not contain any stream",
+	NULL,
 };
 
 static const char *const bad_args[] = {
-    "Unrecognized option",
-    "Option not found",
-    "Missing argument for option",
-    "Error splitting the argument list",
-    "Trailing option(s) found",
-    "Error parsing filterchain",
-    "Error parsing filter",
-    "Error parsing options",
-    "No such filter",
-    "Error initializing filter",
-    "Error initializing complex filters",
-    "Error reinitializing filters",
-    "Invalid frame size",
-    "Invalid duration specification",
-    "Invalid stream specifier",
-    "matches no streams",
-    "Unable to parse option value",
-    "Error setting option",
-    "incorrect parameters",
-    "incorrect codec parameters",
-    "Unable to find a suitable output format",
-    "Unable to choose an output format",
-    "At least one output file must be specified",
-    "Unknown input format",
-    "Unknown decoder",
-    "Could not find tag for codec",
-    "Error opening output",
-    /* the filter graph parser */
-    "Mismatched '['",
-    "Bad (empty?) label",
-    "has an unconnected output",
-    "Cannot find a matching stream for unlabeled input pad",
-    "Invalid file index",
-    NULL,
+	"Unrecognized option",
+	"Option not found",
+	"Missing argument for option",
+	"Error splitting the argument list",
+	"Trailing option(s) found",
+	"Error parsing filterchain",
+	"Error parsing filter",
+	"Error parsing options",
+	"No such filter",
+	"Error initializing filter",
+	"Error initializing complex filters",
+	"Error reinitializing filters",
+	"Invalid frame size",
+	"Invalid duration specification",
+	"Invalid stream specifier",
+	"matches no streams",
+	"Unable to parse option value",
+	"Error setting option",
+	"incorrect parameters",
+	"incorrect codec parameters",
+	"Unable to find a suitable output format",
+	"Unable to choose an output format",
+	"At least one output file must be specified",
+	"Unknown input format",
+	"Unknown decoder",
+	"Could not find tag for codec",
+	"Error opening output",
+	/* the filter graph parser */
+	"Mismatched '['",
+	"Bad (empty?) label",
+	"has an unconnected output",
+	"Cannot find a matching stream for unlabeled input pad",
+	"Invalid file index",
+	NULL,
 };
 
 /* FFmpeg caught SIGINT/SIGTERM/SIGQUIT itself and exited 255. */
 static const char *const caught_signal[] = {
-    "Exiting normally, received signal",
-    "system signals, hard exiting",
-    NULL,
+	"Exiting normally, received signal",
+	"system signals, hard exiting",
+	NULL,
 };
 
 /* FFmpeg names filter instances "Parsed_NAME_N" in its log prefixes. */
@@ -323,7 +323,7 @@ static bool any_line(const char *tail, size_t n, const char *const *pats)
 
 int ffclass_classify(int st, const char *tail, size_t n, bool stopped_by_us)
 {
-	static const char *const enospc[] = {"No space left on device", NULL};
+	static const char *const enospc[] = { "No space left on device", NULL };
 	if (!tail)
 		n = 0;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
@@ -344,37 +344,37 @@ int ffclass_classify(int st, const char *tail, size_t n, bool stopped_by_us)
 
 /* Lines that only wrap or repeat the cause printed above them. */
 static const char *const wrappers[] = {
-    "Failed to inject frame into filter network",
-    "Error while processing the decoded data",
-    "Error while filtering",
-    "Error reinitializing filters",
-    "Error initializing complex filters",
-    "Error marking filters as finished",
-    "Error splitting the argument list",
-    "Error initializing output stream",
-    "Error opening output files",
-    "Error opening input files",
-    "Conversion failed",
-    "To ignore this",
-    "Invalid argument",
-    NULL,
+	"Failed to inject frame into filter network",
+	"Error while processing the decoded data",
+	"Error while filtering",
+	"Error reinitializing filters",
+	"Error initializing complex filters",
+	"Error marking filters as finished",
+	"Error splitting the argument list",
+	"Error initializing output stream",
+	"Error opening output files",
+	"Error opening input files",
+	"Conversion failed",
+	"To ignore this",
+	"Invalid argument",
+	NULL,
 };
 
 /* Lines that name the file or thing that could not be opened. */
 static const char *const pointers[] = {
-    "Unable to open",
-    "Impossible to open",
-    "Could not open",
-    "Cannot open",
-    /* FFmpeg >= 6; the plural forms are wrappers */
-    "Error opening input file ",
-    "Error opening output file ",
-    NULL,
+	"Unable to open",
+	"Impossible to open",
+	"Could not open",
+	"Cannot open",
+	/* FFmpeg >= 6; the plural forms are wrappers */
+	"Error opening input file ",
+	"Error opening output file ",
+	NULL,
 };
 
 /* Progress and report chatter, never worth showing. */
 static const char *const noise[] = {
-    "frame=", "size=", "video:", "Press [q]", "Stream mapping", "Input #", "Output #", NULL,
+	"frame=", "size=", "video:", "Press [q]", "Stream mapping", "Input #", "Output #", NULL,
 };
 
 static bool starts_any(struct line l, const char *const *pats)

@@ -22,9 +22,9 @@
 #include "base/util.h"
 #include "ff/locate.h"
 
-#define FONT_WALK_DEPTH 6
+#define FONT_WALK_DEPTH	  6
 #define FONT_WALK_ENTRIES 20000
-#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
+#define DEFAULT_PATH	  "/usr/local/bin:/usr/bin:/bin"
 
 /* ---- locating programs and fonts ---------------------------------------- */
 
@@ -51,8 +51,8 @@ static char *search_path(const char *name)
 	for (;;) {
 		const char *end = strchr(p, ':');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
-		char *cand = len ? xasprintf("%.*s/%s", (int)len, p, name)
-				 : xasprintf("./%s", name);
+		char *cand =
+		    len ? xasprintf("%.*s/%s", (int)len, p, name) : xasprintf("./%s", name);
 		if (is_executable_file(cand))
 			return cand;
 		free(cand);
@@ -119,8 +119,6 @@ char *locate_ffprobe(const struct aura_config *cfg, const char *ffmpeg_path, cha
 	return find_program(cfg ? cfg->ffprobe : NULL, "ffprobe", "AURA_FFPROBE", ffmpeg_path,
 			    "ffprobe", why);
 }
-
-
 
 static bool has_font_ext(const char *name)
 {

@@ -155,7 +155,7 @@ static bool parse_clock(const char *s, size_t n, int64_t *out)
 		neg = true;
 		i++;
 	}
-	int64_t part[3] = {0, 0, 0};
+	int64_t part[3] = { 0, 0, 0 };
 	for (int k = 0; k < 3; k++) {
 		size_t start = i;
 		/* hours: up to 9 digits keeps the product far from overflow */

@@ -108,7 +108,7 @@ int loop_fd_add(struct loop *l, int fd, int events,
 		errno = EEXIST;
 		return -1;
 	}
-	l->w[fd] = (struct watcher){cb, ctx, events, ++l->next_serial};
+	l->w[fd] = (struct watcher){ cb, ctx, events, ++l->next_serial };
 	l->nwatchers++;
 	l->dirty = true;
 	return 0;
@@ -157,7 +157,7 @@ static void loop_rebuild_pollset(struct loop *l)
 			ev |= POLLIN;
 		if (w->events & LOOP_WRITE)
 			ev |= POLLOUT;
-		l->pfd[l->npfd] = (struct pollfd){.fd = fd, .events = ev};
+		l->pfd[l->npfd] = (struct pollfd){ .fd = fd, .events = ev };
 		l->pserial[l->npfd] = w->serial;
 		l->npfd++;
 	}
@@ -252,7 +252,7 @@ uint64_t loop_timer_add(struct loop *l, int64_t delay_ms, void (*cb)(struct loop
 		delay_ms = 0;
 	XGROW(l->heap, (size_t)l->nheap + 1, l->heapcap, 16);
 	uint64_t id = ++l->last_timer_id;
-	l->heap[l->nheap] = (struct timer){time_mono_ms() + delay_ms, id, cb, ctx};
+	l->heap[l->nheap] = (struct timer){ time_mono_ms() + delay_ms, id, cb, ctx };
 	heap_up(l, l->nheap++);
 	return id;
 }
@@ -294,7 +294,7 @@ static int loop_fire_timers(struct loop *l)
 void loop_defer(struct loop *l, void (*cb)(struct loop *l, void *ctx), void *ctx)
 {
 	XGROW(l->defer, (size_t)l->ndefer + 1, l->defercap, 16);
-	l->defer[l->ndefer++] = (struct deferred){cb, ctx};
+	l->defer[l->ndefer++] = (struct deferred){ cb, ctx };
 }
 
 static int loop_run_deferred(struct loop *l)

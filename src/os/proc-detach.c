@@ -33,7 +33,7 @@ static void detach_close_from(int first, long maxfd)
 
 static void detach_say(const char *a, const char *b, const char *c)
 {
-	const char *parts[] = {"aura: cannot run ", a, ": ", b, c, "\n"};
+	const char *parts[] = { "aura: cannot run ", a, ": ", b, c, "\n" };
 	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++)
 		if (write(2, parts[i], strlen(parts[i])) < 0)
 			return;

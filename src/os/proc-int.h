@@ -17,7 +17,6 @@
 
 struct loop;
 
-
 /* Reads per readiness: enough to drain a full pipe many times over, few
  * enough that a child writing flat out cannot starve the other fds. poll()
  * is level-triggered, so what is left is read on the very next turn. */
@@ -58,11 +57,11 @@ struct proc {
 	void *ctx;
 	pid_t pid; /* also the pgid */
 
-	int in_fd;	   /* our end of the stdin pipe, -1 if none or closed */
-	struct buf in_buf; /* what the pipe did not take yet */
-	bool in_closing;   /* close stdin once in_buf is written */
-	int out_fd[3];	   /* our ends of stdout, stderr, fd 3; -1 after EOF */
-	int err_hold_ms;   /* spec->stderr_hold_ms */
+	int in_fd;	    /* our end of the stdin pipe, -1 if none or closed */
+	struct buf in_buf;  /* what the pipe did not take yet */
+	bool in_closing;    /* close stdin once in_buf is written */
+	int out_fd[3];	    /* our ends of stdout, stderr, fd 3; -1 after EOF */
+	int err_hold_ms;    /* spec->stderr_hold_ms */
 	uint64_t err_timer; /* stderr is unwatched until it fires */
 	bool err_flood;	    /* it wrote a lot at once: never held again */
 
@@ -72,16 +71,16 @@ struct proc {
 
 	enum proc_step step;
 	int64_t step_start;
-	int64_t stop_start;	 /* when proc_stop began the sequence */
+	int64_t stop_start;	  /* when proc_stop began the sequence */
 	enum proc_step exit_step; /* the step it had reached when reaped */
-	int64_t exit_after_ms;	 /* how long after stop_start it was reaped */
+	int64_t exit_after_ms;	  /* how long after stop_start it was reaped */
 	int quit_grace, term_grace;
 	uint64_t timer;
 	uint64_t grace_timer; /* PROC_EXIT_GRACE_MS after the exit, pipes still open */
 
-	bool in_data_cb; /* a data callback is on the stack: do not free */
-	bool abandoned;	 /* freed by the data callback's caller */
-	bool finishing;	 /* on_exit is running */
+	bool in_data_cb;  /* a data callback is on the stack: do not free */
+	bool abandoned;	  /* freed by the data callback's caller */
+	bool finishing;	  /* on_exit is running */
 	bool private_run; /* proc_run's: no strays scan, its group killed at the end */
 };
 

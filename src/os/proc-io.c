@@ -17,7 +17,6 @@
 
 /* --- I/O ------------------------------------------------------------------- */
 
-
 /* The hold is over: read what came meanwhile, which holds stderr again if
  * there was any, or watch it once more. May free p. */
 static void proc_err_hold_end(struct loop *l, void *ctx)
@@ -42,8 +41,7 @@ static void proc_err_hold(struct proc *p, size_t just_read)
 {
 	if (just_read >= PROC_HOLD_MAX_BYTES)
 		p->err_flood = true;
-	if (p->err_hold_ms <= 0 || p->err_flood || p->exited || p->out_fd[1] < 0 ||
-	    p->err_timer)
+	if (p->err_hold_ms <= 0 || p->err_flood || p->exited || p->out_fd[1] < 0 || p->err_timer)
 		return;
 	loop_fd_set_events(p->loop, p->out_fd[1], 0);
 	p->err_timer = loop_timer_add(p->loop, p->err_hold_ms, proc_err_hold_end, p);
@@ -54,8 +52,8 @@ void proc_on_output(struct loop *l, int fd, int revents, void *ctx)
 	static char chunk[65536];
 	struct proc *p = ctx;
 	int i = fd == p->out_fd[0] ? 0 : fd == p->out_fd[1] ? 1 : 2;
-	void (*fns[3])(void *ctx, const char *data, size_t n) = {p->ops->on_stdout,
-								 p->ops->on_stderr, p->ops->on_fd3};
+	void (*fns[3])(void *ctx, const char *data,
+		       size_t n) = { p->ops->on_stdout, p->ops->on_stderr, p->ops->on_fd3 };
 	void (*fn)(void *ctx, const char *data, size_t n) = fns[i];
 
 	size_t total = 0;
@@ -144,4 +142,3 @@ void proc_close_stdin(struct proc *p)
 	p->in_closing = true;
 	proc_flush_stdin(p);
 }
-

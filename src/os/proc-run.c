@@ -60,9 +60,9 @@ static void run_on_exit(void *ctx, int status)
 }
 
 static const struct proc_ops run_ops = {
-    .on_stdout = run_on_stdout,
-    .on_stderr = run_on_stderr,
-    .on_exit = run_on_exit,
+	.on_stdout = run_on_stdout,
+	.on_stderr = run_on_stderr,
+	.on_exit = run_on_exit,
 };
 
 int proc_run(const struct proc_run_spec *spec, struct proc_run_result *res, struct aura_error *err)
@@ -76,8 +76,8 @@ int proc_run(const struct proc_run_spec *spec, struct proc_run_result *res, stru
 	int grace_ms = spec->term_grace_ms > 0 ? spec->term_grace_ms : RUN_TERM_GRACE_MS;
 
 	struct loop *l = loop_new();
-	struct run r = {spec, res, NULL, false};
-	struct proc_spec ps = {.argv = spec->argv, .stdin_mode = PROC_STDIN_NULL};
+	struct run r = { spec, res, NULL, false };
+	struct proc_spec ps = { .argv = spec->argv, .stdin_mode = PROC_STDIN_NULL };
 	struct proc *p = proc_spawn(l, &ps, &run_ops, &r, err);
 	if (!p) {
 		loop_free(l);

@@ -20,7 +20,6 @@
 #include "os/proc.h"
 #include "base/util.h"
 
-
 /*
  * Strays: what finished runs left behind, being stopped. An entry is a
  * process group (a finished leader's pgid whose other members live on;
@@ -51,7 +50,6 @@ static ssize_t read_small(const char *path, char *buf, size_t size)
 	buf[n] = '\0';
 	return (ssize_t)n;
 }
-
 
 /* --- strays: what finished runs left behind ---------------------------------- */
 
@@ -92,7 +90,7 @@ static void strays_add(pid_t id, bool group)
 	for (size_t i = 0; i < strays.n; i++)
 		if (strays.v[i].id == id && strays.v[i].group == group)
 			return;
-	struct stray s = {id, group, time_mono_ms() + PROC_STRAY_TERM_MS};
+	struct stray s = { id, group, time_mono_ms() + PROC_STRAY_TERM_MS };
 	if (stray_kill(&s, SIGTERM) < 0)
 		return;
 	stray_kill(&s, SIGCONT);

@@ -38,7 +38,7 @@ struct proc *procs;
 
 static void __attribute__((noreturn)) child_fail(int status_fd, int stage)
 {
-	struct child_report r = {stage, errno};
+	struct child_report r = { stage, errno };
 	ssize_t n;
 	do
 		n = write(status_fd, &r, sizeof(r));
@@ -128,7 +128,6 @@ spawn_child(const int child[5], const struct proc_spec *spec, char **envp, pid_t
 }
 
 /* --- the registry, finishing, freeing ---------------------------------------- */
-
 
 static void proc_unregister(struct proc *p)
 {
@@ -244,7 +243,7 @@ struct proc *proc_spawn(struct loop *l, const struct proc_spec *spec, const stru
 	}
 	/* child[0..3] become the child's fds 0..3, child[4] is the status
 	 * pipe's write end; ours[0] writes stdin, ours[1..3] read the rest. */
-	int child[5] = {-1, -1, -1, -1, -1}, ours[4] = {-1, -1, -1, -1};
+	int child[5] = { -1, -1, -1, -1, -1 }, ours[4] = { -1, -1, -1, -1 };
 	int status_rd = -1, pfd[2];
 	const char *what = "pipe";
 
@@ -457,4 +456,3 @@ void proc_reaped(struct proc *p, int st)
 		p->grace_timer = loop_timer_add(p->loop, PROC_EXIT_GRACE_MS, proc_on_grace, p);
 	proc_maybe_finish(p);
 }
-

@@ -214,20 +214,19 @@ int proc_kill_stale(pid_t pid, const char *expect_comm);
  */
 struct proc_run_spec {
 	const char *const *argv;
-	int deadline_ms;    /* <= 0: 10 s */
-	int term_grace_ms;  /* <= 0: 1 s */
+	int deadline_ms;   /* <= 0: 10 s */
+	int term_grace_ms; /* <= 0: 1 s */
 	size_t out_cap, err_cap;
 };
 struct proc_run_result {
-	struct buf out, err;	      /* the caller buf_frees both, also after an error */
-	int status;		      /* the waitpid() status */
-	bool timed_out;		      /* the deadline came and the child was stopped */
+	struct buf out, err;		/* the caller buf_frees both, also after an error */
+	int status;			/* the waitpid() status */
+	bool timed_out;			/* the deadline came and the child was stopped */
 	enum proc_stop_step stopped_by; /* timed_out: the step that ended it */
 };
 /* 0 when the child ran (see res), else -AURA_E_SPAWN_FAILED with err set
  * as proc_spawn sets it (exec failure included). */
-int proc_run(const struct proc_run_spec *spec, struct proc_run_result *res,
-	     struct aura_error *err);
+int proc_run(const struct proc_run_spec *spec, struct proc_run_result *res, struct aura_error *err);
 
 /*
  * Start a process that outlives us: exe (when it is "/proc/self/exe", by

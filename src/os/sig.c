@@ -25,9 +25,9 @@ static struct {
 	void *ctx;
 	sigset_t old_mask;
 	struct sigaction old_pipe;
-} sig = {.fd = -1};
+} sig = { .fd = -1 };
 
-static const int server_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGCHLD};
+static const int server_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGCHLD };
 
 static void sig_on_readable(struct loop *l, int fd, int revents, void *ctx)
 {

@@ -275,7 +275,7 @@ static void map_result(struct xfer *x, CURLcode rc, struct http_response *r)
 
 static void xfer_finish(struct http *h, struct xfer *x, CURLcode rc)
 {
-	struct http_response r = {.retry_after_ms = -1};
+	struct http_response r = { .retry_after_ms = -1 };
 	char *ct = NULL;
 	curl_off_t ra = -1;
 

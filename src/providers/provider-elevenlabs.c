@@ -26,8 +26,9 @@ struct el_op {
 static void el_done(const struct provider_result *r, void *ctx)
 {
 	struct el_op *o = ctx;
-	struct provider_outcome oc = {
-	    .code = r->code, .attempts = r->attempts, .elapsed_ms = r->elapsed_ms};
+	struct provider_outcome oc = { .code = r->code,
+				       .attempts = r->attempts,
+				       .elapsed_ms = r->elapsed_ms };
 
 	str_copy(oc.detail, r->detail, sizeof(oc.detail));
 	o->cb(&oc, o->ctx);
@@ -37,7 +38,7 @@ struct provider_call *elevenlabs_speech_start(struct provider *p, const char *mo
 					      const char *voice, const char *text, const char *path,
 					      provider_file_fn cb, void *ctx)
 {
-	static const char *const audio[] = {"audio/", "application/octet-stream", NULL};
+	static const char *const audio[] = { "audio/", "application/octet-stream", NULL };
 	struct el_op *o = xcalloc(1, sizeof(*o));
 	const char *v = voice && *voice ? voice : ELEVENLABS_VOICE_DEFAULT;
 	char *escaped = NULL;
@@ -58,16 +59,16 @@ struct provider_call *elevenlabs_speech_start(struct provider *p, const char *mo
 	auth = provider_key(p) ? xasprintf("xi-api-key: %s", provider_key(p)) : NULL;
 	js = json_dumps(body, JSON_COMPACT);
 	{
-		const char *hdrs[] = {"Content-Type: application/json", "Accept: audio/mpeg", auth,
-				      NULL};
-		struct http_request req = {.method = "POST",
-					   .url = url,
-					   .headers = hdrs,
-					   .body = js,
-					   .body_len = strlen(js),
-					   .max_size = SPEECH_MAX,
-					   .download_path = path,
-					   .content_types = audio};
+		const char *hdrs[] = { "Content-Type: application/json", "Accept: audio/mpeg", auth,
+				       NULL };
+		struct http_request req = { .method = "POST",
+					    .url = url,
+					    .headers = hdrs,
+					    .body = js,
+					    .body_len = strlen(js),
+					    .max_size = SPEECH_MAX,
+					    .download_path = path,
+					    .content_types = audio };
 		o->cb = cb;
 		o->ctx = ctx;
 		c = provider_call_start_ex(p, &req, el_done, o, free);

@@ -24,8 +24,9 @@ struct probe {
 static void probe_done(const struct provider_result *r, void *ctx)
 {
 	struct probe *pr = ctx;
-	struct provider_outcome oc = {
-	    .code = r->code, .attempts = r->attempts, .elapsed_ms = r->elapsed_ms};
+	struct provider_outcome oc = { .code = r->code,
+				       .attempts = r->attempts,
+				       .elapsed_ms = r->elapsed_ms };
 
 	str_copy(oc.detail, r->detail, sizeof(oc.detail));
 	pr->cb(&oc, pr->ctx);
@@ -60,9 +61,10 @@ struct provider_call *provider_probe_start(struct provider *p, provider_file_fn 
 		auth = key ? xasprintf("Authorization: Bearer %s", key) : NULL;
 	}
 	{
-		const char *hdrs[] = {"Accept: application/json", auth, NULL};
-		struct http_request req = {
-		    .url = url, .headers = hdrs, .max_size = 4 * 1024 * 1024};
+		const char *hdrs[] = { "Accept: application/json", auth, NULL };
+		struct http_request req = { .url = url,
+					    .headers = hdrs,
+					    .max_size = 4 * 1024 * 1024 };
 		pr->cb = cb;
 		pr->ctx = ctx;
 		c = provider_call_start_ex(p, &req, probe_done, pr, free);

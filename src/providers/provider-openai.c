@@ -52,16 +52,16 @@ static struct provider_call *post_json(struct provider *p, const char *path, jso
 	char *js = json_dumps(body, JSON_COMPACT);
 	char *auth =
 	    provider_key(p) ? xasprintf("Authorization: Bearer %s", provider_key(p)) : NULL;
-	const char *hdrs[] = {"Content-Type: application/json", auth, NULL};
+	const char *hdrs[] = { "Content-Type: application/json", auth, NULL };
 	struct http_request req = {
-	    .method = "POST",
-	    .url = url,
-	    .headers = hdrs,
-	    .body = js,
-	    .body_len = strlen(js),
-	    .max_size = max,
-	    .download_path = download,
-	    .content_types = ctypes,
+		.method = "POST",
+		.url = url,
+		.headers = hdrs,
+		.body = js,
+		.body_len = strlen(js),
+		.max_size = max,
+		.download_path = download,
+		.content_types = ctypes,
 	};
 	struct provider_call *c = provider_call_start_ex(p, &req, cb, o, op_free);
 
@@ -261,7 +261,7 @@ struct provider_call *openai_speech_start(struct provider *p, const char *model,
 					  const char *text, const char *path, provider_file_fn cb,
 					  void *ctx)
 {
-	static const char *const audio[] = {"audio/", "application/octet-stream", NULL};
+	static const char *const audio[] = { "audio/", "application/octet-stream", NULL };
 	struct op *o = xcalloc(1, sizeof(*o));
 	json_t *body =
 	    json_pack("{s:s, s:s, s:s, s:s}", "model", model && *model ? model : "tts-1", "voice",

@@ -99,8 +99,8 @@ done:
 }
 
 const struct stock_api stock_api_pexels = {
-    .name = "pexels",
-    .search_url = pexels_search_url,
-    .auth_header = pexels_auth,
-    .parse = pexels_parse,
+	.name = "pexels",
+	.search_url = pexels_search_url,
+	.auth_header = pexels_auth,
+	.parse = pexels_parse,
 };

@@ -70,8 +70,8 @@ done:
 }
 
 const struct stock_api stock_api_pixabay = {
-    .name = "pixabay",
-    .search_url = pixabay_search_url,
-    .auth_header = NULL,
-    .parse = pixabay_parse,
+	.name = "pixabay",
+	.search_url = pixabay_search_url,
+	.auth_header = NULL,
+	.parse = pixabay_parse,
 };

@@ -48,8 +48,9 @@ int sdwebui_image_parse(const char *body, size_t len, struct buf *png, struct au
 static void sd_done(const struct provider_result *r, void *ctx)
 {
 	struct sd_op *o = ctx;
-	struct provider_outcome oc = {
-	    .code = r->code, .attempts = r->attempts, .elapsed_ms = r->elapsed_ms};
+	struct provider_outcome oc = { .code = r->code,
+				       .attempts = r->attempts,
+				       .elapsed_ms = r->elapsed_ms };
 	struct buf png;
 	struct aura_error err;
 
@@ -77,7 +78,7 @@ struct provider_call *sdwebui_image_start(struct provider *p, const char *model,
 	    json_pack("{s:s, s:s, s:i, s:i, s:i}", "prompt", prompt, "negative_prompt",
 		      "text, watermark, logo", "width", width, "height", height, "steps", 20);
 	char *js;
-	const char *hdrs[] = {"Content-Type: application/json", NULL};
+	const char *hdrs[] = { "Content-Type: application/json", NULL };
 	struct provider_call *c;
 
 	if (model && *model)
@@ -85,12 +86,12 @@ struct provider_call *sdwebui_image_start(struct provider *p, const char *model,
 				    json_pack("{s:s}", "sd_model_checkpoint", model));
 	js = json_dumps(body, JSON_COMPACT);
 	{
-		struct http_request req = {.method = "POST",
-					   .url = url,
-					   .headers = hdrs,
-					   .body = js,
-					   .body_len = strlen(js),
-					   .max_size = TXT2IMG_ANSWER_MAX};
+		struct http_request req = { .method = "POST",
+					    .url = url,
+					    .headers = hdrs,
+					    .body = js,
+					    .body_len = strlen(js),
+					    .max_size = TXT2IMG_ANSWER_MAX };
 		o->cb = cb;
 		o->ctx = ctx;
 		o->path = xstrdup(path);

@@ -16,7 +16,9 @@
 #include "providers/provider.h"
 #include "base/util.h"
 
-const char *const provider_names[] = {"openai", "elevenlabs", "pexels", "pixabay", "sdwebui", NULL};
+const char *const provider_names[] = {
+	"openai", "elevenlabs", "pexels", "pixabay", "sdwebui", NULL
+};
 
 const struct provider_config *provider_config_for(const struct aura_config *cfg, const char *name)
 {
@@ -119,8 +121,7 @@ struct provider_set {
 	struct provider *p[PROVIDER_SET_MAX];
 };
 
-struct provider_set *provider_set_new(struct loop *l, struct http *h,
-				      const struct aura_config *cfg)
+struct provider_set *provider_set_new(struct loop *l, struct http *h, const struct aura_config *cfg)
 {
 	struct provider_set *ps = xcalloc(1, sizeof(*ps));
 	ps->loop = l;

@@ -28,7 +28,7 @@
 #define STOCK_VIDEO_MAX	 (200ULL * 1024 * 1024)
 #define STOCK_SEARCH_MAX (4ULL * 1024 * 1024)
 
-static const char *const exts[] = {"jpg", "png", "webp", "mp4", "bin", NULL};
+static const char *const exts[] = { "jpg", "png", "webp", "mp4", "bin", NULL };
 
 struct stock_op {
 	struct provider *p;
@@ -139,7 +139,7 @@ static void fail(struct stock_op *op, const struct provider_result *r)
 /* Name the download by what it is, so FFmpeg picks the right demuxer. */
 static const char *sniff(const char *path)
 {
-	unsigned char m[12] = {0};
+	unsigned char m[12] = { 0 };
 	FILE *f = fopen(path, "rb");
 	size_t n = f ? fread(m, 1, sizeof(m), f) : 0;
 
@@ -198,12 +198,13 @@ static void on_download(const struct provider_result *r, void *ctx)
 static void on_search(const struct provider_result *r, void *ctx)
 {
 	struct stock_op *op = ctx;
-	struct stock_query q = {
-	    .query = op->query, .video = op->video, .orientation = op->orientation};
-	struct stock_hit hit = {0};
+	struct stock_query q = { .query = op->query,
+				 .video = op->video,
+				 .orientation = op->orientation };
+	struct stock_hit hit = { 0 };
 	struct aura_error err;
-	static const char *const photo_types[] = {"image/", NULL};
-	static const char *const video_types[] = {"video/", NULL};
+	static const char *const photo_types[] = { "image/", NULL };
+	static const char *const video_types[] = { "video/", NULL };
 
 	op->call = NULL;
 	op->attempts += r->attempts;
@@ -227,11 +228,12 @@ static void on_search(const struct provider_result *r, void *ctx)
 		char *tmp = xasprintf("%s.dl", op->base);
 		/* The file's own host gets no key (curl drops the custom header on
 		 * a host change; the CDN needs none). */
-		struct http_request req = {.url = hit.url,
-					   .download_path = tmp,
-					   .max_size =
-					       op->video ? STOCK_VIDEO_MAX : STOCK_PHOTO_MAX,
-					   .content_types = op->video ? video_types : photo_types};
+		struct http_request req = { .url = hit.url,
+					    .download_path = tmp,
+					    .max_size =
+						op->video ? STOCK_VIDEO_MAX : STOCK_PHOTO_MAX,
+					    .content_types =
+						op->video ? video_types : photo_types };
 		op->call = provider_call_start(op->p, &req, on_download, op);
 		free(tmp);
 	}
@@ -290,12 +292,12 @@ struct stock_op *stock_fetch_start(struct provider *p, struct loop *l, const str
 	{
 		char *url = api->search_url(p, q);
 		char *auth = api->auth_header ? api->auth_header(p) : NULL;
-		const char *hdrs[] = {"Accept: application/json", auth, NULL};
-		static const char *const json_types[] = {"application/json", NULL};
-		struct http_request req = {.url = url,
-					   .headers = hdrs,
-					   .max_size = STOCK_SEARCH_MAX,
-					   .content_types = json_types};
+		const char *hdrs[] = { "Accept: application/json", auth, NULL };
+		static const char *const json_types[] = { "application/json", NULL };
+		struct http_request req = { .url = url,
+					    .headers = hdrs,
+					    .max_size = STOCK_SEARCH_MAX,
+					    .content_types = json_types };
 		op->call = provider_call_start(p, &req, on_search, op);
 		if (auth) {
 			memset(auth, 0, strlen(auth));

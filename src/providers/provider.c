@@ -296,16 +296,16 @@ static void attempt(struct provider_call *c)
 	struct aura_error err;
 	int64_t now = time_mono_ms();
 	struct http_request req = {
-	    .method = c->method,
-	    .url = c->url,
-	    .headers = (const char *const *)c->headers,
-	    .body = c->body,
-	    .body_len = c->body_len,
-	    .connect_timeout_ms = p->pol.connect_timeout_ms,
-	    .timeout_ms = p->pol.timeout_ms,
-	    .max_size = c->max_size,
-	    .download_path = c->download,
-	    .content_types = (const char *const *)c->ctypes,
+		.method = c->method,
+		.url = c->url,
+		.headers = (const char *const *)c->headers,
+		.body = c->body,
+		.body_len = c->body_len,
+		.connect_timeout_ms = p->pol.connect_timeout_ms,
+		.timeout_ms = p->pol.timeout_ms,
+		.max_size = c->max_size,
+		.download_path = c->download,
+		.content_types = (const char *const *)c->ctypes,
 	};
 	int64_t id;
 
@@ -408,7 +408,7 @@ static void on_http_done(const struct http_response *resp, void *ctx)
 {
 	struct provider_call *c = ctx;
 	struct provider *p = c->p;
-	struct provider_result r = {0};
+	struct provider_result r = { 0 };
 	bool transient;
 	const char *why;
 	char *clip, *url;
@@ -423,7 +423,8 @@ static void on_http_done(const struct http_response *resp, void *ctx)
 
 	if (code == 0) {
 		if (c->probe || p->state != PROVIDER_CLOSED)
-			plog(p, LOG_LEVEL_INFO, "provider %s: answered again, breaker closed", p->name);
+			plog(p, LOG_LEVEL_INFO, "provider %s: answered again, breaker closed",
+			     p->name);
 		p->state = PROVIDER_CLOSED;
 		p->failures = 0;
 		p->probing = false;
@@ -441,8 +442,8 @@ static void on_http_done(const struct http_response *resp, void *ctx)
 		snprintf(r.detail, sizeof(r.detail), "%s: HTTP %ld (%s): %s", p->name, resp->status,
 			 why, clip);
 	plog(p, LOG_LEVEL_WARN, "provider %s: %s %s: attempt %d/%d: %s: HTTP %ld: %s: %s", p->name,
-		 c->method ? c->method : "GET", url, c->attempts, p->pol.max_attempts,
-		 aura_error_name(code), resp->status, resp->code ? resp->detail : why, clip);
+	     c->method ? c->method : "GET", url, c->attempts, p->pol.max_attempts,
+	     aura_error_name(code), resp->status, resp->code ? resp->detail : why, clip);
 	free(url);
 	free(clip);
 
@@ -452,9 +453,9 @@ static void on_http_done(const struct http_response *resp, void *ctx)
 		    (p->state == PROVIDER_CLOSED && p->failures >= p->pol.breaker_threshold)) {
 			p->state = PROVIDER_OPEN;
 			p->open_until = time_mono_ms() + p->pol.breaker_cooldown_ms;
-			plog(p, LOG_LEVEL_WARN, "provider %s: %d failures in a row, breaker open for %lld s",
-				 p->name, p->failures,
-				 (long long)(p->pol.breaker_cooldown_ms / 1000));
+			plog(p, LOG_LEVEL_WARN,
+			     "provider %s: %d failures in a row, breaker open for %lld s", p->name,
+			     p->failures, (long long)(p->pol.breaker_cooldown_ms / 1000));
 		}
 	}
 	if (c->probe) {
@@ -463,8 +464,8 @@ static void on_http_done(const struct http_response *resp, void *ctx)
 	}
 	if (transient && c->attempts < p->pol.max_attempts && p->state == PROVIDER_CLOSED) {
 		int64_t d = retry_delay(p, c->attempts, resp->retry_after_ms);
-		plog(p, LOG_LEVEL_INFO, "provider %s: retry %d/%d in %lld ms", p->name, c->attempts + 1,
-			 p->pol.max_attempts, (long long)d);
+		plog(p, LOG_LEVEL_INFO, "provider %s: retry %d/%d in %lld ms", p->name,
+		     c->attempts + 1, p->pol.max_attempts, (long long)d);
 		c->timer = loop_timer_add(p->loop, d, on_retry, c);
 		return;
 	}

@@ -121,7 +121,7 @@ void srv_hold_event(struct server *s, int64_t id, json_t *msg)
 		return;
 	}
 	XGROW(s->held, s->nheld + 1, s->capheld, 8);
-	s->held[s->nheld++] = (struct held_event){id, line, len};
+	s->held[s->nheld++] = (struct held_event){ id, line, len };
 }
 
 void srv_held_drop(struct server *s)
@@ -296,15 +296,15 @@ void srv_ev_job_log(int64_t id, const char *line, int64_t end, void *ctx)
 
 json_t *srv_store_json(const struct server *s)
 {
-	struct store_status ss = {0};
+	struct store_status ss = { 0 };
 	if (s->st)
 		store_status(s->st, &ss);
 	if (!ss.behind)
 		return json_pack("{s:b}", "writable", 1);
 	return json_pack("{s:b, s:s, s:s, s:o, s:I, s:I}", "writable", 0, "code",
 			 aura_error_name(ss.code), "message", aura_error_message(ss.code), "detail",
-			 proto_string(ss.detail), "since_ms", (json_int_t)ss.since_ms,
-			 "pending", (json_int_t)ss.pending);
+			 proto_string(ss.detail), "since_ms", (json_int_t)ss.since_ms, "pending",
+			 (json_int_t)ss.pending);
 }
 
 /* Tell every subscriber the store's state (it changed). */
@@ -413,7 +413,7 @@ void srv_commit_turn(struct server *s)
 	s->store_retry_due = false;
 	int64_t *ids = NULL;
 	size_t n = ss.behind ? store_pending_ids(s->st, &ids) : 0;
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	if (store_batch_commit(s->st, &err) < 0) {
 		store_failed(s, &err);
 	} else {

@@ -129,7 +129,7 @@ int srv_m_new(struct conn *c, int64_t id, json_t *params, json_t **result, struc
 	    (rc = srv_param_max(topic, "topic", JOB_TOPIC_MAX, err)) < 0 ||
 	    (rc = srv_param_max(cwd, "cwd", JOB_PATH_MAX, err)) < 0)
 		return rc;
-	static const char *const paths[] = {"output", "images", "music"};
+	static const char *const paths[] = { "output", "images", "music" };
 	for (size_t i = 0; options && i < ARRAY_LEN(paths); i++)
 		if ((rc = srv_param_max(json_object_get(options, paths[i]), paths[i], JOB_PATH_MAX,
 					err)) < 0)
@@ -239,7 +239,7 @@ int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, stru
 	srv_page_init(&p);
 	int64_t total;
 	if (txt) {
-		struct text_page tp = {&p, {(char *)txt, st}, off, lim, 0};
+		struct text_page tp = { &p, { (char *)txt, st }, off, lim, 0 };
 		rc = engine_list(c->s->eng, st, 0, 0, text_add, &tp, err);
 		total = tp.seen;
 	} else {

@@ -54,7 +54,7 @@ struct serve {
 	struct store *st;
 	struct server *srv;
 	struct engine *eng;
-	struct http *http; /* one curl multi + share for every provider call */
+	struct http *http;		/* one curl multi + share for every provider call */
 	struct provider_set *providers; /* the jobs' online providers, one per name */
 	bool stopping;
 	uint64_t grace_timer;
@@ -357,7 +357,7 @@ static int daemonize(struct serve *sv)
 		free(store);
 		return daemon_failed("pipe");
 	}
-	static const char *const env[] = {READY_FD_ENV "=3", NULL};
+	static const char *const env[] = { READY_FD_ENV "=3", NULL };
 	fflush(NULL);
 	pid_t pid = proc_spawn_detached("/proc/self/exe", argv, pfd[1], env, PROC_DETACH_SESSION);
 	int e = errno;
@@ -471,7 +471,7 @@ static void teardown(struct serve *sv)
 	sig_fini();
 	loop_free(sv->loop);
 	sv->loop = NULL;
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	if (sv->st) {
 		/* The loop is over: the last commit may wait for a lock. */
 		store_set_batching(sv->st, false);
@@ -498,12 +498,12 @@ static void teardown(struct serve *sv)
 
 int server_run(const struct server_opts *o)
 {
-	struct serve sv = {.cfg = o->cfg,
-			   .paths = o->paths,
-			   .daemon = o->daemon,
-			   .accept_empty = o->accept_empty_store,
-			   .ready_fd = -1,
-			   .lock_fd = -1};
+	struct serve sv = { .cfg = o->cfg,
+			    .paths = o->paths,
+			    .daemon = o->daemon,
+			    .accept_empty = o->accept_empty_store,
+			    .ready_fd = -1,
+			    .lock_fd = -1 };
 
 	if (sv.daemon) {
 		int rc = daemonize(&sv);

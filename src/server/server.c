@@ -44,7 +44,6 @@
 
 #define PROGRESS_LOWAT_MAX (64 * 1024) /* progress waits while more is queued */
 
-
 /* --- provider health ------------------------------------------------------ */
 
 json_t *srv_health_json(const struct server *s)
@@ -131,11 +130,11 @@ static void ev_drained(void *ctx)
 }
 
 const struct engine_events server_engine_events = {
-    .job_changed = ev_job_changed,
-    .job_progress = srv_ev_job_progress,
-    .job_removed = ev_job_removed,
-    .job_log = srv_ev_job_log,
-    .drained = ev_drained,
+	.job_changed = ev_job_changed,
+	.job_progress = srv_ev_job_progress,
+	.job_removed = ev_job_removed,
+	.job_log = srv_ev_job_log,
+	.drained = ev_drained,
 };
 
 /* --- the socket ----------------------------------------------------------- */

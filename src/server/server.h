@@ -64,11 +64,10 @@ void server_set_handlers(struct server *s, void (*on_shutdown)(bool now, void *c
 			 void (*on_drained)(void *ctx), void *ctx);
 
 /*
- * Call it after engine_recover. Create the runtime directory (0700), replace a stale socket (only if
- * connecting to it is refused: the caller must hold the data directory's
- * server lock), bind (0600) and listen. Errors: -AURA_E_SERVER_RUNNING
- * (something answers on the socket), -AURA_E_PATH_TOO_LONG,
- * -AURA_E_DATA_DIR (directory or socket cannot be made).
+ * Call it after engine_recover. Create the runtime directory (0700), replace a stale socket (only
+ * if connecting to it is refused: the caller must hold the data directory's server lock), bind
+ * (0600) and listen. Errors: -AURA_E_SERVER_RUNNING (something answers on the socket),
+ * -AURA_E_PATH_TOO_LONG, -AURA_E_DATA_DIR (directory or socket cannot be made).
  */
 int server_listen(struct server *s, struct aura_error *err);
 

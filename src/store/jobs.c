@@ -114,7 +114,7 @@ static int job_row(struct store *st, sqlite3_stmt *s, int64_t arg, struct job *o
 		   const char *what, struct aura_error *err)
 {
 	job_init(out);
-	struct binder b = {s, SQLITE_OK};
+	struct binder b = { s, SQLITE_OK };
 	b_int64(&b, 1, arg);
 	int rc = step(&b);
 	int ret;
@@ -145,7 +145,7 @@ static int sql_job_update(struct store *st, const struct job *j, struct aura_err
 	int ret = check_job(st, j, err);
 	if (ret)
 		return ret;
-	struct binder b = {st->stmt[SQL_JOB_UPDATE], SQLITE_OK};
+	struct binder b = { st->stmt[SQL_JOB_UPDATE], SQLITE_OK };
 	bind_job(&b, j, j->created_ms, j->updated_ms);
 	b_int64(&b, 28, j->id);
 	ret = store_run_bound(st, &b, "update job", err);
@@ -154,7 +154,7 @@ static int sql_job_update(struct store *st, const struct job *j, struct aura_err
 
 static int sql_job_progress(struct store *st, const struct job *j, struct aura_error *err)
 {
-	struct binder b = {st->stmt[SQL_JOB_PROGRESS], SQLITE_OK};
+	struct binder b = { st->stmt[SQL_JOB_PROGRESS], SQLITE_OK };
 	b_text(&b, 1, j->stage);
 	b_double(&b, 2, j->progress, 0);
 	b_int64(&b, 3, j->out_time_us);
@@ -170,7 +170,7 @@ static int sql_job_progress(struct store *st, const struct job *j, struct aura_e
 
 static int sql_job_delete(struct store *st, int64_t id, struct aura_error *err)
 {
-	struct binder b = {st->stmt[SQL_JOB_DELETE], SQLITE_OK};
+	struct binder b = { st->stmt[SQL_JOB_DELETE], SQLITE_OK };
 	b_int64(&b, 1, id);
 	int ret = store_run_bound(st, &b, "delete job", err);
 	return ret ? ret : changed_or_missing(st, id, err);
@@ -183,7 +183,7 @@ static int sql_stage_set(struct store *st, int64_t job_id, const struct stage *s
 		return aura_error_set(
 		    err, AURA_E_INTERNAL, "%s: job %lld: bad stage (%s, state %d)", st->path,
 		    (long long)job_id, sg->name ? sg->name : "no name", (int)sg->state);
-	struct binder b = {st->stmt[SQL_STAGE_SET], SQLITE_OK};
+	struct binder b = { st->stmt[SQL_STAGE_SET], SQLITE_OK };
 	b_int64(&b, 1, job_id);
 	b_text(&b, 2, sg->name);
 	b_int64(&b, 3, sg->seq);
@@ -203,7 +203,7 @@ static int sql_stage_set(struct store *st, int64_t job_id, const struct stage *s
 
 static int sql_stage_clear(struct store *st, int64_t job_id, struct aura_error *err)
 {
-	struct binder b = {st->stmt[SQL_STAGE_CLEAR], SQLITE_OK};
+	struct binder b = { st->stmt[SQL_STAGE_CLEAR], SQLITE_OK };
 	b_int64(&b, 1, job_id);
 	return store_run_bound(st, &b, "clear stages", err);
 }
@@ -242,7 +242,7 @@ int store_job_insert(struct store *st, struct job *j, struct aura_error *err)
 	int64_t now = time_now_ms();
 	int64_t created = j->created_ms ? j->created_ms : now;
 	int64_t updated = j->updated_ms ? j->updated_ms : now;
-	struct binder b = {st->stmt[SQL_JOB_INSERT], SQLITE_OK};
+	struct binder b = { st->stmt[SQL_JOB_INSERT], SQLITE_OK };
 	bind_job(&b, j, created, updated);
 	ret = store_run_bound(st, &b, "insert job", err);
 	if (ret)
@@ -257,7 +257,7 @@ int store_job_update(struct store *st, struct job *j, struct aura_error *err)
 {
 	int64_t was = j->updated_ms;
 	j->updated_ms = time_now_ms();
-	struct op w = {.kind = OP_JOB, .id = j->id, .job = *j};
+	struct op w = { .kind = OP_JOB, .id = j->id, .job = *j };
 	int ret = store_write_op(st, &w, err);
 	if (ret < 0)
 		j->updated_ms = was;
@@ -266,7 +266,7 @@ int store_job_update(struct store *st, struct job *j, struct aura_error *err)
 
 int store_job_update_progress(struct store *st, const struct job *j, struct aura_error *err)
 {
-	struct op w = {.kind = OP_PROGRESS, .id = j->id, .job = *j};
+	struct op w = { .kind = OP_PROGRESS, .id = j->id, .job = *j };
 	return store_write_op(st, &w, err);
 }
 
@@ -281,7 +281,7 @@ int store_job_get(struct store *st, int64_t id, struct job *out, struct aura_err
 
 int store_job_delete(struct store *st, int64_t id, struct aura_error *err)
 {
-	struct op w = {.kind = OP_DELETE, .id = id};
+	struct op w = { .kind = OP_DELETE, .id = id };
 	return store_write_op(st, &w, err);
 }
 
@@ -299,7 +299,7 @@ int store_job_list(struct store *st, int state, int64_t offset, int64_t limit,
 	int ret = check_state_filter(st, state, err);
 	if (ret)
 		return ret;
-	struct binder b = {st->stmt[state < 0 ? SQL_JOB_LIST : SQL_JOB_LIST_STATE], SQLITE_OK};
+	struct binder b = { st->stmt[state < 0 ? SQL_JOB_LIST : SQL_JOB_LIST_STATE], SQLITE_OK };
 	int i = 1;
 	if (state >= 0)
 		b_text(&b, i++, job_state_name((enum job_state)state));
@@ -330,7 +330,7 @@ int64_t store_job_count(struct store *st, int state)
 	if (ret)
 		return ret;
 	sqlite3_stmt *s = st->stmt[state < 0 ? SQL_JOB_COUNT : SQL_JOB_COUNT_STATE];
-	struct binder b = {s, SQLITE_OK};
+	struct binder b = { s, SQLITE_OK };
 	if (state >= 0)
 		b_text(&b, 1, job_state_name((enum job_state)state));
 	int rc = step(&b);
@@ -351,7 +351,7 @@ int store_job_next(struct store *st, int64_t now_ms, struct job *out, struct aur
 int store_stage_set(struct store *st, int64_t job_id, const struct stage *sg,
 		    struct aura_error *err)
 {
-	struct op w = {.kind = OP_STAGE_SET, .id = job_id, .stage = *sg};
+	struct op w = { .kind = OP_STAGE_SET, .id = job_id, .stage = *sg };
 	if (!sg->name) /* refused by the statement, never journaled */
 		return sql_stage_set(st, job_id, sg, err);
 	return store_write_op(st, &w, err);
@@ -403,6 +403,6 @@ int store_stage_list(struct store *st, int64_t job_id, struct stage **out, int *
 
 int store_stage_clear(struct store *st, int64_t job_id, struct aura_error *err)
 {
-	struct op w = {.kind = OP_STAGE_CLEAR, .id = job_id};
+	struct op w = { .kind = OP_STAGE_CLEAR, .id = job_id };
 	return store_write_op(st, &w, err);
 }

@@ -121,7 +121,7 @@ int store_write_op(struct store *st, const struct op *w, struct aura_error *err)
 		journal_add(st, w);
 		return 0;
 	}
-	struct aura_error e = {0};
+	struct aura_error e = { 0 };
 	int ret = store_batch_touch(st, &e);
 	if (ret == 0)
 		ret = store_sql_op(st, w, &e);
@@ -140,7 +140,7 @@ int store_write_op(struct store *st, const struct op *w, struct aura_error *err)
  * caught up. Rows deleted meanwhile are skipped. */
 static int catch_up(struct store *st, struct aura_error *err)
 {
-	struct aura_error e = {0};
+	struct aura_error e = { 0 };
 	int ret = store_run(st, st->stmt[SQL_BEGIN], "begin", &e);
 	for (size_t i = 0; ret == 0 && i < st->nops; i++) {
 		ret = store_sql_op(st, &st->ops[i], &e);
@@ -173,7 +173,7 @@ int store_batch_commit(struct store *st, struct aura_error *err)
 		return 0;
 	}
 	st->batch_open = false;
-	struct aura_error e = {0};
+	struct aura_error e = { 0 };
 	int ret = store_commit_open(st, "batch of writes", &e);
 	if (ret == 0) {
 		store_journal_clear(st);

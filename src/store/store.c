@@ -182,7 +182,7 @@ int store_run_bound(struct store *st, struct binder *b, const char *what, struct
 /* The same for a statement without parameters. */
 int store_run(struct store *st, sqlite3_stmt *s, const char *what, struct aura_error *err)
 {
-	struct binder b = {s, SQLITE_OK};
+	struct binder b = { s, SQLITE_OK };
 	return store_run_bound(st, &b, what, err);
 }
 
@@ -332,7 +332,7 @@ static int prepare_all(struct store *st, struct aura_error *err)
  */
 static void store_make_private(const char *path)
 {
-	static const char *const suffixes[] = {"", "-wal", "-shm"};
+	static const char *const suffixes[] = { "", "-wal", "-shm" };
 	for (size_t i = 0; i < ARRAY_LEN(suffixes); i++) {
 		char *p = xasprintf("%s%s", path, suffixes[i]);
 		int fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | (i == 0 ? O_CREAT : 0), 0600);

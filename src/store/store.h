@@ -149,5 +149,4 @@ int store_stage_list(struct store *st, int64_t job_id, struct stage **out, int *
 		     struct aura_error *err);
 int store_stage_clear(struct store *st, int64_t job_id, struct aura_error *err);
 
-
 #endif

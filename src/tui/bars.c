@@ -133,8 +133,8 @@ static void status_draw(struct tui *t, struct pane *p)
 	}
 
 	if (t->counts_known && x < p->w - hw - 10) {
-		static const enum job_state order[] = {JOB_RUNNING, JOB_QUEUED,	   JOB_PAUSED,
-						       JOB_FAILED,  JOB_SUCCEEDED, JOB_CANCELLED};
+		static const enum job_state order[] = { JOB_RUNNING, JOB_QUEUED,    JOB_PAUSED,
+							JOB_FAILED,  JOB_SUCCEEDED, JOB_CANCELLED };
 		struct buf b;
 		buf_init(&b);
 		for (size_t i = 0; i < ARRAY_LEN(order); i++) {
@@ -156,8 +156,8 @@ static void status_draw(struct tui *t, struct pane *p)
 
 /* The hints, in order of use; cut at the screen's width. */
 static const enum ui_action hints[] = {
-    A_HELP,   A_QUIT,	A_NEW,	 A_SUBMIT,    A_CANCEL, A_PAUSE,  A_RETRY,
-    A_DELETE, A_FILTER, A_STATE, A_NEXT_PANE, A_DETAIL, A_FOLLOW, A_SHUTDOWN,
+	A_HELP,	  A_QUIT,   A_NEW,   A_SUBMIT,	  A_CANCEL, A_PAUSE,  A_RETRY,
+	A_DELETE, A_FILTER, A_STATE, A_NEXT_PANE, A_DETAIL, A_FOLLOW, A_SHUTDOWN,
 };
 
 static const char *hint_word(enum ui_action a)
@@ -230,15 +230,15 @@ static void hint_draw(struct tui *t, struct pane *p)
 }
 
 const struct pane_ops pane_status_ops = {
-    .name = "status",
-    .draw = status_draw,
-    .key = NULL,
-    .resize = NULL,
+	.name = "status",
+	.draw = status_draw,
+	.key = NULL,
+	.resize = NULL,
 };
 
 const struct pane_ops pane_hint_ops = {
-    .name = "hints",
-    .draw = hint_draw,
-    .key = NULL,
-    .resize = NULL,
+	.name = "hints",
+	.draw = hint_draw,
+	.key = NULL,
+	.resize = NULL,
 };

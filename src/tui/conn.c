@@ -580,8 +580,8 @@ void conn_job_action(struct tui *t, const char *method, int64_t id)
 	static const struct {
 		const char *method, *done;
 	} said[] = {
-	    {"cancel", "cancelling"},  {"pause", "paused"}, {"resume", "resumed"},
-	    {"retry", "queued again"}, {"rm", "deleted"},
+		{ "cancel", "cancelling" },  { "pause", "paused" }, { "resume", "resumed" },
+		{ "retry", "queued again" }, { "rm", "deleted" },
 	};
 	for (size_t i = 0; i < ARRAY_LEN(said); i++)
 		if (strcmp(said[i].method, method) == 0)

@@ -50,9 +50,9 @@ static void confirm_free(struct dialog *d)
 }
 
 static const struct dialog_ops confirm_ops = {
-    .draw = confirm_draw,
-    .key = confirm_key,
-    .free = confirm_free,
+	.draw = confirm_draw,
+	.key = confirm_key,
+	.free = confirm_free,
 };
 
 void dlg_confirm_open(struct tui *t, const char *question, int64_t id,

@@ -21,11 +21,11 @@
 
 enum field { F_TOPIC, F_DURATION, F_PRESET, F_VOICE, F_CAPTIONS, F_OUTPUT, F__COUNT };
 
-static const char *const labels[F__COUNT] = {"Topic", "Duration", "Preset",
-					     "Voice", "Captions", "Output"};
-static const char *const presets[] = {"landscape-720p", "landscape-1080p", "portrait-1080p",
-				      "square-1080p",	"draft-480p",	   NULL};
-static const char *const captions[] = {"burn", "srt", "both", "none", NULL};
+static const char *const labels[F__COUNT] = { "Topic", "Duration", "Preset",
+					      "Voice", "Captions", "Output" };
+static const char *const presets[] = { "landscape-720p", "landscape-1080p", "portrait-1080p",
+				       "square-1080p",	 "draft-480p",	    NULL };
+static const char *const captions[] = { "burn", "srt", "both", "none", NULL };
 
 struct form {
 	struct edit e[F__COUNT]; /* text fields (choices use `choice`) */
@@ -183,9 +183,9 @@ static void form_free(struct dialog *d)
 }
 
 static const struct dialog_ops form_ops = {
-    .draw = form_draw,
-    .key = form_key,
-    .free = form_free,
+	.draw = form_draw,
+	.key = form_key,
+	.free = form_free,
 };
 
 void dlg_new_open(struct tui *t)

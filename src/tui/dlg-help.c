@@ -33,9 +33,9 @@ static void help_draw(struct tui *t, struct dialog *d)
 			false);
 	}
 	static const char *const extra[HELP_EXTRA] = {
-	    "",
-	    "In forms and prompts: Tab/arrows move, Enter accepts, Esc cancels.",
-	    "Ctrl-C closes a dialog, or quits; Ctrl-Z suspends.",
+		"",
+		"In forms and prompts: Tab/arrows move, Enter accepts, Esc cancels.",
+		"Ctrl-C closes a dialog, or quits; Ctrl-Z suspends.",
 	};
 	for (int i = 0; i < HELP_EXTRA; i++, line++) {
 		int y = line - h->scroll;
@@ -68,9 +68,9 @@ static void help_free(struct dialog *d)
 }
 
 static const struct dialog_ops help_ops = {
-    .draw = help_draw,
-    .key = help_key,
-    .free = help_free,
+	.draw = help_draw,
+	.key = help_key,
+	.free = help_free,
 };
 
 void dlg_help_open(struct tui *t)

@@ -84,9 +84,9 @@ static void menu_free(struct dialog *d)
 }
 
 static const struct dialog_ops menu_ops = {
-    .draw = menu_draw,
-    .key = menu_key,
-    .free = menu_free,
+	.draw = menu_draw,
+	.key = menu_key,
+	.free = menu_free,
 };
 
 void dlg_state_open(struct tui *t)

@@ -110,9 +110,9 @@ static void prompt_free(struct dialog *d)
 }
 
 static const struct dialog_ops prompt_ops = {
-    .draw = prompt_draw,
-    .key = prompt_key,
-    .free = prompt_free,
+	.draw = prompt_draw,
+	.key = prompt_key,
+	.free = prompt_free,
 };
 
 static int width_for(struct tui *t)

@@ -83,8 +83,8 @@ static void on_doctor_exit(void *ctx, int status)
 }
 
 static const struct proc_ops ffhealth_ops = {
-    .on_stdout = on_doctor_stdout,
-    .on_exit = on_doctor_exit,
+	.on_stdout = on_doctor_stdout,
+	.on_exit = on_doctor_exit,
 };
 
 void ffhealth_start(struct tui *t)
@@ -106,7 +106,7 @@ void ffhealth_start(struct tui *t)
 	argv[n++] = "doctor";
 	argv[n++] = "--json";
 	argv[n] = NULL;
-	struct proc_spec spec = {.argv = argv, .stdin_mode = PROC_STDIN_NULL};
+	struct proc_spec spec = { .argv = argv, .stdin_mode = PROC_STDIN_NULL };
 	struct aura_error err;
 	aura_error_clear(&err);
 	t->ffhealth_proc = proc_spawn(t->loop, &spec, &ffhealth_ops, t, &err);

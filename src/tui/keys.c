@@ -13,10 +13,13 @@ static const struct binding {
 	const char *label;
 	const char *help;
 	int keys[3];
-} bindings[A__COUNT] = {[A_NONE] = {"", "", {0, 0, 0}},
+} bindings[A__COUNT] = {
+	/* clang-format off */
+	[A_NONE] = {"", "", {0, 0, 0}},
 #define UI_ACTION_BINDING(name, label, help, k1, k2, k3) [A_##name] = {label, help, {k1, k2, k3}},
-			UI_ACTIONS(UI_ACTION_BINDING)
+	UI_ACTIONS(UI_ACTION_BINDING)
 #undef UI_ACTION_BINDING
+	/* clang-format on */
 };
 
 int keys_action(int key)

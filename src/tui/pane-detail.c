@@ -66,7 +66,7 @@ static void field(struct out *o, const char *label, const char *text, attr_t a)
 			size_t step = 1;
 			while (cut + step < n && ((unsigned char)s[cut + step] & 0xC0) == 0x80)
 				step++;
-			char one[8] = {0};
+			char one[8] = { 0 };
 			memcpy(one, s + cut, step < 7 ? step : 7);
 			int cw = ui_width(o->t, one);
 			if (cols + cw > tw || s[cut] == '\n')
@@ -131,8 +131,9 @@ static void draw_warnings(struct out *o, const char *text)
 	for (size_t i = n > WARN_SHOWN ? n - WARN_SHOWN : 0; i < n; i++) {
 		json_t *e = json_array_get(a, i);
 		const char *code = json_string_value(json_object_get(e, "code"));
-		const char *msg = json_is_string(e) ? json_string_value(e)
-						    : json_string_value(json_object_get(e, "message"));
+		const char *msg = json_is_string(e)
+				      ? json_string_value(e)
+				      : json_string_value(json_object_get(e, "message"));
 		if (code)
 			fieldf(o, "Warning", w, "%s: %s", code, msg ? msg : "");
 		else
@@ -239,7 +240,7 @@ static void detail_draw(struct tui *t, struct pane *p)
 		ui_text(t, p->win, 1, 1, "no job selected", p->w - 2, ui_attr(t, ST_DIM), false);
 		return;
 	}
-	struct out o = {t, p, 0, 1};
+	struct out o = { t, p, 0, 1 };
 	draw_job(&o, j);
 	if (d && t->n_stages > 0) {
 		bool on = next_line(&o);
@@ -326,8 +327,8 @@ static int detail_key(struct tui *t, struct pane *p, enum ui_action a)
 }
 
 const struct pane_ops pane_detail_ops = {
-    .name = "detail",
-    .draw = detail_draw,
-    .key = detail_key,
-    .resize = NULL,
+	.name = "detail",
+	.draw = detail_draw,
+	.key = detail_key,
+	.resize = NULL,
 };

@@ -23,7 +23,7 @@ struct cols {
 
 static struct cols columns(int width)
 {
-	struct cols c = {7, 0, 6, 9, 10, width >= 120 ? 16 : 10, 4, 7, 4};
+	struct cols c = { 7, 0, 6, 9, 10, width >= 120 ? 16 : 10, 4, 7, 4 };
 	if (width >= 160)
 		c.bar = 24;
 	/* one blank before each column, one at the left edge */
@@ -224,8 +224,8 @@ static void list_resize(struct tui *t, struct pane *p)
 }
 
 const struct pane_ops pane_list_ops = {
-    .name = "list",
-    .draw = list_draw,
-    .key = list_key,
-    .resize = list_resize,
+	.name = "list",
+	.draw = list_draw,
+	.key = list_key,
+	.resize = list_resize,
 };

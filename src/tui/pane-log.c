@@ -78,8 +78,8 @@ static int log_key(struct tui *t, struct pane *p, enum ui_action a)
 }
 
 const struct pane_ops pane_log_ops = {
-    .name = "log",
-    .draw = log_draw,
-    .key = log_key,
-    .resize = NULL,
+	.name = "log",
+	.draw = log_draw,
+	.key = log_key,
+	.resize = NULL,
 };

@@ -23,7 +23,7 @@
 #include "os/sig.h"
 #include "tui/ui.h"
 
-static const int tui_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCHLD};
+static const int tui_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGWINCH, SIGCHLD };
 
 static void nothing(struct loop *l, void *ctx)
 {

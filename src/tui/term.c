@@ -32,7 +32,7 @@ static bool tio_saved;
 static char reset_seq[256];
 static size_t reset_len;
 static volatile sig_atomic_t screen_taken;
-static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+static const int crash_signals[] = { SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT };
 static struct sig_saved old_crash;
 
 static int reset_putc(int c)
@@ -45,7 +45,7 @@ static int reset_putc(int c)
 /* The bytes that leave curses mode, computed while it is safe to. */
 static void prepare_reset(void)
 {
-	static const char *const caps[] = {"sgr0", "cnorm", "rmkx", "rmcup"};
+	static const char *const caps[] = { "sgr0", "cnorm", "rmkx", "rmcup" };
 	reset_len = 0;
 	for (size_t i = 0; i < ARRAY_LEN(caps); i++) {
 		char *s = tigetstr(caps[i]);

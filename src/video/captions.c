@@ -99,7 +99,7 @@ static bool ends_sentence(const char *s, size_t len)
 /* Append one word as one token, or as several when it is wider than a line. */
 static void add_word(struct toks *t, const char *s, size_t len, int max_cols)
 {
-	struct tok k = {s, 0, 0, 0, false, false};
+	struct tok k = { s, 0, 0, 0, false, false };
 	size_t off = 0;
 	while (off < len) {
 		uint32_t cp;
@@ -108,7 +108,7 @@ static void add_word(struct toks *t, const char *s, size_t len, int max_cols)
 		/* zero-width code points (combining marks) stay with their base */
 		if (cw > 0 && k.w > 0 && k.w + cw > max_cols) {
 			toks_push(t, k);
-			k = (struct tok){s + off, 0, 0, 0, true, false};
+			k = (struct tok){ s + off, 0, 0, 0, true, false };
 		}
 		k.len += n;
 		k.w += cw;
@@ -191,7 +191,7 @@ int captions_split(const char *narration, int max_cols, int max_lines, struct ca
 		max_cols = 1;
 	if (max_lines < 1)
 		max_lines = 1;
-	struct toks t = {NULL, 0, 0};
+	struct toks t = { NULL, 0, 0 };
 	const char *p = narration ? narration : "";
 	while (*p) {
 		while (*p && is_space(*p))

@@ -40,9 +40,9 @@ static void video_active(void *ctx, size_t n_active)
 }
 
 static const struct engine_kind video_kind = {
-    .name = "video",
-    .prepare = video_prepare,
-    .active = video_active,
+	.name = "video",
+	.prepare = video_prepare,
+	.active = video_active,
 };
 
 void video_kind_register(struct engine *e, struct health *h)

@@ -36,8 +36,8 @@
 #include "base/util.h"
 
 static const struct stage_ops *const stages[VSTAGE__COUNT] = {
-    &stage_script_ops,	 &stage_voice_ops,  &stage_visuals_ops,
-    &stage_captions_ops, &stage_render_ops, &stage_verify_ops,
+	&stage_script_ops,   &stage_voice_ops,	&stage_visuals_ops,
+	&stage_captions_ops, &stage_render_ops, &stage_verify_ops,
 };
 
 /*
@@ -46,8 +46,8 @@ static const struct stage_ops *const stages[VSTAGE__COUNT] = {
  * time in the render's encode. With clips from --images, the visuals
  * stage transcodes them and weighs more.
  */
-static const double weights_cards[VSTAGE__COUNT] = {0.01, 0.09, 0.04, 0.01, 0.83, 0.02};
-static const double weights_clips[VSTAGE__COUNT] = {0.01, 0.08, 0.20, 0.01, 0.68, 0.02};
+static const double weights_cards[VSTAGE__COUNT] = { 0.01, 0.09, 0.04, 0.01, 0.83, 0.02 };
+static const double weights_clips[VSTAGE__COUNT] = { 0.01, 0.08, 0.20, 0.01, 0.68, 0.02 };
 
 struct vtask {
 	struct vjob v;
@@ -272,14 +272,14 @@ static void record(struct vtask *t, enum vstage i, enum stage_state state)
 	if (state == STAGE_RUNNING)
 		t->started_ms[i] = now;
 	struct stage s = {
-	    .name = (char *)stages[i]->name,
-	    .seq = (int)i,
-	    .state = state,
-	    .progress = state == STAGE_DONE ? 1.0 : 0.0,
-	    .started_ms = state == STAGE_PENDING ? 0 : t->started_ms[i],
-	    .finished_ms = state == STAGE_DONE || state == STAGE_FAILED ? now : 0,
+		.name = (char *)stages[i]->name,
+		.seq = (int)i,
+		.state = state,
+		.progress = state == STAGE_DONE ? 1.0 : 0.0,
+		.started_ms = state == STAGE_PENDING ? 0 : t->started_ms[i],
+		.finished_ms = state == STAGE_DONE || state == STAGE_FAILED ? now : 0,
 	};
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	if (store_stage_set(v->env->store, v->id, &s, &err) < 0)
 		vjob_log(v, "cannot record stage %s: %s", s.name, err.detail);
 }
@@ -412,10 +412,10 @@ static void video_free(void *impl)
 }
 
 static const struct task_ops video_ops = {
-    .next = video_next,
-    .done = video_done,
-    .abort = video_abort,
-    .free = video_free,
+	.next = video_next,
+	.done = video_done,
+	.abort = video_abort,
+	.free = video_free,
 };
 
 /* --- creating the task ----------------------------------------------------------- */
@@ -561,7 +561,7 @@ static enum vstage resume_point(struct vtask *t)
 	struct vjob *v = &t->v;
 	struct stage *recs = NULL;
 	int nrec = 0;
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	if (store_stage_list(v->env->store, v->id, &recs, &nrec, &err) < 0)
 		vjob_log(v, "cannot read the stage records (%s): starting over", err.detail);
 	enum vstage first = VSTAGE_SCRIPT;

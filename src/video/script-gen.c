@@ -348,7 +348,7 @@ static char *join_phrases(const int *ids, int n, int max)
 static int *choose_angles(uint64_t *rng, int n, bool *second)
 {
 	int *ids = xcalloc((size_t)n, sizeof(int));
-	bool chosen[N_ANGLES] = {false};
+	bool chosen[N_ANGLES] = { false };
 	int want = n < N_ANGLES ? n : N_ANGLES;
 	int have = 0;
 	if (want >= 1)
@@ -364,7 +364,7 @@ static int *choose_angles(uint64_t *rng, int n, bool *second)
 		if (!chosen[a])
 			chosen[a] = true, have++;
 	}
-	bool twice[N_ANGLES] = {false};
+	bool twice[N_ANGLES] = { false };
 	for (int extra = n - want; extra > 0;) {
 		int a = rng_below(rng, N_ANGLES - 1); /* never "what comes next" twice */
 		if (!twice[a])
@@ -450,9 +450,9 @@ static void topic_forms(struct gen *g, const char *norm, int duration_s, bool *q
 		g->tfull[0] = (char)(g->tfull[0] - 'A' + 'a');
 	/* "the roots of how bees make honey" reads badly: a question, a
 	 * clause ("how...", "why...") or a long topic is "this topic" */
-	static const char *const wh[] = {"how ", "why ",   "what ",    "when ",	 "where ",
-					 "who ", "which ", "whether ", "is ",	 "are ",
-					 "can ", "do ",	   "does ",    "should "};
+	static const char *const wh[] = { "how ", "why ",   "what ",	"when ",  "where ",
+					  "who ", "which ", "whether ", "is ",	  "are ",
+					  "can ", "do ",    "does ",	"should " };
 	bool clause = false;
 	for (size_t i = 0; i < ARRAY_LEN(wh); i++)
 		clause = clause || strncasecmp(norm, wh[i], strlen(wh[i])) == 0;
@@ -556,7 +556,7 @@ int script_generate(const char *topic, int duration_s, uint32_t seed, struct scr
 				if (!st.lead && st.nmid)
 					st.lead = st.mid[--st.nmid];
 			}
-			struct pool *ps[] = {&g.opening, &g.generic, &g.filler};
+			struct pool *ps[] = { &g.opening, &g.generic, &g.filler };
 			fill(&g, &st, budget, ps, 3, 1);
 			heading = xstrdup(out->title);
 			kw = xstrdup(topic_kw);
@@ -569,7 +569,7 @@ int script_generate(const char *topic, int duration_s, uint32_t seed, struct scr
 			say_must(&g, &g.lead, &st, budget - so.words);
 			if (st.nmid)
 				st.lead = st.mid[--st.nmid];
-			struct pool *ps[] = {&g.close, &g.generic, &g.filler};
+			struct pool *ps[] = { &g.close, &g.generic, &g.filler };
 			fill(&g, &st, budget - so.words, ps, 3, 1);
 			if (so.nmid) {
 				st.tail = so.mid[0];
@@ -583,7 +583,7 @@ int script_generate(const char *topic, int duration_s, uint32_t seed, struct scr
 			int a = ids[i - 1];
 			struct pool *ap = &g.angle[a];
 			say_must(&g, ap, &st, budget);
-			struct pool *ps[] = {ap, &g.generic, &g.filler};
+			struct pool *ps[] = { ap, &g.generic, &g.filler };
 			fill(&g, &st, budget, ps, 3, 2);
 			/* a second part on the same angle takes the next heading */
 			heading = xstrdup(

@@ -23,7 +23,7 @@
  * most one of each. Other lines go in between, in the order chosen; one
  * starting with '!' is tried before the others of its pool.
  */
-#define L(...) ((const char *const[]){__VA_ARGS__, NULL})
+#define L(...) ((const char *const[]){ __VA_ARGS__, NULL })
 
 /* the word and sentence tables read best as written */
 /* clang-format off */

@@ -148,7 +148,7 @@ static char *keyword_form(const char *s, size_t len, bool drop_stopwords)
 		if (cp == 0x2019)
 			buf_puts(&b, "'");
 		else if (cp >= 'A' && cp <= 'Z')
-			buf_append(&b, &(char){(char)(cp - 'A' + 'a')}, 1);
+			buf_append(&b, &(char){ (char)(cp - 'A' + 'a') }, 1);
 		else
 			buf_append(&b, s + off, n);
 		if (is_word_cp(cp) && !(cp >= '0' && cp <= '9'))
@@ -212,7 +212,7 @@ char *script_keywords_all(const char *text, int max, bool drop_stopwords)
 			free(w);
 		} else {
 			v = xrealloc(v, (size_t)(n + 1) * sizeof(*v));
-			v[n++] = (struct kw){w, 1, order++};
+			v[n++] = (struct kw){ w, 1, order++ };
 		}
 	}
 	if (n)

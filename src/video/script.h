@@ -16,11 +16,11 @@
 #include "base/errors.h"
 #include "base/script.h" /* the scenes as data, the sizes */
 
-#define SCRIPT_DURATION_MIN	5    /* seconds */
-#define SCRIPT_DURATION_MAX	1800 /* the writer runs out of things to say */
-#define SCRIPT_TOPIC_MAX	200  /* characters (code points) */
-#define SCRIPT_USER_SCENES_MAX	50 /* --script files and script.json */
-#define SCRIPT_TEXT_MAX		(1024 * 1024)
+#define SCRIPT_DURATION_MIN    5    /* seconds */
+#define SCRIPT_DURATION_MAX    1800 /* the writer runs out of things to say */
+#define SCRIPT_TOPIC_MAX       200  /* characters (code points) */
+#define SCRIPT_USER_SCENES_MAX 50   /* --script files and script.json */
+#define SCRIPT_TEXT_MAX	       (1024 * 1024)
 
 /*
  * The offline writer: an opening that introduces the topic, body scenes

@@ -71,8 +71,8 @@ static int captions_done(struct vjob *v, int status, const char *out, size_t out
 }
 
 const struct stage_ops stage_captions_ops = {
-    .name = "captions",
-    .ready = captions_ready,
-    .next = captions_next,
-    .done = captions_done,
+	.name = "captions",
+	.ready = captions_ready,
+	.next = captions_next,
+	.done = captions_done,
 };

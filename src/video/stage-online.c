@@ -146,13 +146,13 @@ static int vcall_start(void *arg, const struct task_async_env *ae, task_step_fin
 		break;
 	case VCALL_STOCK: {
 		struct stock_query q = {
-		    .query = c->text,
-		    .video = false,
-		    .orientation = c->height > c->width	   ? STOCK_PORTRAIT
-				   : c->height == c->width ? STOCK_SQUARE
-							   : STOCK_LANDSCAPE,
-		    .cache_dir = c->cache_dir,
-		    .credits_path = c->credits,
+			.query = c->text,
+			.video = false,
+			.orientation = c->height > c->width    ? STOCK_PORTRAIT
+				       : c->height == c->width ? STOCK_SQUARE
+							       : STOCK_LANDSCAPE,
+			.cache_dir = c->cache_dir,
+			.credits_path = c->credits,
 		};
 		const struct stock_api *api =
 		    strcmp(c->provider, "pixabay") == 0 ? &stock_api_pixabay : &stock_api_pexels;

@@ -393,8 +393,8 @@ static int render_done(struct vjob *v, int status, const char *out, size_t out_l
 }
 
 const struct stage_ops stage_render_ops = {
-    .name = "render",
-    .ready = render_ready,
-    .next = render_next,
-    .done = render_done,
+	.name = "render",
+	.ready = render_ready,
+	.next = render_next,
+	.done = render_done,
 };

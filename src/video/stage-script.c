@@ -158,8 +158,8 @@ static int script_done(struct vjob *v, int status, const char *out, size_t out_l
 }
 
 const struct stage_ops stage_script_ops = {
-    .name = "script",
-    .ready = script_ready,
-    .next = script_next,
-    .done = script_done,
+	.name = "script",
+	.ready = script_ready,
+	.next = script_next,
+	.done = script_done,
 };

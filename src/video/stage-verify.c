@@ -290,7 +290,7 @@ static int verify_done(struct vjob *v, int status, const char *out, size_t out_l
 		v->step = STEP_DECODE;
 		return 0;
 	}
-	struct aura_error e = {0};
+	struct aura_error e = { 0 };
 	/* at -v error, anything FFmpeg says is a decoding error */
 	bool said = false;
 	for (const char *p = tail; p && *p && !said; p++)
@@ -304,8 +304,8 @@ static int verify_done(struct vjob *v, int status, const char *out, size_t out_l
 }
 
 const struct stage_ops stage_verify_ops = {
-    .name = "verify",
-    .ready = verify_ready,
-    .next = verify_next,
-    .done = verify_done,
+	.name = "verify",
+	.ready = verify_ready,
+	.next = verify_next,
+	.done = verify_done,
 };

@@ -56,14 +56,14 @@ struct palette {
 
 /* Dark enough that white text with a shadow reads on every stop. */
 static const struct palette palettes[] = {
-    {{"0x0f2027", "0x203a43", "0x2c5364"}, "0x4fc3f7"}, /* ocean */
-    {{"0x23074d", "0x5b247a", "0xa8443a"}, "0xffb74d"}, /* dusk */
-    {{"0x0b3d2e", "0x134e3a", "0x2e7d5b"}, "0xa5d6a7"}, /* forest */
-    {{"0x3e0b0b", "0x6e1c1c", "0xa83224"}, "0xffcc80"}, /* ember */
-    {{"0x1c1d1f", "0x37393b", "0x55595e"}, "0x90caf9"}, /* slate */
-    {{"0x141e30", "0x243b55", "0x3f5e8c"}, "0xffd54f"}, /* royal */
-    {{"0x2b1055", "0x4b1d6b", "0x5a64b0"}, "0xf8bbd0"}, /* plum */
-    {{"0x003b46", "0x07575b", "0x3f8a91"}, "0xfff59d"}, /* teal */
+	{ { "0x0f2027", "0x203a43", "0x2c5364" }, "0x4fc3f7" }, /* ocean */
+	{ { "0x23074d", "0x5b247a", "0xa8443a" }, "0xffb74d" }, /* dusk */
+	{ { "0x0b3d2e", "0x134e3a", "0x2e7d5b" }, "0xa5d6a7" }, /* forest */
+	{ { "0x3e0b0b", "0x6e1c1c", "0xa83224" }, "0xffcc80" }, /* ember */
+	{ { "0x1c1d1f", "0x37393b", "0x55595e" }, "0x90caf9" }, /* slate */
+	{ { "0x141e30", "0x243b55", "0x3f5e8c" }, "0xffd54f" }, /* royal */
+	{ { "0x2b1055", "0x4b1d6b", "0x5a64b0" }, "0xf8bbd0" }, /* plum */
+	{ { "0x003b46", "0x07575b", "0x3f8a91" }, "0xfff59d" }, /* teal */
 };
 
 static uint32_t palette_hash(const char *s, uint32_t seed)
@@ -234,7 +234,9 @@ static int card_source(struct vjob *v, int i, struct buf *g, struct aura_error *
 	    &palettes[palette_hash(v->spec.topic, v->spec.seed) % ARRAY_LEN(palettes)];
 	int w = p->w, h = p->h;
 	/* the gradient line runs corner to corner, turning a quarter per scene */
-	static const int dir[4][4] = {{0, 0, 1, 1}, {1, 0, 0, 1}, {1, 1, 0, 0}, {0, 1, 1, 0}};
+	static const int dir[4][4] = {
+		{ 0, 0, 1, 1 }, { 1, 0, 0, 1 }, { 1, 1, 0, 0 }, { 0, 1, 1, 0 }
+	};
 	const int *d = dir[i % 4];
 	buf_printf(g,
 		   "gradients=s=%dx%d:c0=%s:c1=%s:c2=%s:nb_colors=3:x0=%d:y0=%d:x1=%d:y1=%d:"
@@ -551,7 +553,7 @@ static int visuals_done(struct vjob *v, int status, const char *out, size_t out_
 	if (v->cmd_kind == STEP_ONLINE)
 		return online_done(v, err);
 	if (v->cmd_kind == STEP_IMAGES) {
-		struct aura_error e = {0};
+		struct aura_error e = { 0 };
 		int rc = vjob_ffmpeg_result(status, tail, v->scenes[v->sub].source, &e);
 		if (rc < 0) {
 			/* a full disk fails the job; a bad picture only its scene */
@@ -573,8 +575,8 @@ static int visuals_done(struct vjob *v, int status, const char *out, size_t out_
 }
 
 const struct stage_ops stage_visuals_ops = {
-    .name = "visuals",
-    .ready = visuals_ready,
-    .next = visuals_next,
-    .done = visuals_done,
+	.name = "visuals",
+	.ready = visuals_ready,
+	.next = visuals_next,
+	.done = visuals_done,
 };

@@ -607,8 +607,8 @@ static int voice_done(struct vjob *v, int status, const char *out, size_t out_le
 }
 
 const struct stage_ops stage_voice_ops = {
-    .name = "voice",
-    .ready = voice_ready,
-    .next = voice_next,
-    .done = voice_done,
+	.name = "voice",
+	.ready = voice_ready,
+	.next = voice_next,
+	.done = voice_done,
 };

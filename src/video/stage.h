@@ -52,9 +52,9 @@ struct vscene {
 	int frames;	   /* length on the timeline, at 30 fps */
 	int start_frame;
 	enum vvisual kind;
-	char *visual; /* relative to the work directory: visuals/001.png ... */
-	char *source; /* the --images file, the stock asset in the cache or the
-			 generated picture it came from; NULL for a card */
+	char *visual;	 /* relative to the work directory: visuals/001.png ... */
+	char *source;	 /* the --images file, the stock asset in the cache or the
+			    generated picture it came from; NULL for a card */
 	char *audio_src; /* voice: the file to bring to 48 kHz stereo (an
 			    online provider's answer, espeak-ng's or piper's
 			    output); NULL when flite wrote voice/NNN.wav */
@@ -140,14 +140,14 @@ struct vjob {
 	int64_t id;
 	char *workdir;
 	struct vspec spec;
-	char *output;	  /* the final path planned (absolute) */
-	char *part;	  /* NAME.part.mp4 while render/verify own it */
-	char *srt_part;	  /* NAME.part.srt while verify writes it */
-	char *font;	  /* font file for the cards, NULL: fontconfig's Sans */
+	char *output;		   /* the final path planned (absolute) */
+	char *part;		   /* NAME.part.mp4 while render/verify own it */
+	char *srt_part;		   /* NAME.part.srt while verify writes it */
+	char *font;		   /* font file for the cards, NULL: fontconfig's Sans */
 	struct voice_choice voice; /* the offline voice: the last resort of the chain */
-	char *voice_prog; /* espeak-ng or piper, NULL for flite */
+	char *voice_prog;	   /* espeak-ng or piper, NULL for flite */
 	struct vchain voice_chain; /* the online voices to try, in order */
-	bool generated;	  /* the script was written from the topic */
+	bool generated;		   /* the script was written from the topic */
 
 	struct script script;
 	struct vscene *scenes; /* script.n of them once the script is known */
@@ -159,13 +159,13 @@ struct vjob {
 	double weight[VSTAGE__COUNT];
 	/* stage-private progress, reset when a stage starts */
 	int step, sub;
-	int cmd_kind;		/* stage-private: what the command in flight is */
-	bool checking;		/* voice: an online answer awaits its ffprobe */
-	int link;		/* the chain's provider being tried */
-	unsigned failed;	/* bit per link that failed in this stage: skipped after */
-	struct vchain chain;	/* script, visuals: the stage's chain */
-	struct vcall call;	/* the provider request in flight or just over */
-	int64_t *pending; /* voice: scenes that need silence made */
+	int cmd_kind;	     /* stage-private: what the command in flight is */
+	bool checking;	     /* voice: an online answer awaits its ffprobe */
+	int link;	     /* the chain's provider being tried */
+	unsigned failed;     /* bit per link that failed in this stage: skipped after */
+	struct vchain chain; /* script, visuals: the stage's chain */
+	struct vcall call;   /* the provider request in flight or just over */
+	int64_t *pending;    /* voice: scenes that need silence made */
 	int npending;
 	double gain_db; /* render: loudness correction */
 	double peak_db; /* render: measured true peak of the mix */

@@ -20,11 +20,11 @@
 #include "base/util.h"
 #include "video/vspec.h"
 
-static const char *const flite_voices[] = {"slt", "kal", "awb", "rms", "kal16"};
+static const char *const flite_voices[] = { "slt", "kal", "awb", "rms", "kal16" };
 
 /* Measured with FFmpeg 5.1's flite on a generated one-minute script, pauses
  * at punctuation included (doc/pipeline.md, "Voice"). */
-static const int flite_wpm[] = {168, 161, 172, 152, 161};
+static const int flite_wpm[] = { 168, 161, 172, 152, 161 };
 
 const char *voice_provider_name(enum voice_provider p)
 {

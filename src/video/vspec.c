@@ -126,7 +126,7 @@ int vspec_check_topic(const char *topic, struct aura_error *err)
 
 char *vspec_topic_from_script(const char *text, const char *path)
 {
-	struct aura_error ignored = {0};
+	struct aura_error ignored = { 0 };
 	char *t = script_first_heading(text);
 	if (t && vspec_check_topic(t, &ignored) == 0)
 		return t;

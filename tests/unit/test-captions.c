@@ -88,8 +88,8 @@ static void test_utf8_decode(void **state)
 	assert_int_equal(cp, 0x1F600);
 	assert_int_equal(utf8_next("", &cp), 0);
 	/* malformed: one byte consumed, U+FFFD */
-	const char *bad[] = {"\x80", "\xC0\x80", "\xED\xA0\x80", "\xE2\x82", "\xF4\x90\x80\x80",
-			     "\xFF", "\xC3"};
+	const char *bad[] = { "\x80", "\xC0\x80", "\xED\xA0\x80", "\xE2\x82", "\xF4\x90\x80\x80",
+			      "\xFF", "\xC3" };
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
 		assert_int_equal(utf8_next(bad[i], &cp), 1);
 		assert_int_equal(cp, UTF8_REPLACEMENT);
@@ -126,7 +126,7 @@ static void test_utf8_width(void **state)
 static void test_split_limits_and_no_split_words(void **state)
 {
 	(void)state;
-	struct caption_list l = {0};
+	struct caption_list l = { 0 };
 	int n = captions_split(long_text, 42, 2, &l);
 	assert_int_equal(n, l.n);
 	assert_true(n >= 6);
@@ -159,7 +159,7 @@ static void test_split_limits_and_no_split_words(void **state)
 static void test_split_appends(void **state)
 {
 	(void)state;
-	struct caption_list l = {0};
+	struct caption_list l = { 0 };
 	assert_int_equal(captions_split("First scene.", 42, 2, &l), 1);
 	assert_int_equal(captions_split("Second scene.", 42, 2, &l), 1);
 	assert_int_equal(l.n, 2);
@@ -176,7 +176,7 @@ static void test_split_appends(void **state)
 static void test_split_whitespace_is_normalised(void **state)
 {
 	(void)state;
-	struct caption_list l = {0};
+	struct caption_list l = { 0 };
 	captions_split("  one\ttwo\n\nthree   four\r\n", 42, 2, &l);
 	assert_int_equal(l.n, 1);
 	assert_string_equal(l.cues[0].text, "one two three four");
@@ -188,7 +188,7 @@ static void test_split_whitespace_is_normalised(void **state)
 static void check_hard_split(const char *word, int max_cols)
 {
 	char *text = xasprintf("start %s end", word);
-	struct caption_list l = {0};
+	struct caption_list l = { 0 };
 	captions_split(text, max_cols, 2, &l);
 	assert_cue_shape(&l, max_cols, 2);
 	/* rebuild: "start", the pieces glued together, "end" */
@@ -261,7 +261,7 @@ static void test_split_cjk_width(void **state)
 	buf_init(&t);
 	for (int i = 0; i < 40; i++)
 		buf_puts(&t, "\xE6\x96\x87"); /* 文 */
-	struct caption_list l = {0};
+	struct caption_list l = { 0 };
 	captions_split(t.data, 42, 2, &l);
 	assert_cue_shape(&l, 42, 2);
 	/* 40 wide characters = 80 columns: two full lines of 21 */
@@ -276,7 +276,7 @@ static void test_split_cjk_width(void **state)
 static void test_split_sentence_ends_cue(void **state)
 {
 	(void)state;
-	struct caption_list l = {0};
+	struct caption_list l = { 0 };
 	captions_split("This is the first sentence. And here is the second one.", 42, 2, &l);
 	assert_int_equal(l.n, 2);
 	assert_string_equal(l.cues[0].text, "This is the first sentence.");
@@ -296,7 +296,7 @@ static void test_split_sentence_ends_cue(void **state)
 static void test_split_balanced_lines(void **state)
 {
 	(void)state;
-	struct caption_list l = {0};
+	struct caption_list l = { 0 };
 	/* 55 columns: greedy would give 41 + 13; balanced is close to even */
 	captions_split("one two three four five six seven eight nine ten eleven", 42, 2, &l);
 	assert_int_equal(l.n, 1);
@@ -313,7 +313,7 @@ static void test_split_balanced_lines(void **state)
 static void test_split_degenerate_limits(void **state)
 {
 	(void)state;
-	struct caption_list l = {0};
+	struct caption_list l = { 0 };
 	assert_true(captions_split("ab cd", 0, 0, &l) > 0);
 	assert_cue_shape(&l, 1, 1);
 	caption_list_free(&l);
@@ -339,7 +339,7 @@ static void assert_timing(const struct caption_cue *c, int n, int64_t start, int
 static void test_time_within_scene(void **state)
 {
 	(void)state;
-	struct caption_list l = {0};
+	struct caption_list l = { 0 };
 	captions_split(long_text, 42, 2, &l);
 	captions_time(l.cues, l.n, 5000, 30000);
 	assert_timing(l.cues, l.n, 5000, 30000, CAPTIONS_MIN_CUE_MS);
@@ -356,9 +356,9 @@ static void test_time_minimum(void **state)
 {
 	(void)state;
 	struct caption_cue c[3] = {
-	    {NULL, 1, 0, 0},
-	    {NULL, 100, 0, 0},
-	    {NULL, 100, 0, 0},
+		{ NULL, 1, 0, 0 },
+		{ NULL, 100, 0, 0 },
+		{ NULL, 100, 0, 0 },
 	};
 	captions_time(c, 3, 1000, 3000);
 	assert_timing(c, 3, 1000, 3000, CAPTIONS_MIN_CUE_MS);
@@ -369,7 +369,7 @@ static void test_time_minimum(void **state)
 	/* the minimum cannot be kept: an even split, still contiguous */
 	struct caption_cue d[5];
 	for (int i = 0; i < 5; i++)
-		d[i] = (struct caption_cue){NULL, 10 * (i + 1), 0, 0};
+		d[i] = (struct caption_cue){ NULL, 10 * (i + 1), 0, 0 };
 	captions_time(d, 5, 0, 2002);
 	assert_timing(d, 5, 0, 2002, 400);
 	for (int i = 0; i < 5; i++)
@@ -390,7 +390,7 @@ static void test_time_rounding_adds_up(void **state)
 	/* awkward weights and an odd duration still end exactly at the end */
 	struct caption_cue c[7];
 	for (int i = 0; i < 7; i++)
-		c[i] = (struct caption_cue){NULL, 3 + 7 * i, 0, 0};
+		c[i] = (struct caption_cue){ NULL, 3 + 7 * i, 0, 0 };
 	captions_time(c, 7, 123, 9999);
 	assert_timing(c, 7, 123, 9999, CAPTIONS_MIN_CUE_MS);
 }
@@ -410,7 +410,7 @@ static void test_srt_exact(void **state)
 	captions_format_srt_time(-5, t);
 	assert_string_equal(t, "00:00:00,000");
 
-	struct caption_list l = {0};
+	struct caption_list l = { 0 };
 	captions_split(
 	    "Hello there, and welcome. This is a caption test with two lines of text in it.", 42, 2,
 	    &l);
@@ -509,8 +509,8 @@ static void test_ass_text_is_escaped(void **state)
 	(void)state;
 	char t1[] = "a{b}c \\N d \\\\h e\\x", t2[] = "line one\nline two";
 	struct caption_cue c[2] = {
-	    {t1, 10, 0, 1234},
-	    {t2, 10, 1234, 3723450},
+		{ t1, 10, 0, 1234 },
+		{ t2, 10, 1234, 3723450 },
 	};
 	struct buf b;
 	buf_init(&b);
@@ -532,23 +532,23 @@ static void test_ass_text_is_escaped(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_utf8_decode),
-	    cmocka_unit_test(test_utf8_width),
-	    cmocka_unit_test(test_split_limits_and_no_split_words),
-	    cmocka_unit_test(test_split_appends),
-	    cmocka_unit_test(test_split_whitespace_is_normalised),
-	    cmocka_unit_test(test_split_long_word),
-	    cmocka_unit_test(test_split_cjk_width),
-	    cmocka_unit_test(test_split_sentence_ends_cue),
-	    cmocka_unit_test(test_split_balanced_lines),
-	    cmocka_unit_test(test_split_degenerate_limits),
-	    cmocka_unit_test(test_time_within_scene),
-	    cmocka_unit_test(test_time_minimum),
-	    cmocka_unit_test(test_time_rounding_adds_up),
-	    cmocka_unit_test(test_srt_exact),
-	    cmocka_unit_test(test_style_per_preset),
-	    cmocka_unit_test(test_force_style),
-	    cmocka_unit_test(test_ass_text_is_escaped),
+		cmocka_unit_test(test_utf8_decode),
+		cmocka_unit_test(test_utf8_width),
+		cmocka_unit_test(test_split_limits_and_no_split_words),
+		cmocka_unit_test(test_split_appends),
+		cmocka_unit_test(test_split_whitespace_is_normalised),
+		cmocka_unit_test(test_split_long_word),
+		cmocka_unit_test(test_split_cjk_width),
+		cmocka_unit_test(test_split_sentence_ends_cue),
+		cmocka_unit_test(test_split_balanced_lines),
+		cmocka_unit_test(test_split_degenerate_limits),
+		cmocka_unit_test(test_time_within_scene),
+		cmocka_unit_test(test_time_minimum),
+		cmocka_unit_test(test_time_rounding_adds_up),
+		cmocka_unit_test(test_srt_exact),
+		cmocka_unit_test(test_style_per_preset),
+		cmocka_unit_test(test_force_style),
+		cmocka_unit_test(test_ass_text_is_escaped),
 	};
 	return cmocka_run_group_tests_name("captions", tests, NULL, NULL);
 }

@@ -57,8 +57,8 @@ static json_t *event_n(int n)
 
 static json_t *job_event(int64_t jid, const char *state)
 {
-	return json_pack("{s:s,s:{s:I,s:s}}", "event", "job", "job", "id", (json_int_t)jid,
-			 "state", state);
+	return json_pack("{s:s,s:{s:I,s:s}}", "event", "job", "job", "id", (json_int_t)jid, "state",
+			 state);
 }
 
 static json_t *log_event(int64_t jid, const char *line)
@@ -74,8 +74,8 @@ static json_t *log_event_at(int64_t jid, const char *line, int64_t offset)
 
 static json_t *logs_answer(int64_t id, const char *data, int64_t offset)
 {
-	return proto_response_ok(id, json_pack("{s:s,s:I}", "data", data, "offset",
-					       (json_int_t)offset));
+	return proto_response_ok(
+	    id, json_pack("{s:s,s:I}", "data", data, "offset", (json_int_t)offset));
 }
 
 /*
@@ -123,7 +123,8 @@ static void serve_logs(int fd, int64_t id, json_t *params)
 		send_line(fd, json_pack("{s:s,s:I,s:f}", "event", "progress", "id", (json_int_t)jid,
 					"progress", 0.5));
 		if (jid == 7)
-			send_line(fd, json_pack("{s:s,s:I}", "event", "removed", "id", (json_int_t)jid));
+			send_line(
+			    fd, json_pack("{s:s,s:I}", "event", "removed", "id", (json_int_t)jid));
 		else if (jid == 8)
 			send_line(fd, proto_event("shutdown"));
 		else
@@ -162,13 +163,15 @@ static void serve_conn(int fd, int argc, char **argv)
 				/* events, a stale answer, then ours */
 				send_line(fd, event_n(1));
 				send_line(fd, event_n(2));
-				send_line(fd, proto_response_ok(id - 1, json_pack("{s:s}", "stale", "yes")));
+				send_line(fd, proto_response_ok(
+						  id - 1, json_pack("{s:s}", "stale", "yes")));
 				send_line(fd, event_n(3));
 				send_line(fd, proto_response_ok(id, json_pack("{s:b}", "done", 1)));
 			} else if (strcmp(method, "slow-split") == 0) {
 				/* the answer arrives a byte at a time */
 				size_t len;
-				json_t *ans = proto_response_ok(id, json_pack("{s:s}", "x", "y\nz"));
+				json_t *ans =
+				    proto_response_ok(id, json_pack("{s:s}", "x", "y\nz"));
 				char *line = proto_encode(ans, &len);
 				json_decref(ans);
 				for (size_t i = 0; i < len; i++) {
@@ -187,9 +190,9 @@ static void serve_conn(int fd, int argc, char **argv)
 				aura_error_set(&e, AURA_E_JOB_BAD_STATE, NULL);
 				send_line(fd, proto_response_err(id, &e));
 			} else if (strcmp(method, "fail-future") == 0) {
-				send_line(fd, json_pack("{s:I,s:b,s:{s:s,s:s}}", "id", (json_int_t)id,
-							"ok", 0, "error", "code", "NEW_CODE", "message",
-							"from the future"));
+				send_line(fd, json_pack("{s:I,s:b,s:{s:s,s:s}}", "id",
+							(json_int_t)id, "ok", 0, "error", "code",
+							"NEW_CODE", "message", "from the future"));
 			} else if (strcmp(method, "refuse") == 0) {
 				struct aura_error e;
 				aura_error_set(&e, AURA_E_PEER_REFUSED, "uid 1234");
@@ -205,7 +208,7 @@ static void serve_conn(int fd, int argc, char **argv)
 				/* die with the next request unread, as a server
 				 * killed by SIGKILL does: the client sees a reset */
 				send_line(fd, proto_response_ok(id, NULL));
-				struct pollfd next = {.fd = fd, .events = POLLIN};
+				struct pollfd next = { .fd = fd, .events = POLLIN };
 				(void)poll(&next, 1, 5000);
 				goto out;
 			} else if (strcmp(method, "event-then-close") == 0) {
@@ -214,16 +217,19 @@ static void serve_conn(int fd, int argc, char **argv)
 				send_line(fd, event_n(7));
 				goto out;
 			} else if (strcmp(method, "subscribe") == 0) {
-				send_line(fd, proto_response_ok(id, json_pack("{s:b}", "subscribed", 1)));
-				send_line(fd, json_pack("{s:s,s:[{s:i,s:s}]}", "event", "snapshot", "jobs",
-							"id", 5, "state", "queued"));
+				send_line(
+				    fd, proto_response_ok(id, json_pack("{s:b}", "subscribed", 1)));
+				send_line(fd, json_pack("{s:s,s:[{s:i,s:s}]}", "event", "snapshot",
+							"jobs", "id", 5, "state", "queued"));
 			} else if (strcmp(method, "get") == 0) {
 				/* an event older than the answer: the answer wins */
 				int64_t jid = proto_get_int(params, "id", 0);
 				send_line(fd, job_event(jid, "queued"));
-				send_line(fd, proto_response_ok(
-						      id, json_pack("{s:{s:I,s:s}}", "job", "id", (json_int_t)jid,
-								    "state", jid == 9 ? "succeeded" : "running")));
+				send_line(fd,
+					  proto_response_ok(
+					      id, json_pack("{s:{s:I,s:s}}", "job", "id",
+							    (json_int_t)jid, "state",
+							    jid == 9 ? "succeeded" : "running")));
 			} else if (strcmp(method, "logs") == 0) {
 				serve_logs(fd, id, params);
 			} else if (strcmp(method, "shutdown") == 0) {
@@ -235,7 +241,7 @@ static void serve_conn(int fd, int argc, char **argv)
 			}
 			json_decref(m);
 		}
-		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		if (poll(&pfd, 1, 10000) <= 0)
 			goto out; /* idle: never outlive a failed test */
 		char chunk[4096];
@@ -274,7 +280,7 @@ static void serve_forever(int lfd, int argc, char **argv)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
 	for (;;) {
-		struct pollfd pfd = {.fd = lfd, .events = POLLIN};
+		struct pollfd pfd = { .fd = lfd, .events = POLLIN };
 		if (poll(&pfd, 1, 10000) <= 0)
 			return;
 		int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
@@ -355,7 +361,7 @@ static int setup(void **state)
 
 static void rm_rf(const char *dir)
 {
-	const char *names[] = {"s.sock", "spawn.lock", "spawns", "mode"};
+	const char *names[] = { "s.sock", "spawn.lock", "spawns", "mode" };
 	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
 		char *p = xasprintf("%s/%s", dir, names[i]);
 		unlink(p);
@@ -558,7 +564,7 @@ static void test_signal_interrupts_wait(void **state)
 	json_t *ev;
 
 	/* the waiting verb's way: its signals watched on the client's loop */
-	static const int sigs[] = {SIGUSR1};
+	static const int sigs[] = { SIGUSR1 };
 	assert_int_equal(sig_init_set(client_loop(c), sigs, 1, on_usr1, NULL, &err), 0);
 
 	/* The signal arrives before the wait starts (it stays pending while
@@ -806,12 +812,14 @@ int main(int argc, char **argv)
 			return fake_daemon(argc, argv);
 
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_call_matches_id_and_queues_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_call_matches_id_and_queues_events, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_error_mapping, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_eof, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_event_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_signal_interrupts_wait, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_follow_loses_and_repeats_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_follow_loses_and_repeats_nothing, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_no_server_no_autostart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_autostart, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_autostart_race_starts_one, setup, teardown),

@@ -142,8 +142,8 @@ static void test_defaults(void **state)
 	assert_string_equal(c.pixabay.api_key_env, "PIXABAY_API_KEY");
 	assert_string_equal(c.sdwebui.base_url, "http://127.0.0.1:7860");
 	assert_null(c.sdwebui.api_key_env);
-	const struct provider_config *all[] = {&c.openai, &c.elevenlabs, &c.pexels, &c.pixabay,
-					       &c.sdwebui};
+	const struct provider_config *all[] = { &c.openai, &c.elevenlabs, &c.pexels, &c.pixabay,
+						&c.sdwebui };
 	for (size_t i = 0; i < ARRAY_LEN(all); i++) {
 		assert_null(all[i]->api_key);
 		assert_int_equal(all[i]->timeout, 60);
@@ -246,9 +246,10 @@ static void test_sizes_parse(void **state)
 		uint64_t bytes;
 		const char *shown;
 	} cases[] = {
-	    {"65536", 65536, "64K"},   {"100000", 100000, "100000"}, {"64k", 65536, "64K"},
-	    {"3M", 3ULL << 20, "3M"},  {"2048K", 2ULL << 20, "2M"},  {"1G", 1ULL << 30, "1G"},
-	    {"5MB", 5ULL << 20, "5M"},
+		{ "65536", 65536, "64K" },     { "100000", 100000, "100000" },
+		{ "64k", 65536, "64K" },       { "3M", 3ULL << 20, "3M" },
+		{ "2048K", 2ULL << 20, "2M" }, { "1G", 1ULL << 30, "1G" },
+		{ "5MB", 5ULL << 20, "5M" },
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		struct aura_config c;
@@ -312,10 +313,10 @@ static void test_syntax_errors(void **state)
 		const char *text;
 		int line;
 	} cases[] = {
-	    {"[server]\nmax_jobs = 2\nthis line has no equals sign\n", 3},
-	    {"; c\n\n[server\nmax_jobs = 2\n", 3},
-	    {"[server]\nmax_jobs = 2\n  max_attempts = 4\n", 3}, /* continuation */
-	    {"[server]\nmax_jobs = 2\n\n\t4\n", 4},		 /* continuation */
+		{ "[server]\nmax_jobs = 2\nthis line has no equals sign\n", 3 },
+		{ "; c\n\n[server\nmax_jobs = 2\n", 3 },
+		{ "[server]\nmax_jobs = 2\n  max_attempts = 4\n", 3 }, /* continuation */
+		{ "[server]\nmax_jobs = 2\n\n\t4\n", 4 },	       /* continuation */
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		struct aura_config c;
@@ -410,28 +411,31 @@ static void test_bad_values(void **state)
 		const char *text;
 		const char *want; /* in the detail, after "INI:2: " */
 	} cases[] = {
-	    {"[general]\nlog_level = loud\n",
-	     "[general] log_level = loud: must be one of: error, warn, info, debug"},
-	    {"[server]\nmax_jobs = two\n",
-	     "[server] max_jobs = two: must be a whole number from 1 to 64"},
-	    {"[server]\nmax_jobs = 2x\n", "max_jobs = 2x: must be a whole number"},
-	    {"[server]\nmax_jobs = 2.5\n", "max_jobs = 2.5: must be a whole number"},
-	    {"[server]\nmax_jobs = 99999999999999999999\n", "must be a whole number from 1 to 64"},
-	    {"[general]\nlog_max_size = 10X\n",
-	     "log_max_size = 10X: must be a size from 64K to 1G"},
-	    {"[general]\nlog_max_size = -5M\n", "must be a size from 64K to 1G"},
-	    {"[video]\npreset = 4k\n", "[video] preset = 4k: must be one of: landscape-720p, "
-				       "landscape-1080p, portrait-1080p, square-1080p, draft-480p"},
-	    {"[video]\ncaptions = maybe\n", "must be one of: burn, srt, both, none"},
-	    {"[video]\nvoice = alexa:x\n", "[video] voice = alexa:x: must be PROVIDER or"},
-	    {"[video]\nvoice = flite:\n", "[video] voice = flite:: must be PROVIDER or"},
-	    {"[providers]\nvisuals = pexles, generated\n",
-	     "'pexles' is not one of: pexels, pixabay"},
-	    {"[providers]\nscript = openai,,rulebased\n", "has an empty entry"},
-	    {"[openai]\nbase_url = api.openai.com\n",
-	     "[openai] base_url = api.openai.com: must be a URL starting with http:// or https://"},
-	    {"[openai]\ntimeout = 0\n",
-	     "[openai] timeout = 0: must be a whole number from 1 to 600"},
+		{ "[general]\nlog_level = loud\n",
+		  "[general] log_level = loud: must be one of: error, warn, info, debug" },
+		{ "[server]\nmax_jobs = two\n",
+		  "[server] max_jobs = two: must be a whole number from 1 to 64" },
+		{ "[server]\nmax_jobs = 2x\n", "max_jobs = 2x: must be a whole number" },
+		{ "[server]\nmax_jobs = 2.5\n", "max_jobs = 2.5: must be a whole number" },
+		{ "[server]\nmax_jobs = 99999999999999999999\n",
+		  "must be a whole number from 1 to 64" },
+		{ "[general]\nlog_max_size = 10X\n",
+		  "log_max_size = 10X: must be a size from 64K to 1G" },
+		{ "[general]\nlog_max_size = -5M\n", "must be a size from 64K to 1G" },
+		{ "[video]\npreset = 4k\n",
+		  "[video] preset = 4k: must be one of: landscape-720p, "
+		  "landscape-1080p, portrait-1080p, square-1080p, draft-480p" },
+		{ "[video]\ncaptions = maybe\n", "must be one of: burn, srt, both, none" },
+		{ "[video]\nvoice = alexa:x\n", "[video] voice = alexa:x: must be PROVIDER or" },
+		{ "[video]\nvoice = flite:\n", "[video] voice = flite:: must be PROVIDER or" },
+		{ "[providers]\nvisuals = pexles, generated\n",
+		  "'pexles' is not one of: pexels, pixabay" },
+		{ "[providers]\nscript = openai,,rulebased\n", "has an empty entry" },
+		{ "[openai]\nbase_url = api.openai.com\n",
+		  "[openai] base_url = api.openai.com: must be a URL starting with http:// or "
+		  "https://" },
+		{ "[openai]\ntimeout = 0\n",
+		  "[openai] timeout = 0: must be a whole number from 1 to 600" },
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		struct aura_config c;
@@ -453,17 +457,17 @@ static void test_int_ranges_both_ends(void **state)
 		const char *section, *name;
 		long long min, max;
 	} r[] = {
-	    {"general", "log_keep", 1, 50},	   {"server", "max_jobs", 1, 64},
-	    {"server", "max_attempts", 1, 20},	   {"server", "retry_backoff", 1, 3600},
-	    {"server", "stall_timeout", 5, 86400}, {"server", "quit_grace", 1, 600},
-	    {"server", "term_grace", 1, 600},	   {"server", "shutdown_grace", 1, 3600},
-	    {"server", "job_timeout", 0, 604800},  {"video", "duration", 5, 1800},
-	    {"video", "scene_gap_ms", 0, 5000},	   {"openai", "timeout", 1, 600},
-	    {"elevenlabs", "timeout", 1, 600},	   {"pexels", "timeout", 1, 600},
-	    {"pixabay", "timeout", 1, 600},	   {"sdwebui", "timeout", 1, 600},
+		{ "general", "log_keep", 1, 50 },	 { "server", "max_jobs", 1, 64 },
+		{ "server", "max_attempts", 1, 20 },	 { "server", "retry_backoff", 1, 3600 },
+		{ "server", "stall_timeout", 5, 86400 }, { "server", "quit_grace", 1, 600 },
+		{ "server", "term_grace", 1, 600 },	 { "server", "shutdown_grace", 1, 3600 },
+		{ "server", "job_timeout", 0, 604800 },	 { "video", "duration", 5, 1800 },
+		{ "video", "scene_gap_ms", 0, 5000 },	 { "openai", "timeout", 1, 600 },
+		{ "elevenlabs", "timeout", 1, 600 },	 { "pexels", "timeout", 1, 600 },
+		{ "pixabay", "timeout", 1, 600 },	 { "sdwebui", "timeout", 1, 600 },
 	};
 	for (size_t i = 0; i < ARRAY_LEN(r); i++) {
-		long long vals[] = {r[i].min - 1, r[i].min, r[i].max, r[i].max + 1};
+		long long vals[] = { r[i].min - 1, r[i].min, r[i].max, r[i].max + 1 };
 		for (size_t j = 0; j < ARRAY_LEN(vals); j++) {
 			struct aura_config c;
 			struct aura_error err;
@@ -504,12 +508,12 @@ static void test_size_ranges_both_ends(void **state)
 		const char *name;
 		const char *below, *min, *max, *above, *range;
 	} r[] = {
-	    {"log_max_size", "65535", "64K", "1G", "1073741825", "from 64K to 1G"},
-	    {"client_buffer", "63K", "65536", "256M", "268435457", "from 64K to 256M"},
+		{ "log_max_size", "65535", "64K", "1G", "1073741825", "from 64K to 1G" },
+		{ "client_buffer", "63K", "65536", "256M", "268435457", "from 64K to 256M" },
 	};
 	for (size_t i = 0; i < ARRAY_LEN(r); i++) {
 		const char *section = strcmp(r[i].name, "log_max_size") == 0 ? "general" : "server";
-		const char *vals[] = {r[i].below, r[i].min, r[i].max, r[i].above};
+		const char *vals[] = { r[i].below, r[i].min, r[i].max, r[i].above };
 		for (size_t j = 0; j < ARRAY_LEN(vals); j++) {
 			struct aura_config c;
 			struct aura_error err;
@@ -574,7 +578,7 @@ static void test_insecure_inline_key(void **state)
 {
 	(void)state;
 	char *text = xasprintf("[general]\nlog_keep = 4\n[openai]\napi_key = %s\n", secret);
-	static const mode_t refused[] = {0644, 0640, 0604, 0660, 0606};
+	static const mode_t refused[] = { 0644, 0640, 0604, 0660, 0606 };
 	for (size_t i = 0; i < ARRAY_LEN(refused); i++) {
 		struct aura_config c;
 		struct aura_error err;
@@ -636,18 +640,18 @@ static void test_secret_never_in_error(void **state)
 {
 	(void)state;
 	const char *texts[] = {
-	    /* bad value elsewhere in a file holding a key */
-	    "[openai]\napi_key = %s\n[server]\nmax_jobs = 0\n",
-	    /* the key pasted into api_key_env */
-	    "[openai]\napi_key_env = %s\n",
-	    /* the key on a line of its own */
-	    "[openai]\n%s\n",
-	    /* a misspelt key name */
-	    "[openai]\napi_kye = %s\n",
-	    /* indented under api_key: a continuation */
-	    "[openai]\napi_key = x\n   %s\n",
-	    /* in an unknown section */
-	    "[opneai]\napi_key = %s\n",
+		/* bad value elsewhere in a file holding a key */
+		"[openai]\napi_key = %s\n[server]\nmax_jobs = 0\n",
+		/* the key pasted into api_key_env */
+		"[openai]\napi_key_env = %s\n",
+		/* the key on a line of its own */
+		"[openai]\n%s\n",
+		/* a misspelt key name */
+		"[openai]\napi_kye = %s\n",
+		/* indented under api_key: a continuation */
+		"[openai]\napi_key = x\n   %s\n",
+		/* in an unknown section */
+		"[opneai]\napi_key = %s\n",
 	};
 	for (size_t i = 0; i < ARRAY_LEN(texts); i++) {
 		struct aura_config c;
@@ -685,21 +689,22 @@ static void test_pasted_key_not_echoed(void **state)
 		const char *want;
 		const char *key; /* must not be in the detail, nor any part of it */
 	} cases[] = {
-	    {"[openai]\nmodel = gpt-4o-mini\nsk-proj-Abc123SECRETxyz==\n", 3,
-	     "unknown key in [openai] (the line is not shown", "Abc123SECRETxyz"},
-	    {"[openai]\napi_key sk-proj-Abc123SECRETxyz==\n", 2,
-	     "[openai] api_key: the = between api_key and the key is missing", "Abc123SECRETxyz"},
-	    {"[openai]\napi_key pk-SECRET:short\n", 2,
-	     "[openai] api_key: the = between api_key and the key is missing", "SECRET"},
-	    {"[pexels]\n563492ad6f91700001000001SECRETc4d5e6f7a8b9c0==\n", 2,
-	     "unknown key in [pexels]", "SECRET"},
-	    {"sk-proj-Abc123SECRETxyz==\n[openai]\n", 1, "comes before any [section]",
-	     "SECRET"},
-	    /* the value side of a non-secret key */
-	    {"[providers]\nscript = sk-proj-Abc123SECRETxyz\n", 2, "[providers] script = ***:",
-	     "SECRET"},
-	    {"[openai]\nbase_url = sk-proj-Abc123SECRETxyz\n", 2,
-	     "[openai] base_url = ***: must be a URL", "SECRET"},
+		{ "[openai]\nmodel = gpt-4o-mini\nsk-proj-Abc123SECRETxyz==\n", 3,
+		  "unknown key in [openai] (the line is not shown", "Abc123SECRETxyz" },
+		{ "[openai]\napi_key sk-proj-Abc123SECRETxyz==\n", 2,
+		  "[openai] api_key: the = between api_key and the key is missing",
+		  "Abc123SECRETxyz" },
+		{ "[openai]\napi_key pk-SECRET:short\n", 2,
+		  "[openai] api_key: the = between api_key and the key is missing", "SECRET" },
+		{ "[pexels]\n563492ad6f91700001000001SECRETc4d5e6f7a8b9c0==\n", 2,
+		  "unknown key in [pexels]", "SECRET" },
+		{ "sk-proj-Abc123SECRETxyz==\n[openai]\n", 1, "comes before any [section]",
+		  "SECRET" },
+		/* the value side of a non-secret key */
+		{ "[providers]\nscript = sk-proj-Abc123SECRETxyz\n", 2,
+		  "[providers] script = ***:", "SECRET" },
+		{ "[openai]\nbase_url = sk-proj-Abc123SECRETxyz\n", 2,
+		  "[openai] base_url = ***: must be a URL", "SECRET" },
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		struct aura_config c;
@@ -717,7 +722,7 @@ static void test_pasted_key_not_echoed(void **state)
 static void test_api_key_resolution(void **state)
 {
 	(void)state;
-	struct provider_config p = {0};
+	struct provider_config p = { 0 };
 	assert_null(config_api_key(&p));
 	assert_null(config_api_key(NULL));
 
@@ -791,7 +796,7 @@ static void test_foreach_secret(void **state)
 	assert_int_equal(rc, 0);
 	setenv("AURA_TEST_SD", "sd-env", 1);
 
-	struct seen s = {0};
+	struct seen s = { 0 };
 	config_foreach_secret(&c, collect, &s);
 	assert_int_equal(s.n, 4);
 	assert_true(seen_has(&s, "openai-inline"));
@@ -834,9 +839,9 @@ static void test_load_twice_no_leak(void **state)
 static void test_bool_parse(void **state)
 {
 	(void)state;
-	const char *yes[] = {"yes", "YES", "true", "On", "1"};
-	const char *no[] = {"no", "False", "off", "0"};
-	const char *bad[] = {"", "y", "2", "yes!", "nope"};
+	const char *yes[] = { "yes", "YES", "true", "On", "1" };
+	const char *no[] = { "no", "False", "off", "0" };
+	const char *bad[] = { "", "y", "2", "yes!", "nope" };
 	bool b;
 	for (size_t i = 0; i < ARRAY_LEN(yes); i++) {
 		b = false;
@@ -961,26 +966,26 @@ static void test_example_is_the_defaults(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_defaults),
-	    cmocka_unit_test(test_every_type_parses),
-	    cmocka_unit_test(test_sizes_parse),
-	    cmocka_unit_test(test_empty_means_default),
-	    cmocka_unit_test(test_duplicate_key_last_wins),
-	    cmocka_unit_test(test_syntax_errors),
-	    cmocka_unit_test(test_unknown_key),
-	    cmocka_unit_test(test_unknown_section),
-	    cmocka_unit_test(test_bad_values),
-	    cmocka_unit_test(test_int_ranges_both_ends),
-	    cmocka_unit_test(test_size_ranges_both_ends),
-	    cmocka_unit_test(test_unreadable),
-	    cmocka_unit_test(test_insecure_inline_key),
-	    cmocka_unit_test(test_secret_never_in_error),
-	    cmocka_unit_test(test_pasted_key_not_echoed),
-	    cmocka_unit_test(test_api_key_resolution),
-	    cmocka_unit_test(test_foreach_secret),
-	    cmocka_unit_test(test_load_twice_no_leak),
-	    cmocka_unit_test(test_bool_parse),
-	    cmocka_unit_test(test_example_is_the_defaults),
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_every_type_parses),
+		cmocka_unit_test(test_sizes_parse),
+		cmocka_unit_test(test_empty_means_default),
+		cmocka_unit_test(test_duplicate_key_last_wins),
+		cmocka_unit_test(test_syntax_errors),
+		cmocka_unit_test(test_unknown_key),
+		cmocka_unit_test(test_unknown_section),
+		cmocka_unit_test(test_bad_values),
+		cmocka_unit_test(test_int_ranges_both_ends),
+		cmocka_unit_test(test_size_ranges_both_ends),
+		cmocka_unit_test(test_unreadable),
+		cmocka_unit_test(test_insecure_inline_key),
+		cmocka_unit_test(test_secret_never_in_error),
+		cmocka_unit_test(test_pasted_key_not_echoed),
+		cmocka_unit_test(test_api_key_resolution),
+		cmocka_unit_test(test_foreach_secret),
+		cmocka_unit_test(test_load_twice_no_leak),
+		cmocka_unit_test(test_bool_parse),
+		cmocka_unit_test(test_example_is_the_defaults),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -33,7 +33,7 @@ struct fx {
 	struct store *st;
 	struct loop *loop;
 	struct engine *e;
-	int prepared;		 /* prepare calls */
+	int prepared;		/* prepare calls */
 	size_t told[16], ntold; /* what active heard, in order */
 };
 
@@ -66,9 +66,9 @@ static void fake_active(void *ctx, size_t n)
 }
 
 static const struct engine_kind fake_kind = {
-    .name = "fake",
-    .prepare = counting_prepare,
-    .active = fake_active,
+	.name = "fake",
+	.prepare = counting_prepare,
+	.active = fake_active,
 };
 
 static int fx_setup(void **state)
@@ -80,7 +80,7 @@ static int fx_setup(void **state)
 	config_defaults(&f->cfg);
 	f->cfg.max_jobs = 0; /* nothing starts: the counts follow requests only */
 	char *data = xasprintf("%s/data", f->dir);
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	assert_int_equal(paths_resolve_data(&f->paths, data, NULL, &err), 0);
 	free(data);
 	assert_int_equal(paths_ensure(&f->paths, &err), 0);
@@ -116,7 +116,7 @@ static int fx_teardown(void **state)
 static int64_t submit(struct fx *f, enum job_kind kind)
 {
 	struct job j;
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	job_init(&j);
 	j.kind = kind;
 	j.name = xstrdup("a job");
@@ -137,7 +137,7 @@ static void test_prepare(void **state)
 {
 	struct fx *f = *state;
 	fx_engine(f);
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	struct job j;
 	job_init(&j);
 	j.kind = JOB_KIND_VIDEO;
@@ -209,9 +209,9 @@ static void test_active_after_recovery_and_shutdown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_prepare),
-	    T(test_active_follows_queue),
-	    T(test_active_after_recovery_and_shutdown),
+		T(test_prepare),
+		T(test_active_follows_queue),
+		T(test_active_after_recovery_and_shutdown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

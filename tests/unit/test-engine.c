@@ -163,11 +163,11 @@ static void ev_drained(void *ctx)
 }
 
 static const struct engine_events events = {
-    .job_changed = ev_changed,
-    .job_progress = ev_progress,
-    .job_removed = ev_removed,
-    .job_log = ev_log,
-    .drained = ev_drained,
+	.job_changed = ev_changed,
+	.job_progress = ev_progress,
+	.job_removed = ev_removed,
+	.job_log = ev_log,
+	.drained = ev_drained,
 };
 
 static void on_signal(struct loop *l, int signo, void *ctx)
@@ -210,7 +210,7 @@ static int fx_setup(void **state)
 	f->cfg.term_grace = 2;
 	f->cfg.job_timeout = 0;
 	char *data = xasprintf("%s/data", f->dir);
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	assert_int_equal(paths_resolve_data(&f->paths, data, NULL, &err), 0);
 	free(data);
 	assert_int_equal(paths_ensure(&f->paths, &err), 0);
@@ -278,7 +278,7 @@ static void settle(struct fx *f)
 static enum job_state state_of(struct fx *f, int64_t id)
 {
 	struct job j;
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	assert_int_equal(engine_get(f->e, id, &j, &err), 0);
 	enum job_state s = j.state;
 	job_clear(&j);
@@ -337,7 +337,7 @@ static int64_t submit_v(struct fx *f, int priority, const char *output, const ch
 	j.spec = json_dumps(spec, JSON_COMPACT);
 	j.output = xstrdup(output);
 	json_decref(spec);
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	int rc = engine_submit(f->e, &j, &err);
 	int64_t id = j.id;
 	job_clear(&j);
@@ -348,12 +348,12 @@ static int64_t submit_v(struct fx *f, int priority, const char *output, const ch
 }
 
 #define SUBMIT(f, prio, out, ...)                                                                  \
-	submit_v((f), (prio), (out), (const char *const[]){__VA_ARGS__, NULL})
+	submit_v((f), (prio), (out), (const char *const[]){ __VA_ARGS__, NULL })
 
 static struct job get_job(struct fx *f, int64_t id)
 {
 	struct job j;
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	assert_int_equal(engine_get(f->e, id, &j, &err), 0);
 	return j;
 }
@@ -519,7 +519,7 @@ static void test_real_ffmpeg_keeps_existing_output(void **state)
 	assert_non_null(strstr(j.error_message, "already exists"));
 	job_clear(&j);
 	fp = fopen(out, "re");
-	char buf[32] = {0};
+	char buf[32] = { 0 };
 	assert_non_null(fgets(buf, sizeof(buf), fp));
 	fclose(fp);
 	assert_string_equal(buf, "precious");
@@ -646,7 +646,7 @@ static void test_outputs_not_one_file(void **state)
 	ids[1] = SUBMIT(f, 0, NULL, "--duration-ms", "10", "-map", "0", "a.bin", "b.bin");
 	ids[2] = SUBMIT(f, 0, NULL, "--duration-ms", "10", "img%03d.png");
 	ids[3] = SUBMIT(f, 0, NULL, "--duration-ms", "10", "live.m3u8");
-	const char *names[] = {" x.bin", " b.bin", " img%03d.png", " live.m3u8"};
+	const char *names[] = { " x.bin", " b.bin", " img%03d.png", " live.m3u8" };
 	for (int i = 0; i < 4; i++) {
 		assert_true(run_until(f, pred_terminal, ids[i], 5000));
 		assert_int_equal(state_of(f, ids[i]), JOB_SUCCEEDED);
@@ -715,7 +715,7 @@ static void test_cancel_running(void **state)
 	pid_t pid = j.pid;
 	job_clear(&j);
 
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	assert_int_equal(engine_cancel(f->e, id, &err), 0);
 	/* not yet: the process is still finishing */
 	enum job_state s = state_of(f, id);
@@ -744,7 +744,7 @@ static bool file_holds(const char *p, const char *want)
 	FILE *fp = fopen(p, "re");
 	if (!fp)
 		return false;
-	char buf[64] = {0};
+	char buf[64] = { 0 };
 	size_t n = fread(buf, 1, sizeof(buf) - 1, fp);
 	fclose(fp);
 	return n == strlen(want) && memcmp(buf, want, n) == 0;
@@ -828,7 +828,7 @@ static void test_pause_resume(void **state)
 	assert_int_equal(engine_pause(f->e, id, NULL), 0);
 	assert_int_equal(state_of(f, id), JOB_PAUSED);
 	/* a second pause is refused, naming the state */
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	assert_int_equal(engine_pause(f->e, id, &err), -AURA_E_JOB_BAD_STATE);
 	assert_non_null(strstr(err.detail, "is paused"));
 	char st = 0;
@@ -1033,7 +1033,7 @@ static void test_bad_states_and_remove(void **state)
 	fx_engine(f);
 	int64_t id = SUBMIT(f, 0, NULL, "--duration-ms", "30000");
 	assert_true(run_until(f, pred_running_with_pid, id, 5000));
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	assert_int_equal(engine_remove(f->e, id, &err), -AURA_E_JOB_BAD_STATE);
 	assert_non_null(strstr(err.detail, "is running"));
 	assert_int_equal(engine_retry(f->e, id, &err), -AURA_E_JOB_BAD_STATE);
@@ -1101,7 +1101,7 @@ static void spawn_exit(void *ctx, int status)
 	*st = status;
 }
 
-static const struct proc_ops spawn_ops = {.on_exit = spawn_exit};
+static const struct proc_ops spawn_ops = { .on_exit = spawn_exit };
 
 static bool pred_status_set(struct fx *f, int64_t addr)
 {
@@ -1134,14 +1134,14 @@ static void test_recovery(void **state)
 {
 	struct fx *f = *state;
 	int st_ff = -1, st_other = -1;
-	struct aura_error err = {0};
-	const char *ff_argv[] = {f->fake, "--hang", NULL};
-	struct proc_spec sp = {.argv = ff_argv};
+	struct aura_error err = { 0 };
+	const char *ff_argv[] = { f->fake, "--hang", NULL };
+	struct proc_spec sp = { .argv = ff_argv };
 	struct proc *ff = proc_spawn(f->loop, &sp, &spawn_ops, &st_ff, &err);
 	assert_non_null(ff);
 	pid_t ff_pid = proc_pid(ff);
-	const char *sl_argv[] = {"sleep", "30", NULL};
-	struct proc_spec sp2 = {.argv = sl_argv};
+	const char *sl_argv[] = { "sleep", "30", NULL };
+	struct proc_spec sp2 = { .argv = sl_argv };
 	struct proc *other = proc_spawn(f->loop, &sp2, &spawn_ops, &st_other, &err);
 	assert_non_null(other);
 	pid_t other_pid = proc_pid(other);
@@ -1199,7 +1199,7 @@ static void test_recovery_keeps_finished_output(void **state)
 	int64_t id = insert_job(f, JOB_RUNNING, 0, 1, spec);
 	free(spec);
 	fx_engine(f);
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	assert_int_equal(engine_recover(f->e, &err), 0);
 	assert_true(run_until(f, pred_terminal, id, 10000));
 	struct job j = get_job(f, id);
@@ -1239,7 +1239,7 @@ static void test_shutdown(void **state)
 	f->cfg.quit_grace = 1; /* b ignores q: SIGTERM after 1 s */
 
 	engine_shutdown(f->e, false);
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	job_init(&j);
 	j.kind = JOB_KIND_FFMPEG;
 	j.spec = xstrdup("{\"argv\":[\"-version\"]}");
@@ -1319,33 +1319,33 @@ static void test_idle_engine_arms_nothing(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    T(test_real_ffmpeg_job),
-	    T(test_real_ffmpeg_keeps_existing_output),
-	    T(test_progress_monotonic_to_one),
-	    T(test_log_offsets_follow_the_file),
-	    T(test_output_guessed_or_appended),
-	    T(test_outputs_not_one_file),
-	    T(test_concurrency_limit),
-	    T(test_priorities),
-	    T(test_cancel_running),
-	    T(test_cancel_keeps_preexisting_output),
-	    T(test_recovery_keeps_finished_output),
-	    T(test_cancel_queued),
-	    T(test_pause_resume),
-	    T(test_stall),
-	    T(test_no_false_stall),
-	    T(test_transient_retry_then_success),
-	    T(test_backoff_doubles),
-	    T(test_permanent_failure),
-	    T(test_ffmpeg_not_found),
-	    T(test_job_timeout),
-	    T(test_bad_states_and_remove),
-	    T(test_list_overlays_live_progress),
-	    T(test_recovery),
-	    T(test_shutdown),
-	    T(test_shutdown_now),
-	    T(test_shutdown_idle),
-	    T(test_idle_engine_arms_nothing),
+		T(test_real_ffmpeg_job),
+		T(test_real_ffmpeg_keeps_existing_output),
+		T(test_progress_monotonic_to_one),
+		T(test_log_offsets_follow_the_file),
+		T(test_output_guessed_or_appended),
+		T(test_outputs_not_one_file),
+		T(test_concurrency_limit),
+		T(test_priorities),
+		T(test_cancel_running),
+		T(test_cancel_keeps_preexisting_output),
+		T(test_recovery_keeps_finished_output),
+		T(test_cancel_queued),
+		T(test_pause_resume),
+		T(test_stall),
+		T(test_no_false_stall),
+		T(test_transient_retry_then_success),
+		T(test_backoff_doubles),
+		T(test_permanent_failure),
+		T(test_ffmpeg_not_found),
+		T(test_job_timeout),
+		T(test_bad_states_and_remove),
+		T(test_list_overlays_live_progress),
+		T(test_recovery),
+		T(test_shutdown),
+		T(test_shutdown_now),
+		T(test_shutdown_idle),
+		T(test_idle_engine_arms_nothing),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -23,7 +23,8 @@ static void test_every_code_is_complete(void **state)
 		assert_non_null(name);
 		assert_true(strlen(name) > 2);
 		for (const char *p = name; *p; p++)
-			assert_true((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') || *p == '_');
+			assert_true((*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+				    *p == '_');
 		assert_true(strlen(aura_error_message(i)) > 5);
 		assert_true(strlen(aura_error_hint(i)) > 5);
 		assert_true(strlen(aura_error_description(i)) > 5);
@@ -51,7 +52,9 @@ static void test_names_are_unique_and_round_trip(void **state)
  * renumbers a CURLcode): inserting a code in the middle, removing one or
  * swapping two fails here. A new code goes at the end of errors.def and gets
  * its line at the end of this list. */
+/* clang-format off */
 #define PIN(name, n) {AURA_E_##name, #name, n}
+/* clang-format on */
 static const struct {
 	int code;
 	const char *name;

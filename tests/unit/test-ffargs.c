@@ -103,7 +103,7 @@ static int run(char **argv, const char *cwd, char **out, char **err)
 static int run_vf(const char *vf, const char *level, const char *size, const char *cwd, char **out,
 		  char **err)
 {
-	struct ffargs a = {0};
+	struct ffargs a = { 0 };
 	char *src = xasprintf("color=c=black:s=%s:d=0.1", size);
 	ffargs_addv(&a, ffmpeg_bin(), "-nostdin", "-hide_banner", "-v", level, "-f", "lavfi", "-i",
 		    src, "-vf", vf, "-f", out ? "md5" : "null", "-");
@@ -213,7 +213,7 @@ static void test_argv_builder(void **state)
 static void test_display_quoting(void **state)
 {
 	(void)state;
-	struct ffargs a = {0};
+	struct ffargs a = { 0 };
 	ffargs_addv(&a, "ffmpeg", "-vf", "drawtext=text=it's:x=1", "a b", "", "plain/path-1.mp4",
 		    "two\nlines\t\x01");
 	char *d = ffargs_to_display(&a);
@@ -234,12 +234,18 @@ static void test_escape_table(void **state)
 	struct {
 		const char *in, *out;
 	} value[] = {
-	    {"abc", "abc"},	    {"", ""},
-	    {"a b", "a b"},	    {"a:b", "a\\\\:b"},
-	    {"a'b", "a\\\\\\'b"},   {"a,b", "a\\,b"},
-	    {"a\\b", "a\\\\\\\\b"}, {"[x];", "\\[x\\]\\;"},
-	    {" lead", "\\\\ lead"}, {"trail ", "trail\\\\\\ "},
-	    {"%{pts}", "%{pts}"},   {"\xE4\xBD\xA0\xE5\xA5\xBD", "\xE4\xBD\xA0\xE5\xA5\xBD"},
+		{ "abc", "abc" },
+		{ "", "" },
+		{ "a b", "a b" },
+		{ "a:b", "a\\\\:b" },
+		{ "a'b", "a\\\\\\'b" },
+		{ "a,b", "a\\,b" },
+		{ "a\\b", "a\\\\\\\\b" },
+		{ "[x];", "\\[x\\]\\;" },
+		{ " lead", "\\\\ lead" },
+		{ "trail ", "trail\\\\\\ " },
+		{ "%{pts}", "%{pts}" },
+		{ "\xE4\xBD\xA0\xE5\xA5\xBD", "\xE4\xBD\xA0\xE5\xA5\xBD" },
 	};
 	for (size_t i = 0; i < ARRAY_LEN(value); i++) {
 		char *e = ffargs_escape_filter_value(value[i].in);
@@ -262,10 +268,10 @@ static void test_escape_table(void **state)
 	struct {
 		const char *in, *out;
 	} subs[] = {
-	    {"a:b.srt", "./a\\\\:b.srt"},
-	    {"/abs/a:b.srt", "/abs/a\\\\:b.srt"},
-	    {"dir/a:b.srt", "dir/a\\\\:b.srt"},
-	    {"plain.srt", "plain.srt"},
+		{ "a:b.srt", "./a\\\\:b.srt" },
+		{ "/abs/a:b.srt", "/abs/a\\\\:b.srt" },
+		{ "dir/a:b.srt", "dir/a\\\\:b.srt" },
+		{ "plain.srt", "plain.srt" },
 	};
 	for (size_t i = 0; i < ARRAY_LEN(subs); i++) {
 		e = ffargs_escape_subtitles_path(subs[i].in);
@@ -283,9 +289,9 @@ static void test_presets(void **state)
 		const char *name;
 		int w, h;
 	} want[] = {
-	    {"landscape-720p", 1280, 720},  {"landscape-1080p", 1920, 1080},
-	    {"portrait-1080p", 1080, 1920}, {"square-1080p", 1080, 1080},
-	    {"draft-480p", 854, 480},
+		{ "landscape-720p", 1280, 720 },  { "landscape-1080p", 1920, 1080 },
+		{ "portrait-1080p", 1080, 1920 }, { "square-1080p", 1080, 1080 },
+		{ "draft-480p", 854, 480 },
 	};
 	int n;
 	const struct preset *list = preset_list(&n);
@@ -313,32 +319,32 @@ static void test_presets(void **state)
 /* ---- real FFmpeg ----------------------------------------------------------- */
 
 static const char *const hostile[] = {
-    "plain",
-    "it's a 'quote'",
-    "double \"quotes\"",
-    "colon: a:b::c",
-    "comma, semi; colon:",
-    "[brackets] [in][out]",
-    "back\\slash \\\\ double \\' \\: \\,",
-    "percent % %% %{pts} %{localtime} %{eif:1:d}",
-    "{braces} {}",
-    "line one\nline two\n",
-    "'[out];[in]",
-    "x,drawbox",
-    "x:fontcolor=red",
-    "text=evil:x=0",
-    "  leading and trailing  ",
-    "   ",
-    "\t tab lead",
-    "ends with backslash\\",
-    "ends with quote'",
-    "\xD9\x85\xD8\xB1\xD8\xAD\xD8\xA8\xD8\xA7 \xD8\xB9\xD8\xA7\xD9\x84\xD9\x85", /* Arabic */
-    "\xE4\xBD\xA0\xE5\xA5\xBD\xEF\xBC\x8C\xE4\xB8\x96\xE7\x95\x8C",
-    "emoji \xF0\x9F\x9A\x80\xF0\x9F\x8E\xAC\xE2\x9D\xA4\xEF\xB8\x8F",
-    "all: ' \" : , ; [ ] \\ % { } \n %{pts} '[out];[in] x,drawbox",
+	"plain",
+	"it's a 'quote'",
+	"double \"quotes\"",
+	"colon: a:b::c",
+	"comma, semi; colon:",
+	"[brackets] [in][out]",
+	"back\\slash \\\\ double \\' \\: \\,",
+	"percent % %% %{pts} %{localtime} %{eif:1:d}",
+	"{braces} {}",
+	"line one\nline two\n",
+	"'[out];[in]",
+	"x,drawbox",
+	"x:fontcolor=red",
+	"text=evil:x=0",
+	"  leading and trailing  ",
+	"   ",
+	"\t tab lead",
+	"ends with backslash\\",
+	"ends with quote'",
+	"\xD9\x85\xD8\xB1\xD8\xAD\xD8\xA8\xD8\xA7 \xD8\xB9\xD8\xA7\xD9\x84\xD9\x85", /* Arabic */
+	"\xE4\xBD\xA0\xE5\xA5\xBD\xEF\xBC\x8C\xE4\xB8\x96\xE7\x95\x8C",
+	"emoji \xF0\x9F\x9A\x80\xF0\x9F\x8E\xAC\xE2\x9D\xA4\xEF\xB8\x8F",
+	"all: ' \" : , ; [ ] \\ % { } \n %{pts} '[out];[in] x,drawbox",
 };
 
-static const char *const drawtext_only[] = {"Parsed_color_0", "Parsed_drawtext_0", NULL};
+static const char *const drawtext_only[] = { "Parsed_color_0", "Parsed_drawtext_0", NULL };
 
 #define DT "drawtext=fontcolor=white:fontsize=10:x=1:y=1:"
 
@@ -367,8 +373,8 @@ static void test_ffmpeg_no_injection(void **state)
 	assert_non_null(strstr(log, "[Parsed_drawbox_1 @ "));
 	free(log);
 
-	const char *attacks[] = {"x,drawbox", "'[out];[in] drawbox", "x;[in]drawbox",
-				 "x:text=y,drawbox=c=red", "\\,drawbox"};
+	const char *attacks[] = { "x,drawbox", "'[out];[in] drawbox", "x;[in]drawbox",
+				  "x:text=y,drawbox=c=red", "\\,drawbox" };
 	for (size_t i = 0; i < ARRAY_LEN(attacks); i++) {
 		char *v = ffargs_escape_drawtext(attacks[i]);
 		char *vf = xasprintf(DT "text=%s", v);
@@ -466,7 +472,7 @@ static void write_file(const char *path, const char *data)
 
 static char *srt_of(const char *text)
 {
-	struct caption_list l = {0};
+	struct caption_list l = { 0 };
 	captions_split(text, 42, 2, &l);
 	captions_time(l.cues, l.n, 0, 1000);
 	struct buf b;
@@ -492,7 +498,7 @@ static void test_ffmpeg_subtitles_hostile_path(void **state)
 	char *log = run_debug(vf, "320x180", NULL);
 	assert_value_reached(log, "filename", path);
 	assert_value_reached(log, "force_style", style);
-	const char *only[] = {"Parsed_color_0", "Parsed_subtitles_0", NULL};
+	const char *only[] = { "Parsed_color_0", "Parsed_subtitles_0", NULL };
 	assert_filters_only(log, only);
 	free(log);
 	/* and the cue was drawn */
@@ -548,17 +554,17 @@ static char *replace(const char *s, const char *from, const char *to)
 static void test_ffmpeg_ass_text_is_literal(void **state)
 {
 	(void)state;
-	const struct preset p = {"tiny", 320, 180, 23, "medium", 96, 42, "test"};
+	const struct preset p = { "tiny", 320, 180, 23, "medium", 96, 42, "test" };
 	const char *texts[][3] = {
-	    {"{hidden} text", "\\{hidden\\} text", "{hidden} text"},
-	    {"a\\Nb c", "a\\\xE2\x81\xA0Nb c", "a\\Nb c"},
+		{ "{hidden} text", "\\{hidden\\} text", "{hidden} text" },
+		{ "a\\Nb c", "a\\\xE2\x81\xA0Nb c", "a\\Nb c" },
 	};
 	char *path = xasprintf("%s/c.ass", tmpdir);
 	char *vp = ffargs_escape_subtitles_path(path);
 	char *vf = xasprintf("subtitles=filename=%s", vp);
 	for (size_t i = 0; i < ARRAY_LEN(texts); i++) {
 		char *t = xstrdup(texts[i][0]);
-		struct caption_cue c = {t, 10, 0, 1000};
+		struct caption_cue c = { t, 10, 0, 1000 };
 		struct buf b;
 		buf_init(&b);
 		captions_format_ass(&b, &p, NULL, &c, 1);
@@ -597,7 +603,7 @@ static void test_ffmpeg_encode_preset(void **state)
 	const struct preset *p = preset_find("draft-480p");
 	char *out = xasprintf("%s/enc.mp4", tmpdir);
 	char *fit = preset_fit_filter(p);
-	struct ffargs a = {0};
+	struct ffargs a = { 0 };
 	ffargs_addv(&a, ffmpeg_bin(), "-nostdin", "-hide_banner", "-v", "error", "-y", "-f",
 		    "lavfi", "-i", "testsrc=s=320x240:r=25:d=0.5", "-f", "lavfi", "-i",
 		    "sine=f=440:r=44100:d=0.5", "-vf", fit, "-af", FFARGS_LOUDNORM_FILTER);
@@ -616,9 +622,9 @@ static void test_ffmpeg_encode_preset(void **state)
 	char *probe;
 	assert_int_equal(run(a.argv, NULL, &probe, NULL), 0);
 	ffargs_free(&a);
-	const char *want[] = {"codec_name=h264\n",   "width=854\n",	    "height=480\n",
-			      "pix_fmt=yuv420p\n",   "r_frame_rate=30/1\n", "codec_name=aac\n",
-			      "sample_rate=48000\n", "channels=2\n"};
+	const char *want[] = { "codec_name=h264\n",   "width=854\n",	     "height=480\n",
+			       "pix_fmt=yuv420p\n",   "r_frame_rate=30/1\n", "codec_name=aac\n",
+			       "sample_rate=48000\n", "channels=2\n" };
 	for (size_t i = 0; i < ARRAY_LEN(want); i++)
 		if (!strstr(probe, want[i]))
 			fail_msg("ffprobe lacks %s in:\n%s", want[i], probe);
@@ -659,19 +665,19 @@ static void test_write_textfile_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_argv_builder),
-	    cmocka_unit_test(test_display_quoting),
-	    cmocka_unit_test(test_escape_table),
-	    cmocka_unit_test(test_presets),
-	    cmocka_unit_test(test_write_textfile_errors),
-	    cmocka_unit_test(test_ffmpeg_filter_value_verbatim),
-	    cmocka_unit_test(test_ffmpeg_no_injection),
-	    cmocka_unit_test(test_ffmpeg_drawtext_matches_textfile),
-	    cmocka_unit_test(test_ffmpeg_textfile_hostile_path),
-	    cmocka_unit_test(test_ffmpeg_subtitles_hostile_path),
-	    cmocka_unit_test(test_ffmpeg_subtitles_relative_colon),
-	    cmocka_unit_test(test_ffmpeg_ass_text_is_literal),
-	    cmocka_unit_test(test_ffmpeg_encode_preset),
+		cmocka_unit_test(test_argv_builder),
+		cmocka_unit_test(test_display_quoting),
+		cmocka_unit_test(test_escape_table),
+		cmocka_unit_test(test_presets),
+		cmocka_unit_test(test_write_textfile_errors),
+		cmocka_unit_test(test_ffmpeg_filter_value_verbatim),
+		cmocka_unit_test(test_ffmpeg_no_injection),
+		cmocka_unit_test(test_ffmpeg_drawtext_matches_textfile),
+		cmocka_unit_test(test_ffmpeg_textfile_hostile_path),
+		cmocka_unit_test(test_ffmpeg_subtitles_hostile_path),
+		cmocka_unit_test(test_ffmpeg_subtitles_relative_colon),
+		cmocka_unit_test(test_ffmpeg_ass_text_is_literal),
+		cmocka_unit_test(test_ffmpeg_encode_preset),
 	};
 	return cmocka_run_group_tests_name("ffargs", tests, group_setup, group_teardown);
 }

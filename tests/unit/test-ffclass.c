@@ -299,7 +299,7 @@ static int status_signal(int sig)
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		/* the default action, whatever a sanitizer installed; no core */
-		struct rlimit nocore = {0, 0};
+		struct rlimit nocore = { 0, 0 };
 		setrlimit(RLIMIT_CORE, &nocore);
 		struct sigaction sa;
 		memset(&sa, 0, sizeof(sa));
@@ -332,39 +332,41 @@ struct fixture {
 };
 
 static const struct fixture failures[] = {
-    {"unknown encoder", UNKNOWN_ENCODER, AURA_E_FFMPEG_UNKNOWN_ENCODER,
-     "Unknown encoder 'nosuchcodec'"},
-    {"missing input", MISSING_INPUT, AURA_E_FFMPEG_INPUT_NOT_FOUND,
-     "/nonexistent/in.mp4: No such file or directory"},
-    {"garbage input", GARBAGE_INPUT, AURA_E_FFMPEG_INVALID_DATA,
-     "garbage.mp4: Invalid data found when processing input"},
-    {"no codec parameters", NO_CODEC_PARAMS, AURA_E_FFMPEG_INVALID_DATA,
-     "Cannot determine format of input stream 0:0"},
-    {"no such filter", NO_SUCH_FILTER, AURA_E_FFMPEG_BAD_ARGS,
-     "[AVFilterGraph] No such filter: 'nosuchfilter'"},
-    {"filter option", FILTER_BAD_OPTION, AURA_E_FFMPEG_BAD_ARGS,
-     "Error initializing filter 'scale' with args 'foo=1'"},
-    {"unrecognized option", UNRECOGNIZED_OPTION, AURA_E_FFMPEG_BAD_ARGS,
-     "Unrecognized option 'nosuchopt'."},
-    {"filtergraph syntax", FILTERGRAPH_SYNTAX, AURA_E_FFMPEG_BAD_ARGS, "Mismatched '['"},
-    {"lavfi filter", LAVFI_NO_SUCH_FILTER, AURA_E_FFMPEG_BAD_ARGS,
-     "[lavfi] No such filter: 'nosuch'"},
-    {"option value", BAD_OPTION_VALUE, AURA_E_FFMPEG_BAD_ARGS,
-     "[libx264] Error setting option crf to value abc."},
-    {"map", MAP_NO_STREAMS, AURA_E_FFMPEG_BAD_ARGS, "Stream map '0:a' matches no streams."},
-    {"output permission", PERM_OUTPUT, AURA_E_FFMPEG_PERMISSION, "ro/out.mp4: Permission denied"},
-    {"input permission", PERM_INPUT, AURA_E_FFMPEG_PERMISSION, "secret.mp4: Permission denied"},
-    {"disk full", ENOSPC_HEADER, AURA_E_DISK_FULL,
-     "Could not write header for output file #0 (incorrect codec parameters ?): No space "
-     "left on device"},
-    {"subtitles file", SUBTITLES_MISSING, AURA_E_FFMPEG_INPUT_NOT_FOUND,
-     "[Parsed_subtitles_0] Unable to open /nonexist.srt"},
-    {"concat entry", CONCAT_MISSING, AURA_E_FFMPEG_INPUT_NOT_FOUND,
-     "[concat] Impossible to open '/nonexist1.mp4'"},
-    {"ffmpeg 6 output dir", FF6_OUTPUT_DIR, AURA_E_FFMPEG_BAD_ARGS,
-     "Error opening output file /nonexistent/dir/out.mp4."},
-    {"ffmpeg 6 input", FF6_MISSING_INPUT, AURA_E_FFMPEG_INPUT_NOT_FOUND,
-     "Error opening input file /nonexistent/in.mp4."},
+	{ "unknown encoder", UNKNOWN_ENCODER, AURA_E_FFMPEG_UNKNOWN_ENCODER,
+	  "Unknown encoder 'nosuchcodec'" },
+	{ "missing input", MISSING_INPUT, AURA_E_FFMPEG_INPUT_NOT_FOUND,
+	  "/nonexistent/in.mp4: No such file or directory" },
+	{ "garbage input", GARBAGE_INPUT, AURA_E_FFMPEG_INVALID_DATA,
+	  "garbage.mp4: Invalid data found when processing input" },
+	{ "no codec parameters", NO_CODEC_PARAMS, AURA_E_FFMPEG_INVALID_DATA,
+	  "Cannot determine format of input stream 0:0" },
+	{ "no such filter", NO_SUCH_FILTER, AURA_E_FFMPEG_BAD_ARGS,
+	  "[AVFilterGraph] No such filter: 'nosuchfilter'" },
+	{ "filter option", FILTER_BAD_OPTION, AURA_E_FFMPEG_BAD_ARGS,
+	  "Error initializing filter 'scale' with args 'foo=1'" },
+	{ "unrecognized option", UNRECOGNIZED_OPTION, AURA_E_FFMPEG_BAD_ARGS,
+	  "Unrecognized option 'nosuchopt'." },
+	{ "filtergraph syntax", FILTERGRAPH_SYNTAX, AURA_E_FFMPEG_BAD_ARGS, "Mismatched '['" },
+	{ "lavfi filter", LAVFI_NO_SUCH_FILTER, AURA_E_FFMPEG_BAD_ARGS,
+	  "[lavfi] No such filter: 'nosuch'" },
+	{ "option value", BAD_OPTION_VALUE, AURA_E_FFMPEG_BAD_ARGS,
+	  "[libx264] Error setting option crf to value abc." },
+	{ "map", MAP_NO_STREAMS, AURA_E_FFMPEG_BAD_ARGS, "Stream map '0:a' matches no streams." },
+	{ "output permission", PERM_OUTPUT, AURA_E_FFMPEG_PERMISSION,
+	  "ro/out.mp4: Permission denied" },
+	{ "input permission", PERM_INPUT, AURA_E_FFMPEG_PERMISSION,
+	  "secret.mp4: Permission denied" },
+	{ "disk full", ENOSPC_HEADER, AURA_E_DISK_FULL,
+	  "Could not write header for output file #0 (incorrect codec parameters ?): No space "
+	  "left on device" },
+	{ "subtitles file", SUBTITLES_MISSING, AURA_E_FFMPEG_INPUT_NOT_FOUND,
+	  "[Parsed_subtitles_0] Unable to open /nonexist.srt" },
+	{ "concat entry", CONCAT_MISSING, AURA_E_FFMPEG_INPUT_NOT_FOUND,
+	  "[concat] Impossible to open '/nonexist1.mp4'" },
+	{ "ffmpeg 6 output dir", FF6_OUTPUT_DIR, AURA_E_FFMPEG_BAD_ARGS,
+	  "Error opening output file /nonexistent/dir/out.mp4." },
+	{ "ffmpeg 6 input", FF6_MISSING_INPUT, AURA_E_FFMPEG_INPUT_NOT_FOUND,
+	  "Error opening input file /nonexistent/in.mp4." },
 };
 
 static void test_real_failures(void **state)
@@ -571,8 +573,8 @@ static void test_tail_keeps_exactly_the_last_16k(void **state)
 	for (size_t i = 0; i < total; i++)
 		ref[i] = (char)('a' + (i * 7 + i / 13) % 26);
 	/* chunk sizes: 0, 1, odd ones, exactly the bound, above it */
-	static const size_t sizes[] = {0,     1,     2,	    7, 4095, 4096, 16383,
-				       16384, 16385, 40000, 3, 100,  1};
+	static const size_t sizes[] = { 0,     1,     2,     7, 4095, 4096, 16383,
+					16384, 16385, 40000, 3, 100,  1 };
 	size_t done = 0, k = 0;
 	while (done < total) {
 		size_t n = sizes[k++ % ARRAY_LEN(sizes)];
@@ -622,15 +624,15 @@ static void test_tail_text_is_valid_utf8(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_real_failures),
-	    cmocka_unit_test(test_success_is_success),
-	    cmocka_unit_test(test_signals),
-	    cmocka_unit_test(test_last_error_wins),
-	    cmocka_unit_test(test_unknown_and_invalid_argument),
-	    cmocka_unit_test(test_summary_is_clean),
-	    cmocka_unit_test(test_summary_long_bracket_name),
-	    cmocka_unit_test(test_tail_keeps_exactly_the_last_16k),
-	    cmocka_unit_test(test_tail_text_is_valid_utf8),
+		cmocka_unit_test(test_real_failures),
+		cmocka_unit_test(test_success_is_success),
+		cmocka_unit_test(test_signals),
+		cmocka_unit_test(test_last_error_wins),
+		cmocka_unit_test(test_unknown_and_invalid_argument),
+		cmocka_unit_test(test_summary_is_clean),
+		cmocka_unit_test(test_summary_long_bracket_name),
+		cmocka_unit_test(test_tail_keeps_exactly_the_last_16k),
+		cmocka_unit_test(test_tail_text_is_valid_utf8),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

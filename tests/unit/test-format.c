@@ -89,9 +89,9 @@ static void test_formats(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_width_c_locale),
-	    cmocka_unit_test(test_width_utf8_locale),
-	    cmocka_unit_test(test_formats),
+		cmocka_unit_test(test_width_c_locale),
+		cmocka_unit_test(test_width_utf8_locale),
+		cmocka_unit_test(test_formats),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -218,13 +218,16 @@ int main(void)
 	unsetenv("PEXELS_API_KEY");
 	unsetenv("PIXABAY_API_KEY");
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_nothing_configured_nothing_runs, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_which_providers_count, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_active_probes_then_waits_then_stops, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_off_during_a_round_arms_nothing, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_free_cancels_a_round, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_no_http_reports_and_never_runs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nothing_configured_nothing_runs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_which_providers_count, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_active_probes_then_waits_then_stops, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_off_during_a_round_arms_nothing, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_free_cancels_a_round, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_http_reports_and_never_runs, setup,
+						teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

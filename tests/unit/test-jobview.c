@@ -124,7 +124,8 @@ static int teardown(void **state)
 
 static void seed(int n)
 {
-	static const enum job_state cycle[] = {JOB_SUCCEEDED, JOB_RUNNING, JOB_QUEUED, JOB_FAILED};
+	static const enum job_state cycle[] = { JOB_SUCCEEDED, JOB_RUNNING, JOB_QUEUED,
+						JOB_FAILED };
 	for (int i = 0; i < n; i++) {
 		char name[32];
 		snprintf(name, sizeof(name), "%s-%02d", i % 2 ? "Render" : "transcode", i + 1);
@@ -166,7 +167,7 @@ static void test_order_newest_first(void **state)
 
 static bool m(const char *text, int state, const struct job *j)
 {
-	struct jobview_filter f = {xstrdup(text), state};
+	struct jobview_filter f = { xstrdup(text), state };
 	bool r = jobview_matches(&f, j);
 	free(f.text);
 	return r;
@@ -573,15 +574,15 @@ static void test_logtail_follow_and_scroll(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_teardown(test_order_newest_first, teardown),
-	    cmocka_unit_test(test_matches),
-	    cmocka_unit_test_teardown(test_filter_text_and_state, teardown),
-	    cmocka_unit_test_teardown(test_selection_follows_its_job, teardown),
-	    cmocka_unit_test_teardown(test_last_row_removed_and_empty_list, teardown),
-	    cmocka_unit_test_teardown(test_when_to_refetch, teardown),
-	    cmocka_unit_test(test_windowing_100k),
-	    cmocka_unit_test(test_logtail_lines),
-	    cmocka_unit_test(test_logtail_follow_and_scroll),
+		cmocka_unit_test_teardown(test_order_newest_first, teardown),
+		cmocka_unit_test(test_matches),
+		cmocka_unit_test_teardown(test_filter_text_and_state, teardown),
+		cmocka_unit_test_teardown(test_selection_follows_its_job, teardown),
+		cmocka_unit_test_teardown(test_last_row_removed_and_empty_list, teardown),
+		cmocka_unit_test_teardown(test_when_to_refetch, teardown),
+		cmocka_unit_test(test_windowing_100k),
+		cmocka_unit_test(test_logtail_lines),
+		cmocka_unit_test(test_logtail_follow_and_scroll),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

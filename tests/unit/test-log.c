@@ -329,13 +329,13 @@ static void test_redact_encoded_forms(void **state)
 	(void)state;
 	log_add_secret("sk-AbC/dEf\"gh\\ij kl");
 	const char *const forms[] = {
-	    "sk-AbC/dEf\"gh\\ij kl",				/* raw */
-	    "sk-AbC\\/dEf\\\"gh\\\\ij kl",			/* \/ \" \\ */
-	    "sk-AbC/dEf\\\"gh\\\\ij kl",			/* / left raw */
-	    "\\u0073\\u006B-AbC\\u002FdEf\\u0022gh\\u005cij\\u0020kl", /* \u, both cases */
-	    "sk-AbC%2FdEf%22gh%5Cij%20kl",			/* %XX upper */
-	    "sk-AbC%2fdEf%22gh%5cij+kl",			/* %xx lower, + for space */
-	    "%73%6b%2D%41%62%43%2F%64%45%66%22%67%68%5C%69%6A%20%6B%6C", /* every byte */
+		"sk-AbC/dEf\"gh\\ij kl",				   /* raw */
+		"sk-AbC\\/dEf\\\"gh\\\\ij kl",				   /* \/ \" \\ */
+		"sk-AbC/dEf\\\"gh\\\\ij kl",				   /* / left raw */
+		"\\u0073\\u006B-AbC\\u002FdEf\\u0022gh\\u005cij\\u0020kl", /* \u, both cases */
+		"sk-AbC%2FdEf%22gh%5Cij%20kl",				   /* %XX upper */
+		"sk-AbC%2fdEf%22gh%5cij+kl", /* %xx lower, + for space */
+		"%73%6b%2D%41%62%43%2F%64%45%66%22%67%68%5C%69%6A%20%6B%6C", /* every byte */
 	};
 	for (size_t i = 0; i < ARRAY_LEN(forms); i++) {
 		char *in = xasprintf("{\"error\": \"Incorrect API key provided: %s.\"}", forms[i]);
@@ -364,10 +364,9 @@ static void test_redact_key_like_tokens(void **state)
 	redacts_to("key sk_0123456789abcdef0123 refused", "key [REDACTED] refused");
 	redacts_to("pexels 563492ad6f91700001000001Ab3c4d5e6f7a8b9c0 refused",
 		   "pexels [REDACTED] refused");
-	const char *keep =
-	    "/tmp/aura-t.Ab12Cd/data/jobs/12/scene-1.openai.wav sk-short "
-	    "yuv420p(tv, progressive) 3f786850e387550fdab836ed7e6dc881de23001b "
-	    "HowBeesMakeHoney2024";
+	const char *keep = "/tmp/aura-t.Ab12Cd/data/jobs/12/scene-1.openai.wav sk-short "
+			   "yuv420p(tv, progressive) 3f786850e387550fdab836ed7e6dc881de23001b "
+			   "HowBeesMakeHoney2024";
 	redacts_to(keep, keep);
 	assert_true(log_looks_like_key("sk-proj-Abc123SECRETxyz", 23));
 	assert_false(log_looks_like_key("api_key sk-proj-Abc123SECRETxyz", 31));
@@ -393,7 +392,8 @@ static void test_control_chars_escaped(void **state)
 {
 	struct fx *f = *state;
 	assert_int_equal(log_open(f->path, 0, 3), 0);
-	log_info("a\x01" "b\x1b[31m\nnext\tline\r\x7f\n");
+	log_info("a\x01"
+		 "b\x1b[31m\nnext\tline\r\x7f\n");
 	log_close();
 	char *s = slurp(f->path, NULL);
 	assert_true(matches(" a\\\\x01b\\\\x1b\\[31m\nnext\tline\\\\x0d\\\\x7f\n$", s));
@@ -469,22 +469,14 @@ int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 	const struct CMUnitTest tests[] = {
-		T(test_line_format),
-		T(test_appends_to_existing_file),
-		T(test_level_filter),
-		T(test_rotation),
-		T(test_rotation_keep_zero),
-		T(test_oversized_line_is_written_once),
-		T(test_secret_never_written),
-		T(test_redact_overlapping_and_repeated),
-		T(test_redact_encoded_forms),
-		T(test_redact_key_like_tokens),
-		T(test_short_secrets_ignored),
-		T(test_control_chars_escaped),
-		T(test_deleted_file),
-		T(test_deleted_file_is_recreated),
-		T(test_open_failure),
-		T(test_unopened_goes_to_stderr),
+		T(test_line_format),	       T(test_appends_to_existing_file),
+		T(test_level_filter),	       T(test_rotation),
+		T(test_rotation_keep_zero),    T(test_oversized_line_is_written_once),
+		T(test_secret_never_written),  T(test_redact_overlapping_and_repeated),
+		T(test_redact_encoded_forms),  T(test_redact_key_like_tokens),
+		T(test_short_secrets_ignored), T(test_control_chars_escaped),
+		T(test_deleted_file),	       T(test_deleted_file_is_recreated),
+		T(test_open_failure),	       T(test_unopened_goes_to_stderr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

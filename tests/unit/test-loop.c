@@ -170,7 +170,7 @@ static void on_write(struct loop *l, int fd, int revents, void *ctx)
 static void test_fd_read_write_and_hangup(void **state)
 {
 	struct loop *l = *state;
-	struct pipe_ctx r = {0}, w = {0};
+	struct pipe_ctx r = { 0 }, w = { 0 };
 	assert_int_equal(pipe(r.fds), 0);
 	assert_int_equal(loop_fd_add(l, r.fds[0], LOOP_READ, on_read, &r), 0);
 	assert_int_equal(loop_fd_add(l, r.fds[1], LOOP_WRITE, on_write, &w), 0);
@@ -231,7 +231,7 @@ static void on_read_del_self(struct loop *l, int fd, int revents, void *ctx)
 static void test_fd_delete_inside_callbacks(void **state)
 {
 	struct loop *l = *state;
-	struct pipe_ctx self = {0};
+	struct pipe_ctx self = { 0 };
 	memset(&pa, 0, sizeof(pa));
 	memset(&pb, 0, sizeof(pb));
 	assert_int_equal(pipe(pa.fds), 0);
@@ -437,7 +437,7 @@ static void test_eintr_is_retried(void **state)
 	sa.sa_handler = on_alarm; /* no SA_RESTART: poll() fails with EINTR */
 	sigemptyset(&sa.sa_mask);
 	assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
-	struct itimerval it = {.it_value = {.tv_usec = 30000}};
+	struct itimerval it = { .it_value = { .tv_usec = 30000 } };
 	int64_t t0 = time_mono_ms();
 	loop_timer_add(l, 150, timer_mark, (void *)'t');
 	assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
@@ -452,18 +452,18 @@ static void test_eintr_is_retried(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_timers_fire_in_order, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_timer_del, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_timer_rearmed_with_zero_waits_a_turn, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_fd_read_write_and_hangup, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fd_delete_inside_callbacks, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_fd_reused_number_not_called_in_same_turn, setup,
-					    teardown),
-	    cmocka_unit_test_setup_teardown(test_deferred_run_before_poll, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_idle_loop_sleeps_forever, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_run_until_stop, setup, teardown),
-	    cmocka_unit_test_setup_teardown(test_eintr_is_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timers_fire_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timer_del, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_timer_rearmed_with_zero_waits_a_turn, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_fd_read_write_and_hangup, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fd_delete_inside_callbacks, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fd_reused_number_not_called_in_same_turn,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deferred_run_before_poll, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idle_loop_sleeps_forever, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_run_until_stop, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_eintr_is_retried, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -78,7 +78,7 @@ static void assert_str_free(char *want, const char *got)
 static void test_config_precedence(void **state)
 {
 	(void)state;
-	struct aura_paths p = {0};
+	struct aura_paths p = { 0 };
 	struct aura_error err;
 
 	/* nothing set: the home directory */
@@ -131,7 +131,7 @@ static void test_home_from_passwd(void **state)
 	struct passwd *pw = getpwuid(getuid());
 	if (!pw || !pw->pw_dir || !*pw->pw_dir)
 		skip();
-	struct aura_paths p = {0};
+	struct aura_paths p = { 0 };
 	struct aura_error err;
 	unsetenv("HOME");
 	assert_int_equal(paths_resolve_config(&p, NULL, &err), 0);
@@ -151,7 +151,7 @@ static void test_home_from_passwd(void **state)
 static void test_data_precedence(void **state)
 {
 	(void)state;
-	struct aura_paths p = {0};
+	struct aura_paths p = { 0 };
 	struct aura_error err;
 
 	assert_int_equal(paths_resolve_data(&p, NULL, NULL, &err), 0);
@@ -195,7 +195,7 @@ static void test_data_precedence(void **state)
 static void test_relative_becomes_absolute(void **state)
 {
 	(void)state;
-	struct aura_paths p = {0};
+	struct aura_paths p = { 0 };
 	struct aura_error err;
 	char *sub = t(tmpdir, "/cwd");
 	assert_int_equal(mkdir(sub, 0700), 0);
@@ -225,7 +225,7 @@ static void test_relative_becomes_absolute(void **state)
 static void test_socket_placement(void **state)
 {
 	(void)state;
-	struct aura_paths p = {0};
+	struct aura_paths p = { 0 };
 	struct aura_error err;
 	char *rt = t(tmpdir, "/run");
 
@@ -263,7 +263,7 @@ static void test_socket_placement(void **state)
 static void test_socket_too_long(void **state)
 {
 	(void)state;
-	struct aura_paths p = {0};
+	struct aura_paths p = { 0 };
 	struct aura_error err;
 	const size_t limit = 107; /* sizeof(sun_path) - 1 */
 	const size_t tail = strlen("/run/aura.sock");
@@ -309,7 +309,7 @@ static mode_t mode_of(const char *path)
 static void test_ensure_modes(void **state)
 {
 	(void)state;
-	struct aura_paths p = {0};
+	struct aura_paths p = { 0 };
 	struct aura_error err;
 	char *rt = t(tmpdir, "/rt");
 	assert_int_equal(mkdir(rt, 0700), 0);
@@ -321,7 +321,7 @@ static void test_ensure_modes(void **state)
 	umask(0); /* the modes must come from aura, not from a kind umask */
 	assert_int_equal(paths_resolve_data(&p, NULL, NULL, &err), 0);
 	assert_int_equal(paths_ensure(&p, &err), 0);
-	const char *dirs[] = {p.data_dir, p.jobs_dir, p.logs_dir, p.runtime_dir};
+	const char *dirs[] = { p.data_dir, p.jobs_dir, p.logs_dir, p.runtime_dir };
 	for (size_t i = 0; i < ARRAY_LEN(dirs); i++)
 		if (mode_of(dirs[i]) != 0700)
 			fail_msg("%s has mode %04o", dirs[i], (unsigned)mode_of(dirs[i]));
@@ -352,7 +352,7 @@ static void test_ensure_modes(void **state)
 static void test_ensure_errors(void **state)
 {
 	(void)state;
-	struct aura_paths p = {0};
+	struct aura_paths p = { 0 };
 	struct aura_error err;
 
 	/* a data dir below a regular file cannot be made */
@@ -415,15 +415,15 @@ static void test_expand_home(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup(test_config_precedence, env_reset),
-	    cmocka_unit_test_setup(test_home_from_passwd, env_reset),
-	    cmocka_unit_test_setup(test_data_precedence, env_reset),
-	    cmocka_unit_test_setup(test_relative_becomes_absolute, env_reset),
-	    cmocka_unit_test_setup(test_socket_placement, env_reset),
-	    cmocka_unit_test_setup(test_socket_too_long, env_reset),
-	    cmocka_unit_test_setup(test_ensure_modes, env_reset),
-	    cmocka_unit_test_setup(test_ensure_errors, env_reset),
-	    cmocka_unit_test_setup(test_expand_home, env_reset),
+		cmocka_unit_test_setup(test_config_precedence, env_reset),
+		cmocka_unit_test_setup(test_home_from_passwd, env_reset),
+		cmocka_unit_test_setup(test_data_precedence, env_reset),
+		cmocka_unit_test_setup(test_relative_becomes_absolute, env_reset),
+		cmocka_unit_test_setup(test_socket_placement, env_reset),
+		cmocka_unit_test_setup(test_socket_too_long, env_reset),
+		cmocka_unit_test_setup(test_ensure_modes, env_reset),
+		cmocka_unit_test_setup(test_ensure_errors, env_reset),
+		cmocka_unit_test_setup(test_expand_home, env_reset),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -39,7 +39,7 @@ static void touch(const char *dir, const char *name)
 static int spec_code(const char *json)
 {
 	struct vspec s;
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	vspec_init(&s, NULL);
 	int rc = vspec_from_text(&s, json, &err);
 	vspec_free(&s);
@@ -54,7 +54,7 @@ static void test_spec_defaults_and_values(void **state)
 	struct aura_config cfg;
 	config_defaults(&cfg);
 	struct vspec s;
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	vspec_init(&s, &cfg);
 	assert_int_equal(s.duration, 30);
 	assert_string_equal(s.preset->name, "landscape-720p");
@@ -151,21 +151,22 @@ static void test_voices(void **state)
 {
 	(void)state;
 	struct voice_choice v;
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	assert_int_equal(voice_parse("flite", NULL, &v, &err), 0);
 	assert_string_equal(v.name, "slt");
 	char *t = voice_choice_text(&v);
 	assert_string_equal(t, "flite:slt");
 	free(t);
 	voice_choice_free(&v);
-	const char *ok[] = {"flite:slt",    "flite:kal",    "flite:awb", "flite:rms",	   "espeak",
-			    "espeak:en-us", "espeak-ng:fr", "piper",	 "piper:/m/a.onnx"};
+	const char *ok[] = { "flite:slt",    "flite:kal", "flite:awb",
+			     "flite:rms",    "espeak",	  "espeak:en-us",
+			     "espeak-ng:fr", "piper",	  "piper:/m/a.onnx" };
 	for (size_t i = 0; i < ARRAY_LEN(ok); i++) {
 		assert_int_equal(voice_parse(ok[i], NULL, &v, &err), 0);
 		voice_choice_free(&v);
 	}
-	const char *bad[] = {"",	   "flite:",	 "flite:SLT",	   "espeak:a b",
-			     "espeak:x;y", "openai:a b", "elevenlabs:x;y", "festival"};
+	const char *bad[] = { "",	    "flite:",	  "flite:SLT",	    "espeak:a b",
+			      "espeak:x;y", "openai:a b", "elevenlabs:x;y", "festival" };
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
 		int rc = voice_parse(bad[i], NULL, &v, &err);
 		if (strcmp(bad[i], "flite:") == 0) {
@@ -240,14 +241,14 @@ static void test_slug(void **state)
 	struct {
 		const char *in, *want;
 	} cases[] = {
-	    {"How volcanoes work", "how-volcanoes-work"},
-	    {"  Why is the sky blue?  ", "why-is-the-sky-blue"},
-	    {"It's 100% C: a/b\\c", "its-100-c-a-b-c"},
-	    {"火山 🌋", "video"},
-	    {"café au lait", "caf-au-lait"},
-	    {"'quoted'", "quoted"},
-	    {"", "video"},
-	    {"--x--", "x"},
+		{ "How volcanoes work", "how-volcanoes-work" },
+		{ "  Why is the sky blue?  ", "why-is-the-sky-blue" },
+		{ "It's 100% C: a/b\\c", "its-100-c-a-b-c" },
+		{ "火山 🌋", "video" },
+		{ "café au lait", "caf-au-lait" },
+		{ "'quoted'", "quoted" },
+		{ "", "video" },
+		{ "--x--", "x" },
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		char *s = vspec_slug(cases[i].in);
@@ -319,7 +320,7 @@ static void test_images_listing(void **state)
 	assert_int_equal(mkdir(dir, 0700), 0);
 	char **files;
 	int n;
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	assert_int_equal(vspec_list_images(dir, &files, &n, &err), -AURA_E_INPUT_UNREADABLE);
 	touch(dir, "b.PNG");
 	touch(dir, "a.jpg");
@@ -460,7 +461,7 @@ static const char probe_ok[] =
 static void test_verify_probe(void **state)
 {
 	(void)state;
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	assert_int_equal(probe_duration_us(probe_ok, strlen(probe_ok)), 6042000);
 	assert_int_equal(verify_check_probe(probe_ok, strlen(probe_ok), 6000000, &err), 0);
 	assert_int_equal(verify_check_probe(probe_ok, strlen(probe_ok), 6542000, &err), 0);
@@ -505,7 +506,7 @@ static int rm_made_files(const char *dir)
 {
 	/* the files the tests made, by name: nothing else is removed */
 	char *sub = xasprintf("%s/imgs", dir);
-	const char *names[] = {"a.jpg", "b.PNG", "c.mp4", "d.jpeg", "notes.txt", ".hidden.png"};
+	const char *names[] = { "a.jpg", "b.PNG", "c.mp4", "d.jpeg", "notes.txt", ".hidden.png" };
 	for (size_t i = 0; i < ARRAY_LEN(names); i++) {
 		char *p = xasprintf("%s/%s", sub, names[i]);
 		unlink(p);
@@ -513,7 +514,7 @@ static int rm_made_files(const char *dir)
 	}
 	rmdir(sub);
 	free(sub);
-	const char *top[] = {"talk.mp4", "talk-1.srt", "talk-2.part.mp4"};
+	const char *top[] = { "talk.mp4", "talk-1.srt", "talk-2.part.mp4" };
 	for (size_t i = 0; i < ARRAY_LEN(top); i++) {
 		char *p = xasprintf("%s/%s", dir, top[i]);
 		unlink(p);
@@ -532,19 +533,19 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_spec_defaults_and_values),
-	    cmocka_unit_test(test_spec_errors),
-	    cmocka_unit_test(test_voices),
-	    cmocka_unit_test(test_topic_from_script),
-	    cmocka_unit_test(test_slug),
-	    cmocka_unit_test(test_free_output_never_overwrites),
-	    cmocka_unit_test(test_output_path_forms),
-	    cmocka_unit_test(test_images_listing),
-	    cmocka_unit_test(test_plan_frames_and_gaps),
-	    cmocka_unit_test(test_plan_pads_to_duration),
-	    cmocka_unit_test(test_script_seconds_and_reading),
-	    cmocka_unit_test(test_ebur128_summary),
-	    cmocka_unit_test(test_verify_probe),
+		cmocka_unit_test(test_spec_defaults_and_values),
+		cmocka_unit_test(test_spec_errors),
+		cmocka_unit_test(test_voices),
+		cmocka_unit_test(test_topic_from_script),
+		cmocka_unit_test(test_slug),
+		cmocka_unit_test(test_free_output_never_overwrites),
+		cmocka_unit_test(test_output_path_forms),
+		cmocka_unit_test(test_images_listing),
+		cmocka_unit_test(test_plan_frames_and_gaps),
+		cmocka_unit_test(test_plan_pads_to_duration),
+		cmocka_unit_test(test_script_seconds_and_reading),
+		cmocka_unit_test(test_ebur128_summary),
+		cmocka_unit_test(test_verify_probe),
 	};
 	return cmocka_run_group_tests_name("pipeline", tests, setup, teardown);
 }

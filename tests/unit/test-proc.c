@@ -88,7 +88,7 @@ static void on_exit_cb(void *ctx, int status)
 	r->p = NULL;
 }
 
-static const struct proc_ops ops = {on_stdout, on_stderr, on_fd3, on_exit_cb};
+static const struct proc_ops ops = { on_stdout, on_stderr, on_fd3, on_exit_cb };
 
 static void run_init(struct run *r)
 {
@@ -172,7 +172,7 @@ static struct proc *spawn_spec(struct run *r, const struct proc_spec *spec)
 
 static struct proc *spawn(struct run *r, const char *const *argv, int stdin_mode, bool extra)
 {
-	struct proc_spec spec = {.argv = argv, .stdin_mode = stdin_mode, .extra_fd = extra};
+	struct proc_spec spec = { .argv = argv, .stdin_mode = stdin_mode, .extra_fd = extra };
 	return spawn_spec(r, &spec);
 }
 
@@ -328,7 +328,7 @@ static void test_echo_stdout_then_exit_once(void **state)
 {
 	struct run r;
 	run_init(&r);
-	const char *argv[] = {"/bin/echo", "hello", NULL};
+	const char *argv[] = { "/bin/echo", "hello", NULL };
 	spawn(&r, argv, PROC_STDIN_NULL, false);
 	assert_true(proc_pid(r.p) > 0);
 	assert_true(run_until(exited, &r, 5000));
@@ -371,7 +371,7 @@ static void test_child_starts_clean(void **state)
 	for (int extra = 0; extra < 2; extra++) {
 		struct run r;
 		run_init(&r);
-		const char *argv[] = {fake, "--hang", NULL};
+		const char *argv[] = { fake, "--hang", NULL };
 		spawn(&r, argv, PROC_STDIN_PIPE, extra);
 		pid_t pid = proc_pid(r.p);
 		assert_int_equal(getpgid(pid), pid);
@@ -402,9 +402,9 @@ static void test_exit_code_and_fd3(void **state)
 {
 	struct run r;
 	run_init(&r);
-	const char *argv[] = {fake,  "-nostdin", "-progress", "pipe:3",	  "--duration-ms",
-			      "150", "--exit",	 "3",	      "--stderr", "boom",
-			      NULL};
+	const char *argv[] = { fake,  "-nostdin", "-progress", "pipe:3",   "--duration-ms",
+			       "150", "--exit",	  "3",	       "--stderr", "boom",
+			       NULL };
 	spawn(&r, argv, PROC_STDIN_NULL, true);
 	assert_true(run_until(exited, &r, 5000));
 	assert_true(WIFEXITED(r.status));
@@ -419,8 +419,8 @@ static void test_exit_code_and_fd3(void **state)
 static void test_exec_failure_is_synchronous(void **state)
 {
 	struct aura_error err;
-	const char *missing[] = {"aura-no-such-program-x", NULL};
-	struct proc_spec spec = {.argv = missing};
+	const char *missing[] = { "aura-no-such-program-x", NULL };
+	struct proc_spec spec = { .argv = missing };
 	struct run r;
 	run_init(&r);
 	aura_error_clear(&err);
@@ -429,13 +429,13 @@ static void test_exec_failure_is_synchronous(void **state)
 	assert_non_null(strstr(err.detail, "aura-no-such-program-x"));
 	assert_non_null(strstr(err.detail, strerror(ENOENT)));
 
-	const char *notexec[] = {"/etc/passwd", NULL};
+	const char *notexec[] = { "/etc/passwd", NULL };
 	spec.argv = notexec;
 	aura_error_clear(&err);
 	assert_null(proc_spawn(loop, &spec, &ops, &r, &err));
 	assert_non_null(strstr(err.detail, strerror(EACCES)));
 
-	const char *echo[] = {"/bin/echo", NULL};
+	const char *echo[] = { "/bin/echo", NULL };
 	spec.argv = echo;
 	spec.cwd = "/nonexistent-aura-dir";
 	aura_error_clear(&err);
@@ -443,7 +443,7 @@ static void test_exec_failure_is_synchronous(void **state)
 	assert_int_equal(err.code, AURA_E_SPAWN_FAILED);
 	assert_non_null(strstr(err.detail, "chdir /nonexistent-aura-dir"));
 
-	const char *empty[] = {NULL};
+	const char *empty[] = { NULL };
 	spec.argv = empty;
 	assert_null(proc_spawn(loop, &spec, &ops, &r, &err));
 	assert_int_equal(err.code, AURA_E_SPAWN_FAILED);
@@ -460,9 +460,9 @@ static void test_env_and_cwd(void **state)
 {
 	struct run r;
 	run_init(&r);
-	const char *argv[] = {"env", NULL};
-	const char *add[] = {"AURA_TEST_X=42", "HOME=/aura-test-home", NULL};
-	struct proc_spec spec = {.argv = argv, .envp_add = add};
+	const char *argv[] = { "env", NULL };
+	const char *add[] = { "AURA_TEST_X=42", "HOME=/aura-test-home", NULL };
+	struct proc_spec spec = { .argv = argv, .envp_add = add };
 	r.p = proc_spawn(loop, &spec, &ops, &r, NULL);
 	assert_non_null(r.p);
 	assert_true(run_until(exited, &r, 5000));
@@ -477,8 +477,8 @@ static void test_env_and_cwd(void **state)
 	run_clear(&r);
 
 	run_init(&r);
-	const char *pwd[] = {"/bin/pwd", NULL};
-	struct proc_spec spec2 = {.argv = pwd, .cwd = "/"};
+	const char *pwd[] = { "/bin/pwd", NULL };
+	struct proc_spec spec2 = { .argv = pwd, .cwd = "/" };
 	r.p = proc_spawn(loop, &spec2, &ops, &r, NULL);
 	assert_non_null(r.p);
 	assert_true(run_until(exited, &r, 5000));
@@ -501,9 +501,10 @@ static void test_stdin_from_file(void **state)
 
 	struct run r;
 	run_init(&r);
-	const char *argv[] = {"cat", NULL};
+	const char *argv[] = { "cat", NULL };
 	struct proc_spec spec = {
-	    .argv = argv, .cwd = dir, .stdin_mode = PROC_STDIN_FILE, .stdin_path = "in.txt"};
+		.argv = argv, .cwd = dir, .stdin_mode = PROC_STDIN_FILE, .stdin_path = "in.txt"
+	};
 	spawn_spec(&r, &spec);
 	assert_true(run_until(exited, &r, 5000));
 	assert_true(WIFEXITED(r.status));
@@ -530,7 +531,7 @@ static void test_stdin_pipe_round_trip(void **state)
 {
 	struct run r;
 	run_init(&r);
-	const char *argv[] = {"cat", NULL};
+	const char *argv[] = { "cat", NULL };
 	spawn(&r, argv, PROC_STDIN_PIPE, false);
 	/* far more than a pipe holds: the rest waits in proc's buffer */
 	size_t n = 300 * 1024;
@@ -554,7 +555,7 @@ static void test_stop_q_within_quit_grace(void **state)
 {
 	struct run r;
 	run_init(&r);
-	const char *argv[] = {fake, "--hang", NULL};
+	const char *argv[] = { fake, "--hang", NULL };
 	spawn(&r, argv, PROC_STDIN_PIPE, false);
 	int64_t t0 = time_mono_ms();
 	proc_stop(r.p, 3000, 3000);
@@ -563,7 +564,7 @@ static void test_stop_q_within_quit_grace(void **state)
 	assert_true(WIFEXITED(r.status));
 	assert_int_equal(WEXITSTATUS(r.status), 0);
 	assert_non_null(strstr(r.err.data, "[q] command received"));
-	assert_true(r.exit_ms - t0 < 2000); /* did not wait for the grace */
+	assert_true(r.exit_ms - t0 < 2000);	  /* did not wait for the grace */
 	assert_int_equal(r.step, PROC_STOP_QUIT); /* the step that ended it is known */
 	assert_true(r.step_ms >= 0 && r.step_ms < 2000);
 	assert_idle_loop();
@@ -574,7 +575,7 @@ static void test_stop_ignored_q_gets_sigterm(void **state)
 {
 	struct run r;
 	run_init(&r);
-	const char *argv[] = {fake, "--hang", "--ignore-q", NULL};
+	const char *argv[] = { fake, "--hang", "--ignore-q", NULL };
 	spawn(&r, argv, PROC_STDIN_PIPE, false);
 	int64_t t0 = time_mono_ms();
 	proc_stop(r.p, 300, 3000);
@@ -594,7 +595,7 @@ static void test_stop_ignored_term_gets_sigkill(void **state)
 {
 	struct run r;
 	run_init(&r);
-	const char *argv[] = {fake, "--hang", "--ignore-term", NULL};
+	const char *argv[] = { fake, "--hang", "--ignore-term", NULL };
 	spawn(&r, argv, PROC_STDIN_PIPE, false);
 	wait_sig_mask(proc_pid(r.p), "Ign", SIGTERM);
 	int64_t t0 = time_mono_ms();
@@ -615,7 +616,7 @@ static void test_second_stop_shortens(void **state)
 {
 	struct run r;
 	run_init(&r);
-	const char *argv[] = {fake, "--hang", "--ignore-term", NULL};
+	const char *argv[] = { fake, "--hang", "--ignore-term", NULL };
 	spawn(&r, argv, PROC_STDIN_PIPE, false);
 	wait_sig_mask(proc_pid(r.p), "Ign", SIGTERM);
 	int64_t t0 = time_mono_ms();
@@ -636,7 +637,7 @@ static void test_stop_without_stdin_starts_at_sigterm(void **state)
 {
 	struct run r;
 	run_init(&r);
-	const char *argv[] = {fake, "--hang", NULL};
+	const char *argv[] = { fake, "--hang", NULL };
 	spawn(&r, argv, PROC_STDIN_NULL, false);
 	int64_t t0 = time_mono_ms();
 	proc_stop(r.p, 5000, 5000);
@@ -652,7 +653,7 @@ static void test_stop_paused_child(void **state)
 	run_init(&r);
 	/* like ffmpeg, it catches SIGTERM: stopped, it could not run the
 	 * handler, so the stop must continue it */
-	const char *argv[] = {fake, "--hang", "--term-exit", "255", NULL};
+	const char *argv[] = { fake, "--hang", "--term-exit", "255", NULL };
 	spawn(&r, argv, PROC_STDIN_NULL, false);
 	pid_t pid = proc_pid(r.p);
 	wait_sig_mask(pid, "Cgt", SIGTERM);
@@ -679,7 +680,7 @@ static void test_whole_group_dies_and_exit_waits_for_eof(void **state)
 {
 	struct run r;
 	run_init(&r);
-	const char *argv[] = {fake, "--hang", "--fork-child", NULL};
+	const char *argv[] = { fake, "--hang", "--fork-child", NULL };
 	spawn(&r, argv, PROC_STDIN_PIPE, false);
 	assert_true(run_until(grandchild_known, &r, 5000));
 	pid_t g = (pid_t)atoi(strstr(r.out.data, "grandchild=") + strlen("grandchild="));
@@ -711,10 +712,10 @@ static void test_pause_freezes_cpu_time(void **state)
 {
 	struct run r;
 	run_init(&r);
-	const char *argv[] = {fake, "--hang", "--busy", NULL};
+	const char *argv[] = { fake, "--hang", "--busy", NULL };
 	spawn(&r, argv, PROC_STDIN_NULL, false);
 	pid_t pid = proc_pid(r.p);
-	long long probe[2] = {0, pid};
+	long long probe[2] = { 0, pid };
 	proc_state(pid, NULL, &probe[0]);
 	assert_true(run_until(cpu_advanced, probe, 5000)); /* it is burning CPU */
 
@@ -752,13 +753,13 @@ static void test_pdeathsig_kills_orphan(void **state)
 		close(report[0]);
 		close(hold[1]);
 		struct loop *l2 = loop_new();
-		const char *argv[] = {fake, "--hang", NULL};
-		struct proc_spec spec = {.argv = argv};
+		const char *argv[] = { fake, "--hang", NULL };
+		struct proc_spec spec = { .argv = argv };
 		struct proc *p = proc_spawn(l2, &spec, NULL, NULL, NULL);
 		pid_t g = proc_pid(p);
 		if (write(report[1], &g, sizeof(g)) != sizeof(g))
 			_exit(1);
-		struct pollfd pfd = {.fd = hold[0], .events = POLLIN};
+		struct pollfd pfd = { .fd = hold[0], .events = POLLIN };
 		poll(&pfd, 1, 10000); /* until the test closes hold[1]; bounded */
 		_exit(0);
 	}
@@ -785,8 +786,9 @@ static void test_pdeathsig_kills_orphan(void **state)
 /* 3 MB of stderr as fast as the child can write it, then exit. */
 static const char *const *flood_argv(void)
 {
-	static const char *argv[] = {NULL, "-nostdin", "--stderr-bytes", "3000000",
-				     "--duration-ms", "0", NULL};
+	static const char *argv[] = { NULL,	 "-nostdin",	  "--stderr-bytes",
+				      "3000000", "--duration-ms", "0",
+				      NULL };
 	argv[0] = fake;
 	return argv;
 }
@@ -806,8 +808,9 @@ static void test_large_stderr_is_drained(void **state)
 
 static struct proc *spawn_held(struct run *r, const char *const *argv, int hold_ms)
 {
-	struct proc_spec spec = {.argv = argv, .stdin_mode = PROC_STDIN_NULL,
-				 .stderr_hold_ms = hold_ms};
+	struct proc_spec spec = { .argv = argv,
+				  .stdin_mode = PROC_STDIN_NULL,
+				  .stderr_hold_ms = hold_ms };
 	return spawn_spec(r, &spec);
 }
 
@@ -818,8 +821,9 @@ static void test_held_stderr_batches_small_writes(void **state)
 	struct run r;
 	run_init(&r);
 	int calls = 0;
-	const char *argv[] = {fake, "-nostdin", "--stderr-drip", "100", "--duration-ms", "0",
-			      NULL};
+	const char *argv[] = {
+		fake, "-nostdin", "--stderr-drip", "100", "--duration-ms", "0", NULL
+	};
 	int64_t t0 = time_mono_ms();
 	spawn_held(&r, argv, 150);
 	size_t seen = 0;
@@ -872,11 +876,11 @@ static void test_no_fd_zombie_or_timer_left(void **state)
 		struct run r;
 		run_init(&r);
 		if (i % 20 == 0) { /* now and then through a stop, with its timers */
-			const char *argv[] = {fake, "--hang", NULL};
+			const char *argv[] = { fake, "--hang", NULL };
 			spawn(&r, argv, PROC_STDIN_PIPE, true);
 			proc_stop(r.p, 5000, 5000);
 		} else {
-			const char *argv[] = {fake, "-nostdin", "--duration-ms", "0", NULL};
+			const char *argv[] = { fake, "-nostdin", "--duration-ms", "0", NULL };
 			spawn(&r, argv, i % 2 ? PROC_STDIN_PIPE : PROC_STDIN_NULL, i % 3 == 0);
 		}
 		assert_true(run_until(exited, &r, 5000));
@@ -892,7 +896,7 @@ static void test_abandon(void **state)
 {
 	struct run r;
 	run_init(&r);
-	const char *argv[] = {fake, "--hang", NULL};
+	const char *argv[] = { fake, "--hang", NULL };
 	spawn(&r, argv, PROC_STDIN_PIPE, true);
 	pid_t pid = proc_pid(r.p);
 	proc_abandon(r.p);
@@ -906,7 +910,7 @@ static void test_abandon(void **state)
 	/* from inside the proc's own data callback */
 	run_init(&r);
 	r.abandon_on_stdout = true;
-	const char *argv2[] = {fake, "--hang", "--fork-child", NULL};
+	const char *argv2[] = { fake, "--hang", "--fork-child", NULL };
 	spawn(&r, argv2, PROC_STDIN_NULL, false);
 	pid = proc_pid(r.p);
 	assert_true(run_until(out_has_newline, &r, 5000));
@@ -924,7 +928,7 @@ static void test_kill_stale(void **state)
 {
 	struct run r;
 	run_init(&r);
-	const char *argv[] = {fake, "--hang", NULL};
+	const char *argv[] = { fake, "--hang", NULL };
 	spawn(&r, argv, PROC_STDIN_NULL, false);
 	pid_t pid = proc_pid(r.p);
 	assert_int_equal(proc_kill_stale(pid, "ffmpeg"), 0); /* another program */
@@ -945,7 +949,7 @@ static void test_crash_is_a_signal(void **state)
 {
 	struct run r;
 	run_init(&r);
-	const char *argv[] = {fake, "-nostdin", "--duration-ms", "0", "--crash", NULL};
+	const char *argv[] = { fake, "-nostdin", "--duration-ms", "0", "--crash", NULL };
 	spawn(&r, argv, PROC_STDIN_NULL, false);
 	assert_true(run_until(exited, &r, 5000));
 	assert_true(WIFSIGNALED(r.status));
@@ -962,8 +966,8 @@ static void test_crash_is_a_signal(void **state)
  */
 static void test_leftovers_are_stopped(void **state)
 {
-	static const char *const starts[] = {"sleep", "setsid sleep", "setsid sleep", "sleep"};
-	static const char *const ends[] = {"&", "&", ">/dev/null 2>&1 &", ">/dev/null 2>&1 &"};
+	static const char *const starts[] = { "sleep", "setsid sleep", "setsid sleep", "sleep" };
+	static const char *const ends[] = { "&", "&", ">/dev/null 2>&1 &", ">/dev/null 2>&1 &" };
 	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
 		char marker[64], script[256];
 		snprintf(marker, sizeof(marker), "3600.%d%zu", (int)getpid(), i);
@@ -971,7 +975,7 @@ static void test_leftovers_are_stopped(void **state)
 			 ends[i]);
 		struct run r;
 		run_init(&r);
-		const char *argv[] = {"/bin/sh", "-c", script, NULL};
+		const char *argv[] = { "/bin/sh", "-c", script, NULL };
 		spawn(&r, argv, PROC_STDIN_NULL, true);
 		if (!run_until(exited, &r, 20000))
 			fail_msg("%s: no on_exit while the leftover holds the pipes", script);
@@ -991,9 +995,10 @@ static void test_leftovers_are_stopped(void **state)
 
 static void test_run_captures_output_and_status(void **state)
 {
-	const char *argv[] = {"sh", "-c", "printf hello; printf oops >&2; exit 3", NULL};
+	const char *argv[] = { "sh", "-c", "printf hello; printf oops >&2; exit 3", NULL };
 	struct proc_run_spec spec = {
-	    .argv = argv, .deadline_ms = 5000, .out_cap = 100, .err_cap = 100};
+		.argv = argv, .deadline_ms = 5000, .out_cap = 100, .err_cap = 100
+	};
 	struct proc_run_result res;
 	struct aura_error err;
 	assert_int_equal(proc_run(&spec, &res, &err), 0);
@@ -1013,8 +1018,8 @@ static void test_run_respects_the_cap(void **state)
 {
 	/* 1 MB out, 1000 kept: the rest is drained (the child is not stuck on
 	 * a full pipe) and dropped. */
-	const char *argv[] = {"head", "-c", "1000000", "/dev/zero", NULL};
-	struct proc_run_spec spec = {.argv = argv, .deadline_ms = 5000, .out_cap = 1000};
+	const char *argv[] = { "head", "-c", "1000000", "/dev/zero", NULL };
+	struct proc_run_spec spec = { .argv = argv, .deadline_ms = 5000, .out_cap = 1000 };
 	struct proc_run_result res;
 	struct aura_error err;
 	assert_int_equal(proc_run(&spec, &res, &err), 0);
@@ -1029,8 +1034,8 @@ static void test_run_respects_the_cap(void **state)
 
 static void test_run_stops_at_the_deadline(void **state)
 {
-	const char *argv[] = {"sleep", "60", NULL};
-	struct proc_run_spec spec = {.argv = argv, .deadline_ms = 200, .term_grace_ms = 1000};
+	const char *argv[] = { "sleep", "60", NULL };
+	struct proc_run_spec spec = { .argv = argv, .deadline_ms = 200, .term_grace_ms = 1000 };
 	struct proc_run_result res;
 	struct aura_error err;
 	int64_t t0 = time_mono_ms();
@@ -1048,8 +1053,8 @@ static void test_run_stops_at_the_deadline(void **state)
 
 static void test_run_kills_what_ignores_sigterm(void **state)
 {
-	const char *argv[] = {"sh", "-c", "trap '' TERM; exec sleep 60", NULL};
-	struct proc_run_spec spec = {.argv = argv, .deadline_ms = 200, .term_grace_ms = 200};
+	const char *argv[] = { "sh", "-c", "trap '' TERM; exec sleep 60", NULL };
+	struct proc_run_spec spec = { .argv = argv, .deadline_ms = 200, .term_grace_ms = 200 };
 	struct proc_run_result res;
 	struct aura_error err;
 	int64_t t0 = time_mono_ms();
@@ -1067,8 +1072,8 @@ static void test_run_kills_what_ignores_sigterm(void **state)
 
 static void test_run_exec_failure(void **state)
 {
-	const char *argv[] = {"/nonexistent/aura-no-such-program", NULL};
-	struct proc_run_spec spec = {.argv = argv, .deadline_ms = 1000};
+	const char *argv[] = { "/nonexistent/aura-no-such-program", NULL };
+	struct proc_run_spec spec = { .argv = argv, .deadline_ms = 1000 };
 	struct proc_run_result res;
 	struct aura_error err;
 	aura_error_clear(&err);
@@ -1102,36 +1107,36 @@ int main(void)
 
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
-	    T(test_echo_stdout_then_exit_once),
-	    T(test_child_starts_clean),
-	    T(test_exit_code_and_fd3),
-	    T(test_exec_failure_is_synchronous),
-	    T(test_env_and_cwd),
-	    T(test_stdin_from_file),
-	    T(test_stdin_pipe_round_trip),
-	    T(test_stop_q_within_quit_grace),
-	    T(test_stop_ignored_q_gets_sigterm),
-	    T(test_stop_ignored_term_gets_sigkill),
-	    T(test_second_stop_shortens),
-	    T(test_stop_without_stdin_starts_at_sigterm),
-	    T(test_stop_paused_child),
-	    T(test_whole_group_dies_and_exit_waits_for_eof),
-	    T(test_pause_freezes_cpu_time),
-	    T(test_pdeathsig_kills_orphan),
-	    T(test_large_stderr_is_drained),
-	    T(test_held_stderr_batches_small_writes),
-	    T(test_held_stderr_never_throttles_a_flood),
-	    T(test_no_fd_zombie_or_timer_left),
-	    T(test_abandon),
-	    T(test_kill_stale),
-	    T(test_crash_is_a_signal),
-	    T(test_leftovers_are_stopped),
+		T(test_echo_stdout_then_exit_once),
+		T(test_child_starts_clean),
+		T(test_exit_code_and_fd3),
+		T(test_exec_failure_is_synchronous),
+		T(test_env_and_cwd),
+		T(test_stdin_from_file),
+		T(test_stdin_pipe_round_trip),
+		T(test_stop_q_within_quit_grace),
+		T(test_stop_ignored_q_gets_sigterm),
+		T(test_stop_ignored_term_gets_sigkill),
+		T(test_second_stop_shortens),
+		T(test_stop_without_stdin_starts_at_sigterm),
+		T(test_stop_paused_child),
+		T(test_whole_group_dies_and_exit_waits_for_eof),
+		T(test_pause_freezes_cpu_time),
+		T(test_pdeathsig_kills_orphan),
+		T(test_large_stderr_is_drained),
+		T(test_held_stderr_batches_small_writes),
+		T(test_held_stderr_never_throttles_a_flood),
+		T(test_no_fd_zombie_or_timer_left),
+		T(test_abandon),
+		T(test_kill_stale),
+		T(test_crash_is_a_signal),
+		T(test_leftovers_are_stopped),
 #undef T
-	    cmocka_unit_test(test_run_captures_output_and_status),
-	    cmocka_unit_test(test_run_respects_the_cap),
-	    cmocka_unit_test(test_run_stops_at_the_deadline),
-	    cmocka_unit_test(test_run_kills_what_ignores_sigterm),
-	    cmocka_unit_test(test_run_exec_failure),
+		cmocka_unit_test(test_run_captures_output_and_status),
+		cmocka_unit_test(test_run_respects_the_cap),
+		cmocka_unit_test(test_run_stops_at_the_deadline),
+		cmocka_unit_test(test_run_kills_what_ignores_sigterm),
+		cmocka_unit_test(test_run_exec_failure),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

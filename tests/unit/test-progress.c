@@ -249,7 +249,7 @@ static void test_real_x264_run(void **state)
 static void test_any_split_equals_whole(void **state)
 {
 	(void)state;
-	const char *runs[] = {NULL_RUN, X264_RUN};
+	const char *runs[] = { NULL_RUN, X264_RUN };
 	for (size_t r = 0; r < ARRAY_LEN(runs); r++) {
 		size_t len = strlen(runs[r]);
 		struct blocks whole, piece;
@@ -277,7 +277,7 @@ static void test_crlf_and_lone_cr(void **state)
 	(void)state;
 	struct blocks whole;
 	parse_str(X264_RUN, &whole);
-	const char *endings[] = {"\r\n", "\r", "\n\n", "\r\r\n"};
+	const char *endings[] = { "\r\n", "\r", "\n\n", "\r\r\n" };
 	for (size_t e = 0; e < ARRAY_LEN(endings); e++) {
 		char *text = with_newlines(X264_RUN, endings[e]);
 		struct blocks bs;
@@ -435,9 +435,10 @@ static void test_out_time_keys(void **state)
 	assert_int_equal(bs.b[0].out_time_us, -21333);
 	assert_int_equal(bs.b[1].out_time_us, -21333);
 	/* malformed clocks are rejected */
-	const char *bad[] = {
-	    "out_time=00:61:00.0\nprogress=continue\n", "out_time=00:00:00.\nprogress=continue\n",
-	    "out_time=1:2\nprogress=continue\n", "out_time=00:00:00.5x\nprogress=continue\n"};
+	const char *bad[] = { "out_time=00:61:00.0\nprogress=continue\n",
+			      "out_time=00:00:00.\nprogress=continue\n",
+			      "out_time=1:2\nprogress=continue\n",
+			      "out_time=00:00:00.5x\nprogress=continue\n" };
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
 		parse_str(bad[i], &bs);
 		assert_false(bs.b[0].out_time_known);
@@ -690,19 +691,19 @@ static void test_scale(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_real_null_run),
-	    cmocka_unit_test(test_real_x264_run),
-	    cmocka_unit_test(test_any_split_equals_whole),
-	    cmocka_unit_test(test_crlf_and_lone_cr),
-	    cmocka_unit_test(test_huge_lines_are_dropped_with_bounded_memory),
-	    cmocka_unit_test(test_garbage_and_na),
-	    cmocka_unit_test(test_out_time_keys),
-	    cmocka_unit_test(test_percent_monotonic_and_clamped),
-	    cmocka_unit_test(test_last_values_carry_over_unknowns),
-	    cmocka_unit_test(test_eta_unknown_then_converges),
-	    cmocka_unit_test(test_eta_needs_a_second_of_samples),
-	    cmocka_unit_test(test_stall_detection),
-	    cmocka_unit_test(test_scale),
+		cmocka_unit_test(test_real_null_run),
+		cmocka_unit_test(test_real_x264_run),
+		cmocka_unit_test(test_any_split_equals_whole),
+		cmocka_unit_test(test_crlf_and_lone_cr),
+		cmocka_unit_test(test_huge_lines_are_dropped_with_bounded_memory),
+		cmocka_unit_test(test_garbage_and_na),
+		cmocka_unit_test(test_out_time_keys),
+		cmocka_unit_test(test_percent_monotonic_and_clamped),
+		cmocka_unit_test(test_last_values_carry_over_unknowns),
+		cmocka_unit_test(test_eta_unknown_then_converges),
+		cmocka_unit_test(test_eta_needs_a_second_of_samples),
+		cmocka_unit_test(test_stall_detection),
+		cmocka_unit_test(test_scale),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,7 +45,8 @@ static void drain(struct proto_reader *r, struct buf *out)
 static void test_framing_byte_at_a_time(void **state)
 {
 	(void)state;
-	const char *text = "{\"id\":1,\"s\":\"a\\nb\"}\n\n  \r\n{\"id\":2}\r\n{\"id\":3,\"x\":[1,2,{}]}\n";
+	const char *text =
+	    "{\"id\":1,\"s\":\"a\\nb\"}\n\n  \r\n{\"id\":2}\r\n{\"id\":3,\"x\":[1,2,{}]}\n";
 	size_t n = strlen(text);
 	struct buf want;
 	buf_init(&want);
@@ -141,7 +142,8 @@ static void test_cap_exactly(void **state)
 	assert_string_equal(got.data, "id:9 ");
 	buf_reset(&got);
 	for (size_t i = 0; i < PROTO_MAX_LINE; i += 4096)
-		proto_reader_feed(&r, ok + i, PROTO_MAX_LINE - i < 4096 ? PROTO_MAX_LINE - i : 4096);
+		proto_reader_feed(&r, ok + i,
+				  PROTO_MAX_LINE - i < 4096 ? PROTO_MAX_LINE - i : 4096);
 	drain(&r, &got);
 	assert_string_equal(got.data, "id:9 ");
 	free(ok);
@@ -262,17 +264,18 @@ static void fill_job(struct job *j)
 	j->eta_s = 3.25;
 	j->pid = 4242;
 	j->error_code = strdup("FFMPEG_UNKNOWN_ENCODER");
-	j->error_message = strdup("ffmpeg does not know the requested encoder: Unknown encoder 'nope'");
+	j->error_message =
+	    strdup("ffmpeg does not know the requested encoder: Unknown encoder 'nope'");
 	j->stderr_tail = strdup("line 1\nline 2\n\tünïcode\n");
 	j->warnings = strdup("[{\"code\":\"PROVIDER_TIMEOUT\",\"text\":\"pexels\"}]");
 }
 
-#define ASSERT_STR_EQ_NULL(a, b)                                                              \
-	do {                                                                                  \
-		if ((a) == NULL || (b) == NULL)                                               \
-			assert_ptr_equal((a), (b));                                           \
-		else                                                                          \
-			assert_string_equal((a), (b));                                        \
+#define ASSERT_STR_EQ_NULL(a, b)                                                                   \
+	do {                                                                                       \
+		if ((a) == NULL || (b) == NULL)                                                    \
+			assert_ptr_equal((a), (b));                                                \
+		else                                                                               \
+			assert_string_equal((a), (b));                                             \
 	} while (0)
 
 static void assert_jobs_equal(const struct job *a, const struct job *b, bool tail)
@@ -356,9 +359,10 @@ static void test_job_round_trip_nulls(void **state)
 	round_trip(&j, true);
 
 	json_t *o = proto_job_to_json(&j, true);
-	const char *nulls[] = {"name", "output", "workdir", "created_ms", "started_ms",
-			       "finished_ms", "updated_ms", "not_before_ms", "stage", "duration_us",
-			       "eta_s", "pid", "error", "stderr_tail", "spec"};
+	const char *nulls[] = { "name",	      "output",	     "workdir",	   "created_ms",
+				"started_ms", "finished_ms", "updated_ms", "not_before_ms",
+				"stage",      "duration_us", "eta_s",	   "pid",
+				"error",      "stderr_tail", "spec" };
 	for (size_t i = 0; i < ARRAY_LEN(nulls); i++) {
 		json_t *v = json_object_get(o, nulls[i]);
 		assert_non_null(v);
@@ -379,11 +383,13 @@ static void test_job_json_shape(void **state)
 	fill_job(&j);
 	json_t *o = proto_job_to_json(&j, false);
 	/* the documented fields, and no others */
-	const char *fields[] = {"id", "kind", "name", "state", "priority", "output", "workdir",
-				"created_ms", "started_ms", "finished_ms", "updated_ms",
-				"not_before_ms", "attempts", "max_attempts", "stage", "progress",
-				"out_time_us", "duration_us", "fps", "speed", "size", "eta_s",
-				"pid", "error", "warnings"};
+	const char *fields[] = { "id",		"kind",		"name",	      "state",
+				 "priority",	"output",	"workdir",    "created_ms",
+				 "started_ms",	"finished_ms",	"updated_ms", "not_before_ms",
+				 "attempts",	"max_attempts", "stage",      "progress",
+				 "out_time_us", "duration_us",	"fps",	      "speed",
+				 "size",	"eta_s",	"pid",	      "error",
+				 "warnings" };
 	for (size_t i = 0; i < ARRAY_LEN(fields); i++)
 		if (!json_object_get(o, fields[i]))
 			fail_msg("missing %s", fields[i]);
@@ -399,7 +405,8 @@ static void test_job_json_shape(void **state)
 	assert_string_equal(proto_get_str(e, "code"), "FFMPEG_UNKNOWN_ENCODER");
 	assert_string_equal(proto_get_str(e, "message"),
 			    aura_error_message(AURA_E_FFMPEG_UNKNOWN_ENCODER));
-	assert_string_equal(proto_get_str(e, "hint"), aura_error_hint(AURA_E_FFMPEG_UNKNOWN_ENCODER));
+	assert_string_equal(proto_get_str(e, "hint"),
+			    aura_error_hint(AURA_E_FFMPEG_UNKNOWN_ENCODER));
 	assert_string_equal(proto_get_str(e, "detail"), j.error_message);
 
 	/* warnings: the stored JSON text becomes a real array */
@@ -413,7 +420,7 @@ static void test_job_json_shape(void **state)
 	assert_string_equal(proto_get_str(o, "stderr_tail"), j.stderr_tail);
 	assert_true(json_is_object(json_object_get(o, "spec")));
 	assert_string_equal(json_string_value(json_array_get(
-				    json_object_get(json_object_get(o, "spec"), "argv"), 1)),
+				json_object_get(json_object_get(o, "spec"), "argv"), 1)),
 			    "a b.mp4");
 	json_decref(o);
 
@@ -481,12 +488,12 @@ static void test_utf8_repair_is_proto_string(void **state)
 {
 	(void)state;
 	const char *cases[] = {
-	    "",
-	    "plain ascii",
-	    "caf\xC3\xA9 \xE4\xB8\xAD \xF0\x9F\x98\x80",
-	    "ok \xC3 \x80 \xC0\xAF \xED\xA0\x80 \xF0\x9F\x8E\xAC end\xE2\x82",
-	    "\xFF\xFE\xF5\x80\x80 \xC1\xBF \xE0\x80\x80 \xF4\x90\x80\x80 \xF8",
-	    "\xEF\xBF\xBD real replacement",
+		"",
+		"plain ascii",
+		"caf\xC3\xA9 \xE4\xB8\xAD \xF0\x9F\x98\x80",
+		"ok \xC3 \x80 \xC0\xAF \xED\xA0\x80 \xF0\x9F\x8E\xAC end\xE2\x82",
+		"\xFF\xFE\xF5\x80\x80 \xC1\xBF \xE0\x80\x80 \xF4\x90\x80\x80 \xF8",
+		"\xEF\xBF\xBD real replacement",
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char *r = utf8_repair(cases[i]);
@@ -517,7 +524,8 @@ static void test_invalid_utf8_is_repaired(void **state)
 	/* embedded NUL bytes (log data) become U+FFFD too, so a peer that
 	 * refuses \u0000 can still read the line */
 	s = proto_stringn("a\0b", 3);
-	assert_string_equal(json_string_value(s), "a\xEF\xBF\xBD" "b");
+	assert_string_equal(json_string_value(s), "a\xEF\xBF\xBD"
+						  "b");
 	json_decref(s);
 
 	assert_true(json_is_null(proto_string(NULL)));
@@ -541,8 +549,12 @@ static void test_invalid_utf8_is_repaired(void **state)
 static void test_stage_json(void **state)
 {
 	(void)state;
-	struct stage s = {.name = (char *)"render", .seq = 5, .state = STAGE_RUNNING,
-			  .progress = 0.5, .started_ms = 99, .finished_ms = 0};
+	struct stage s = { .name = (char *)"render",
+			   .seq = 5,
+			   .state = STAGE_RUNNING,
+			   .progress = 0.5,
+			   .started_ms = 99,
+			   .finished_ms = 0 };
 	json_t *o = proto_stage_to_json(&s);
 	assert_int_equal(json_object_size(o), 6);
 	assert_string_equal(proto_get_str(o, "name"), "render");

@@ -72,8 +72,8 @@ static void call(struct provider *p, const char *method, const char *path,
 {
 	char *url = provider_url(p, path);
 	char *auth = xasprintf("Authorization: Bearer %s", KEY);
-	const char *hdrs[] = {auth, "Content-Type: application/json", NULL};
-	struct http_request req = {0};
+	const char *hdrs[] = { auth, "Content-Type: application/json", NULL };
+	struct http_request req = { 0 };
 
 	if (tmpl)
 		req = *tmpl;
@@ -245,9 +245,9 @@ static void test_401_not_retried_and_key_redacted(void **state)
 	struct provider_policy pol = fast_policy();
 	struct provider *p = provider_new(lp, hp, "fake", fake.base, "sk-wrong-key-777777", &pol);
 	char *url = provider_url(p, "/v1/models");
-	const char *hdrs[] = {"Authorization: Bearer sk-wrong-key-777777", NULL};
-	struct http_request req = {.url = url, .headers = hdrs};
-	struct res r = {0};
+	const char *hdrs[] = { "Authorization: Bearer sk-wrong-key-777777", NULL };
+	struct http_request req = { .url = url, .headers = hdrs };
+	struct res r = { 0 };
 	FILE *fp;
 	char text[65536];
 	size_t n;
@@ -355,7 +355,7 @@ static void test_truncated_is_bad_response(void **state)
 static void test_oversized_is_capped(void **state)
 {
 	struct provider *p = mk(fast_policy());
-	struct http_request t = {.max_size = 256 * 1024};
+	struct http_request t = { .max_size = 256 * 1024 };
 	struct res r;
 
 	(void)state;
@@ -372,10 +372,10 @@ static void test_download_streams_to_file(void **state)
 {
 	struct provider *p = mk(fast_policy());
 	char *path = xasprintf("%s/a.png", tmpdir);
-	const char *types[] = {"image/", NULL};
-	struct http_request t = {.download_path = path, .content_types = types};
+	const char *types[] = { "image/", NULL };
+	struct http_request t = { .download_path = path, .content_types = types };
 	struct res r;
-	unsigned char magic[8] = {0};
+	unsigned char magic[8] = { 0 };
 	FILE *fp;
 	struct stat st;
 
@@ -399,8 +399,8 @@ static void test_download_wrong_type_leaves_nothing(void **state)
 	struct provider *p = mk(fast_policy());
 	char *path = xasprintf("%s/b.png", tmpdir);
 	char *part = xasprintf("%s.part", path);
-	const char *types[] = {"image/", NULL};
-	struct http_request t = {.download_path = path, .content_types = types};
+	const char *types[] = { "image/", NULL };
+	struct http_request t = { .download_path = path, .content_types = types };
 	struct res r;
 
 	(void)state;
@@ -421,7 +421,7 @@ static void test_download_too_large_leaves_nothing(void **state)
 	struct provider *p = mk(fast_policy());
 	char *path = xasprintf("%s/c.bin", tmpdir);
 	char *part = xasprintf("%s.part", path);
-	struct http_request t = {.download_path = path, .max_size = 100 * 1024};
+	struct http_request t = { .download_path = path, .max_size = 100 * 1024 };
 	struct res r;
 
 	(void)state;
@@ -523,8 +523,8 @@ static void test_cancel_calls_nothing(void **state)
 	struct provider *p;
 	struct provider_call *c;
 	char *url;
-	struct http_request req = {0};
-	struct res r = {0};
+	struct http_request req = { 0 };
+	struct res r = { 0 };
 
 	(void)state;
 	p = mk(pol);
@@ -571,13 +571,13 @@ static void test_png_decode(void **state)
 		const char *b64;
 		int want;
 	} cases[] = {
-	    {"iVBORw0KGgo=", 0},   /* the 8-byte PNG signature */
-	    {"iVBORw0KGgo", 0},	   /* without padding */
-	    {NULL, -1},		   /* no field */
-	    {"", -1},		   /* nothing */
-	    {"iVBORw==", -1},	   /* "\x89PNG": too short */
-	    {"R0lGODlhLi4=", -1},  /* a GIF */
-	    {"iVBORw0K!Ggo=", -1}, /* outside the alphabet */
+		{ "iVBORw0KGgo=", 0 },	 /* the 8-byte PNG signature */
+		{ "iVBORw0KGgo", 0 },	 /* without padding */
+		{ NULL, -1 },		 /* no field */
+		{ "", -1 },		 /* nothing */
+		{ "iVBORw==", -1 },	 /* "\x89PNG": too short */
+		{ "R0lGODlhLi4=", -1 },	 /* a GIF */
+		{ "iVBORw0K!Ggo=", -1 }, /* outside the alphabet */
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -665,18 +665,20 @@ static void test_openai_script_parse_rejects(void **state)
 	struct script s;
 	struct aura_error err;
 	const char *bad[] = {
-	    /* two scenes */
-	    "{\"choices\":[{\"message\":{\"content\":\"{\\\"scenes\\\":[{\\\"heading\\\":\\\"a\\\","
-	    "\\\"narration\\\":\\\"x\\\",\\\"keywords\\\":[]},{\\\"heading\\\":\\\"b\\\","
-	    "\\\"narration\\\":\\\"y\\\",\\\"keywords\\\":[]}]}\"}}]}",
-	    /* empty narration in scene 3 */
-	    "{\"choices\":[{\"message\":{\"content\":\"{\\\"scenes\\\":[{\\\"heading\\\":\\\"a\\\","
-	    "\\\"narration\\\":\\\"x\\\",\\\"keywords\\\":[]},{\\\"heading\\\":\\\"b\\\","
-	    "\\\"narration\\\":\\\"y\\\",\\\"keywords\\\":[]},{\\\"heading\\\":\\\"c\\\","
-	    "\\\"narration\\\":\\\"  \\\",\\\"keywords\\\":[]}]}\"}}]}",
-	    /* content is not a string */
-	    "{\"choices\":[{\"message\":{\"content\":{\"scenes\":[]}}}]}",
-	    "{\"choices\":[]}",
+		/* two scenes */
+		"{\"choices\":[{\"message\":{\"content\":\"{\\\"scenes\\\":[{\\\"heading\\\":"
+		"\\\"a\\\","
+		"\\\"narration\\\":\\\"x\\\",\\\"keywords\\\":[]},{\\\"heading\\\":\\\"b\\\","
+		"\\\"narration\\\":\\\"y\\\",\\\"keywords\\\":[]}]}\"}}]}",
+		/* empty narration in scene 3 */
+		"{\"choices\":[{\"message\":{\"content\":\"{\\\"scenes\\\":[{\\\"heading\\\":"
+		"\\\"a\\\","
+		"\\\"narration\\\":\\\"x\\\",\\\"keywords\\\":[]},{\\\"heading\\\":\\\"b\\\","
+		"\\\"narration\\\":\\\"y\\\",\\\"keywords\\\":[]},{\\\"heading\\\":\\\"c\\\","
+		"\\\"narration\\\":\\\"  \\\",\\\"keywords\\\":[]}]}\"}}]}",
+		/* content is not a string */
+		"{\"choices\":[{\"message\":{\"content\":{\"scenes\":[]}}}]}",
+		"{\"choices\":[]}",
 	};
 	const char *good =
 	    "{\"choices\":[{\"message\":{\"content\":\"{\\\"title\\\":\\\"T\\\",\\\"scenes\\\":["
@@ -713,7 +715,7 @@ static void on_file(const struct provider_outcome *o, void *ctx)
 
 static void assert_magic(const char *path, const char *magic, size_t n)
 {
-	char got[8] = {0};
+	char got[8] = { 0 };
 	FILE *fp = fopen(path, "rb");
 	assert_non_null(fp);
 	assert_int_equal(fread(got, 1, n, fp), n);
@@ -726,7 +728,7 @@ static void test_openai_speech_and_image(void **state)
 	struct provider *p = mk_openai();
 	char *wav = xasprintf("%s/voice.wav", tmpdir);
 	char *png = xasprintf("%s/pic.png", tmpdir);
-	struct fres a = {0}, b = {0};
+	struct fres a = { 0 }, b = { 0 };
 
 	(void)state;
 	openai_speech_start(p, NULL, "alloy", "Hello bees.", wav, on_file, &a);
@@ -746,7 +748,7 @@ static void test_openai_image_schema_invalid(void **state)
 {
 	struct provider *p = mk_openai();
 	char *png = xasprintf("%s/bad.png", tmpdir);
-	struct fres b = {0};
+	struct fres b = { 0 };
 
 	(void)state;
 	fakeprov_fault(lp, hp, &fake, "/v1/images/generations", "schema", -1, 0);
@@ -761,7 +763,7 @@ static void test_openai_image_schema_invalid(void **state)
 static void test_cancel_wrapped_call_frees_its_context(void **state)
 {
 	struct provider *p = mk_openai();
-	struct sres x = {0};
+	struct sres x = { 0 };
 
 	(void)state;
 	fakeprov_fault(lp, hp, &fake, "/v1/chat/completions", "hang", -1, 0);
@@ -802,11 +804,11 @@ static void fetch(struct provider *p, const struct stock_api *api, const char *q
 {
 	char *cache = xasprintf("%s/cache", tmpdir);
 	char *credits = xasprintf("%s/credits.txt", tmpdir);
-	struct stock_query q = {.query = query,
-				.video = video,
-				.orientation = o,
-				.cache_dir = cache,
-				.credits_path = credits};
+	struct stock_query q = { .query = query,
+				 .video = video,
+				 .orientation = o,
+				 .cache_dir = cache,
+				 .credits_path = credits };
 
 	memset(x, 0, sizeof(*x));
 	stock_fetch_start(p, lp, api, &q, on_file, x);
@@ -924,7 +926,7 @@ static void test_elevenlabs_and_sdwebui(void **state)
 	struct provider *sd = mk_named("sdwebui", "", NULL);
 	char *mp3 = xasprintf("%s/el.mp3", tmpdir);
 	char *png = xasprintf("%s/sd.png", tmpdir);
-	struct fres a = {0}, b = {0};
+	struct fres a = { 0 }, b = { 0 };
 
 	(void)state;
 	elevenlabs_speech_start(el, NULL, NULL, "Hello.", mp3, on_file, &a);
@@ -948,16 +950,16 @@ static void test_probes(void **state)
 	static const struct {
 		const char *name, *suffix, *path;
 	} all[] = {
-	    {"openai", "/v1", "/v1/models"},	    {"elevenlabs", "", "/v1/user"},
-	    {"pexels", "", "/v1/search"},	    {"pixabay", "/api", "/api/"},
-	    {"sdwebui", "", "/sdapi/v1/sd-models"},
+		{ "openai", "/v1", "/v1/models" },	  { "elevenlabs", "", "/v1/user" },
+		{ "pexels", "", "/v1/search" },		  { "pixabay", "/api", "/api/" },
+		{ "sdwebui", "", "/sdapi/v1/sd-models" },
 	};
 
 	(void)state;
 	for (size_t i = 0; i < ARRAY_LEN(all); i++) {
 		struct provider *p = mk_named(all[i].name, all[i].suffix, KEY);
 		struct provider *bad = mk_named(all[i].name, all[i].suffix, "sk-nope-nope");
-		struct fres a = {0}, b = {0};
+		struct fres a = { 0 }, b = { 0 };
 		provider_probe_start(p, on_file, &a);
 		provider_probe_start(bad, on_file, &b);
 		assert_true(loop_until(lp, &a.done, 10000));
@@ -976,39 +978,39 @@ static void test_probes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup(test_success, setup),
-	    cmocka_unit_test(test_provider_set),
-	    cmocka_unit_test_setup(test_500_retried_then_fails, setup),
-	    cmocka_unit_test_setup(test_500_once_then_success, setup),
-	    cmocka_unit_test_setup(test_429_honours_retry_after, setup),
-	    cmocka_unit_test_setup(test_429_exhausted_is_rate_limited, setup),
-	    cmocka_unit_test_setup(test_401_not_retried_and_key_redacted, setup),
-	    cmocka_unit_test_setup(test_hang_times_out_and_loop_stays_live, setup),
-	    cmocka_unit_test_setup(test_trickle_times_out, setup),
-	    cmocka_unit_test_setup(test_truncated_is_bad_response, setup),
-	    cmocka_unit_test_setup(test_oversized_is_capped, setup),
-	    cmocka_unit_test_setup(test_download_streams_to_file, setup),
-	    cmocka_unit_test_setup(test_download_wrong_type_leaves_nothing, setup),
-	    cmocka_unit_test_setup(test_download_too_large_leaves_nothing, setup),
-	    cmocka_unit_test_setup(test_connection_refused_is_unavailable, setup),
-	    cmocka_unit_test_setup(test_breaker_opens_half_opens_closes, setup),
-	    cmocka_unit_test_setup(test_auth_failures_do_not_open_breaker, setup),
-	    cmocka_unit_test_setup(test_cancel_calls_nothing, setup),
-	    cmocka_unit_test(test_url_for_log_drops_query_and_userinfo),
-	    cmocka_unit_test(test_png_decode),
-	    cmocka_unit_test_setup(test_openai_script_success, setup),
-	    cmocka_unit_test_setup(test_openai_script_nonjson, setup),
-	    cmocka_unit_test_setup(test_openai_script_schema_invalid, setup),
-	    cmocka_unit_test(test_openai_script_parse_rejects),
-	    cmocka_unit_test_setup(test_openai_speech_and_image, setup),
-	    cmocka_unit_test_setup(test_openai_image_schema_invalid, setup),
-	    cmocka_unit_test_setup(test_cancel_wrapped_call_frees_its_context, setup),
-	    cmocka_unit_test_setup(test_pexels_photo_cached_and_credited, setup),
-	    cmocka_unit_test_setup(test_pexels_video_picks_hd, setup),
-	    cmocka_unit_test_setup(test_pixabay_photo_and_video_key_in_query_not_logged, setup),
-	    cmocka_unit_test_setup(test_stock_bad_answers, setup),
-	    cmocka_unit_test_setup(test_elevenlabs_and_sdwebui, setup),
-	    cmocka_unit_test_setup(test_probes, setup),
+		cmocka_unit_test_setup(test_success, setup),
+		cmocka_unit_test(test_provider_set),
+		cmocka_unit_test_setup(test_500_retried_then_fails, setup),
+		cmocka_unit_test_setup(test_500_once_then_success, setup),
+		cmocka_unit_test_setup(test_429_honours_retry_after, setup),
+		cmocka_unit_test_setup(test_429_exhausted_is_rate_limited, setup),
+		cmocka_unit_test_setup(test_401_not_retried_and_key_redacted, setup),
+		cmocka_unit_test_setup(test_hang_times_out_and_loop_stays_live, setup),
+		cmocka_unit_test_setup(test_trickle_times_out, setup),
+		cmocka_unit_test_setup(test_truncated_is_bad_response, setup),
+		cmocka_unit_test_setup(test_oversized_is_capped, setup),
+		cmocka_unit_test_setup(test_download_streams_to_file, setup),
+		cmocka_unit_test_setup(test_download_wrong_type_leaves_nothing, setup),
+		cmocka_unit_test_setup(test_download_too_large_leaves_nothing, setup),
+		cmocka_unit_test_setup(test_connection_refused_is_unavailable, setup),
+		cmocka_unit_test_setup(test_breaker_opens_half_opens_closes, setup),
+		cmocka_unit_test_setup(test_auth_failures_do_not_open_breaker, setup),
+		cmocka_unit_test_setup(test_cancel_calls_nothing, setup),
+		cmocka_unit_test(test_url_for_log_drops_query_and_userinfo),
+		cmocka_unit_test(test_png_decode),
+		cmocka_unit_test_setup(test_openai_script_success, setup),
+		cmocka_unit_test_setup(test_openai_script_nonjson, setup),
+		cmocka_unit_test_setup(test_openai_script_schema_invalid, setup),
+		cmocka_unit_test(test_openai_script_parse_rejects),
+		cmocka_unit_test_setup(test_openai_speech_and_image, setup),
+		cmocka_unit_test_setup(test_openai_image_schema_invalid, setup),
+		cmocka_unit_test_setup(test_cancel_wrapped_call_frees_its_context, setup),
+		cmocka_unit_test_setup(test_pexels_photo_cached_and_credited, setup),
+		cmocka_unit_test_setup(test_pexels_video_picks_hd, setup),
+		cmocka_unit_test_setup(test_pixabay_photo_and_video_key_in_query_not_logged, setup),
+		cmocka_unit_test_setup(test_stock_bad_answers, setup),
+		cmocka_unit_test_setup(test_elevenlabs_and_sdwebui, setup),
+		cmocka_unit_test_setup(test_probes, setup),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

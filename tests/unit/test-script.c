@@ -18,13 +18,13 @@
 #include "base/utf8.h"
 
 static const char *const topics[] = {
-    "coffee",
-    "the history of coffee",
-    "Why is the sky blue?",
-    "how bees make honey",
-    "The Beatles",
-    "\xE6\x9C\xBA\xE5\x99\xA8\xE5\xAD\xA6\xE4\xB9\xA0", /* 机器学习 */
-    "quantum computing for complete beginners who never studied physics at school",
+	"coffee",
+	"the history of coffee",
+	"Why is the sky blue?",
+	"how bees make honey",
+	"The Beatles",
+	"\xE6\x9C\xBA\xE5\x99\xA8\xE5\xAD\xA6\xE4\xB9\xA0", /* 机器学习 */
+	"quantum computing for complete beginners who never studied physics at school",
 };
 
 static char *gen_json(const char *topic, int d, uint32_t seed)
@@ -57,7 +57,7 @@ static void test_targets(void **state)
 static void test_word_count_within_bounds(void **state)
 {
 	(void)state;
-	const int durations[] = {5, 30, 60, 300, 1800};
+	const int durations[] = { 5, 30, 60, 300, 1800 };
 	for (size_t d = 0; d < ARRAY_LEN(durations); d++) {
 		int target = script_target_words(durations[d]);
 		for (size_t t = 0; t < ARRAY_LEN(topics); t++) {
@@ -137,10 +137,11 @@ static bool ends_with(const char *s, const char *suffix)
 static void test_opening_body_close(void **state)
 {
 	(void)state;
-	const char *closes[] = {"The Takeaway", "Wrapping Up", "In Short"};
-	const char *signoffs[] = {
-	    "Thanks for watching.", "Thanks for watching, and see you next time.",
-	    "Thanks for your time.", "Stay curious.", "Keep exploring, and stay curious."};
+	const char *closes[] = { "The Takeaway", "Wrapping Up", "In Short" };
+	const char *signoffs[] = { "Thanks for watching.",
+				   "Thanks for watching, and see you next time.",
+				   "Thanks for your time.", "Stay curious.",
+				   "Keep exploring, and stay curious." };
 	for (uint32_t seed = 0; seed < 10; seed++) {
 		struct script s;
 		assert_int_equal(script_generate("the history of coffee", 60, seed, &s, NULL), 0);
@@ -176,9 +177,9 @@ static void test_body_angles(void **state)
 	struct script s;
 	assert_int_equal(script_generate("tides", 60, 3, &s, NULL), 0);
 	assert_int_equal(s.n, 6);
-	const char *how[] = {"How It Works", "Under the Hood", "The Mechanics"};
-	const char *why[] = {"Why It Matters", "The Bigger Picture", "What Is at Stake"};
-	const char *next[] = {"What Comes Next", "The Future", "Looking Ahead"};
+	const char *how[] = { "How It Works", "Under the Hood", "The Mechanics" };
+	const char *why[] = { "Why It Matters", "The Bigger Picture", "What Is at Stake" };
+	const char *next[] = { "What Comes Next", "The Future", "Looking Ahead" };
 	bool has_how = false, has_why = false, last_next = false;
 	for (int i = 1; i < s.n - 1; i++)
 		for (int k = 0; k < 3; k++) {
@@ -240,16 +241,16 @@ static void test_keywords(void **state)
 		int max;
 		const char *want;
 	} cases[] = {
-	    {"The History of Coffee in Ethiopia", 5, "history,coffee,ethiopia"},
-	    {"how is it what it is", 5, ""},
-	    {"bees bees honey bees honey wax", 2, "bees,honey"},
-	    {"The world's oceans", 5, "world,oceans"},
-	    {"self-driving cars -- and 2024 trends", 5, "self-driving,cars,trends"},
-	    {"Caf\xC3\xA9 cr\xC3\xA8me \xF0\x9F\x9A\x80 rockets!", 5,
-	     "caf\xC3\xA9,cr\xC3\xA8me,rockets"},
-	    {"don\xE2\x80\x99t panic", 5, "don't,panic"},
-	    {"", 5, ""},
-	    {"a b c x y z", 5, ""},
+		{ "The History of Coffee in Ethiopia", 5, "history,coffee,ethiopia" },
+		{ "how is it what it is", 5, "" },
+		{ "bees bees honey bees honey wax", 2, "bees,honey" },
+		{ "The world's oceans", 5, "world,oceans" },
+		{ "self-driving cars -- and 2024 trends", 5, "self-driving,cars,trends" },
+		{ "Caf\xC3\xA9 cr\xC3\xA8me \xF0\x9F\x9A\x80 rockets!", 5,
+		  "caf\xC3\xA9,cr\xC3\xA8me,rockets" },
+		{ "don\xE2\x80\x99t panic", 5, "don't,panic" },
+		{ "", 5, "" },
+		{ "a b c x y z", 5, "" },
 	};
 	for (size_t i = 0; i < ARRAY_LEN(cases); i++) {
 		char *k = script_keywords(cases[i].text, cases[i].max);
@@ -279,7 +280,8 @@ static void test_topic_validation(void **state)
 	struct script s;
 	struct aura_error err;
 	const char *bad[] = {
-	    "", "   ", " \t\n\r ", "!!! ???", "\xF0\x9F\x9A\x80", "bad \xC3( utf8"};
+		"", "   ", " \t\n\r ", "!!! ???", "\xF0\x9F\x9A\x80", "bad \xC3( utf8"
+	};
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
 		aura_error_clear(&err);
 		assert_int_equal(script_generate(bad[i], 30, 0, &s, &err), -AURA_E_TOPIC_INVALID);
@@ -406,8 +408,8 @@ static void test_parse_errors(void **state)
 	(void)state;
 	struct script s;
 	struct aura_error err;
-	const char *bad[] = {"", "\n\n  \n\t\n", "\xEF\xBB\xBF", "# Only a heading\n",
-			     "Fine.\n\n# Dangling\n\n# Next\nText.\n"};
+	const char *bad[] = { "", "\n\n  \n\t\n", "\xEF\xBB\xBF", "# Only a heading\n",
+			      "Fine.\n\n# Dangling\n\n# Next\nText.\n" };
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
 		assert_int_equal(script_parse(bad[i], &s, &err), -AURA_E_SCRIPT_INVALID);
 		assert_int_equal(s.n, 0);
@@ -488,15 +490,15 @@ static void test_json_lenient_and_strict(void **state)
 	script_free(&s);
 
 	const char *bad[] = {
-	    "",
-	    "not json",
-	    "[]",
-	    "{\"scenes\":[]}",
-	    "{\"scenes\":{}}",
-	    "{\"scenes\":[{\"heading\":\"h\"}]}",
-	    "{\"scenes\":[{\"narration\":\"  \"}]}",
-	    "{\"scenes\":[{\"narration\":5}]}",
-	    "{\"scenes\":[\"text\"]}",
+		"",
+		"not json",
+		"[]",
+		"{\"scenes\":[]}",
+		"{\"scenes\":{}}",
+		"{\"scenes\":[{\"heading\":\"h\"}]}",
+		"{\"scenes\":[{\"narration\":\"  \"}]}",
+		"{\"scenes\":[{\"narration\":5}]}",
+		"{\"scenes\":[\"text\"]}",
 	};
 	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
 		aura_error_clear(&err);
@@ -517,21 +519,21 @@ static void test_json_lenient_and_strict(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_targets),
-	    cmocka_unit_test(test_word_count_within_bounds),
-	    cmocka_unit_test(test_scene_count),
-	    cmocka_unit_test(test_deterministic_and_seeded),
-	    cmocka_unit_test(test_opening_body_close),
-	    cmocka_unit_test(test_body_angles),
-	    cmocka_unit_test(test_long_and_question_topics),
-	    cmocka_unit_test(test_topic_is_text_not_template),
-	    cmocka_unit_test(test_keywords),
-	    cmocka_unit_test(test_topic_validation),
-	    cmocka_unit_test(test_parse_paragraphs_and_headings),
-	    cmocka_unit_test(test_parse_crlf_bom_utf8),
-	    cmocka_unit_test(test_parse_errors),
-	    cmocka_unit_test(test_json_round_trip),
-	    cmocka_unit_test(test_json_lenient_and_strict),
+		cmocka_unit_test(test_targets),
+		cmocka_unit_test(test_word_count_within_bounds),
+		cmocka_unit_test(test_scene_count),
+		cmocka_unit_test(test_deterministic_and_seeded),
+		cmocka_unit_test(test_opening_body_close),
+		cmocka_unit_test(test_body_angles),
+		cmocka_unit_test(test_long_and_question_topics),
+		cmocka_unit_test(test_topic_is_text_not_template),
+		cmocka_unit_test(test_keywords),
+		cmocka_unit_test(test_topic_validation),
+		cmocka_unit_test(test_parse_paragraphs_and_headings),
+		cmocka_unit_test(test_parse_crlf_bom_utf8),
+		cmocka_unit_test(test_parse_errors),
+		cmocka_unit_test(test_json_round_trip),
+		cmocka_unit_test(test_json_lenient_and_strict),
 	};
 	return cmocka_run_group_tests_name("script", tests, NULL, NULL);
 }

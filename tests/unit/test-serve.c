@@ -61,7 +61,7 @@ static int fx_setup(void **state)
 	free(f->cfg.ffmpeg);
 	f->cfg.ffmpeg = xstrdup(f->fake);
 	char *data = xasprintf("%s/data", f->dir);
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	assert_int_equal(paths_resolve_data(&f->paths, data, NULL, &err), 0);
 	free(data);
 	assert_int_equal(paths_ensure(&f->paths, &err), 0);
@@ -87,7 +87,7 @@ static int fx_teardown(void **state)
 
 static void nap(void)
 {
-	struct timespec ts = {0, 10 * 1000 * 1000};
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
 	nanosleep(&ts, NULL);
 }
 
@@ -102,7 +102,7 @@ static pid_t serve_child(struct fx *f, const char *name)
 		int fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		if (fd < 0 || dup2(fd, 2) < 0)
 			_exit(99);
-		const struct server_opts o = {.cfg = &f->cfg, .paths = &f->paths};
+		const struct server_opts o = { .cfg = &f->cfg, .paths = &f->paths };
 		_exit(server_run(&o));
 	}
 	free(errfile);
@@ -231,7 +231,7 @@ static int raw_connect(struct fx *f)
 {
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_true(fd >= 0);
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	str_copy(sa.sun_path, f->paths.socket_path, sizeof(sa.sun_path));
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	return fd;
@@ -244,7 +244,7 @@ static json_t *raw_answer(int fd)
 	json_t *msg = NULL;
 	struct aura_error err;
 	while (!msg) {
-		struct pollfd p = {.fd = fd, .events = POLLIN};
+		struct pollfd p = { .fd = fd, .events = POLLIN };
 		assert_int_equal(poll(&p, 1, WAIT_MS), 1);
 		char tmp[4096];
 		ssize_t n = recv(fd, tmp, sizeof(tmp), 0);
@@ -339,7 +339,7 @@ static void test_serve_life(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_serve_life, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_serve_life, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

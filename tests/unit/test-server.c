@@ -60,7 +60,7 @@ static int fx_setup(void **state)
 	config_defaults(&f->cfg);
 	f->cfg.client_buffer = 64 * 1024;
 	char *data = xasprintf("%s/data", f->dir);
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	assert_int_equal(paths_resolve_data(&f->paths, data, NULL, &err), 0);
 	free(data);
 	assert_int_equal(paths_ensure(&f->paths, &err), 0);
@@ -100,7 +100,7 @@ static int cl_connect(struct fx *f)
 {
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	assert_true(fd >= 0);
-	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	str_copy(sa.sun_path, f->paths.socket_path, sizeof(sa.sun_path));
 	assert_int_equal(connect(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	assert_int_equal(fd_set_nonblock(fd), 0);
@@ -206,7 +206,7 @@ static void test_progress_coalesced(void **state)
 	struct fx *f = *state;
 	int fd = subscribe(f, "{}");
 	const int n = 40000;
-	int64_t last[3] = {0};
+	int64_t last[3] = { 0 };
 	for (int i = 1; i <= n; i++) {
 		int64_t id = 1 + (i % 2);
 		progress(f, id, i);
@@ -219,7 +219,7 @@ static void test_progress_coalesced(void **state)
 	cl_drain(f, fd, &g);
 	assert_false(g.eof);
 	size_t got = json_array_size(g.msgs);
-	int64_t seen[3] = {0};
+	int64_t seen[3] = { 0 };
 	size_t i;
 	json_t *m;
 	json_array_foreach(g.msgs, i, m)
@@ -416,13 +416,13 @@ static void test_event_flood_drops(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test_setup_teardown(test_progress_coalesced, fx_setup, fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_job_event_supersedes_progress, fx_setup,
-					    fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_filters, fx_setup, fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_progress_opt_out, fx_setup, fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_log_flood_gaps, fx_setup, fx_teardown),
-	    cmocka_unit_test_setup_teardown(test_event_flood_drops, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_progress_coalesced, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_job_event_supersedes_progress, fx_setup,
+						fx_teardown),
+		cmocka_unit_test_setup_teardown(test_filters, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_progress_opt_out, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_log_flood_gaps, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_event_flood_drops, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

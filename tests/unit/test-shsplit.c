@@ -59,19 +59,20 @@ static void test_blanks(void **state)
 {
 	(void)state;
 	expect_words("ffmpeg -i in.mp4 out.mkv",
-		     (const char *const[]){"ffmpeg", "-i", "in.mp4", "out.mkv", NULL});
-	expect_words("  a \t\t b   ", (const char *const[]){"a", "b", NULL});
-	expect_words("", (const char *const[]){NULL});
-	expect_words("   \t ", (const char *const[]){NULL});
+		     (const char *const[]){ "ffmpeg", "-i", "in.mp4", "out.mkv", NULL });
+	expect_words("  a \t\t b   ", (const char *const[]){ "a", "b", NULL });
+	expect_words("", (const char *const[]){ NULL });
+	expect_words("   \t ", (const char *const[]){ NULL });
 }
 
 static void test_single_quotes(void **state)
 {
 	(void)state;
 	/* everything literal inside, backslashes and $ included */
-	expect_words("-vf 'scale=1280:-2, drawtext=text=a\\b $HOME'",
-		     (const char *const[]){"-vf", "scale=1280:-2, drawtext=text=a\\b $HOME", NULL});
-	expect_words("'\"'", (const char *const[]){"\"", NULL});
+	expect_words(
+	    "-vf 'scale=1280:-2, drawtext=text=a\\b $HOME'",
+	    (const char *const[]){ "-vf", "scale=1280:-2, drawtext=text=a\\b $HOME", NULL });
+	expect_words("'\"'", (const char *const[]){ "\"", NULL });
 }
 
 static void test_double_quotes(void **state)
@@ -79,49 +80,49 @@ static void test_double_quotes(void **state)
 	(void)state;
 	/* \ escapes only $ ` " \ and newline; other backslashes stay */
 	expect_words("\"a \\\"b\\\" \\\\ \\$ \\n\"",
-		     (const char *const[]){"a \"b\" \\ $ \\n", NULL});
-	expect_words("\"it's\"", (const char *const[]){"it's", NULL});
+		     (const char *const[]){ "a \"b\" \\ $ \\n", NULL });
+	expect_words("\"it's\"", (const char *const[]){ "it's", NULL });
 	/* a $ that would expand nothing stays, as in sh */
-	expect_words("\"5$\" \"$ x\"", (const char *const[]){"5$", "$ x", NULL});
+	expect_words("\"5$\" \"$ x\"", (const char *const[]){ "5$", "$ x", NULL });
 }
 
 static void test_backslashes(void **state)
 {
 	(void)state;
-	expect_words("a\\ b c\\'d \\\"e\\\\", (const char *const[]){"a b", "c'd", "\"e\\", NULL});
+	expect_words("a\\ b c\\'d \\\"e\\\\", (const char *const[]){ "a b", "c'd", "\"e\\", NULL });
 	/* backslash-newline continues the line and leaves nothing */
 	expect_words("-i in.mp4 \\\n out.mp4",
-		     (const char *const[]){"-i", "in.mp4", "out.mp4", NULL});
-	expect_words("ab\\\ncd", (const char *const[]){"abcd", NULL});
-	expect_words("\"ab\\\ncd\"", (const char *const[]){"abcd", NULL});
+		     (const char *const[]){ "-i", "in.mp4", "out.mp4", NULL });
+	expect_words("ab\\\ncd", (const char *const[]){ "abcd", NULL });
+	expect_words("\"ab\\\ncd\"", (const char *const[]){ "abcd", NULL });
 }
 
 static void test_concatenation_and_empty(void **state)
 {
 	(void)state;
-	expect_words("'a'\"b\"c", (const char *const[]){"abc", NULL});
-	expect_words("x '' \"\" y", (const char *const[]){"x", "", "", "y", NULL});
+	expect_words("'a'\"b\"c", (const char *const[]){ "abc", NULL });
+	expect_words("x '' \"\" y", (const char *const[]){ "x", "", "", "y", NULL });
 	expect_words("-metadata title='My '\"Film\"",
-		     (const char *const[]){"-metadata", "title=My Film", NULL});
+		     (const char *const[]){ "-metadata", "title=My Film", NULL });
 }
 
 static void test_comments_and_literals(void **state)
 {
 	(void)state;
 	expect_words("-i a.mp4 # the rest is ignored | > ;",
-		     (const char *const[]){"-i", "a.mp4", NULL});
+		     (const char *const[]){ "-i", "a.mp4", NULL });
 	/* # inside a word, and glob characters, are plain text */
 	expect_words("color=c=#ff0000 *.png img?.jpg [ab]",
-		     (const char *const[]){"color=c=#ff0000", "*.png", "img?.jpg", "[ab]", NULL});
+		     (const char *const[]){ "color=c=#ff0000", "*.png", "img?.jpg", "[ab]", NULL });
 	/* quoted operators pass through */
-	expect_words("'a|b' \"x>y\" \\;", (const char *const[]){"a|b", "x>y", ";", NULL});
+	expect_words("'a|b' \"x>y\" \\;", (const char *const[]){ "a|b", "x>y", ";", NULL });
 }
 
 static void test_utf8(void **state)
 {
 	(void)state;
 	expect_words("-metadata title=\"Café 東京 🎬\" 'ñ'",
-		     (const char *const[]){"-metadata", "title=Café 東京 🎬", "ñ", NULL});
+		     (const char *const[]){ "-metadata", "title=Café 東京 🎬", "ñ", NULL });
 }
 
 static void test_tilde(void **state)
@@ -129,8 +130,8 @@ static void test_tilde(void **state)
 	(void)state;
 	setenv("HOME", "/home/tester", 1);
 	expect_words("~ ~/v/out.mp4 a~b '~/x' \"~\" \\~",
-		     (const char *const[]){"/home/tester", "/home/tester/v/out.mp4", "a~b", "~/x",
-					   "~", "~", NULL});
+		     (const char *const[]){ "/home/tester", "/home/tester/v/out.mp4", "a~b", "~/x",
+					    "~", "~", NULL });
 	expect_error("-o ~bob/x.mp4", "column 4: ~user");
 }
 
@@ -159,15 +160,15 @@ static void test_refusals(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_blanks),
-	    cmocka_unit_test(test_single_quotes),
-	    cmocka_unit_test(test_double_quotes),
-	    cmocka_unit_test(test_backslashes),
-	    cmocka_unit_test(test_concatenation_and_empty),
-	    cmocka_unit_test(test_comments_and_literals),
-	    cmocka_unit_test(test_utf8),
-	    cmocka_unit_test(test_tilde),
-	    cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_blanks),
+		cmocka_unit_test(test_single_quotes),
+		cmocka_unit_test(test_double_quotes),
+		cmocka_unit_test(test_backslashes),
+		cmocka_unit_test(test_concatenation_and_empty),
+		cmocka_unit_test(test_comments_and_literals),
+		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_tilde),
+		cmocka_unit_test(test_refusals),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -60,7 +60,7 @@ static int teardown(void **state)
 static struct store *open_ok(const char *path)
 {
 	struct store *st = NULL;
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	int rc = store_open(path, &st, &err);
 	if (rc)
 		fail_msg("store_open: %s: %s", aura_error_name(rc), err.detail);
@@ -256,7 +256,7 @@ static int64_t insert_simple(struct store *st, enum job_state state, int priorit
 	j.state = state;
 	j.priority = priority;
 	j.not_before_ms = not_before;
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	assert_int_equal(store_job_insert(st, &j, &err), 0);
 	int64_t id = j.id;
 	job_clear(&j);
@@ -278,7 +278,7 @@ static void test_roundtrip_every_field(void **state)
 {
 	struct fx *f = *state;
 	struct store *st = open_ok(f->path);
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 
 	struct job in, out;
 	full_job(&in);
@@ -360,7 +360,7 @@ static void test_every_state_and_kind_fits_the_schema(void **state)
 	struct job bad;
 	job_init(&bad);
 	bad.state = JOB_STATE__COUNT;
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	assert_int_equal(store_job_insert(st, &bad, &err), -AURA_E_INTERNAL);
 	store_close(st);
 }
@@ -387,7 +387,7 @@ static void test_update_writes_every_field(void **state)
 {
 	struct fx *f = *state;
 	struct store *st = open_ok(f->path);
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	struct job j, out;
 	full_job(&j);
 	assert_int_equal(store_job_insert(st, &j, &err), 0);
@@ -436,7 +436,7 @@ static void test_progress_update_touches_only_progress(void **state)
 {
 	struct fx *f = *state;
 	struct store *st = open_ok(f->path);
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	struct job orig, p, out;
 	full_job(&orig);
 	assert_int_equal(store_job_insert(st, &orig, &err), 0);
@@ -490,11 +490,11 @@ static void test_delete_cascades_to_stages(void **state)
 {
 	struct fx *f = *state;
 	struct store *st = open_ok(f->path);
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	int64_t a = insert_simple(st, JOB_SUCCEEDED, 0, 0);
 	int64_t b = insert_simple(st, JOB_SUCCEEDED, 0, 0);
 	char n_script[] = "script", n_voice[] = "voice";
-	struct stage sg = {.name = n_script, .seq = 0, .state = STAGE_DONE};
+	struct stage sg = { .name = n_script, .seq = 0, .state = STAGE_DONE };
 	assert_int_equal(store_stage_set(st, a, &sg, &err), 0);
 	assert_int_equal(store_stage_set(st, b, &sg, &err), 0);
 	sg.name = n_voice;
@@ -547,11 +547,11 @@ static void list(struct store *st, int state, int64_t offset, int64_t limit, str
 {
 	memset(c, 0, sizeof(*c));
 	c->want_state = state;
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	assert_int_equal(store_job_list(st, state, offset, limit, collect_fn, c, &err), 0);
 }
 
-static const enum job_state cycle[3] = {JOB_QUEUED, JOB_RUNNING, JOB_FAILED};
+static const enum job_state cycle[3] = { JOB_QUEUED, JOB_RUNNING, JOB_FAILED };
 
 static void test_list_order_filter_paging_count(void **state)
 {
@@ -608,7 +608,7 @@ static void test_list_100000_rows(void **state)
 {
 	struct fx *f = *state;
 	struct store *st = open_ok(f->path);
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	const int total = 100000;
 	assert_int_equal(store_begin(st, &err), 0);
 	struct job j;
@@ -648,7 +648,7 @@ static void test_next_job_selection(void **state)
 {
 	struct fx *f = *state;
 	struct store *st = open_ok(f->path);
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	int64_t now = 1000000;
 	int64_t a = insert_simple(st, JOB_QUEUED, 0, 0);
 	int64_t b = insert_simple(st, JOB_QUEUED, 5, 0);
@@ -688,13 +688,13 @@ static void test_stages_upsert_and_list(void **state)
 {
 	struct fx *f = *state;
 	struct store *st = open_ok(f->path);
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	int64_t id = insert_simple(st, JOB_RUNNING, 0, 0);
 
 	char n_render[] = "render", n_script[] = "script", n_voice[] = "voice";
-	struct stage render = {n_render, 2, STAGE_PENDING, 0, 0, 0};
-	struct stage script = {n_script, 0, STAGE_DONE, 1, 100, 200};
-	struct stage voice = {n_voice, 1, STAGE_RUNNING, 0.25, 300, 0};
+	struct stage render = { n_render, 2, STAGE_PENDING, 0, 0, 0 };
+	struct stage script = { n_script, 0, STAGE_DONE, 1, 100, 200 };
+	struct stage voice = { n_voice, 1, STAGE_RUNNING, 0.25, 300, 0 };
 	assert_int_equal(store_stage_set(st, id, &render, &err), 0);
 	assert_int_equal(store_stage_set(st, id, &script, &err), 0);
 	assert_int_equal(store_stage_set(st, id, &voice, &err), 0);
@@ -744,7 +744,7 @@ static void test_stages_upsert_and_list(void **state)
 static void test_stage_state_names(void **state)
 {
 	(void)state;
-	static const char *const names[] = {"pending", "running", "done", "failed", "skipped"};
+	static const char *const names[] = { "pending", "running", "done", "failed", "skipped" };
 	for (int i = 0; i < (int)ARRAY_LEN(names); i++) {
 		assert_string_equal(stage_state_name((enum stage_state)i), names[i]);
 		assert_int_equal(stage_state_parse(names[i]), i);
@@ -763,7 +763,7 @@ static void test_reopen_keeps_data(void **state)
 	full_job(&in);
 	assert_int_equal(store_job_insert(st, &in, NULL), 0);
 	char n_script[] = "script";
-	struct stage sg = {n_script, 0, STAGE_DONE, 1, 1, 2};
+	struct stage sg = { n_script, 0, STAGE_DONE, 1, 1, 2 };
 	assert_int_equal(store_stage_set(st, in.id, &sg, NULL), 0);
 	store_close(st);
 
@@ -847,7 +847,7 @@ static void test_migrate_from_version_0(void **state)
 {
 	struct fx *f = *state;
 	struct store *st = NULL;
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	assert_int_equal(store_open_at_version(f->path, 0, &st, &err), 0);
 	assert_int_equal(store_schema_version(st), 0);
 	store_close(st);
@@ -887,11 +887,11 @@ static void test_migrate_forward_keeps_data(void **state)
 	store_close(st);
 
 	static const char *const extra[] = {
-	    "ALTER TABLE jobs ADD COLUMN label TEXT NOT NULL DEFAULT 'none';"
-	    "CREATE TABLE notes (job_id INTEGER REFERENCES jobs (id) ON DELETE CASCADE, body "
-	    "TEXT);",
+		"ALTER TABLE jobs ADD COLUMN label TEXT NOT NULL DEFAULT 'none';"
+		"CREATE TABLE notes (job_id INTEGER REFERENCES jobs (id) ON DELETE CASCADE, body "
+		"TEXT);",
 	};
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	assert_int_equal(store_open_with_extra_steps(f->path, extra, 1, &st, &err), 0);
 	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION + 1);
 	assert_int_equal(store_job_get(st, in.id, &out, NULL), 0);
@@ -922,10 +922,10 @@ static void test_failed_step_rolls_back_and_resumes(void **state)
 	store_close(st);
 
 	static const char *const broken[] = {
-	    "CREATE TABLE t2 (x); INSERT INTO t2 VALUES (1);",
-	    "CREATE TABLE t3 (x); INSERT INTO no_such_table VALUES (1);",
+		"CREATE TABLE t2 (x); INSERT INTO t2 VALUES (1);",
+		"CREATE TABLE t3 (x); INSERT INTO no_such_table VALUES (1);",
 	};
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	st = NULL;
 	assert_int_equal(store_open_with_extra_steps(f->path, broken, 2, &st, &err),
 			 -AURA_E_STORE_OPEN);
@@ -943,8 +943,8 @@ static void test_failed_step_rolls_back_and_resumes(void **state)
 	raw_close(raw);
 
 	static const char *const fixed[] = {
-	    "CREATE TABLE t2 (x); INSERT INTO t2 VALUES (1);",
-	    "CREATE TABLE t3 (x); INSERT INTO t2 VALUES (2);",
+		"CREATE TABLE t2 (x); INSERT INTO t2 VALUES (1);",
+		"CREATE TABLE t3 (x); INSERT INTO t2 VALUES (2);",
 	};
 	assert_int_equal(store_open_with_extra_steps(f->path, fixed, 2, &st, &err), 0);
 	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION + 2);
@@ -965,7 +965,7 @@ static void assert_refused_untouched(const char *path, int code)
 	size_t len0, len1;
 	char *before = slurp(path, &len0);
 	struct store *st = (struct store *)1;
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	assert_int_equal(store_open(path, &st, &err), -code);
 	assert_null(st);
 	assert_int_equal(err.code, code);
@@ -1063,7 +1063,7 @@ static void test_integrity_check_finds_orphan_stages(void **state)
 {
 	struct fx *f = *state;
 	struct store *st = open_ok(f->path);
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	insert_simple(st, JOB_QUEUED, 0, 0);
 	assert_int_equal(store_integrity_check(st, &err), 0);
 
@@ -1101,7 +1101,7 @@ static void test_integrity_check_finds_index_damage(void **state)
 	free(bump);
 	raw_close(raw);
 
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	st = open_ok(f->path);
 	assert_int_equal(store_integrity_check(st, &err), -AURA_E_STORE_CORRUPT);
 	assert_int_equal(err.code, AURA_E_STORE_CORRUPT);
@@ -1114,7 +1114,7 @@ static void test_unopenable_path(void **state)
 	struct fx *f = *state;
 	char *path = xasprintf("%s/no/such/dir/aura.db", f->dir);
 	struct store *st = NULL;
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	assert_int_equal(store_open(path, &st, &err), -AURA_E_STORE_OPEN);
 	assert_null(st);
 	assert_non_null(strstr(err.detail, path));
@@ -1127,7 +1127,7 @@ static void test_locked_write_gets_busy(void **state)
 {
 	struct fx *f = *state;
 	struct store *st = open_ok(f->path);
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	sqlite3 *raw = raw_open(f->path);
 	raw_exec(raw,
 		 "BEGIN EXCLUSIVE; INSERT INTO jobs (kind, state) VALUES ('ffmpeg', 'queued')");
@@ -1158,14 +1158,14 @@ static void test_rollback_discards(void **state)
 {
 	struct fx *f = *state;
 	struct store *st = open_ok(f->path);
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	int64_t kept = insert_simple(st, JOB_QUEUED, 0, 0);
 
 	assert_int_equal(store_begin(st, &err), 0);
 	assert_true(store_in_transaction(st));
 	int64_t gone = insert_simple(st, JOB_QUEUED, 0, 0);
 	char n_script[] = "script";
-	struct stage sg = {n_script, 0, STAGE_PENDING, 0, 0, 0};
+	struct stage sg = { n_script, 0, STAGE_PENDING, 0, 0, 0 };
 	assert_int_equal(store_stage_set(st, gone, &sg, &err), 0);
 	set_state(st, kept, JOB_CANCELLED);
 	/* another connection does not see uncommitted work */
@@ -1208,7 +1208,7 @@ static void test_batch_commit(void **state)
 {
 	struct fx *f = *state;
 	struct store *st = open_ok(f->path);
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	sqlite3 *raw = raw_open(f->path);
 	store_set_batching(st, true);
 
@@ -1251,7 +1251,7 @@ static void test_journal_survives_a_held_lock(void **state)
 {
 	struct fx *f = *state;
 	struct store *st = open_ok(f->path);
-	struct aura_error err = {0};
+	struct aura_error err = { 0 };
 	int64_t a = insert_simple(st, JOB_RUNNING, 0, 0);
 	int64_t b = insert_simple(st, JOB_QUEUED, 0, 0);
 	int64_t c = insert_simple(st, JOB_FAILED, 0, 0);
@@ -1270,7 +1270,7 @@ static void test_journal_survives_a_held_lock(void **state)
 	assert_int_equal(store_job_update_progress(st, &j, &err), 0);
 	job_clear(&j);
 	char n_script[] = "script";
-	struct stage sg = {n_script, 0, STAGE_DONE, 1.0, 1, 2};
+	struct stage sg = { n_script, 0, STAGE_DONE, 1.0, 1, 2 };
 	assert_int_equal(store_stage_set(st, a, &sg, &err), 0);
 	assert_int_equal(store_job_delete(st, c, &err), 0);
 	assert_true(time_mono_ms() - t0 < 1000); /* no busy wait (2 s) happened */
@@ -1327,33 +1327,33 @@ int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 	const struct CMUnitTest tests[] = {
-	    T(test_roundtrip_every_field),
-	    T(test_batch_commit),
-	    T(test_journal_survives_a_held_lock),
-	    T(test_every_state_and_kind_fits_the_schema),
-	    T(test_nan_is_not_stored_as_null),
-	    T(test_update_writes_every_field),
-	    T(test_progress_update_touches_only_progress),
-	    T(test_delete_cascades_to_stages),
-	    T(test_list_order_filter_paging_count),
-	    T(test_list_100000_rows),
-	    T(test_next_job_selection),
-	    T(test_stages_upsert_and_list),
-	    cmocka_unit_test(test_stage_state_names),
-	    T(test_reopen_keeps_data),
-	    T(test_wal_and_schema),
-	    T(test_migrate_from_empty_file),
-	    T(test_migrate_from_version_0),
-	    T(test_migrate_forward_keeps_data),
-	    T(test_failed_step_rolls_back_and_resumes),
-	    T(test_newer_schema_is_refused_untouched),
-	    T(test_not_a_database_is_refused_untouched),
-	    T(test_damaged_tree_fails_quick_check),
-	    T(test_integrity_check_finds_orphan_stages),
-	    T(test_integrity_check_finds_index_damage),
-	    T(test_unopenable_path),
-	    T(test_locked_write_gets_busy),
-	    T(test_rollback_discards),
+		T(test_roundtrip_every_field),
+		T(test_batch_commit),
+		T(test_journal_survives_a_held_lock),
+		T(test_every_state_and_kind_fits_the_schema),
+		T(test_nan_is_not_stored_as_null),
+		T(test_update_writes_every_field),
+		T(test_progress_update_touches_only_progress),
+		T(test_delete_cascades_to_stages),
+		T(test_list_order_filter_paging_count),
+		T(test_list_100000_rows),
+		T(test_next_job_selection),
+		T(test_stages_upsert_and_list),
+		cmocka_unit_test(test_stage_state_names),
+		T(test_reopen_keeps_data),
+		T(test_wal_and_schema),
+		T(test_migrate_from_empty_file),
+		T(test_migrate_from_version_0),
+		T(test_migrate_forward_keeps_data),
+		T(test_failed_step_rolls_back_and_resumes),
+		T(test_newer_schema_is_refused_untouched),
+		T(test_not_a_database_is_refused_untouched),
+		T(test_damaged_tree_fails_quick_check),
+		T(test_integrity_check_finds_orphan_stages),
+		T(test_integrity_check_finds_index_damage),
+		T(test_unopenable_path),
+		T(test_locked_write_gets_busy),
+		T(test_rollback_discards),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
