@@ -12,7 +12,6 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "os/proc-int.h"
@@ -20,16 +19,6 @@
 #include "os/sig.h"
 
 extern char **environ;
-
-static void detach_close_from(int first, long maxfd)
-{
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, (unsigned)first, ~0U, 0) == 0)
-		return;
-#endif
-	for (long fd = first; fd < maxfd; fd++)
-		close((int)fd);
-}
 
 static void detach_say(const char *a, const char *b, const char *c)
 {
@@ -71,7 +60,7 @@ detach_child(const char *exe, const char *real, const char *const *argv, int pas
 	if (dup2(null, 0) < 0 || dup2(null, 1) < 0 ||
 	    ((flags & PROC_DETACH_SESSION) && dup2(null, 2) < 0))
 		_exit(127);
-	detach_close_from(pass_fd >= 0 ? 4 : 3, maxfd);
+	proc_close_from(pass_fd >= 0 ? 4 : 3, maxfd);
 	if (real)
 		execve(real, (char *const *)argv, envp);
 	execve(exe, (char *const *)argv, envp);

@@ -95,6 +95,8 @@ void proc_force_eof(struct proc *p);
 /* Hand a reaped status to p (the exit grace, the exit+EOF rule). May free p. */
 void proc_reaped(struct proc *p, int status);
 char **proc_build_env(const char *const *add); /* free the array only */
+/* In a child before exec: close every fd from first on (async-signal-safe). */
+void proc_close_from(int first, long maxfd);
 
 /* proc-io.c */
 void proc_on_output(struct loop *l, int fd, int revents, void *ctx);

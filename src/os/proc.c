@@ -46,7 +46,7 @@ static void __attribute__((noreturn)) child_fail(int status_fd, int stage)
 	_exit(127);
 }
 
-static void child_close_from(int first, long maxfd)
+void proc_close_from(int first, long maxfd)
 {
 #ifdef SYS_close_range
 	if (syscall(SYS_close_range, (unsigned)first, ~0U, 0) == 0)
@@ -100,7 +100,7 @@ proc_child(const int parent_fds[5], const struct proc_spec *spec, char **envp, p
 	}
 	if (dup3(fds[4], 4, O_CLOEXEC) < 0)
 		child_fail(fds[4], CHILD_FDS);
-	child_close_from(5, maxfd);
+	proc_close_from(5, maxfd);
 	if (fds[3] < 0)
 		close(3);
 
