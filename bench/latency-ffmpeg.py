@@ -6,6 +6,8 @@
 # each write, so a subscriber's receive time can be matched to the moment
 # the block left "FFmpeg". Without -progress (version and capability
 # probes) it runs the real ffmpeg ($LAT_REAL_FFMPEG, else ffmpeg on PATH).
+# At the end it writes a few bytes to its output (the last argument, the
+# temporary name aura gave it), as aura fails a job that wrote nothing.
 # Must never: be used outside the benchmark.
 import os, sys, time
 
@@ -30,4 +32,6 @@ for k in range(1, n + 1):
     log.write("%.3f %d\n" % (time.time() * 1000, us))
     os.write(fd, block.encode())
     time.sleep(period)
+with open(args[-1], "wb") as out:
+    out.write(b"latency bench\n")
 sys.exit(0)

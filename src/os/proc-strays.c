@@ -8,6 +8,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,11 +43,19 @@ static struct {
 /* Read a small /proc file into buf (NUL-terminated); bytes read or -1. */
 static ssize_t read_small(const char *path, char *buf, size_t size)
 {
-	FILE *f = fopen(path, "re");
-	if (!f)
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return -1;
-	size_t n = fread(buf, 1, size - 1, f);
-	fclose(f);
+	size_t n = 0;
+	while (n < size - 1) {
+		ssize_t r = read(fd, buf + n, size - 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+	}
+	close(fd);
 	buf[n] = '\0';
 	return (ssize_t)n;
 }
@@ -118,6 +127,57 @@ static bool proc_registered(pid_t pid, pid_t pgid)
 	return false;
 }
 
+/* One candidate: pid (a decimal string) is stopped as a stray if its
+ * parent is us and it is no live proc's business. */
+static void strays_consider(const char *pidstr, pid_t self)
+{
+	char path[300], buf[1024];
+	snprintf(path, sizeof(path), "/proc/%s/stat", pidstr);
+	if (read_small(path, buf, sizeof(buf)) <= 0)
+		return;
+	const char *rp = strrchr(buf, ')');
+	char state;
+	int ppid, pgrp;
+	if (!rp || sscanf(rp + 1, " %c %d %d", &state, &ppid, &pgrp) != 3)
+		return;
+	pid_t pid = (pid_t)atoi(pidstr);
+	if (ppid != self || state == 'Z' || state == 'X' || proc_registered(pid, pgrp))
+		return;
+	bool in_listed_group = false;
+	for (size_t i = 0; i < strays.n && !in_listed_group; i++)
+		in_listed_group = strays.v[i].group && strays.v[i].id == pgrp;
+	if (!in_listed_group)
+		strays_add(pid, false);
+}
+
+/* Our children as the kernel lists them, per thread of ours
+ * (/proc/self/task/TID/children, CONFIG_PROC_CHILDREN): a few small reads
+ * instead of one per process on the machine. Returns -1 when the kernel
+ * does not list them. */
+static int strays_scan_children(pid_t self)
+{
+	DIR *d = opendir("/proc/self/task");
+	if (!d)
+		return -1;
+	int rc = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		char path[300], buf[8192];
+		snprintf(path, sizeof(path), "/proc/self/task/%s/children", e->d_name);
+		ssize_t n = read_small(path, buf, sizeof(buf));
+		if (n < 0 || (size_t)n >= sizeof(buf) - 1) {
+			rc = -1; /* not listed, or more than fits: scan it all */
+			break;
+		}
+		for (char *tok = strtok(buf, " \n"); tok; tok = strtok(NULL, " \n"))
+			strays_consider(tok, self);
+	}
+	closedir(d);
+	return rc;
+}
+
 /*
  * Orphans: as a child subreaper we inherit every process whose parent died
  * below us, so a live process whose parent is us and that is no proc's
@@ -126,38 +186,23 @@ static bool proc_registered(pid_t pid, pid_t pgid)
  * before the loop can get here). Those in the group of a proc that has not
  * finished are that proc's business, stopped when it finishes. The rest
  * (a group's members after their parent died, and setsid escapees, which
- * left every group we know) are stopped as strays. /proc/PID/stat is read
- * for every process: this runs when a run finishes and when an unknown
- * child was reaped, not per loop turn.
+ * left every group we know) are stopped as strays. Only our children are
+ * read when the kernel lists them; else /proc/PID/stat of every process.
+ * This runs when a run finishes and when an unknown child was reaped, not
+ * per loop turn.
  */
 static void strays_scan(void)
 {
+	pid_t self = getpid();
+	if (strays_scan_children(self) == 0)
+		return;
 	DIR *d = opendir("/proc");
 	if (!d)
 		return;
-	pid_t self = getpid();
 	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		char path[300], buf[1024];
-		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		if (read_small(path, buf, sizeof(buf)) <= 0)
-			continue;
-		const char *rp = strrchr(buf, ')');
-		char state;
-		int ppid, pgrp;
-		if (!rp || sscanf(rp + 1, " %c %d %d", &state, &ppid, &pgrp) != 3)
-			continue;
-		pid_t pid = (pid_t)atoi(e->d_name);
-		if (ppid != self || state == 'Z' || state == 'X' || proc_registered(pid, pgrp))
-			continue;
-		bool in_listed_group = false;
-		for (size_t i = 0; i < strays.n && !in_listed_group; i++)
-			in_listed_group = strays.v[i].group && strays.v[i].id == pgrp;
-		if (!in_listed_group)
-			strays_add(pid, false);
-	}
+	while ((e = readdir(d)))
+		if (e->d_name[0] >= '1' && e->d_name[0] <= '9')
+			strays_consider(e->d_name, self);
 	closedir(d);
 }
 
