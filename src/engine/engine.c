@@ -174,21 +174,31 @@ static void kind_report(struct engine *e, struct kind_slot *ks)
 }
 
 /* Keep a kind's ids in step with a job's state: a job queued or running
- * counts (a paused one does not, until it resumes). */
+ * counts (a paused one does not, until it resumes). The ids are kept
+ * sorted, so a job is found by bisection; ids only grow, so a new job is
+ * appended. */
 static void kind_track(struct engine *e, enum job_kind kind, int64_t id, bool wanted)
 {
 	if ((unsigned)kind >= JOB_KIND__COUNT || !e->kinds[kind].k)
 		return;
 	struct kind_slot *ks = &e->kinds[kind];
-	size_t i;
-	for (i = 0; i < ks->n && ks->ids[i] != id; i++)
-		;
-	if (wanted && i == ks->n) {
+	size_t lo = 0, hi = ks->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ks->ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	bool found = lo < ks->n && ks->ids[lo] == id;
+	if (wanted && !found) {
 		XGROW(ks->ids, ks->n + 1, ks->cap, 8);
-		ks->ids[ks->n++] = id;
-	} else if (!wanted && i < ks->n) {
-		ks->ids[i] = ks->ids[--ks->n];
-		if (ks->n == 0) {
+		memmove(ks->ids + lo + 1, ks->ids + lo, (ks->n - lo) * sizeof(*ks->ids));
+		ks->ids[lo] = id;
+		ks->n++;
+	} else if (!wanted && found) {
+		memmove(ks->ids + lo, ks->ids + lo + 1, (ks->n - lo - 1) * sizeof(*ks->ids));
+		if (--ks->n == 0) {
 			free(ks->ids);
 			ks->ids = NULL;
 			ks->cap = 0;
