@@ -1032,42 +1032,37 @@ static void test_run_respects_the_cap(void **state)
 	buf_free(&res.err);
 }
 
-static void test_run_stops_at_the_deadline(void **state)
+/* A child past a 200 ms deadline: the stop sequence ends it with the step
+ * and signal expected, after at least min_ms and well within max_ms. */
+static void run_past_deadline(const char *const *argv, int grace_ms, enum proc_stop_step step,
+			      int sig, int64_t min_ms, int64_t max_ms)
 {
-	const char *argv[] = { "sleep", "60", NULL };
-	struct proc_run_spec spec = { .argv = argv, .deadline_ms = 200, .term_grace_ms = 1000 };
+	struct proc_run_spec spec = { .argv = argv, .deadline_ms = 200, .term_grace_ms = grace_ms };
 	struct proc_run_result res;
 	struct aura_error err;
 	int64_t t0 = time_mono_ms();
 	assert_int_equal(proc_run(&spec, &res, &err), 0);
 	int64_t took = time_mono_ms() - t0;
 	assert_true(res.timed_out);
-	assert_int_equal(res.stopped_by, PROC_STOP_TERM);
+	assert_int_equal(res.stopped_by, step);
 	assert_true(WIFSIGNALED(res.status));
-	assert_int_equal(WTERMSIG(res.status), SIGTERM);
-	assert_true(took >= 200);
-	assert_true(took < 1000);
+	assert_int_equal(WTERMSIG(res.status), sig);
+	assert_true(took >= min_ms);
+	assert_true(took < max_ms);
 	buf_free(&res.out);
 	buf_free(&res.err);
+}
+
+static void test_run_stops_at_the_deadline(void **state)
+{
+	const char *argv[] = { "sleep", "60", NULL };
+	run_past_deadline(argv, 1000, PROC_STOP_TERM, SIGTERM, 200, 1000);
 }
 
 static void test_run_kills_what_ignores_sigterm(void **state)
 {
 	const char *argv[] = { "sh", "-c", "trap '' TERM; exec sleep 60", NULL };
-	struct proc_run_spec spec = { .argv = argv, .deadline_ms = 200, .term_grace_ms = 200 };
-	struct proc_run_result res;
-	struct aura_error err;
-	int64_t t0 = time_mono_ms();
-	assert_int_equal(proc_run(&spec, &res, &err), 0);
-	int64_t took = time_mono_ms() - t0;
-	assert_true(res.timed_out);
-	assert_int_equal(res.stopped_by, PROC_STOP_KILL);
-	assert_true(WIFSIGNALED(res.status));
-	assert_int_equal(WTERMSIG(res.status), SIGKILL);
-	assert_true(took >= 400);
-	assert_true(took < 2000);
-	buf_free(&res.out);
-	buf_free(&res.err);
+	run_past_deadline(argv, 200, PROC_STOP_KILL, SIGKILL, 400, 2000);
 }
 
 static void test_run_exec_failure(void **state)
