@@ -25,6 +25,7 @@
 #include "engine/engine.h"
 #include "os/loop.h"
 #include "store/store.h"
+#include "sandbox.h"
 
 struct fx {
 	char *dir;
@@ -74,17 +75,9 @@ static const struct engine_kind fake_kind = {
 static int fx_setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	char tmpl[] = "/tmp/aura-engine-kind-XXXXXX";
-	assert_non_null(mkdtemp(tmpl));
-	f->dir = xstrdup(tmpl);
+	f->dir = sandbox_new("engine-kind", &f->paths, &f->st);
 	config_defaults(&f->cfg);
 	f->cfg.max_jobs = 0; /* nothing starts: the counts follow requests only */
-	char *data = xasprintf("%s/data", f->dir);
-	struct aura_error err = { 0 };
-	assert_int_equal(paths_resolve_data(&f->paths, data, NULL, &err), 0);
-	free(data);
-	assert_int_equal(paths_ensure(&f->paths, &err), 0);
-	assert_int_equal(store_open(f->paths.db_file, &f->st, &err), 0);
 	f->loop = loop_new();
 	F = f;
 	*state = f;

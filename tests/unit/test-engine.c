@@ -34,6 +34,7 @@
 #include "os/sig.h"
 #include "store/store.h"
 #include "base/util.h"
+#include "sandbox.h"
 
 #define MAX_TRACKED 32
 
@@ -196,9 +197,7 @@ static int count_fds(void)
 static int fx_setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	char tmpl[] = "/tmp/aura-engine-XXXXXX";
-	assert_non_null(mkdtemp(tmpl));
-	f->dir = xstrdup(tmpl);
+	f->dir = sandbox_new("engine", &f->paths, &f->st);
 	const char *bd = getenv("AURA_BUILDDIR");
 	f->fake = xasprintf("%s/tests/fixtures/fake-ffmpeg", bd ? bd : ".");
 	config_defaults(&f->cfg);
@@ -209,12 +208,7 @@ static int fx_setup(void **state)
 	f->cfg.quit_grace = 2;
 	f->cfg.term_grace = 2;
 	f->cfg.job_timeout = 0;
-	char *data = xasprintf("%s/data", f->dir);
 	struct aura_error err = { 0 };
-	assert_int_equal(paths_resolve_data(&f->paths, data, NULL, &err), 0);
-	free(data);
-	assert_int_equal(paths_ensure(&f->paths, &err), 0);
-	assert_int_equal(store_open(f->paths.db_file, &f->st, &err), 0);
 	f->loop = loop_new();
 	F = f;
 	assert_int_equal(sig_init(f->loop, on_signal, f, &err), 0);

@@ -38,6 +38,7 @@
 #include "client/client.h"
 #include "client/proto.h"
 #include "server/serve.h"
+#include "sandbox.h"
 
 #define WAIT_MS 30000 /* the bound of every wait: only a broken server reaches it */
 
@@ -52,19 +53,12 @@ struct fx {
 static int fx_setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	char tmpl[] = "/tmp/aura-serve-XXXXXX";
-	assert_non_null(mkdtemp(tmpl));
-	f->dir = xstrdup(tmpl);
+	f->dir = sandbox_new("serve", &f->paths, NULL);
 	const char *bd = getenv("AURA_BUILDDIR");
 	f->fake = xasprintf("%s/tests/fixtures/fake-ffmpeg", bd ? bd : ".");
 	config_defaults(&f->cfg);
 	free(f->cfg.ffmpeg);
 	f->cfg.ffmpeg = xstrdup(f->fake);
-	char *data = xasprintf("%s/data", f->dir);
-	struct aura_error err = { 0 };
-	assert_int_equal(paths_resolve_data(&f->paths, data, NULL, &err), 0);
-	free(data);
-	assert_int_equal(paths_ensure(&f->paths, &err), 0);
 	*state = f;
 	return 0;
 }

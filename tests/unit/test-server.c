@@ -33,6 +33,7 @@
 #include "server/server.h"
 #include "store/store.h"
 #include "base/util.h"
+#include "sandbox.h"
 
 struct fx {
 	char *dir;
@@ -54,17 +55,10 @@ struct got {
 static int fx_setup(void **state)
 {
 	struct fx *f = xcalloc(1, sizeof(*f));
-	char tmpl[] = "/tmp/aura-server-XXXXXX";
-	assert_non_null(mkdtemp(tmpl));
-	f->dir = xstrdup(tmpl);
+	f->dir = sandbox_new("server", &f->paths, &f->st);
 	config_defaults(&f->cfg);
 	f->cfg.client_buffer = 64 * 1024;
-	char *data = xasprintf("%s/data", f->dir);
 	struct aura_error err = { 0 };
-	assert_int_equal(paths_resolve_data(&f->paths, data, NULL, &err), 0);
-	free(data);
-	assert_int_equal(paths_ensure(&f->paths, &err), 0);
-	assert_int_equal(store_open(f->paths.db_file, &f->st, &err), 0);
 	f->loop = loop_new();
 	f->s = server_new(f->loop, f->st, &f->cfg, &f->paths);
 	f->e = engine_new(f->loop, f->st, &f->cfg, &f->paths, &server_engine_events, f->s);
