@@ -119,14 +119,7 @@ void buf_free(struct buf *b)
 
 void buf_reserve(struct buf *b, size_t extra)
 {
-	size_t need = b->len + extra + 1;
-	if (need <= b->cap)
-		return;
-	size_t cap = b->cap ? b->cap : 256;
-	while (cap < need)
-		cap *= 2;
-	b->data = xrealloc(b->data, cap);
-	b->cap = cap;
+	b->data = xgrow(b->data, &b->cap, b->len + extra + 1, 1, 256);
 }
 
 void buf_append(struct buf *b, const void *p, size_t n)
