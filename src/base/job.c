@@ -33,6 +33,7 @@ void job_clear(struct job *j)
 	free(j->error_message);
 	free(j->stderr_tail);
 	free(j->warnings);
+	free(j->key);
 	job_init(j);
 }
 
@@ -48,6 +49,7 @@ void job_copy(struct job *dst, const struct job *src)
 	dst->error_message = xstrdup(src->error_message);
 	dst->stderr_tail = xstrdup(src->stderr_tail);
 	dst->warnings = xstrdup(src->warnings);
+	dst->key = xstrdup(src->key);
 }
 
 void job_copy_progress(struct job *dst, const struct job *src)

@@ -33,6 +33,7 @@ enum job_kind { JOB_KIND_FFMPEG, JOB_KIND_VIDEO, JOB_KIND__COUNT };
 #define JOB_TOPIC_MAX 4096
 #define JOB_PATH_MAX  4096
 #define JOB_SPEC_MAX  (256 * 1024)
+#define JOB_KEY_MAX   200 /* bytes of an idempotency key (at least 1) */
 
 struct job {
 	int64_t id;
@@ -59,6 +60,7 @@ struct job {
 	char *error_message; /* message + detail */
 	char *stderr_tail;   /* last 16 KiB of stderr on failure */
 	char *warnings;	     /* JSON array text of warnings, NULL if none */
+	char *key;	     /* idempotency key (unique among jobs), NULL if none */
 };
 
 /* Stages of a video job, in order; ffmpeg jobs have none. */

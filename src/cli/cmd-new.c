@@ -291,7 +291,8 @@ enum {
 	OPT_PRIORITY,
 	OPT_SEED,
 	OPT_WAIT,
-	OPT_JSON
+	OPT_JSON,
+	OPT_KEY
 };
 
 static const struct option new_opts[] = {
@@ -307,6 +308,7 @@ static const struct option new_opts[] = {
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "wait", no_argument, NULL, OPT_WAIT },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "key", required_argument, NULL, OPT_KEY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -321,7 +323,8 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 		   *output = args_get(&a, 'o'), *voice = args_get(&a, OPT_VOICE),
 		   *script = args_get(&a, OPT_SCRIPT), *images = args_get(&a, OPT_IMAGES),
 		   *music = args_get(&a, OPT_MUSIC), *captions = args_get(&a, OPT_CAPTIONS),
-		   *priority = args_get(&a, OPT_PRIORITY), *seed = args_get(&a, OPT_SEED);
+		   *priority = args_get(&a, OPT_PRIORITY), *seed = args_get(&a, OPT_SEED),
+		   *key = args_get(&a, OPT_KEY);
 	bool wait = args_has(&a, OPT_WAIT), json = args_has(&a, OPT_JSON);
 	/* TOPIC may be left out for --script alone, so the count is checked here */
 	if (a.argc == 0 && !script) {
@@ -494,7 +497,7 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 	vspec_init(&again, &ctx->cfg);
 	int vrc = vspec_from_json(&again, params, &err);
 	vspec_free(&again);
-	if (vrc < 0) {
+	if (vrc < 0 || cli_key_param(params, key, &err) < 0) {
 		json_decref(params);
 		goto fail;
 	}
@@ -510,6 +513,7 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 		client_free(cl);
 		goto fail;
 	}
+	cli_note_existing(res);
 	json_t *job = json_object_get(res, "job");
 	int64_t id = proto_get_int(job, "id", 0);
 	if (!wait) {
@@ -538,8 +542,8 @@ out:
 const struct cmd_entry cmd_new_entry = {
 	.name = "new",
 	.usage = "[TOPIC] [-d SEC] [-p PRESET] [--voice V] [--script FILE] [--images DIR] "
-		 "[--music FILE] [--captions MODE] [-o PATH] [--priority N] [--seed N] [--wait] "
-		 "[--json]",
+		 "[--music FILE] [--captions MODE] [-o PATH] [--priority N] [--seed N] [--key K] "
+		 "[--wait] [--json]",
 	.args = { .shorts = "d:p:o:", .longs = new_opts, .min = 0, .max = ARGS_ANY },
 	.summary = "queue a narrated, captioned video about TOPIC",
 	.help =
@@ -564,6 +568,8 @@ const struct cmd_entry cmd_new_entry = {
 	    "                        -1, -2... added rather than overwrite anything\n"
 	    "      --priority N      higher runs first (default 0)\n"
 	    "      --seed N          another seed gives another script and palette\n"
+	    "      --key K           an idempotency key: if a job already has K, nothing new\n"
+	    "                        is queued and that job's id is printed (exit 0)\n"
 	    "      --wait            follow the job: a progress line on a terminal, then the\n"
 	    "                        video's path; Ctrl-C cancels the job (exit 130)\n"
 	    "      --json            print the job as JSON (with --wait: once it ended)\n"

@@ -1,8 +1,9 @@
 /*
  * cmd-submit.c -- `aura submit [--name N] [-o OUTPUT] [--priority N]
- * [--json] -- FFMPEG-ARGS...`: queue a raw FFmpeg job. The server runs it
- * in this shell's working directory, so relative paths mean what they
- * mean here. Prints the new job's id (or the job with --json).
+ * [--key K] [--json] -- FFMPEG-ARGS...`: queue a raw FFmpeg job. The
+ * server runs it in this shell's working directory, so relative paths
+ * mean what they mean here. Prints the new job's id (or the job with
+ * --json); with a key already used, the job that has it (and a note).
  *
  * Must never: run FFmpeg itself, or pass the arguments through a shell.
  */
@@ -23,11 +24,9 @@
 extern const struct cmd_entry cmd_submit_entry;
 
 static const struct option submit_opts[] = {
-	{ "name", required_argument, NULL, 'n' },
-	{ "output", required_argument, NULL, 'o' },
-	{ "priority", required_argument, NULL, 'p' },
-	{ "json", no_argument, NULL, 'j' },
-	{ NULL, 0, NULL, 0 },
+	{ "name", required_argument, NULL, 'n' },     { "output", required_argument, NULL, 'o' },
+	{ "priority", required_argument, NULL, 'p' }, { "json", no_argument, NULL, 'j' },
+	{ "key", required_argument, NULL, 'k' },      { NULL, 0, NULL, 0 },
 };
 
 /* each value checked where it stands */
@@ -53,7 +52,7 @@ static int cmd_submit_run(struct cli_ctx *ctx, int argc, char **argv)
 	int rc = args_parse(&cmd_submit_entry, argc, argv, &a, NULL);
 	if (rc)
 		return rc;
-	const char *name = args_get(&a, 'n'), *output = args_get(&a, 'o');
+	const char *name = args_get(&a, 'n'), *output = args_get(&a, 'o'), *key = args_get(&a, 'k');
 	int64_t priority = 0;
 	bool json = args_has(&a, 'j'), have_priority = args_has(&a, 'p');
 	if (have_priority)
@@ -91,6 +90,11 @@ static int cmd_submit_run(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (have_priority)
 		json_object_set_new(params, "priority", json_integer(priority));
+	struct aura_error err;
+	if (cli_key_param(params, key, &err) < 0) {
+		json_decref(params);
+		return cli_fail(&err);
+	}
 
 	struct client *cl;
 	rc = cli_connect(ctx, true, &cl);
@@ -98,7 +102,6 @@ static int cmd_submit_run(struct cli_ctx *ctx, int argc, char **argv)
 		json_decref(params);
 		return rc;
 	}
-	struct aura_error err;
 	json_t *res;
 	if (client_call(cl, "submit", params, &res, &err) < 0) {
 		client_free(cl);
@@ -106,6 +109,7 @@ static int cmd_submit_run(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	client_free(cl);
 
+	cli_note_existing(res);
 	if (json) {
 		cli_print_json(json_object_get(res, "job"));
 	} else {
@@ -118,7 +122,7 @@ static int cmd_submit_run(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_submit_entry = {
 	.name = "submit",
-	.usage = "[--name N] [-o OUTPUT] [--priority N] [--json] -- FFMPEG-ARGS...",
+	.usage = "[--name N] [-o OUTPUT] [--priority N] [--key K] [--json] -- FFMPEG-ARGS...",
 	/* '+': stop at the first non-option, so FFmpeg's own options after
 	 * "--" (or after its first plain word) are never taken as ours. */
 	.args = { .shorts = "+n:o:p:",
@@ -131,6 +135,8 @@ const struct cmd_entry cmd_submit_entry = {
 	.help = "  -n, --name N        a name shown by `aura ls` (default: chosen by the server)\n"
 		"  -o, --output PATH   the file the job writes (made absolute here)\n"
 		"      --priority N    higher runs first (default 0)\n"
+		"      --key K         an idempotency key: if a job already has K, nothing new\n"
+		"                      is queued and that job's id is printed (exit 0)\n"
 		"      --json          print the queued job as JSON instead of its id\n"
 		"\n"
 		"Everything after -- is passed to ffmpeg as it is (a leading \"ffmpeg\" word is\n"

@@ -33,6 +33,33 @@ void cli_warn_store(json_t *st)
 	aura_error_print_about(about, &err);
 }
 
+int cli_key_param(json_t *params, const char *key, struct aura_error *err)
+{
+	if (!key)
+		return 0;
+	size_t bad;
+	if (!utf8_valid(key, &bad))
+		return aura_error_set(err, AURA_E_PARAM_KEY_INVALID,
+				      "--key is not UTF-8 (byte %zu)", bad);
+	json_object_set_new(params, "key", json_string(key));
+	return 0;
+}
+
+void cli_note_existing(json_t *result)
+{
+	if (!json_is_true(json_object_get(result, "existing")))
+		return;
+	json_t *job = json_object_get(result, "job");
+	char *key = xstrdup(json_string_value(json_object_get(job, "key")));
+	char about[512];
+	snprintf(about, sizeof(about), "job %lld already has key %s (nothing new queued)",
+		 (long long)proto_get_int(job, "id", 0), key ? cli_text_clean(key, false) : "?");
+	free(key);
+	struct aura_error err;
+	aura_error_set(&err, AURA_E_JOB_KEY_EXISTS, "%s", "");
+	aura_error_print_about(about, &err);
+}
+
 void cli_print_json(json_t *v)
 {
 	json_dumpf(v, stdout, JSON_INDENT(2) | JSON_ENCODE_ANY);

@@ -26,6 +26,13 @@
  * store, say so on stderr (one line: why, since when, what waits). */
 void cli_warn_store(json_t *store);
 
+/* --key K of new and submit: params["key"] = K, or PARAM_KEY_INVALID in
+ * err when K is not UTF-8 (the server checks the rest: doc/protocol.md). */
+int cli_key_param(json_t *params, const char *key, struct aura_error *err);
+/* When a submit's answer says "existing" (its key was already used), say
+ * on stderr which job has the key and that nothing new was queued. */
+void cli_note_existing(json_t *result);
+
 /* Print v as indented JSON and a newline on stdout. */
 void cli_print_json(json_t *v);
 

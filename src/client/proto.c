@@ -377,6 +377,7 @@ json_t *proto_job_to_json(const struct job *j, bool with_tail)
 	json_object_set_new(o, "pid", int_or_null(j->pid, j->pid != 0));
 	json_object_set_new(o, "error", job_error_json(j));
 	json_object_set_new(o, "warnings", job_warnings_json(j->warnings));
+	json_object_set_new(o, "key", proto_string(j->key));
 	if (with_tail) {
 		json_object_set_new(o, "stderr_tail",
 				    proto_string_capped(j->stderr_tail, PROTO_TAIL_MAX));
@@ -503,6 +504,7 @@ int proto_job_from_json(json_t *o, struct job *out)
 	bad |= take_int(o, "pid", &pid);
 	bad |= take_error(o, out);
 	bad |= take_str(o, "stderr_tail", &out->stderr_tail);
+	bad |= take_str(o, "key", &out->key);
 	bad |= take_json_text(o, "spec", &out->spec);
 
 	json_t *w = json_object_get(o, "warnings");

@@ -95,8 +95,11 @@ int engine_recover(struct engine *e, struct aura_error *err);
  * and refuses every request that would change one. */
 void engine_store_writable(struct engine *e);
 
-/* Queue a new job: j has kind, name, spec (JSON), output, priority set;
- * on success j->id and the rest are filled in. */
+/* Queue a new job: j has kind, name, spec (JSON), output, priority and
+ * maybe key set; on success j->id and the rest are filled in. When a job
+ * already has j->key, nothing is queued: j is replaced by that job (live
+ * view) and the return is ENGINE_SUBMIT_EXISTING. */
+#define ENGINE_SUBMIT_EXISTING 1
 int engine_submit(struct engine *e, struct job *j, struct aura_error *err);
 
 int engine_cancel(struct engine *e, int64_t id, struct aura_error *err);

@@ -84,20 +84,31 @@ int engine_submit(struct engine *e, struct job *j, struct aura_error *err)
 	j->duration_us = 0;
 	job_clear_error(j);
 	set_str(&j->workdir, NULL);
-	/* the row and its work dir (named by the id) in one transaction */
+	/* the row and its work dir (named by the id) in one transaction; a
+	 * key already used inserts nothing and answers with its job */
 	int rc = store_begin(e->st, err);
 	if (rc == 0)
 		rc = store_job_insert(e->st, j, err);
+	bool existing = rc == STORE_KEY_EXISTS;
 	if (rc == 0) {
 		j->workdir = paths_job_dir(e->paths, j->id);
 		rc = store_job_update(e->st, j, err);
 	}
-	if (rc == 0)
+	if (rc >= 0)
 		rc = store_commit(e->st, err);
 	else
 		store_rollback(e->st);
 	if (rc < 0)
 		return rc;
+	if (existing) {
+		int64_t id = j->id;
+		job_clear(j);
+		rc = engine_get(e, id, j, err);
+		if (rc < 0)
+			return rc;
+		log_info("job %lld: submitted again with its key; nothing queued", (long long)id);
+		return ENGINE_SUBMIT_EXISTING;
+	}
 	log_info("job %lld: queued (%s, priority %d)", (long long)j->id, job_kind_name(j->kind),
 		 j->priority);
 	job_announce(e, j);

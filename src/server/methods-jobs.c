@@ -41,11 +41,19 @@ static json_t *job_result(const struct job *j)
 	return r;
 }
 
-static int submit_job(struct conn *c, struct job *j, json_t **result, struct aura_error *err)
+/* Queue j (with its key, if the request has one); a key already used
+ * answers with its job and "existing": true. */
+static int submit_job(struct conn *c, struct job *j, const char *key, json_t **result,
+		      struct aura_error *err)
 {
+	j->key = xstrdup(key);
 	int rc = engine_submit(c->s->eng, j, err);
-	if (rc == 0)
+	if (rc >= 0) {
 		*result = job_result(j);
+		if (rc == ENGINE_SUBMIT_EXISTING)
+			json_object_set_new(*result, "existing", json_true());
+		rc = 0;
+	}
 	job_clear(j);
 	return rc;
 }
@@ -55,8 +63,10 @@ int srv_m_submit(struct conn *c, int64_t id, json_t *params, json_t **result,
 {
 	(void)id;
 	json_t *kind = NULL, *name = NULL, *argv = NULL, *output = NULL, *cwd = NULL;
+	const char *key;
 	int priority, rc;
-	if ((rc = srv_param_opt(params, "kind", srv_is_string, "a string", &kind, err)) < 0 ||
+	if ((rc = srv_param_key(params, &key, err)) < 0 ||
+	    (rc = srv_param_opt(params, "kind", srv_is_string, "a string", &kind, err)) < 0 ||
 	    (rc = srv_param_opt(params, "name", srv_is_string, "a string", &name, err)) < 0 ||
 	    (rc = srv_param_opt(params, "argv", srv_is_array, "an array of strings", &argv, err)) <
 		0 ||
@@ -114,15 +124,17 @@ int srv_m_submit(struct conn *c, int64_t id, json_t *params, json_t **result,
 		nm = out && *base_name(out) ? base_name(out) : "ffmpeg";
 	j.name = xstrdup(nm);
 	j.priority = priority;
-	return submit_job(c, &j, result, err);
+	return submit_job(c, &j, key, result, err);
 }
 
 int srv_m_new(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err)
 {
 	(void)id;
 	json_t *topic = NULL, *options = NULL, *cwd = NULL, *prio = NULL;
+	const char *key;
 	int rc;
-	if ((rc = srv_param_opt(params, "topic", srv_is_string, "a string", &topic, err)) < 0 ||
+	if ((rc = srv_param_key(params, &key, err)) < 0 ||
+	    (rc = srv_param_opt(params, "topic", srv_is_string, "a string", &topic, err)) < 0 ||
 	    (rc = srv_param_opt(params, "options", srv_is_object, "an object", &options, err)) <
 		0 ||
 	    (rc = srv_param_opt(params, "cwd", srv_is_string, "a string", &cwd, err)) < 0 ||
@@ -165,7 +177,7 @@ int srv_m_new(struct conn *c, int64_t id, json_t *params, json_t **result, struc
 		json_int_t p = json_integer_value(prio);
 		j.priority = p < -1000000 ? -1000000 : p > 1000000 ? 1000000 : (int)p;
 	}
-	return submit_job(c, &j, result, err);
+	return submit_job(c, &j, key, result, err);
 }
 
 int srv_page_add(const struct job *j, void *ctx)

@@ -7,11 +7,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <jansson.h>
 
 #include "base/errors.h"
 #include "base/job.h"
+#include "base/utf8.h"
 #include "server/params.h"
 
 int srv_param_job_id(json_t *params, int64_t *id, struct aura_error *err)
@@ -103,4 +105,37 @@ char *srv_spec_text(json_t *spec, const char *what, struct aura_error *err)
 	if (!t)
 		aura_error_set(err, AURA_E_INTERNAL, "the job's spec could not be encoded");
 	return t;
+}
+
+/* An optional "key" (an idempotency key): 1..JOB_KEY_MAX bytes of
+ * printable UTF-8 (no C0 or C1 control, no DEL, no NUL); NULL when
+ * absent. */
+int srv_param_key(json_t *params, const char **out, struct aura_error *err)
+{
+	json_t *v;
+	int rc = srv_param_opt(params, "key", srv_is_string, "a string", &v, err);
+	*out = NULL;
+	if (rc < 0 || !v)
+		return rc;
+	if ((rc = srv_param_max(v, "key", JOB_KEY_MAX, err)) < 0)
+		return rc;
+	const char *k = json_string_value(v);
+	size_t n = json_string_length(v);
+	if (n == 0)
+		return aura_error_set(err, AURA_E_PARAM_KEY_INVALID, "\"key\" is empty");
+	if (strlen(k) != n || !utf8_valid(k, NULL))
+		return aura_error_set(err, AURA_E_PARAM_KEY_INVALID,
+				      "\"key\" holds a NUL or is not UTF-8");
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t step = utf8_next(k + i, &cp);
+		if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+			return aura_error_set(
+			    err, AURA_E_PARAM_KEY_INVALID,
+			    "\"key\" holds the control character U+%04X at byte %zu", (unsigned)cp,
+			    i);
+		i += step;
+	}
+	*out = k;
+	return 0;
 }

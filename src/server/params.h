@@ -30,6 +30,10 @@ int srv_is_boolean(const json_t *v);
 int srv_param_priority(json_t *params, int *out, struct aura_error *err);
 /* A string parameter of at most max bytes. */
 int srv_param_max(json_t *v, const char *key, size_t max, struct aura_error *err);
+/* An optional "key" (idempotency key): 1..JOB_KEY_MAX bytes of printable
+ * UTF-8, else PARAM_TOO_LONG or PARAM_KEY_INVALID; *out NULL when absent,
+ * else the string inside params. */
+int srv_param_key(json_t *params, const char **out, struct aura_error *err);
 /* The job's spec as JSON text (the caller frees it), at most
  * JOB_SPEC_MAX bytes; NULL and an error when longer. */
 char *srv_spec_text(json_t *spec, const char *what, struct aura_error *err);

@@ -96,6 +96,7 @@ static int read_job(struct store *st, sqlite3_stmt *s, struct job *j, struct aur
 	j->error_message = col_str(s, 25);
 	j->stderr_tail = col_str(s, 26);
 	j->warnings = col_str(s, 27);
+	j->key = col_str(s, 28);
 	return 0;
 }
 
@@ -228,6 +229,23 @@ int store_sql_op(struct store *st, const struct op *op, struct aura_error *err)
 
 /* --- jobs ------------------------------------------------------------------- */
 
+/* The job that has `key`: 1 with its id, 0 when none, or an error. */
+static int job_by_key(struct store *st, const char *key, int64_t *id, struct aura_error *err)
+{
+	struct binder b = { st->stmt[SQL_JOB_BY_KEY], SQLITE_OK };
+	b_text(&b, 1, key);
+	int rc = step(&b);
+	int ret = 0;
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(b.s, 0);
+		ret = 1;
+	} else if (rc != SQLITE_DONE) {
+		ret = store_fail(st, rc, "find job by key", err);
+	}
+	done(b.s);
+	return ret;
+}
+
 int store_job_insert(struct store *st, struct job *j, struct aura_error *err)
 {
 	if (st->behind && st->batching && !st->in_tx)
@@ -239,14 +257,29 @@ int store_job_insert(struct store *st, struct job *j, struct aura_error *err)
 	int ret = check_job(st, j, err);
 	if (ret)
 		return ret;
+	/* A key already used: that job, and no insert (an insert that does
+	 * nothing would still use up an id of the AUTOINCREMENT sequence). */
+	if (j->key && (ret = job_by_key(st, j->key, &j->id, err)) != 0)
+		return ret < 0 ? ret : STORE_KEY_EXISTS;
 	int64_t now = time_now_ms();
 	int64_t created = j->created_ms ? j->created_ms : now;
 	int64_t updated = j->updated_ms ? j->updated_ms : now;
 	struct binder b = { st->stmt[SQL_JOB_INSERT], SQLITE_OK };
 	bind_job(&b, j, created, updated);
+	b_text(&b, 28, j->key);
 	ret = store_run_bound(st, &b, "insert job", err);
 	if (ret)
 		return ret;
+	/* DO NOTHING: taken since the look-up (not on this one connection,
+	 * but the unique index has the last word) */
+	if (j->key && sqlite3_changes(st->db) == 0) {
+		ret = job_by_key(st, j->key, &j->id, err);
+		if (ret == 0)
+			ret = aura_error_set(err, AURA_E_INTERNAL,
+					     "%s: the key of a job conflicts, but no job has it",
+					     st->path);
+		return ret < 0 ? ret : STORE_KEY_EXISTS;
+	}
 	j->id = sqlite3_last_insert_rowid(st->db);
 	j->created_ms = created;
 	j->updated_ms = updated;

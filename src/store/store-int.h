@@ -25,8 +25,9 @@
 	"id, kind, name, state, priority, spec, output, workdir, created_ms, started_ms,"          \
 	" finished_ms, updated_ms, attempts, max_attempts, not_before_ms, stage, progress,"        \
 	" out_time_us, duration_us, fps, speed, size, eta_s, pid, error_code, error_message,"      \
-	" stderr_tail, warnings"
-/* The same without id, bound as ?1..?27 by bind_job(). */
+	" stderr_tail, warnings, idem_key"
+/* The same without id and idem_key (a job's key is written only by its
+ * insert, never by an update: see doc/store.md), , bound as ?1..?27 by bind_job(). */
 #define JOB_SET                                                                                    \
 	"kind = ?1, name = ?2, state = ?3, priority = ?4, spec = ?5, output = ?6, workdir = ?7,"   \
 	" created_ms = ?8, started_ms = ?9, finished_ms = ?10, updated_ms = ?11, attempts = ?12,"  \
@@ -39,6 +40,7 @@ enum stmt_id {
 	SQL_COMMIT,
 	SQL_ROLLBACK,
 	SQL_JOB_INSERT,
+	SQL_JOB_BY_KEY,
 	SQL_JOB_UPDATE,
 	SQL_JOB_PROGRESS,
 	SQL_JOB_GET,

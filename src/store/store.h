@@ -35,7 +35,7 @@ int store_reserve_ids(struct store *st, int64_t max_id, struct aura_error *err);
 /* The number of jobs in the store at path, opened read-only (doctor): a
  * file without the schema counts 0. The file is not created or changed. */
 int store_peek_job_count(const char *path, int64_t *n, struct aura_error *err);
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /*
  * For tests of the migration runner only (see doc/store.md).
@@ -106,7 +106,12 @@ uint64_t store_write_count(const struct store *st);
 size_t store_pending_ids(const struct store *st, int64_t **ids);
 
 /* Insert j (id ignored, assigned into j->id; created/updated set if 0).
- * Strings are copied; NULL strings are stored as NULL and read back NULL. */
+ * Strings are copied; NULL strings are stored as NULL and read back NULL.
+ * j->key, when not NULL, is the job's idempotency key: if a job already
+ * has it, nothing is inserted, j->id is set to that job's id and the
+ * return is STORE_KEY_EXISTS (not an error). Never journaled: run it
+ * inside the caller's transaction (store_begin). */
+#define STORE_KEY_EXISTS 1
 int store_job_insert(struct store *st, struct job *j, struct aura_error *err);
 /* Write every field of j (by j->id); updated_ms set to now (in j too).
  * -AURA_E_JOB_NOT_FOUND if absent. */

@@ -266,6 +266,7 @@ static void fill_job(struct job *j)
 	j->error_code = strdup("FFMPEG_UNKNOWN_ENCODER");
 	j->error_message =
 	    strdup("ffmpeg does not know the requested encoder: Unknown encoder 'nope'");
+	j->key = strdup("row 12 of batch ☕");
 	j->stderr_tail = strdup("line 1\nline 2\n\tünïcode\n");
 	j->warnings = strdup("[{\"code\":\"PROVIDER_TIMEOUT\",\"text\":\"pexels\"}]");
 }
@@ -306,6 +307,7 @@ static void assert_jobs_equal(const struct job *a, const struct job *b, bool tai
 	ASSERT_STR_EQ_NULL(a->error_code, b->error_code);
 	ASSERT_STR_EQ_NULL(a->error_message, b->error_message);
 	ASSERT_STR_EQ_NULL(a->warnings, b->warnings);
+	ASSERT_STR_EQ_NULL(a->key, b->key);
 	if (tail) {
 		ASSERT_STR_EQ_NULL(a->stderr_tail, b->stderr_tail);
 		ASSERT_STR_EQ_NULL(a->spec, b->spec);
@@ -389,7 +391,7 @@ static void test_job_json_shape(void **state)
 				 "attempts",	"max_attempts", "stage",      "progress",
 				 "out_time_us", "duration_us",	"fps",	      "speed",
 				 "size",	"eta_s",	"pid",	      "error",
-				 "warnings" };
+				 "warnings",	"key" };
 	for (size_t i = 0; i < ARRAY_LEN(fields); i++)
 		if (!json_object_get(o, fields[i]))
 			fail_msg("missing %s", fields[i]);

@@ -201,6 +201,7 @@ static void assert_job_equal(const struct job *a, const struct job *b)
 	assert_same_str(a->error_message, b->error_message);
 	assert_same_str(a->stderr_tail, b->stderr_tail);
 	assert_same_str(a->warnings, b->warnings);
+	assert_same_str(a->key, b->key);
 }
 
 /* Every byte from 0x01 to 0xff: not valid UTF-8, must still come back. */
@@ -214,6 +215,8 @@ static char *binaryish(void)
 }
 
 /* A job with every field set to something distinctive. */
+#define FULL_KEY "batch 7 / row ☕ 12"
+
 static void full_job(struct job *j)
 {
 	job_init(j);
@@ -245,6 +248,7 @@ static void full_job(struct job *j)
 	j->error_message = xstrdup("ffmpeg failed: exit 1\nsecond line");
 	j->stderr_tail = binaryish();
 	j->warnings = xstrdup("[\"visual 2: \\\"stock\\\" search failed\"]");
+	j->key = xstrdup(FULL_KEY);
 }
 
 static int64_t insert_simple(struct store *st, enum job_state state, int priority,
@@ -418,6 +422,7 @@ static void test_update_writes_every_field(void **state)
 	j.pid = 0;
 	j.error_code = NULL;
 	j.stderr_tail = xstrdup("tail");
+	j.key = xstrdup(FULL_KEY); /* the insert's; an update never changes it */
 	int64_t before = time_now_ms();
 	assert_int_equal(store_job_update(st, &j, &err), 0);
 	assert_true(j.updated_ms >= before && j.updated_ms <= time_now_ms());
@@ -1001,7 +1006,7 @@ static void test_newer_schema_is_refused_untouched(void **state)
 	char *other = xasprintf("%s/other.db", f->dir);
 	raw = raw_open(other);
 	raw_exec(raw, "CREATE TABLE future (x); INSERT INTO future VALUES (1);"
-		      " PRAGMA user_version = 2");
+		      " PRAGMA user_version = 1000");
 	raw_close(raw);
 	assert_refused_untouched(other, AURA_E_STORE_TOO_NEW);
 	free(other);
@@ -1038,6 +1043,8 @@ static void test_damaged_tree_fails_quick_check(void **state)
 	for (int i = 0; i < 300; i++) {
 		struct job j;
 		full_job(&j);
+		free(j.key); /* 300 rows, not one row and 299 "already there" */
+		j.key = NULL;
 		assert_int_equal(store_job_insert(st, &j, NULL), 0);
 		job_clear(&j);
 	}
@@ -1323,6 +1330,141 @@ static void test_journal_survives_a_held_lock(void **state)
 	store_close(st);
 }
 
+/* --- idempotency keys ------------------------------------------------------------ */
+
+static int64_t insert_keyed(struct store *st, const char *key, int want)
+{
+	struct job j;
+	job_init(&j);
+	j.kind = JOB_KIND_FFMPEG;
+	j.state = JOB_QUEUED;
+	j.key = key ? xstrdup(key) : NULL;
+	struct aura_error err = { 0 };
+	assert_int_equal(store_job_insert(st, &j, &err), want);
+	int64_t id = j.id;
+	job_clear(&j);
+	return id;
+}
+
+static void test_key_twice_returns_the_existing_job(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = open_ok(f->path);
+	struct aura_error err = { 0 };
+
+	int64_t a = insert_keyed(st, "k1", 0);
+	assert_int_equal(insert_keyed(st, "k1", STORE_KEY_EXISTS), a);
+	/* in the submit's explicit transaction too, with the job's update */
+	assert_int_equal(store_begin(st, &err), 0);
+	assert_int_equal(insert_keyed(st, "k1", STORE_KEY_EXISTS), a);
+	assert_int_equal(store_commit(st, &err), 0);
+	assert_int_equal(store_job_count(st, -1), 1);
+	/* no id is used up by a key already taken */
+	int64_t b = insert_keyed(st, "k2", 0);
+	assert_int_equal(b, a + 1);
+	assert_int_equal(insert_keyed(st, "K1", 0), b + 1); /* keys are exact */
+
+	/* an update writes every field but the key */
+	struct job j;
+	assert_int_equal(store_job_get(st, a, &j, &err), 0);
+	assert_string_equal(j.key, "k1");
+	free(j.key);
+	j.key = xstrdup("k2");
+	j.state = JOB_FAILED;
+	assert_int_equal(store_job_update(st, &j, &err), 0);
+	job_clear(&j);
+	assert_int_equal(store_job_get(st, a, &j, &err), 0);
+	assert_string_equal(j.key, "k1");
+	assert_int_equal(j.state, JOB_FAILED);
+	job_clear(&j);
+
+	/* a removed job frees its key */
+	assert_int_equal(store_job_delete(st, a, &err), 0);
+	int64_t c = insert_keyed(st, "k1", 0);
+	assert_true(c > a);
+	assert_int_equal(insert_keyed(st, "k1", STORE_KEY_EXISTS), c);
+	store_close(st);
+}
+
+static void test_null_keys_never_collide(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = open_ok(f->path);
+	int64_t a = insert_keyed(st, NULL, 0);
+	int64_t b = insert_keyed(st, NULL, 0);
+	int64_t c = insert_keyed(st, NULL, 0);
+	assert_true(a < b && b < c);
+	assert_int_equal(store_job_count(st, -1), 3);
+	struct job j;
+	assert_int_equal(store_job_get(st, b, &j, NULL), 0);
+	assert_null(j.key);
+	job_clear(&j);
+	store_close(st);
+
+	sqlite3 *raw = raw_open(f->path);
+	assert_int_equal(raw_int(raw, "SELECT count(*) FROM jobs WHERE idem_key IS NULL"), 3);
+	/* the unique index itself refuses a second row with a key */
+	raw_exec(raw, "INSERT INTO jobs (kind, state, idem_key) VALUES ('ffmpeg', 'queued', 'x')");
+	assert_int_equal(sqlite3_exec(raw,
+				      "INSERT INTO jobs (kind, state, idem_key)"
+				      " VALUES ('ffmpeg', 'queued', 'x')",
+				      NULL, NULL, NULL),
+			 SQLITE_CONSTRAINT);
+	char *plan = raw_plan(raw, "SELECT id FROM jobs WHERE idem_key = 'x'");
+	assert_non_null(strstr(plan, "jobs_by_key"));
+	free(plan);
+	raw_close(raw);
+}
+
+/* A store of schema version 1 (before keys) migrates to 2 and keeps its
+ * rows, which have no key; keys work at once. */
+static void test_migrate_1_to_2_keeps_rows(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = NULL;
+	struct aura_error err = { 0 };
+	assert_int_equal(store_open_at_version(f->path, 1, &st, &err), 0);
+	assert_int_equal(store_schema_version(st), 1);
+	store_close(st);
+	sqlite3 *raw = raw_open(f->path);
+	raw_exec(raw,
+		 "INSERT INTO jobs (kind, name, state, priority)"
+		 " VALUES ('video', 'old one', 'succeeded', 4);"
+		 "INSERT INTO jobs (kind, name, state) VALUES ('ffmpeg', 'old two', 'queued');"
+		 "INSERT INTO stages (job_id, name, seq, state) VALUES (1, 'voice', 1, 'done')");
+	assert_int_equal(sqlite3_exec(raw, "SELECT idem_key FROM jobs", NULL, NULL, NULL),
+			 SQLITE_ERROR);
+	raw_close(raw);
+
+	st = open_ok(f->path);
+	assert_int_equal(store_schema_version(st), 2);
+	struct job j;
+	assert_int_equal(store_job_get(st, 1, &j, &err), 0);
+	assert_string_equal(j.name, "old one");
+	assert_int_equal(j.state, JOB_SUCCEEDED);
+	assert_int_equal(j.priority, 4);
+	assert_null(j.key);
+	job_clear(&j);
+	assert_int_equal(store_job_count(st, -1), 2);
+	struct stage *sg;
+	int n;
+	assert_int_equal(store_stage_list(st, 1, &sg, &n, &err), 0);
+	assert_int_equal(n, 1);
+	stage_list_free(sg, n);
+	int64_t k = insert_keyed(st, "new", 0);
+	assert_int_equal(k, 3);
+	assert_int_equal(insert_keyed(st, "new", STORE_KEY_EXISTS), 3);
+	store_close(st);
+
+	raw = raw_open(f->path);
+	assert_int_equal(raw_int(raw, "PRAGMA user_version"), 2);
+	assert_int_equal(
+	    raw_int(raw, "SELECT count(*) FROM sqlite_master WHERE name = 'jobs_by_key'"), 1);
+	raw_close(raw);
+	assert_int_equal(store_integrity_check(st = open_ok(f->path), &err), 0);
+	store_close(st);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -1354,6 +1496,9 @@ int main(void)
 		T(test_unopenable_path),
 		T(test_locked_write_gets_busy),
 		T(test_rollback_discards),
+		T(test_key_twice_returns_the_existing_job),
+		T(test_null_keys_never_collide),
+		T(test_migrate_1_to_2_keeps_rows),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
