@@ -34,6 +34,9 @@ void job_clear(struct job *j)
 	free(j->stderr_tail);
 	free(j->warnings);
 	free(j->key);
+	free(j->pool);
+	free(j->cluster_id);
+	free(j->substate);
 	job_init(j);
 }
 
@@ -50,6 +53,9 @@ void job_copy(struct job *dst, const struct job *src)
 	dst->stderr_tail = xstrdup(src->stderr_tail);
 	dst->warnings = xstrdup(src->warnings);
 	dst->key = xstrdup(src->key);
+	dst->pool = xstrdup(src->pool);
+	dst->cluster_id = xstrdup(src->cluster_id);
+	dst->substate = xstrdup(src->substate);
 }
 
 void job_copy_progress(struct job *dst, const struct job *src)

@@ -34,6 +34,7 @@ enum job_kind { JOB_KIND_FFMPEG, JOB_KIND_VIDEO, JOB_KIND__COUNT };
 #define JOB_PATH_MAX  4096
 #define JOB_SPEC_MAX  (256 * 1024)
 #define JOB_KEY_MAX   200 /* bytes of an idempotency key (at least 1) */
+#define JOB_POOL_MAX  64  /* bytes of a pool name */
 
 struct job {
 	int64_t id;
@@ -61,6 +62,10 @@ struct job {
 	char *stderr_tail;   /* last 16 KiB of stderr on failure */
 	char *warnings;	     /* JSON array text of warnings, NULL if none */
 	char *key;	     /* idempotency key (unique among jobs), NULL if none */
+	char *pool;	     /* the pool it runs in ([pool NAME], "local"); NULL: the default */
+	int64_t batch_id;    /* the batch it was queued with, 0 if none */
+	char *cluster_id;    /* the cluster's job id of the current run (Slurm), NULL if none */
+	char *substate;	     /* what a running job waits for ("waiting for cluster"), NULL */
 };
 
 /* Stages of a video job, in order; ffmpeg jobs have none. */

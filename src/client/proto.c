@@ -378,6 +378,10 @@ json_t *proto_job_to_json(const struct job *j, bool with_tail)
 	json_object_set_new(o, "error", job_error_json(j));
 	json_object_set_new(o, "warnings", job_warnings_json(j->warnings));
 	json_object_set_new(o, "key", proto_string(j->key));
+	json_object_set_new(o, "pool", json_string(j->pool ? j->pool : "local"));
+	json_object_set_new(o, "batch", int_or_null(j->batch_id, j->batch_id > 0));
+	json_object_set_new(o, "cluster_id", proto_string(j->cluster_id));
+	json_object_set_new(o, "substate", proto_string(j->substate));
 	if (with_tail) {
 		json_object_set_new(o, "stderr_tail",
 				    proto_string_capped(j->stderr_tail, PROTO_TAIL_MAX));
@@ -505,6 +509,10 @@ int proto_job_from_json(json_t *o, struct job *out)
 	bad |= take_error(o, out);
 	bad |= take_str(o, "stderr_tail", &out->stderr_tail);
 	bad |= take_str(o, "key", &out->key);
+	bad |= take_str(o, "pool", &out->pool);
+	bad |= take_int(o, "batch", &out->batch_id);
+	bad |= take_str(o, "cluster_id", &out->cluster_id);
+	bad |= take_str(o, "substate", &out->substate);
 	bad |= take_json_text(o, "spec", &out->spec);
 
 	json_t *w = json_object_get(o, "warnings");

@@ -49,6 +49,11 @@ static void bind_job(struct binder *b, const struct job *j, int64_t created, int
 	b_text(b, 25, j->error_message);
 	b_text(b, 26, j->stderr_tail);
 	b_text(b, 27, j->warnings);
+	b_text(b, 28, j->pool ? j->pool : "local");
+	if (j->batch_id > 0)
+		b_int64(b, 29, j->batch_id);
+	b_text(b, 30, j->cluster_id);
+	b_text(b, 31, j->substate);
 }
 
 static char *col_str(sqlite3_stmt *s, int i)
@@ -97,6 +102,10 @@ static int read_job(struct store *st, sqlite3_stmt *s, struct job *j, struct aur
 	j->stderr_tail = col_str(s, 26);
 	j->warnings = col_str(s, 27);
 	j->key = col_str(s, 28);
+	j->pool = col_str(s, 29);
+	j->batch_id = sqlite3_column_int64(s, 30);
+	j->cluster_id = col_str(s, 31);
+	j->substate = col_str(s, 32);
 	return 0;
 }
 
@@ -148,7 +157,7 @@ static int sql_job_update(struct store *st, const struct job *j, struct aura_err
 		return ret;
 	struct binder b = { st->stmt[SQL_JOB_UPDATE], SQLITE_OK };
 	bind_job(&b, j, j->created_ms, j->updated_ms);
-	b_int64(&b, 28, j->id);
+	b_int64(&b, 32, j->id);
 	ret = store_run_bound(st, &b, "update job", err);
 	return ret ? ret : changed_or_missing(st, j->id, err);
 }
@@ -266,7 +275,7 @@ int store_job_insert(struct store *st, struct job *j, struct aura_error *err)
 	int64_t updated = j->updated_ms ? j->updated_ms : now;
 	struct binder b = { st->stmt[SQL_JOB_INSERT], SQLITE_OK };
 	bind_job(&b, j, created, updated);
-	b_text(&b, 28, j->key);
+	b_text(&b, 32, j->key);
 	ret = store_run_bound(st, &b, "insert job", err);
 	if (ret)
 		return ret;

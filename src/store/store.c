@@ -85,6 +85,18 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	/* 2: idempotency keys; at most one job per key, NULL never collides */
 	"ALTER TABLE jobs ADD COLUMN idem_key TEXT;"
 	"CREATE UNIQUE INDEX jobs_by_key ON jobs (idem_key) WHERE idem_key IS NOT NULL;",
+	/* 3: pools, batches, the cluster's side of a run */
+	"ALTER TABLE jobs ADD COLUMN pool TEXT NOT NULL DEFAULT 'local';"
+	"ALTER TABLE jobs ADD COLUMN batch_id INTEGER;"
+	"ALTER TABLE jobs ADD COLUMN cluster_id TEXT;"
+	"ALTER TABLE jobs ADD COLUMN substate TEXT;"
+	"CREATE INDEX jobs_sched_pool ON jobs (state, pool, priority DESC, id);"
+	"CREATE INDEX jobs_by_batch ON jobs (batch_id, id) WHERE batch_id IS NOT NULL;"
+	"CREATE TABLE batches ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" name TEXT,"
+	" created_ms INTEGER NOT NULL DEFAULT 0"
+	");",
 };
 // clang-format on
 
@@ -97,13 +109,13 @@ static const char *const sql_text[SQL__COUNT] = {
 		"INSERT INTO jobs (kind, name, state, priority, spec, output, workdir, created_ms,"
 		" started_ms, finished_ms, updated_ms, attempts, max_attempts, not_before_ms, stage,"
 		" progress, out_time_us, duration_us, fps, speed, size, eta_s, pid, error_code,"
-		" error_message, stderr_tail, warnings, idem_key) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
-		" ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24,"
-		" ?25, ?26, ?27, ?28)"
+		" error_message, stderr_tail, warnings, pool, batch_id, cluster_id, substate, idem_key)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
+		" ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)"
 		/* a key already used inserts nothing: the caller looks it up */
 		" ON CONFLICT (idem_key) WHERE idem_key IS NOT NULL DO NOTHING",
 	[SQL_JOB_BY_KEY] = "SELECT id FROM jobs WHERE idem_key = ?1",
-	[SQL_JOB_UPDATE] = "UPDATE jobs SET " JOB_SET " WHERE id = ?28",
+	[SQL_JOB_UPDATE] = "UPDATE jobs SET " JOB_SET " WHERE id = ?32",
 	[SQL_JOB_PROGRESS] = "UPDATE jobs SET stage = ?1, progress = ?2, out_time_us = ?3,"
 			     " duration_us = ?4, fps = ?5, speed = ?6, size = ?7, eta_s = ?8"
 			     " WHERE id = ?9",

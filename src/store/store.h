@@ -35,7 +35,7 @@ int store_reserve_ids(struct store *st, int64_t max_id, struct aura_error *err);
 /* The number of jobs in the store at path, opened read-only (doctor): a
  * file without the schema counts 0. The file is not created or changed. */
 int store_peek_job_count(const char *path, int64_t *n, struct aura_error *err);
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /*
  * For tests of the migration runner only (see doc/store.md).

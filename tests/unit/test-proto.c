@@ -391,7 +391,8 @@ static void test_job_json_shape(void **state)
 				 "attempts",	"max_attempts", "stage",      "progress",
 				 "out_time_us", "duration_us",	"fps",	      "speed",
 				 "size",	"eta_s",	"pid",	      "error",
-				 "warnings",	"key" };
+				 "warnings",	"key",		"pool",	      "batch",
+				 "cluster_id",	"substate" };
 	for (size_t i = 0; i < ARRAY_LEN(fields); i++)
 		if (!json_object_get(o, fields[i]))
 			fail_msg("missing %s", fields[i]);

@@ -1418,7 +1418,7 @@ static void test_null_keys_never_collide(void **state)
 
 /* A store of schema version 1 (before keys) migrates to 2 and keeps its
  * rows, which have no key; keys work at once. */
-static void test_migrate_1_to_2_keeps_rows(void **state)
+static void test_migrate_1_to_current_keeps_rows(void **state)
 {
 	struct fx *f = *state;
 	struct store *st = NULL;
@@ -1437,13 +1437,18 @@ static void test_migrate_1_to_2_keeps_rows(void **state)
 	raw_close(raw);
 
 	st = open_ok(f->path);
-	assert_int_equal(store_schema_version(st), 2);
+	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
 	struct job j;
 	assert_int_equal(store_job_get(st, 1, &j, &err), 0);
 	assert_string_equal(j.name, "old one");
 	assert_int_equal(j.state, JOB_SUCCEEDED);
 	assert_int_equal(j.priority, 4);
 	assert_null(j.key);
+	/* schema 3: an old job runs in the local pool, in no batch */
+	assert_string_equal(j.pool, "local");
+	assert_int_equal(j.batch_id, 0);
+	assert_null(j.cluster_id);
+	assert_null(j.substate);
 	job_clear(&j);
 	assert_int_equal(store_job_count(st, -1), 2);
 	struct stage *sg;
@@ -1457,9 +1462,12 @@ static void test_migrate_1_to_2_keeps_rows(void **state)
 	store_close(st);
 
 	raw = raw_open(f->path);
-	assert_int_equal(raw_int(raw, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(raw, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
 	assert_int_equal(
 	    raw_int(raw, "SELECT count(*) FROM sqlite_master WHERE name = 'jobs_by_key'"), 1);
+	assert_int_equal(raw_int(raw, "SELECT count(*) FROM sqlite_master WHERE name IN"
+				      " ('jobs_sched_pool', 'jobs_by_batch', 'batches')"),
+			 3);
 	raw_close(raw);
 	assert_int_equal(store_integrity_check(st = open_ok(f->path), &err), 0);
 	store_close(st);
@@ -1498,7 +1506,7 @@ int main(void)
 		T(test_rollback_discards),
 		T(test_key_twice_returns_the_existing_job),
 		T(test_null_keys_never_collide),
-		T(test_migrate_1_to_2_keeps_rows),
+		T(test_migrate_1_to_current_keeps_rows),
 	};
 #undef T
 	return cmocka_run_group_tests(tests, NULL, NULL);
