@@ -32,7 +32,7 @@ struct key {
 	const char *section;
 	const char *name;
 	enum key_type type;
-	size_t off; /* of the field in struct aura_config */
+	size_t off; /* of the field in struct aura_config (struct pool_config) */
 	long long min, max;
 	const char *const *words; /* NULL-terminated, canonical lower case */
 	const char *def;	  /* default, as written in aura.ini.example */
@@ -44,14 +44,29 @@ struct key {
 #define GIB (1024LL * 1024 * 1024)
 
 bool conf_key_is_string(const struct key *k);
-/* The key's field in cfg. */
-void *conf_key_field(struct aura_config *cfg, const struct key *k);
-const void *conf_key_cfield(const struct aura_config *cfg, const struct key *k);
+/* The key's field in base: a struct aura_config, or a struct pool_config
+ * for the keys of a [pool NAME] section. */
+void *conf_key_field(void *base, const struct key *k);
+const void *conf_key_cfield(const void *base, const struct key *k);
 /* v as "10M" when a whole number of K, M or G, else in bytes. */
 void conf_size_text(char *out, size_t n, uint64_t v);
 /* Parse value into k's field. 0, or -1 with the reason (never the value of a
  * no-echo key) in why. */
-int conf_key_set(struct aura_config *cfg, const struct key *k, const char *value, char *why,
-		 size_t whylen);
+int conf_key_set(void *base, const struct key *k, const char *value, char *why, size_t whylen);
+
+/* conf-pool.c: [pool NAME] sections. */
+/* Whether section is "pool NAME" (any case, one or more spaces); *name
+ * points into section. A bad NAME is still a pool section: *bad set. */
+bool conf_pool_section(const char *section, const char **name, bool *bad);
+/* Set a key of the pool NAME (created on its first key; key NULL: only
+ * create it). 0; -1 unknown key
+ * (why: a hint, may be empty); -2 bad value (why: the reason). */
+int conf_pool_key(struct aura_config *cfg, const char *name, const char *key, const char *value,
+		  char *why, size_t whylen);
+/* After the whole file: the keys of each pool fit its executor, [server]
+ * pool names a pool. 0 or -1 with why. */
+int conf_pools_check(const struct aura_config *cfg, char *why, size_t whylen);
+void conf_pools_free(struct aura_config *cfg);
+void conf_pools_copy(struct aura_config *dst, const struct aura_config *src);
 
 #endif

@@ -34,14 +34,14 @@ bool conf_key_is_string(const struct key *k)
 	}
 }
 
-void *conf_key_field(struct aura_config *cfg, const struct key *k)
+void *conf_key_field(void *base, const struct key *k)
 {
-	return (char *)cfg + k->off;
+	return (char *)base + k->off;
 }
 
-const void *conf_key_cfield(const struct aura_config *cfg, const struct key *k)
+const void *conf_key_cfield(const void *base, const struct key *k)
 {
-	return (const char *)cfg + k->off;
+	return (const char *)base + k->off;
 }
 
 static int word_index(const char *const *words, const char *s, size_t len)
@@ -113,7 +113,7 @@ bool config_parse_bool(const char *s, bool *out)
 	return false;
 }
 
-static void set_string(struct aura_config *cfg, const struct key *k, char *v)
+static void set_string(void *cfg, const struct key *k, char *v)
 {
 	char **f = conf_key_field(cfg, k);
 	free(*f);
@@ -158,8 +158,7 @@ static char *list_normalise(const char *const *words, const char *s, char *why, 
 
 /* Parse value into k's field. 0, or -1 with the reason (never the value of a
  * no-echo key) in why. */
-int conf_key_set(struct aura_config *cfg, const struct key *k, const char *value, char *why,
-		 size_t whylen)
+int conf_key_set(void *cfg, const struct key *k, const char *value, char *why, size_t whylen)
 {
 	char all[256] = "";
 	if (k->words)

@@ -26,6 +26,7 @@
 
 #include "base/conf.h"
 #include "base/conf-int.h"
+#include "base/job.h"
 #include "base/log.h"
 #include "base/paths.h"
 #include "base/util.h"
@@ -94,6 +95,10 @@ static const struct key keys[] = {
 	 "bytes of one job's job.log: past it the first and last halves are kept; 0 means no limit (0 to 64G)"},
 	{"server", "health_interval", KT_INT, F(health_interval), 1, 86400, NULL, "300",
 	 "seconds between provider health checks while video jobs are queued or running (1 to 86400)"},
+	{"server", "pool", KT_STRING, F(pool), 0, 0, NULL, "local",
+	 "pool of new jobs without --pool: local, or the NAME of a [pool NAME] section"},
+	{"server", "server_id", KT_STRING, F(server_id), 0, 0, NULL, "",
+	 "names this server's cluster jobs aura-ID-JOB-ATTEMPT (letters and digits; empty: derived from the host and data directory)"},
 
 	{"video", "preset", KT_WORD, F(preset), 0, 0, w_preset, "landscape-720p",
 	 "landscape-720p, landscape-1080p, portrait-1080p, square-1080p or draft-480p"},
@@ -219,6 +224,7 @@ void config_free(struct aura_config *cfg)
 	for (size_t i = 0; i < NKEYS; i++)
 		if (conf_key_is_string(&keys[i]))
 			free(*(char **)conf_key_field(cfg, &keys[i]));
+	conf_pools_free(cfg);
 	free(cfg->source);
 	memset(cfg, 0, sizeof(*cfg));
 }
@@ -231,6 +237,7 @@ static void config_copy(struct aura_config *dst, const struct aura_config *src)
 		if (conf_key_is_string(&keys[i]))
 			*(char **)conf_key_field(dst, &keys[i]) =
 			    xstrdup(*(char *const *)conf_key_cfield(src, &keys[i]));
+	conf_pools_copy(dst, src);
 }
 
 /* --- suggestions for misspelt names --------------------------------------- */
@@ -393,6 +400,19 @@ static void parse_scan_line(struct parse *ps, const char *s)
 		    (size_t)(end - p) < sizeof(name) ? (size_t)(end - p) : sizeof(name) - 1;
 		memcpy(name, p, len);
 		name[len] = '\0';
+		const char *pool;
+		bool bad;
+		if (conf_pool_section(name, &pool, &bad)) {
+			if (bad)
+				parse_fail(
+				    ps, AURA_E_CONFIG_BAD_VALUE,
+				    "[%s]: a pool's name is 1 to %d letters, digits, - and _, "
+				    "and not local (the built-in pool takes [server] max_jobs)",
+				    name, JOB_POOL_MAX);
+			else
+				conf_pool_key(ps->cfg, pool, NULL, NULL, NULL, 0);
+			return;
+		}
 		if (!section_known(name) && !name_echo_safe(name)) {
 			parse_fail(ps, AURA_E_CONFIG_UNKNOWN_KEY,
 				   "unknown section (its name is not shown: it looks like an API "
@@ -457,6 +477,22 @@ static int parse_handler(void *user, const char *section, const char *name, cons
 			parse_fail(ps, AURA_E_CONFIG_UNKNOWN_KEY,
 				   "key %.64s comes before any [section]%s", name, hint);
 		return 0;
+	}
+	const char *pool;
+	bool bad;
+	if (conf_pool_section(section, &pool, &bad)) {
+		char why[384];
+		int rc = conf_pool_key(ps->cfg, pool, name, value, why, sizeof(why));
+		if (rc == -1 && !name_echo_safe(name))
+			parse_fail(ps, AURA_E_CONFIG_UNKNOWN_KEY,
+				   "unknown key in [%s] (the line is not shown)", section);
+		else if (rc == -1)
+			parse_fail(ps, AURA_E_CONFIG_UNKNOWN_KEY, "unknown key [%s] %.64s%s",
+				   section, name, why);
+		else if (rc < 0)
+			parse_fail(ps, AURA_E_CONFIG_BAD_VALUE, "[%s] %s = %.160s: %s", section,
+				   name, value, why);
+		return rc == 0;
 	}
 	const struct key *k = key_find(section, name);
 	if (!k && name_is_secret_position(name)) {
@@ -552,6 +588,8 @@ int config_load(struct aura_config *cfg, const char *path, bool required, struct
 	} else if (r < 0) {
 		rc =
 		    aura_error_set(err, AURA_E_INTERNAL, "%s: the INI parser failed (%d)", path, r);
+	} else if (conf_pools_check(&next, ps->detail, sizeof(ps->detail)) < 0) {
+		rc = aura_error_set(err, AURA_E_CONFIG_BAD_VALUE, "%s: %s", path, ps->detail);
 	} else if (st.st_mode & 077) {
 		for (size_t i = 0; i < NKEYS; i++) {
 			if (!ps->secret_line[i])

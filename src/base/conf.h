@@ -26,6 +26,30 @@ struct provider_config {
 	int timeout;	   /* seconds, total per request */
 };
 
+/* Where a pool's jobs run. */
+enum pool_executor { POOL_LOCAL, POOL_SLURM };
+
+/*
+ * A pool: a name, an executor and its own limit of jobs at once
+ * ([pool NAME] in aura.ini; doc/cluster.md). The built-in "local" pool is
+ * this machine with [server] max_jobs.
+ */
+#define POOL_LOCAL_NAME "local"
+struct pool_config {
+	char *name;
+	int executor; /* enum pool_executor */
+	int max_jobs; /* jobs of the pool at once; the local pool: [server] max_jobs */
+	/* executor = slurm */
+	char *srun;	   /* srun program, NULL: PATH; squeue, scancel, sinfo beside it */
+	char *partition;   /* --partition, NULL: the cluster's default */
+	char *account;	   /* --account, NULL: the user's default */
+	int cpus_per_task; /* --cpus-per-task */
+	char *mem;	   /* --mem (e.g. 4G), NULL: the partition's default */
+	char *time_limit;  /* --time (e.g. 1:00:00), NULL: the partition's default */
+	char *extra_args;  /* more srun options, split like a shell would */
+	unsigned set;	   /* which keys the file set (bit = index in the pool key table) */
+};
+
 struct aura_config {
 	char *source; /* path the config was read from, NULL if defaults */
 
@@ -52,6 +76,8 @@ struct aura_config {
 	uint64_t job_log_max;	/* bytes of one job's job.log (head + tail), 0 no cap */
 	int health_interval; /* seconds between provider health rounds while video jobs wait or run
 			      */
+	char *pool;	     /* the default pool of new jobs ("local") */
+	char *server_id;     /* names this server's cluster jobs; NULL: derived (doc/cluster.md) */
 
 	/* [video] */
 	char *preset;	  /* landscape-720p... */
@@ -73,7 +99,24 @@ struct aura_config {
 	char *chain_visuals; /* e.g. "pexels, pixabay, generated" */
 
 	struct provider_config openai, elevenlabs, pexels, pixabay, sdwebui;
+
+	/* [pool NAME] sections, in file order; "local" is not among them */
+	struct pool_config *pools;
+	size_t npools;
 };
+
+/*
+ * The pools: index 0 is the built-in "local" pool (max_jobs follows
+ * [server] max_jobs), then the [pool NAME] sections. config_pool(cfg,
+ * NULL) is the default pool ([server] pool); NULL if no pool has the name.
+ * The pointers are valid while cfg is.
+ */
+size_t config_pool_count(const struct aura_config *cfg);
+const struct pool_config *config_pool_at(const struct aura_config *cfg, size_t i);
+const struct pool_config *config_pool(const struct aura_config *cfg, const char *name);
+/* Jobs of the pool that may run at once. */
+int config_pool_max_jobs(const struct aura_config *cfg, const struct pool_config *p);
+const char *config_pool_executor_name(int executor); /* "local", "slurm" */
 
 /* Fill cfg with the built-in defaults (all strings owned by cfg). cfg's
  * previous contents are overwritten, not freed: call it on a zeroed or freed

@@ -896,6 +896,74 @@ static bool ini_text_has(const char *text, const char *section, const char *name
 	return found;
 }
 
+/* [pool NAME]: a Slurm pool's keys, the built-in local pool, the default
+ * pool, and every way a pool section can be wrong. */
+static void test_pools(void **state)
+{
+	(void)state;
+	struct aura_config c;
+	struct aura_error err;
+	config_defaults(&c);
+	assert_int_equal(config_pool_count(&c), 1);
+	assert_string_equal(config_pool(&c, NULL)->name, "local");
+	assert_int_equal(config_pool_max_jobs(&c, config_pool(&c, "local")), c.max_jobs);
+	assert_null(config_pool(&c, "farm"));
+	int rc = load_text(&c,
+			   "[server]\npool = farm\nmax_jobs = 3\n"
+			   "[pool farm]\nexecutor = slurm\nmax_jobs = 40\npartition = render\n"
+			   "cpus_per_task = 4\nmem = 4G\ntime_limit = 1-02:00:00\n"
+			   "extra_args = --exclusive --qos='a b'\n"
+			   "[pool  gpu_1]\n",
+			   &err);
+	if (rc < 0)
+		fail_msg("%s", err.detail);
+	assert_int_equal(config_pool_count(&c), 3);
+	const struct pool_config *f = config_pool(&c, NULL);
+	assert_non_null(f);
+	assert_string_equal(f->name, "farm");
+	assert_int_equal(f->executor, POOL_SLURM);
+	assert_int_equal(config_pool_max_jobs(&c, f), 40);
+	assert_string_equal(f->partition, "render");
+	assert_int_equal(f->cpus_per_task, 4);
+	assert_string_equal(f->mem, "4G");
+	assert_string_equal(f->time_limit, "1-02:00:00");
+	assert_string_equal(f->extra_args, "--exclusive --qos='a b'");
+	assert_null(f->account);
+	const struct pool_config *g = config_pool(&c, "gpu_1"); /* an empty section is a pool */
+	assert_non_null(g);
+	assert_int_equal(g->executor, POOL_LOCAL);
+	assert_int_equal(config_pool_max_jobs(&c, g), 4);
+	assert_int_equal(config_pool_max_jobs(&c, config_pool(&c, "local")), 3);
+
+	/* a failed load leaves the pools as they were */
+	static const struct {
+		const char *text, *want;
+		int code;
+	} bad[] = {
+		{ "[pool x]\npartition = p\n", "only a Slurm pool takes it",
+		  AURA_E_CONFIG_BAD_VALUE },
+		{ "[server]\npool = nowhere\n", "no such pool", AURA_E_CONFIG_BAD_VALUE },
+		{ "[pool local]\nmax_jobs = 9\n", "not local", AURA_E_CONFIG_BAD_VALUE },
+		{ "[pool a.b]\n", "letters, digits", AURA_E_CONFIG_BAD_VALUE },
+		{ "[pool y]\nexecutor = pbs\n", "local, slurm", AURA_E_CONFIG_BAD_VALUE },
+		{ "[pool y]\nexecutor = slurm\nmem = lots\n", "srun --mem",
+		  AURA_E_CONFIG_BAD_VALUE },
+		{ "[pool y]\nexecutor = slurm\ntime_limit = 1::2\n", "srun --time",
+		  AURA_E_CONFIG_BAD_VALUE },
+		{ "[pool y]\nmax_job = 2\n", "a pool takes", AURA_E_CONFIG_UNKNOWN_KEY },
+		{ "[server]\nserver_id = a-b\n", "letters and digits", AURA_E_CONFIG_BAD_VALUE },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+		aura_error_clear(&err);
+		rc = load_text(&c, bad[i].text, &err);
+		if (rc != -bad[i].code || !strstr(err.detail, bad[i].want))
+			fail_msg("%s: got %d '%s'", bad[i].text, rc, err.detail);
+	}
+	assert_int_equal(config_pool_count(&c), 3);
+	assert_string_equal(config_pool(&c, NULL)->name, "farm");
+	config_free(&c);
+}
+
 static void test_example_is_the_defaults(void **state)
 {
 	(void)state;
@@ -986,6 +1054,7 @@ int main(void)
 		cmocka_unit_test(test_load_twice_no_leak),
 		cmocka_unit_test(test_bool_parse),
 		cmocka_unit_test(test_example_is_the_defaults),
+		cmocka_unit_test(test_pools),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
