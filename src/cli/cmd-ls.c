@@ -1,6 +1,8 @@
 /*
  * cmd-ls.c -- `aura ls [--state S] [--limit N] [--all] [--json]`: the jobs,
- * newest first, as a table (ID NAME KIND STATE STAGE PROGRESS ETA AGE).
+ * newest first, as a table (ID NAME KIND STATE [POOL] STAGE PROGRESS ETA AGE;
+ * POOL once a listed job is outside the local pool; STAGE shows what a
+ * running job waits for, such as "waiting for cluster").
  *
  * Must never: ask the server for an unbounded page (--all pages through).
  */
@@ -33,7 +35,7 @@ static int fetch(struct client *cl, const char *state, int64_t offset, int64_t l
 
 static void print_table(json_t *jobs)
 {
-	size_t idw = 2, namew = 4, stagew = 5;
+	size_t idw = 2, namew = 4, stagew = 5, poolw = 0;
 	size_t n = json_array_size(jobs);
 	struct job *js = xcalloc(n ? n : 1, sizeof(*js));
 	size_t count = 0;
@@ -48,17 +50,29 @@ static void print_table(json_t *jobs)
 			idw = w;
 		if (j->name && fmt_text_width(j->name) > namew)
 			namew = fmt_text_width(j->name);
-		if (j->stage && fmt_text_width(j->stage) > stagew)
-			stagew = fmt_text_width(j->stage);
+		const char *st = j->substate ? j->substate : j->stage;
+		if (st && fmt_text_width(st) > stagew)
+			stagew = fmt_text_width(st);
+		/* the POOL column once a listed job is outside the local pool */
+		if (j->pool && strcmp(j->pool, "local") != 0 && poolw == 0)
+			poolw = 5;
+		if (poolw && j->pool && fmt_text_width(j->pool) > poolw)
+			poolw = fmt_text_width(j->pool);
 	}
 	if (namew > NAME_MAX_COLS)
 		namew = NAME_MAX_COLS;
-	if (stagew > 12)
-		stagew = 12;
+	if (stagew > 19) /* "waiting for cluster" */
+		stagew = 19;
+	if (poolw > 16)
+		poolw = 16;
 
 	printf("%*s  ", (int)idw, "ID");
 	print_cell("NAME", namew);
 	printf("  %-6s  %-9s  ", "KIND", "STATE");
+	if (poolw) {
+		print_cell("POOL", poolw);
+		printf("  ");
+	}
 	print_cell("STAGE", stagew);
 	printf("  %8s  %7s  %4s\n", "PROGRESS", "ETA", "AGE");
 	for (size_t i = 0; i < count; i++) {
@@ -67,7 +81,11 @@ static void print_table(json_t *jobs)
 		printf("%*lld  ", (int)idw, (long long)j->id);
 		print_cell(j->name ? j->name : "-", namew);
 		printf("  %-6s  %-9s  ", job_kind_name(j->kind), job_state_name(j->state));
-		print_cell(j->stage ? j->stage : "-", stagew);
+		if (poolw) {
+			print_cell(j->pool ? j->pool : "local", poolw);
+			printf("  ");
+		}
+		print_cell(j->substate ? j->substate : j->stage ? j->stage : "-", stagew);
 		fmt_percent(pct, sizeof(pct), j);
 		if (j->state == JOB_RUNNING)
 			fmt_duration(eta, sizeof(eta), j->eta_s);

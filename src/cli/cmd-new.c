@@ -292,7 +292,8 @@ enum {
 	OPT_SEED,
 	OPT_WAIT,
 	OPT_JSON,
-	OPT_KEY
+	OPT_KEY,
+	OPT_POOL
 };
 
 static const struct option new_opts[] = {
@@ -309,6 +310,7 @@ static const struct option new_opts[] = {
 	{ "wait", no_argument, NULL, OPT_WAIT },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "key", required_argument, NULL, OPT_KEY },
+	{ "pool", required_argument, NULL, OPT_POOL },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -324,7 +326,7 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 		   *script = args_get(&a, OPT_SCRIPT), *images = args_get(&a, OPT_IMAGES),
 		   *music = args_get(&a, OPT_MUSIC), *captions = args_get(&a, OPT_CAPTIONS),
 		   *priority = args_get(&a, OPT_PRIORITY), *seed = args_get(&a, OPT_SEED),
-		   *key = args_get(&a, OPT_KEY);
+		   *key = args_get(&a, OPT_KEY), *pool = args_get(&a, OPT_POOL);
 	bool wait = args_has(&a, OPT_WAIT), json = args_has(&a, OPT_JSON);
 	/* TOPIC may be left out for --script alone, so the count is checked here */
 	if (a.argc == 0 && !script) {
@@ -501,6 +503,8 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 		json_decref(params);
 		goto fail;
 	}
+	if (pool)
+		json_object_set_new(params, "pool", json_string(pool));
 
 	struct client *cl;
 	rc = cli_connect(ctx, true, &cl);
@@ -541,9 +545,11 @@ out:
 
 const struct cmd_entry cmd_new_entry = {
 	.name = "new",
-	.usage = "[TOPIC] [-d SEC] [-p PRESET] [--voice V] [--script FILE] [--images DIR] "
-		 "[--music FILE] [--captions MODE] [-o PATH] [--priority N] [--seed N] [--key K] "
-		 "[--wait] [--json]",
+	.usage =
+	    "[TOPIC] [-d SEC] [-p PRESET] [--voice V] [--script FILE] [--images DIR] "
+	    "[--music FILE] [--captions MODE] [-o PATH] [--priority N] [--seed N] [--pool NAME] "
+	    "[--key K] "
+	    "[--wait] [--json]",
 	.args = { .shorts = "d:p:o:", .longs = new_opts, .min = 0, .max = ARGS_ANY },
 	.summary = "queue a narrated, captioned video about TOPIC",
 	.help =
@@ -568,6 +574,7 @@ const struct cmd_entry cmd_new_entry = {
 	    "                        -1, -2... added rather than overwrite anything\n"
 	    "      --priority N      higher runs first (default 0)\n"
 	    "      --seed N          another seed gives another script and palette\n"
+	    "      --pool NAME       the pool to render in (default: [server] pool, local)\n"
 	    "      --key K           an idempotency key: if a job already has K, nothing new\n"
 	    "                        is queued and that job's id is printed (exit 0)\n"
 	    "      --wait            follow the job: a progress line on a terminal, then the\n"

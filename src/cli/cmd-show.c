@@ -181,9 +181,16 @@ static void print_job(const struct job *j, json_t *jj, json_t *stages)
 			 j->attempts, j->max_attempts);
 	else
 		snprintf(b, sizeof(b), "%s (attempt %d)", job_state_name(j->state), j->attempts);
+	if (j->substate) {
+		size_t n = strlen(b);
+		snprintf(b + n, sizeof(b) - n, ", %s", j->substate);
+	}
 	row("state", b);
 	snprintf(b, sizeof(b), "%d", j->priority);
 	row("priority", b);
+	row("pool", j->pool ? j->pool : "local");
+	if (j->cluster_id)
+		row("cluster job", j->cluster_id);
 	print_spec(json_object_get(jj, "spec"));
 	row("output", j->output ? j->output : "-");
 	if (j->workdir)

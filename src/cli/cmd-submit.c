@@ -24,9 +24,13 @@
 extern const struct cmd_entry cmd_submit_entry;
 
 static const struct option submit_opts[] = {
-	{ "name", required_argument, NULL, 'n' },     { "output", required_argument, NULL, 'o' },
-	{ "priority", required_argument, NULL, 'p' }, { "json", no_argument, NULL, 'j' },
-	{ "key", required_argument, NULL, 'k' },      { NULL, 0, NULL, 0 },
+	{ "name", required_argument, NULL, 'n' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "priority", required_argument, NULL, 'p' },
+	{ "json", no_argument, NULL, 'j' },
+	{ "key", required_argument, NULL, 'k' },
+	{ "pool", required_argument, NULL, 'P' },
+	{ NULL, 0, NULL, 0 },
 };
 
 /* each value checked where it stands */
@@ -53,6 +57,7 @@ static int cmd_submit_run(struct cli_ctx *ctx, int argc, char **argv)
 	if (rc)
 		return rc;
 	const char *name = args_get(&a, 'n'), *output = args_get(&a, 'o'), *key = args_get(&a, 'k');
+	const char *pool = args_get(&a, 'P');
 	int64_t priority = 0;
 	bool json = args_has(&a, 'j'), have_priority = args_has(&a, 'p');
 	if (have_priority)
@@ -90,6 +95,8 @@ static int cmd_submit_run(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (have_priority)
 		json_object_set_new(params, "priority", json_integer(priority));
+	if (pool)
+		json_object_set_new(params, "pool", proto_string(pool));
 	struct aura_error err;
 	if (cli_key_param(params, key, &err) < 0) {
 		json_decref(params);
@@ -122,7 +129,8 @@ static int cmd_submit_run(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_submit_entry = {
 	.name = "submit",
-	.usage = "[--name N] [-o OUTPUT] [--priority N] [--key K] [--json] -- FFMPEG-ARGS...",
+	.usage = "[--name N] [-o OUTPUT] [--priority N] [--pool NAME] [--key K] [--json] -- "
+		 "FFMPEG-ARGS...",
 	/* '+': stop at the first non-option, so FFmpeg's own options after
 	 * "--" (or after its first plain word) are never taken as ours. */
 	.args = { .shorts = "+n:o:p:",
@@ -135,6 +143,7 @@ const struct cmd_entry cmd_submit_entry = {
 	.help = "  -n, --name N        a name shown by `aura ls` (default: chosen by the server)\n"
 		"  -o, --output PATH   the file the job writes (made absolute here)\n"
 		"      --priority N    higher runs first (default 0)\n"
+		"      --pool NAME     the pool to run in (default: [server] pool, local)\n"
 		"      --key K         an idempotency key: if a job already has K, nothing new\n"
 		"                      is queued and that job's id is printed (exit 0)\n"
 		"      --json          print the queued job as JSON instead of its id\n"

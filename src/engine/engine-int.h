@@ -149,6 +149,9 @@ void step_fire(struct loop *l, void *ctx);
 
 /* sched.c */
 void schedule(struct engine *e);
+const char *job_pool(const struct job *j); /* its pool's name ("local" when NULL) */
+bool slots_free(const struct engine *e);   /* some pool has a slot free */
+int pool_running(const struct engine *e, const char *pool);
 void backoff_rearm(struct engine *e, bool slots_free);
 int64_t backoff_delay_ms(const struct engine *e, int attempts);
 

@@ -343,6 +343,11 @@ int engine_running_count(const struct engine *e)
 	return e->nruns;
 }
 
+int engine_pool_running(const struct engine *e, const char *pool)
+{
+	return pool_running(e, pool);
+}
+
 /* --- public: reading ------------------------------------------------------ */
 
 /* What a client sees is the stored row; only the live progress of a run

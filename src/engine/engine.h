@@ -122,6 +122,8 @@ void engine_shutdown(struct engine *e, bool now);
 /* Jobs holding a slot: running ones and paused ones (a paused job keeps
  * its slot, so resuming never oversubscribes max_jobs). */
 int engine_running_count(const struct engine *e);
+/* Those of one pool (each pool has its own limit: config_pool_max_jobs). */
+int engine_pool_running(const struct engine *e, const char *pool);
 
 /*
  * Override the stall timeout and the retry backoff base (both taken from

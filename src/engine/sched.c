@@ -1,6 +1,7 @@
 /*
  * sched.c -- the scheduler: queued jobs start on a later loop turn while
- * slots are free, by priority (store_job_next), one timer for the earliest
+ * their pool has a slot free, by priority within the pool
+ * (store_job_next_in), one timer for the earliest
  * retry backoff, and recovery at start of what a previous server left
  * running or paused.
  */
@@ -36,6 +37,32 @@ int64_t backoff_delay_ms(const struct engine *e, int attempts)
 }
 
 /* --- the scheduler -------------------------------------------------------- */
+
+const char *job_pool(const struct job *j)
+{
+	return j->pool ? j->pool : POOL_LOCAL_NAME;
+}
+
+/* Runs (running or paused: both hold a slot) of the pool. */
+int pool_running(const struct engine *e, const char *pool)
+{
+	int n = 0;
+	for (const struct run *r = e->runs; r; r = r->next)
+		if (strcmp(job_pool(&r->job), pool) == 0)
+			n++;
+	return n;
+}
+
+/* Whether some pool has a slot free. */
+bool slots_free(const struct engine *e)
+{
+	for (size_t i = 0; i < config_pool_count(e->cfg); i++) {
+		const struct pool_config *p = config_pool_at(e->cfg, i);
+		if (pool_running(e, p->name) < config_pool_max_jobs(e->cfg, p))
+			return true;
+	}
+	return false;
+}
 
 static void backoff_fire(struct loop *l, void *ctx)
 {
@@ -96,25 +123,28 @@ static void schedule_cb(struct loop *l, void *ctx)
 		return;
 	}
 	int starts = 0;
-	while (e->nruns < e->cfg->max_jobs) {
-		if (starts++ >= SCHEDULE_MAX_STARTS) {
-			schedule(e); /* a burst of jobs failing at start: yield */
-			return;
-		}
-		struct job j;
-		struct aura_error err = { 0 };
-		job_init(&j);
-		int rc = store_job_next(e->st, time_now_ms(), &j, &err);
-		if (rc != 0) {
-			if (rc < 0)
-				log_error("engine: cannot read the queue: %s", err.detail);
+	for (size_t i = 0; i < config_pool_count(e->cfg); i++) {
+		const struct pool_config *p = config_pool_at(e->cfg, i);
+		int limit = config_pool_max_jobs(e->cfg, p);
+		while (pool_running(e, p->name) < limit) {
+			if (starts++ >= SCHEDULE_MAX_STARTS) {
+				schedule(e); /* a burst of jobs failing at start: yield */
+				return;
+			}
+			struct job j;
+			struct aura_error err = { 0 };
+			int rc = store_job_next_in(e->st, time_now_ms(), p->name, &j, &err);
+			if (rc != 0) {
+				if (rc < 0)
+					log_error("engine: cannot read the queue of pool %s: %s",
+						  p->name, err.detail);
+				break;
+			}
+			job_start(e, &j);
 			job_clear(&j);
-			break;
 		}
-		job_start(e, &j);
-		job_clear(&j);
 	}
-	backoff_rearm(e, e->nruns < e->cfg->max_jobs);
+	backoff_rearm(e, slots_free(e));
 }
 
 /* Start queued jobs on the next turn: never from inside a callback that

@@ -63,6 +63,19 @@ static int refuse_while_behind(struct engine *e, const char *what, struct aura_e
 			      what, ss.detail ? ss.detail : "no detail");
 }
 
+/* POOL_UNKNOWN, naming the pools there are. */
+static int pool_unknown(const struct engine *e, const char *name, struct aura_error *err)
+{
+	struct buf names;
+	buf_init(&names);
+	for (size_t i = 0; i < config_pool_count(e->cfg); i++)
+		buf_printf(&names, "%s%s", i ? ", " : "", config_pool_at(e->cfg, i)->name);
+	aura_error_set(err, AURA_E_POOL_UNKNOWN, "pool '%.64s'; the pools are: %s", name,
+		       names.data);
+	buf_free(&names);
+	return -AURA_E_POOL_UNKNOWN;
+}
+
 int engine_submit(struct engine *e, struct job *j, struct aura_error *err)
 {
 	if (e->shutting_down)
@@ -72,6 +85,12 @@ int engine_submit(struct engine *e, struct job *j, struct aura_error *err)
 				      (int)j->kind);
 	if (store_behind(e->st))
 		return refuse_while_behind(e, "submit", err);
+	const struct pool_config *pool = config_pool(e->cfg, j->pool);
+	if (!pool)
+		return pool_unknown(e, j->pool, err);
+	set_str(&j->pool, pool->name);
+	set_str(&j->cluster_id, NULL);
+	set_str(&j->substate, NULL);
 	j->state = JOB_QUEUED;
 	j->attempts = 0;
 	if (j->max_attempts <= 0)
@@ -185,7 +204,7 @@ static int engine_request(struct engine *e, int64_t id, enum eng_req req, struct
 		job_persist(e, j);
 		job_log_append(e, j, "cancelled while queued");
 		log_info("job %lld: cancelled while queued", (long long)id);
-		backoff_rearm(e, e->nruns < e->cfg->max_jobs);
+		backoff_rearm(e, slots_free(e));
 		break;
 	case ACT_STOP:
 		run_logf(r, "cancel requested");
@@ -247,7 +266,7 @@ static int engine_request(struct engine *e, int64_t id, enum eng_req req, struct
 		log_info("job %lld: removed", (long long)id);
 		job_announce_removed(e, j->kind, id);
 		if (j->state == JOB_QUEUED)
-			backoff_rearm(e, e->nruns < e->cfg->max_jobs);
+			backoff_rearm(e, slots_free(e));
 		break;
 	}
 out:

@@ -41,12 +41,14 @@ static json_t *job_result(const struct job *j)
 	return r;
 }
 
-/* Queue j (with its key, if the request has one); a key already used
+/* Queue j in its pool (NULL: the default) with its key, if the request
+ * has one; a key already used
  * answers with its job and "existing": true. */
-static int submit_job(struct conn *c, struct job *j, const char *key, json_t **result,
-		      struct aura_error *err)
+static int submit_job(struct conn *c, struct job *j, const char *key, const char *pool,
+		      json_t **result, struct aura_error *err)
 {
 	j->key = xstrdup(key);
+	j->pool = xstrdup(pool);
 	int rc = engine_submit(c->s->eng, j, err);
 	if (rc >= 0) {
 		*result = job_result(j);
@@ -63,9 +65,10 @@ int srv_m_submit(struct conn *c, int64_t id, json_t *params, json_t **result,
 {
 	(void)id;
 	json_t *kind = NULL, *name = NULL, *argv = NULL, *output = NULL, *cwd = NULL;
-	const char *key;
+	const char *key, *pool;
 	int priority, rc;
 	if ((rc = srv_param_key(params, &key, err)) < 0 ||
+	    (rc = srv_param_pool(params, &pool, err)) < 0 ||
 	    (rc = srv_param_opt(params, "kind", srv_is_string, "a string", &kind, err)) < 0 ||
 	    (rc = srv_param_opt(params, "name", srv_is_string, "a string", &name, err)) < 0 ||
 	    (rc = srv_param_opt(params, "argv", srv_is_array, "an array of strings", &argv, err)) <
@@ -124,16 +127,17 @@ int srv_m_submit(struct conn *c, int64_t id, json_t *params, json_t **result,
 		nm = out && *base_name(out) ? base_name(out) : "ffmpeg";
 	j.name = xstrdup(nm);
 	j.priority = priority;
-	return submit_job(c, &j, key, result, err);
+	return submit_job(c, &j, key, pool, result, err);
 }
 
 int srv_m_new(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err)
 {
 	(void)id;
 	json_t *topic = NULL, *options = NULL, *cwd = NULL, *prio = NULL;
-	const char *key;
+	const char *key, *pool;
 	int rc;
 	if ((rc = srv_param_key(params, &key, err)) < 0 ||
+	    (rc = srv_param_pool(params, &pool, err)) < 0 ||
 	    (rc = srv_param_opt(params, "topic", srv_is_string, "a string", &topic, err)) < 0 ||
 	    (rc = srv_param_opt(params, "options", srv_is_object, "an object", &options, err)) <
 		0 ||
@@ -177,7 +181,7 @@ int srv_m_new(struct conn *c, int64_t id, json_t *params, json_t **result, struc
 		json_int_t p = json_integer_value(prio);
 		j.priority = p < -1000000 ? -1000000 : p > 1000000 ? 1000000 : (int)p;
 	}
-	return submit_job(c, &j, key, result, err);
+	return submit_job(c, &j, key, pool, result, err);
 }
 
 int srv_page_add(const struct job *j, void *ctx)
@@ -222,6 +226,24 @@ static int text_add(const struct job *j, void *ctx)
 		srv_page_add(j, tp->p);
 	tp->seen++;
 	return 0; /* on to the end: the total counts every match */
+}
+
+/* Each pool with its executor, limit and the jobs holding its slots. */
+json_t *srv_pools_json(struct server *s)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; i < config_pool_count(s->cfg); i++) {
+		const struct pool_config *p = config_pool_at(s->cfg, i);
+		json_t *o = json_object();
+		json_object_set_new(o, "name", json_string(p->name));
+		json_object_set_new(o, "executor",
+				    json_string(config_pool_executor_name(p->executor)));
+		json_object_set_new(o, "max_jobs", json_integer(config_pool_max_jobs(s->cfg, p)));
+		json_object_set_new(o, "running",
+				    json_integer(engine_pool_running(s->eng, p->name)));
+		json_array_append_new(a, o);
+	}
+	return a;
 }
 
 int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err)
@@ -278,6 +300,7 @@ int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, stru
 					    json_integer(n < 0 ? 0 : n));
 		}
 		json_object_set_new(*result, "counts", cnt);
+		json_object_set_new(*result, "pools", srv_pools_json(c->s));
 	}
 	return 0;
 }

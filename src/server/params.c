@@ -139,3 +139,18 @@ int srv_param_key(json_t *params, const char **out, struct aura_error *err)
 	*out = k;
 	return 0;
 }
+
+/* An optional "pool": a name the engine looks up at submit (an unknown
+ * one is POOL_UNKNOWN there, naming the pools). */
+int srv_param_pool(json_t *params, const char **out, struct aura_error *err)
+{
+	json_t *v;
+	int rc = srv_param_opt(params, "pool", srv_is_string, "a string", &v, err);
+	*out = NULL;
+	if (rc < 0 || !v)
+		return rc;
+	if ((rc = srv_param_max(v, "pool", JOB_POOL_MAX, err)) < 0)
+		return rc;
+	*out = json_string_value(v)[0] ? json_string_value(v) : NULL;
+	return 0;
+}

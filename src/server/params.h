@@ -34,6 +34,9 @@ int srv_param_max(json_t *v, const char *key, size_t max, struct aura_error *err
  * UTF-8, else PARAM_TOO_LONG or PARAM_KEY_INVALID; *out NULL when absent,
  * else the string inside params. */
 int srv_param_key(json_t *params, const char **out, struct aura_error *err);
+/* An optional "pool" of at most JOB_POOL_MAX bytes; *out NULL when absent
+ * or empty (the default pool), else the string inside params. */
+int srv_param_pool(json_t *params, const char **out, struct aura_error *err);
 /* The job's spec as JSON text (the caller frees it), at most
  * JOB_SPEC_MAX bytes; NULL and an error when longer. */
 char *srv_spec_text(json_t *spec, const char *what, struct aura_error *err);

@@ -122,6 +122,9 @@ void srv_log_caught_up(struct conn *c, int64_t id);
 size_t srv_answer_max(const struct server *s);
 /* The providers' health as the protocol shows it (a new reference). */
 json_t *srv_health_json(const struct server *s);
+/* [{"name", "executor", "max_jobs", "running"}...]: every pool, local first
+ * (in a `list` answer with "counts"). */
+json_t *srv_pools_json(struct server *s);
 /* One request line, parsed (server-methods.c). */
 void srv_handle(struct conn *c, json_t *msg);
 

@@ -388,6 +388,29 @@ int store_job_next(struct store *st, int64_t now_ms, struct job *out, struct aur
 	return job_row(st, st->stmt[SQL_JOB_NEXT], now_ms, out, "next job", err);
 }
 
+int store_job_next_in(struct store *st, int64_t now_ms, const char *pool, struct job *out,
+		      struct aura_error *err)
+{
+	assert(st->ready);
+	sqlite3_stmt *s = st->stmt[SQL_JOB_NEXT_POOL];
+	job_init(out);
+	struct binder b = { s, SQLITE_OK };
+	b_int64(&b, 1, now_ms);
+	b_text(&b, 2, pool);
+	int rc = step(&b);
+	int ret;
+	if (rc == SQLITE_ROW)
+		ret = read_job(st, s, out, err);
+	else if (rc == SQLITE_DONE)
+		ret = 1;
+	else
+		ret = store_fail(st, rc, "next job of a pool", err);
+	done(s);
+	if (ret < 0)
+		job_clear(out);
+	return ret;
+}
+
 /* --- stages ------------------------------------------------------------------ */
 
 int store_stage_set(struct store *st, int64_t job_id, const struct stage *sg,

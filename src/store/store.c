@@ -131,6 +131,9 @@ static const char *const sql_text[SQL__COUNT] = {
 	[SQL_JOB_NEXT] = "SELECT " JOB_COLS " FROM jobs INDEXED BY jobs_sched"
 			 " WHERE state = 'queued' AND not_before_ms <= ?1"
 			 " ORDER BY priority DESC, id ASC LIMIT 1",
+	[SQL_JOB_NEXT_POOL] = "SELECT " JOB_COLS " FROM jobs INDEXED BY jobs_sched_pool"
+			      " WHERE state = 'queued' AND pool = ?2 AND not_before_ms <= ?1"
+			      " ORDER BY priority DESC, id ASC LIMIT 1",
 	[SQL_STAGE_SET] = "INSERT INTO stages (job_id, name, seq, state, progress, started_ms,"
 			  " finished_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 			  " ON CONFLICT (job_id, name) DO UPDATE SET seq = excluded.seq,"

@@ -140,6 +140,9 @@ int64_t store_job_count(struct store *st, int state);
 /* The next runnable job: queued, not_before <= now_ms, highest priority, then
  * lowest id. 0 and out filled, or 1 when none, or negative error. */
 int store_job_next(struct store *st, int64_t now_ms, struct job *out, struct aura_error *err);
+/* The same within one pool (jobs.pool = pool). */
+int store_job_next_in(struct store *st, int64_t now_ms, const char *pool, struct job *out,
+		      struct aura_error *err);
 
 /*
  * Stages (video jobs): set/replace one by (job_id, name) (an upsert;

@@ -145,6 +145,9 @@ static void status_draw(struct tui *t, struct pane *p)
 			buf_printf(&b, "%s%lld %s", b.len ? (t->utf8 ? " · " : ", ") : "",
 				   (long long)n, job_state_name(order[i]));
 		}
+		/* running/limit per pool, once there is more than one */
+		if (t->pools[0])
+			buf_printf(&b, "  [%s]", t->pools);
 		ui_text(t, w, 0, x, b.data, p->w - x - hw - 3,
 			t->conn == CONN_UP ? bar : bar | A_DIM, false);
 		buf_free(&b);

@@ -177,6 +177,26 @@ static void subscribe(struct tui *t)
 
 /* ---- events ------------------------------------------------------------------------ */
 
+/* Running/limit per pool for the header, when there is more than the
+ * local pool. */
+static void pools_text(struct tui *t, json_t *pools)
+{
+	struct buf b;
+	buf_init(&b);
+	size_t i;
+	json_t *p;
+	if (json_array_size(pools) > 1)
+		json_array_foreach(pools, i, p)
+		{
+			const char *name = json_string_value(json_object_get(p, "name"));
+			buf_printf(&b, "%s%s %lld/%lld", i ? (t->utf8 ? " · " : ", ") : "",
+				   name ? name : "?", (long long)proto_get_int(p, "running", 0),
+				   (long long)proto_get_int(p, "max_jobs", 0));
+		}
+	str_copy(t->pools, b.data ? b.data : "", sizeof(t->pools));
+	buf_free(&b);
+}
+
 /* The job of a `job` event into the view, the detail and the counts. */
 static void on_job(struct tui *t, json_t *o)
 {
@@ -389,6 +409,7 @@ static void fetch_window(struct tui *t, int64_t off, int64_t lim, int64_t now)
 			t->counts[s] = proto_get_int(counts, job_state_name((enum job_state)s), 0);
 		t->counts_known = true;
 		t->counts_stale = false;
+		pools_text(t, json_object_get(res, "pools"));
 		ui_dirty(t, PANE_STATUS);
 	}
 	json_decref(res);

@@ -173,7 +173,13 @@ static void draw_job(struct out *o, const struct job *j)
 	else
 		fieldf(o, "State", ui_attr(t, ui_state_style((int)j->state)), "%s  (%d attempt%s)",
 		       job_state_name(j->state), j->attempts, j->attempts == 1 ? "" : "s");
-	fieldf(o, "Kind", A_NORMAL, "%s, priority %d", job_kind_name(j->kind), j->priority);
+	fieldf(o, "Kind", A_NORMAL, "%s, priority %d, pool %s", job_kind_name(j->kind), j->priority,
+	       j->pool ? j->pool : "local");
+	if (j->substate)
+		fieldf(o, "Waiting", ui_attr(t, ST_DIM), "%s%s%s", j->substate,
+		       j->cluster_id ? ", Slurm job " : "", j->cluster_id ? j->cluster_id : "");
+	else if (j->cluster_id)
+		fieldf(o, "Cluster", A_NORMAL, "Slurm job %s", j->cluster_id);
 	if (j->stage)
 		field(o, "Stage", j->stage, A_NORMAL);
 	draw_warnings(o, j->warnings); /* high up: the pane may be short */

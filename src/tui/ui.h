@@ -307,6 +307,7 @@ struct tui {
 	bool counts_stale;
 	bool counts_known;
 	int64_t counts[JOB_STATE__COUNT];
+	char pools[160]; /* "local 1/2 · farm 12/40" when there is more than one pool */
 
 	/* data */
 	struct jobview v;

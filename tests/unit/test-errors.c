@@ -128,6 +128,7 @@ static const struct {
 	PIN(CONFIG_EXISTS, 66),
 	PIN(PARAM_KEY_INVALID, 67),
 	PIN(JOB_KEY_EXISTS, 68),
+	PIN(POOL_UNKNOWN, 69),
 };
 #undef PIN
 

@@ -687,6 +687,47 @@ static void test_next_job_selection(void **state)
 	store_close(st);
 }
 
+/* store_job_next_in: the same order, only within one pool; a job with
+ * no pool is in local. */
+static void test_next_job_in_pool(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = open_ok(f->path);
+	struct aura_error err = { 0 };
+	int64_t now = 1000000;
+	int64_t local = insert_simple(st, JOB_QUEUED, 50, 0); /* pool NULL: local */
+	int64_t ids[3];
+	int prio[3] = { 1, 7, 7 };
+	for (int i = 0; i < 3; i++) {
+		struct job j;
+		job_init(&j);
+		j.kind = JOB_KIND_FFMPEG;
+		j.state = JOB_QUEUED;
+		j.priority = prio[i];
+		j.pool = xstrdup("farm");
+		assert_int_equal(store_job_insert(st, &j, &err), 0);
+		ids[i] = j.id;
+		job_clear(&j);
+	}
+	struct job out;
+	assert_int_equal(store_job_next_in(st, now, "farm", &out, &err), 0);
+	assert_int_equal(out.id, ids[1]); /* highest priority in farm, then lowest id */
+	assert_string_equal(out.pool, "farm");
+	job_clear(&out);
+	assert_int_equal(store_job_next_in(st, now, "local", &out, &err), 0);
+	assert_int_equal(out.id, local);
+	assert_string_equal(out.pool, "local");
+	job_clear(&out);
+	set_state(st, local, JOB_RUNNING);
+	assert_int_equal(store_job_next_in(st, now, "local", &out, &err), 1);
+	assert_int_equal(store_job_next_in(st, now, "elsewhere", &out, &err), 1);
+	set_state(st, ids[1], JOB_RUNNING);
+	assert_int_equal(store_job_next_in(st, now, "farm", &out, &err), 0);
+	assert_int_equal(out.id, ids[2]);
+	job_clear(&out);
+	store_close(st);
+}
+
 /* --- stages ------------------------------------------------------------------- */
 
 static void test_stages_upsert_and_list(void **state)
@@ -1488,6 +1529,7 @@ int main(void)
 		T(test_list_order_filter_paging_count),
 		T(test_list_100000_rows),
 		T(test_next_job_selection),
+		T(test_next_job_in_pool),
 		T(test_stages_upsert_and_list),
 		cmocka_unit_test(test_stage_state_names),
 		T(test_reopen_keeps_data),
