@@ -280,6 +280,83 @@ fail:
 	return -1;
 }
 
+/* --- --variants N ---------------------------------------------------------------- */
+
+#define VARIANTS_MAX 100
+
+/*
+ * N videos of one topic, one `new` request each (each idempotent, so a
+ * re-run with --key K queues only what is missing): seeds s->seed, +1...,
+ * names "TOPIC (variant i/N)", outputs STEM-vI.mp4 beside s->output (the
+ * default output: the first free such name; -o: refused if it exists),
+ * keys K/vI. One line per job (its id), or a JSON array of the jobs.
+ */
+static int queue_variants(struct cli_ctx *ctx, struct vspec *s, int n, const char *key,
+			  const char *pool, bool json, bool output_given, struct aura_error *err)
+{
+	bool srt = (s->captions & VSPEC_CAPTIONS_SRT) != 0;
+	uint32_t base = s->seed;
+	char *first = s->output;
+	size_t len = strlen(first);
+	char *stem = xstrdup(first);
+	if (len > 4 && strcmp(first + len - 4, ".mp4") == 0)
+		stem[len - 4] = '\0';
+	char *slash = strrchr(stem, '/');
+	*slash = '\0'; /* absolute: there is one */
+	json_t *all = json_array();
+	int rc = 0;
+	for (int i = 1; i <= n && rc == 0; i++) {
+		char *vbase = xasprintf("%s-v%d", slash + 1, i);
+		s->seed = base + (uint32_t)(i - 1);
+		if (output_given) {
+			s->output = xasprintf("%s/%s.mp4", stem, vbase);
+			struct stat st;
+			if (lstat(s->output, &st) == 0)
+				rc = aura_error_set(err, AURA_E_OUTPUT_EXISTS, "%s", s->output);
+		} else {
+			s->output = vspec_free_output(stem, vbase, srt);
+		}
+		free(vbase);
+		json_t *params = rc == 0 ? vspec_to_json(s) : NULL;
+		free(s->output);
+		s->output = NULL;
+		char *name = xasprintf("%s (variant %d/%d)", s->topic, i, n);
+		char *k = key ? xasprintf("%s/v%d", key, i) : NULL;
+		if (params) {
+			json_object_set_new(params, "name", proto_string(name));
+			if (pool)
+				json_object_set_new(params, "pool", json_string(pool));
+			rc = cli_key_param(params, k, err);
+		}
+		free(name);
+		free(k);
+		if (rc < 0) {
+			json_decref(params);
+			rc = cli_fail(err);
+			break;
+		}
+		json_t *res;
+		rc = cli_request_idempotent(ctx, "new", params, NULL, &res);
+		if (rc)
+			break;
+		json_t *job = json_object_get(res, "job");
+		if (json)
+			json_array_append(all, job);
+		else
+			printf("%lld\n", (long long)proto_get_int(job, "id", 0));
+		fflush(stdout);
+		json_decref(res);
+	}
+	if (json && rc == 0)
+		cli_print_json(all);
+	json_decref(all);
+	*slash = '/';
+	free(stem);
+	s->output = first;
+	s->seed = base;
+	return rc;
+}
+
 /* --- the verb ------------------------------------------------------------------ */
 
 enum {
@@ -293,7 +370,8 @@ enum {
 	OPT_WAIT,
 	OPT_JSON,
 	OPT_KEY,
-	OPT_POOL
+	OPT_POOL,
+	OPT_VARIANTS
 };
 
 static const struct option new_opts[] = {
@@ -311,6 +389,7 @@ static const struct option new_opts[] = {
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "pool", required_argument, NULL, OPT_POOL },
+	{ "variants", required_argument, NULL, OPT_VARIANTS },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -326,8 +405,16 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 		   *script = args_get(&a, OPT_SCRIPT), *images = args_get(&a, OPT_IMAGES),
 		   *music = args_get(&a, OPT_MUSIC), *captions = args_get(&a, OPT_CAPTIONS),
 		   *priority = args_get(&a, OPT_PRIORITY), *seed = args_get(&a, OPT_SEED),
-		   *key = args_get(&a, OPT_KEY), *pool = args_get(&a, OPT_POOL);
+		   *key = args_get(&a, OPT_KEY), *pool = args_get(&a, OPT_POOL),
+		   *variants = args_get(&a, OPT_VARIANTS);
 	bool wait = args_has(&a, OPT_WAIT), json = args_has(&a, OPT_JSON);
+	int64_t nvar = 0;
+	if (variants && (parse_int64(variants, &nvar) < 0 || nvar < 1 || nvar > VARIANTS_MAX))
+		return cli_usage_error("--variants %s: a whole number from 1 to %d", variants,
+				       VARIANTS_MAX);
+	if (variants && wait)
+		return cli_usage_error("--wait follows one video; --variants queues them "
+				       "without waiting");
 	/* TOPIC may be left out for --script alone, so the count is checked here */
 	if (a.argc == 0 && !script) {
 		struct aura_error terr;
@@ -506,18 +593,16 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 	if (pool)
 		json_object_set_new(params, "pool", json_string(pool));
 
-	struct client *cl;
-	rc = cli_connect(ctx, true, &cl);
-	if (rc) {
+	if (variants) {
 		json_decref(params);
+		rc = queue_variants(ctx, &s, (int)nvar, key, pool, json, output != NULL, &err);
 		goto out;
 	}
+	struct client *cl;
 	json_t *res;
-	if (client_call(cl, "new", params, &res, &err) < 0) {
-		client_free(cl);
-		goto fail;
-	}
-	cli_note_existing(res);
+	rc = cli_request_idempotent(ctx, "new", params, &cl, &res);
+	if (rc)
+		goto out;
 	json_t *job = json_object_get(res, "job");
 	int64_t id = proto_get_int(job, "id", 0);
 	if (!wait) {
@@ -548,8 +633,7 @@ const struct cmd_entry cmd_new_entry = {
 	.usage =
 	    "[TOPIC] [-d SEC] [-p PRESET] [--voice V] [--script FILE] [--images DIR] "
 	    "[--music FILE] [--captions MODE] [-o PATH] [--priority N] [--seed N] [--pool NAME] "
-	    "[--key K] "
-	    "[--wait] [--json]",
+	    "[--key K] [--variants N] [--wait] [--json]",
 	.args = { .shorts = "d:p:o:", .longs = new_opts, .min = 0, .max = ARGS_ANY },
 	.summary = "queue a narrated, captioned video about TOPIC",
 	.help =
@@ -577,6 +661,10 @@ const struct cmd_entry cmd_new_entry = {
 	    "      --pool NAME       the pool to render in (default: [server] pool, local)\n"
 	    "      --key K           an idempotency key: if a job already has K, nothing new\n"
 	    "                        is queued and that job's id is printed (exit 0)\n"
+	    "      --variants N      queue N videos of TOPIC (1 to 100): seeds --seed (or 0),\n"
+	    "                        +1...; named \"TOPIC (variant i/N)\"; written to\n"
+	    "                        NAME-v1.mp4...; keys K/v1... with --key K; one id a\n"
+	    "                        line\n"
 	    "      --wait            follow the job: a progress line on a terminal, then the\n"
 	    "                        video's path; Ctrl-C cancels the job (exit 130)\n"
 	    "      --json            print the job as JSON (with --wait: once it ended)\n"

@@ -103,20 +103,10 @@ static int cmd_submit_run(struct cli_ctx *ctx, int argc, char **argv)
 		return cli_fail(&err);
 	}
 
-	struct client *cl;
-	rc = cli_connect(ctx, true, &cl);
-	if (rc) {
-		json_decref(params);
-		return rc;
-	}
 	json_t *res;
-	if (client_call(cl, "submit", params, &res, &err) < 0) {
-		client_free(cl);
-		return cli_fail(&err);
-	}
-	client_free(cl);
-
-	cli_note_existing(res);
+	rc = cli_request_idempotent(ctx, "submit", params, NULL, &res);
+	if (rc)
+		return rc;
 	if (json) {
 		cli_print_json(json_object_get(res, "job"));
 	} else {

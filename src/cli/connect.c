@@ -1,16 +1,29 @@
 /*
  * connect.c -- the job verbs' connection: to the data directory's server,
- * starting one when asked (tmux's auto-start), and Ctrl-C while a verb
- * waits on it (SIGINT/SIGTERM read on the client's loop, os/sig.h).
+ * starting one when asked (tmux's auto-start), a request that queues
+ * jobs sent so that it is carried out once (its idempotency key, sent
+ * again on a new connection when the first one drops), and Ctrl-C while a
+ * verb waits on it (SIGINT/SIGTERM read on the client's loop, os/sig.h).
  *
- * Must never: exit(), or install a signal handler (signals are loop events).
+ * Must never: exit(), install a signal handler (signals are loop events),
+ * or send a request again that has no key.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli/connect.h"
+#include "cli/jobs.h"
+#include "client/proto.h"
+#include "os/loop.h"
 #include "os/sig.h"
+#include "base/util.h"
 
 int cli_connect(struct cli_ctx *ctx, bool autostart, struct client **out)
 {
@@ -22,6 +35,117 @@ int cli_connect(struct cli_ctx *ctx, bool autostart, struct client **out)
 	if (client_connect(&ctx->paths, "/proc/self/exe", ctx->cli_config, autostart, out, &err) <
 	    0)
 		return cli_fail(&err);
+	return 0;
+}
+
+/* ---- a request sent until it is answered, once --------------------------- */
+
+char *cli_auto_key(void)
+{
+	unsigned char r[16];
+	size_t got = 0;
+	while (got < sizeof(r)) {
+		ssize_t n = getrandom(r + got, sizeof(r) - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got < sizeof(r)) {
+		/* no getrandom (an old kernel): unique enough for one machine */
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		uint64_t x[2] = { (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec,
+				  ((uint64_t)getpid() << 32) ^ (uint64_t)time_mono_ms() };
+		memcpy(r, x, sizeof(r));
+	}
+	char hex[2 * sizeof(r) + 1];
+	for (size_t i = 0; i < sizeof(r); i++)
+		snprintf(hex + 2 * i, 3, "%02x", r[i]);
+	return xasprintf("%s%s", CLI_AUTO_KEY_PREFIX, hex);
+}
+
+static void on_backoff(struct loop *l, void *ctx)
+{
+	(void)l;
+	*(bool *)ctx = true;
+}
+
+/* Wait ms on a loop's timer (the client's waits are loop turns too). */
+static void backoff(int ms)
+{
+	struct loop *l = loop_new();
+	bool done = false;
+	loop_timer_add(l, ms, on_backoff, &done);
+	while (!done)
+		if (loop_run_once(l, -1) < 0 && errno != EINTR)
+			break;
+	loop_free(l);
+}
+
+int cli_request_idempotent(struct cli_ctx *ctx, const char *method, json_t *params,
+			   struct client **clp, json_t **result)
+{
+	struct aura_error err;
+	aura_error_clear(&err);
+	*result = NULL;
+	if (clp)
+		*clp = NULL;
+	const char *user_key = proto_get_str(params, "key");
+	bool own_key = user_key != NULL;
+	if (!own_key) {
+		char *k = cli_auto_key();
+		json_object_set_new(params, "key", json_string(k));
+		free(k);
+	}
+	int rc = cli_ctx_load(ctx, true);
+	if (rc) {
+		json_decref(params);
+		return rc;
+	}
+
+	int64_t sent_ms = time_now_ms(), deadline = 0;
+	int delay = CLI_RESEND_FIRST_MS;
+	struct client *cl = NULL;
+	json_t *res = NULL;
+	for (int attempt = 0;; attempt++) {
+		rc =
+		    client_connect(&ctx->paths, "/proc/self/exe", ctx->cli_config, true, &cl, &err);
+		if (rc == 0) {
+			rc = client_call(cl, method, json_incref(params), &res, &err);
+			if (rc == 0)
+				break;
+		}
+		/* Send again only what may have been lost on the way: a
+		 * connection that dropped, or (once resending) one that could
+		 * not be made while a server restarts. Anything else is the
+		 * answer, and the first connect failing is today's error. */
+		bool again = rc < 0 && cl ? client_lost(cl) : attempt > 0;
+		client_free(cl);
+		cl = NULL;
+		if (attempt == 0)
+			deadline = time_mono_ms() + CLI_RESEND_WITHIN_MS;
+		if (!again || attempt >= CLI_RESEND_TIMES || time_mono_ms() >= deadline) {
+			json_decref(params);
+			return cli_fail(&err);
+		}
+		backoff(delay);
+		delay *= 2;
+	}
+	json_decref(params);
+
+	/* "existing" from our own key: an earlier job has it, unless the job
+	 * was made by an attempt of ours whose answer was lost (made after
+	 * we first sent); from a key of ours: always our own first attempt */
+	json_t *job = json_object_get(res, "job");
+	if (own_key && proto_get_int(job, "created_ms", 0) < sent_ms)
+		cli_note_existing(res);
+	if (clp)
+		*clp = cl;
+	else
+		client_free(cl);
+	*result = res;
 	return 0;
 }
 

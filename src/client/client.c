@@ -37,6 +37,7 @@ struct client {
 	size_t q_head, q_len, q_cap;
 	struct loop *loop; /* the waits' loop (client_loop), made on first use */
 	bool readable;	   /* set by the fd watcher during a turn */
+	bool lost;	   /* the connection dropped: EOF, a reset, a broken pipe */
 };
 
 /* ---- connecting and auto-start -------------------------------------------- */
@@ -251,6 +252,11 @@ void client_free(struct client *c)
 	free(c);
 }
 
+bool client_lost(const struct client *c)
+{
+	return c->lost;
+}
+
 int client_fd(const struct client *c)
 {
 	return c->fd;
@@ -332,21 +338,25 @@ static int read_some(struct client *c, int timeout_ms, struct aura_error *err)
 	while (n < 0 && errno == EINTR);
 	/* A server killed with our request still unread resets the
 	 * connection instead of closing it: the same thing to the user. */
-	if (n == 0 || (n < 0 && errno == ECONNRESET))
+	if (n == 0 || (n < 0 && errno == ECONNRESET)) {
+		c->lost = true;
 		return aura_error_set(err, AURA_E_SERVER_UNREACHABLE, "server went away");
+	}
 	if (n < 0)
 		return aura_error_set(err, AURA_E_SERVER_UNREACHABLE, "read: %s", strerror(errno));
 	proto_reader_feed(&c->rd, chunk, (size_t)n);
 	return 1;
 }
 
-static int write_all(int fd, const char *p, size_t n, struct aura_error *err)
+static int write_all(struct client *c, const char *p, size_t n, struct aura_error *err)
 {
 	while (n > 0) {
 		/* MSG_NOSIGNAL: a server that died gives EPIPE, not SIGPIPE. */
-		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		ssize_t w = send(c->fd, p, n, MSG_NOSIGNAL);
 		if (w < 0 && errno == EINTR)
 			continue;
+		if (w < 0 && (errno == EPIPE || errno == ECONNRESET))
+			c->lost = true;
 		if (w < 0)
 			return aura_error_set(err, AURA_E_SERVER_UNREACHABLE, "%s",
 					      errno == EPIPE || errno == ECONNRESET
@@ -420,7 +430,7 @@ int client_call_within(struct client *c, const char *method, json_t *params, int
 		return aura_error_set(err, AURA_E_PROTO_TOO_LARGE, "the %s request is %zu bytes",
 				      method, len);
 	}
-	int rc = write_all(c->fd, line, len, err);
+	int rc = write_all(c, line, len, err);
 	free(line);
 	if (rc < 0)
 		return rc;

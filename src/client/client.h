@@ -120,6 +120,14 @@ int client_follow_start(struct client *c, struct client_follow *f, bool subscrib
 int client_follow_step(struct client *c, struct client_follow *f, int timeout_ms,
 		       struct aura_error *err);
 
+/*
+ * Whether c's connection dropped (EOF, ECONNRESET, EPIPE: "server went
+ * away") rather than failing in another way: a request sent on it may or
+ * may not have been carried out, so only a request with an idempotency
+ * key may be sent again (cli_request_idempotent, src/cli/connect.c).
+ */
+bool client_lost(const struct client *c);
+
 int client_fd(const struct client *c);
 void client_free(struct client *c);
 

@@ -133,12 +133,14 @@ int srv_m_submit(struct conn *c, int64_t id, json_t *params, json_t **result,
 int srv_m_new(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err)
 {
 	(void)id;
-	json_t *topic = NULL, *options = NULL, *cwd = NULL, *prio = NULL;
+	json_t *topic = NULL, *options = NULL, *cwd = NULL, *prio = NULL, *name = NULL;
 	const char *key, *pool;
 	int rc;
 	if ((rc = srv_param_key(params, &key, err)) < 0 ||
 	    (rc = srv_param_pool(params, &pool, err)) < 0 ||
 	    (rc = srv_param_opt(params, "topic", srv_is_string, "a string", &topic, err)) < 0 ||
+	    (rc = srv_param_opt(params, "name", srv_is_string, "a string", &name, err)) < 0 ||
+	    (rc = srv_param_max(name, "name", JOB_NAME_MAX, err)) < 0 ||
 	    (rc = srv_param_opt(params, "options", srv_is_object, "an object", &options, err)) <
 		0 ||
 	    (rc = srv_param_opt(params, "cwd", srv_is_string, "a string", &cwd, err)) < 0 ||
@@ -175,7 +177,9 @@ int srv_m_new(struct conn *c, int64_t id, json_t *params, json_t **result, struc
 		job_clear(&j);
 		return -err->code;
 	}
-	j.name = xstrdup(json_string_value(topic));
+	/* `new --variants`: "TOPIC (variant i/N)"; else the topic */
+	const char *nm = name ? json_string_value(name) : "";
+	j.name = xstrdup(*nm ? nm : json_string_value(topic));
 	j.spec = spec_json;
 	if (prio) {
 		json_int_t p = json_integer_value(prio);

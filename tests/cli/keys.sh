@@ -38,7 +38,8 @@ is "$(printf '%s' "$OUT" | jq -r '.id')" "$S1" "--json gives the existing job"
 run aura show --json "$S1"
 is "$(printf '%s' "$OUT" | jq -r .job.key)" "render/42 ☕" "show --json has the key"
 run aura show --json "$BLOCKER"
-is "$(printf '%s' "$OUT" | jq -r .job.key)" "null" "a job without a key: null"
+like "$(printf '%s' "$OUT" | jq -r .job.key)" '^cli:[0-9a-f]{32}$' \
+	"a job without --key has the CLI's own key (resend.sh)"
 
 # --- new --key twice ------------------------------------------------------------------
 run aura new "how bees make honey" -d 5 -p draft-480p --key bees

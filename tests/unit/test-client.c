@@ -503,8 +503,10 @@ static void test_eof(void **state)
 
 	/* EOF while waiting for an answer */
 	struct client *c = connect_ok(f);
+	assert_false(client_lost(c));
 	assert_int_equal(client_call(c, "hangup", NULL, NULL, &err), -AURA_E_SERVER_UNREACHABLE);
 	assert_non_null(strstr(err.detail, "went away"));
+	assert_true(client_lost(c)); /* a request that may be sent again */
 	client_free(c);
 
 	/* an event before EOF is delivered, then EOF is reported */
@@ -527,6 +529,7 @@ static void test_eof(void **state)
 	assert_int_equal(client_call(c, "reset-on-next", NULL, NULL, &err), 0);
 	assert_int_equal(client_call(c, "ping", NULL, NULL, &err), -AURA_E_SERVER_UNREACHABLE);
 	assert_string_equal(err.detail, "server went away");
+	assert_true(client_lost(c));
 	client_free(c);
 }
 
