@@ -26,6 +26,7 @@
 
 #include "base/conf.h"
 #include "client/client.h"
+#include "doctor/check.h"
 #include "doctor/doctor.h"
 #include "ff/locate.h"
 #include "providers/http.h"
@@ -51,13 +52,21 @@
  */
 static int run_capture(char *const argv[], struct buf *out)
 {
+	return doctor_run_capture(argv, RUN_TIMEOUT_MS, out, NULL);
+}
+
+int doctor_run_capture(char *const argv[], int deadline_ms, struct buf *out, struct buf *err_out)
+{
 	struct proc_run_spec spec = { .argv = (const char *const *)argv,
-				      .deadline_ms = RUN_TIMEOUT_MS,
+				      .deadline_ms = deadline_ms,
+				      .err_cap = err_out ? RUN_OUTPUT_CAP : 0,
 				      .out_cap = RUN_OUTPUT_CAP };
 	struct proc_run_result res;
 	struct aura_error err;
 	int rc = proc_run(&spec, &res, &err);
 	buf_append(out, res.out.data ? res.out.data : "", res.out.len);
+	if (err_out)
+		buf_append(err_out, res.err.data ? res.err.data : "", res.err.len);
 	buf_free(&res.out);
 	buf_free(&res.err);
 	if (rc < 0)
@@ -79,9 +88,16 @@ static char *describe_run_failure(const char *prog, const char *arg, int rc)
 	return xasprintf("%s %s exited with status %d", prog, arg, rc);
 }
 
+/* What the pipeline needs of FFmpeg: here and on a Slurm pool's nodes. */
+const char *const doctor_filters[DOCTOR_NFILTERS] = { "flite", "drawtext", "subtitles" };
+const char *const doctor_encoders[DOCTOR_NENCODERS] = { "libx264", "aac" };
+static const char *const filter_checks[DOCTOR_NFILTERS] = { "filter:flite", "filter:drawtext",
+							    "filter:subtitles" };
+static const char *const encoder_checks[DOCTOR_NENCODERS] = { "encoder:libx264", "encoder:aac" };
+
 /* ---- the report ------------------------------------------------------------ */
 
-static struct doctor_check *add(struct doctor_report *r, const char *name, bool required)
+struct doctor_check *doctor_check_add(struct doctor_report *r, const char *name, bool required)
 {
 	r->checks = xrealloc(r->checks, (r->n + 1) * sizeof(*r->checks));
 	struct doctor_check *c = &r->checks[r->n++];
@@ -92,8 +108,7 @@ static struct doctor_check *add(struct doctor_report *r, const char *name, bool 
 	return c;
 }
 
-/* Takes ownership of detail. */
-static void set_bad(struct doctor_check *c, enum doctor_status s, int code, char *detail)
+void doctor_check_fail(struct doctor_check *c, enum doctor_status s, int code, char *detail)
 {
 	c->status = s;
 	c->code = code;
@@ -116,7 +131,7 @@ static char *first_line(const char *s)
 static bool check_program(struct doctor_check *c, char *path, char *why, int code)
 {
 	if (!path) {
-		set_bad(c, DOCTOR_FAIL, code, why);
+		doctor_check_fail(c, DOCTOR_FAIL, code, why);
 		return false;
 	}
 	free(why);
@@ -125,9 +140,9 @@ static bool check_program(struct doctor_check *c, char *path, char *why, int cod
 	buf_init(&out);
 	int rc = run_capture(argv, &out);
 	if (rc != 0 || out.len == 0) {
-		set_bad(c, DOCTOR_FAIL, code,
-			rc == 0 ? xasprintf("%s -version printed nothing", path)
-				: describe_run_failure(path, "-version", rc));
+		doctor_check_fail(c, DOCTOR_FAIL, code,
+				  rc == 0 ? xasprintf("%s -version printed nothing", path)
+					  : describe_run_failure(path, "-version", rc));
 		c->value = path;
 		buf_free(&out);
 		return false;
@@ -142,7 +157,7 @@ static bool check_program(struct doctor_check *c, char *path, char *why, int cod
 
 /* Does a `-filters` / `-encoders` listing name `name`? Each entry line is
  * " FLAGS NAME ..."; the legend lines have "=" as their second word. */
-static bool listing_has(const char *list, const char *name)
+bool doctor_listing_has(const char *list, const char *name)
 {
 	size_t nl = strlen(name);
 	for (const char *line = list; line && *line;) {
@@ -174,16 +189,17 @@ static void check_listing(struct doctor_report *r, const char *ffmpeg, const cha
 			fail = describe_run_failure(ffmpeg, what, rc);
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct doctor_check *c = add(r, check_names[i], true);
+		struct doctor_check *c = doctor_check_add(r, check_names[i], true);
 		if (!ffmpeg)
-			set_bad(c, DOCTOR_FAIL, AURA_E_FFMPEG_NOT_FOUND,
-				xstrdup("not checked: no usable ffmpeg"));
+			doctor_check_fail(c, DOCTOR_FAIL, AURA_E_FFMPEG_NOT_FOUND,
+					  xstrdup("not checked: no usable ffmpeg"));
 		else if (fail)
-			set_bad(c, DOCTOR_FAIL, code, xstrdup(fail));
-		else if (!listing_has(out.data ? out.data : "", names[i]))
-			set_bad(c, DOCTOR_FAIL, code,
-				xasprintf("%s has no %s %s", ffmpeg, names[i],
-					  strcmp(what, "-filters") == 0 ? "filter" : "encoder"));
+			doctor_check_fail(c, DOCTOR_FAIL, code, xstrdup(fail));
+		else if (!doctor_listing_has(out.data ? out.data : "", names[i]))
+			doctor_check_fail(
+			    c, DOCTOR_FAIL, code,
+			    xasprintf("%s has no %s %s", ffmpeg, names[i],
+				      strcmp(what, "-filters") == 0 ? "filter" : "encoder"));
 		else
 			c->value = xstrdup(names[i]);
 	}
@@ -193,48 +209,52 @@ static void check_listing(struct doctor_report *r, const char *ffmpeg, const cha
 
 static void check_font(struct doctor_report *r, const struct aura_config *cfg)
 {
-	struct doctor_check *c = add(r, "font", true);
+	struct doctor_check *c = doctor_check_add(r, "font", true);
 	char *why = NULL;
 	char *font = locate_font(cfg, &why);
 	if (font)
 		c->value = font;
 	else
-		set_bad(c, DOCTOR_FAIL, AURA_E_FONT_NOT_FOUND, why);
+		doctor_check_fail(c, DOCTOR_FAIL, AURA_E_FONT_NOT_FOUND, why);
 }
 
 /* Creates the data directories first (as every verb that needs them does),
  * so doctor reports the reason they cannot exist rather than stopping. */
 static void check_data_dir(struct doctor_report *r, const struct aura_paths *paths)
 {
-	struct doctor_check *c = add(r, "data-dir", true);
+	struct doctor_check *c = doctor_check_add(r, "data-dir", true);
 	const char *dir = paths ? paths->data_dir : NULL;
 	struct aura_error err;
 	struct stat st;
 	if (!dir) {
-		set_bad(c, DOCTOR_FAIL, AURA_E_DATA_DIR, xstrdup("no data directory resolved"));
+		doctor_check_fail(c, DOCTOR_FAIL, AURA_E_DATA_DIR,
+				  xstrdup("no data directory resolved"));
 		return;
 	}
 	aura_error_clear(&err);
 	if (paths_ensure(paths, &err) < 0) {
-		set_bad(c, DOCTOR_FAIL, err.code ? err.code : AURA_E_DATA_DIR,
-			err.detail[0] ? xstrdup(err.detail)
-				      : xasprintf("%s cannot be created", dir));
+		doctor_check_fail(c, DOCTOR_FAIL, err.code ? err.code : AURA_E_DATA_DIR,
+				  err.detail[0] ? xstrdup(err.detail)
+						: xasprintf("%s cannot be created", dir));
 		return;
 	}
 	if (stat(dir, &st) < 0) {
-		set_bad(c, DOCTOR_FAIL, AURA_E_DATA_DIR, xasprintf("%s: %s", dir, strerror(errno)));
+		doctor_check_fail(c, DOCTOR_FAIL, AURA_E_DATA_DIR,
+				  xasprintf("%s: %s", dir, strerror(errno)));
 		return;
 	}
 	if (!S_ISDIR(st.st_mode)) {
-		set_bad(c, DOCTOR_FAIL, AURA_E_DATA_DIR, xasprintf("%s is not a directory", dir));
+		doctor_check_fail(c, DOCTOR_FAIL, AURA_E_DATA_DIR,
+				  xasprintf("%s is not a directory", dir));
 		return;
 	}
 	/* access(W_OK) can lie (read-only mounts, ACLs, root): really write. */
 	char *tmp = xasprintf("%s/.doctor-XXXXXX", dir);
 	int fd = mkstemp(tmp);
 	if (fd < 0) {
-		set_bad(c, DOCTOR_FAIL, AURA_E_DATA_DIR,
-			xasprintf("cannot create a file in %s: %s", dir, strerror(errno)));
+		doctor_check_fail(
+		    c, DOCTOR_FAIL, AURA_E_DATA_DIR,
+		    xasprintf("cannot create a file in %s: %s", dir, strerror(errno)));
 	} else {
 		close(fd);
 		unlink(tmp);
@@ -247,16 +267,16 @@ static void check_data_dir(struct doctor_report *r, const struct aura_paths *pat
  * measure the nearest directory above it that does, where it would live. */
 static void check_disk(struct doctor_report *r, const char *dir)
 {
-	struct doctor_check *c = add(r, "disk", false);
+	struct doctor_check *c = doctor_check_add(r, "disk", false);
 	struct statvfs vfs;
 	char *where = xstrdup(dir ? dir : "/");
 	while (statvfs(where, &vfs) < 0) {
 		char *slash = strrchr(where, '/');
 		if (!slash || slash == where) {
 			if (strcmp(where, "/") == 0 || statvfs("/", &vfs) < 0) {
-				set_bad(c, DOCTOR_WARN, AURA_E_DISK_LOW,
-					xasprintf("cannot measure free space in %s: %s",
-						  dir ? dir : "/", strerror(errno)));
+				doctor_check_fail(c, DOCTOR_WARN, AURA_E_DISK_LOW,
+						  xasprintf("cannot measure free space in %s: %s",
+							    dir ? dir : "/", strerror(errno)));
 				free(where);
 				return;
 			}
@@ -268,9 +288,9 @@ static void check_disk(struct doctor_report *r, const char *dir)
 	unsigned long long avail = (unsigned long long)vfs.f_bavail * vfs.f_frsize;
 	c->value = xasprintf("%.1f GiB free in %s", (double)avail / (1024.0 * 1024 * 1024), where);
 	if (avail < DISK_LOW_BYTES)
-		set_bad(c, DOCTOR_WARN, AURA_E_DISK_LOW,
-			xasprintf("%.0f MiB free in %s, less than 1 GiB",
-				  (double)avail / (1024.0 * 1024), where));
+		doctor_check_fail(c, DOCTOR_WARN, AURA_E_DISK_LOW,
+				  xasprintf("%.0f MiB free in %s, less than 1 GiB",
+					    (double)avail / (1024.0 * 1024), where));
 	free(where);
 }
 
@@ -278,7 +298,7 @@ static void check_disk(struct doctor_report *r, const char *dir)
  * server refuses it (STORE_EMPTY) and so does this check. */
 static void check_store(struct doctor_report *r, const struct aura_paths *paths)
 {
-	struct doctor_check *c = add(r, "store", true);
+	struct doctor_check *c = doctor_check_add(r, "store", true);
 	struct stat st;
 	if (!paths || stat(paths->db_file, &st) < 0) {
 		c->value = xstrdup("not created yet");
@@ -288,17 +308,17 @@ static void check_store(struct doctor_report *r, const struct aura_paths *paths)
 	struct aura_error err;
 	aura_error_clear(&err);
 	if (store_peek_job_count(paths->db_file, &jobs, &err) < 0) {
-		set_bad(c, DOCTOR_FAIL, err.code, xstrdup(err.detail));
+		doctor_check_fail(c, DOCTOR_FAIL, err.code, xstrdup(err.detail));
 		return;
 	}
 	long long max_id;
 	int dirs = paths_job_dirs_scan(paths, &max_id);
 	if (jobs == 0 && dirs > 0) {
-		set_bad(c, DOCTOR_FAIL, AURA_E_STORE_EMPTY,
-			xasprintf("%s holds no job (%lld bytes), but %s holds %d work "
-				  "director%s (up to job %lld)",
-				  paths->db_file, (long long)st.st_size, paths->jobs_dir, dirs,
-				  dirs == 1 ? "y" : "ies", max_id));
+		doctor_check_fail(c, DOCTOR_FAIL, AURA_E_STORE_EMPTY,
+				  xasprintf("%s holds no job (%lld bytes), but %s holds %d work "
+					    "director%s (up to job %lld)",
+					    paths->db_file, (long long)st.st_size, paths->jobs_dir,
+					    dirs, dirs == 1 ? "y" : "ies", max_id));
 		return;
 	}
 	c->value =
@@ -336,7 +356,7 @@ static char *server_store_trouble(struct client *cl, int *code)
  * PING_TIMEOUT_MS tells a live server from a missing or stale socket. */
 static void check_server(struct doctor_report *r, const char *sock_path)
 {
-	struct doctor_check *c = add(r, "server", false);
+	struct doctor_check *c = doctor_check_add(r, "server", false);
 	if (!sock_path) {
 		c->value = xstrdup("not running");
 		return;
@@ -346,15 +366,15 @@ static void check_server(struct doctor_report *r, const char *sock_path)
 	int rc = client_connect_within(sock_path, PING_TIMEOUT_MS, &cl, &err);
 	int e = errno;
 	if (rc == -AURA_E_PATH_TOO_LONG) {
-		set_bad(c, DOCTOR_WARN, AURA_E_PATH_TOO_LONG,
-			xasprintf("socket path %s is too long", sock_path));
+		doctor_check_fail(c, DOCTOR_WARN, AURA_E_PATH_TOO_LONG,
+				  xasprintf("socket path %s is too long", sock_path));
 		return;
 	}
 	int code = 0;
 	char *trouble = rc == 0 ? server_store_trouble(cl, &code) : NULL;
 	client_free(cl);
 	if (trouble)
-		set_bad(c, DOCTOR_FAIL, code, trouble);
+		doctor_check_fail(c, DOCTOR_FAIL, code, trouble);
 	else if (rc == 0 || e == EINPROGRESS || e == EAGAIN)
 		c->value = xasprintf("running (%s)", sock_path);
 	else if (e == ENOENT)
@@ -362,13 +382,13 @@ static void check_server(struct doctor_report *r, const char *sock_path)
 	else if (e == ECONNREFUSED)
 		c->value = xasprintf("not running (stale socket %s)", sock_path);
 	else
-		set_bad(c, DOCTOR_WARN, AURA_E_SERVER_UNREACHABLE,
-			xasprintf("%s: %s", sock_path, strerror(e)));
+		doctor_check_fail(c, DOCTOR_WARN, AURA_E_SERVER_UNREACHABLE,
+				  xasprintf("%s: %s", sock_path, strerror(e)));
 }
 
 static void check_providers(struct doctor_report *r, const struct aura_config *cfg)
 {
-	struct doctor_check *c = add(r, "providers", false);
+	struct doctor_check *c = doctor_check_add(r, "providers", false);
 	const char *s = cfg && cfg->chain_script ? cfg->chain_script : "(default)";
 	const char *v = cfg && cfg->chain_voice ? cfg->chain_voice : "(default)";
 	const char *i = cfg && cfg->chain_visuals ? cfg->chain_visuals : "(default)";
@@ -406,22 +426,23 @@ static void check_each_provider(struct doctor_report *r, const struct aura_confi
 
 		if (!provider_mentioned(cfg, name))
 			continue;
-		c = add(r, check_names[k], false);
+		c = doctor_check_add(r, check_names[k], false);
 		idx[k] = r->n - 1;
 		c->value = xstrdup(provider_base_url(cfg, name));
 		if (!provider_usable(cfg, name)) {
-			set_bad(c, DOCTOR_WARN, AURA_E_PROVIDER_NOT_CONFIGURED,
-				pc->api_key_env && *pc->api_key_env
-				    ? xasprintf("no API key: set %s, or api_key_env/api_key "
-						"in [%s]",
-						pc->api_key_env, name)
-				    : xasprintf("no API key: set api_key_env or api_key in [%s]",
-						name));
+			doctor_check_fail(
+			    c, DOCTOR_WARN, AURA_E_PROVIDER_NOT_CONFIGURED,
+			    pc->api_key_env && *pc->api_key_env
+				? xasprintf("no API key: set %s, or api_key_env/api_key "
+					    "in [%s]",
+					    pc->api_key_env, name)
+				: xasprintf("no API key: set api_key_env or api_key in [%s]",
+					    name));
 			continue;
 		}
 		if (!h) {
-			set_bad(c, DOCTOR_WARN, AURA_E_INTERNAL,
-				xstrdup("libcurl failed to start"));
+			doctor_check_fail(c, DOCTOR_WARN, AURA_E_INTERNAL,
+					  xstrdup("libcurl failed to start"));
 			continue;
 		}
 		provider_policy_default(&pol, 4);
@@ -447,10 +468,11 @@ static void check_each_provider(struct doctor_report *r, const struct aura_confi
 			continue;
 		c = &r->checks[idx[k]];
 		if (!waits[k].done)
-			set_bad(c, DOCTOR_WARN, AURA_E_PROVIDER_TIMEOUT,
-				xstrdup("no answer within 5 s"));
+			doctor_check_fail(c, DOCTOR_WARN, AURA_E_PROVIDER_TIMEOUT,
+					  xstrdup("no answer within 5 s"));
 		else if (waits[k].o.code)
-			set_bad(c, DOCTOR_WARN, waits[k].o.code, xstrdup(waits[k].o.detail));
+			doctor_check_fail(c, DOCTOR_WARN, waits[k].o.code,
+					  xstrdup(waits[k].o.detail));
 		else {
 			char *v =
 			    xasprintf("%s (%lld ms)", c->value, (long long)waits[k].o.elapsed_ms);
@@ -466,31 +488,25 @@ static void check_each_provider(struct doctor_report *r, const struct aura_confi
 int doctor_run(const struct aura_config *cfg, const struct aura_paths *paths,
 	       struct doctor_report *out)
 {
-	static const char *const filters[] = { "flite", "drawtext", "subtitles" };
-	static const char *const filter_checks[] = { "filter:flite", "filter:drawtext",
-						     "filter:subtitles" };
-	static const char *const encoders[] = { "libx264", "aac" };
-	static const char *const encoder_checks[] = { "encoder:libx264", "encoder:aac" };
-
 	out->checks = NULL;
 	out->n = 0;
 
 	char *why = NULL;
 	char *ffmpeg = locate_ffmpeg(cfg, &why);
 	char *ffmpeg_copy = xstrdup(ffmpeg); /* check_program takes ownership */
-	bool ffmpeg_ok =
-	    check_program(add(out, "ffmpeg", true), ffmpeg, why, AURA_E_FFMPEG_NOT_FOUND);
+	bool ffmpeg_ok = check_program(doctor_check_add(out, "ffmpeg", true), ffmpeg, why,
+				       AURA_E_FFMPEG_NOT_FOUND);
 
 	why = NULL;
 	char *ffprobe = locate_ffprobe(cfg, ffmpeg_copy, &why);
-	check_program(add(out, "ffprobe", true), ffprobe, why, AURA_E_FFPROBE_NOT_FOUND);
+	check_program(doctor_check_add(out, "ffprobe", true), ffprobe, why,
+		      AURA_E_FFPROBE_NOT_FOUND);
 
 	const char *usable = ffmpeg_ok ? ffmpeg_copy : NULL;
-	check_listing(out, usable, "-filters", filters, filter_checks, ARRAY_LEN(filters),
+	check_listing(out, usable, "-filters", doctor_filters, filter_checks, DOCTOR_NFILTERS,
 		      AURA_E_FFMPEG_MISSING_FILTER);
-	check_listing(out, usable, "-encoders", encoders, encoder_checks, ARRAY_LEN(encoders),
+	check_listing(out, usable, "-encoders", doctor_encoders, encoder_checks, DOCTOR_NENCODERS,
 		      AURA_E_FFMPEG_MISSING_ENCODER);
-	free(ffmpeg_copy);
 
 	check_font(out, cfg);
 	check_data_dir(out, paths);
@@ -499,6 +515,9 @@ int doctor_run(const struct aura_config *cfg, const struct aura_paths *paths,
 	check_server(out, paths ? paths->socket_path : NULL);
 	check_providers(out, cfg);
 	check_each_provider(out, cfg);
+	/* last: a Slurm pool's probe may wait for the cluster */
+	doctor_check_pools(out, cfg, paths, ffmpeg_ok ? ffmpeg_copy : NULL);
+	free(ffmpeg_copy);
 
 	const struct doctor_check *bad = doctor_report_first_failure(out);
 	return bad ? -bad->code : 0;
@@ -517,6 +536,7 @@ void doctor_report_free(struct doctor_report *r)
 	if (!r)
 		return;
 	for (size_t i = 0; i < r->n; i++) {
+		free(r->checks[i].name_owned);
 		free(r->checks[i].value);
 		free(r->checks[i].detail);
 	}

@@ -1,6 +1,7 @@
 /*
  * doctor.h -- health checks (FFmpeg, ffprobe, filters, encoders, font, data
- * directory, disk, store, server, providers) as data.
+ * directory, disk, store, server, providers, pools and their Slurm
+ * clusters) as data.
  *
  * Must never: print (the CLI verb and the TUI present the report), or run a
  * child through a shell.
@@ -17,7 +18,8 @@
 enum doctor_status { DOCTOR_OK, DOCTOR_WARN, DOCTOR_FAIL };
 
 struct doctor_check {
-	const char *name; /* static: "ffmpeg", "filter:flite", "disk"... */
+	const char *name; /* "ffmpeg", "filter:flite", "disk", "pool:farm:probe"... */
+	char *name_owned; /* name when it was built at run time ("pool:NAME..."), or NULL */
 	enum doctor_status status;
 	bool required; /* a required check that FAILs fails doctor */
 	char *value;   /* what was found (path, version...), or NULL */
@@ -32,7 +34,8 @@ struct doctor_report {
 
 /*
  * Run every check (blocking: it runs ffmpeg a few times, each bounded by a
- * 10 s timeout). out is always filled, also on failure; free it with
+ * 10 s timeout; a Slurm pool's probe steps wait for the cluster up to
+ * 60 s + 2 x 30 s, doctor/slurm.c). out is always filled, also on failure; free it with
  * doctor_report_free. Returns 0 if every required check passed, else
  * -code of the first required check that failed.
  */
