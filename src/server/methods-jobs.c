@@ -58,10 +58,10 @@ static int submit_job(struct conn *c, struct job *j, const char *key, json_t **r
 	return rc;
 }
 
-int srv_m_submit(struct conn *c, int64_t id, json_t *params, json_t **result,
-		 struct aura_error *err)
+int srv_job_from_submit(struct conn *c, json_t *params, struct job *j, const char **keyp,
+			struct aura_error *err)
 {
-	(void)id;
+	(void)c;
 	json_t *kind = NULL, *name = NULL, *argv = NULL, *output = NULL, *cwd = NULL;
 	const char *key;
 	int priority, rc;
@@ -114,22 +114,33 @@ int srv_m_submit(struct conn *c, int64_t id, json_t *params, json_t **result,
 	if (!spec_json)
 		return -err->code;
 
-	struct job j;
-	job_init(&j);
-	j.kind = JOB_KIND_FFMPEG;
-	j.spec = spec_json;
-	j.output = xstrdup(out);
+	job_init(j);
+	j->kind = JOB_KIND_FFMPEG;
+	j->spec = spec_json;
+	j->output = xstrdup(out);
 	const char *nm = name ? json_string_value(name) : NULL;
 	if (!nm || !*nm)
 		nm = out && *base_name(out) ? base_name(out) : "ffmpeg";
-	j.name = xstrdup(nm);
-	j.priority = priority;
-	return submit_job(c, &j, key, result, err);
+	j->name = xstrdup(nm);
+	j->priority = priority;
+	*keyp = key;
+	return 0;
 }
 
-int srv_m_new(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err)
+int srv_m_submit(struct conn *c, int64_t id, json_t *params, json_t **result,
+		 struct aura_error *err)
 {
 	(void)id;
+	struct job j;
+	const char *key;
+	int rc = srv_job_from_submit(c, params, &j, &key, err);
+	return rc < 0 ? rc : submit_job(c, &j, key, result, err);
+}
+
+int srv_job_from_new(struct conn *c, json_t *params, struct job *jp, const char **keyp,
+		     struct aura_error *err)
+{
+	job_init(jp);
 	json_t *topic = NULL, *options = NULL, *cwd = NULL, *prio = NULL;
 	const char *key;
 	int rc;
@@ -177,7 +188,18 @@ int srv_m_new(struct conn *c, int64_t id, json_t *params, json_t **result, struc
 		json_int_t p = json_integer_value(prio);
 		j.priority = p < -1000000 ? -1000000 : p > 1000000 ? 1000000 : (int)p;
 	}
-	return submit_job(c, &j, key, result, err);
+	*jp = j;
+	*keyp = key;
+	return 0;
+}
+
+int srv_m_new(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err)
+{
+	(void)id;
+	struct job j;
+	const char *key;
+	int rc = srv_job_from_new(c, params, &j, &key, err);
+	return rc < 0 ? rc : submit_job(c, &j, key, result, err);
 }
 
 int srv_page_add(const struct job *j, void *ctx)
@@ -237,6 +259,9 @@ int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, stru
 	    (rc = srv_param_opt(params, "counts", srv_is_boolean, "true or false", &counts, err)) <
 		0)
 		return rc;
+	json_t *batch = json_object_get(params, "batch");
+	if (batch && !json_is_null(batch))
+		return srv_batch_list(c, batch, result, err);
 	int st = -1;
 	if (state && (st = job_state_parse(json_string_value(state))) < 0)
 		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST, "unknown state '%s'",
@@ -334,6 +359,9 @@ int srv_m_cancel(struct conn *c, int64_t id, json_t *params, json_t **result,
 		 struct aura_error *err)
 {
 	(void)id;
+	json_t *batch = json_object_get(params, "batch");
+	if (batch && !json_is_null(batch))
+		return srv_batch_action(c, batch, false, result, err);
 	return job_action(c, params, result, err, engine_cancel);
 }
 
@@ -353,6 +381,9 @@ int srv_m_resume(struct conn *c, int64_t id, json_t *params, json_t **result,
 int srv_m_retry(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err)
 {
 	(void)id;
+	json_t *batch = json_object_get(params, "batch");
+	if (batch && !json_is_null(batch))
+		return srv_batch_action(c, batch, true, result, err);
 	return job_action(c, params, result, err, engine_retry);
 }
 
