@@ -52,6 +52,52 @@ static const struct option jobctl_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* cancel and retry also take --batch (retry only with --failed) */
+static const struct option batch_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "batch", required_argument, NULL, 'b' },
+	{ "failed", no_argument, NULL, 'f' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* `cancel --batch B` / `retry --batch B --failed`: one request acts on
+ * every job of the batch in a state it fits (the rest are skipped). */
+static int batch_run(struct cli_ctx *ctx, const char *method, const char *ref, bool json)
+{
+	struct client *cl;
+	int rc = cli_connect(ctx, true, &cl);
+	if (rc)
+		return rc;
+	struct aura_error err;
+	json_t *res;
+	if (client_call(cl, method, json_pack("{s:s}", "batch", ref), &res, &err) < 0) {
+		client_free(cl);
+		return cli_fail(&err);
+	}
+	json_t *ids = json_object_get(res, "ids");
+	/* as `cancel ID`: return once the running ones have stopped */
+	for (size_t i = 0; strcmp(method, "cancel") == 0 && i < json_array_size(ids); i++) {
+		int64_t id = json_integer_value(json_array_get(ids, i));
+		json_t *g;
+		if (client_call(cl, "get", json_pack("{s:I}", "id", (json_int_t)id), &g, NULL) < 0)
+			continue;
+		json_decref(await_stop(ctx, cl, id, json_object_get(g, "job")));
+		json_decref(g);
+	}
+	client_free(cl);
+	json_t *b = json_object_get(res, "batch");
+	if (json)
+		cli_print_json(res);
+	else
+		printf("batch %lld %s: %zu %s, %lld skipped\n",
+		       (long long)proto_get_int(b, "id", 0), proto_get_str(b, "name"),
+		       json_array_size(ids),
+		       strcmp(method, "cancel") == 0 ? "cancelled" : "queued again",
+		       (long long)proto_get_int(res, "skipped", 0));
+	json_decref(res);
+	return 0;
+}
+
 static int jobctl_run(const struct cmd_entry *e, const char *method, struct cli_ctx *ctx, int argc,
 		      char **argv)
 {
@@ -60,6 +106,21 @@ static int jobctl_run(const struct cmd_entry *e, const char *method, struct cli_
 	if (rc)
 		return rc;
 	bool json = args_has(&a, 'j');
+	if (args_has(&a, 'b')) {
+		if (a.argc > 0)
+			return cli_usage_error("give job ids or --batch, not both");
+		if (strcmp(method, "retry") == 0 && !args_has(&a, 'f'))
+			return cli_usage_error(
+			    "retry --batch B retries only the batch's failed and "
+			    "cancelled jobs: add --failed to say so");
+		return batch_run(ctx, method, args_get(&a, 'b'), json);
+	}
+	if (args_has(&a, 'f'))
+		return cli_usage_error("--failed goes with --batch");
+	if (a.argc == 0) {
+		cli_usage_error("no job ids given");
+		return cmd_usage(e);
+	}
 
 	struct client *cl;
 	rc = cli_connect(ctx, true, &cl);
@@ -114,7 +175,7 @@ static int jobctl_run(const struct cmd_entry *e, const char *method, struct cli_
 	return status;
 }
 
-#define JOBCTL(verb, method, summary_text, help_text)                                              \
+#define JOBCTL(verb, method, opts, usage_text, summary_text, help_text)                            \
 	extern const struct cmd_entry cmd_##verb##_entry;                                          \
 	static int cmd_##verb##_run(struct cli_ctx *ctx, int argc, char **argv)                    \
 	{                                                                                          \
@@ -122,12 +183,8 @@ static int jobctl_run(const struct cmd_entry *e, const char *method, struct cli_
 	}                                                                                          \
 	const struct cmd_entry cmd_##verb##_entry = {                                              \
 		.name = #verb,                                                                     \
-		.usage = "[--json] ID...",                                                         \
-		.args = { .shorts = "",                                                            \
-			  .longs = jobctl_opts,                                                    \
-			  .min = 1,                                                                \
-			  .max = ARGS_ANY,                                                         \
-			  .ids = true },                                                           \
+		.usage = usage_text,                                                               \
+		.args = { .shorts = "", .longs = opts, .min = 0, .max = ARGS_ANY, .ids = true },   \
 		.summary = summary_text,                                                           \
 		.help = help_text                                                                  \
 		"      --json   {\"results\": [{\"id\", \"ok\", \"job\" | \"error\"}...]}\n",      \
@@ -135,13 +192,18 @@ static int jobctl_run(const struct cmd_entry *e, const char *method, struct cli_
 		.run = cmd_##verb##_run,                                                           \
 	};
 
-JOBCTL(cancel, "cancel", "cancel jobs (a running one is stopped)",
+JOBCTL(cancel, "cancel", batch_opts, "[--json] ID... | --batch ID|NAME",
+       "cancel jobs (a running one is stopped)",
        "Stops a running job (FFmpeg is asked to quit, then signalled) and removes\n"
        "its partial outputs, and returns once it has stopped; a queued job is\n"
-       "cancelled at once.\n\n")
-JOBCTL(retry, "retry", "run failed or cancelled jobs again",
-       "A video job resumes from its first unfinished stage.\n\n")
-JOBCTL(pause, "pause", "pause running jobs (SIGSTOP to their processes)", "")
-JOBCTL(resume, "resume", "resume paused jobs", "")
-JOBCTL(rm, "rm", "remove jobs that are not running or paused",
+       "cancelled at once. --batch B cancels every queued, running or paused job of\n"
+       "batch B (its id or name) in one request.\n\n")
+JOBCTL(retry, "retry", batch_opts, "[--json] ID... | --batch ID|NAME --failed",
+       "run failed or cancelled jobs again",
+       "A video job resumes from its first unfinished stage. --batch B --failed\n"
+       "queues every failed or cancelled job of batch B again in one request.\n\n")
+JOBCTL(pause, "pause", jobctl_opts, "[--json] ID...",
+       "pause running jobs (SIGSTOP to their processes)", "")
+JOBCTL(resume, "resume", jobctl_opts, "[--json] ID...", "resume paused jobs", "")
+JOBCTL(rm, "rm", jobctl_opts, "[--json] ID...", "remove jobs that are not running or paused",
        "Removes the job and its work directory; cancel a running job first.\n\n")

@@ -1,8 +1,9 @@
 /*
- * cmd-ls.c -- `aura ls [--state S] [--limit N] [--all] [--json]`: the jobs,
- * newest first, as a table (ID NAME KIND STATE [POOL] STAGE PROGRESS ETA AGE;
- * POOL once a listed job is outside the local pool; STAGE shows what a
- * running job waits for, such as "waiting for cluster").
+ * cmd-ls.c -- `aura ls [--state S] [--limit N] [--all] [--batch B] [--json]`:
+ * the jobs, newest first, as a table (ID NAME KIND STATE [POOL] STAGE
+ * PROGRESS ETA AGE; POOL once a listed job is outside the local pool;
+ * STAGE shows what a running job waits for, such as "waiting for
+ * cluster").
  *
  * Must never: ask the server for an unbounded page (--all pages through).
  */
@@ -22,15 +23,37 @@ extern const struct cmd_entry cmd_ls_entry;
 #define LS_PAGE		 500
 #define NAME_MAX_COLS	 32
 
-static int fetch(struct client *cl, const char *state, int64_t offset, int64_t limit, json_t **res,
-		 struct aura_error *err)
+static int fetch(struct client *cl, const char *state, const char *batch, int64_t offset,
+		 int64_t limit, json_t **res, struct aura_error *err)
 {
 	json_t *params = json_object();
+	if (batch) /* the whole batch in one answer, newest first */
+		return client_call(cl, "list", json_pack("{s:s}", "batch", batch), res, err);
 	if (state)
 		json_object_set_new(params, "state", json_string(state));
 	json_object_set_new(params, "offset", json_integer(offset));
 	json_object_set_new(params, "limit", json_integer(limit));
 	return client_call(cl, "list", params, res, err);
+}
+
+/* A batch's jobs (one answer: every one that fits) filtered by state and
+ * cut to limit (0: all) here; *total counts the matches. */
+static json_t *batch_page(json_t *jobs, const char *state, int64_t limit, int64_t *total)
+{
+	json_t *out = json_array();
+	size_t i;
+	json_t *j;
+	*total = 0;
+	json_array_foreach(jobs, i, j)
+	{
+		const char *st = proto_get_str(j, "state");
+		if (state && (!st || strcmp(st, state) != 0))
+			continue;
+		if (limit <= 0 || *total < limit)
+			json_array_append(out, j);
+		(*total)++;
+	}
+	return out;
 }
 
 static void print_table(json_t *jobs)
@@ -99,11 +122,9 @@ static void print_table(json_t *jobs)
 }
 
 static const struct option ls_opts[] = {
-	{ "state", required_argument, NULL, 's' },
-	{ "limit", required_argument, NULL, 'n' },
-	{ "all", no_argument, NULL, 'a' },
-	{ "json", no_argument, NULL, 'j' },
-	{ NULL, 0, NULL, 0 },
+	{ "state", required_argument, NULL, 's' }, { "limit", required_argument, NULL, 'n' },
+	{ "all", no_argument, NULL, 'a' },	   { "json", no_argument, NULL, 'j' },
+	{ "batch", required_argument, NULL, 'b' }, { NULL, 0, NULL, 0 },
 };
 
 /* each value checked where it stands: `--state x --limit y` names x */
@@ -126,7 +147,7 @@ static int cmd_ls_run(struct cli_ctx *ctx, int argc, char **argv)
 	int rc = args_parse(&cmd_ls_entry, argc, argv, &a, NULL);
 	if (rc)
 		return rc;
-	const char *state = args_get(&a, 's');
+	const char *state = args_get(&a, 's'), *batch = args_get(&a, 'b');
 	int64_t limit = LS_DEFAULT_LIMIT;
 	bool all = args_has(&a, 'a'), json = args_has(&a, 'j');
 	if (args_has(&a, 'n'))
@@ -142,25 +163,33 @@ static int cmd_ls_run(struct cli_ctx *ctx, int argc, char **argv)
 	 * empty page or reaching the total ends the paging. */
 	struct aura_error err;
 	json_t *jobs = json_array();
-	json_t *store = NULL;
+	json_t *store = NULL, *binfo = NULL;
 	int64_t total = 0;
 	for (int64_t offset = 0;;) {
 		int64_t want = all ? LS_PAGE : limit;
 		json_t *res;
-		if (fetch(cl, state, offset, want, &res, &err) < 0) {
+		if (fetch(cl, state, batch, offset, want, &res, &err) < 0) {
 			json_decref(jobs);
 			client_free(cl);
 			return cli_fail(&err);
 		}
 		json_t *page = json_object_get(res, "jobs");
 		size_t got = json_array_size(page);
+		if (batch)
+			page = batch_page(page, state, all ? 0 : limit, &total);
+		else
+			json_incref(page);
 		json_array_extend(jobs, page);
-		total = proto_get_int(res, "total", (int64_t)json_array_size(jobs));
+		json_decref(page);
+		if (!batch)
+			total = proto_get_int(res, "total", (int64_t)json_array_size(jobs));
 		if (!store && json_object_get(res, "store"))
 			store = json_incref(json_object_get(res, "store"));
+		if (batch)
+			binfo = json_incref(json_object_get(res, "batch"));
 		json_decref(res);
 		offset += (int64_t)got;
-		if (!all || got == 0 || offset >= total)
+		if (!all || batch || got == 0 || offset >= total)
 			break;
 	}
 	client_free(cl);
@@ -172,6 +201,8 @@ static int cmd_ls_run(struct cli_ctx *ctx, int argc, char **argv)
 		json_object_set_new(out, "total", json_integer(total));
 		if (store)
 			json_object_set(out, "store", store);
+		if (binfo)
+			json_object_set(out, "batch", binfo);
 		cli_print_json(out);
 		json_decref(out);
 	} else if (json_array_size(jobs) == 0) {
@@ -187,20 +218,24 @@ static int cmd_ls_run(struct cli_ctx *ctx, int argc, char **argv)
 				json_array_size(jobs), (long long)total);
 	}
 	json_decref(store);
+	json_decref(binfo);
 	json_decref(jobs);
 	return 0;
 }
 
 const struct cmd_entry cmd_ls_entry = {
 	.name = "ls",
-	.usage = "[--state S] [--limit N] [--all] [--json]",
+	.usage = "[--state S] [--limit N] [--all] [--batch ID|NAME] [--json]",
 	.args = { .shorts = "s:n:a", .longs = ls_opts, .min = 0, .max = 0, .option = ls_option },
 	.summary = "list jobs, newest first",
 	.help = "  -s, --state S   only jobs in state S: queued, running, paused, succeeded,\n"
 		"                  failed or cancelled\n"
 		"  -n, --limit N   at most N jobs (default 50)\n"
 		"  -a, --all       every job\n"
-		"      --json      {\"jobs\": [JOB...], \"total\": N} (see doc/protocol.md)\n",
+		"      --batch B   only the jobs of batch B (its id or name, as `aura batch`\n"
+		"                  printed)\n"
+		"      --json      {\"jobs\": [JOB...], \"total\": N} (see doc/protocol.md);\n"
+		"                  with --batch also \"batch\": {\"id\", \"name\"}\n",
 	.flags = CMD_NEEDS_DATA,
 	.run = cmd_ls_run,
 };

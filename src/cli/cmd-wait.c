@@ -1,5 +1,5 @@
 /*
- * cmd-wait.c -- `aura wait [--json] ID...`: block until every job has
+ * cmd-wait.c -- `aura wait [--json] ID...|--batch B`: block until every job has
  * ended; exit 0 only if all succeeded, else 1. A line per job as it ends
  * (or the final jobs as JSON); on a terminal, a progress line on stderr.
  *
@@ -120,8 +120,26 @@ static int interrupted(struct cli_follower *fw, void *ctx, struct aura_error *er
 
 static const struct option wait_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
+	{ "batch", required_argument, NULL, 'b' },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* Every job of a batch (its id or name) to follow. */
+static int add_batch(struct cli_follower *fw, struct client *cl, const char *ref,
+		     struct aura_error *err)
+{
+	json_t *res;
+	if (client_call(cl, "list", json_pack("{s:s}", "batch", ref), &res, err) < 0)
+		return -err->code;
+	size_t i;
+	json_t *v;
+	json_array_foreach(json_object_get(res, "ids"), i, v)
+	{
+		cli_follow_add(fw, json_integer_value(v));
+	}
+	json_decref(res);
+	return 0;
+}
 
 static int cmd_wait_run(struct cli_ctx *ctx, int argc, char **argv)
 {
@@ -134,6 +152,10 @@ static int cmd_wait_run(struct cli_ctx *ctx, int argc, char **argv)
 	memset(&ws, 0, sizeof(ws));
 	ws.json = args_has(&a, 'j');
 	ws.tty = isatty(STDERR_FILENO);
+	if (a.argc == 0 && !args_has(&a, 'b')) {
+		cli_usage_error("no job ids (or --batch) given");
+		return cmd_usage(&cmd_wait_entry);
+	}
 
 	struct client *cl;
 	struct aura_error err;
@@ -144,6 +166,8 @@ static int cmd_wait_run(struct cli_ctx *ctx, int argc, char **argv)
 	ws.fw.removed_ends = true;
 	for (int i = 0; i < a.argc; i++)
 		cli_follow_add(&ws.fw, args_id(&a, i));
+	if (args_has(&a, 'b') && (rc = add_batch(&ws.fw, cl, args_get(&a, 'b'), &err)) < 0)
+		goto fail;
 	watch_begin(cl);
 
 	/* progress events only for the progress line: without one the
@@ -194,10 +218,12 @@ out:
 
 const struct cmd_entry cmd_wait_entry = {
 	.name = "wait",
-	.usage = "[--json] ID...",
-	.args = { .shorts = "", .longs = wait_opts, .min = 1, .max = ARGS_ANY, .ids = true },
+	.usage = "[--json] ID... | --batch ID|NAME",
+	.args = { .shorts = "", .longs = wait_opts, .min = 0, .max = ARGS_ANY, .ids = true },
 	.summary = "wait until jobs end; exit 0 only if all succeeded",
 	.help = "      --json   print {\"jobs\": [JOB...]} with the final jobs\n"
+		"      --batch ID|NAME\n"
+		"               every job of the batch (`aura batch` prints its id and name)\n"
 		"\n"
 		"Prints \"ID STATE [OUTPUT | CODE: DETAIL]\" as each job ends. Exit 0 if all\n"
 		"succeeded, 1 if any failed, was cancelled or removed, 2 for an unknown id,\n"

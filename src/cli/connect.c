@@ -109,7 +109,8 @@ int cli_request_idempotent(struct cli_ctx *ctx, const char *method, json_t *para
 	int delay = CLI_RESEND_FIRST_MS;
 	struct client *cl = NULL;
 	json_t *res = NULL;
-	for (int attempt = 0;; attempt++) {
+	int attempt;
+	for (attempt = 0;; attempt++) {
 		rc =
 		    client_connect(&ctx->paths, "/proc/self/exe", ctx->cli_config, true, &cl, &err);
 		if (rc == 0) {
@@ -135,11 +136,13 @@ int cli_request_idempotent(struct cli_ctx *ctx, const char *method, json_t *para
 	}
 	json_decref(params);
 
-	/* "existing" from our own key: an earlier job has it, unless the job
-	 * was made by an attempt of ours whose answer was lost (made after
-	 * we first sent); from a key of ours: always our own first attempt */
+	/* "existing" with the user's key: another job has it -- when the
+	 * first try answered (another client, an earlier run), or when a
+	 * resend answered with a job made before we first sent (a job made
+	 * since may be our own lost first try: no note); with a key of ours:
+	 * always our own first try */
 	json_t *job = json_object_get(res, "job");
-	if (own_key && proto_get_int(job, "created_ms", 0) < sent_ms)
+	if (own_key && (attempt == 0 || proto_get_int(job, "created_ms", 0) < sent_ms))
 		cli_note_existing(res);
 	if (clp)
 		*clp = cl;

@@ -100,7 +100,20 @@ void engine_store_writable(struct engine *e);
  * already has j->key, nothing is queued: j is replaced by that job (live
  * view) and the return is ENGINE_SUBMIT_EXISTING. */
 #define ENGINE_SUBMIT_EXISTING 1
+/* j's pool by name (NULL: the default pool), set to the pool's own name;
+ * -AURA_E_POOL_UNKNOWN naming the pools there are. engine_submit and
+ * engine_submit_batch call it; a request's checks may call it first. */
+int engine_pool_resolve(struct engine *e, struct job *j, struct aura_error *err);
 int engine_submit(struct engine *e, struct job *j, struct aura_error *err);
+/* Queue n jobs (as engine_submit, each with its key) and a new batch
+ * (name NULL or "": "batch-ID") in one transaction: all or nothing.
+ * existing[i] tells that row i's key was taken (jobs[i].id is that job,
+ * nothing else of it is filled in). When every row exists no batch is
+ * made (*batch_id 0, *batch_name NULL); else *batch_name is allocated.
+ * The new jobs are announced after the commit. */
+int engine_submit_batch(struct engine *e, struct job *jobs, size_t n, bool *existing,
+			const char *name, int64_t *batch_id, char **batch_name,
+			struct aura_error *err);
 
 int engine_cancel(struct engine *e, int64_t id, struct aura_error *err);
 int engine_pause(struct engine *e, int64_t id, struct aura_error *err);

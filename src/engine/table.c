@@ -76,6 +76,18 @@ static int pool_unknown(const struct engine *e, const char *name, struct aura_er
 	return -AURA_E_POOL_UNKNOWN;
 }
 
+int engine_pool_resolve(struct engine *e, struct job *j, struct aura_error *err)
+{
+	const struct pool_config *pool = config_pool(e->cfg, j->pool);
+	if (!pool)
+		return pool_unknown(e, j->pool, err);
+	set_str(&j->pool, pool->name);
+	return 0;
+}
+
+static void submit_reset(struct engine *e, struct job *j);
+static int insert_one(struct engine *e, struct job *j, struct aura_error *err);
+
 int engine_submit(struct engine *e, struct job *j, struct aura_error *err)
 {
 	if (e->shutting_down)
@@ -85,34 +97,16 @@ int engine_submit(struct engine *e, struct job *j, struct aura_error *err)
 				      (int)j->kind);
 	if (store_behind(e->st))
 		return refuse_while_behind(e, "submit", err);
-	const struct pool_config *pool = config_pool(e->cfg, j->pool);
-	if (!pool)
-		return pool_unknown(e, j->pool, err);
-	set_str(&j->pool, pool->name);
-	set_str(&j->cluster_id, NULL);
-	set_str(&j->substate, NULL);
-	j->state = JOB_QUEUED;
-	j->attempts = 0;
-	if (j->max_attempts <= 0)
-		j->max_attempts = e->cfg->max_attempts;
-	j->created_ms = time_now_ms();
-	j->started_ms = j->finished_ms = 0;
-	j->not_before_ms = 0;
-	j->pid = 0;
-	job_reset_progress(j);
-	j->duration_us = 0;
-	job_clear_error(j);
-	set_str(&j->workdir, NULL);
+	int prc = engine_pool_resolve(e, j, err);
+	if (prc < 0)
+		return prc;
+	submit_reset(e, j);
 	/* the row and its work dir (named by the id) in one transaction; a
 	 * key already used inserts nothing and answers with its job */
 	int rc = store_begin(e->st, err);
 	if (rc == 0)
-		rc = store_job_insert(e->st, j, err);
+		rc = insert_one(e, j, err);
 	bool existing = rc == STORE_KEY_EXISTS;
-	if (rc == 0) {
-		j->workdir = paths_job_dir(e->paths, j->id);
-		rc = store_job_update(e->st, j, err);
-	}
 	if (rc >= 0)
 		rc = store_commit(e->st, err);
 	else
@@ -133,6 +127,95 @@ int engine_submit(struct engine *e, struct job *j, struct aura_error *err)
 	job_announce(e, j);
 	schedule(e);
 	return 0;
+}
+
+int engine_submit_batch(struct engine *e, struct job *jobs, size_t n, bool *existing,
+			const char *name, int64_t *batch_id, char **batch_name,
+			struct aura_error *err)
+{
+	*batch_id = 0;
+	*batch_name = NULL;
+	if (e->shutting_down)
+		return aura_error_set(err, AURA_E_SERVER_SHUTTING_DOWN, "no new jobs are accepted");
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned)jobs[i].kind >= JOB_KIND__COUNT)
+			return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST, "unknown job kind %d",
+					      (int)jobs[i].kind);
+	if (store_behind(e->st))
+		return refuse_while_behind(e, "batch", err);
+	for (size_t i = 0; i < n; i++) {
+		int prc = engine_pool_resolve(e, &jobs[i], err);
+		if (prc < 0)
+			return prc;
+	}
+	/* the batch, every row and their work dirs in one transaction */
+	int rc = store_begin(e->st, err);
+	if (rc == 0)
+		rc = store_batch_insert(e->st, name, batch_id, batch_name, err);
+	size_t fresh = 0;
+	for (size_t i = 0; rc >= 0 && i < n; i++) {
+		submit_reset(e, &jobs[i]);
+		jobs[i].batch_id = *batch_id;
+		rc = insert_one(e, &jobs[i], err);
+		existing[i] = rc == STORE_KEY_EXISTS;
+		fresh += rc == 0;
+	}
+	if (rc >= 0 && fresh == 0) {
+		/* every row was there: no new batch either */
+		store_rollback(e->st);
+		free(*batch_name);
+		*batch_name = NULL;
+		*batch_id = 0;
+		return 0;
+	}
+	if (rc >= 0)
+		rc = store_commit(e->st, err);
+	else
+		store_rollback(e->st);
+	if (rc < 0) {
+		free(*batch_name);
+		*batch_name = NULL;
+		*batch_id = 0;
+		return rc;
+	}
+	log_info("batch %lld (%s): %zu queued, %zu existing", (long long)*batch_id, *batch_name,
+		 fresh, n - fresh);
+	for (size_t i = 0; i < n; i++)
+		if (!existing[i])
+			job_announce(e, &jobs[i]);
+	schedule(e);
+	return 0;
+}
+
+/* A new job's fields before its insert: queued, nothing run yet. */
+static void submit_reset(struct engine *e, struct job *j)
+{
+	set_str(&j->cluster_id, NULL);
+	set_str(&j->substate, NULL);
+	j->state = JOB_QUEUED;
+	j->attempts = 0;
+	if (j->max_attempts <= 0)
+		j->max_attempts = e->cfg->max_attempts;
+	j->created_ms = time_now_ms();
+	j->started_ms = j->finished_ms = 0;
+	j->not_before_ms = 0;
+	j->pid = 0;
+	job_reset_progress(j);
+	j->duration_us = 0;
+	job_clear_error(j);
+	set_str(&j->workdir, NULL);
+}
+
+/* Insert j and name its work dir (in the caller's transaction);
+ * STORE_KEY_EXISTS with j->id set when its key is taken. */
+static int insert_one(struct engine *e, struct job *j, struct aura_error *err)
+{
+	int rc = store_job_insert(e->st, j, err);
+	if (rc == 0) {
+		j->workdir = paths_job_dir(e->paths, j->id);
+		rc = store_job_update(e->st, j, err);
+	}
+	return rc;
 }
 
 /* Remove DATA/jobs/ID and what is in it (never following links). */

@@ -41,14 +41,12 @@ static json_t *job_result(const struct job *j)
 	return r;
 }
 
-/* Queue j in its pool (NULL: the default) with its key, if the request
- * has one; a key already used
+/* Queue j (with its key, if the request has one); a key already used
  * answers with its job and "existing": true. */
-static int submit_job(struct conn *c, struct job *j, const char *key, const char *pool,
-		      json_t **result, struct aura_error *err)
+static int submit_job(struct conn *c, struct job *j, const char *key, json_t **result,
+		      struct aura_error *err)
 {
 	j->key = xstrdup(key);
-	j->pool = xstrdup(pool);
 	int rc = engine_submit(c->s->eng, j, err);
 	if (rc >= 0) {
 		*result = job_result(j);
@@ -60,10 +58,10 @@ static int submit_job(struct conn *c, struct job *j, const char *key, const char
 	return rc;
 }
 
-int srv_m_submit(struct conn *c, int64_t id, json_t *params, json_t **result,
-		 struct aura_error *err)
+int srv_job_from_submit(struct conn *c, json_t *params, struct job *j, const char **keyp,
+			struct aura_error *err)
 {
-	(void)id;
+	(void)c;
 	json_t *kind = NULL, *name = NULL, *argv = NULL, *output = NULL, *cwd = NULL;
 	const char *key, *pool;
 	int priority, rc;
@@ -117,22 +115,36 @@ int srv_m_submit(struct conn *c, int64_t id, json_t *params, json_t **result,
 	if (!spec_json)
 		return -err->code;
 
-	struct job j;
-	job_init(&j);
-	j.kind = JOB_KIND_FFMPEG;
-	j.spec = spec_json;
-	j.output = xstrdup(out);
+	job_init(j);
+	j->kind = JOB_KIND_FFMPEG;
+	j->spec = spec_json;
+	j->output = xstrdup(out);
 	const char *nm = name ? json_string_value(name) : NULL;
 	if (!nm || !*nm)
 		nm = out && *base_name(out) ? base_name(out) : "ffmpeg";
-	j.name = xstrdup(nm);
-	j.priority = priority;
-	return submit_job(c, &j, key, pool, result, err);
+	j->name = xstrdup(nm);
+	j->priority = priority;
+	j->pool = xstrdup(pool);
+	*keyp = key;
+	if ((rc = engine_pool_resolve(c->s->eng, j, err)) < 0)
+		job_clear(j);
+	return rc;
 }
 
-int srv_m_new(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err)
+int srv_m_submit(struct conn *c, int64_t id, json_t *params, json_t **result,
+		 struct aura_error *err)
 {
 	(void)id;
+	struct job j;
+	const char *key;
+	int rc = srv_job_from_submit(c, params, &j, &key, err);
+	return rc < 0 ? rc : submit_job(c, &j, key, result, err);
+}
+
+int srv_job_from_new(struct conn *c, json_t *params, struct job *jp, const char **keyp,
+		     struct aura_error *err)
+{
+	job_init(jp);
 	json_t *topic = NULL, *options = NULL, *cwd = NULL, *prio = NULL, *name = NULL;
 	const char *key, *pool;
 	int rc;
@@ -185,7 +197,21 @@ int srv_m_new(struct conn *c, int64_t id, json_t *params, json_t **result, struc
 		json_int_t p = json_integer_value(prio);
 		j.priority = p < -1000000 ? -1000000 : p > 1000000 ? 1000000 : (int)p;
 	}
-	return submit_job(c, &j, key, pool, result, err);
+	j.pool = xstrdup(pool);
+	*jp = j;
+	*keyp = key;
+	if ((rc = engine_pool_resolve(c->s->eng, jp, err)) < 0)
+		job_clear(jp);
+	return rc;
+}
+
+int srv_m_new(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err)
+{
+	(void)id;
+	struct job j;
+	const char *key;
+	int rc = srv_job_from_new(c, params, &j, &key, err);
+	return rc < 0 ? rc : submit_job(c, &j, key, result, err);
 }
 
 int srv_page_add(const struct job *j, void *ctx)
@@ -263,6 +289,9 @@ int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, stru
 	    (rc = srv_param_opt(params, "counts", srv_is_boolean, "true or false", &counts, err)) <
 		0)
 		return rc;
+	json_t *batch = json_object_get(params, "batch");
+	if (batch && !json_is_null(batch))
+		return srv_batch_list(c, batch, result, err);
 	int st = -1;
 	if (state && (st = job_state_parse(json_string_value(state))) < 0)
 		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST, "unknown state '%s'",
@@ -361,6 +390,9 @@ int srv_m_cancel(struct conn *c, int64_t id, json_t *params, json_t **result,
 		 struct aura_error *err)
 {
 	(void)id;
+	json_t *batch = json_object_get(params, "batch");
+	if (batch && !json_is_null(batch))
+		return srv_batch_action(c, batch, false, result, err);
 	return job_action(c, params, result, err, engine_cancel);
 }
 
@@ -380,6 +412,9 @@ int srv_m_resume(struct conn *c, int64_t id, json_t *params, json_t **result,
 int srv_m_retry(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err)
 {
 	(void)id;
+	json_t *batch = json_object_get(params, "batch");
+	if (batch && !json_is_null(batch))
+		return srv_batch_action(c, batch, true, result, err);
 	return job_action(c, params, result, err, engine_retry);
 }
 

@@ -42,7 +42,8 @@ struct conn {
 	/* Answers to requests whose writes the store could not take yet:
 	 * sent once it has caught up (doc/stability.md). */
 	struct buf held;
-	bool hold; /* what is queued now goes to held */
+	bool hold;	  /* what is queued now goes to held */
+	json_t *err_data; /* set by a request method: its error answer's "data" */
 };
 
 /* A job or removed event, encoded, until the turn's writes are committed. */
@@ -149,6 +150,22 @@ int srv_m_rm(struct conn *c, int64_t id, json_t *params, json_t **result, struct
 int srv_m_logs(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err);
 int srv_m_subscribe(struct conn *c, int64_t id, json_t *params, json_t **result,
 		    struct aura_error *err);
+/* The checks of `submit` and `new` (methods-jobs.c): a job from a
+ * request's params (j job_init'ed by the callee, cleared again on error)
+ * and its key (inside params, NULL if none); `batch` checks each row with
+ * them. */
+int srv_job_from_submit(struct conn *c, json_t *params, struct job *j, const char **key,
+			struct aura_error *err);
+int srv_job_from_new(struct conn *c, json_t *params, struct job *j, const char **key,
+		     struct aura_error *err);
+/* methods-batch.c: `batch`, and list/cancel/retry of a "batch" (ref: its
+ * id or name); cancel acts on the queued, running and paused jobs, retry
+ * on the failed and cancelled ones. */
+int srv_m_batch(struct conn *c, int64_t id, json_t *params, json_t **result,
+		struct aura_error *err);
+int srv_batch_list(struct conn *c, json_t *ref, json_t **result, struct aura_error *err);
+int srv_batch_action(struct conn *c, json_t *ref, bool retry, json_t **result,
+		     struct aura_error *err);
 /* After the subscribe answer: the snapshot (methods-stream.c). */
 void srv_send_snapshot(struct conn *c);
 

@@ -74,7 +74,7 @@ static const struct method {
 	{ "list", srv_m_list },	    { "get", srv_m_get },	{ "cancel", srv_m_cancel },
 	{ "pause", srv_m_pause },   { "resume", srv_m_resume }, { "retry", srv_m_retry },
 	{ "rm", srv_m_rm },	    { "logs", srv_m_logs },	{ "subscribe", srv_m_subscribe },
-	{ "shutdown", m_shutdown }, { "health", m_health },
+	{ "shutdown", m_shutdown }, { "health", m_health },	{ "batch", srv_m_batch },
 };
 
 void srv_handle(struct conn *c, json_t *msg)
@@ -126,13 +126,20 @@ void srv_handle(struct conn *c, json_t *msg)
 		srv_commit(c->s);
 		c->hold = store_behind(c->s->st);
 	}
+	json_t *data = c->err_data;
+	c->err_data = NULL;
 	if (rc < 0) {
 		if (!err.code)
 			aura_error_set(&err, -rc, "%s", name);
-		srv_reply_err(c, id, &err);
+		json_t *ans = proto_response_err(id, &err);
+		if (data)
+			json_object_set(json_object_get(ans, "error"), "data", data);
+		json_decref(data);
+		srv_client_send(c, ans);
 		c->hold = false;
 		return;
 	}
+	json_decref(data);
 	srv_reply_ok(c, id, result);
 	c->hold = false;
 	if (m->fn == srv_m_subscribe) {

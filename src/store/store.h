@@ -10,6 +10,7 @@
 #define AURA_STORE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/errors.h"
@@ -156,5 +157,22 @@ int store_stage_set(struct store *st, int64_t job_id, const struct stage *s,
 int store_stage_list(struct store *st, int64_t job_id, struct stage **out, int *n,
 		     struct aura_error *err);
 int store_stage_clear(struct store *st, int64_t job_id, struct aura_error *err);
+
+/*
+ * Batches (batches.c): store_batch_insert makes a batches row inside the
+ * caller's transaction (store_begin); name NULL or "" names it
+ * "batch-ID"; *name_out is allocated. store_batch_find takes a decimal id
+ * or a name (the newest batch of that name): -AURA_E_BATCH_NOT_FOUND when
+ * none; *name allocated. store_batch_job_ids gives its jobs' ids in id
+ * order (allocated; *ids NULL when *n is 0). store_job_by_key: 1 and *id
+ * when a job holds key, 0 when none, or a negative error.
+ */
+int store_batch_insert(struct store *st, const char *name, int64_t *id, char **name_out,
+		       struct aura_error *err);
+int store_batch_find(struct store *st, const char *ref, int64_t *id, char **name,
+		     struct aura_error *err);
+int store_batch_job_ids(struct store *st, int64_t batch_id, int64_t **ids, size_t *n,
+			struct aura_error *err);
+int store_job_by_key(struct store *st, const char *key, int64_t *id, struct aura_error *err);
 
 #endif

@@ -17,7 +17,7 @@ av() { env AURA_DATA_DIR="$D" "$AURA_BIN" "$@"; }
 run av ls --bogus
 is "$RC" 2 "ls --bogus exits 2"
 like "$ERR" "^ls: unrecognized option '--bogus'" "...in getopt's words, naming the verb"
-like "$ERR" "^usage: aura ls \[--state S\] \[--limit N\] \[--all\] \[--json\]$" "...then the usage line"
+like "$ERR" "^usage: aura ls \[--state S\] \[--limit N\] \[--all\] \[--batch ID\|NAME\] \[--json\]$" "...then the usage line"
 like "$ERR" "^Try 'aura help ls' for more information.$" "...and where to read more"
 
 run av logs -x 1
@@ -26,7 +26,7 @@ like "$ERR" "^logs: invalid option -- 'x'" "an unknown short option in getopt's 
 
 run av cancel --bogus 1
 is "$RC" 2 "cancel --bogus 1 exits 2"
-like "$ERR" "^usage: aura cancel \[--json\] ID...$" "...with cancel's usage line"
+like "$ERR" "^usage: aura cancel \[--json\] ID\.\.\. \| --batch ID\|NAME$" "...with cancel's usage line"
 
 # submit's template adds a hint: FFmpeg's options go after --
 run av submit -i in.mp4 out.mp4
@@ -56,7 +56,7 @@ like "$ERR" "^usage: aura doctor \[--json\]$" "...with doctor's usage line"
 
 run av wait --json
 is "$RC" 2 "wait without an id exits 2"
-like "$ERR" "^usage: aura wait \[--json\] ID...$" "...with wait's usage line"
+like "$ERR" "^usage: aura wait \[--json\] ID\.\.\. \| --batch ID\|NAME$" "...with wait's usage line"
 
 run av logs
 is "$RC" 2 "logs without an id exits 2"
