@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -36,7 +37,8 @@
 #include "base/util.h"
 
 #define READ_CHUNK	65536
-#define ACCEPT_RETRY_MS 1000 /* after EMFILE, unless a client leaves first */
+#define TRIM_AFTER_LINE (64 * 1024) /* bytes of a request line after which malloc_trim */
+#define ACCEPT_RETRY_MS 1000	    /* after EMFILE, unless a client leaves first */
 
 /* --- connections ---------------------------------------------------------- */
 
@@ -273,7 +275,9 @@ static void client_read(struct conn *c)
 		json_t *msg;
 		struct aura_error err;
 		aura_error_clear(&err);
+		size_t at = c->rd.pos;
 		int rc = proto_reader_next(&c->rd, &msg, &err);
+		size_t line = c->rd.pos > at ? c->rd.pos - at : 0;
 		if (rc == 0)
 			break;
 		if (rc == -AURA_E_PROTO_TOO_LARGE) {
@@ -292,6 +296,11 @@ static void client_read(struct conn *c)
 		}
 		srv_handle(c, msg);
 		json_decref(msg);
+		/* A big request (a batch of a thousand rows) took megabytes of
+		 * small blocks that are free again: hand them back, so that the
+		 * server's size follows its jobs, not its largest request. */
+		if (line >= TRIM_AFTER_LINE)
+			malloc_trim(0);
 	}
 }
 

@@ -287,8 +287,13 @@ static int set_pragmas(struct store *st, struct aura_error *err)
 		return ret;
 	/* In WAL mode NORMAL loses at most the last commits on power loss,
 	 * never consistency; foreign_keys makes stages follow their job. */
-	return exec(st, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", AURA_E_STORE_OPEN,
-		    "PRAGMA synchronous/foreign_keys", err);
+	/* cache_size: 512 KiB of pages (SQLite's default is 2 MiB) -- the
+	 * OS caches the file anyway, and the server's size must not grow
+	 * with its store (doc/performance.md, bench/batch.sh) */
+	return exec(st,
+		    "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
+		    " PRAGMA cache_size = -512",
+		    AURA_E_STORE_OPEN, "PRAGMA synchronous/foreign_keys/cache_size", err);
 }
 
 /* Apply steps[v] for v = *version .. target-1, one transaction each. The
