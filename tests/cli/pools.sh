@@ -83,6 +83,11 @@ like "$ERR" "pools are: local, one" "naming the pools there are"
 run aura new --pool nowhere "a topic"
 like "$ERR" "POOL_UNKNOWN" "new --pool refuses it the same way"
 is "$(aura ls --json | jq -r .total)" "$before" "nothing was queued"
+printf 'kind,args,pool\nffmpeg,-f lavfi -i testsrc=d=1 -f null -,one\nffmpeg,-f lavfi -i testsrc=d=1 -f null -,nowhere\n' >bad.csv
+run aura batch bad.csv
+is "$RC" 2 "a batch row in an unknown pool: exit 2"
+like "$ERR" "line 3, column pool: POOL_UNKNOWN" "names its line and column"
+is "$(aura ls --json | jq -r .total)" "$before" "and nothing of the batch was queued"
 
 for id in $(aura ls --json | jq -r '.jobs[] | select(.state == "running" or .state == "queued") | .id'); do
 	aura cancel "$id" >/dev/null 2>&1
