@@ -76,6 +76,10 @@ int engine_submit(struct engine *e, struct job *j, struct aura_error *err)
 	j->attempts = 0;
 	if (j->max_attempts <= 0)
 		j->max_attempts = e->cfg->max_attempts;
+	if (!j->pool) { /* the default pool ([server] pool), named on the record */
+		const struct pool_config *dp = config_pool(e->cfg, NULL);
+		set_str(&j->pool, dp ? dp->name : NULL);
+	}
 	j->created_ms = time_now_ms();
 	j->started_ms = j->finished_ms = 0;
 	j->not_before_ms = 0;
