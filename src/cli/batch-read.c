@@ -22,7 +22,7 @@
 
 #include "base/util.h"
 #include "cli/batch-read.h"
-#include "client/shsplit.h"
+#include "base/shsplit.h"
 
 static const char *const columns[] = {
 	"topic", "duration", "preset", "voice",	   "script", "images",

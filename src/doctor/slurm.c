@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "base/conf.h"
-#include "client/shsplit.h"
+#include "base/shsplit.h"
 #include "doctor/check.h"
 
 #define SINFO_TIMEOUT_MS       10000

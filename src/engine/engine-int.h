@@ -10,6 +10,9 @@
  *   run-cmd.c  a run's commands: the child (spawn, output, exit) or the
  *              asynchronous step
  *   run-log.c  job.log and its cap, and the lines to followers
+ *   run-slurm.c a Slurm run: srun's lines, scancel in the stop sequence,
+ *              pause by scancel --signal, stray jobs at start (slurm.c:
+ *              Slurm as text)
  *   sched.c    the scheduler: slots, priorities, backoff, recovery
  */
 #ifndef AURA_ENGINE_INT_H
@@ -73,6 +76,14 @@ struct run {
 	bool stepping;	     /* started, not finished */
 	bool step_held;	     /* finished while paused: done() waits for resume */
 	uint64_t step_timer; /* the finish, handled on a clean loop turn */
+	/* the current command runs through srun (run-slurm.c) */
+	const struct pool_config *slurm_pool; /* NULL: a local child */
+	char *slurm_name;		      /* aura-SERVERID-JOB-ATTEMPT */
+	int slurm_fail;			      /* a failure srun named (catalogue code), 0 */
+	char *slurm_fail_line;		      /* its line */
+	bool slurm_waiting;		      /* queued by Slurm: no stall timer */
+	bool slurm_paused;		      /* the step was sent SIGSTOP */
+	uint64_t scancel_timer;		      /* the scancel of the stop sequence */
 };
 
 /* A registered job kind and the ids of its jobs queued or running. */
@@ -107,6 +118,9 @@ struct engine {
 	bool shutting_down;
 	bool drained_pending, drained_done;
 	struct kind_slot kinds[JOB_KIND__COUNT];
+	char *server_id;		    /* names this server's Slurm jobs (doc/cluster.md) */
+	struct slurm_child *slurm_children; /* scancel/squeue running */
+	uint64_t sweep_timer;
 };
 
 /* engine.c */
@@ -146,6 +160,29 @@ void timeout_suspend(struct run *r);
 /* run-cmd.c */
 int run_spawn(struct run *r, struct aura_error *err);
 void step_fire(struct loop *l, void *ctx);
+
+/* run-slurm.c */
+/* The Slurm pool the current command runs in, NULL: it runs here. */
+const struct pool_config *run_slurm_pool(const struct run *r);
+/* The srun command line of the current command (run_slurm_pool set). */
+int run_slurm_argv(struct run *r, const char *ffmpeg, char ***argv, struct aura_error *err);
+/* One stderr line: true if it was srun's own (handled), false if FFmpeg's. */
+bool run_slurm_line(struct run *r, const char *line);
+/* srun ended: cluster_id and substate cleared, the Slurm job cancelled
+ * unless it ended well; returns the failure srun named (0 if none) and its
+ * line in *detail (caller frees). */
+int run_slurm_exit(struct run *r, bool ok, char **detail);
+/* The stop sequence began (q at 0, SIGTERM at quit_ms, SIGKILL at
+ * quit_ms + term_ms): scancel in between. */
+void run_slurm_stop(struct run *r, int quit_ms, int term_ms);
+/* Pause or resume a Slurm run's step: 0, or 1 if the run is not one. */
+int run_slurm_pause(struct run *r, bool pause);
+void run_slurm_free(struct run *r);
+/* List this server's Slurm jobs on the first loop turn and cancel those
+ * no run owns. */
+void slurm_sweep_start(struct engine *e);
+/* engine_free: kill scancel/squeue still running. */
+void slurm_children_abandon(struct engine *e);
 
 /* sched.c */
 void schedule(struct engine *e);

@@ -27,6 +27,7 @@
 
 #include "base/log.h"
 #include "engine/engine-int.h"
+#include "engine/slurm.h"
 #include "ff/locate.h"
 #include "os/loop.h"
 #include "os/proc.h"
@@ -154,7 +155,9 @@ static void drained_cb(struct loop *l, void *ctx)
 
 void maybe_drained(struct engine *e)
 {
-	if (e->shutting_down && e->nruns == 0 && !e->drained_done && !e->drained_pending) {
+	/* a scancel of a stopped Slurm run is waited for too (it has a deadline) */
+	if (e->shutting_down && e->nruns == 0 && !e->slurm_children && !e->drained_done &&
+	    !e->drained_pending) {
 		e->drained_pending = true;
 		loop_defer(e->loop, drained_cb, e);
 	}
@@ -305,6 +308,10 @@ struct engine *engine_new(struct loop *loop, struct store *st, const struct aura
 		.provider = env_provider,
 		.eng_ctx = e,
 	};
+	e->server_id = slurm_server_id(cfg->server_id, paths ? paths->data_dir : NULL);
+	log_info("engine: server id %s (Slurm jobs are named aura-%s-JOB-ATTEMPT)", e->server_id,
+		 e->server_id);
+	slurm_sweep_start(e);
 	return e;
 }
 
@@ -329,8 +336,11 @@ void engine_free(struct engine *e)
 		return;
 	while (e->runs)
 		run_free(e->runs); /* abandons children: SIGKILL, no callbacks */
-	proc_kill_leftovers();	   /* and what finished runs left behind */
+	slurm_children_abandon(e);
+	proc_kill_leftovers(); /* and what finished runs left behind */
 	loop_timer_del(e->loop, e->backoff_timer);
+	loop_timer_del(e->loop, e->sweep_timer);
+	free(e->server_id);
 	for (size_t k = 0; k < JOB_KIND__COUNT; k++)
 		free(e->kinds[k].ids);
 	free(e->ffmpeg);

@@ -70,6 +70,10 @@ static void on_fd3(void *ctx, const char *data, size_t n)
 static void on_stdout(void *ctx, const char *data, size_t n)
 {
 	struct run *r = ctx;
+	if (r->slurm_pool) { /* srun forwards no fd 3: progress is on stdout */
+		progress_parser_feed(&r->parser, data, n, on_block, r);
+		return;
+	}
 	if (!r->cmd.ffmpeg)
 		progress_tracker_rebase(&r->tracker, time_mono_ms()); /* output is life */
 	if (!r->cmd.capture_stdout)
@@ -86,6 +90,11 @@ static void err_line_flush(struct run *r)
 	if (r->err_line.data[len - 1] == '\r')
 		r->err_line.data[--len] = '\0';
 	run_log_line(r, r->err_line.data);
+	/* through srun, srun's own lines are not FFmpeg's errors */
+	if (r->slurm_pool && !run_slurm_line(r, r->err_line.data)) {
+		ffclass_tail_append(&r->tail, r->err_line.data, len);
+		ffclass_tail_append(&r->tail, "\n", 1);
+	}
 	buf_reset(&r->err_line);
 }
 
@@ -93,7 +102,8 @@ static void on_stderr(void *ctx, const char *data, size_t n)
 {
 	struct run *r = ctx;
 	r->batching = true; /* one write for the lines of this read */
-	ffclass_tail_append(&r->tail, data, n);
+	if (!r->slurm_pool)
+		ffclass_tail_append(&r->tail, data, n);
 	if (!r->cmd.ffmpeg)
 		progress_tracker_rebase(&r->tracker, time_mono_ms());
 	while (n > 0) {
@@ -128,6 +138,10 @@ static void on_exit_cb(void *ctx, int status)
 	r->stall_timer = 0;
 	err_line_flush(r);
 	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	char *slurm_detail = NULL;
+	int slurm_code = r->slurm_pool ? run_slurm_exit(r, ok, &slurm_detail) : 0;
+	if (slurm_code)
+		ok = false; /* srun exits 0 after a node failure */
 	progress_tracker_finish(&r->tracker, ok);
 
 	if (r->stop != STOP_NONE) {
@@ -136,7 +150,14 @@ static void on_exit_cb(void *ctx, int status)
 				 proc_stop_step_name(step), stop_ms / 1000.0);
 		else
 			run_logf(r, "%s had ended before the stop began", r->cmd.argv[0]);
+		free(slurm_detail);
 		run_stopped(r);
+		return;
+	}
+	if (slurm_code) {
+		run_logf(r, "%s failed: %s", r->cmd.argv[0], slurm_detail);
+		run_fail(r, slurm_code, slurm_detail);
+		free(slurm_detail);
 		return;
 	}
 	if (WIFSIGNALED(status))
@@ -298,10 +319,25 @@ int run_spawn(struct run *r, struct aura_error *err)
 	size_t n = 0;
 	while (c->argv[n])
 		n++;
+	char **sargv = NULL;
+	if (run_slurm_pool(r)) {
+		int rc = run_slurm_argv(r, prog, &sargv, err);
+		if (rc < 0)
+			return rc;
+		n = 0;
+		while (sargv[n])
+			n++;
+	}
 	const char **argv = xcalloc(n + 6, sizeof(char *));
 	size_t k = 0;
-	argv[k++] = prog;
-	if (c->ffmpeg) {
+	if (sargv) {
+		for (size_t i = 0; i < n; i++)
+			argv[k++] = sargv[i];
+		n = 0; /* the loop below adds nothing */
+	} else {
+		argv[k++] = prog;
+	}
+	if (c->ffmpeg && !sargv) {
 		argv[k++] = "-hide_banner";
 		argv[k++] = "-nostats";
 		argv[k++] = "-progress";
@@ -332,7 +368,7 @@ int run_spawn(struct run *r, struct aura_error *err)
 			      : c->stdin_path ? PROC_STDIN_FILE
 					      : PROC_STDIN_NULL,
 		.stdin_path = c->stdin_path,
-		.extra_fd = c->ffmpeg,
+		.extra_fd = c->ffmpeg && !sargv,
 		.stderr_hold_ms = STDERR_HOLD_MS,
 	};
 	int64_t now = time_mono_ms();
@@ -343,6 +379,20 @@ int run_spawn(struct run *r, struct aura_error *err)
 	buf_reset(&r->out);
 	r->proc = proc_spawn(e->loop, &spec, &run_proc_ops, r, err);
 	free(argv);
+	if (sargv) {
+		for (size_t i = 0; sargv[i]; i++)
+			free(sargv[i]);
+		free(sargv);
+	}
+	if (!r->proc && r->slurm_pool) {
+		r->slurm_pool = NULL;
+		if (strstr(err->detail, "No such file") ||
+		    strstr(err->detail, "Permission denied")) {
+			char d[sizeof(err->detail)];
+			snprintf(d, sizeof(d), "%s", err->detail);
+			return aura_error_set(err, AURA_E_SLURM_NOT_FOUND, "%s", d);
+		}
+	}
 	if (!r->proc)
 		return -AURA_E_SPAWN_FAILED;
 	r->job.pid = (int)proc_pid(r->proc);

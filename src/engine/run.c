@@ -48,6 +48,7 @@ void run_free(struct run *r)
 	if (r->task.ops && r->task.ops->free)
 		r->task.ops->free(r->task.impl);
 	task_cmd_clear(&r->cmd);
+	run_slurm_free(r);
 	run_log_finish(r); /* the cut marker and the last lines */
 	if (r->log_fd >= 0)
 		close(r->log_fd);
@@ -201,6 +202,7 @@ void run_stop(struct run *r, enum stop_reason why, bool now)
 	}
 	int q = now ? 0 : e->cfg->quit_grace * 1000;
 	int t = now ? 0 : e->cfg->term_grace * 1000;
+	run_slurm_stop(r, q, t);
 	proc_stop(r->proc, q, t); /* may call on_exit, which frees r */
 }
 
@@ -213,7 +215,8 @@ void stall_arm(struct run *r)
 	struct engine *e = r->e;
 	loop_timer_del(e->loop, r->stall_timer);
 	r->stall_timer = 0;
-	if (e->stall_ms <= 0 || !r->proc || r->stop != STOP_NONE || r->job.state != JOB_RUNNING)
+	if (e->stall_ms <= 0 || !r->proc || r->stop != STOP_NONE || r->job.state != JOB_RUNNING ||
+	    r->slurm_waiting)
 		return;
 	int64_t due = r->tracker.last_advance_ms + e->stall_ms - time_mono_ms();
 	r->stall_timer = loop_timer_add(e->loop, due > 0 ? due : 0, stall_fire, r);

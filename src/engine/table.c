@@ -294,7 +294,7 @@ static int engine_request(struct engine *e, int64_t id, enum eng_req req, struct
 		run_stop(r, STOP_CANCEL, false); /* may free r */
 		break;
 	case ACT_PAUSE:
-		if (r->proc && proc_pause(r->proc) < 0) {
+		if (r->proc && run_slurm_pause(r, true) == 1 && proc_pause(r->proc) < 0) {
 			rc = aura_error_set(err, AURA_E_JOB_BAD_STATE, "job %lld cannot pause: %s",
 					    (long long)id, strerror(errno));
 			break;
@@ -309,7 +309,7 @@ static int engine_request(struct engine *e, int64_t id, enum eng_req req, struct
 		job_persist(e, j);
 		break;
 	case ACT_RESUME:
-		if (r->proc && proc_resume(r->proc) < 0) {
+		if (r->proc && run_slurm_pause(r, false) == 1 && proc_resume(r->proc) < 0) {
 			rc = aura_error_set(err, AURA_E_JOB_BAD_STATE, "job %lld cannot resume: %s",
 					    (long long)id, strerror(errno));
 			break;

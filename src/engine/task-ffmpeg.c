@@ -99,6 +99,7 @@ static int ff_next(void *impl, struct job *j, struct task_cmd *cmd, struct aura_
 		if (t->output && !t->output_in_args)
 			cmd->argv[n++] = xstrdup(t->tmp_abs ? t->tmp_abs : t->output);
 		cmd->ffmpeg = true;
+		cmd->pool_work = true; /* through srun in a Slurm pool */
 		cmd->duration_us = t->duration_us;
 		cmd->output_path = xstrdup(t->tmp_abs ? t->tmp_abs : t->output_abs);
 		cmd->weight_start = 0;

@@ -68,6 +68,8 @@ struct task_cmd {
 	bool ffmpeg;	       /* an FFmpeg run: the engine adds -progress pipe:3
 				  -nostats, gives it a stdin pipe for 'q' and
 				  parses progress */
+	bool pool_work;	       /* heavy work that runs in the job's pool (through
+				  srun in a Slurm pool); false: always here */
 	bool capture_stdout;   /* hand stdout to done() (e.g. ffprobe JSON) */
 	char *stdin_path;      /* NULL: stdin is /dev/null (a pipe for FFmpeg);
 				  else this file (relative to the job's

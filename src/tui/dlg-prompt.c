@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client/shsplit.h"
+#include "base/shsplit.h"
 #include "tui/ui.h"
 
 #define ESC 27

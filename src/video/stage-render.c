@@ -343,6 +343,7 @@ static int render_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *
 			return rc;
 		video_cmd(v, &a);
 		cmd->ffmpeg = true;
+		cmd->pool_work = true; /* the heavy step: in the job's pool */
 		cmd->duration_us = plan_us;
 		cmd->output_path = xstrdup(v->part);
 		cmd->weight_start = W_MIX;

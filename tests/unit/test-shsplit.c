@@ -16,7 +16,7 @@
 #include <cmocka.h>
 
 #include "base/errors.h"
-#include "client/shsplit.h"
+#include "base/shsplit.h"
 
 /* Split line and compare with the expected words (NULL-terminated). */
 static void expect_words(const char *line, const char *const *want)

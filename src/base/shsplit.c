@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "base/paths.h"
-#include "client/shsplit.h"
+#include "base/shsplit.h"
 #include "base/util.h"
 
 /* 1-based column of byte offset off (UTF-8 continuation bytes do not count). */
