@@ -341,6 +341,8 @@ void job_start(struct engine *e, struct job *queued)
 	j->finished_ms = 0;
 	j->not_before_ms = 0;
 	j->pid = 0;
+	set_str(&j->substate, NULL);
+	set_str(&j->cluster_id, NULL);
 	job_clear_error(j);
 	job_reset_progress(j);
 	r->cwd = job_cwd(j);

@@ -177,6 +177,11 @@ static int stale_cb(const struct job *j, void *ctx)
 	return 0;
 }
 
+struct unknown {
+	struct engine *e;
+	struct stale jobs;
+};
+
 static const char *base_name(const char *p)
 {
 	const char *s = p ? strrchr(p, '/') : NULL;
@@ -191,6 +196,46 @@ static int kill_leftover(struct engine *e, pid_t pid)
 		if (names[i] && proc_kill_stale(pid, names[i]) == 1)
 			return 1;
 	return 0;
+}
+
+static int unknown_pool_cb(const struct job *j, void *ctx)
+{
+	struct unknown *u = ctx;
+	if (!config_pool(u->e->cfg, job_pool(j)))
+		return stale_cb(j, &u->jobs);
+	return 0;
+}
+
+/*
+ * Queued jobs of a pool the configuration no longer defines wait, they are
+ * not failed (the pool may come back with the next start): each says so in
+ * its substate ("pool farm is not configured", shown by ls and show), and
+ * aura.log counts them. The substate goes when the job starts.
+ */
+static int mark_unknown_pools(struct engine *e, struct aura_error *err)
+{
+	struct unknown u = { .e = e };
+	int rc = store_job_list(e->st, JOB_QUEUED, 0, 0, unknown_pool_cb, &u, err);
+	for (size_t i = 0; i < u.jobs.n; i++) {
+		struct job *j = &u.jobs.jobs[i];
+		char *why = xasprintf("pool %s is not configured", job_pool(j));
+		if (rc == 0 && (!j->substate || strcmp(j->substate, why) != 0)) {
+			set_str(&j->substate, why);
+			struct aura_error uerr = { 0 };
+			if (store_job_update(e->st, j, &uerr) < 0)
+				log_warn("job %lld: %s", (long long)j->id, uerr.detail);
+			else
+				job_announce(e, j);
+		}
+		free(why);
+		job_clear(j);
+	}
+	if (u.jobs.n > 0)
+		log_warn("engine: %zu queued job%s wait for a pool that aura.ini does not define "
+			 "(aura ls shows which; define it again, or cancel them)",
+			 u.jobs.n, u.jobs.n == 1 ? "" : "s");
+	free(u.jobs.jobs);
+	return rc;
 }
 
 int engine_recover(struct engine *e, struct aura_error *err)
@@ -214,6 +259,8 @@ int engine_recover(struct engine *e, struct aura_error *err)
 			}
 			enum job_state was = j->state;
 			j->pid = 0;
+			set_str(&j->substate, NULL);
+			set_str(&j->cluster_id, NULL);
 			j->not_before_ms = 0;
 			j->eta_s = -1;
 			if (j->attempts >= j->max_attempts) {
@@ -251,6 +298,8 @@ int engine_recover(struct engine *e, struct aura_error *err)
 		job_clear(j);
 	}
 	free(s.jobs);
+	if (rc == 0)
+		rc = mark_unknown_pools(e, err);
 	/* what waits in the store is final now: the kinds' counts */
 	kinds_scan(e);
 	schedule(e);

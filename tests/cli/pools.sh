@@ -92,4 +92,25 @@ is "$(aura ls --json | jq -r .total)" "$before" "and nothing of the batch was qu
 for id in $(aura ls --json | jq -r '.jobs[] | select(.state == "running" or .state == "queued") | .id'); do
 	aura cancel "$id" >/dev/null 2>&1
 done
+
+# --- a pool that leaves aura.ini: its jobs wait and say why -----------------------------
+G=$(forever gone one)
+wait_for 10 is_state "$G" running || not_ok "a job of pool one runs"
+stop
+printf '[server]\nmax_jobs = 2\n' >"$XDG_CONFIG_HOME/aura/aura.ini"
+start || not_ok "the server starts without pool one"
+is "$(state_of "$G")" queued "a job of a pool no longer defined is queued again, not failed"
+is "$(aura show --json "$G" | jq -r .job.substate)" "pool one is not configured" \
+	"its substate says why it waits"
+run aura ls
+like "$OUT" "gone +ffmpeg +queued +one +pool one is not co" "ls shows it in the STAGE column"
+like "$(cat "$AURA_DATA_DIR/logs/aura.log")" "1 queued job wait for a pool that aura.ini does not define" \
+	"aura.log counts them"
+stop
+printf '[server]\nmax_jobs = 2\n[pool one]\nmax_jobs = 1\n' >"$XDG_CONFIG_HOME/aura/aura.ini"
+start || not_ok "the server starts with pool one again"
+wait_for 10 is_state "$G" running && ok "once the pool is back, the job runs" ||
+	not_ok "once the pool is back, the job runs"
+is "$(aura show --json "$G" | jq -r '.job.substate // "none"')" none "and its substate is gone"
+aura cancel "$G" >/dev/null
 done_testing
