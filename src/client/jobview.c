@@ -34,7 +34,7 @@ static int64_t min64(int64_t a, int64_t b)
 
 static bool filter_active(const struct jobview_filter *f)
 {
-	return f->text || f->state >= 0;
+	return f->text || f->state >= 0 || f->batch_id > 0;
 }
 
 /* Case-insensitive (ASCII) substring; UTF-8 bytes compare as they are. */
@@ -57,6 +57,8 @@ static bool contains_nocase(const char *hay, const char *needle)
 bool jobview_matches(const struct jobview_filter *f, const struct job *j)
 {
 	if (f->state >= 0 && (int)j->state != f->state)
+		return false;
+	if (f->batch_id > 0 && j->batch_id != f->batch_id)
 		return false;
 	if (!f->text || !*f->text)
 		return true;
@@ -175,6 +177,18 @@ void jobview_invalidate(struct jobview *v)
 	v->generation++;
 }
 
+/* A new filter: a new list, fetched from its top. */
+static void filter_changed(struct jobview *v)
+{
+	v->generation++;
+	v->stale = true;
+	v->max_id_seen = 0; /* the head of the new list is not known yet */
+	v->top = 0;
+	v->sel = v->total > 0 ? 0 : -1;
+	/* sel_id is kept: the selection returns to its job if the first
+	 * window of the new list holds it. */
+}
+
 bool jobview_set_filter(struct jobview *v, const char *text, int state)
 {
 	if (text && !*text)
@@ -187,13 +201,18 @@ bool jobview_set_filter(struct jobview *v, const char *text, int state)
 	free(v->filter.text);
 	v->filter.text = copy;
 	v->filter.state = state;
-	v->generation++;
-	v->stale = true;
-	v->max_id_seen = 0; /* the head of the new list is not known yet */
-	v->top = 0;
-	v->sel = v->total > 0 ? 0 : -1;
-	/* sel_id is kept: the selection returns to its job if the first
-	 * window of the new list holds it. */
+	filter_changed(v);
+	return true;
+}
+
+bool jobview_set_batch(struct jobview *v, int64_t batch_id)
+{
+	if (batch_id < 0)
+		batch_id = 0;
+	if (batch_id == v->filter.batch_id)
+		return false;
+	v->filter.batch_id = batch_id;
+	filter_changed(v);
 	return true;
 }
 

@@ -33,6 +33,7 @@ enum {
 struct jobview_filter {
 	char *text; /* NULL: none; else a case-insensitive substring of name, or "#ID"/"ID" */
 	int state;  /* -1: any; else an enum job_state */
+	int64_t batch_id; /* 0: any; else only the jobs of that batch */
 };
 
 struct jobview {
@@ -68,6 +69,9 @@ bool jobview_matches(const struct jobview_filter *f, const struct job *j);
  * selection stays on its job if that job is in the first window fetched.
  */
 bool jobview_set_filter(struct jobview *v, const char *text, int state);
+/* The same for the batch part of the filter (0: any batch); the text and
+ * state parts are kept. */
+bool jobview_set_batch(struct jobview *v, int64_t batch_id);
 
 /* Events were missed (a reconnect): fetch again, and trust nothing about
  * which ids are new until the head of the list is fetched. */

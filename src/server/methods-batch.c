@@ -1,8 +1,9 @@
 /*
  * methods-batch.c -- the `batch` request of doc/protocol.md (many jobs in
  * one request and one transaction, each row checked by the very code of
- * `new` or `submit`) and the "batch" parameter of list, cancel and retry
- * (every job of a batch in one request).
+ * `new` or `submit`), the "batch" parameter of list, cancel and retry
+ * (every job of a batch in one request), and list's "batch_id" (a window
+ * on one batch's jobs, with its counts by state).
  *
  * Must never: queue part of a batch (a bad row fails the request before
  * anything is written), or answer past the client's answer limit.
@@ -19,6 +20,7 @@
 #include <jansson.h>
 
 #include "engine/engine.h"
+#include "client/jobview.h"
 #include "client/proto.h"
 #include "server/params.h"
 #include "server/server-int.h"
@@ -286,4 +288,53 @@ int srv_batch_action(struct conn *c, json_t *ref, bool retry, json_t **result,
 	free(bname);
 	free(ids);
 	return rc < 0 ? rc : 0;
+}
+
+int srv_batch_window(struct conn *c, int64_t bid, const struct jobview_filter *f, int64_t off,
+		     int64_t lim, struct page *p, int64_t *total, json_t **batch,
+		     struct aura_error *err)
+{
+	char ref[32];
+	snprintf(ref, sizeof(ref), "%lld", (long long)bid);
+	int64_t found;
+	char *bname = NULL;
+	int rc = store_batch_find(c->s->st, ref, &found, &bname, err);
+	if (rc == 0 && found != bid) /* a batch named "7" is not batch 7 */
+		rc = aura_error_set(err, AURA_E_BATCH_NOT_FOUND, "%s", ref);
+	if (rc < 0) {
+		free(bname);
+		return rc;
+	}
+	int64_t *ids;
+	size_t n;
+	if ((rc = store_batch_job_ids(c->s->st, bid, &ids, &n, err)) < 0) {
+		free(bname);
+		return rc;
+	}
+	int64_t counts[JOB_STATE__COUNT] = { 0 }, seen = 0, listed = 0;
+	/* newest first, as list */
+	for (size_t i = n; i-- > 0;) {
+		struct job j;
+		job_init(&j);
+		if (engine_get(c->s->eng, ids[i], &j, NULL) == 0) {
+			listed++;
+			if ((unsigned)j.state < JOB_STATE__COUNT)
+				counts[j.state]++;
+			if (jobview_matches(f, &j)) {
+				if (seen >= off && (lim <= 0 || seen < off + lim) && !p->truncated)
+					srv_page_add(&j, p);
+				seen++;
+			}
+		}
+		job_clear(&j);
+	}
+	free(ids);
+	*total = seen;
+	*batch = json_pack("{s:I, s:s, s:I}", "id", (json_int_t)bid, "name", bname,
+			   "total", (json_int_t)listed);
+	for (int s = 0; s < JOB_STATE__COUNT; s++)
+		json_object_set_new(*batch, job_state_name((enum job_state)s),
+				    json_integer(counts[s]));
+	free(bname);
+	return 0;
 }

@@ -279,7 +279,8 @@ json_t *srv_pools_json(struct server *s)
 int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err)
 {
 	(void)id;
-	json_t *state = NULL, *offset = NULL, *limit = NULL, *text = NULL, *counts = NULL;
+	json_t *state = NULL, *offset = NULL, *limit = NULL, *text = NULL, *counts = NULL,
+	       *batch_id = NULL, *batch_obj = NULL;
 	int rc;
 	if ((rc = srv_param_opt(params, "state", srv_is_string, "a string", &state, err)) < 0 ||
 	    (rc = srv_param_opt(params, "offset", srv_is_integer, "an integer", &offset, err)) <
@@ -287,8 +288,13 @@ int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, stru
 	    (rc = srv_param_opt(params, "limit", srv_is_integer, "an integer", &limit, err)) < 0 ||
 	    (rc = srv_param_opt(params, "text", srv_is_string, "a string", &text, err)) < 0 ||
 	    (rc = srv_param_opt(params, "counts", srv_is_boolean, "true or false", &counts, err)) <
-		0)
+		0 ||
+	    (rc = srv_param_opt(params, "batch_id", srv_is_integer, "an integer", &batch_id,
+				err)) < 0)
 		return rc;
+	if (batch_id && json_integer_value(batch_id) <= 0)
+		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
+				      "\"batch_id\" must be a batch id (> 0)");
 	json_t *batch = json_object_get(params, "batch");
 	if (batch && !json_is_null(batch))
 		return srv_batch_list(c, batch, result, err);
@@ -305,8 +311,11 @@ int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, stru
 	struct page p;
 	srv_page_init(&p);
 	int64_t total;
-	if (txt) {
-		struct text_page tp = { &p, { (char *)txt, st }, off, lim, 0 };
+	if (batch_id) {
+		struct jobview_filter f = { (char *)txt, st, json_integer_value(batch_id) };
+		rc = srv_batch_window(c, f.batch_id, &f, off, lim, &p, &total, &batch_obj, err);
+	} else if (txt) {
+		struct text_page tp = { &p, { (char *)txt, st, 0 }, off, lim, 0 };
 		rc = engine_list(c->s->eng, st, 0, 0, text_add, &tp, err);
 		total = tp.seen;
 	} else {
@@ -325,6 +334,8 @@ int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, stru
 	json_object_set_new(*result, "jobs", p.jobs);
 	json_object_set_new(*result, "total", json_integer(total));
 	json_object_set_new(*result, "store", srv_store_json(c->s));
+	if (batch_obj)
+		json_object_set_new(*result, "batch", batch_obj);
 	if (counts && json_is_true(counts)) {
 		json_t *cnt = json_object();
 		for (int s = 0; s < JOB_STATE__COUNT; s++) {

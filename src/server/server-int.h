@@ -166,6 +166,16 @@ int srv_m_batch(struct conn *c, int64_t id, json_t *params, json_t **result,
 int srv_batch_list(struct conn *c, json_t *ref, json_t **result, struct aura_error *err);
 int srv_batch_action(struct conn *c, json_t *ref, bool retry, json_t **result,
 		     struct aura_error *err);
+/* The window [off, off + lim) (lim 0: to the end) of batch bid's jobs
+ * that pass f (newest first) into p, *total the number that pass, and
+ * *batch its {"id", "name", "total", a count per state} (new reference).
+ * Served from the batch's job ids, never from every job of the store;
+ * -AURA_E_BATCH_NOT_FOUND when no batch has that id. */
+struct page;
+struct jobview_filter;
+int srv_batch_window(struct conn *c, int64_t bid, const struct jobview_filter *f, int64_t off,
+		     int64_t lim, struct page *p, int64_t *total, json_t **batch,
+		     struct aura_error *err);
 /* After the subscribe answer: the snapshot (methods-stream.c). */
 void srv_send_snapshot(struct conn *c);
 

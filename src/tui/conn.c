@@ -365,6 +365,21 @@ void conn_drain(struct tui *t)
 
 /* ---- fetching ------------------------------------------------------------------------ */
 
+/* The batch filter's batch and its counts by state, from a list answer. */
+static void batch_text(struct tui *t, uint64_t gen, json_t *b)
+{
+	if (gen != t->v.generation || !json_is_object(b) ||
+	    proto_get_int(b, "id", 0) != t->v.filter.batch_id)
+		return;
+	const char *name = proto_get_str(b, "name");
+	str_copy(t->batch_name, name ? name : "", sizeof(t->batch_name));
+	t->batch_total = proto_get_int(b, "total", 0);
+	for (int s = 0; s < JOB_STATE__COUNT; s++)
+		t->batch_counts[s] = proto_get_int(b, job_state_name((enum job_state)s), 0);
+	t->batch_known = true;
+	ui_dirty(t, PANE_LIST);
+}
+
 static void fetch_window(struct tui *t, int64_t off, int64_t lim, int64_t now)
 {
 	json_t *params = json_pack("{s:I, s:I, s:b}", "offset", (json_int_t)off, "limit",
@@ -374,6 +389,8 @@ static void fetch_window(struct tui *t, int64_t off, int64_t lim, int64_t now)
 				    json_string(job_state_name((enum job_state)t->v.filter.state)));
 	if (t->v.filter.text)
 		json_object_set_new(params, "text", proto_string(t->v.filter.text));
+	if (t->v.filter.batch_id > 0)
+		json_object_set_new(params, "batch_id", json_integer(t->v.filter.batch_id));
 	uint64_t gen = t->v.generation;
 	json_t *res = NULL;
 	struct aura_error err;
@@ -403,6 +420,7 @@ static void fetch_window(struct tui *t, int64_t off, int64_t lim, int64_t now)
 		job_clear(&js[i]);
 	free(js);
 
+	batch_text(t, gen, json_object_get(res, "batch"));
 	json_t *counts = json_object_get(res, "counts");
 	if (json_is_object(counts)) {
 		for (int s = 0; s < JOB_STATE__COUNT; s++)

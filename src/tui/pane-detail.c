@@ -175,6 +175,10 @@ static void draw_job(struct out *o, const struct job *j)
 		       job_state_name(j->state), j->attempts, j->attempts == 1 ? "" : "s");
 	fieldf(o, "Kind", A_NORMAL, "%s, priority %d, pool %s", job_kind_name(j->kind), j->priority,
 	       j->pool ? j->pool : "local");
+	if (j->batch_id > 0 && t->batch_known && j->batch_id == t->v.filter.batch_id)
+		fieldf(o, "Batch", A_NORMAL, "%lld \"%s\"", (long long)j->batch_id, t->batch_name);
+	else if (j->batch_id > 0)
+		fieldf(o, "Batch", A_NORMAL, "%lld", (long long)j->batch_id);
 	if (j->substate)
 		fieldf(o, "Waiting", ui_attr(t, ST_DIM), "%s%s%s", j->substate,
 		       j->cluster_id ? ", Slurm job " : "", j->cluster_id ? j->cluster_id : "");

@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "client/format.h"
@@ -116,10 +117,33 @@ static void draw_row(struct tui *t, struct pane *p, int y, const struct job *j, 
 	cell_right(t, w, y, x, c->age, buf, base);
 }
 
+/* `batch 3 "lessons": 40 done · 2 failed · 100 total · 1 running · 57
+ * queued` (running and queued when there are any; cut if no room). */
+static void batch_title(const struct tui *t, char *out, size_t n)
+{
+	const struct jobview *v = &t->v;
+	const char *dot = t->utf8 ? " · " : ", ";
+	if (!t->batch_known) {
+		snprintf(out, n, "batch %lld", (long long)v->filter.batch_id);
+		return;
+	}
+	const int64_t *c = t->batch_counts;
+	int k = snprintf(out, n, "batch %lld \"%s\": %lld done%s%lld failed%s%lld total",
+			 (long long)v->filter.batch_id, t->batch_name,
+			 (long long)c[JOB_SUCCEEDED], dot, (long long)c[JOB_FAILED], dot,
+			 (long long)t->batch_total);
+	static const enum job_state more[] = { JOB_RUNNING, JOB_QUEUED, JOB_PAUSED,
+					       JOB_CANCELLED };
+	for (size_t i = 0; i < ARRAY_LEN(more) && k > 0 && (size_t)k < n; i++)
+		if (c[more[i]] > 0)
+			k += snprintf(out + k, n - (size_t)k, "%s%lld %s", dot,
+				      (long long)c[more[i]], job_state_name(more[i]));
+}
+
 static void list_draw(struct tui *t, struct pane *p)
 {
 	struct jobview *v = &t->v;
-	char right[160], left[200];
+	char right[160], left[200], batch[200] = "";
 	const char *st =
 	    v->filter.state >= 0 ? job_state_name((enum job_state)v->filter.state) : NULL;
 	if (v->filter.text && st)
@@ -130,6 +154,13 @@ static void list_draw(struct tui *t, struct pane *p)
 		snprintf(left, sizeof(left), "Jobs  %s", st);
 	else
 		snprintf(left, sizeof(left), "Jobs");
+	if (v->filter.batch_id > 0) {
+		/* the batch first: its counts matter more than the other filters */
+		batch_title(t, batch, sizeof(batch));
+		char *both = xasprintf("Jobs  %s%s%s", batch, left[4] ? "," : "", left + 4);
+		str_copy(left, both, sizeof(left));
+		free(both);
+	}
 	if (v->total > 0)
 		snprintf(right, sizeof(right), "%lld/%lld", (long long)(v->sel + 1),
 			 (long long)v->total);
@@ -147,8 +178,8 @@ static void list_draw(struct tui *t, struct pane *p)
 		return;
 	}
 	if (v->total == 0) {
-		const char *s = v->filter.text || v->filter.state >= 0
-				    ? "No job matches the filter (/ and f change it)."
+		const char *s = v->filter.text || v->filter.state >= 0 || v->filter.batch_id > 0
+				    ? "No job matches the filter (/, f and b change it)."
 				    : "No jobs yet: n queues a video, s an FFmpeg command.";
 		ui_text(t, p->win, TITLE_LINES, 2, s, p->w - 4, ui_attr(t, ST_DIM), false);
 		return;

@@ -319,6 +319,29 @@ static void job_key(struct tui *t, enum ui_action a)
 	}
 }
 
+/* `b`: only the selected job's batch; again, every job. */
+static void batch_key(struct tui *t)
+{
+	if (t->v.filter.batch_id > 0) {
+		jobview_set_batch(&t->v, 0);
+		t->batch_known = false;
+		ui_msg(t, MSG_INFO, "showing every batch's jobs");
+		ui_dirty(t, PANE_LIST);
+		return;
+	}
+	const struct job *j = need_job(t);
+	if (!j)
+		return;
+	if (j->batch_id <= 0) {
+		ui_msg(t, MSG_INFO, "job #%lld is in no batch", (long long)j->id);
+		return;
+	}
+	jobview_set_batch(&t->v, j->batch_id);
+	t->batch_known = false;
+	t->counts_stale = true;
+	ui_dirty(t, PANE_LIST);
+}
+
 void ui_key(struct tui *t, int key)
 {
 	if (t->msg[0]) {
@@ -382,6 +405,9 @@ void ui_key(struct tui *t, int key)
 		return;
 	case A_STATE:
 		dlg_state_open(t);
+		return;
+	case A_BATCH:
+		batch_key(t);
 		return;
 	case A_CANCEL:
 	case A_DELETE:

@@ -68,6 +68,7 @@ struct proc;
 	X(DELETE, "d", "delete the selected job (asks y/N)", 'd', UI_FN(KEY_DC), 0)                \
 	X(FILTER, "/", "filter by text (name, output, #id)", '/', 0, 0)                            \
 	X(STATE, "f", "filter by state", 'f', 0, 0)                                                \
+	X(BATCH, "b", "only the selected job's batch, or all jobs again", 'b', 0, 0)               \
 	X(FOLLOW, "l", "log: follow the tail on or off", 'l', 0, 0)                                \
 	X(HELP, "?", "this help", '?', UI_FN(KEY_F(1)), 0)                                         \
 	X(REDRAW, "^L", "redraw the whole screen", UI_CTRL('l'), 0, 0)                             \
@@ -308,6 +309,11 @@ struct tui {
 	bool counts_known;
 	int64_t counts[JOB_STATE__COUNT];
 	char pools[160]; /* "local 1/2 · farm 12/40" when there is more than one pool */
+	/* the batch of the batch filter (`b`), as the last list answer said */
+	bool batch_known;
+	char batch_name[64];
+	int64_t batch_total;
+	int64_t batch_counts[JOB_STATE__COUNT];
 
 	/* data */
 	struct jobview v;

@@ -167,7 +167,15 @@ static void test_order_newest_first(void **state)
 
 static bool m(const char *text, int state, const struct job *j)
 {
-	struct jobview_filter f = { xstrdup(text), state };
+	struct jobview_filter f = { xstrdup(text), state, 0 };
+	bool r = jobview_matches(&f, j);
+	free(f.text);
+	return r;
+}
+
+static bool mb(const char *text, int state, int64_t batch, const struct job *j)
+{
+	struct jobview_filter f = { xstrdup(text), state, batch };
 	bool r = jobview_matches(&f, j);
 	free(f.text);
 	return r;
@@ -194,7 +202,82 @@ static void test_matches(void **state)
 	assert_true(m(NULL, JOB_RUNNING, &j));
 	assert_false(m(NULL, JOB_QUEUED, &j));
 	assert_false(m("ocean", JOB_QUEUED, &j)); /* both must hold */
+
+	/* the batch part: 0 is any batch (and no batch) */
+	assert_true(mb(NULL, -1, 0, &j));
+	assert_false(mb(NULL, -1, 3, &j)); /* in no batch */
+	j.batch_id = 3;
+	assert_true(mb(NULL, -1, 3, &j));
+	assert_false(mb(NULL, -1, 4, &j));
+	assert_true(mb("ocean", JOB_RUNNING, 3, &j)); /* all three hold */
+	assert_false(mb("ocean", JOB_QUEUED, 3, &j));
+	assert_false(mb("desert", JOB_RUNNING, 3, &j));
+	assert_false(mb("ocean", JOB_RUNNING, 4, &j));
 	job_clear(&j);
+}
+
+/* `b`: the batch filter narrows the list, combines with the state, takes
+ * new jobs of its batch only, and 0 brings every job back. */
+static void test_filter_batch(void **state)
+{
+	(void)state;
+	struct jobview v;
+	jobview_init(&v);
+	seed(12);
+	for (int i = 0; i < n_store; i++)
+		store[i].batch_id = i % 3 == 0 ? 7 : 0; /* ids 1, 4, 7, 10 */
+	jobview_set_height(&v, 5);
+	serve(&v);
+	assert_int_equal(v.total, 12);
+
+	assert_true(jobview_set_batch(&v, 7));
+	assert_false(jobview_set_batch(&v, 7)); /* no change */
+	assert_true(v.stale);
+	serve(&v);
+	assert_int_equal(v.total, 4);
+	assert_int_equal(jobview_row(&v, 0)->id, 10);
+	assert_consistent(&v);
+
+	/* with the state: of ids 1, 4, 7, 10 (succeeded, failed, queued,
+	 * running as seeded) only 1 */
+	jobview_set_filter(&v, NULL, JOB_SUCCEEDED);
+	assert_int_equal(v.filter.batch_id, 7); /* the batch part is kept */
+	serve(&v);
+	assert_int_equal(v.total, 1);
+	assert_int_equal(jobview_row(&v, 0)->id, 1);
+	assert_consistent(&v);
+	jobview_set_filter(&v, NULL, -1);
+	serve(&v);
+	assert_int_equal(v.total, 4);
+
+	/* a new job outside the batch is not listed; one inside lands on top */
+	struct job *out = store_add("outside", JOB_QUEUED);
+	assert_int_equal(jobview_job_changed(&v, out) & JV_ROWS, 0);
+	struct job *in = store_add("inside", JOB_QUEUED);
+	in->batch_id = 7;
+	assert_true(jobview_job_changed(&v, in) & JV_ROWS);
+	assert_int_equal(jobview_row(&v, 0)->id, in->id);
+	assert_int_equal(v.total, 5);
+	assert_consistent(&v);
+
+	/* an older job not held may have joined or left: fetch again */
+	jobview_set_height(&v, 1);
+	jobview_home(&v);
+	serve(&v);
+	struct job *old = store_find(1);
+	assert_null(jobview_row(&v, v.total - 1));
+	old->batch_id = 0; /* (a model of leaving; the server never does it) */
+	assert_true(jobview_job_changed(&v, old) & JV_STALE);
+	serve(&v);
+	assert_int_equal(v.total, 4);
+	assert_consistent(&v);
+	old->batch_id = 7;
+
+	assert_true(jobview_set_batch(&v, 0));
+	serve(&v);
+	assert_int_equal(v.total, 14);
+	assert_consistent(&v);
+	jobview_free(&v);
 }
 
 static void test_filter_text_and_state(void **state)
@@ -577,6 +660,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_order_newest_first, teardown),
 		cmocka_unit_test(test_matches),
 		cmocka_unit_test_teardown(test_filter_text_and_state, teardown),
+		cmocka_unit_test_teardown(test_filter_batch, teardown),
 		cmocka_unit_test_teardown(test_selection_follows_its_job, teardown),
 		cmocka_unit_test_teardown(test_last_row_removed_and_empty_list, teardown),
 		cmocka_unit_test_teardown(test_when_to_refetch, teardown),
