@@ -173,8 +173,11 @@ static void draw_job(struct out *o, const struct job *j)
 	else
 		fieldf(o, "State", ui_attr(t, ui_state_style((int)j->state)), "%s  (%d attempt%s)",
 		       job_state_name(j->state), j->attempts, j->attempts == 1 ? "" : "s");
-	fieldf(o, "Kind", A_NORMAL, "%s, priority %d, pool %s", job_kind_name(j->kind), j->priority,
-	       j->pool ? j->pool : "local");
+	/* the pool once there is more than one (the header lists them), or
+	 * when the job is outside local */
+	bool pool = t->pools[0] || (j->pool && strcmp(j->pool, "local") != 0);
+	fieldf(o, "Kind", A_NORMAL, "%s, priority %d%s%s", job_kind_name(j->kind), j->priority,
+	       pool ? ", pool " : "", pool ? (j->pool ? j->pool : "local") : "");
 	if (j->batch_id > 0 && t->batch_known && j->batch_id == t->v.filter.batch_id)
 		fieldf(o, "Batch", A_NORMAL, "%lld \"%s\"", (long long)j->batch_id, t->batch_name);
 	else if (j->batch_id > 0)
