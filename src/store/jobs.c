@@ -117,15 +117,17 @@ static int check_job(struct store *st, const struct job *j, struct aura_error *e
 	return 0;
 }
 
-/* One job from a statement whose one parameter is `arg`: 0 with the job
- * in out, 1 when there is none (out stays empty), or an error naming
- * `what`. */
-static int job_row(struct store *st, sqlite3_stmt *s, int64_t arg, struct job *out,
-		   const char *what, struct aura_error *err)
+/* One job from a statement whose first parameter is `arg` and, when
+ * text is not NULL, whose second is text: 0 with the job in out, 1 when
+ * there is none (out stays empty), or an error naming `what`. */
+static int job_row(struct store *st, sqlite3_stmt *s, int64_t arg, const char *text,
+		   struct job *out, const char *what, struct aura_error *err)
 {
 	job_init(out);
 	struct binder b = { s, SQLITE_OK };
 	b_int64(&b, 1, arg);
+	if (text)
+		b_text(&b, 2, text);
 	int rc = step(&b);
 	int ret;
 	if (rc == SQLITE_ROW)
@@ -315,7 +317,7 @@ int store_job_update_progress(struct store *st, const struct job *j, struct aura
 int store_job_get(struct store *st, int64_t id, struct job *out, struct aura_error *err)
 {
 	assert(st->ready);
-	int ret = job_row(st, st->stmt[SQL_JOB_GET], id, out, "get job", err);
+	int ret = job_row(st, st->stmt[SQL_JOB_GET], id, NULL, out, "get job", err);
 	if (ret == 1)
 		ret = aura_error_set(err, AURA_E_JOB_NOT_FOUND, "job %lld", (long long)id);
 	return ret;
@@ -385,30 +387,15 @@ int64_t store_job_count(struct store *st, int state)
 int store_job_next(struct store *st, int64_t now_ms, struct job *out, struct aura_error *err)
 {
 	assert(st->ready);
-	return job_row(st, st->stmt[SQL_JOB_NEXT], now_ms, out, "next job", err);
+	return job_row(st, st->stmt[SQL_JOB_NEXT], now_ms, NULL, out, "next job", err);
 }
 
 int store_job_next_in(struct store *st, int64_t now_ms, const char *pool, struct job *out,
 		      struct aura_error *err)
 {
-	assert(st->ready);
-	sqlite3_stmt *s = st->stmt[SQL_JOB_NEXT_POOL];
-	job_init(out);
-	struct binder b = { s, SQLITE_OK };
-	b_int64(&b, 1, now_ms);
-	b_text(&b, 2, pool);
-	int rc = step(&b);
-	int ret;
-	if (rc == SQLITE_ROW)
-		ret = read_job(st, s, out, err);
-	else if (rc == SQLITE_DONE)
-		ret = 1;
-	else
-		ret = store_fail(st, rc, "next job of a pool", err);
-	done(s);
-	if (ret < 0)
-		job_clear(out);
-	return ret;
+	assert(st->ready && pool);
+	return job_row(st, st->stmt[SQL_JOB_NEXT_POOL], now_ms, pool, out, "next job of a pool",
+		       err);
 }
 
 /* --- stages ------------------------------------------------------------------ */
