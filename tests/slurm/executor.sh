@@ -175,6 +175,41 @@ aura cancel "$J" >/dev/null 2>&1
 wait_for 30 terminal "$J"
 wait_for 15 squeue_empty
 
+# --- waiting for the cluster: a job that Slurm cannot place yet is running
+# with the substate "waiting for cluster", and no stall timer runs while it
+# waits (stall_timeout = 5 s, a wait of more than that); once the node is
+# free it is allocated and succeeds
+stop
+write_ini farm
+sed -i 's/^\[server\]$/[server]\nstall_timeout = 5/' "$XDG_CONFIG_HOME/aura/aura.ini"
+start || not_ok "server restarts with stall_timeout = 5"
+srun --exclusive --ntasks=1 --job-name=blocker sleep 300 >/dev/null 2>&1 &
+BLOCKER=$!
+blocker_runs() { squeue --me -h -t R -o %j | grep -qx blocker; }
+wait_for 30 blocker_runs
+check "a job outside aura holds the whole node" blocker_runs
+J=$(aura submit --name waits -- -f lavfi -i "testsrc=duration=2:size=320x240" -c:v mpeg4 -y waits.mp4)
+waiting() { [ "$(jf "$J" substate)" = "waiting for cluster" ]; }
+wait_for 30 waiting
+check "the job waits with substate 'waiting for cluster'" waiting
+is "$(state_of "$J")" running "while it waits the job is running"
+like "$(cluster_id_of "$J")" '^[0-9]+$' "and show --json has its Slurm job id"
+run aura ls
+like "$OUT" "waits +ffmpeg +running +farm +waiting for cluster" "ls shows it waiting"
+# past the stall timeout, still waiting, not stopped as stalled
+T0=$(date +%s)
+past_stall() { [ $(($(date +%s) - T0)) -ge 8 ] && waiting; }
+wait_for 20 past_stall
+check "8 s later (stall_timeout 5 s) it still waits: no stall while waiting" past_stall
+is "$(jf "$J" error.code)" "" "no error was recorded"
+kill "$BLOCKER" 2>/dev/null
+scancel --me --name=blocker 2>/dev/null
+wait_for 60 terminal "$J"
+is "$(state_of "$J")" succeeded "once the node is free the job runs and succeeds"
+is "$(jf "$J" substate)" "" "its substate is gone"
+wait "$BLOCKER" 2>/dev/null
+wait_for 15 squeue_empty
+
 # --- a pool whose partition does not exist
 stop
 write_ini nowhere
