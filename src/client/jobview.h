@@ -31,8 +31,8 @@ enum {
 };
 
 struct jobview_filter {
-	char *text; /* NULL: none; else a case-insensitive substring of name, or "#ID"/"ID" */
-	int state;  /* -1: any; else an enum job_state */
+	char *text;	  /* NULL: none; else a case-insensitive substring of name, or "#ID"/"ID" */
+	int state;	  /* -1: any; else an enum job_state */
 	int64_t batch_id; /* 0: any; else only the jobs of that batch */
 };
 

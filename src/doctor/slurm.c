@@ -186,7 +186,7 @@ static char *partition_list(const char *listing, char **def)
 		if (m > 0) {
 			char *name = xstrndup(line, m);
 			bool seen = false;
-			for (const char *q = b.data; q && *q && !seen;) {
+			for (const char *q = b.data ? b.data : ""; *q && !seen;) {
 				size_t k = strcspn(q, ",");
 				seen = k == m && strncmp(q, name, m) == 0;
 				q += k;

@@ -330,8 +330,8 @@ int srv_batch_window(struct conn *c, int64_t bid, const struct jobview_filter *f
 	}
 	free(ids);
 	*total = seen;
-	*batch = json_pack("{s:I, s:s, s:I}", "id", (json_int_t)bid, "name", bname,
-			   "total", (json_int_t)listed);
+	*batch = json_pack("{s:I, s:s, s:I}", "id", (json_int_t)bid, "name", bname, "total",
+			   (json_int_t)listed);
 	for (int s = 0; s < JOB_STATE__COUNT; s++)
 		json_object_set_new(*batch, job_state_name((enum job_state)s),
 				    json_integer(counts[s]));

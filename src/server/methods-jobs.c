@@ -289,8 +289,8 @@ int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, stru
 	    (rc = srv_param_opt(params, "text", srv_is_string, "a string", &text, err)) < 0 ||
 	    (rc = srv_param_opt(params, "counts", srv_is_boolean, "true or false", &counts, err)) <
 		0 ||
-	    (rc = srv_param_opt(params, "batch_id", srv_is_integer, "an integer", &batch_id,
-				err)) < 0)
+	    (rc = srv_param_opt(params, "batch_id", srv_is_integer, "an integer", &batch_id, err)) <
+		0)
 		return rc;
 	if (batch_id && json_integer_value(batch_id) <= 0)
 		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,

@@ -129,11 +129,9 @@ static void batch_title(const struct tui *t, char *out, size_t n)
 	}
 	const int64_t *c = t->batch_counts;
 	int k = snprintf(out, n, "batch %lld \"%s\": %lld done%s%lld failed%s%lld total",
-			 (long long)v->filter.batch_id, t->batch_name,
-			 (long long)c[JOB_SUCCEEDED], dot, (long long)c[JOB_FAILED], dot,
-			 (long long)t->batch_total);
-	static const enum job_state more[] = { JOB_RUNNING, JOB_QUEUED, JOB_PAUSED,
-					       JOB_CANCELLED };
+			 (long long)v->filter.batch_id, t->batch_name, (long long)c[JOB_SUCCEEDED],
+			 dot, (long long)c[JOB_FAILED], dot, (long long)t->batch_total);
+	static const enum job_state more[] = { JOB_RUNNING, JOB_QUEUED, JOB_PAUSED, JOB_CANCELLED };
 	for (size_t i = 0; i < ARRAY_LEN(more) && k > 0 && (size_t)k < n; i++)
 		if (c[more[i]] > 0)
 			k += snprintf(out + k, n - (size_t)k, "%s%lld %s", dot,
