@@ -319,6 +319,15 @@ static json_t *cell_number(json_t *v)
 	return json_incref(v);
 }
 
+/* The same for a text of ours (--priority): a new reference. */
+static json_t *number_text(const char *s)
+{
+	json_t *t = json_string(s);
+	json_t *n = cell_number(t);
+	json_decref(t);
+	return n;
+}
+
 static char *abs_path(const char *cwd, const char *p)
 {
 	return p[0] == '/' ? xstrdup(p) : xasprintf("%s/%s", cwd, p);
@@ -434,7 +443,7 @@ int batch_row_params(const struct batch_row *row, const struct batch_defaults *d
 			json_object_set_new(p, "priority",
 					    cell_number(json_object_get(c, "priority")));
 		else if (d->priority)
-			json_object_set_new(p, "priority", cell_number(json_string(d->priority)));
+			json_object_set_new(p, "priority", number_text(d->priority));
 	} else {
 		static const char *const ff_only[] = { "args", "cwd" };
 		for (size_t i = 0; i < ARRAY_LEN(ff_only); i++)
@@ -460,8 +469,7 @@ int batch_row_params(const struct batch_row *row, const struct batch_defaults *d
 				   strcmp(video_options[i], "seed") == 0 ||
 				   strcmp(video_options[i], "priority") == 0;
 			if (!cv && strcmp(video_options[i], "priority") == 0 && d->priority)
-				json_object_set_new(o, "priority",
-						    cell_number(json_string(d->priority)));
+				json_object_set_new(o, "priority", number_text(d->priority));
 			else if (cv)
 				json_object_set_new(o, video_options[i],
 						    num ? cell_number(cv) : json_incref(cv));

@@ -26,9 +26,9 @@ extern const struct cmd_entry cmd_ls_entry;
 static int fetch(struct client *cl, const char *state, const char *batch, int64_t offset,
 		 int64_t limit, json_t **res, struct aura_error *err)
 {
-	json_t *params = json_object();
 	if (batch) /* the whole batch in one answer, newest first */
 		return client_call(cl, "list", json_pack("{s:s}", "batch", batch), res, err);
+	json_t *params = json_object();
 	if (state)
 		json_object_set_new(params, "state", json_string(state));
 	json_object_set_new(params, "offset", json_integer(offset));
