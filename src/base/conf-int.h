@@ -55,14 +55,16 @@ void conf_size_text(char *out, size_t n, uint64_t v);
 int conf_key_set(void *base, const struct key *k, const char *value, char *why, size_t whylen);
 
 /* conf-pool.c: [pool NAME] sections. */
-/* Whether section is "pool NAME" (any case, one or more spaces); *name
- * points into section. A bad NAME is still a pool section: *bad set. */
-bool conf_pool_section(const char *section, const char **name, bool *bad);
-/* Set a key of the pool NAME (created on its first key; key NULL: only
- * create it). 0; -1 unknown key
- * (why: a hint, may be empty); -2 bad value (why: the reason). */
-int conf_pool_key(struct aura_config *cfg, const char *name, const char *key, const char *value,
-		  char *why, size_t whylen);
+/* A section header: 0 when it is not "pool NAME"; 1 when it is (the pool
+ * is declared, so an empty section is a pool); -code with the message in
+ * why when NAME is not a pool's name. */
+int conf_pool_header(struct aura_config *cfg, const char *section, char *why, size_t whylen);
+/* key = value in a section: 0 when the section is not a pool's; 1 when
+ * it was set; -code with the whole message in why (unknown key, bad
+ * value; key_shown false: the key's name is not repeated, it may be a
+ * pasted secret). */
+int conf_pool_line(struct aura_config *cfg, const char *section, const char *key, const char *value,
+		   bool key_shown, char *why, size_t whylen);
 /* After the whole file: the keys of each pool fit its executor, [server]
  * pool names a pool. 0 or -1 with why. */
 int conf_pools_check(const struct aura_config *cfg, char *why, size_t whylen);

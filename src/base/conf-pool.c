@@ -68,7 +68,7 @@ static bool pool_name_valid(const char *s, size_t n)
 	return true;
 }
 
-bool conf_pool_section(const char *section, const char **name, bool *bad)
+static bool conf_pool_section(const char *section, const char **name, bool *bad)
 {
 	if (strncasecmp(section, "pool", 4) != 0 || !isspace((unsigned char)section[4]))
 		return false;
@@ -112,8 +112,11 @@ static bool time_valid(const char *s)
 	       isdigit((unsigned char)s[n - 1]) && !strstr(s, "::") && !strstr(s, "--");
 }
 
-int conf_pool_key(struct aura_config *cfg, const char *name, const char *key, const char *value,
-		  char *why, size_t whylen)
+/* Set a key of the pool NAME (created on its first key; key NULL: only
+ * create it). 0; -1 unknown key (why: a hint, may be empty); -2 bad value
+ * (why: the reason). */
+static int conf_pool_key(struct aura_config *cfg, const char *name, const char *key,
+			 const char *value, char *why, size_t whylen)
 {
 	if (!key) {
 		pool_get(cfg, name);
@@ -143,6 +146,43 @@ int conf_pool_key(struct aura_config *cfg, const char *name, const char *key, co
 		return -2;
 	p->set |= 1u << (k - pool_keys);
 	return 0;
+}
+
+int conf_pool_header(struct aura_config *cfg, const char *section, char *why, size_t whylen)
+{
+	const char *pool;
+	bool bad;
+	if (!conf_pool_section(section, &pool, &bad))
+		return 0;
+	if (bad) {
+		snprintf(why, whylen,
+			 "[%s]: a pool's name is 1 to %d letters, digits, - and _, and not local "
+			 "(the built-in pool takes [server] max_jobs)",
+			 section, JOB_POOL_MAX);
+		return -AURA_E_CONFIG_BAD_VALUE;
+	}
+	conf_pool_key(cfg, pool, NULL, NULL, NULL, 0);
+	return 1;
+}
+
+int conf_pool_line(struct aura_config *cfg, const char *section, const char *key, const char *value,
+		   bool key_shown, char *why, size_t whylen)
+{
+	const char *pool;
+	bool bad;
+	if (!conf_pool_section(section, &pool, &bad))
+		return 0;
+	char reason[384];
+	int rc = conf_pool_key(cfg, pool, key, value, reason, sizeof(reason));
+	if (rc == 0)
+		return 1;
+	if (rc == -1 && !key_shown)
+		snprintf(why, whylen, "unknown key in [%s] (the line is not shown)", section);
+	else if (rc == -1)
+		snprintf(why, whylen, "unknown key [%s] %.64s%s", section, key, reason);
+	else
+		snprintf(why, whylen, "[%s] %s = %.160s: %s", section, key, value, reason);
+	return rc == -1 ? -AURA_E_CONFIG_UNKNOWN_KEY : -AURA_E_CONFIG_BAD_VALUE;
 }
 
 int conf_pools_check(const struct aura_config *cfg, char *why, size_t whylen)

@@ -26,7 +26,6 @@
 
 #include "base/conf.h"
 #include "base/conf-int.h"
-#include "base/job.h"
 #include "base/log.h"
 #include "base/paths.h"
 #include "base/util.h"
@@ -400,17 +399,11 @@ static void parse_scan_line(struct parse *ps, const char *s)
 		    (size_t)(end - p) < sizeof(name) ? (size_t)(end - p) : sizeof(name) - 1;
 		memcpy(name, p, len);
 		name[len] = '\0';
-		const char *pool;
-		bool bad;
-		if (conf_pool_section(name, &pool, &bad)) {
-			if (bad)
-				parse_fail(
-				    ps, AURA_E_CONFIG_BAD_VALUE,
-				    "[%s]: a pool's name is 1 to %d letters, digits, - and _, "
-				    "and not local (the built-in pool takes [server] max_jobs)",
-				    name, JOB_POOL_MAX);
-			else
-				conf_pool_key(ps->cfg, pool, NULL, NULL, NULL, 0);
+		char why[256];
+		int pc = conf_pool_header(ps->cfg, name, why, sizeof(why));
+		if (pc) {
+			if (pc < 0)
+				parse_fail(ps, -pc, "%s", why);
 			return;
 		}
 		if (!section_known(name) && !name_echo_safe(name)) {
@@ -478,21 +471,13 @@ static int parse_handler(void *user, const char *section, const char *name, cons
 				   "key %.64s comes before any [section]%s", name, hint);
 		return 0;
 	}
-	const char *pool;
-	bool bad;
-	if (conf_pool_section(section, &pool, &bad)) {
-		char why[384];
-		int rc = conf_pool_key(ps->cfg, pool, name, value, why, sizeof(why));
-		if (rc == -1 && !name_echo_safe(name))
-			parse_fail(ps, AURA_E_CONFIG_UNKNOWN_KEY,
-				   "unknown key in [%s] (the line is not shown)", section);
-		else if (rc == -1)
-			parse_fail(ps, AURA_E_CONFIG_UNKNOWN_KEY, "unknown key [%s] %.64s%s",
-				   section, name, why);
-		else if (rc < 0)
-			parse_fail(ps, AURA_E_CONFIG_BAD_VALUE, "[%s] %s = %.160s: %s", section,
-				   name, value, why);
-		return rc == 0;
+	char pwhy[512];
+	int pc =
+	    conf_pool_line(ps->cfg, section, name, value, name_echo_safe(name), pwhy, sizeof(pwhy));
+	if (pc) {
+		if (pc < 0)
+			parse_fail(ps, -pc, "%s", pwhy);
+		return pc > 0;
 	}
 	const struct key *k = key_find(section, name);
 	if (!k && name_is_secret_position(name)) {

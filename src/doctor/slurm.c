@@ -443,26 +443,24 @@ static void check_probe(struct doctor_report *r, const struct pool_config *p,
 	unlink(path);
 	free(path);
 	/* 2, 3: the node's filters and encoders against the pipeline's list */
-	const char *filters_tail[] = { ffmpeg, "-hide_banner", "-filters", NULL };
-	const char *encoders_tail[] = { ffmpeg, "-hide_banner", "-encoders", NULL };
-	if (!detail) {
+	const struct {
+		const char *what;
+		const char *const *names;
+		size_t n;
+	} lists[] = {
+		{ "-filters", doctor_filters, DOCTOR_NFILTERS },
+		{ "-encoders", doctor_encoders, DOCTOR_NENCODERS },
+	};
+	bool lacks_filter = false;
+	for (size_t i = 0; i < ARRAY_LEN(lists) && !detail; i++) {
+		const char *tail[] = { ffmpeg, "-hide_banner", lists[i].what, NULL };
 		buf_free(&out);
 		buf_init(&out);
-		detail =
-		    probe_step(p, t, data_dir, filters_tail, PROBE_NEXT_TIMEOUT_MS, &out, &code);
+		detail = probe_step(p, t, data_dir, tail, PROBE_NEXT_TIMEOUT_MS, &out, &code);
 		if (!detail)
-			lacking(&missing, out.data ? out.data : "", doctor_filters,
-				DOCTOR_NFILTERS);
-	}
-	bool lacks_filter = missing.len > 0;
-	if (!detail) {
-		buf_free(&out);
-		buf_init(&out);
-		detail =
-		    probe_step(p, t, data_dir, encoders_tail, PROBE_NEXT_TIMEOUT_MS, &out, &code);
-		if (!detail)
-			lacking(&missing, out.data ? out.data : "", doctor_encoders,
-				DOCTOR_NENCODERS);
+			lacking(&missing, out.data ? out.data : "", lists[i].names, lists[i].n);
+		if (i == 0)
+			lacks_filter = missing.len > 0;
 	}
 	if (!detail && missing.len) {
 		code = lacks_filter ? AURA_E_FFMPEG_MISSING_FILTER : AURA_E_FFMPEG_MISSING_ENCODER;
