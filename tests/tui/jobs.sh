@@ -86,8 +86,10 @@ wait_screen 5 "column 11: '>' is a shell operator" "an unquoted shell operator i
 keys Escape
 wait_gone 5 "Submit an FFmpeg command" "Esc closes the prompt"
 
-# q quits the UI only: a running job goes on.
-run aura submit --name keeps-going -- -re -i "$CLIP" -f null /dev/null
+# q quits the UI only: a running job goes on. An endless source, so that
+# only a stop could end it (the 20 s clip could run out on a slow machine
+# while the keys below are waited for).
+run aura submit --name keeps-going -- -re -f lavfi -i testsrc=s=64x64:r=10 -f null /dev/null
 ID2=$OUT
 wait_screen 10 "keeps-going +ffmpeg +running" "a second job runs"
 keys g
