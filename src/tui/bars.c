@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "client/format.h"
 #include "tui/ui.h"
 
 /* ---- the providers' part: "providers: openai ok 120ms · pexels AUTH" ---------- */
@@ -199,9 +200,55 @@ static const char *hint_word(enum ui_action a)
 	}
 }
 
+/* Compact layout: "#7 running ████···· 42% ETA 1m30s" for the selected job,
+ * or why there is none; the list above shows the rest. */
+static void progress_draw(struct tui *t, struct pane *p)
+{
+	WINDOW *w = p->win;
+	attr_t bar = ui_attr(t, ST_BAR);
+	ui_fill(w, 0, 0, p->w, bar);
+	const struct job *j = jobview_selected(&t->v);
+	if (t->conn != CONN_UP) {
+		char *s = xasprintf("disconnected: %s",
+				    t->conn_why[0] ? t->conn_why : "server went away");
+		ui_text(t, w, 0, 1, s, p->w - 2, bar | A_BOLD, false);
+		free(s);
+		return;
+	}
+	if (!j) {
+		ui_text(t, w, 0, 1, "no job selected  ? help  q quit", p->w - 2, bar, false);
+		return;
+	}
+	char left[64], right[64], pct[16], eta[32] = "";
+	snprintf(left, sizeof(left), "#%lld %s", (long long)j->id, job_state_name(j->state));
+	fmt_percent(pct, sizeof(pct), j);
+	if (j->state == JOB_RUNNING) {
+		fmt_duration(eta, sizeof(eta), j->eta_s);
+		snprintf(right, sizeof(right), "%s ETA %s", pct, eta);
+	} else {
+		snprintf(right, sizeof(right), "%s", pct);
+	}
+	int x = 1;
+	x += ui_text(t, w, 0, x, left, p->w - 2, bar | A_BOLD, false) + 1;
+	int rw = ui_width(t, right);
+	int bw = p->w - 1 - x - rw - 1;
+	if (bw >= 4) {
+		double frac = j->state == JOB_SUCCEEDED ? 1.0 : j->progress;
+		if (j->state == JOB_QUEUED)
+			frac = 0;
+		ui_bar(t, w, 0, x, bw, frac);
+		x += bw + 1;
+	}
+	ui_text(t, w, 0, x, right, p->w - 1 - x, bar, false);
+}
+
 static void hint_draw(struct tui *t, struct pane *p)
 {
 	WINDOW *w = p->win;
+	if (t->compact && !t->msg[0]) {
+		progress_draw(t, p);
+		return;
+	}
 	if (t->msg[0]) {
 		attr_t a = t->msg_level == MSG_ERROR ? ui_attr(t, ST_ERROR)
 			   : t->msg_level == MSG_OK  ? ui_attr(t, ST_OK)

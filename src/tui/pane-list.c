@@ -22,13 +22,24 @@ struct cols {
 	int id, name, kind, state, stage, bar, pct, eta, age;
 };
 
+/* The columns after a cell of width w (none when the column is hidden). */
+static int adv(int w)
+{
+	return w ? w + 1 : 0;
+}
+
 static struct cols columns(int width)
 {
 	struct cols c = { 7, 0, 6, 9, 10, width >= 120 ? 16 : 10, 4, 7, 4 };
 	if (width >= 160)
 		c.bar = 24;
-	/* one blank before each column, one at the left edge */
-	int fixed = 1 + c.id + c.kind + c.state + c.stage + c.bar + c.pct + c.eta + c.age + 8;
+	if (width < UI_MIN_COLS) {
+		/* compact: id, name, state, %; the progress line has the rest */
+		c.kind = c.stage = c.bar = c.eta = c.age = 0;
+	}
+	/* one blank at the left edge, one after each shown column but the last */
+	int fixed = 1 + adv(c.id) + 1 + adv(c.kind) + adv(c.state) + adv(c.stage) + adv(c.bar) +
+		    adv(c.pct) + adv(c.eta) + c.age;
 	c.name = width - fixed;
 	if (c.name < 8)
 		c.name = 8;
@@ -50,21 +61,21 @@ static void draw_header(struct tui *t, struct pane *p, const struct cols *c)
 	char idh[16];
 	snprintf(idh, sizeof(idh), "%*s", c->id, "ID");
 	ui_text(t, w, 1, x, idh, c->id, a, false);
-	x += c->id + 1;
+	x += adv(c->id);
 	ui_text(t, w, 1, x, "NAME", c->name, a, false);
-	x += c->name + 1;
+	x += adv(c->name);
 	ui_text(t, w, 1, x, "KIND", c->kind, a, false);
-	x += c->kind + 1;
+	x += adv(c->kind);
 	ui_text(t, w, 1, x, "STATE", c->state, a, false);
-	x += c->state + 1;
+	x += adv(c->state);
 	ui_text(t, w, 1, x, "STAGE", c->stage, a, false);
-	x += c->stage + 1;
+	x += adv(c->stage);
 	ui_text(t, w, 1, x, "PROGRESS", c->bar, a, false);
-	x += c->bar + 1;
+	x += adv(c->bar);
 	ui_text(t, w, 1, x, "   %", c->pct, a, false);
-	x += c->pct + 1;
+	x += adv(c->pct);
 	ui_text(t, w, 1, x, "    ETA", c->eta, a, false);
-	x += c->eta + 1;
+	x += adv(c->eta);
 	ui_text(t, w, 1, x, " AGE", c->age, a, false);
 }
 
@@ -89,30 +100,30 @@ static void draw_row(struct tui *t, struct pane *p, int y, const struct job *j, 
 	char buf[64];
 	snprintf(buf, sizeof(buf), "%lld", (long long)j->id);
 	cell_right(t, w, y, x, c->id, buf, base);
-	x += c->id + 1;
+	x += adv(c->id);
 	ui_text(t, w, y, x, j->name ? j->name : "-", c->name, base, false);
-	x += c->name + 1;
+	x += adv(c->name);
 	ui_text(t, w, y, x, job_kind_name(j->kind), c->kind, base, false);
-	x += c->kind + 1;
+	x += adv(c->kind);
 	attr_t sa = sel ? base : ui_attr(t, ui_state_style((int)j->state));
 	ui_text(t, w, y, x, job_state_name(j->state), c->state, sa, false);
-	x += c->state + 1;
+	x += adv(c->state);
 	ui_text(t, w, y, x, j->stage ? j->stage : "-", c->stage, base, false);
-	x += c->stage + 1;
+	x += adv(c->stage);
 	double frac = j->state == JOB_SUCCEEDED ? 1.0 : j->progress;
 	if (j->state == JOB_QUEUED)
 		frac = 0;
 	ui_bar(t, w, y, x, c->bar, frac);
-	x += c->bar + 1;
+	x += adv(c->bar);
 	fmt_percent(buf, sizeof(buf), j);
 	cell_right(t, w, y, x, c->pct, buf, base);
-	x += c->pct + 1;
+	x += adv(c->pct);
 	if (j->state == JOB_RUNNING)
 		fmt_duration(buf, sizeof(buf), j->eta_s);
 	else
 		str_copy(buf, "-", sizeof(buf));
 	cell_right(t, w, y, x, c->eta, buf, base);
-	x += c->eta + 1;
+	x += adv(c->eta);
 	fmt_age(buf, sizeof(buf), j->created_ms);
 	cell_right(t, w, y, x, c->age, buf, base);
 }

@@ -110,6 +110,30 @@ static void stderr_back(void)
 	saved_stderr = -1;
 }
 
+/* ---- the terminal type ------------------------------------------------------------------ */
+
+int term_check(struct aura_error *err)
+{
+	const char *name = getenv("TERM");
+	if (!name || !*name)
+		return aura_error_set(err, AURA_E_TERMINAL_UNSUPPORTED, "TERM is not set");
+	int found = 0;
+	/* errors come back in found, not on the terminal or by exit() */
+	if (setupterm(NULL, STDOUT_FILENO, &found) != OK)
+		return aura_error_set(err, AURA_E_TERMINAL_UNSUPPORTED,
+				      "TERM=%s: %s", name,
+				      found == 1 ? "a hardcopy terminal" : "no terminfo entry here");
+	/* dumb, or anything else that cannot move the cursor or clear */
+	char *cup = tigetstr("cup");
+	char *clear = tigetstr("clear");
+	bool can = cup && cup != (char *)-1 && clear && clear != (char *)-1;
+	del_curterm(cur_term);
+	if (!can)
+		return aura_error_set(err, AURA_E_TERMINAL_UNSUPPORTED,
+				      "TERM=%s: it cannot move the cursor", name);
+	return 0;
+}
+
 static WINDOW *input_win;
 
 void term_init(struct tui *t)

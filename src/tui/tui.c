@@ -82,29 +82,40 @@ static void place(struct pane *p, int y, int x, int h, int w)
 void ui_layout(struct tui *t)
 {
 	int rows = LINES, cols = COLS;
-	t->too_small = rows < UI_MIN_ROWS || cols < UI_MIN_COLS;
+	t->too_small = rows < UI_COMPACT_ROWS || cols < UI_COMPACT_COLS;
+	t->compact = !t->too_small && (rows < UI_MIN_ROWS || cols < UI_MIN_COLS);
 	if (t->too_small) {
 		for (int i = 0; i < PANE__COUNT; i++)
 			place(&t->panes[i], 0, 0, 0, 0);
 		t->redraw_all = true;
 		return;
 	}
-	int content = rows - 2;
-	int list_h = content / 2;
-	int bottom = content - list_h;
-	int detail_w = 0;
-	if (t->show_detail) {
-		detail_w = cols * 2 / 5;
-		if (detail_w < 36)
-			detail_w = 36;
-		if (detail_w > 64)
-			detail_w = 64;
+	if (t->compact) {
+		/* the list alone; the hint pane shows the selected job's progress */
+		place(&t->panes[PANE_STATUS], 0, 0, 0, 0);
+		place(&t->panes[PANE_LIST], 0, 0, rows - 1, cols);
+		place(&t->panes[PANE_DETAIL], 0, 0, 0, 0);
+		place(&t->panes[PANE_LOG], 0, 0, 0, 0);
+		place(&t->panes[PANE_HINT], rows - 1, 0, 1, cols);
+		t->focus = PANE_LIST;
+	} else {
+		int content = rows - 2;
+		int list_h = content / 2;
+		int bottom = content - list_h;
+		int detail_w = 0;
+		if (t->show_detail) {
+			detail_w = cols * 2 / 5;
+			if (detail_w < 36)
+				detail_w = 36;
+			if (detail_w > 64)
+				detail_w = 64;
+		}
+		place(&t->panes[PANE_STATUS], 0, 0, 1, cols);
+		place(&t->panes[PANE_LIST], 1, 0, list_h, cols);
+		place(&t->panes[PANE_DETAIL], 1 + list_h, 0, t->show_detail ? bottom : 0, detail_w);
+		place(&t->panes[PANE_LOG], 1 + list_h, detail_w, bottom, cols - detail_w);
+		place(&t->panes[PANE_HINT], rows - 1, 0, 1, cols);
 	}
-	place(&t->panes[PANE_STATUS], 0, 0, 1, cols);
-	place(&t->panes[PANE_LIST], 1, 0, list_h, cols);
-	place(&t->panes[PANE_DETAIL], 1 + list_h, 0, t->show_detail ? bottom : 0, detail_w);
-	place(&t->panes[PANE_LOG], 1 + list_h, detail_w, bottom, cols - detail_w);
-	place(&t->panes[PANE_HINT], rows - 1, 0, 1, cols);
 	for (int i = 0; i < PANE__COUNT; i++) {
 		struct pane *p = &t->panes[i];
 		if (p->shown && p->ops->resize)
@@ -181,9 +192,14 @@ static void draw_too_small(struct tui *t)
 {
 	werase(stdscr);
 	char s[128];
-	snprintf(s, sizeof(s), "aura needs at least %dx%d (this terminal is %dx%d)", UI_MIN_COLS,
-		 UI_MIN_ROWS, COLS, LINES);
+	snprintf(s, sizeof(s), "aura needs at least %dx%d (this terminal is %dx%d)",
+		 UI_COMPACT_COLS, UI_COMPACT_ROWS, COLS, LINES);
+	if (ui_width(t, s) > COLS)
+		snprintf(s, sizeof(s), "aura needs %dx%d, has %dx%d", UI_COMPACT_COLS,
+			 UI_COMPACT_ROWS, COLS, LINES);
 	int w = ui_width(t, s);
+	if (w > COLS)
+		w = COLS; /* cut to the width */
 	int y = LINES / 2, x = (COLS - w) / 2;
 	ui_text(t, stdscr, y < 0 ? 0 : y, x < 0 ? 0 : x, s, COLS, A_BOLD, false);
 	if (LINES > 2)
@@ -214,6 +230,11 @@ void ui_draw(struct tui *t, int64_t now)
 	} else {
 		if (all)
 			ui_dirty(t, PANE__COUNT);
+		/* compact: the progress line follows the list's selection and rows */
+		if (t->compact && (t->panes[PANE_LIST].dirty || t->panes[PANE_STATUS].dirty)) {
+			ui_dirty(t, PANE_HINT);
+			t->panes[PANE_STATUS].dirty = false; /* not shown: its state is in the line */
+		}
 		bool drew = false;
 		for (int i = 0; i < PANE__COUNT; i++) {
 			struct pane *p = &t->panes[i];
@@ -481,11 +502,17 @@ int tui_main(struct cli_ctx *ctx)
 	char cwd[PATH_MAX];
 	t.cwd = xstrdup(getcwd(cwd, sizeof(cwd)) ? cwd : "/");
 
-	/* Connect before taking the screen: a server that cannot start
-	 * says why on a normal terminal. */
+	/* A terminal the UI cannot draw on is said first, on the terminal,
+	 * before a server is started for nothing. */
 	struct aura_error err;
 	aura_error_clear(&err);
 	int status;
+	if (term_check(&err) < 0) {
+		status = cli_fail(&err);
+		goto out;
+	}
+	/* Connect before taking the screen: a server that cannot start
+	 * says why on a normal terminal. */
 	if (conn_start(&t, &err) < 0) {
 		status = cli_fail(&err);
 		goto out;

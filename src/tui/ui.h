@@ -32,9 +32,12 @@
 struct loop;
 struct proc;
 
-/* The smallest screen the layout is made for. */
+/* The smallest screen the full layout is made for. */
 #define UI_MIN_COLS 80
 #define UI_MIN_ROWS 24
+/* Down to this, the compact layout: the list and a progress line. */
+#define UI_COMPACT_COLS 40
+#define UI_COMPACT_ROWS 10
 /* At most one frame per this many ms (20 per second). */
 #define UI_FRAME_MS 50
 /* Refetches caused by events are coalesced to at most one per this. */
@@ -340,7 +343,8 @@ struct tui {
 	struct pane panes[PANE__COUNT];
 	enum pane_id focus;
 	bool show_detail;
-	bool too_small;
+	bool compact;	/* below UI_MIN_*: the list, and the progress line as the hint pane */
+	bool too_small; /* below UI_COMPACT_*: a message only */
 	bool color;
 	bool utf8;
 	attr_t attrs[ST__COUNT];
@@ -389,6 +393,10 @@ void ui_key(struct tui *t, int key);
 
 /* ---- the terminal (term.c) ------------------------------------------------------ */
 
+/* Can the UI draw on this terminal type ($TERM: set, known to terminfo,
+ * able to move the cursor)? 0, or -TERMINAL_UNSUPPORTED and err. Called
+ * before anything else, the screen untouched. */
+int term_check(struct aura_error *err);
 /* Take the screen (curses, raw keys, stderr to tui.log, crash handlers). */
 void term_init(struct tui *t);
 /* Give it back; safe when not taken. */

@@ -2,8 +2,8 @@
 # tests/tui/layout.sh -- the main screen against golden screens (seeded
 # store, volatile parts masked) at 120x40, 80x24 and 200x60; re-flow on
 # resize keeps every pane in place and every row within the width; below
-# 80x24 the UI says so instead of drawing, and comes back when the
-# terminal grows; the help lists the keys; Enter hides and shows the
+# 80x24 the compact layout, and the full one back when the terminal
+# grows; the help lists the keys; Enter hides and shows the
 # detail; NO_COLOR still draws (attributes only). Refresh the golden
 # screens with GENERATE=1.
 . "$AURA_SRCDIR/tests/cli/lib.sh"
@@ -46,8 +46,8 @@ sane 200 60
 golden main-200x60 "200x60: matches the golden screen"
 
 tm resize-window -t 0 -x 70 -y 20
-wait_screen 5 "aura needs at least 80x24 \(this terminal is 70x20\)" "below 80x24 it says so"
-unlike "$(screen)" "scale-down" "and draws no panes"
+wait_screen 5 "#5 succeeded .*100%" "below 80x24 the compact layout: the list and a progress line"
+unlike "$(screen)" "Log #5" "and no detail or log pane (tests/tui/term.sh has more)"
 tm resize-window -t 0 -x 120 -y 40
 wait_screen 5 "scale-down +ffmpeg" "it comes back when the terminal grows"
 
