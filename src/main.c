@@ -96,6 +96,13 @@ int main(int argc, char **argv)
 		return rc;
 	}
 
+	/* `aura VERB --help`: before the config is read, so that a broken one
+	 * hides no help. */
+	int vargc = argc - optind;
+	char **vargv = argv + optind;
+	if (args_wants_help(e, vargc, vargv))
+		return cmd_help(e, stdout);
+
 	/* The data directory is made when a verb first needs it (it connects,
 	 * or it is the server), after it took its options: a mistyped
 	 * option leaves nothing behind. */
@@ -103,8 +110,6 @@ int main(int argc, char **argv)
 	if (e->flags & (CMD_NEEDS_CONFIG | CMD_NEEDS_DATA))
 		rc = cli_ctx_load(&ctx, false);
 	if (rc == 0) {
-		int vargc = argc - optind;
-		char **vargv = argv + optind;
 		optind = 0; /* reset getopt for the verb (glibc: full reinit) */
 		rc = e->run(&ctx, vargc, vargv);
 	}

@@ -10,6 +10,7 @@
 
 #include <assert.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "cli/args.h"
@@ -80,6 +81,47 @@ int args_parse(const struct cmd_entry *e, int argc, char **argv, struct args *a,
 			return cli_usage_error("'%s' is not a job id", a->argv[i]);
 	}
 	return 0;
+}
+
+bool args_wants_help(const struct cmd_entry *e, int argc, char **argv)
+{
+	const struct args_template *t = &e->args;
+	bool help = false;
+
+	if (!t->shorts)
+		return argc >= 2 && (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0);
+
+	/* The verb's own tables with -h/--help added, walked silently: the
+	 * same walk args_parse does, so an error before --help stays the
+	 * error, and submit's "--" (or its "+": the first positional) ends
+	 * the search as it ends the options. */
+	char shorts[64];
+	struct option longs[64];
+	size_t n = 0;
+	int c;
+	assert(strlen(t->shorts) + 2 <= sizeof(shorts));
+	snprintf(shorts, sizeof(shorts), "%sh", t->shorts);
+	for (; t->longs && t->longs[n].name; n++) {
+		assert(n + 2 < sizeof(longs) / sizeof(longs[0]));
+		longs[n] = t->longs[n];
+	}
+	longs[n++] = (struct option){ "help", no_argument, NULL, 'h' };
+	longs[n] = (struct option){ NULL, 0, NULL, 0 };
+
+	int saved_opterr = opterr;
+	opterr = 0;
+	optind = 0;
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		if (c == 'h') {
+			help = true;
+			break;
+		}
+		if (c == '?' || c == ':')
+			break;
+	}
+	opterr = saved_opterr;
+	optind = 0; /* the verb's args_parse starts afresh */
+	return help;
 }
 
 int args_count(const struct args *a, int code)

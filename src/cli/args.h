@@ -11,6 +11,10 @@
  *   a positional that is no job id (when ids): USAGE "'x' is not a job
  *     id"; exit 2.
  *
+ * -h/--help is no option of a template: every verb takes it, and main
+ * answers it before the verb runs (args_wants_help, then cmd_help), so a
+ * broken config or a missing server never hides a verb's help.
+ *
  * A verb that must check an option's value where it stands (before a later
  * option's error, and before the count: the order a user reads them in)
  * gives the template an option hook; otherwise it reads the parsed options
@@ -68,6 +72,11 @@ struct args {
  * status for the verb to return (the error is printed). ud goes to the
  * template's option hook. */
 int args_parse(const struct cmd_entry *e, int argc, char **argv, struct args *a, void *ud);
+
+/* Does argv (argv[0] is the verb) ask for the verb's help: -h or --help
+ * met by the same walk args_parse does, before any wrong option (a verb
+ * without options: argv[1] is -h or --help)? Prints nothing. */
+bool args_wants_help(const struct cmd_entry *e, int argc, char **argv);
 
 /* Was option `code` given (how many times)? */
 int args_count(const struct args *a, int code);

@@ -1,5 +1,5 @@
 /*
- * cli.c -- what every verb shares: the usage line. (The context and error
+ * cli.c -- what every verb shares: the usage line and the help. (The context and error
  * printing, which the TUI shares too, are src/client/ctx.c.)
  *
  * Must never: exit() (verbs return a status to main).
@@ -10,6 +10,14 @@
 #include <stdio.h>
 
 #include "cli/cmd.h"
+
+int cmd_help(const struct cmd_entry *e, FILE *fp)
+{
+	fprintf(fp, "usage: aura %s %s\n\n%s\n", e->name, e->usage, e->summary);
+	if (e->help)
+		fprintf(fp, "\n%s", e->help);
+	return 0;
+}
 
 int cmd_usage(const struct cmd_entry *e)
 {

@@ -1,5 +1,6 @@
 /*
- * cmd-help.c -- `aura help [VERB]`: the verb list or one verb's options.
+ * cmd-help.c -- `aura help [VERB]`: the verb list or one verb's options (the
+ * same text as `aura VERB --help`: cmd_help in cli.c).
  */
 #include "config.h"
 
@@ -26,10 +27,7 @@ static int cmd_help_run(struct cli_ctx *ctx, int argc, char **argv)
 	if (!e) {
 		return cli_usage_error("unknown verb '%s'", a.argv[0]);
 	}
-	printf("usage: aura %s %s\n\n%s\n", e->name, e->usage, e->summary);
-	if (e->help)
-		printf("\n%s", e->help);
-	return 0;
+	return cmd_help(e, stdout);
 }
 
 const struct cmd_entry cmd_help_entry = {

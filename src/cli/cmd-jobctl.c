@@ -187,7 +187,7 @@ static int jobctl_run(const struct cmd_entry *e, const char *method, struct cli_
 		.args = { .shorts = "", .longs = opts, .min = 0, .max = ARGS_ANY, .ids = true },   \
 		.summary = summary_text,                                                           \
 		.help = help_text                                                                  \
-		"      --json   {\"results\": [{\"id\", \"ok\", \"job\" | \"error\"}...]}\n",      \
+		"      --json      {\"results\": [{\"id\", \"ok\", \"job\" | \"error\"}...]}\n",   \
 		.flags = CMD_NEEDS_DATA,                                                           \
 		.run = cmd_##verb##_run,                                                           \
 	};
@@ -196,12 +196,15 @@ JOBCTL(cancel, "cancel", batch_opts, "[--json] ID... | --batch ID|NAME",
        "cancel jobs (a running one is stopped)",
        "Stops a running job (FFmpeg is asked to quit, then signalled) and removes\n"
        "its partial outputs, and returns once it has stopped; a queued job is\n"
-       "cancelled at once. --batch B cancels every queued, running or paused job of\n"
-       "batch B (its id or name) in one request.\n\n")
+       "cancelled at once.\n\n"
+       "      --batch B   every queued, running or paused job of batch B (its id or\n"
+       "                  name), in one request\n")
 JOBCTL(retry, "retry", batch_opts, "[--json] ID... | --batch ID|NAME --failed",
        "run failed or cancelled jobs again",
-       "A video job resumes from its first unfinished stage. --batch B --failed\n"
-       "queues every failed or cancelled job of batch B again in one request.\n\n")
+       "A video job resumes from its first unfinished stage.\n\n"
+       "      --batch B   with --failed: every failed or cancelled job of batch B (its\n"
+       "                  id or name), in one request\n"
+       "      --failed    say that only the batch's failed and cancelled jobs are meant\n")
 JOBCTL(pause, "pause", jobctl_opts, "[--json] ID...",
        "pause running jobs (SIGSTOP to their processes)", "")
 JOBCTL(resume, "resume", jobctl_opts, "[--json] ID...", "resume paused jobs", "")

@@ -28,6 +28,7 @@
 
 #include "cli/cmd.h"
 #include "cli/jobs.h"
+#include "cli/progress.h"
 #include "client/proto.h"
 #include "video/script.h"
 #include "base/utf8.h"
@@ -131,17 +132,14 @@ static int check_output_dir(const char *output, struct aura_error *err)
 
 struct follow {
 	struct cli_follower fw; /* the one job */
-	bool json, tty, shown;
+	bool json;
+	struct cli_progress bar;
 	bool cancel_sent;
 };
 
 static void bar_clear(struct follow *f)
 {
-	if (f->shown) {
-		fputs("\r\033[K", stderr);
-		fflush(stderr);
-		f->shown = false;
-	}
+	cli_progress_clear(&f->bar);
 }
 
 /* Seconds left: FFmpeg's own estimate while the render (most of the job)
@@ -161,7 +159,7 @@ static void bar_draw(struct cli_follower *fw, void *ctx)
 {
 	struct follow *ff = ctx;
 	const struct cli_followed *f = &fw->w[0];
-	if (!ff->tty)
+	if (ff->bar.mode == CLI_PROGRESS_OFF)
 		return;
 	int st = cli_follow_state(f);
 	char line[256];
@@ -186,9 +184,9 @@ static void bar_draw(struct cli_follower *fw, void *ctx)
 			snprintf(line + n, sizeof(line) - n, "  ETA %s",
 				 fmt_duration(t, sizeof(t), eta));
 	}
-	fprintf(stderr, "\r\033[K%s", line);
-	fflush(stderr);
-	ff->shown = true;
+	char key[64];
+	snprintf(key, sizeof(key), "%d:%s", st, f->stage);
+	cli_progress_show(&ff->bar, line, key);
 }
 
 /* Ctrl-C cancels the job (once), and the wait goes on to its end. */
@@ -221,7 +219,7 @@ static int wait_job(struct client *cl, int64_t id, bool json, struct aura_error 
 	cli_follow_add(&f.fw, id);
 	f.fw.monotonic = true;
 	f.json = json;
-	f.tty = isatty(STDERR_FILENO) && !json;
+	cli_progress_init(&f.bar, !json);
 	bool cancel_sent;
 	int rc = 0;
 	static const struct cli_follow_hooks hooks = { .draw = bar_draw,
@@ -231,7 +229,7 @@ static int wait_job(struct client *cl, int64_t id, bool json, struct aura_error 
 	if (cli_follow_start(&f.fw, -1, err) < 0)
 		goto fail;
 	/* a redraw a second keeps the ETA counting between events */
-	rc = cli_follow_run(&f.fw, f.tty ? 1000 : -1, &hooks, &f, err);
+	rc = cli_follow_run(&f.fw, f.bar.mode != CLI_PROGRESS_OFF ? 1000 : -1, &hooks, &f, err);
 	if (rc == CLI_FOLLOW_SHUTDOWN)
 		aura_error_set(err, AURA_E_SERVER_SHUTTING_DOWN,
 			       "stopped waiting: job %lld goes on when a server runs again",

@@ -19,54 +19,60 @@
 
 #include "cli/cmd.h"
 #include "cli/jobs.h"
+#include "cli/progress.h"
 #include "client/proto.h"
 
 extern const struct cmd_entry cmd_wait_entry;
 
 struct waitset {
 	struct cli_follower fw;
-	bool json, tty, progress_shown;
+	bool json;
+	struct cli_progress bar;
 };
 
 static void clear_progress(struct waitset *ws)
 {
-	if (ws->progress_shown) {
-		fputs("\r\033[K", stderr);
-		ws->progress_shown = false;
-	}
+	cli_progress_clear(&ws->bar);
 }
 
 static void show_progress(struct cli_follower *fw, void *ctx)
 {
 	struct waitset *ws = ctx;
-	if (!ws->tty || ws->json)
+	if (ws->bar.mode == CLI_PROGRESS_OFF)
 		return;
-	clear_progress(ws);
+	char line[256] = "", key[128] = "";
+	size_t n = 0, k = 0;
 	size_t shown = 0;
+#define ADD(buf, at, ...)                                                                          \
+	do {                                                                                       \
+		if ((at) < sizeof(buf))                                                            \
+			(at) += (size_t)snprintf((buf) + (at), sizeof(buf) - (at), __VA_ARGS__);   \
+	} while (0)
 	for (size_t i = 0; i < fw->n && shown < 4; i++) {
 		struct cli_followed *w = &fw->w[i];
 		if (cli_follow_done(fw, w) || !w->job)
 			continue;
 		int s = cli_follow_state(w);
-		fprintf(stderr, "%s#%lld %s", shown ? "  " : "", (long long)w->id,
-			job_state_name(s));
+		ADD(line, n, "%s#%lld %s", shown ? "  " : "", (long long)w->id, job_state_name(s));
+		ADD(key, k, "%lld:%s:%s ", (long long)w->id, job_state_name(s), w->stage);
 		if (s == JOB_RUNNING || s == JOB_PAUSED) {
 			char t[32];
 			if (w->progress > 0 || w->duration_us > 0)
-				fprintf(stderr, " %.0f%%",
-					w->progress * 100 > 99 ? 99 : w->progress * 100);
+				ADD(line, n, " %.0f%%",
+				    w->progress * 100 > 99 ? 99 : w->progress * 100);
 			else if (w->out_time_us > 0) /* no known total: how far it got */
-				fprintf(stderr, " at %s",
-					fmt_duration(t, sizeof(t), (double)w->out_time_us / 1e6));
+				ADD(line, n, " at %s",
+				    fmt_duration(t, sizeof(t), (double)w->out_time_us / 1e6));
 			if (s == JOB_RUNNING && w->eta_s >= 0)
-				fprintf(stderr, " ETA %s", fmt_duration(t, sizeof(t), w->eta_s));
+				ADD(line, n, " ETA %s", fmt_duration(t, sizeof(t), w->eta_s));
 		}
 		shown++;
 	}
-	if (shown) {
-		ws->progress_shown = true;
-		fflush(stderr);
-	}
+#undef ADD
+	if (shown)
+		cli_progress_show(&ws->bar, line, key);
+	else
+		clear_progress(ws);
 }
 
 /* One line per job as it ends: "12 succeeded /path/out.mp4" or
@@ -151,7 +157,7 @@ static int cmd_wait_run(struct cli_ctx *ctx, int argc, char **argv)
 
 	memset(&ws, 0, sizeof(ws));
 	ws.json = args_has(&a, 'j');
-	ws.tty = isatty(STDERR_FILENO);
+	cli_progress_init(&ws.bar, !ws.json);
 	if (a.argc == 0 && !args_has(&a, 'b')) {
 		cli_usage_error("no job ids (or --batch) given");
 		return cmd_usage(&cmd_wait_entry);
@@ -175,7 +181,7 @@ static int cmd_wait_run(struct cli_ctx *ctx, int argc, char **argv)
 	static const struct cli_follow_hooks hooks = { .turn = report_ended,
 						       .draw = show_progress,
 						       .interrupted = interrupted };
-	if (cli_follow_start(&ws.fw, ws.tty && !ws.json, &err) < 0)
+	if (cli_follow_start(&ws.fw, ws.bar.mode != CLI_PROGRESS_OFF, &err) < 0)
 		goto fail;
 	int r = cli_follow_run(&ws.fw, -1, &hooks, &ws, &err);
 	if (r < 0)

@@ -10,6 +10,8 @@
 #ifndef AURA_CMD_H
 #define AURA_CMD_H
 
+#include <stdio.h>
+
 #include "cli/args.h"
 #include "client/ctx.h"
 
@@ -33,6 +35,10 @@ struct cmd_entry {
 extern const struct cmd_entry *const cmd_table[];
 const struct cmd_entry *cmd_find(const char *name);
 
+/* Print the verb's help to fp: "usage: aura VERB USAGE", its summary and
+ * its option list; what `aura VERB --help` and `aura help VERB` print.
+ * Returns 0. */
+int cmd_help(const struct cmd_entry *e, FILE *fp);
 /* Print "usage: aura VERB ARGS" to stderr and return 2. */
 int cmd_usage(const struct cmd_entry *e);
 /* A USAGE error whose detail is the printf text: printed as cli_fail does,

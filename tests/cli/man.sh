@@ -1,7 +1,8 @@
 #!/bin/sh
 # man.sh -- the manual pages cannot drift from the binary: every verb that
 # `aura --help` lists has its subsection in doc/aura.1 with every option of
-# `aura help VERB`; every global option is there; every catalogue code is
+# `aura help VERB`, and its row in doc/cli.md's table of every verb's
+# options with each of them too; every global option is there; every catalogue code is
 # listed under its exit status; every key of aura.ini.example is in
 # doc/aura.ini.5, in its section, with the example's default; and both pages
 # format without a groff warning.
@@ -43,6 +44,16 @@ for v in $VERBS; do
 		printf '%s\n' "$sec" | grep -qE -- "(^|[^a-z-])$o([^a-z-]|$)" || missing="$missing $o"
 	done
 	is "$missing" "" "aura.1 documents 'aura $v' and each of its options"
+	row=$(grep -E "^\| \`aura $v\` \|" "$AURA_SRCDIR/doc/cli.md")
+	if [ -z "$row" ]; then
+		not_ok "cli.md's table of options has a row for 'aura $v'"
+		continue
+	fi
+	missing=""
+	for o in $(aura help "$v" 2>&1 | help_options); do
+		printf '%s\n' "$row" | grep -qE -- "(^|[^a-z-])$o([^a-z-]|$)" || missing="$missing $o"
+	done
+	is "$missing" "" "cli.md's table of options names each option of 'aura $v'"
 done
 
 missing=""
