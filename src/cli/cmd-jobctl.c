@@ -160,7 +160,8 @@ static int jobctl_run(const struct cmd_entry *e, const char *method, struct cli_
 		else if (job)
 			printf("%lld %s\n", (long long)id, proto_get_str(job, "state"));
 		else
-			printf("%lld removed\n", (long long)id);
+			printf("%lld removed (its record and work directory; its output is kept)\n",
+			       (long long)id);
 		json_decref(job);
 		json_decref(res);
 	}
@@ -209,4 +210,5 @@ JOBCTL(pause, "pause", jobctl_opts, "[--json] ID...",
        "pause running jobs (SIGSTOP to their processes)", "")
 JOBCTL(resume, "resume", jobctl_opts, "[--json] ID...", "resume paused jobs", "")
 JOBCTL(rm, "rm", jobctl_opts, "[--json] ID...", "remove jobs that are not running or paused",
-       "Removes the job and its work directory; cancel a running job first.\n\n")
+       "Removes the job's record and its work directory (DATA/jobs/ID: logs,\n"
+       "temporary files); never its output. Cancel a running job first.\n\n")

@@ -61,7 +61,13 @@ static void print_progress(const struct job *j)
 {
 	char b[64];
 	printf("  %-10s %s", "progress", fmt_percent(b, sizeof(b), j));
-	if (j->out_time_us > 0) {
+	if (j->state == JOB_SUCCEEDED) {
+		/* the media made, not the last command's clock (a video's last
+		 * step may be a short pass, or report no time at all) */
+		int64_t t = j->duration_us > 0 ? j->duration_us : j->out_time_us;
+		if (t > 0)
+			printf("  %s", fmt_duration(b, sizeof(b), (double)t / 1e6));
+	} else if (j->out_time_us > 0) {
 		printf("  %s", fmt_duration(b, sizeof(b), (double)j->out_time_us / 1e6));
 		if (j->duration_us > 0)
 			printf(" of %s", fmt_duration(b, sizeof(b), (double)j->duration_us / 1e6));
@@ -176,7 +182,12 @@ static void print_job(const struct job *j, json_t *jj, json_t *stages)
 	char b[128];
 	printf("job %lld%s%s\n", (long long)j->id, j->name ? ": " : "", j->name ? j->name : "");
 	row("kind", job_kind_name(j->kind));
-	if (j->max_attempts > 0)
+	/* attempts count over the job's whole life; `retry` grants
+	 * max_attempts more, so a queued job names the attempt it waits for */
+	if (j->max_attempts > 0 && j->state == JOB_QUEUED && j->attempts < j->max_attempts)
+		snprintf(b, sizeof(b), "%s (next: attempt %d of %d)", job_state_name(j->state),
+			 j->attempts + 1, j->max_attempts);
+	else if (j->max_attempts > 0)
 		snprintf(b, sizeof(b), "%s (attempt %d of %d)", job_state_name(j->state),
 			 j->attempts, j->max_attempts);
 	else

@@ -203,6 +203,43 @@ void ffjob_scan_args(struct ffjob *t)
 		t->output = xstrdup(last_file);
 }
 
+/* p's last path component, without "file:" or trailing slashes; NULL
+ * for stdout, pipes, URLs and an empty name. */
+static char *file_base_name(const char *p)
+{
+	if (!p || !is_plain_file(p))
+		return NULL;
+	if (str_starts_with(p, "file:"))
+		p += 5;
+	size_t n = strlen(p);
+	while (n > 0 && p[n - 1] == '/')
+		n--;
+	size_t s = n;
+	while (s > 0 && p[s - 1] != '/')
+		s--;
+	if (s == n || (n - s == 1 && p[s] == '.') || (n - s == 2 && memcmp(p + s, "..", 2) == 0))
+		return NULL;
+	return xstrndup(p + s, n - s);
+}
+
+char *task_ffmpeg_name(const char *const *args, size_t nargs)
+{
+	struct ffjob t = { 0 };
+	t.args = (char **)args; /* only read */
+	t.nargs = nargs;
+	t.in_t_us = t.in_ss_us = t.out_t_us = -1;
+	t.is_file_arg = xcalloc(nargs + 1, sizeof(bool));
+	t.file_fmt = xcalloc(nargs + 1, sizeof(char *));
+	ffjob_scan_args(&t);
+	char *name = file_base_name(t.output);
+	if (!name && !(t.input_fmt && strcmp(t.input_fmt, "lavfi") == 0))
+		name = file_base_name(t.input); /* a lavfi graph is no file */
+	free(t.output);
+	free(t.is_file_arg);
+	free(t.file_fmt);
+	return name;
+}
+
 void ffjob_resolve_output(struct ffjob *t)
 {
 	if (!t->output)

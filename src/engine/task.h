@@ -135,6 +135,12 @@ struct task {
 int task_new(const struct task_env *env, struct job *j, struct task *out, struct aura_error *err);
 int task_ffmpeg_new(const struct task_env *env, struct job *j, struct task *out,
 		    struct aura_error *err);
+/*
+ * A name for a raw FFmpeg job from its arguments (without "ffmpeg"), read
+ * as the task reads them: the base name of the output FFmpeg will write,
+ * else of the first input; NULL when neither is a file. The caller frees.
+ */
+char *task_ffmpeg_name(const char *const *args, size_t nargs);
 int task_video_new(const struct task_env *env, struct job *j, struct task *out,
 		   struct aura_error *err);
 

@@ -7,12 +7,14 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
 
 #include "engine/engine.h"
+#include "engine/task.h"
 #include "client/jobview.h"
 #include "base/paths.h"
 #include "client/proto.h"
@@ -32,6 +34,25 @@ static const char *base_name(const char *p)
 	while (s > p && s[-1] != '/')
 		s--;
 	return s;
+}
+
+/* No name given: the output FFmpeg will write, else the first input,
+ * read from the arguments as the task reads them; else "ffmpeg". */
+static char *ffmpeg_job_name(json_t *argv)
+{
+	size_t n = json_array_size(argv);
+	const char **args = xcalloc(n + 1, sizeof(char *));
+	for (size_t i = 0; i < n; i++)
+		args[i] = json_string_value(json_array_get(argv, i));
+	char *name = task_ffmpeg_name(args, n);
+	free(args);
+	if (name && strlen(name) > JOB_NAME_MAX) {
+		size_t cut = JOB_NAME_MAX; /* on a character's start */
+		while (cut > 0 && ((unsigned char)name[cut] & 0xC0) == 0x80)
+			cut--;
+		name[cut] = '\0';
+	}
+	return name ? name : xstrdup("ffmpeg");
 }
 
 static json_t *job_result(const struct job *j)
@@ -120,9 +141,12 @@ int srv_job_from_submit(struct conn *c, json_t *params, struct job *j, const cha
 	j->spec = spec_json;
 	j->output = xstrdup(out);
 	const char *nm = name ? json_string_value(name) : NULL;
-	if (!nm || !*nm)
-		nm = out && *base_name(out) ? base_name(out) : "ffmpeg";
-	j->name = xstrdup(nm);
+	if (nm && *nm)
+		j->name = xstrdup(nm);
+	else if (out && *base_name(out))
+		j->name = xstrdup(base_name(out));
+	else
+		j->name = ffmpeg_job_name(argv);
 	j->priority = priority;
 	j->pool = xstrdup(pool);
 	*keyp = key;
@@ -434,8 +458,19 @@ int srv_m_rm(struct conn *c, int64_t id, json_t *params, json_t **result, struct
 	(void)id;
 	int64_t jid;
 	int rc = srv_param_job_id(params, &jid, err);
-	if (rc < 0 || (rc = engine_remove(c->s->eng, jid, err)) < 0)
+	if (rc < 0)
 		return rc;
+	if ((rc = engine_remove(c->s->eng, jid, err)) < 0) {
+		/* only a running or paused job refuses rm: say what to do */
+		if (rc == -AURA_E_JOB_BAD_STATE && err) {
+			char was[sizeof(err->detail)];
+			snprintf(was, sizeof(was), "%s", err->detail);
+			aura_error_set(err, AURA_E_JOB_BAD_STATE,
+				       "%s: cancel it first (`aura cancel %lld`)", was,
+				       (long long)jid);
+		}
+		return rc;
+	}
 	*result = json_pack("{s:I}", "id", (json_int_t)jid);
 	return 0;
 }

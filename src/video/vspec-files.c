@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -19,6 +20,7 @@
 
 #include "base/conf.h"
 #include "base/paths.h"
+#include "base/utf8.h"
 #include "base/util.h"
 #include "video/vspec.h"
 
@@ -26,32 +28,87 @@
 
 /* --- output names -------------------------------------------------------------- */
 
+/*
+ * Non-ASCII code points that are no letter or digit of any script, so a
+ * separator: C1 controls, Latin-1's spaces and symbols, general
+ * punctuation (spaces, dashes, quotes, ZWJ, line separators), arrows
+ * to dingbats and the other symbol blocks, CJK spaces, marks and
+ * brackets, private use, variation selectors, the BOM, specials, emoji,
+ * tags, and malformed bytes (U+FFFD).
+ */
+static bool slug_cp_is_separator(uint32_t cp)
+{
+	static const struct {
+		uint32_t lo, hi;
+	} sep[] = {
+		{ 0x80, 0xA9 },	     { 0xAB, 0xB4 },	   { 0xB6, 0xB9 },
+		{ 0xBB, 0xBF },	     { 0xD7, 0xD7 },	   { 0xF7, 0xF7 },
+		{ 0x2000, 0x206F },  { 0x20A0, 0x20CF },   { 0x2190, 0x2BFF },
+		{ 0x3000, 0x3004 },  { 0x3008, 0x3020 },   { 0xE000, 0xF8FF },
+		{ 0xFE00, 0xFE0F },  { 0xFE10, 0xFE1F },   { 0xFE30, 0xFE4F },
+		{ 0xFEFF, 0xFEFF },  { 0xFF01, 0xFF0F },   { 0xFF1A, 0xFF20 },
+		{ 0xFF3B, 0xFF40 },  { 0xFF5B, 0xFF65 },   { 0xFFF0, 0xFFFF },
+		{ 0x1F000, 0x1FAFF }, { 0xE0000, 0xE007F }, { 0xF0000, 0x10FFFF },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(sep); i++)
+		if (cp >= sep[i].lo && cp <= sep[i].hi)
+			return true;
+	return false;
+}
+
+/*
+ * ASCII keeps its letters (lower-cased) and digits, drops apostrophes and
+ * turns everything else into one dash: no quote, $, `, \, glob, redirect,
+ * ; or & and no space reaches a file name, none leads with '-' or '.'.
+ * Other scripts' letters and digits are kept as they are (no case
+ * mapping without a locale); their punctuation, symbols and emoji are
+ * separators too.
+ */
 char *vspec_slug(const char *topic)
 {
 	struct buf b;
 	buf_init(&b);
 	bool dash = false;
-	for (const unsigned char *p = (const unsigned char *)(topic ? topic : ""); *p; p++) {
-		unsigned char c = *p;
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+	const char *p = topic ? topic : "";
+	size_t n;
+	uint32_t cp;
+	while ((n = utf8_next(p, &cp)) > 0) {
+		const char *at = p;
+		p += n;
+		if (cp < 0x80) {
+			char c = (char)cp;
+			if (c >= 'A' && c <= 'Z')
+				c = (char)(c - 'A' + 'a');
+			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+				if (dash && b.len > 0)
+					buf_puts(&b, "-");
+				dash = false;
+				buf_append(&b, &c, 1);
+			} else if (c == '\'' && b.len > 0 && !dash) {
+				continue; /* "it's" -> "its", not "it-s" */
+			} else {
+				dash = true;
+			}
+		} else if (cp == 0x2019 && b.len > 0 && !dash) {
+			continue; /* the typographic apostrophe too */
+		} else if (slug_cp_is_separator(cp)) {
+			dash = true;
+		} else {
 			if (dash && b.len > 0)
 				buf_puts(&b, "-");
 			dash = false;
-			buf_append(&b, &c, 1);
-		} else if (c == '\'' && b.len > 0 && !dash) {
-			continue; /* "it's" -> "its", not "it-s" */
-		} else {
-			dash = true;
+			buf_append(&b, at, n);
 		}
 	}
 	if (b.len > SLUG_MAX) {
 		size_t cut = SLUG_MAX;
 		while (cut > 0 && b.data[cut] != '-')
 			cut--;
-		if (cut < SLUG_MAX / 2)
-			cut = SLUG_MAX; /* one long word: cut it */
+		if (cut < SLUG_MAX / 2) {
+			cut = SLUG_MAX; /* one long word: cut it, on a character's start */
+			while (cut > 0 && ((unsigned char)b.data[cut] & 0xC0) == 0x80)
+				cut--;
+		}
 		b.data[cut] = '\0';
 		b.len = cut;
 		while (b.len > 0 && b.data[b.len - 1] == '-')

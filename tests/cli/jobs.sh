@@ -183,7 +183,7 @@ aura cancel "$LONG_ID" >/dev/null
 
 run aura rm "$OK_ID"
 is "$RC" 0 "rm exits 0"
-is "$OUT" "$OK_ID removed" "rm prints removed"
+is "$OUT" "$OK_ID removed (its record and work directory; its output is kept)" "rm prints removed and what"
 run aura show "$OK_ID"
 is "$RC" 2 "a removed job is gone"
 

@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "base/utf8.h"
 #include "video/stage.h"
 #include "video/vspec.h"
 
@@ -244,8 +245,16 @@ static void test_slug(void **state)
 		{ "How volcanoes work", "how-volcanoes-work" },
 		{ "  Why is the sky blue?  ", "why-is-the-sky-blue" },
 		{ "It's 100% C: a/b\\c", "its-100-c-a-b-c" },
-		{ "火山 🌋", "video" },
-		{ "café au lait", "caf-au-lait" },
+		{ "火山 🌋", "火山" },
+		{ "café au lait", "café-au-lait" },
+		{ "Ça va? Über café", "Ça-va-Über-café" },
+		{ "東京の夜", "東京の夜" },
+		{ "🌋🎉 party 👩‍👩‍👧", "party" },
+		{ "🌋🎉", "video" },
+		{ "l’été, à Paris!", "lété-à-paris" },
+		{ "«Привет» мир", "Привет-мир" },
+		{ "$(rm -rf ~)`x`;a&b|c<d>e*f?g[h]\"i\"", "rm-rf-x-a-b-c-d-e-f-g-h-i" },
+		{ "\xff\xfe" "bad", "bad" },
 		{ "'quoted'", "quoted" },
 		{ "", "video" },
 		{ "--x--", "x" },
@@ -261,6 +270,16 @@ static void test_slug(void **state)
 	assert_true(strlen(s) <= 60);
 	assert_true(s[strlen(s) - 1] != '-');
 	assert_string_equal(s, "the-quick-brown-fox-jumps-over-the-lazy-dog-and-keeps-on");
+	free(s);
+	/* one long word of 3-byte characters is cut on a character's start */
+	s = vspec_slug("東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京");
+	assert_true(strlen(s) <= 60);
+	assert_int_equal(strlen(s) % 3, 0);
+	assert_true(utf8_valid(s, NULL));
+	free(s);
+	s = vspec_slug("a東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京");
+	assert_true(strlen(s) <= 60);
+	assert_true(utf8_valid(s, NULL));
 	free(s);
 }
 
