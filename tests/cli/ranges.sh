@@ -87,5 +87,21 @@ run aura rm "$R-$D"
 like "$ERR" "JOB_NOT_FOUND" "ids already removed are reported"
 is "$(aura ls --json | jq -r .total)" 0 "every job in the range that existed is removed"
 
+# --- retry --force: a succeeded job runs again -------------------------------------------
+S=$(quick s)
+wait_for 10 terminal "$S" || not_ok "the quick job ends"
+is "$(state_of "$S")" succeeded "a job succeeded"
+run aura retry "$S"
+is "$RC" 2 "retry of a succeeded job without --force: exit 2"
+like "$ERR" "JOB_BAD_STATE.*job $S is succeeded.*retry --force $S" "the refusal names --force"
+run aura retry --force "$S"
+is "$RC" 0 "retry --force of a succeeded job: exit 0"
+is "$OUT" "$S queued" "it is queued again"
+wait_for 10 terminal "$S" || not_ok "it runs again"
+is "$(state_of "$S")" succeeded "and succeeds again"
+is "$(aura show --json "$S" | jq -r .job.attempts)" 2 "a new attempt"
+run aura retry --batch 1 --failed --force
+is "$RC" 2 "--force with --batch: exit 2"
+
 stop
 done_testing
