@@ -1,8 +1,10 @@
 /*
  * cmd-jobctl.c -- the five verbs that act on jobs by id and differ only in
- * the method they call: `aura cancel|retry|pause|resume|rm [--json] ID...`.
- * Each id is tried in turn; a line per job says its new state; the exit
- * status is that of the first error (0 if none).
+ * the method they call: `aura cancel|retry|pause|resume|rm [--json]
+ * ID|RANGE... | --all | --state S`. The ids (3, 3-9, 3,5,7: jobs.h) or the
+ * jobs in the verb's states are tried in ascending order; a line per job
+ * says its new state; the exit status is that of the first error (0 if
+ * none). rm --all takes only finished jobs (doc/cli.md).
  *
  * Must never: stop at the first failing id (the others are still tried).
  */

@@ -200,11 +200,18 @@ int cli_parse_id_list(int argc, char **argv, int64_t **ids, size_t *n)
 				hi = lo;
 			if (!good || hi < lo || hi - lo >= CLI_IDS_MAX - (int64_t)len) {
 				free(v);
-				const char *why =
-				    !good     ? "is not a job id, range (3-9) or list (3,5,7)"
-				    : hi < lo ? "is a range that goes down"
-					      : "names too many jobs";
-				return cli_usage_error("'%.*s' %s (%d ids at most)", (int)w, p, why,
+				bool ranged = (dash || memchr(p, ',', w)) && *p >= '0' && *p <= '9';
+				if (!good && !ranged)
+					return cli_usage_error("'%.*s' is not a job id", (int)w, p);
+				if (!good)
+					return cli_usage_error(
+					    "'%.*s' is not a job id, range (3-9) or "
+					    "list (3,5,7)",
+					    (int)w, p);
+				if (hi < lo)
+					return cli_usage_error("'%.*s' is a range that goes down",
+							       (int)w, p);
+				return cli_usage_error("'%.*s' names more than %d jobs", (int)w, p,
 						       CLI_IDS_MAX);
 			}
 			for (int64_t id = lo; id <= hi; id++) {

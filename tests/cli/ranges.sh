@@ -49,6 +49,11 @@ is "$OUT" "$Q1 cancelled
 $Q2 cancelled
 $Q4 cancelled" "a line per job, in id order"
 is "$(state_of "$Q3")" queued "the id outside the range and list is untouched"
+run aura wait "$Q1-$Q2"
+is "$RC" 1 "wait on a range of cancelled jobs: exit 1"
+like "$OUT" "^$Q1 cancelled" "wait takes a range: the first"
+like "$OUT" "
+$Q2 cancelled" "wait takes a range: the second"
 
 # --- partial failure: the others go on, the failed one on stderr ------------------------
 run aura retry "$Q1,$Q3"
