@@ -1,7 +1,9 @@
 /*
  * table.c -- the job state x request action table: what cancel, pause,
- * resume, retry and remove do in each state, and submit. While the store
- * cannot be written, every request that would change a job is refused.
+ * resume, retry (and retry --force) and remove do in each state, and
+ * submit, clean (many removes in one transaction) and a queued job's
+ * priority. While the store cannot be written, every request that would
+ * change a job is refused.
  */
 #include "config.h"
 
