@@ -1,8 +1,10 @@
 /*
  * cmd-jobctl.c -- the five verbs that act on jobs by id and differ only in
- * the method they call: `aura cancel|retry|pause|resume|rm [--json] ID...`.
- * Each id is tried in turn; a line per job says its new state; the exit
- * status is that of the first error (0 if none).
+ * the method they call: `aura cancel|retry|pause|resume|rm [--json]
+ * ID|RANGE... | --all | --state S`. The ids (3, 3-9, 3,5,7: jobs.h) or the
+ * jobs in the verb's states are tried in ascending order; a line per job
+ * says its new state; the exit status is that of the first error (0 if
+ * none). rm --all takes only finished jobs (doc/cli.md).
  *
  * Must never: stop at the first failing id (the others are still tried).
  */
@@ -47,16 +49,49 @@ static json_t *await_stop(struct cli_ctx *ctx, struct client *cl, int64_t id, js
 	}
 }
 
+#define BIT(s)	 (1u << (s))
+#define FINISHED (BIT(JOB_SUCCEEDED) | BIT(JOB_FAILED) | BIT(JOB_CANCELLED))
+
+/* What --all means for a verb, and what --state may name. */
+struct jobctl {
+	const char *method;
+	unsigned all;	 /* --all: the jobs in these states */
+	unsigned states; /* --state S: S among these */
+};
+
+static const struct jobctl ctl_cancel = { "cancel",
+					  BIT(JOB_QUEUED) | BIT(JOB_RUNNING) | BIT(JOB_PAUSED),
+					  BIT(JOB_QUEUED) | BIT(JOB_RUNNING) | BIT(JOB_PAUSED) };
+static const struct jobctl ctl_retry = { "retry", BIT(JOB_FAILED) | BIT(JOB_CANCELLED),
+					 BIT(JOB_FAILED) | BIT(JOB_CANCELLED) };
+static const struct jobctl ctl_pause = { "pause", BIT(JOB_RUNNING), BIT(JOB_RUNNING) };
+static const struct jobctl ctl_resume = { "resume", BIT(JOB_PAUSED), BIT(JOB_PAUSED) };
+/* rm --all never touches a queued job: --state queued says so */
+static const struct jobctl ctl_rm = { "rm", FINISHED, FINISHED | BIT(JOB_QUEUED) };
+
 static const struct option jobctl_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
+	{ "all", no_argument, NULL, 'a' },
+	{ "state", required_argument, NULL, 's' },
 	{ NULL, 0, NULL, 0 },
 };
 
-/* cancel and retry also take --batch (retry only with --failed) */
-static const struct option batch_opts[] = {
+static const struct option cancel_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
+	{ "all", no_argument, NULL, 'a' },
+	{ "state", required_argument, NULL, 's' },
+	{ "batch", required_argument, NULL, 'b' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* retry also takes --batch (only with --failed) and --force */
+static const struct option retry_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "all", no_argument, NULL, 'a' },
+	{ "state", required_argument, NULL, 's' },
 	{ "batch", required_argument, NULL, 'b' },
 	{ "failed", no_argument, NULL, 'f' },
+	{ "force", no_argument, NULL, 'F' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -98,17 +133,51 @@ static int batch_run(struct cli_ctx *ctx, const char *method, const char *ref, b
 	return 0;
 }
 
-static int jobctl_run(const struct cmd_entry *e, const char *method, struct cli_ctx *ctx, int argc,
-		      char **argv)
+/* The ids the verb acts on: its arguments, or --all / --state. */
+static int pick_ids(const struct jobctl *v, struct args *a, bool force, struct client **cl,
+		    struct cli_ctx *ctx, int64_t **ids, size_t *n)
 {
+	bool all = args_has(a, 'a'), by_state = args_has(a, 's');
+	unsigned allowed = v->states | (force ? BIT(JOB_SUCCEEDED) : 0);
+	unsigned mask = v->all | (force ? BIT(JOB_SUCCEEDED) : 0);
+	int rc;
+	if ((all || by_state) && a->argc > 0)
+		return cli_usage_error("give job ids or --all/--state, not both");
+	if (all && by_state)
+		return cli_usage_error("give --all or --state, not both");
+	if (by_state && (rc = cli_parse_states(args_get(a, 's'), allowed, &mask)))
+		return rc;
+	if (!all && !by_state && (rc = cli_parse_id_list(a->argc, a->argv, ids, n)))
+		return rc;
+	if ((rc = cli_connect(ctx, true, cl))) {
+		if (!all && !by_state)
+			free(*ids);
+		return rc;
+	}
+	if (all || by_state) {
+		struct aura_error err;
+		if (cli_ids_in_states(*cl, mask, ids, n, &err) < 0) {
+			client_free(*cl);
+			return cli_fail(&err);
+		}
+	}
+	return 0;
+}
+
+static int jobctl_run(const struct cmd_entry *e, const struct jobctl *v, struct cli_ctx *ctx,
+		      int argc, char **argv)
+{
+	const char *method = v->method;
 	struct args a;
 	int rc = args_parse(e, argc, argv, &a, NULL);
 	if (rc)
 		return rc;
-	bool json = args_has(&a, 'j');
+	bool json = args_has(&a, 'j'), force = args_has(&a, 'F');
 	if (args_has(&a, 'b')) {
-		if (a.argc > 0)
-			return cli_usage_error("give job ids or --batch, not both");
+		if (a.argc > 0 || args_has(&a, 'a') || args_has(&a, 's'))
+			return cli_usage_error("give job ids, --all/--state or --batch, not two");
+		if (force)
+			return cli_usage_error("--force goes with job ids, --all or --state");
 		if (strcmp(method, "retry") == 0 && !args_has(&a, 'f'))
 			return cli_usage_error(
 			    "retry --batch B retries only the batch's failed and "
@@ -117,24 +186,27 @@ static int jobctl_run(const struct cmd_entry *e, const char *method, struct cli_
 	}
 	if (args_has(&a, 'f'))
 		return cli_usage_error("--failed goes with --batch");
-	if (a.argc == 0) {
+	if (a.argc == 0 && !args_has(&a, 'a') && !args_has(&a, 's')) {
 		cli_usage_error("no job ids given");
 		return cmd_usage(e);
 	}
 
 	struct client *cl;
-	rc = cli_connect(ctx, true, &cl);
-	if (rc)
+	int64_t *ids = NULL;
+	size_t n = 0;
+	if ((rc = pick_ids(v, &a, force, &cl, ctx, &ids, &n)))
 		return rc;
 
 	json_t *results = json_array();
 	int status = 0;
-	for (int i = 0; i < a.argc; i++) {
-		int64_t id = args_id(&a, i);
+	for (size_t i = 0; i < n; i++) {
+		int64_t id = ids[i];
 		struct aura_error err;
 		json_t *res;
-		if (client_call(cl, method, json_pack("{s:I}", "id", (json_int_t)id), &res, &err) <
-		    0) {
+		json_t *params = json_pack("{s:I}", "id", (json_int_t)id);
+		if (force)
+			json_object_set_new(params, "force", json_true());
+		if (client_call(cl, method, params, &res, &err) < 0) {
 			json_array_append_new(results,
 					      json_pack("{s:I,s:b,s:o}", "id", (json_int_t)id, "ok",
 							0, "error", proto_error_to_json(&err)));
@@ -165,6 +237,7 @@ static int jobctl_run(const struct cmd_entry *e, const char *method, struct cli_
 		json_decref(job);
 		json_decref(res);
 	}
+	free(ids);
 	client_free(cl);
 	if (json) {
 		json_t *out = json_pack("{s:o}", "results", results);
@@ -176,16 +249,16 @@ static int jobctl_run(const struct cmd_entry *e, const char *method, struct cli_
 	return status;
 }
 
-#define JOBCTL(verb, method, opts, usage_text, summary_text, help_text)                            \
+#define JOBCTL(verb, ctl, opts, usage_text, summary_text, help_text)                               \
 	extern const struct cmd_entry cmd_##verb##_entry;                                          \
 	static int cmd_##verb##_run(struct cli_ctx *ctx, int argc, char **argv)                    \
 	{                                                                                          \
-		return jobctl_run(&cmd_##verb##_entry, method, ctx, argc, argv);                   \
+		return jobctl_run(&cmd_##verb##_entry, &ctl, ctx, argc, argv);                     \
 	}                                                                                          \
 	const struct cmd_entry cmd_##verb##_entry = {                                              \
 		.name = #verb,                                                                     \
 		.usage = usage_text,                                                               \
-		.args = { .shorts = "", .longs = opts, .min = 0, .max = ARGS_ANY, .ids = true },   \
+		.args = { .shorts = "", .longs = opts, .min = 0, .max = ARGS_ANY },                \
 		.summary = summary_text,                                                           \
 		.help = help_text                                                                  \
 		"      --json      {\"results\": [{\"id\", \"ok\", \"job\" | \"error\"}...]}\n",   \
@@ -193,22 +266,38 @@ static int jobctl_run(const struct cmd_entry *e, const char *method, struct cli_
 		.run = cmd_##verb##_run,                                                           \
 	};
 
-JOBCTL(cancel, "cancel", batch_opts, "[--json] ID... | --batch ID|NAME",
+JOBCTL(cancel, ctl_cancel, cancel_opts,
+       "[--json] ID|RANGE... | --all | --state S | --batch ID|NAME",
        "cancel jobs (a running one is stopped)",
        "Stops a running job (FFmpeg is asked to quit, then signalled) and removes\n"
        "its partial outputs, and returns once it has stopped; a queued job is\n"
-       "cancelled at once.\n\n"
+       "cancelled at once. IDs: 3, 3-9, 3,5,7 (see doc/cli.md).\n\n"
+       "      --all       every queued, running or paused job\n"
+       "      --state S   those in state S (queued, running, paused; a comma list)\n"
        "      --batch B   every queued, running or paused job of batch B (its id or\n"
        "                  name), in one request\n")
-JOBCTL(retry, "retry", batch_opts, "[--json] ID... | --batch ID|NAME --failed",
+JOBCTL(retry, ctl_retry, retry_opts,
+       "[--json] [--force] ID|RANGE... | --all | --state S | --batch ID|NAME --failed",
        "run failed or cancelled jobs again",
        "A video job resumes from its first unfinished stage.\n\n"
+       "      --force     also run a succeeded job again (from the start)\n"
+       "      --all       every failed or cancelled job (with --force: succeeded too)\n"
+       "      --state S   those in state S (failed, cancelled; succeeded with --force)\n"
        "      --batch B   with --failed: every failed or cancelled job of batch B (its\n"
        "                  id or name), in one request\n"
        "      --failed    say that only the batch's failed and cancelled jobs are meant\n")
-JOBCTL(pause, "pause", jobctl_opts, "[--json] ID...",
-       "pause running jobs (SIGSTOP to their processes)", "")
-JOBCTL(resume, "resume", jobctl_opts, "[--json] ID...", "resume paused jobs", "")
-JOBCTL(rm, "rm", jobctl_opts, "[--json] ID...", "remove jobs that are not running or paused",
+JOBCTL(pause, ctl_pause, jobctl_opts, "[--json] ID|RANGE... | --all | --state S",
+       "pause running jobs (SIGSTOP to their processes)",
+       "      --all       every running job\n"
+       "      --state S   those in state S (running)\n")
+JOBCTL(resume, ctl_resume, jobctl_opts, "[--json] ID|RANGE... | --all | --state S",
+       "resume paused jobs",
+       "      --all       every paused job\n"
+       "      --state S   those in state S (paused)\n")
+JOBCTL(rm, ctl_rm, jobctl_opts, "[--json] ID|RANGE... | --all | --state S",
+       "remove jobs that are not running or paused",
        "Removes the job's record and its work directory (DATA/jobs/ID: logs,\n"
-       "temporary files); never its output. Cancel a running job first.\n\n")
+       "temporary files); never its output. Cancel a running job first.\n\n"
+       "      --all       every finished job (succeeded, failed, cancelled); never\n"
+       "                  a queued one: say --state queued for those\n"
+       "      --state S   those in state S (queued, succeeded, failed, cancelled)\n")

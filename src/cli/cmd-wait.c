@@ -14,6 +14,7 @@
 
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -163,15 +164,22 @@ static int cmd_wait_run(struct cli_ctx *ctx, int argc, char **argv)
 		return cmd_usage(&cmd_wait_entry);
 	}
 
+	int64_t *ids = NULL;
+	size_t n = 0;
+	if ((rc = cli_parse_id_list(a.argc, a.argv, &ids, &n)))
+		return rc;
 	struct client *cl;
 	struct aura_error err;
 	rc = cli_connect(ctx, true, &cl);
-	if (rc)
+	if (rc) {
+		free(ids);
 		return rc;
+	}
 	cli_follow_init(&ws.fw, cl);
 	ws.fw.removed_ends = true;
-	for (int i = 0; i < a.argc; i++)
-		cli_follow_add(&ws.fw, args_id(&a, i));
+	for (size_t i = 0; i < n; i++)
+		cli_follow_add(&ws.fw, ids[i]);
+	free(ids);
 	if (args_has(&a, 'b') && (rc = add_batch(&ws.fw, cl, args_get(&a, 'b'), &err)) < 0)
 		goto fail;
 	watch_begin(cl);
@@ -225,12 +233,13 @@ out:
 const struct cmd_entry cmd_wait_entry = {
 	.name = "wait",
 	.usage = "[--json] ID... | --batch ID|NAME",
-	.args = { .shorts = "", .longs = wait_opts, .min = 0, .max = ARGS_ANY, .ids = true },
+	.args = { .shorts = "", .longs = wait_opts, .min = 0, .max = ARGS_ANY },
 	.summary = "wait until jobs end; exit 0 only if all succeeded",
 	.help = "      --json   print {\"jobs\": [JOB...]} with the final jobs\n"
 		"      --batch ID|NAME\n"
 		"               every job of the batch (`aura batch` prints its id and name)\n"
 		"\n"
+		"An ID may be a range (3-9) or a list (3,5,7), as for cancel.\n"
 		"Prints \"ID STATE [OUTPUT | CODE: DETAIL]\" as each job ends. Exit 0 if all\n"
 		"succeeded, 1 if any failed, was cancelled or removed, 2 for an unknown id,\n"
 		"4 if the server is unreachable or stops. Ctrl-C stops waiting (exit 130);\n"

@@ -24,6 +24,8 @@ extern const struct cmd_entry cmd_retry_entry;
 extern const struct cmd_entry cmd_pause_entry;
 extern const struct cmd_entry cmd_resume_entry;
 extern const struct cmd_entry cmd_rm_entry;
+extern const struct cmd_entry cmd_clean_entry;
+extern const struct cmd_entry cmd_priority_entry;
 extern const struct cmd_entry cmd_shutdown_entry;
 extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_setup_entry;
@@ -42,6 +44,8 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_pause_entry,
 	&cmd_resume_entry,
 	&cmd_rm_entry,
+	&cmd_clean_entry,
+	&cmd_priority_entry,
 	&cmd_doctor_entry,
 	&cmd_setup_entry,
 	&cmd_serve_entry,

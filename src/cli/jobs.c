@@ -159,3 +159,145 @@ void print_cell(const char *s, size_t width)
 	for (used++; used < width; used++)
 		fputc(' ', stdout);
 }
+
+/* One id of a list: digits only (or "#" and digits), > 0, no overflow. */
+static bool id_word(const char *s, size_t len, int64_t *out)
+{
+	if (len > 0 && s[0] == '#')
+		s++, len--;
+	if (len == 0 || len > 18)
+		return false;
+	int64_t v = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return false;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return v > 0;
+}
+
+static int cmp_id(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+int cli_parse_id_list(int argc, char **argv, int64_t **ids, size_t *n)
+{
+	int64_t *v = NULL;
+	size_t len = 0, cap = 0;
+	for (int i = 0; i < argc; i++) {
+		const char *p = argv[i];
+		for (;;) {
+			size_t w = strcspn(p, ",");
+			const char *dash = memchr(p, '-', w);
+			int64_t lo, hi;
+			bool good = dash ? id_word(p, (size_t)(dash - p), &lo) &&
+					       id_word(dash + 1, w - (size_t)(dash - p) - 1, &hi)
+					 : id_word(p, w, &lo);
+			if (!dash)
+				hi = lo;
+			if (!good || hi < lo || hi - lo >= CLI_IDS_MAX - (int64_t)len) {
+				free(v);
+				bool ranged = (dash || memchr(p, ',', w)) && *p >= '0' && *p <= '9';
+				if (!good && !ranged)
+					return cli_usage_error("'%.*s' is not a job id", (int)w, p);
+				if (!good)
+					return cli_usage_error(
+					    "'%.*s' is not a job id, range (3-9) or "
+					    "list (3,5,7)",
+					    (int)w, p);
+				if (hi < lo)
+					return cli_usage_error("'%.*s' is a range that goes down",
+							       (int)w, p);
+				return cli_usage_error("'%.*s' names more than %d jobs", (int)w, p,
+						       CLI_IDS_MAX);
+			}
+			for (int64_t id = lo; id <= hi; id++) {
+				if (len == cap) {
+					cap = cap ? 2 * cap : 16;
+					v = xrealloc(v, cap * sizeof(*v));
+				}
+				v[len++] = id;
+			}
+			if (!p[w])
+				break;
+			p += w + 1;
+		}
+	}
+	qsort(v, len, sizeof(*v), cmp_id);
+	size_t k = 0;
+	for (size_t i = 0; i < len; i++)
+		if (k == 0 || v[k - 1] != v[i])
+			v[k++] = v[i];
+	*ids = v;
+	*n = k;
+	return 0;
+}
+
+int cli_parse_states(const char *list, unsigned allowed, unsigned *mask)
+{
+	*mask = 0;
+	for (const char *p = list;;) {
+		size_t w = strcspn(p, ",");
+		char name[32];
+		snprintf(name, sizeof(name), "%.*s", (int)(w < 31 ? w : 31), p);
+		int st = w < 31 ? job_state_parse(name) : -1;
+		if (st < 0 || !(allowed & (1u << st))) {
+			char names[128] = "";
+			for (int s = 0; s < JOB_STATE__COUNT; s++)
+				if (allowed & (1u << s))
+					snprintf(names + strlen(names),
+						 sizeof(names) - strlen(names), "%s%s",
+						 names[0] ? ", " : "",
+						 job_state_name((enum job_state)s));
+			return cli_usage_error("'%.*s' is not a state this takes (%s)", (int)w, p,
+					       names);
+		}
+		*mask |= 1u << st;
+		if (!p[w])
+			return 0;
+		p += w + 1;
+	}
+}
+
+int cli_ids_in_states(struct client *cl, unsigned mask, int64_t **ids, size_t *n,
+		      struct aura_error *err)
+{
+	int64_t *v = NULL;
+	size_t len = 0, cap = 0;
+	for (int s = 0; s < JOB_STATE__COUNT; s++) {
+		if (!(mask & (1u << s)))
+			continue;
+		/* page through: one answer holds what fits in a line */
+		for (int64_t off = 0;;) {
+			json_t *res;
+			json_t *p =
+			    json_pack("{s:s,s:I}", "state", job_state_name((enum job_state)s),
+				      "offset", (json_int_t)off);
+			if (client_call(cl, "list", p, &res, err) < 0) {
+				free(v);
+				return -err->code;
+			}
+			json_t *jobs = json_object_get(res, "jobs");
+			size_t got = json_array_size(jobs);
+			for (size_t i = 0; i < got; i++) {
+				if (len == cap) {
+					cap = cap ? 2 * cap : 16;
+					v = xrealloc(v, cap * sizeof(*v));
+				}
+				v[len++] = proto_get_int(json_array_get(jobs, i), "id", 0);
+			}
+			off += (int64_t)got;
+			bool more = got > 0 && off < proto_get_int(res, "total", 0);
+			json_decref(res);
+			if (!more)
+				break;
+		}
+	}
+	qsort(v, len, sizeof(*v), cmp_id);
+	*ids = v;
+	*n = len;
+	return 0;
+}

@@ -56,4 +56,22 @@ void cli_json_clean(json_t *v);
  * measures): cut with "…" or padded. */
 void print_cell(const char *s, size_t width);
 
+/*
+ * Job ids from the arguments of a job verb: each argument is an id ("3",
+ * "#3"), a range ("3-9", both ends included, never going down) or a
+ * comma list of those ("3,5,7", "1,4-6"). *ids is ascending, without
+ * duplicates, allocated. A bad word (0, "9-3", not a number, an id past
+ * 18 digits, more than CLI_IDS_MAX ids) is a USAGE error, printed; the
+ * return is then 2.
+ */
+#define CLI_IDS_MAX 100000
+int cli_parse_id_list(int argc, char **argv, int64_t **ids, size_t *n);
+/* --state S[,S]: the bits (1 << job_state) named; a state outside
+ * `allowed` (or no state) is a USAGE error naming the allowed ones, 2. */
+int cli_parse_states(const char *list, unsigned allowed, unsigned *mask);
+/* The ids of the jobs in the states of mask, ascending (allocated), from
+ * the server's `list`; or a negative catalogue code with err set. */
+int cli_ids_in_states(struct client *cl, unsigned mask, int64_t **ids, size_t *n,
+		      struct aura_error *err);
+
 #endif

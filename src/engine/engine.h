@@ -120,6 +120,19 @@ int engine_pause(struct engine *e, int64_t id, struct aura_error *err);
 int engine_resume(struct engine *e, int64_t id, struct aura_error *err);
 int engine_retry(struct engine *e, int64_t id, struct aura_error *err);
 int engine_remove(struct engine *e, int64_t id, struct aura_error *err);
+/* retry, and a succeeded job is queued again too (its stages cleared: it
+ * runs from the start). */
+int engine_retry_force(struct engine *e, int64_t id, struct aura_error *err);
+/* A queued job's priority (the scheduler's next pick sees it); any other
+ * state is -AURA_E_JOB_BAD_STATE. */
+int engine_set_priority(struct engine *e, int64_t id, int priority, struct aura_error *err);
+/* Remove, as engine_remove each, every finished job whose state is in
+ * `states` (bits 1 << job_state; queued, running and paused are never
+ * touched), finished at or before before_ms (0: any time), of batch
+ * batch_id (0: any): the records in one transaction, then their work
+ * directories. *ids (allocated, NULL when *n is 0) are the removed ones. */
+int engine_clean(struct engine *e, unsigned states, int64_t before_ms, int64_t batch_id,
+		 int64_t **ids, size_t *n, struct aura_error *err);
 
 /* One job with live progress (out is job_init'ed by the callee). */
 int engine_get(struct engine *e, int64_t id, struct job *out, struct aura_error *err);

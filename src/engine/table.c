@@ -1,7 +1,9 @@
 /*
  * table.c -- the job state x request action table: what cancel, pause,
- * resume, retry and remove do in each state, and submit. While the store
- * cannot be written, every request that would change a job is refused.
+ * resume, retry (and retry --force) and remove do in each state, and
+ * submit, clean (many removes in one transaction) and a queued job's
+ * priority. While the store cannot be written, every request that would
+ * change a job is refused.
  */
 #include "config.h"
 
@@ -26,7 +28,15 @@
 
 /* --- the action table --------------------------------------------------- */
 
-enum eng_req { REQ_CANCEL, REQ_PAUSE, REQ_RESUME, REQ_RETRY, REQ_REMOVE, REQ__COUNT };
+enum eng_req {
+	REQ_CANCEL,
+	REQ_PAUSE,
+	REQ_RESUME,
+	REQ_RETRY,
+	REQ_REMOVE,
+	REQ_RETRY_FORCE, /* retry --force: a succeeded job runs again too */
+	REQ__COUNT
+};
 enum eng_act {
 	ACT_REFUSE = 0,
 	ACT_CANCEL_QUEUED,
@@ -42,12 +52,17 @@ static const unsigned char actions[JOB_STATE__COUNT][REQ__COUNT] = {
 	[JOB_QUEUED] = { [REQ_CANCEL] = ACT_CANCEL_QUEUED, [REQ_REMOVE] = ACT_REMOVE },
 	[JOB_RUNNING] = { [REQ_CANCEL] = ACT_STOP, [REQ_PAUSE] = ACT_PAUSE },
 	[JOB_PAUSED] = { [REQ_CANCEL] = ACT_STOP, [REQ_RESUME] = ACT_RESUME },
-	[JOB_SUCCEEDED] = { [REQ_REMOVE] = ACT_REMOVE },
-	[JOB_FAILED] = { [REQ_RETRY] = ACT_REQUEUE, [REQ_REMOVE] = ACT_REMOVE },
-	[JOB_CANCELLED] = { [REQ_RETRY] = ACT_REQUEUE, [REQ_REMOVE] = ACT_REMOVE },
+	[JOB_SUCCEEDED] = { [REQ_REMOVE] = ACT_REMOVE, [REQ_RETRY_FORCE] = ACT_REQUEUE },
+	[JOB_FAILED] = { [REQ_RETRY] = ACT_REQUEUE,
+			 [REQ_REMOVE] = ACT_REMOVE,
+			 [REQ_RETRY_FORCE] = ACT_REQUEUE },
+	[JOB_CANCELLED] = { [REQ_RETRY] = ACT_REQUEUE,
+			    [REQ_REMOVE] = ACT_REMOVE,
+			    [REQ_RETRY_FORCE] = ACT_REQUEUE },
 };
 
-static const char *const req_names[REQ__COUNT] = { "cancel", "pause", "resume", "retry", "remove" };
+static const char *const req_names[REQ__COUNT] = { "cancel", "pause",  "resume",
+						   "retry",  "remove", "retry" };
 
 /* --- public: requests ----------------------------------------------------- */
 
@@ -328,6 +343,9 @@ static int engine_request(struct engine *e, int64_t id, enum eng_req req, struct
 		}
 		break;
 	case ACT_REQUEUE:
+		/* a succeeded job runs again from the start: no stage is kept */
+		if (j->state == JOB_SUCCEEDED && (rc = store_stage_clear(e->st, id, err)) < 0)
+			break;
 		j->state = JOB_QUEUED;
 		j->finished_ms = 0;
 		j->not_before_ms = 0;
@@ -377,7 +395,97 @@ int engine_retry(struct engine *e, int64_t id, struct aura_error *err)
 	return engine_request(e, id, REQ_RETRY, err);
 }
 
+int engine_retry_force(struct engine *e, int64_t id, struct aura_error *err)
+{
+	return engine_request(e, id, REQ_RETRY_FORCE, err);
+}
+
 int engine_remove(struct engine *e, int64_t id, struct aura_error *err)
 {
 	return engine_request(e, id, REQ_REMOVE, err);
+}
+
+int engine_set_priority(struct engine *e, int64_t id, int priority, struct aura_error *err)
+{
+	if (store_behind(e->st))
+		return refuse_while_behind(e, "priority", err);
+	struct job j;
+	int rc = store_job_get(e->st, id, &j, err);
+	if (rc == 0 && j.state != JOB_QUEUED)
+		rc = aura_error_set(err, AURA_E_JOB_BAD_STATE,
+				    "job %lld is %s: only a queued job's priority can change",
+				    (long long)id, job_state_name(j.state));
+	if (rc == 0) {
+		log_info("job %lld: priority %d -> %d", (long long)id, j.priority, priority);
+		j.priority = priority;
+		job_persist(e, &j);
+		schedule(e);
+	}
+	job_clear(&j);
+	return rc;
+}
+
+/* clean: the finished jobs that match, collected before any is deleted */
+struct clean_pick {
+	unsigned states;
+	int64_t before_ms;
+	int64_t batch_id;
+	int64_t *ids;
+	unsigned char *kinds;
+	size_t n, cap;
+};
+
+static int clean_add(const struct job *j, void *ctx)
+{
+	struct clean_pick *p = ctx;
+	if (!(p->states & (1u << j->state)) || !job_state_terminal(j->state) ||
+	    (p->before_ms > 0 && j->finished_ms > p->before_ms) ||
+	    (p->batch_id > 0 && j->batch_id != p->batch_id))
+		return 0;
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 16;
+		p->ids = xrealloc(p->ids, p->cap * sizeof(*p->ids));
+		p->kinds = xrealloc(p->kinds, p->cap);
+	}
+	p->kinds[p->n] = (unsigned char)j->kind;
+	p->ids[p->n++] = j->id;
+	return 0;
+}
+
+int engine_clean(struct engine *e, unsigned states, int64_t before_ms, int64_t batch_id,
+		 int64_t **ids, size_t *n, struct aura_error *err)
+{
+	*ids = NULL;
+	*n = 0;
+	if (store_behind(e->st))
+		return refuse_while_behind(e, "clean", err);
+	struct clean_pick p = { states, before_ms, batch_id, NULL, NULL, 0, 0 };
+	int rc = 0;
+	for (int s = 0; s < JOB_STATE__COUNT && rc == 0; s++)
+		if ((states & (1u << s)) && job_state_terminal((enum job_state)s))
+			rc = store_job_list(e->st, s, 0, 0, clean_add, &p, err);
+	if (rc == 0 && p.n > 0) {
+		/* every record in one transaction: all of them go, or none */
+		rc = store_begin(e->st, err);
+		for (size_t i = 0; rc == 0 && i < p.n; i++)
+			rc = store_job_delete(e->st, p.ids[i], err);
+		if (rc == 0)
+			rc = store_commit(e->st, err);
+		else
+			store_rollback(e->st);
+	}
+	if (rc < 0) {
+		free(p.ids);
+		free(p.kinds);
+		return rc;
+	}
+	for (size_t i = 0; i < p.n; i++) {
+		remove_workdir(e, p.ids[i]);
+		job_announce_removed(e, (enum job_kind)p.kinds[i], p.ids[i]);
+	}
+	free(p.kinds);
+	log_info("clean: %zu finished jobs removed", p.n);
+	*ids = p.ids;
+	*n = p.n;
+	return 0;
 }

@@ -450,7 +450,126 @@ int srv_m_retry(struct conn *c, int64_t id, json_t *params, json_t **result, str
 	json_t *batch = json_object_get(params, "batch");
 	if (batch && !json_is_null(batch))
 		return srv_batch_action(c, batch, true, result, err);
-	return job_action(c, params, result, err, engine_retry);
+	json_t *force = NULL;
+	int64_t jid;
+	int rc = srv_param_opt(params, "force", srv_is_boolean, "true or false", &force, err);
+	if (rc < 0)
+		return rc;
+	bool forced = force && json_is_true(force);
+	rc = job_action(c, params, result, err, forced ? engine_retry_force : engine_retry);
+	/* a succeeded job is run again only when asked: say how */
+	if (rc == -AURA_E_JOB_BAD_STATE && err && !forced &&
+	    srv_param_job_id(params, &jid, NULL) == 0 && strstr(err->detail, " is succeeded")) {
+		char was[sizeof(err->detail)];
+		snprintf(was, sizeof(was), "%s", err->detail);
+		aura_error_set(err, AURA_E_JOB_BAD_STATE,
+			       "%s: to run it again, `aura retry --force %lld`", was,
+			       (long long)jid);
+	}
+	return rc;
+}
+
+int srv_m_priority(struct conn *c, int64_t id, json_t *params, json_t **result,
+		   struct aura_error *err)
+{
+	(void)id;
+	int64_t jid;
+	json_t *prio = NULL;
+	int p, rc;
+	if ((rc = srv_param_job_id(params, &jid, err)) < 0 ||
+	    (rc = srv_param_opt(params, "priority", srv_is_integer, "an integer", &prio, err)) <
+		0 ||
+	    (rc = srv_param_priority(params, &p, err)) < 0)
+		return rc;
+	if (!prio)
+		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST, "\"priority\" is required");
+	if ((rc = engine_set_priority(c->s->eng, jid, p, err)) < 0)
+		return rc;
+	struct job j;
+	job_init(&j);
+	rc = engine_get(c->s->eng, jid, &j, err);
+	if (rc == 0)
+		*result = job_result(&j);
+	job_clear(&j);
+	return rc;
+}
+
+/* A "batch" param (its id or name) as batch_of of methods-batch.c reads it. */
+static int batch_ref(struct conn *c, json_t *ref, int64_t *bid, char **bname,
+		     struct aura_error *err)
+{
+	char buf[32];
+	const char *r;
+	if (json_is_integer(ref)) {
+		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(ref));
+		r = buf;
+	} else if (json_is_string(ref) && json_string_length(ref) > 0) {
+		r = json_string_value(ref);
+	} else {
+		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
+				      "\"batch\" must be a batch id or name");
+	}
+	return store_batch_find(c->s->st, r, bid, bname, err);
+}
+
+/* clean: "states" (default the three finished ones), "older_than_s" and
+ * "batch" narrow which finished jobs go; all in one transaction. */
+int srv_m_clean(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err)
+{
+	(void)id;
+	json_t *states = NULL, *older = NULL;
+	int rc;
+	if ((rc = srv_param_opt(params, "states", srv_is_array, "an array of states", &states,
+				err)) < 0 ||
+	    (rc = srv_param_opt(params, "older_than_s", srv_is_integer, "an integer", &older,
+				err)) < 0)
+		return rc;
+	unsigned mask = 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(states, i, v)
+	{
+		int st = json_is_string(v) ? job_state_parse(json_string_value(v)) : -1;
+		if (st < 0 || !job_state_terminal((enum job_state)st))
+			return aura_error_set(
+			    err, AURA_E_PROTO_BAD_REQUEST,
+			    "\"states\"[%zu] is not succeeded, failed or cancelled", i);
+		mask |= 1u << st;
+	}
+	if (!states || json_array_size(states) == 0)
+		mask = 1u << JOB_SUCCEEDED | 1u << JOB_FAILED | 1u << JOB_CANCELLED;
+	int64_t before = 0;
+	if (older) {
+		json_int_t s = json_integer_value(older);
+		if (s < 0 || s > INT64_MAX / 1000)
+			return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
+					      "\"older_than_s\" must be >= 0");
+		before = time_now_ms() - s * 1000;
+	}
+	int64_t bid = 0;
+	json_t *batch = json_object_get(params, "batch");
+	json_t *bobj = NULL;
+	if (batch && !json_is_null(batch)) {
+		char *bname = NULL;
+		if ((rc = batch_ref(c, batch, &bid, &bname, err)) < 0)
+			return rc;
+		bobj = json_pack("{s:I,s:s}", "id", (json_int_t)bid, "name", bname);
+		free(bname);
+	}
+	int64_t *ids;
+	size_t n;
+	if ((rc = engine_clean(c->s->eng, mask, before, bid, &ids, &n, err)) < 0) {
+		json_decref(bobj);
+		return rc;
+	}
+	json_t *arr = json_array();
+	for (size_t k = 0; k < n; k++)
+		json_array_append_new(arr, json_integer(ids[k]));
+	free(ids);
+	*result = json_pack("{s:o,s:I}", "ids", arr, "removed", (json_int_t)n);
+	if (bobj)
+		json_object_set_new(*result, "batch", bobj);
+	return 0;
 }
 
 int srv_m_rm(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err)

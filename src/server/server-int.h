@@ -147,6 +147,10 @@ int srv_m_resume(struct conn *c, int64_t id, json_t *params, json_t **result,
 int srv_m_retry(struct conn *c, int64_t id, json_t *params, json_t **result,
 		struct aura_error *err);
 int srv_m_rm(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err);
+int srv_m_clean(struct conn *c, int64_t id, json_t *params, json_t **result,
+		struct aura_error *err);
+int srv_m_priority(struct conn *c, int64_t id, json_t *params, json_t **result,
+		   struct aura_error *err);
 int srv_m_logs(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err);
 int srv_m_subscribe(struct conn *c, int64_t id, json_t *params, json_t **result,
 		    struct aura_error *err);

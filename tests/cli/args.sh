@@ -26,7 +26,7 @@ like "$ERR" "^logs: invalid option -- 'x'" "an unknown short option in getopt's 
 
 run av cancel --bogus 1
 is "$RC" 2 "cancel --bogus 1 exits 2"
-like "$ERR" "^usage: aura cancel \[--json\] ID\.\.\. \| --batch ID\|NAME$" "...with cancel's usage line"
+like "$ERR" "^usage: aura cancel \[--json\] ID\|RANGE\.\.\. \| --all \| --state S \| --batch ID\|NAME$" "...with cancel's usage line"
 
 # submit's template adds a hint: FFmpeg's options go after --
 run av submit -i in.mp4 out.mp4

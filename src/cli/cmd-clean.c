@@ -1,0 +1,124 @@
+/*
+ * cmd-clean.c -- `aura clean [--state S[,S]] [--older-than D] [--batch B]
+ * [--json]`: remove the finished jobs (succeeded, failed, cancelled) in
+ * one request and one transaction, as `rm` removes each: the record and
+ * the work directory, never the output (pueue clean).
+ *
+ * Must never: touch a queued, running or paused job.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cmd.h"
+#include "cli/jobs.h"
+#include "client/proto.h"
+
+extern const struct cmd_entry cmd_clean_entry;
+
+/* "30s", "30m", "12h", "7d", "2w": digits and one unit, nothing else. */
+static bool parse_age(const char *s, int64_t *secs)
+{
+	int64_t v = 0;
+	const char *p = s;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (INT64_MAX / 1000 / 604800 - 9) / 10)
+			return false;
+		v = v * 10 + (*p - '0');
+	}
+	if (p == s || !p[0] || p[1])
+		return false;
+	static const char units[] = "smhdw";
+	static const int64_t mult[] = { 1, 60, 3600, 86400, 604800 };
+	const char *u = strchr(units, *p);
+	if (!u)
+		return false;
+	*secs = v * mult[u - units];
+	return true;
+}
+
+static const struct option clean_opts[] = {
+	{ "json", no_argument, NULL, 'j' },
+	{ "state", required_argument, NULL, 's' },
+	{ "older-than", required_argument, NULL, 'o' },
+	{ "batch", required_argument, NULL, 'b' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int cmd_clean_run(struct cli_ctx *ctx, int argc, char **argv)
+{
+	struct args a;
+	int rc = args_parse(&cmd_clean_entry, argc, argv, &a, NULL);
+	if (rc)
+		return rc;
+	json_t *params = json_object();
+	if (args_has(&a, 's')) {
+		unsigned mask;
+		unsigned finished = 1u << JOB_SUCCEEDED | 1u << JOB_FAILED | 1u << JOB_CANCELLED;
+		if ((rc = cli_parse_states(args_get(&a, 's'), finished, &mask))) {
+			json_decref(params);
+			return rc;
+		}
+		json_t *st = json_array();
+		for (int s = 0; s < JOB_STATE__COUNT; s++)
+			if (mask & (1u << s))
+				json_array_append_new(
+				    st, json_string(job_state_name((enum job_state)s)));
+		json_object_set_new(params, "states", st);
+	}
+	if (args_has(&a, 'o')) {
+		int64_t secs;
+		if (!parse_age(args_get(&a, 'o'), &secs)) {
+			json_decref(params);
+			return cli_usage_error(
+			    "--older-than '%s' is not an age such as 30m, 12h or 7d "
+			    "(a number and one of s, m, h, d, w)",
+			    args_get(&a, 'o'));
+		}
+		json_object_set_new(params, "older_than_s", json_integer(secs));
+	}
+	if (args_has(&a, 'b'))
+		json_object_set_new(params, "batch", json_string(args_get(&a, 'b')));
+
+	struct client *cl;
+	if ((rc = cli_connect(ctx, true, &cl))) {
+		json_decref(params);
+		return rc;
+	}
+	struct aura_error err;
+	json_t *res;
+	rc = client_call(cl, "clean", params, &res, &err);
+	client_free(cl);
+	if (rc < 0)
+		return cli_fail(&err);
+	if (args_has(&a, 'j')) {
+		cli_print_json(res);
+	} else {
+		json_int_t n = proto_get_int(res, "removed", 0);
+		printf("%lld finished job%s removed (records and work directories; outputs are "
+		       "kept)\n",
+		       (long long)n, n == 1 ? "" : "s");
+	}
+	json_decref(res);
+	return 0;
+}
+
+const struct cmd_entry cmd_clean_entry = {
+	.name = "clean",
+	.usage = "[--json] [--state S[,S]] [--older-than D] [--batch ID|NAME]",
+	.args = { .shorts = "", .longs = clean_opts, .min = 0, .max = 0 },
+	.summary = "remove finished jobs in one go",
+	.help = "Removes every succeeded, failed and cancelled job, as `rm` does each (the\n"
+		"record and DATA/jobs/ID; never the output), in one transaction. Queued,\n"
+		"running and paused jobs are never touched.\n\n"
+		"      --state S       only those in state S (succeeded, failed, cancelled;\n"
+		"                      a comma list)\n"
+		"      --older-than D  only those finished at least D ago: a number and\n"
+		"                      s, m, h, d or w (30m, 12h, 7d)\n"
+		"      --batch B       only those of batch B (its id or name)\n"
+		"      --json          {\"ids\": [ID...], \"removed\": N}\n",
+	.flags = CMD_NEEDS_DATA,
+	.run = cmd_clean_run,
+};
