@@ -210,6 +210,8 @@ static void on_job(struct tui *t, json_t *o)
 		t->detail_stale = true; /* stages, error, stderr tail */
 		ui_dirty(t, PANE_DETAIL);
 	}
+	if (j.id == t->msg_job && t->msg[0] && job_state_terminal(j.state))
+		ui_msg(t, MSG_OK, "job #%lld: %s", (long long)j.id, job_state_name(j.state));
 	if (j.id == t->select_id) {
 		/* a job this UI just queued: select it once it is listed */
 		for (size_t i = 0; i < t->v.n_rows; i++)
@@ -625,6 +627,12 @@ void conn_job_action(struct tui *t, const char *method, int64_t id)
 	for (size_t i = 0; i < ARRAY_LEN(said); i++)
 		if (strcmp(said[i].method, method) == 0)
 			ui_msg(t, MSG_OK, "job #%lld: %s", (long long)id, said[i].done);
+	if (strcmp(method, "cancel") == 0) /* its `job` event says when it ended */
+		t->msg_job = id;
+	for (size_t i = 0; i < t->v.n_rows && t->msg_job; i++)
+		if (t->v.rows[i].id == id && job_state_terminal(t->v.rows[i].state))
+			ui_msg(t, MSG_OK, "job #%lld: %s", (long long)id,
+			       job_state_name(t->v.rows[i].state)); /* it came first */
 	t->counts_stale = true;
 }
 

@@ -135,6 +135,24 @@ int ui_width(const struct tui *t, const char *s)
 	return (int)(t->utf8 ? fmt_text_width(s) : utf8_length(s));
 }
 
+size_t ui_fit(const struct tui *t, const char *s, int cols, int *used)
+{
+	size_t off = 0, n;
+	int u = 0;
+	uint32_t cp;
+	while (s && (n = utf8_next(s + off, &cp)) > 0) {
+		int cw;
+		shown(t, cp, &cw);
+		if (u + cw > cols)
+			break;
+		u += cw;
+		off += n;
+	}
+	if (used)
+		*used = u;
+	return off;
+}
+
 int ui_text(const struct tui *t, WINDOW *w, int y, int x, const char *s, int width, attr_t a,
 	    bool pad)
 {

@@ -1,7 +1,8 @@
 /*
  * pane-detail.c -- the selected job in full: state and attempts, stage
  * list with each stage's state, progress with fps, speed, out_time /
- * duration and ETA, output path, and on failure the error code, message
+ * duration and ETA while it runs (a finished job: its media's duration
+ * and size, no rate), output path, and on failure the error code, message
  * and the catalogue's hint, then the tail of FFmpeg's stderr. Scrolls
  * when it has the focus.
  *
@@ -206,15 +207,24 @@ static void draw_job(struct out *o, const struct job *j)
 		ui_text(t, o->p->win, o->y, 2 + LABEL_W + bw, a, 5, A_NORMAL, false);
 	}
 	advance(o, on);
-	if (j->duration_us > 0 || j->out_time_us > 0)
+	if (j->state == JOB_SUCCEEDED) {
+		/* the media made, not the last command's clock, and no rate:
+		 * a video's last step may be a short pass (as `show` says) */
+		int64_t us = j->duration_us > 0 ? j->duration_us : j->out_time_us;
+		if (us > 0)
+			field(o, "Time", fmt_duration(a, sizeof(a), (double)us / 1e6), A_NORMAL);
+	} else if (j->duration_us > 0 || j->out_time_us > 0) {
 		fieldf(o, "Time", A_NORMAL, "%s / %s   ETA %s",
 		       fmt_duration(a, sizeof(a), (double)j->out_time_us / 1e6),
 		       j->duration_us > 0 ? fmt_duration(b, sizeof(b), (double)j->duration_us / 1e6)
 					  : "?",
 		       j->state == JOB_RUNNING ? fmt_duration(c, sizeof(c), j->eta_s) : "-");
-	if (j->state == JOB_RUNNING || j->fps > 0 || j->size > 0)
+	}
+	if (j->state == JOB_RUNNING)
 		fieldf(o, "Speed", A_NORMAL, "%.2fx   %.1f fps   %s", j->speed, j->fps,
 		       fmt_size(a, sizeof(a), j->size));
+	else if (j->size > 0)
+		field(o, "Size", fmt_size(a, sizeof(a), j->size), A_NORMAL);
 	field(o, "Output", j->output ? j->output : "(not known)", A_NORMAL);
 	fieldf(o, "Created", A_NORMAL, "%s ago", fmt_age(a, sizeof(a), j->created_ms));
 	if (j->finished_ms > 0 && j->started_ms > 0)

@@ -200,6 +200,7 @@ int run_main(struct tui *t, struct aura_error *err)
 	loop_set_before_sleep(t->loop, before_sleep, t);
 	loop_run(t->loop); /* a poll error ends the UI as q does */
 	ffhealth_stop(t);
+	cmdline_stop(t);
 	term_fini(t);
 	sig_fini();
 	proc_kill_leftovers();

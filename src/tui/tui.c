@@ -39,6 +39,7 @@ void ui_msg(struct tui *t, enum msg_level lvl, const char *fmt, ...)
 	vsnprintf(t->msg, sizeof(t->msg), fmt, ap);
 	va_end(ap);
 	t->msg_level = lvl;
+	t->msg_job = 0;
 	ui_dirty(t, PANE_HINT);
 }
 
@@ -319,8 +320,20 @@ static void job_key(struct tui *t, enum ui_action a)
 		dlg_confirm_open(t, q, id, act_cancel);
 		break;
 	case A_DELETE:
-		snprintf(q, sizeof(q), "Delete job #%lld (%s) and its files?", (long long)id,
-			 j->name ? j->name : "");
+		if (j->state == JOB_RUNNING || j->state == JOB_PAUSED) {
+			/* the server would refuse: say so before asking */
+			struct aura_error err;
+			aura_error_set(&err, AURA_E_JOB_BAD_STATE,
+				       "job %lld is %s: cancel it first (`aura cancel %lld`)",
+				       (long long)id, job_state_name(j->state), (long long)id);
+			ui_msg_error(t, "rm", &err);
+			return;
+		}
+		/* what rm removes (cmd-jobctl.c says the same) */
+		snprintf(q, sizeof(q),
+			 "Delete job #%lld (%s)?\nIts record and work directory go; its output "
+			 "is kept.",
+			 (long long)id, j->name ? j->name : "");
 		dlg_confirm_open(t, q, id, act_delete);
 		break;
 	case A_PAUSE:
@@ -427,6 +440,9 @@ void ui_key(struct tui *t, int key)
 	case A_STATE:
 		dlg_state_open(t);
 		return;
+	case A_COMMAND:
+		dlg_cmdline_open(t);
+		return;
 	case A_BATCH:
 		batch_key(t);
 		return;
@@ -464,6 +480,11 @@ void ui_key(struct tui *t, int key)
 		int r = p->ops->key(t, p, a);
 		if (r & UI_MOVED)
 			ui_selection_moved(t);
+		/* w and Left/Right are the log's wherever the focus is */
+		p = &t->panes[PANE_LOG];
+		if (r == UI_IGNORED && (a == A_WRAP || a == A_SCROLL_LEFT || a == A_SCROLL_RIGHT) &&
+		    p->shown)
+			p->ops->key(t, p, a);
 	}
 }
 

@@ -73,6 +73,10 @@ struct proc;
 	X(STATE, "f", "filter by state", 'f', 0, 0)                                                \
 	X(BATCH, "b", "only the selected job's batch, or all jobs again", 'b', 0, 0)               \
 	X(FOLLOW, "l", "log: follow the tail on or off", 'l', 0, 0)                                \
+	X(WRAP, "w", "log: wrap long lines, or cut them (the default)", 'w', 0, 0)                 \
+	X(SCROLL_LEFT, "Left", "log: scroll long lines back to the left", UI_FN(KEY_LEFT), 0, 0)   \
+	X(SCROLL_RIGHT, "Right", "log: scroll long lines to the right", UI_FN(KEY_RIGHT), 0, 0)    \
+	X(COMMAND, ":", "run an aura verb on the selected job (:retry, :priority 5)", ':', 0, 0)   \
 	X(HELP, "?", "this help", '?', UI_FN(KEY_F(1)), 0)                                         \
 	X(REDRAW, "^L", "redraw the whole screen", UI_CTRL('l'), 0, 0)                             \
 	X(QUIT, "q", "quit the UI; jobs go on", 'q', 0, 0)                                         \
@@ -142,6 +146,9 @@ int ui_text(const struct tui *t, WINDOW *w, int y, int x, const char *s, int wid
 	    bool pad);
 /* Columns s takes (as ui_text measures them). */
 int ui_width(const struct tui *t, const char *s);
+/* Bytes of the longest prefix of s that takes at most cols columns (as
+ * ui_text measures them); *used (may be NULL) gets its columns. */
+size_t ui_fit(const struct tui *t, const char *s, int cols, int *used);
 /* A progress bar of width columns, frac in 0..1 (< 0: unknown, empty). */
 void ui_bar(const struct tui *t, WINDOW *w, int y, int x, int width, double frac);
 /* Spaces with attribute a. */
@@ -171,7 +178,9 @@ struct pane {
 	int y, x, h, w;
 	bool shown;
 	bool dirty;
-	int scroll; /* panes that scroll (detail) */
+	int scroll;  /* panes that scroll (detail) */
+	int hscroll; /* columns scrolled to the right (log) */
+	bool wrap;   /* long lines wrapped, not cut (log) */
 };
 
 extern const struct pane_ops pane_status_ops, pane_list_ops, pane_detail_ops, pane_log_ops,
@@ -220,6 +229,24 @@ void dlg_state_open(struct tui *t);
 void dlg_new_open(struct tui *t);
 /* dlg-help.c: `?`. */
 void dlg_help_open(struct tui *t);
+
+/* ---- the `:` command line (cmdline.c): an aura verb on the selected job ---- */
+
+#define UI_CMD_HISTORY 50
+
+struct ui_cmd {
+	struct proc *proc;	    /* the verb running, NULL none */
+	struct buf out;		    /* its stdout */
+	struct buf err;		    /* its stderr */
+	char *line;		    /* what runs ("priority 12 5"), for the message */
+	char *hist[UI_CMD_HISTORY]; /* lines run this session, the oldest first */
+	int n_hist;
+};
+
+/* `:`: the prompt; Enter runs the verb as a child of the loop. */
+void dlg_cmdline_open(struct tui *t);
+/* Kill a verb still running (the UI is leaving) and free the history. */
+void cmdline_stop(struct tui *t);
 
 /* ---- line editing (edit.c): a UTF-8 buffer with a cursor ------------------- */
 
@@ -353,6 +380,8 @@ struct tui {
 	bool redraw_all; /* clear and redraw everything (resize, ^L) */
 	char msg[512];	 /* the message line, until the next key */
 	enum msg_level msg_level;
+	int64_t msg_job; /* the message waits for this job's end ("cancelling"), 0 none */
+	struct ui_cmd cmd;
 	int64_t last_draw_ms;
 	bool key_seen;	    /* a key came since the last frame: draw without waiting */
 	int64_t age_due_ms; /* mono ms when a shown age changes, 0 none */

@@ -63,7 +63,7 @@ wait_screen 10 "slow-render +ffmpeg +(queued|running)" "it is queued or running 
 keys c y
 wait_screen 10 "slow-render +ffmpeg +cancelled" "and cancelled again"
 keys d
-wait_screen 5 "Delete job #$ID \(slow-render\) and its files\? \[y/N\]" "d asks before deleting"
+wait_screen 5 "Delete job #$ID \(slow-render\)\? \[y/N\]" "d asks before deleting"
 keys y
 wait_gone 10 "slow-render" "d then y removes the job from the list"
 run aura show "$ID"
