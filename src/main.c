@@ -33,7 +33,8 @@ void main_usage(FILE *fp)
 		    "\n"
 		    "Verbs:\n");
 	for (size_t i = 0; cmd_table[i]; i++)
-		fprintf(fp, "  %-10s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
+		if (!(cmd_table[i]->flags & CMD_HIDDEN))
+			fprintf(fp, "  %-10s %s\n", cmd_table[i]->name, cmd_table[i]->summary);
 	fprintf(fp, "\nRun 'aura help VERB' for a verb's options.\n");
 }
 
