@@ -70,12 +70,23 @@ static const struct method {
 	const char *name;
 	method_fn fn;
 } methods[] = {
-	{ "ping", m_ping },	    { "submit", srv_m_submit }, { "new", srv_m_new },
-	{ "list", srv_m_list },	    { "get", srv_m_get },	{ "cancel", srv_m_cancel },
-	{ "pause", srv_m_pause },   { "resume", srv_m_resume }, { "retry", srv_m_retry },
-	{ "rm", srv_m_rm },	    { "logs", srv_m_logs },	{ "subscribe", srv_m_subscribe },
-	{ "shutdown", m_shutdown }, { "health", m_health },	{ "batch", srv_m_batch },
-	{ "clean", srv_m_clean },   { "priority", srv_m_priority },
+	{ "ping", m_ping },
+	{ "submit", srv_m_submit },
+	{ "new", srv_m_new },
+	{ "list", srv_m_list },
+	{ "get", srv_m_get },
+	{ "cancel", srv_m_cancel },
+	{ "pause", srv_m_pause },
+	{ "resume", srv_m_resume },
+	{ "retry", srv_m_retry },
+	{ "rm", srv_m_rm },
+	{ "logs", srv_m_logs },
+	{ "subscribe", srv_m_subscribe },
+	{ "shutdown", m_shutdown },
+	{ "health", m_health },
+	{ "batch", srv_m_batch },
+	{ "clean", srv_m_clean },
+	{ "priority", srv_m_priority },
 };
 
 void srv_handle(struct conn *c, json_t *msg)

@@ -126,6 +126,5 @@ static const struct dialog_ops help_ops = {
 
 void dlg_help_open(struct tui *t)
 {
-	ui_dialog_open(t, &help_ops, HELP_LINES + 2, 76,
-		       xcalloc(1, sizeof(struct help)));
+	ui_dialog_open(t, &help_ops, HELP_LINES + 2, 76, xcalloc(1, sizeof(struct help)));
 }

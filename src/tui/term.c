@@ -120,9 +120,9 @@ int term_check(struct aura_error *err)
 	int found = 0;
 	/* errors come back in found, not on the terminal or by exit() */
 	if (setupterm(NULL, STDOUT_FILENO, &found) != OK)
-		return aura_error_set(err, AURA_E_TERMINAL_UNSUPPORTED,
-				      "TERM=%s: %s", name,
-				      found == 1 ? "a hardcopy terminal" : "no terminfo entry here");
+		return aura_error_set(err, AURA_E_TERMINAL_UNSUPPORTED, "TERM=%s: %s", name,
+				      found == 1 ? "a hardcopy terminal"
+						 : "no terminfo entry here");
 	/* dumb, or anything else that cannot move the cursor or clear */
 	char *cup = tigetstr("cup");
 	char *clear = tigetstr("clear");

@@ -234,7 +234,8 @@ void ui_draw(struct tui *t, int64_t now)
 		/* compact: the progress line follows the list's selection and rows */
 		if (t->compact && (t->panes[PANE_LIST].dirty || t->panes[PANE_STATUS].dirty)) {
 			ui_dirty(t, PANE_HINT);
-			t->panes[PANE_STATUS].dirty = false; /* not shown: its state is in the line */
+			t->panes[PANE_STATUS].dirty =
+			    false; /* not shown: its state is in the line */
 		}
 		bool drew = false;
 		for (int i = 0; i < PANE__COUNT; i++) {

@@ -254,7 +254,9 @@ static void test_slug(void **state)
 		{ "l’été, à Paris!", "lété-à-paris" },
 		{ "«Привет» мир", "Привет-мир" },
 		{ "$(rm -rf ~)`x`;a&b|c<d>e*f?g[h]\"i\"", "rm-rf-x-a-b-c-d-e-f-g-h-i" },
-		{ "\xff\xfe" "bad", "bad" },
+		{ "\xff\xfe"
+		  "bad",
+		  "bad" },
 		{ "'quoted'", "quoted" },
 		{ "", "video" },
 		{ "--x--", "x" },
@@ -272,12 +274,14 @@ static void test_slug(void **state)
 	assert_string_equal(s, "the-quick-brown-fox-jumps-over-the-lazy-dog-and-keeps-on");
 	free(s);
 	/* one long word of 3-byte characters is cut on a character's start */
-	s = vspec_slug("東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京");
+	s = vspec_slug(
+	    "東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京");
 	assert_true(strlen(s) <= 60);
 	assert_int_equal(strlen(s) % 3, 0);
 	assert_true(utf8_valid(s, NULL));
 	free(s);
-	s = vspec_slug("a東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京");
+	s = vspec_slug("a東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東京東"
+		       "京東京東京");
 	assert_true(strlen(s) <= 60);
 	assert_true(utf8_valid(s, NULL));
 	free(s);
