@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/log.h"
 #include "cli/cmd.h"
 #include "doctor/doctor.h"
 
@@ -30,24 +31,27 @@ static const char *check_text(const struct doctor_check *c)
 
 static void print_human(const struct doctor_report *r)
 {
-	int failed = 0, warned = 0;
+	int failed = 0, warned = 0, skipped = 0;
 	for (size_t i = 0; i < r->n; i++) {
 		const struct doctor_check *c = &r->checks[i];
-		const char *st = c->status == DOCTOR_OK	    ? "ok"
-				 : c->status == DOCTOR_WARN ? "warn"
-							    : "FAIL";
-		printf("  %-5s %-17s %s\n", st, c->name, check_text(c));
+		static const char *const st_text[] = { [DOCTOR_OK] = "ok",
+						       [DOCTOR_WARN] = "warn",
+						       [DOCTOR_FAIL] = "FAIL",
+						       [DOCTOR_SKIP] = "skip",
+						       [DOCTOR_INFO] = "info" };
+		printf("  %-5s %-17s %s\n", st_text[c->status], c->name, check_text(c));
 		if (c->status == DOCTOR_FAIL && c->required)
 			failed++;
-		else if (c->status != DOCTOR_OK)
+		else if (c->status == DOCTOR_SKIP)
+			skipped++;
+		else if (c->status == DOCTOR_WARN || c->status == DOCTOR_FAIL)
 			warned++;
-		if (c->status == DOCTOR_OK || !c->code)
+		if (!c->code || (c->status != DOCTOR_WARN && c->status != DOCTOR_FAIL))
 			continue;
-		/* One explanation per code: six checks that all fail for want of
-		 * ffmpeg need the hint once. */
+		/* One explanation per code. */
 		bool seen = false;
 		for (size_t j = 0; j < i && !seen; j++)
-			seen = r->checks[j].status != DOCTOR_OK && r->checks[j].code == c->code;
+			seen = r->checks[j].code == c->code;
 		if (!seen)
 			printf("        %s: %s \xe2\x80\x94 %s\n", aura_error_name(c->code),
 			       aura_error_message(c->code), aura_error_hint(c->code));
@@ -56,6 +60,8 @@ static void print_human(const struct doctor_report *r)
 		printf("\naura doctor: %d required check%s failed", failed, failed == 1 ? "" : "s");
 	else
 		printf("\naura doctor: all required checks passed");
+	if (skipped)
+		printf(", %d skipped (blocked by a failed check)", skipped);
 	if (warned)
 		printf(", %d warning%s", warned, warned == 1 ? "" : "s");
 	printf("\n");
@@ -98,6 +104,8 @@ static int print_json(const struct doctor_report *r)
 		json_object_set_new(o, "hint",
 				    c->code ? json_string(aura_error_hint(c->code)) : json_null());
 		json_object_set_new(o, "detail", jstr(c->detail));
+		json_object_set_new(o, "blocked_by",
+				    c->blocked_by ? json_string(c->blocked_by) : json_null());
 		json_array_append_new(checks, o);
 	}
 	json_object_set_new(root, "checks", checks);
@@ -107,6 +115,40 @@ static int print_json(const struct doctor_report *r)
 		return -1;
 	printf("%s\n", text);
 	free(text);
+	return 0;
+}
+
+static void add_secret(const char *s, void *unused)
+{
+	(void)unused;
+	log_add_secret(s);
+}
+
+/*
+ * cli_ctx_load, except that a configuration that cannot be read (its
+ * error in *config_err) leaves the defaults in ctx->cfg instead of
+ * stopping the verb. Returns < 0 (err in *config_err) only when no data
+ * directory can be resolved even then.
+ */
+static int load(struct cli_ctx *ctx, struct aura_error *config_err)
+{
+	struct aura_error err;
+	aura_error_clear(&err);
+	config_defaults(&ctx->cfg);
+	if (paths_resolve_config(&ctx->paths, ctx->cli_config, config_err) < 0 ||
+	    config_load(&ctx->cfg, ctx->paths.config_file, ctx->paths.config_explicit, config_err) <
+		0) {
+		config_free(&ctx->cfg);
+		config_defaults(&ctx->cfg);
+	}
+	if (paths_resolve_data(&ctx->paths, ctx->cli_data_dir, ctx->cfg.data_dir, &err) < 0) {
+		config_free(&ctx->cfg);
+		paths_free(&ctx->paths);
+		*config_err = err;
+		return -1;
+	}
+	config_foreach_secret(&ctx->cfg, add_secret, NULL);
+	ctx->loaded = true;
 	return 0;
 }
 
@@ -123,8 +165,18 @@ static int cmd_doctor_run(struct cli_ctx *ctx, int argc, char **argv)
 		return rc;
 	bool json = args_has(&a, 'j');
 
+	/* A configuration that cannot be read is the first check's finding:
+	 * printed on stderr as every verb does, then the checks run on the
+	 * defaults. */
+	struct aura_error config_err;
+	aura_error_clear(&config_err);
+	if (load(ctx, &config_err) < 0)
+		return cli_fail(&config_err);
+	if (config_err.code)
+		aura_error_print(&config_err);
+
 	struct doctor_report report;
-	rc = doctor_run(&ctx->cfg, &ctx->paths, &report);
+	rc = doctor_run(&ctx->cfg, &ctx->paths, &config_err, &report);
 	if (json) {
 		if (print_json(&report) < 0) {
 			doctor_report_free(&report);
@@ -139,8 +191,9 @@ static int cmd_doctor_run(struct cli_ctx *ctx, int argc, char **argv)
 	return rc < 0 ? aura_error_exit(rc) : 0;
 }
 
-/* CMD_NEEDS_CONFIG, not _DATA: doctor creates the data directories itself
- * (in its data-dir check) so that failing to is reported with the rest. */
+/* Not CMD_NEEDS_CONFIG nor _DATA: doctor reads the configuration itself
+ * (load: a bad one is reported with the rest) and creates the data
+ * directories in its data-dir check, so that failing to is reported too. */
 const struct cmd_entry cmd_doctor_entry = {
 	.name = "doctor",
 	.usage = "[--json]",
@@ -148,8 +201,8 @@ const struct cmd_entry cmd_doctor_entry = {
 	.summary = "check FFmpeg, filters, encoders, fonts, data directory, disk and server",
 	.help = "  -j, --json   one JSON object: {\"ok\", \"checks\": [{\"name\", \"status\",\n"
 		"               \"required\", \"value\", \"code\", \"message\", \"hint\",\n"
-		"               \"detail\"}]}\n"
+		"               \"detail\", \"blocked_by\"}]}\n"
 		"\nExit status: 0 when every required check passes, else 3.\n",
-	.flags = CMD_NEEDS_CONFIG,
+	.flags = 0, /* reads the configuration itself: a bad one is a finding */
 	.run = cmd_doctor_run,
 };

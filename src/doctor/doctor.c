@@ -15,17 +15,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <jansson.h>
-
 #include "base/conf.h"
-#include "client/client.h"
 #include "doctor/check.h"
 #include "doctor/doctor.h"
 #include "ff/locate.h"
@@ -36,10 +31,9 @@
 #include "providers/services.h"
 #include "store/store.h"
 
-#define RUN_TIMEOUT_MS	10000
-#define RUN_OUTPUT_CAP	(1024 * 1024)
-#define PING_TIMEOUT_MS 2000
-#define DISK_LOW_BYTES	(1024ULL * 1024 * 1024)
+#define RUN_TIMEOUT_MS 10000
+#define RUN_OUTPUT_CAP (1024 * 1024)
+#define DISK_LOW_BYTES (1024ULL * 1024 * 1024)
 
 /* ---- running a program ---------------------------------------------------- */
 
@@ -108,6 +102,15 @@ struct doctor_check *doctor_check_add(struct doctor_report *r, const char *name,
 	return c;
 }
 
+void doctor_check_skip(struct doctor_check *c, const char *blocked_by)
+{
+	c->status = DOCTOR_SKIP;
+	c->code = 0;
+	c->blocked_by = blocked_by;
+	free(c->detail);
+	c->detail = xasprintf("skipped: needs %s", blocked_by);
+}
+
 void doctor_check_fail(struct doctor_check *c, enum doctor_status s, int code, char *detail)
 {
 	c->status = s;
@@ -124,6 +127,22 @@ static char *first_line(const char *s)
 	if (cr && (size_t)(cr - s) < n)
 		n = (size_t)(cr - s);
 	return xstrndup(s, n);
+}
+
+char *doctor_version_of(const char *path, char **why)
+{
+	char *argv[] = { (char *)path, (char *)"-version", NULL };
+	struct buf out;
+	buf_init(&out);
+	int rc = run_capture(argv, &out);
+	char *ver = NULL;
+	if (rc != 0 || out.len == 0)
+		*why = rc == 0 ? xasprintf("%s -version printed nothing", path)
+			       : describe_run_failure(path, "-version", rc);
+	else
+		ver = first_line(out.data);
+	buf_free(&out);
+	return ver;
 }
 
 /* Found and answers -version: value "PATH (VERSION LINE)". Returns true
@@ -191,8 +210,7 @@ static void check_listing(struct doctor_report *r, const char *ffmpeg, const cha
 	for (size_t i = 0; i < n; i++) {
 		struct doctor_check *c = doctor_check_add(r, check_names[i], true);
 		if (!ffmpeg)
-			doctor_check_fail(c, DOCTOR_FAIL, AURA_E_FFMPEG_NOT_FOUND,
-					  xstrdup("not checked: no usable ffmpeg"));
+			doctor_check_skip(c, "ffmpeg");
 		else if (fail)
 			doctor_check_fail(c, DOCTOR_FAIL, code, xstrdup(fail));
 		else if (!doctor_listing_has(out.data ? out.data : "", names[i]))
@@ -325,67 +343,6 @@ static void check_store(struct doctor_report *r, const struct aura_paths *paths)
 	    xasprintf("%s, %lld job%s", paths->db_file, (long long)jobs, jobs == 1 ? "" : "s");
 }
 
-/* Ask a live server (one ping, 2 s at most) whether it can write its
- * store; NULL when it can (or did not say), else what it said. */
-static char *server_store_trouble(struct client *cl, int *code)
-{
-	json_t *res = NULL;
-	struct aura_error err;
-	if (client_call_within(cl, "ping", NULL, PING_TIMEOUT_MS, &res, &err) < 0)
-		return NULL;
-	char *out = NULL;
-	json_t *store = json_object_get(res, "store");
-	if (json_is_false(json_object_get(store, "writable"))) {
-		const char *name = json_string_value(json_object_get(store, "code"));
-		const char *detail = json_string_value(json_object_get(store, "detail"));
-		json_int_t pending = json_integer_value(json_object_get(store, "pending"));
-		json_int_t since = json_integer_value(json_object_get(store, "since_ms"));
-		*code = name ? aura_error_lookup(name) : 0;
-		if (*code <= 0)
-			*code = AURA_E_STORE_IO;
-		out = xasprintf("the server cannot write its store for %lld s (%s); %lld change%s "
-				"wait; no job starts until it can",
-				(long long)((time_now_ms() - since) / 1000), detail ? detail : "",
-				(long long)pending, pending == 1 ? "" : "s");
-	}
-	json_decref(res);
-	return out;
-}
-
-/* Informational until the server lands: a connect bounded by
- * PING_TIMEOUT_MS tells a live server from a missing or stale socket. */
-static void check_server(struct doctor_report *r, const char *sock_path)
-{
-	struct doctor_check *c = doctor_check_add(r, "server", false);
-	if (!sock_path) {
-		c->value = xstrdup("not running");
-		return;
-	}
-	struct client *cl;
-	struct aura_error err;
-	int rc = client_connect_within(sock_path, PING_TIMEOUT_MS, &cl, &err);
-	int e = errno;
-	if (rc == -AURA_E_PATH_TOO_LONG) {
-		doctor_check_fail(c, DOCTOR_WARN, AURA_E_PATH_TOO_LONG,
-				  xasprintf("socket path %s is too long", sock_path));
-		return;
-	}
-	int code = 0;
-	char *trouble = rc == 0 ? server_store_trouble(cl, &code) : NULL;
-	client_free(cl);
-	if (trouble)
-		doctor_check_fail(c, DOCTOR_FAIL, code, trouble);
-	else if (rc == 0 || e == EINPROGRESS || e == EAGAIN)
-		c->value = xasprintf("running (%s)", sock_path);
-	else if (e == ENOENT)
-		c->value = xstrdup("not running");
-	else if (e == ECONNREFUSED)
-		c->value = xasprintf("not running (stale socket %s)", sock_path);
-	else
-		doctor_check_fail(c, DOCTOR_WARN, AURA_E_SERVER_UNREACHABLE,
-				  xasprintf("%s: %s", sock_path, strerror(e)));
-}
-
 static void check_providers(struct doctor_report *r, const struct aura_config *cfg)
 {
 	struct doctor_check *c = doctor_check_add(r, "providers", false);
@@ -485,11 +442,37 @@ static void check_each_provider(struct doctor_report *r, const struct aura_confi
 	loop_free(l);
 }
 
+/* First: the configuration, or why it could not be read (then the rest
+ * runs with the defaults, and says so). */
+static void check_config(struct doctor_report *r, const struct aura_config *cfg,
+			 const struct aura_paths *paths, const struct aura_error *config_err)
+{
+	struct doctor_check *c = doctor_check_add(r, "config", true);
+	if (config_err && config_err->code) {
+		doctor_check_fail(
+		    c, DOCTOR_FAIL, config_err->code,
+		    xasprintf("%s; the other checks ran with the default configuration",
+			      config_err->detail[0] ? config_err->detail
+						    : aura_error_message(config_err->code)));
+		if (paths && paths->config_file)
+			c->value = xstrdup(paths->config_file);
+		return;
+	}
+	if (cfg && cfg->source)
+		c->value = xstrdup(cfg->source);
+	else
+		c->value = xasprintf("defaults (no %s)", paths && paths->config_file
+							     ? paths->config_file
+							     : "configuration file");
+}
+
 int doctor_run(const struct aura_config *cfg, const struct aura_paths *paths,
-	       struct doctor_report *out)
+	       const struct aura_error *config_err, struct doctor_report *out)
 {
 	out->checks = NULL;
 	out->n = 0;
+	bool config_bad = config_err && config_err->code;
+	check_config(out, cfg, paths, config_err);
 
 	char *why = NULL;
 	char *ffmpeg = locate_ffmpeg(cfg, &why);
@@ -512,11 +495,18 @@ int doctor_run(const struct aura_config *cfg, const struct aura_paths *paths,
 	check_data_dir(out, paths);
 	check_disk(out, paths ? paths->data_dir : NULL);
 	check_store(out, paths);
-	check_server(out, paths ? paths->socket_path : NULL);
-	check_providers(out, cfg);
-	check_each_provider(out, cfg);
-	/* last: a Slurm pool's probe may wait for the cluster */
-	doctor_check_pools(out, cfg, paths, ffmpeg_ok ? ffmpeg_copy : NULL);
+	doctor_check_server(out, paths, usable);
+	if (config_bad) {
+		/* what these show is the configuration itself: the defaults'
+		 * answer would mislead */
+		doctor_check_skip(doctor_check_add(out, "providers", false), "config");
+		doctor_check_skip(doctor_check_add(out, "pools", false), "config");
+	} else {
+		check_providers(out, cfg);
+		check_each_provider(out, cfg);
+		/* last: a Slurm pool's probe may wait for the cluster */
+		doctor_check_pools(out, cfg, paths, usable);
+	}
 	free(ffmpeg_copy);
 
 	const struct doctor_check *bad = doctor_report_first_failure(out);
@@ -554,6 +544,10 @@ const char *doctor_status_name(enum doctor_status s)
 		return "warn";
 	case DOCTOR_FAIL:
 		return "fail";
+	case DOCTOR_SKIP:
+		return "skipped";
+	case DOCTOR_INFO:
+		return "info";
 	}
 	return "fail";
 }

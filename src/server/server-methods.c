@@ -11,11 +11,14 @@
 #include "config.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
+#include "ff/locate.h"
 #include "providers/health.h"
 #include "os/loop.h"
 #include "client/proto.h"
@@ -25,12 +28,37 @@
 #include "store/store.h"
 #include "base/util.h"
 
+/* What `aura doctor` shows as the server's view: the ffmpeg its jobs run
+ * (located as the engine does, from the server's own environment), and its
+ * configuration file with when it was read. The server reads it once,
+ * just before it writes its pid file: that file's mtime is the moment. */
+static json_t *ping_view(const struct server *s, json_t *result)
+{
+	struct stat st;
+	json_t *read_ms = json_null(), *mtime_ms = json_null();
+	const char *file = s->paths->config_file;
+	if (stat(s->paths->pid_file, &st) == 0)
+		read_ms = json_integer((json_int_t)st.st_mtim.tv_sec * 1000 +
+				       st.st_mtim.tv_nsec / 1000000);
+	if (file && stat(file, &st) == 0)
+		mtime_ms = json_integer((json_int_t)st.st_mtim.tv_sec * 1000 +
+					st.st_mtim.tv_nsec / 1000000);
+	char *ff = locate_ffmpeg(s->cfg, NULL);
+	json_object_set_new(result, "ffmpeg", ff ? json_string(ff) : json_null());
+	free(ff);
+	json_object_set_new(
+	    result, "config",
+	    json_pack("{s:o, s:b, s:o, s:o}", "file", file ? json_string(file) : json_null(),
+		      "read", s->cfg->source != NULL, "read_ms", read_ms, "mtime_ms", mtime_ms));
+	return result;
+}
+
 static int m_ping(struct conn *c, int64_t id, json_t *params, json_t **result,
 		  struct aura_error *err)
 {
 	(void)id, (void)params, (void)err;
-	*result = json_pack("{s:s, s:I, s:o}", "version", PACKAGE_VERSION, "pid",
-			    (json_int_t)getpid(), "store", srv_store_json(c->s));
+	*result = ping_view(c->s, json_pack("{s:s, s:I, s:o}", "version", PACKAGE_VERSION, "pid",
+					    (json_int_t)getpid(), "store", srv_store_json(c->s)));
 	return 0;
 }
 

@@ -23,7 +23,7 @@ contains() {
 # jq_check JSON NAME FIELD: one field of one check.
 jq_check() { printf '%s' "$1" | jq -r --arg n "$2" ".checks[] | select(.name == \$n) | .$3"; }
 
-REQUIRED="ffmpeg ffprobe filter:flite filter:drawtext filter:subtitles encoder:libx264 encoder:aac font data-dir"
+REQUIRED="config ffmpeg ffprobe filter:flite filter:drawtext filter:subtitles encoder:libx264 encoder:aac font data-dir"
 
 # --- a healthy machine -------------------------------------------------------
 run aura doctor
@@ -36,7 +36,7 @@ like "$OUT" '  ok    encoder:libx264 ' "the libx264 encoder is found"
 like "$OUT" '  ok    font +/.+\.(ttf|otf)' "a font file is found"
 like "$OUT" "  ok    data-dir +$AURA_DATA_DIR" "the data directory is writable"
 like "$OUT" '  (ok|warn)  +disk +[0-9.]+ GiB free' "free disk space is reported"
-like "$OUT" '  ok    server +not running' "no server is reported as not running"
+like "$OUT" '  info  server +no server running' "no server is an info line, not a failure"
 like "$OUT" 'all required checks passed' "a summary line ends the report"
 unlike "$OUT" 'FAIL' "no check fails"
 ls "$AURA_DATA_DIR"/.doctor-* >/dev/null 2>&1 && not_ok "the write probe is removed" ||
@@ -56,7 +56,7 @@ done
 is "$(printf '%s' "$OUT" | jq -r '[.checks[] | select(.status == "ok") | .code] | unique | .[]')" \
 	null "an ok check has code null"
 is "$(printf '%s' "$OUT" | jq -r '.checks[0] | keys | sort | join(",")')" \
-	"code,detail,hint,message,name,required,status,value" "each check has the documented fields"
+	"blocked_by,code,detail,hint,message,name,required,status,value" "each check has the documented fields"
 
 run aura doctor --bogus
 is "$RC" 2 "an unknown option is a usage error"
@@ -72,7 +72,7 @@ like "$OUT" '  FAIL  ffmpeg +AURA_FFMPEG= /nonexistent is not an executable file
 	"the failing line says why"
 contains "$OUT" "FFMPEG_NOT_FOUND: ffmpeg was not found — $HINT" "the code, message and hint are shown"
 is "$(printf '%s' "$OUT" | grep -c 'FFMPEG_NOT_FOUND:')" 1 "the hint is shown once, not per dependent check"
-like "$OUT" '  FAIL  filter:flite +not checked' "filters are not checked without ffmpeg"
+like "$OUT" '  skip  filter:flite +skipped: needs ffmpeg' "filters are skipped without ffmpeg"
 like "$OUT" '  ok    font ' "the other checks still run"
 like "$OUT" 'required checks? failed' "the summary counts failures"
 
