@@ -23,9 +23,9 @@
 void mouse_set(struct tui *t, bool on)
 {
 	t->mouse = on;
-	/* presses only: no click timing, so a click acts at once */
+	/* presses act, releases are read and ignored; no click timing */
 	mouseinterval(0);
-	mousemask(on ? BUTTON1_PRESSED | BUTTON4_PRESSED | WHEEL_DOWN : 0, NULL);
+	mousemask(on ? BUTTON1_PRESSED | BUTTON1_RELEASED | BUTTON4_PRESSED | WHEEL_DOWN : 0, NULL);
 }
 
 /* The pane at screen (y, x), among the list, detail and log. */
@@ -71,7 +71,7 @@ static void click_list(struct tui *t, struct pane *p, int row, int col)
 void mouse_key(struct tui *t)
 {
 	MEVENT ev;
-	if (getmouse(&ev) != OK || t->dlg || t->too_small)
+	if (getmouse(&ev) != OK || !t->mouse || t->dlg || t->too_small)
 		return;
 	enum pane_id id;
 	struct pane *p = pane_at(t, ev.y, ev.x, &id);

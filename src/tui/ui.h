@@ -206,7 +206,7 @@ enum ui_sort {
 	SORT__COUNT
 };
 /* Jobs loaded past the page while a sort other than the default is on. */
-#define UI_SORT_SPAN 5000
+#define UI_SORT_SPAN 1000
 
 const char *sort_name(int col); /* "NAME" */
 /* Is the sort other than the server's order (ID, newest first)? */
