@@ -3,7 +3,10 @@
  * job counts by state, the online providers' health when any is
  * configured, FFmpeg's health) at the top, and at the bottom the
  * message line (the outcome of the last action, until the next key) or,
- * when there is no message, the key hints.
+ * when there is no message, the key hints: htop's F-key bar, then the
+ * letters of the actions without an F-key. In the compact layout the
+ * bottom pane has two lines: the selected job's progress (or the
+ * message), then the F-key bar.
  *
  * Must never: show a clock or anything else that changes by itself (the
  * status bar is redrawn only when what it shows changed).
@@ -158,11 +161,47 @@ static void status_draw(struct tui *t, struct pane *p)
 	ui_text(t, w, 0, p->w - 1 - fw, t->ffhealth, fw, ha, false);
 }
 
-/* The hints, in order of use; cut at the screen's width. */
-static const enum ui_action hints[] = {
-	A_HELP,	  A_QUIT,   A_NEW,   A_SUBMIT,	  A_CANCEL, A_PAUSE,  A_RETRY,
-	A_DELETE, A_FILTER, A_STATE, A_NEXT_PANE, A_DETAIL, A_FOLLOW, A_SHUTDOWN,
+/* The F-key bar, as htop's: the key, then its word (a short one below
+ * 80 columns); keys of lower rank (a larger number) are left out first
+ * when the bar does not fit. */
+static const struct fkey {
+	const char *key, *word, *brief;
+	int rank;
+} fkeys[] = {
+	{ "F1", "Help", "Help", 0 },  { "F3", "Search", "Find", 4 }, { "F4", "Filter", "Filt", 3 },
+	{ "F5", "Retry", "Rtry", 5 }, { "F6", "SortBy", "Sort", 2 }, { "F9", "Cancel", "Canc", 6 },
+	{ "F10", "Quit", "Quit", 1 },
 };
+
+/* The letter hints after it, in order of use: the actions without an F-key. */
+static const enum ui_action hints[] = {
+	A_NEW, A_SUBMIT, A_PAUSE, A_DELETE, A_NEXT_PANE, A_DETAIL, A_FOLLOW, A_SHUTDOWN,
+};
+
+/* Draw the F-key bar on row y from x; returns the next free column. */
+static int fkeys_draw(struct tui *t, WINDOW *w, int y, int x, int width)
+{
+	bool brief = width < UI_MIN_COLS;
+	int rank_max = (int)ARRAY_LEN(fkeys);
+	for (;; rank_max--) {
+		int need = 0;
+		for (size_t i = 0; i < ARRAY_LEN(fkeys); i++)
+			if (fkeys[i].rank < rank_max)
+				need += ui_width(t, fkeys[i].key) +
+					ui_width(t, brief ? fkeys[i].brief : fkeys[i].word) + 1;
+		if (x + need <= width || rank_max <= 1)
+			break;
+	}
+	for (size_t i = 0; i < ARRAY_LEN(fkeys); i++) {
+		if (fkeys[i].rank >= rank_max)
+			continue;
+		x += ui_text(t, w, y, x, fkeys[i].key, 4, ui_attr(t, ST_KEY), false);
+		x += ui_text(t, w, y, x, brief ? fkeys[i].brief : fkeys[i].word, 8,
+			     ui_attr(t, ST_BAR), false);
+		x += 1;
+	}
+	return x;
+}
 
 static const char *hint_word(enum ui_action a)
 {
@@ -245,9 +284,14 @@ static void progress_draw(struct tui *t, struct pane *p)
 static void hint_draw(struct tui *t, struct pane *p)
 {
 	WINDOW *w = p->win;
-	if (t->compact && !t->msg[0]) {
-		progress_draw(t, p);
-		return;
+	if (t->compact) {
+		/* the progress line (or the message) above the F-key bar */
+		if (!t->msg[0])
+			progress_draw(t, p);
+		ui_fill(w, 1, 0, p->w, A_NORMAL);
+		fkeys_draw(t, w, 1, 1, p->w);
+		if (!t->msg[0])
+			return;
 	}
 	if (t->msg[0]) {
 		attr_t a = t->msg_level == MSG_ERROR ? ui_attr(t, ST_ERROR)
@@ -258,12 +302,12 @@ static void hint_draw(struct tui *t, struct pane *p)
 		return;
 	}
 	ui_fill(w, 0, 0, p->w, A_NORMAL);
-	int x = 1;
+	int x = fkeys_draw(t, w, 0, 1, p->w) + 1;
 	for (size_t i = 0; i < ARRAY_LEN(hints); i++) {
 		const char *k = keys_label(hints[i]);
 		/* the first key of a label such as "j/Down" */
 		char key[16];
-		size_t n = k[0] ? strcspn(k + 1, "/") + 1 : 0;
+		size_t n = k[0] ? strcspn(k + 1, "/ ") + 1 : 0;
 		if (n >= sizeof(key))
 			n = sizeof(key) - 1;
 		memcpy(key, k, n);

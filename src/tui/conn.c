@@ -38,6 +38,8 @@ static void on_event(struct tui *t, json_t *ev);
 static void apply_bits(struct tui *t, int bits)
 {
 	if (bits & JV_ROWS)
+		sort_apply(t); /* a sort other than the server's order */
+	if (bits & JV_ROWS)
 		ui_dirty(t, PANE_LIST);
 	if (bits & JV_SEL)
 		ui_selection_moved(t);

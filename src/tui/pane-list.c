@@ -52,33 +52,6 @@ int pane_list_rows(int pane_height)
 	return n < 1 ? 1 : n;
 }
 
-static void draw_header(struct tui *t, struct pane *p, const struct cols *c)
-{
-	WINDOW *w = p->win;
-	attr_t a = ui_attr(t, ST_HEADER);
-	ui_fill(w, 1, 0, p->w, a);
-	int x = 1;
-	char idh[16];
-	snprintf(idh, sizeof(idh), "%*s", c->id, "ID");
-	ui_text(t, w, 1, x, idh, c->id, a, false);
-	x += adv(c->id);
-	ui_text(t, w, 1, x, "NAME", c->name, a, false);
-	x += adv(c->name);
-	ui_text(t, w, 1, x, "KIND", c->kind, a, false);
-	x += adv(c->kind);
-	ui_text(t, w, 1, x, "STATE", c->state, a, false);
-	x += adv(c->state);
-	ui_text(t, w, 1, x, "STAGE", c->stage, a, false);
-	x += adv(c->stage);
-	ui_text(t, w, 1, x, "PROGRESS", c->bar, a, false);
-	x += adv(c->bar);
-	ui_text(t, w, 1, x, "   %", c->pct, a, false);
-	x += adv(c->pct);
-	ui_text(t, w, 1, x, "    ETA", c->eta, a, false);
-	x += adv(c->eta);
-	ui_text(t, w, 1, x, " AGE", c->age, a, false);
-}
-
 /* Right-aligned text in a cell. */
 static void cell_right(struct tui *t, WINDOW *w, int y, int x, int width, const char *s, attr_t a)
 {
@@ -86,6 +59,69 @@ static void cell_right(struct tui *t, WINDOW *w, int y, int x, int width, const 
 	if (sw > width)
 		sw = width;
 	ui_text(t, w, y, x + width - sw, s, width, a, false);
+}
+
+/* The headers, left to right: the sort column each names, right-aligned? */
+static const struct head {
+	const char *name;
+	int sort;
+	bool right;
+} heads[] = {
+	{ "ID", SORT_ID, true },	{ "NAME", SORT_NAME, false },
+	{ "KIND", SORT_KIND, false },	{ "STATE", SORT_STATE, false },
+	{ "STAGE", SORT_STAGE, false }, { "PROGRESS", SORT_PROGRESS, false },
+	{ "%", SORT_PROGRESS, true },	{ "ETA", SORT_ETA, true },
+	{ "AGE", SORT_AGE, true },
+};
+
+static void widths(const struct cols *c, int *w)
+{
+	int v[] = { c->id, c->name, c->kind, c->state, c->stage, c->bar, c->pct, c->eta, c->age };
+	for (size_t i = 0; i < ARRAY_LEN(heads); i++)
+		w[i] = v[i];
+}
+
+int pane_list_column_at(const struct tui *t, int x)
+{
+	int w[ARRAY_LEN(heads)];
+	struct cols c = columns(t->panes[PANE_LIST].w);
+	widths(&c, w);
+	int at = 1;
+	for (size_t i = 0; i < ARRAY_LEN(heads); i++) {
+		if (w[i] && x >= at && x < at + w[i] + 1)
+			return heads[i].sort;
+		at += adv(w[i]);
+	}
+	return -1;
+}
+
+/* The headers; the sort column's is highlighted and marked ▲ or ▼ (as
+ * htop highlights its sort column). */
+static void draw_header(struct tui *t, struct pane *p, const struct cols *c)
+{
+	WINDOW *w = p->win;
+	attr_t a = ui_attr(t, ST_HEADER);
+	ui_fill(w, 1, 0, p->w, a);
+	int wd[ARRAY_LEN(heads)];
+	widths(c, wd);
+	int x = 1;
+	for (size_t i = 0; i < ARRAY_LEN(heads); i++) {
+		if (!wd[i])
+			continue;
+		bool sorted = heads[i].sort == t->sort_col &&
+			      (heads[i].sort != SORT_PROGRESS || heads[i].right == (c->bar == 0));
+		char s[32];
+		snprintf(s, sizeof(s), "%s%s", heads[i].name,
+			 !sorted	? ""
+			 : t->sort_desc ? (t->utf8 ? "▼" : "v")
+					: (t->utf8 ? "▲" : "^"));
+		attr_t ha = sorted ? ui_attr(t, ST_SEL) | A_BOLD : a;
+		if (heads[i].right)
+			cell_right(t, w, 1, x, wd[i], s, ha);
+		else
+			ui_text(t, w, 1, x, s, wd[i], ha, false);
+		x += adv(wd[i]);
+	}
 }
 
 static void draw_row(struct tui *t, struct pane *p, int y, const struct job *j, bool sel,
@@ -163,6 +199,11 @@ static void list_draw(struct tui *t, struct pane *p)
 		snprintf(left, sizeof(left), "Jobs  %s", st);
 	else
 		snprintf(left, sizeof(left), "Jobs");
+	if (sort_active(t)) {
+		size_t k = strlen(left);
+		snprintf(left + k, sizeof(left) - k, "  by %s%s", sort_name(t->sort_col),
+			 t->sort_desc ? (t->utf8 ? "▼" : " v") : (t->utf8 ? "▲" : " ^"));
+	}
 	if (v->filter.batch_id > 0) {
 		/* the batch first: its counts matter more than the other filters */
 		batch_title(t, batch, sizeof(batch));
@@ -261,6 +302,7 @@ static int list_key(struct tui *t, struct pane *p, enum ui_action a)
 static void list_resize(struct tui *t, struct pane *p)
 {
 	jobview_set_height(&t->v, pane_list_rows(p->h));
+	sort_margin(t);
 }
 
 const struct pane_ops pane_list_ops = {

@@ -157,6 +157,7 @@ void term_init(struct tui *t)
 	input_win = newwin(1, 1, 0, 0);
 	keypad(input_win, TRUE);
 	nodelay(input_win, TRUE);
+	mouse_set(t, true);
 	untouchwin(input_win);
 	ui_styles_init(t);
 	prepare_reset();

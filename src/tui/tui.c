@@ -92,12 +92,13 @@ void ui_layout(struct tui *t)
 		return;
 	}
 	if (t->compact) {
-		/* the list alone; the hint pane shows the selected job's progress */
+		/* the list alone; the hint pane shows the selected job's
+		 * progress above the F-key bar */
 		place(&t->panes[PANE_STATUS], 0, 0, 0, 0);
-		place(&t->panes[PANE_LIST], 0, 0, rows - 1, cols);
+		place(&t->panes[PANE_LIST], 0, 0, rows - 2, cols);
 		place(&t->panes[PANE_DETAIL], 0, 0, 0, 0);
 		place(&t->panes[PANE_LOG], 0, 0, 0, 0);
-		place(&t->panes[PANE_HINT], rows - 1, 0, 1, cols);
+		place(&t->panes[PANE_HINT], rows - 2, 0, 2, cols);
 		t->focus = PANE_LIST;
 	} else {
 		int content = rows - 2;
@@ -393,6 +394,10 @@ void ui_key(struct tui *t, int key)
 		term_suspend(t);
 		return;
 	}
+	if (key == UI_FN(KEY_MOUSE)) {
+		mouse_key(t);
+		return;
+	}
 	if (t->dlg) {
 		t->dlg_dirty = true;
 		if (key == UI_CTRL('c')) {
@@ -446,6 +451,20 @@ void ui_key(struct tui *t, int key)
 		return;
 	case A_BATCH:
 		batch_key(t);
+		return;
+	case A_SORT:
+		dlg_sort_open(t);
+		return;
+	case A_SORT_LEFT:
+	case A_SORT_RIGHT:
+		sort_step(t, a == A_SORT_LEFT ? -1 : 1);
+		return;
+	case A_SORT_INVERT:
+		sort_set(t, t->sort_col, !t->sort_desc);
+		return;
+	case A_MOUSE:
+		mouse_set(t, !t->mouse);
+		ui_msg(t, MSG_INFO, "mouse %s", t->mouse ? "on" : "off");
 		return;
 	case A_CANCEL:
 	case A_DELETE:
@@ -510,6 +529,8 @@ int tui_main(struct cli_ctx *ctx)
 	t.ctx = ctx;
 	t.start_ms = time_mono_ms();
 	t.show_detail = true;
+	t.sort_col = SORT_ID;
+	t.sort_desc = true;
 	t.focus = PANE_LIST;
 	t.conn = CONN_DOWN;
 	jobview_init(&t.v);

@@ -65,21 +65,27 @@ struct proc;
 	X(DETAIL, "Enter", "show or hide the detail pane", '\n', '\r', UI_FN(KEY_ENTER))           \
 	X(NEW, "n", "new video: a form (topic, duration, preset...)", 'n', 0, 0)                   \
 	X(SUBMIT, "s", "submit a raw FFmpeg command line", 's', 0, 0)                              \
-	X(CANCEL, "c", "cancel the selected job (asks y/N)", 'c', 0, 0)                            \
+	X(CANCEL, "c/F9", "cancel the selected job (asks y/N)", 'c', UI_FN(KEY_F(9)), 0)           \
 	X(PAUSE, "p", "pause or resume the selected job", 'p', 0, 0)                               \
-	X(RETRY, "r", "retry the selected job", 'r', 0, 0)                                         \
+	X(RETRY, "r/F5", "retry the selected job", 'r', UI_FN(KEY_F(5)), 0)                        \
 	X(DELETE, "d", "delete the selected job (asks y/N)", 'd', UI_FN(KEY_DC), 0)                \
-	X(FILTER, "/", "filter by text (name, output, #id)", '/', 0, 0)                            \
-	X(STATE, "f", "filter by state", 'f', 0, 0)                                                \
+	X(FILTER, "/ F3", "search: filter by text (name, output, #id)", '/', UI_FN(KEY_F(3)), 0)   \
+	X(STATE, "f/F4", "filter by state", 'f', UI_FN(KEY_F(4)), 0)                               \
 	X(BATCH, "b", "only the selected job's batch, or all jobs again", 'b', 0, 0)               \
 	X(FOLLOW, "l", "log: follow the tail on or off", 'l', 0, 0)                                \
 	X(WRAP, "w", "log: wrap long lines, or cut them (the default)", 'w', 0, 0)                 \
 	X(SCROLL_LEFT, "Left", "log: scroll long lines back to the left", UI_FN(KEY_LEFT), 0, 0)   \
 	X(SCROLL_RIGHT, "Right", "log: scroll long lines to the right", UI_FN(KEY_RIGHT), 0, 0)    \
 	X(COMMAND, ":", "run an aura verb on the selected job (:retry, :priority 5)", ':', 0, 0)   \
-	X(HELP, "?", "this help", '?', UI_FN(KEY_F(1)), 0)                                         \
+	X(SORT, "F6", "sort by a column (a menu; the same column again inverts)", UI_FN(KEY_F(6)), \
+	  0, 0)                                                                                    \
+	X(SORT_LEFT, "<", "sort by the column left of the sorted one", '<', 0, 0)                  \
+	X(SORT_RIGHT, ">", "sort by the column right of the sorted one", '>', 0, 0)                \
+	X(SORT_INVERT, "I", "invert the sort order", 'I', 0, 0)                                    \
+	X(MOUSE, "M", "mouse on or off (click a row or a header, wheel)", 'M', 0, 0)               \
+	X(HELP, "?/F1", "this help", '?', UI_FN(KEY_F(1)), 0)                                      \
 	X(REDRAW, "^L", "redraw the whole screen", UI_CTRL('l'), 0, 0)                             \
-	X(QUIT, "q", "quit the UI; jobs go on", 'q', 0, 0)                                         \
+	X(QUIT, "q/F10", "quit the UI; jobs go on", 'q', UI_FN(KEY_F(10)), 0)                      \
 	X(SHUTDOWN, "Q", "shut the server down (asks y/N), then quit", 'Q', 0, 0)
 
 enum ui_action {
@@ -191,6 +197,49 @@ int pane_list_rows(int pane_height);
 /* Ms until a visible age in the list would change (-1: none shown). */
 int64_t pane_list_next_age_change(const struct tui *t);
 
+/* The sort column under column x of the list pane, -1 none. */
+int pane_list_column_at(const struct tui *t, int x);
+
+/* ---- sorting the list (sort.c) ------------------------------------------------ */
+
+/* The list's columns that sort, left to right. */
+enum ui_sort {
+	SORT_ID,
+	SORT_NAME,
+	SORT_KIND,
+	SORT_STATE,
+	SORT_STAGE,
+	SORT_PROGRESS,
+	SORT_ETA,
+	SORT_AGE,
+	SORT__COUNT
+};
+/* Jobs loaded past the page while a sort other than the default is on. */
+#define UI_SORT_SPAN 1000
+
+const char *sort_name(int col); /* "NAME" */
+/* Is the sort other than the server's order (ID, newest first)? */
+bool sort_active(const struct tui *t);
+/* Sort by col: a new column in its natural direction, the same one inverted. */
+void sort_by(struct tui *t, int col);
+/* Set column and direction: the held rows are sorted now, and the view
+ * loads UI_SORT_SPAN jobs past the page while a sort is active. */
+void sort_set(struct tui *t, int col, bool desc);
+/* `<` / `>`: the column left or right of the sorted one. */
+void sort_step(struct tui *t, int delta);
+/* Sort the held rows again (the view changed them); the selection stays
+ * on its job. Cheap: precomputed keys, one qsort. */
+void sort_apply(struct tui *t);
+/* After the list's height changed: the view's margin for the sort. */
+void sort_margin(struct tui *t);
+
+/* ---- the mouse (mouse.c) ------------------------------------------------------ */
+
+/* Turn mouse reporting on or off (the terminal then selects text). */
+void mouse_set(struct tui *t, bool on);
+/* KEY_MOUSE: a click selects a row or sorts by a header, the wheel scrolls. */
+void mouse_key(struct tui *t);
+
 /* ---- dialogs (one at a time, modal) ----------------------------------------- */
 
 struct dialog;
@@ -225,6 +274,8 @@ void dlg_filter_open(struct tui *t);
 void dlg_submit_open(struct tui *t);
 /* dlg-menu.c: `f`, the state filter. */
 void dlg_state_open(struct tui *t);
+/* dlg-menu.c: F6, the sort column. */
+void dlg_sort_open(struct tui *t);
 /* dlg-form.c: `n`, the new video form. */
 void dlg_new_open(struct tui *t);
 /* dlg-help.c: `?`. */
@@ -370,6 +421,9 @@ struct tui {
 	struct pane panes[PANE__COUNT];
 	enum pane_id focus;
 	bool show_detail;
+	int sort_col;	/* enum ui_sort: the list's sort column (sort.c) */
+	bool sort_desc; /* ...downwards (the default: ID, newest first) */
+	bool mouse;	/* mouse reporting on (mouse.c, M) */
 	bool compact;	/* below UI_MIN_*: the list, and the progress line as the hint pane */
 	bool too_small; /* below UI_COMPACT_*: a message only */
 	bool color;

@@ -22,10 +22,10 @@ is "$RC" 0 "a job is queued from the CLI"
 tui_start 120 40
 wait_screen 10 "slow-render +ffmpeg +running" "the list shows the CLI's job running"
 like "$(row 1)" "connected.*1 running" "the status bar says connected, with the counts"
-like "$(row 3)" "ID NAME +KIND +STATE +STAGE +PROGRESS +% +ETA +AGE" "the list has its columns"
+like "$(row 3)" "ID▼ NAME +KIND +STATE +STAGE +PROGRESS +% +ETA +AGE" "the list has its columns, sorted by ID (newest first)"
 wait_screen 10 "Job #$ID +slow-render.*Log #$ID" "the detail and log panes show the selected job"
 wait_screen 10 "Stream mapping|\[aura\]" "the log pane shows the job's log"
-like "$(screen | tail -1)" "q quit.*c cancel" "the hint bar shows the keys"
+like "$(screen | tail -1)" "F1Help F3Search F4Filter F5Retry F6SortBy F9Cancel F10Quit +n new" "the hint bar shows the F-keys, then the letters"
 
 # Progress advances on screen: read the percent twice.
 pct() { screen | sed -n "s/.*slow-render .* \([0-9][0-9]*\)% .*/\1/p" | head -1; }

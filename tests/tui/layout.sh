@@ -20,9 +20,9 @@ sane() {
 	s=$(screen)
 	like "$(row 1)" "^ aura .*connected" "${cols}x$rows: the status bar is the first row"
 	like "$(row 2)" "^ Jobs .*1/5 *$" "${cols}x$rows: the list title and position"
-	like "$(row 3)" "ID NAME +KIND +STATE" "${cols}x$rows: the column headers"
+	like "$(row 3)" "ID▼ NAME +KIND +STATE" "${cols}x$rows: the column headers, sorted by ID"
 	like "$(row 4)" "^ +5 scale-down +ffmpeg +succeeded" "${cols}x$rows: the newest job first"
-	like "$(row "$rows")" "q quit" "${cols}x$rows: the hint bar is the last row"
+	like "$(row "$rows")" "F1Help .*F10Quit" "${cols}x$rows: the F-key bar is the last row"
 	like "$s" "Job #5 +scale-down +.*Log #5" "${cols}x$rows: detail and log side by side"
 	if fits_width "$cols"; then ok "${cols}x$rows: no row is wider than the terminal"; else
 		not_ok "${cols}x$rows: no row is wider than the terminal"; diag "$(fits_width "$cols")"; fi
@@ -65,7 +65,7 @@ wait_screen 5 "^ Job #3( |$)" "Enter shows it again"
 
 keys '?'
 wait_screen 5 "Keys" "? opens the help"
-like "$(screen)" "c +cancel the selected job \(asks y/N\)" "the help lists the keys and what they do"
+like "$(screen)" "c/F9 +cancel the selected job \(asks y/N\)" "the help lists the keys and what they do"
 keys Escape
 wait_gone 5 "cancel the selected job" "any key closes the help"
 

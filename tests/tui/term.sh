@@ -30,7 +30,9 @@ seed_golden || skip_all "cannot seed the store"
 
 tui_start 40 10
 wait_screen 10 "scale-down" "40x10: the compact layout shows the list"
-wait_screen 5 "#5 succeeded .*100%" "the last line is the selected job's progress"
+wait_screen 5 "#5 succeeded .*100%" "the line above the last is the selected job's progress"
+like "$(row 9)" "#5 succeeded" "40x10: the progress line is row 9"
+like "$(row 10)" "^ F1Help F3Find F4Filt F6Sort F10Quit *$" "40x10: the last row is the F-key bar, short"
 like "$(row 1)" "^ Jobs .*1/5 *$" "40x10: the list title is the first row"
 unlike "$(screen)" "Log #|Job #5" "no detail or log pane"
 if fits_width 40; then ok "40x10: no row is wider than the terminal"; else

@@ -1,0 +1,187 @@
+/*
+ * sort.c -- sorting the job list by a column, as htop does (F6, `<` `>`,
+ * `I`, a click on a header). The server lists jobs newest first; that is
+ * the default sort (ID, downwards) and costs nothing. Any other sort is
+ * done here, over the jobs the view holds: while it is on, the view
+ * loads UI_SORT_SPAN jobs past the page (the newest that match the
+ * filter), and every change to the held rows sorts them again (one qsort
+ * over precomputed keys), the selection staying on its job.
+ *
+ * Must never: ask the server for anything (conn.c fetches what the view
+ * wants), or sort when the default order is on (the server's is right).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tui/ui.h"
+
+static const char *const names[SORT__COUNT] = {
+	[SORT_ID] = "ID",	[SORT_NAME] = "NAME",	[SORT_KIND] = "KIND",
+	[SORT_STATE] = "STATE", [SORT_STAGE] = "STAGE", [SORT_PROGRESS] = "PROGRESS",
+	[SORT_ETA] = "ETA",	[SORT_AGE] = "AGE",
+};
+
+/* A column's natural direction: downwards for ID (newest first) and
+ * progress (the furthest first), upwards for the rest (AGE upwards is
+ * the youngest first). */
+static bool natural_desc(int col)
+{
+	return col == SORT_ID || col == SORT_PROGRESS;
+}
+
+const char *sort_name(int col)
+{
+	return col >= 0 && col < SORT__COUNT ? names[col] : "";
+}
+
+bool sort_active(const struct tui *t)
+{
+	return !(t->sort_col == SORT_ID && t->sort_desc);
+}
+
+/* ---- keys ---------------------------------------------------------------------- */
+
+struct key {
+	int64_t n;	/* numeric columns */
+	const char *s;	/* NAME, STAGE; NULL: numeric */
+	int64_t id;	/* ties: the newest first */
+	uint32_t index; /* the row in v->rows */
+};
+
+static int dir = 1; /* 1 upwards, -1 downwards: qsort has no context */
+
+static int cmp_key(const void *pa, const void *pb)
+{
+	const struct key *a = pa, *b = pb;
+	int c;
+	if (a->s || b->s)
+		c = strcasecmp(a->s ? a->s : "", b->s ? b->s : "");
+	else
+		c = a->n < b->n ? -1 : a->n > b->n;
+	if (c)
+		return c * dir;
+	return a->id > b->id ? -1 : a->id < b->id;
+}
+
+static void key_of(int col, const struct job *j, struct key *k)
+{
+	k->s = NULL;
+	k->n = 0;
+	k->id = j->id;
+	switch (col) {
+	case SORT_ID:
+		k->n = j->id;
+		break;
+	case SORT_NAME:
+		k->s = j->name ? j->name : "";
+		break;
+	case SORT_KIND:
+		k->n = j->kind;
+		break;
+	case SORT_STATE:
+		k->n = j->state;
+		break;
+	case SORT_STAGE:
+		k->s = j->stage ? j->stage : "";
+		break;
+	case SORT_PROGRESS: {
+		/* as the bar shows it */
+		double f = j->state == JOB_SUCCEEDED ? 1.0
+			   : j->state == JOB_QUEUED  ? 0
+						     : j->progress;
+		k->n = (int64_t)(f * 1e6);
+		break;
+	}
+	case SORT_ETA:
+		/* only a running job has one: the others after, either way */
+		k->n = j->state == JOB_RUNNING && j->eta_s >= 0 ? (int64_t)j->eta_s
+		       : dir > 0				? INT64_MAX
+								: INT64_MIN;
+		break;
+	case SORT_AGE:
+		k->n = -j->created_ms;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Sort the held rows by the current column, whatever it is. */
+static void sort_rows(struct tui *t)
+{
+	struct jobview *v = &t->v;
+	size_t n = v->n_rows;
+	if (n < 2)
+		return;
+	dir = t->sort_desc ? -1 : 1;
+	struct key *keys = xcalloc(n, sizeof(*keys));
+	for (size_t i = 0; i < n; i++) {
+		key_of(t->sort_col, &v->rows[i], &keys[i]);
+		keys[i].index = (uint32_t)i;
+	}
+	qsort(keys, n, sizeof(*keys), cmp_key);
+	struct job *tmp = xcalloc(n, sizeof(*tmp));
+	for (size_t i = 0; i < n; i++)
+		tmp[i] = v->rows[keys[i].index]; /* moved: the strings go with it */
+	memcpy(v->rows, tmp, n * sizeof(*tmp));
+	free(tmp);
+	free(keys);
+
+	/* the selection stays on its job, in view */
+	for (size_t i = 0; v->sel_id && i < n; i++)
+		if (v->rows[i].id == v->sel_id) {
+			v->sel = v->held_off + (int64_t)i;
+			break;
+		}
+	if (v->sel >= 0 && v->sel < v->top)
+		v->top = v->sel;
+	if (v->sel >= v->top + v->height)
+		v->top = v->sel - v->height + 1;
+	ui_dirty(t, PANE_LIST);
+}
+
+void sort_apply(struct tui *t)
+{
+	if (sort_active(t))
+		sort_rows(t);
+}
+
+void sort_margin(struct tui *t)
+{
+	if (sort_active(t))
+		t->v.margin = UI_SORT_SPAN;
+	else
+		t->v.margin = t->v.height;
+}
+
+void sort_set(struct tui *t, int col, bool desc)
+{
+	if (col < 0 || col >= SORT__COUNT)
+		return;
+	t->sort_col = col;
+	t->sort_desc = desc;
+	/* what is held shows in the new order at once, and the view loads
+	 * the span the sort needs (or, back to the default, the server's
+	 * own order around the page) */
+	sort_rows(t);
+	sort_margin(t);
+	t->v.stale = true;
+	ui_dirty(t, PANE_LIST);
+}
+
+void sort_by(struct tui *t, int col)
+{
+	if (col == t->sort_col)
+		sort_set(t, col, !t->sort_desc);
+	else
+		sort_set(t, col, natural_desc(col));
+}
+
+void sort_step(struct tui *t, int delta)
+{
+	int col = (t->sort_col + delta + SORT__COUNT) % SORT__COUNT;
+	sort_set(t, col, natural_desc(col));
+}

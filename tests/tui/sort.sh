@@ -1,0 +1,126 @@
+#!/bin/sh
+# tests/tui/sort.sh -- the list sorted by any column as htop does it (F6's
+# menu, < and >, I, the same column again inverts; the header and the
+# title mark the sort), the F-keys next to the letters (F3, F4, F10), and
+# the mouse: raw X10 mouse reports written to the pane (tmux cannot make
+# them itself) -- a click selects a row, a click on a header sorts by it,
+# the wheel scrolls, M turns the mouse off and on.
+. "$AURA_SRCDIR/tests/cli/lib.sh"
+. "$AURA_SRCDIR/tests/tui/lib-tui.sh"
+
+seed_golden || skip_all "cannot seed the store"
+
+# The names of the listed jobs, top to bottom, on one line.
+names() { screen | sed -n '4,8p' | awk '{print $2}' | tr '\n' ' '; }
+names_are() { [ "$(names)" = "$1" ]; }
+# wait_names SECONDS "NAMES " DESC
+wait_names() {
+	if wait_for "$1" names_are "$2"; then ok "$3"; else
+		not_ok "$3"; diag "names: '$(names)', want '$2'"; diag "$(screen | head -9)"; fi
+}
+
+# A mouse report (X10: ESC [ M, 32 + button, 33 + column, 33 + row, all
+# 0-based): button 0 press then release (3), or 64/65 the wheel up/down.
+mouse() {
+	tm send-keys -t 0 -H 1b 5b 4d "$(printf '%x' $((32 + $1)))" \
+		"$(printf '%x' $((33 + $2)))" "$(printf '%x' $((33 + $3)))"
+}
+click() { mouse 0 "$1" "$2"; mouse 3 "$1" "$2"; }
+
+tui_start 120 40
+wait_for 10 screen_has "the log is empty"
+wait_names 5 "scale-down night-encode broken-input 東京 intro-cut " "the default sort: newest first"
+like "$(row 3)" "^ +ID▼ NAME " "the header marks ID, downwards"
+
+# F6: the menu; choosing NAME sorts by name, upwards
+keys F6
+wait_screen 5 "Sort by" "F6 opens the sort menu"
+like "$(screen)" "▼ ID" "the menu marks the current sort"
+keys j Enter
+wait_names 5 "broken-input intro-cut night-encode scale-down 東京 " "NAME sorts by name"
+like "$(row 2)" "^ Jobs  by NAME▲ " "the title says the sort"
+like "$(row 3)" "ID NAME▲ " "the header marks NAME, upwards"
+like "$(row 2)" "4/5 *$" "the selection stays on its job (#5, now 4th)"
+keys F6 Enter
+wait_names 5 "東京 scale-down night-encode intro-cut broken-input " "the same column again inverts"
+keys I
+wait_names 5 "broken-input intro-cut night-encode scale-down 東京 " "I inverts"
+
+# < and >: the next column, in its natural direction
+keys '>'
+wait_screen 5 "KIND▲" "> sorts by the column to the right"
+wait_names 5 "scale-down night-encode broken-input intro-cut 東京 " "KIND: ffmpeg before video, ties newest first"
+keys '>'
+wait_screen 5 "STATE▲" "> again: STATE"
+wait_names 5 "scale-down 東京 intro-cut broken-input night-encode " "STATE: succeeded, failed, cancelled (their order)"
+keys '>' '>'
+wait_names 5 "scale-down 東京 intro-cut night-encode broken-input " "PROGRESS: the furthest first"
+keys '<' '<' '<' '<' '<'
+wait_screen 5 "ID▼" "< goes back to ID, downwards: the default"
+wait_names 5 "scale-down night-encode broken-input 東京 intro-cut " "newest first again"
+unlike "$(row 2)" " by " "the default sort is not named in the title"
+keys '<'
+wait_screen 5 "AGE▲" "< from the first column wraps to the last (AGE)"
+wait_names 5 "scale-down night-encode broken-input 東京 intro-cut " "AGE upwards: the youngest first"
+keys I
+wait_names 5 "intro-cut 東京 broken-input night-encode scale-down " "I: the oldest first"
+keys '>'
+wait_screen 5 "ID▼" "> from AGE wraps to ID"
+
+# the mouse: a click on a row selects it
+click 10 5
+wait_screen 5 "^ Jobs +3/5 *$" "a click on the third row selects it"
+wait_screen 5 "Log #3" "the log follows"
+# the wheel: three rows a notch
+mouse 65 10 5
+wait_screen 5 "^ Jobs +5/5 *$" "the wheel down scrolls"
+mouse 64 10 5
+wait_screen 5 "^ Jobs +2/5 *$" "the wheel up scrolls back"
+# a click on a header sorts by it, again inverts
+click 12 2
+wait_names 5 "broken-input intro-cut night-encode scale-down 東京 " "a click on NAME sorts by name"
+click 12 2
+wait_names 5 "東京 scale-down night-encode intro-cut broken-input " "a second click inverts"
+click 4 2
+wait_screen 5 "ID▼" "a click on ID: the default again"
+# M: off, and clicks do nothing
+keys M
+wait_screen 5 "mouse off" "M turns the mouse off"
+click 10 7
+keys j
+wait_screen 5 "^ Jobs +3/5 *$" "a click then does nothing (j moved from 2 to 3)"
+keys M
+wait_screen 5 "mouse on" "M turns it on again"
+click 10 7
+wait_screen 5 "^ Jobs +5/5 *$" "and clicks select again"
+
+# the F-keys next to the letters
+keys F4
+wait_screen 5 "Show jobs in state" "F4 is the state filter (f)"
+keys Escape
+keys F3
+wait_screen 5 "Filter" "F3 is the search (the text filter, /)"
+keys Escape
+keys F1
+wait_screen 5 "Keys" "F1 is the help"
+like "$(screen)" "F6 +sort by a column" "the help names F6"
+like "$(screen)" "M +mouse on or off" "and M"
+keys Escape
+keys F10
+wait_screen 5 "^EXIT=0" "F10 quits"
+
+# many jobs: a sort covers the loaded span and stays quick
+server_stop
+seed_many 600 || skip_all "cannot seed"
+tui_start 120 40
+wait_screen 10 "batch-000600" "600 more jobs"
+keys F6 j Enter
+wait_screen 10 "^ Jobs  by NAME▲ .*600/605 *$" "NAME over 605 jobs: the selection stays on the newest, batch-000600, 600th by name"
+keys g
+wait_screen 10 "^ +6 batch-000001 " "g: the first by name"
+like "$(row 5)" "^ +7 batch-000002 " "then the next"
+keys G
+wait_screen 10 "^ +2 東京 timelapse" "G: the last by name is the wide one"
+keys q
+wait_screen 5 "^EXIT=0" "q quits"
+done_testing
