@@ -140,6 +140,7 @@ static const struct {
 	PIN(SLURM_TIME_LIMIT, 78),
 	PIN(SLURM_STDOUT, 79),
 	PIN(TERMINAL_UNSUPPORTED, 80),
+	PIN(KEY_ENV_UNSET, 81),
 };
 #undef PIN
 
