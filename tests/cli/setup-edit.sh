@@ -47,4 +47,30 @@ like "$(cat "$CFG" 2>/dev/null)" "output_dir = $T_TMP/vids" "Ctrl-A then Delete 
 unlike "$(cat "$CFG" 2>/dev/null)" '\^\[|\[D' "no escape sequence lands in the config"
 [ -d "$T_TMP/vids" ] && ok "the output directory was created" || not_ok "the output directory was created"
 
+# --- the wizard offers to restart a running server -------------------------------------
+tm kill-server >/dev/null 2>&1
+TM_SOCK="aura-setup$$.2"
+start || { not_ok "a server starts"; done_testing; }
+old=$(server_pid)
+tm new-session -d -x 160 -y 50 \
+	"env HOME='$HOME' XDG_CONFIG_HOME='$XDG_CONFIG_HOME' XDG_DATA_HOME='$XDG_DATA_HOME' XDG_RUNTIME_DIR='$XDG_RUNTIME_DIR' AURA_DATA_DIR='$AURA_DATA_DIR' TERM=xterm '$AURA_BIN' setup; echo \"EXIT=\$?\"; sleep 600"
+wait_prompt 'Replace it\? \[y/N\]: *$' && tm send-keys -t 0 -l -- y && tm send-keys -t 0 Enter
+wait_prompt 'Data directory.*: *$' && tm send-keys -t 0 Enter
+wait_prompt 'finished videos.*: *$' && tm send-keys -t 0 Enter
+for p in OpenAI ElevenLabs Pexels Pixabay 'Stable Diffusion'; do
+	wait_prompt "Use $p.*: *\$" || break
+	tm send-keys -t 0 Enter
+done
+wait_prompt 'Restart it now\? \[y/N\]: *$' &&
+	ok "the wizard offers to restart the running server" ||
+	not_ok "the wizard offers to restart the running server"
+like "$(tm capture-pane -p -t 0)" "server \(pid $old\) is running and keeps the old configuration" \
+	"...saying it keeps the old configuration"
+tm send-keys -t 0 -l -- y
+tm send-keys -t 0 Enter
+wait_for 40 screen_has 'EXIT=' || diag "$(tm capture-pane -p -t 0)"
+like "$(tm capture-pane -p -t 0)" 'Server restarted \(pid [0-9]+\)' "y restarts it"
+new=$(server_pid)
+[ -n "$new" ] && [ "$new" != "$old" ] && ok "a new server runs" || not_ok "a new server runs ($old -> $new)"
+
 done_testing
