@@ -67,116 +67,6 @@ static void wipe(char **s)
 	}
 }
 
-/* ---- terminal input --------------------------------------------------------- */
-
-static struct termios saved_tio;
-static volatile sig_atomic_t echo_off;
-
-static void restore_echo(int sig)
-{
-	if (echo_off)
-		tcsetattr(STDIN_FILENO, TCSANOW, &saved_tio);
-	echo_off = 0;
-	if (sig) {
-		sig_default(sig);
-		raise(sig);
-	}
-}
-
-/* One line from stdin without its newline; NULL at EOF. */
-static char *read_line(void)
-{
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n = getline(&line, &cap, stdin);
-
-	if (n < 0) {
-		free(line);
-		return NULL;
-	}
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = '\0';
-	return line;
-}
-
-/* Print prompt and read a line with echo off; Ctrl-C restores the terminal
- * first. Echo goes off before the prompt shows, so nothing typed after the
- * prompt is ever echoed, and typed-ahead input is kept (TCSANOW). */
-static char *read_secret(const char *prompt)
-{
-	struct termios tio;
-	static const int sigs[] = { SIGINT, SIGTERM };
-	struct sig_saved saved;
-	char *s;
-
-	if (tcgetattr(STDIN_FILENO, &saved_tio) < 0) {
-		fputs(prompt, stdout);
-		fflush(stdout);
-		return read_line();
-	}
-	tio = saved_tio;
-	tio.c_lflag &= ~(tcflag_t)ECHO;
-	tio.c_lflag |= ECHONL;
-	sig_handle(sigs, 2, restore_echo, 0, &saved);
-	echo_off = 1;
-	tcsetattr(STDIN_FILENO, TCSANOW, &tio);
-	fputs(prompt, stdout);
-	fflush(stdout);
-	s = read_line();
-	restore_echo(0);
-	sig_restore(&saved);
-	return s;
-}
-
-/* "question [default]: " -> the answer, or the default on an empty line. */
-static char *ask(const char *q, const char *def)
-{
-	char *a;
-
-	if (def && *def)
-		printf("%s [%s]: ", q, def);
-	else
-		printf("%s: ", q);
-	fflush(stdout);
-	a = read_line();
-	if (!a)
-		return NULL;
-	if (!*a && def) {
-		free(a);
-		return xstrdup(def);
-	}
-	return a;
-}
-
-/* yes/no with a default; EOF counts as the default. */
-static bool ask_yes(const char *q, bool def)
-{
-	for (;;) {
-		char *a;
-		bool v;
-		printf("%s [%s]: ", q, def ? "Y/n" : "y/N");
-		fflush(stdout);
-		a = read_line();
-		if (!a)
-			return def;
-		if (!*a) {
-			free(a);
-			return def;
-		}
-		if (strcasecmp(a, "y") == 0 || strcasecmp(a, "n") == 0) {
-			v = strcasecmp(a, "y") == 0;
-			free(a);
-			return v;
-		}
-		if (config_parse_bool(a, &v)) {
-			free(a);
-			return v;
-		}
-		free(a);
-		printf("  please answer yes or no\n");
-	}
-}
-
 /* ---- live test ----------------------------------------------------------------- */
 
 /* One cheap authenticated request, 5 s at most. Prints the outcome (never
@@ -246,6 +136,35 @@ static bool valid_env_name(const char *s)
 	return true;
 }
 
+/* The output directory, asked until it is empty (the directory aura is
+ * run from), writable, or missing and created on request; NULL at EOF. */
+static char *ask_output_dir(void)
+{
+	for (;;) {
+		struct aura_error err;
+		char *q;
+		char *d = setup_ask(
+		    "Where finished videos go (empty: the directory aura is run from)", "");
+		int rc;
+
+		if (!d || !*d)
+			return d;
+		aura_error_clear(&err);
+		rc = setup_check_dir(d, false, &err);
+		if (rc == 1) {
+			q = xasprintf("  %s does not exist. Create it?", d);
+			rc = setup_ask_yes(q, true) ? setup_check_dir(d, true, &err) : 1;
+			free(q);
+		}
+		if (rc == 0)
+			return d;
+		if (rc < 0)
+			printf("  %s: %s: %s\n  hint: %s\n", aura_error_name(err.code),
+			       aura_error_message(err.code), err.detail, aura_error_hint(err.code));
+		free(d);
+	}
+}
+
 static int wizard(struct setup *s)
 {
 	char *ff = locate_ffmpeg(NULL, NULL);
@@ -261,7 +180,7 @@ static int wizard(struct setup *s)
 		printf("FFmpeg: not found. Install it (Debian/Ubuntu: sudo apt-get install ffmpeg; "
 		       "Fedora: sudo dnf install ffmpeg; macOS: brew install ffmpeg),\n"
 		       "        or give its path now.\n");
-		s->ffmpeg = ask("Path to ffmpeg (empty: look in PATH at run time)", "");
+		s->ffmpeg = setup_ask("Path to ffmpeg (empty: look in PATH at run time)", "");
 		if (s->ffmpeg && !*s->ffmpeg) {
 			free(s->ffmpeg);
 			s->ffmpeg = NULL;
@@ -272,8 +191,8 @@ static int wizard(struct setup *s)
 		free(def_data);
 		def_data = xasprintf("%s/aura", xdg);
 	}
-	s->data_dir = ask("Data directory (database, job files, logs)", def_data);
-	s->output_dir = ask("Where finished videos go (empty: the directory aura is run from)", "");
+	s->data_dir = setup_ask("Data directory (database, job files, logs)", def_data);
+	s->output_dir = ask_output_dir();
 	/* The default stays implicit, so the config follows XDG_DATA_HOME. */
 	if (s->data_dir && strcmp(s->data_dir, def_data) == 0) {
 		free(s->data_dir);
@@ -289,7 +208,7 @@ static int wizard(struct setup *s)
 	for (int i = 0; i < SETUP_NPROV; i++) {
 		struct choice *c = &s->prov[i];
 		char *q = xasprintf("\nUse %s?", prov_title[i]);
-		c->use = ask_yes(q, false);
+		c->use = setup_ask_yes(q, false);
 		free(q);
 		if (!c->use)
 			continue;
@@ -297,18 +216,19 @@ static int wizard(struct setup *s)
 			struct aura_config d;
 			memset(&d, 0, sizeof(d));
 			config_defaults(&d);
-			c->base_url = ask("  Base URL", provider_base_url(&d, provider_names[i]));
+			c->base_url =
+			    setup_ask("  Base URL", provider_base_url(&d, provider_names[i]));
 			config_free(&d);
 		}
 		if (default_env(i) || strcmp(provider_names[i], "openai") == 0) {
 			const char *env = default_env(i);
 			bool from_env =
-			    ask_yes("  Read the key from an environment variable "
-				    "(recommended; no: store it in aura.ini, mode 0600)?",
-				    true);
+			    setup_ask_yes("  Read the key from an environment variable "
+					  "(recommended; no: store it in aura.ini, mode 0600)?",
+					  true);
 			if (from_env) {
 				for (;;) {
-					c->key_env = ask("  Variable name", env);
+					c->key_env = setup_ask("  Variable name", env);
 					if (!c->key_env)
 						return -1;
 					if (valid_env_name(c->key_env))
@@ -322,13 +242,14 @@ static int wizard(struct setup *s)
 					       "runs\n",
 					       c->key_env);
 			} else {
-				c->key = read_secret("  Key (typing is not shown; empty: none): ");
+				c->key =
+				    setup_read_secret("  Key (typing is not shown; empty: none): ");
 				if (c->key && !*c->key)
 					wipe(&c->key);
 			}
 		}
 		if (s->test && test_provider(i, c) != 0 &&
-		    !ask_yes("  Keep this provider anyway?", false)) {
+		    !setup_ask_yes("  Keep this provider anyway?", false)) {
 			c->use = false;
 		}
 	}
@@ -372,6 +293,7 @@ static const struct option setup_opts[] = {
 	{ "key-stdin", required_argument, NULL, 'k' },
 	{ "no-test", no_argument, NULL, 'T' },
 	{ "force", no_argument, NULL, 'F' },
+	{ "restart", no_argument, NULL, 'R' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -444,7 +366,7 @@ static int setup_option(int c, const char *val, void *ud)
 				return cli_usage_error("--key-stdin can be given once");
 			so->stdin_used = true;
 			wipe(&s->prov[idx].key);
-			s->prov[idx].key = read_line();
+			s->prov[idx].key = setup_read_line();
 			if (!s->prov[idx].key || !*s->prov[idx].key)
 				return cli_usage_error("no key on stdin");
 		}
@@ -454,6 +376,9 @@ static int setup_option(int c, const char *val, void *ud)
 		break;
 	case 'F':
 		s->force = true;
+		break;
+	case 'R':
+		s->restart = true;
 		break;
 	}
 	return 0;
@@ -491,7 +416,7 @@ static int cmd_setup_run(struct cli_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 		printf("%s exists.\n", paths.config_file);
-		if (!ask_yes("Replace it?", false)) {
+		if (!setup_ask_yes("Replace it?", false)) {
 			printf("Nothing written.\n");
 			goto out;
 		}
@@ -512,6 +437,22 @@ static int cmd_setup_run(struct cli_ctx *ctx, int argc, char **argv)
 			aura_error_print_about("warning", &err);
 		}
 		free(ff);
+		if (s.output_dir && *s.output_dir &&
+		    setup_check_dir(s.output_dir, true, &err) < 0) {
+			rc = cli_fail(&err);
+			goto out;
+		}
+		for (int i = 0; i < SETUP_NPROV; i++) {
+			const char *v = s.prov[i].key_env;
+			/* the name only: a key's value is never printed */
+			if (s.prov[i].use && v && !*(getenv(v) ? getenv(v) : "")) {
+				aura_error_set(&err, AURA_E_KEY_ENV_UNSET,
+					       "%s is not set here; %s's key will be read from it "
+					       "when the server starts",
+					       v, provider_names[i]);
+				aura_error_print_about("warning", &err);
+			}
+		}
 		for (int i = 0; i < SETUP_NPROV && s.test; i++)
 			if (s.prov[i].use && test_provider(i, &s.prov[i]) != 0)
 				rc = 1; /* written anyway: the flags are what the script asked */
@@ -533,6 +474,11 @@ static int cmd_setup_run(struct cli_ctx *ctx, int argc, char **argv)
 			printf("  %s: no key\n", provider_names[i]);
 	}
 	printf("Check everything with `aura doctor`.\n");
+	{
+		int r = setup_server_after_write(ctx, &s);
+		if (r)
+			rc = r;
+	}
 out:
 	if (text) {
 		memset(text, 0, strlen(text));
@@ -560,6 +506,8 @@ const struct cmd_entry cmd_setup_entry = {
 		"                         (stored inline; the file is mode 0600)\n"
 		"  --no-test              do not test the providers live\n"
 		"  --force                replace an existing config file\n"
+		"  --restart              restart a running server so it reads the new file\n"
+		"                         (its running jobs stop and are queued again)\n"
 		"Keys are never accepted as arguments: `ps` would show them.\n",
 	.flags = 0,
 	.run = cmd_setup_run,

@@ -141,6 +141,7 @@ static const struct {
 	PIN(SLURM_STDOUT, 79),
 	PIN(TERMINAL_UNSUPPORTED, 80),
 	PIN(CONFIG_CHANGED, 81),
+	PIN(KEY_ENV_UNSET, 82),
 };
 #undef PIN
 
