@@ -189,7 +189,7 @@ static int print_args(struct cli_ctx *ctx, const struct cmd_entry *e)
 {
 	extern const struct cmd_entry cmd_help_entry;
 	extern const struct cmd_entry cmd_explain_entry;
-	if (e->args.ids)
+	if (e->args.ids || (e->flags & CMD_JOB_ARGS))
 		print_jobs(ctx, NULL);
 	else if (e == &cmd_help_entry)
 		print_verbs();

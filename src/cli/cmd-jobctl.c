@@ -262,7 +262,7 @@ static int jobctl_run(const struct cmd_entry *e, const struct jobctl *v, struct 
 		.summary = summary_text,                                                           \
 		.help = help_text                                                                  \
 		"      --json      {\"results\": [{\"id\", \"ok\", \"job\" | \"error\"}...]}\n",   \
-		.flags = CMD_NEEDS_DATA,                                                           \
+		.flags = CMD_NEEDS_DATA | CMD_JOB_ARGS,                                            \
 		.run = cmd_##verb##_run,                                                           \
 	};
 

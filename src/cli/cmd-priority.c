@@ -67,6 +67,6 @@ const struct cmd_entry cmd_priority_entry = {
 		"starts first. Only a queued job's priority changes. Options go before ID\n"
 		"(so that a negative N is no option).\n\n"
 		"      --json   {\"job\": JOB}\n",
-	.flags = CMD_NEEDS_DATA,
+	.flags = CMD_NEEDS_DATA | CMD_JOB_ARGS,
 	.run = cmd_priority_run,
 };

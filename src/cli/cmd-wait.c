@@ -244,6 +244,6 @@ const struct cmd_entry cmd_wait_entry = {
 		"succeeded, 1 if any failed, was cancelled or removed, 2 for an unknown id,\n"
 		"4 if the server is unreachable or stops. Ctrl-C stops waiting (exit 130);\n"
 		"the jobs go on.\n",
-	.flags = CMD_NEEDS_DATA,
+	.flags = CMD_NEEDS_DATA | CMD_JOB_ARGS,
 	.run = cmd_wait_run,
 };

@@ -19,6 +19,7 @@ enum {
 	CMD_NEEDS_CONFIG = 1 << 0, /* resolve paths and read the config first */
 	CMD_NEEDS_DATA = 1 << 1,   /* also create the data directories */
 	CMD_HIDDEN = 1 << 2,	   /* not in `aura help`'s list (a helper for scripts) */
+	CMD_JOB_ARGS = 1 << 3,	   /* positionals are job ids or ranges (completion) */
 };
 
 struct cmd_entry {
