@@ -110,6 +110,16 @@ for s in $SECTIONS; do
 	is "$bad" "" "aura.ini.5 documents every key of [$s] with its default"
 done
 
+# --- the TUI's keys: every action of the key table (src/tui/ui.h, the same
+# list as the UI's ? screen) has its line in aura.1's TUI KEYS ------------------
+TUIKEYS=$(awk '/^\.SH TUI KEYS/ { on = 1; next } /^\.SH / { on = 0 } on' "$MAN1")
+bad=""
+for text in $(sed -n 's/^[[:space:]]*X([A-Z_]*, "[^"]*", "\([^"]*\)".*/\1/p' \
+	"$AURA_SRCDIR/src/tui/ui.h" | cut -c1-12 | tr ' ' '_'); do
+	printf '%s\n' "$TUIKEYS" | tr ' ' '_' | grep -qiF -- "$text" || bad="$bad $text"
+done
+is "$bad" "" "aura.1's TUI KEYS lists every action of the TUI's key table"
+
 # --- formatting --------------------------------------------------------------------
 if command -v groff >/dev/null 2>&1; then
 	for m in "$MAN1" "$MAN5"; do
