@@ -25,29 +25,16 @@ extern const struct cmd_entry cmd_pause_entry;
 extern const struct cmd_entry cmd_resume_entry;
 extern const struct cmd_entry cmd_rm_entry;
 extern const struct cmd_entry cmd_shutdown_entry;
+extern const struct cmd_entry cmd_pool_entry;
 extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_setup_entry;
 
 const struct cmd_entry *const cmd_table[] = {
-	&cmd_help_entry,
-	&cmd_new_entry,
-	&cmd_submit_entry,
-	&cmd_batch_entry,
-	&cmd_ls_entry,
-	&cmd_show_entry,
-	&cmd_logs_entry,
-	&cmd_wait_entry,
-	&cmd_cancel_entry,
-	&cmd_retry_entry,
-	&cmd_pause_entry,
-	&cmd_resume_entry,
-	&cmd_rm_entry,
-	&cmd_doctor_entry,
-	&cmd_setup_entry,
-	&cmd_serve_entry,
-	&cmd_shutdown_entry,
-	&cmd_explain_entry,
-	NULL,
+	&cmd_help_entry,   &cmd_new_entry,	&cmd_submit_entry,  &cmd_batch_entry,
+	&cmd_ls_entry,	   &cmd_show_entry,	&cmd_logs_entry,    &cmd_wait_entry,
+	&cmd_cancel_entry, &cmd_retry_entry,	&cmd_pause_entry,   &cmd_resume_entry,
+	&cmd_rm_entry,	   &cmd_pool_entry,	&cmd_doctor_entry,  &cmd_setup_entry,
+	&cmd_serve_entry,  &cmd_shutdown_entry, &cmd_explain_entry, NULL,
 };
 
 const struct cmd_entry *cmd_find(const char *name)

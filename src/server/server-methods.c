@@ -75,6 +75,7 @@ static const struct method {
 	{ "pause", srv_m_pause },   { "resume", srv_m_resume }, { "retry", srv_m_retry },
 	{ "rm", srv_m_rm },	    { "logs", srv_m_logs },	{ "subscribe", srv_m_subscribe },
 	{ "shutdown", m_shutdown }, { "health", m_health },	{ "batch", srv_m_batch },
+	{ "pool", srv_m_pool },
 };
 
 void srv_handle(struct conn *c, json_t *msg)
