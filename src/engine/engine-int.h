@@ -206,7 +206,8 @@ bool pool_paused(const struct engine *e, const char *pool);
 int pool_ctl_load(struct engine *e, struct aura_error *err);
 
 /* hook.c: a job that ended (succeeded, failed, cancelled; any other state
- * does nothing) runs its on_done hook, if it or aura.ini has one;
+ * does nothing) announces the queued jobs that run after it again and runs
+ * its on_done hook, if it or aura.ini has one;
  * hooks_abandon kills those still running (engine_free). */
 void hook_job_ended(struct engine *e, const struct job *j);
 void hooks_abandon(struct engine *e);

@@ -133,3 +133,35 @@ int store_hook_get(struct store *st, int64_t job, char **cmd, struct aura_error 
 	sqlite3_finalize(s);
 	return ret;
 }
+
+int store_deps_waiting_on(struct store *st, int64_t after, int64_t **ids, size_t *n,
+			  struct aura_error *err)
+{
+	assert(st->ready);
+	*ids = NULL;
+	*n = 0;
+	sqlite3_stmt *s;
+	int ret = prep(st,
+		       "SELECT d.job FROM job_deps d INDEXED BY job_deps_by_after"
+		       " JOIN jobs j ON j.id = d.job WHERE d.after = ?1 AND j.state = 'queued'"
+		       " ORDER BY d.job",
+		       &s, err);
+	if (ret)
+		return ret;
+	size_t cap = 0;
+	struct binder b = { s, SQLITE_OK };
+	b_int64(&b, 1, after);
+	int rc;
+	while ((rc = step(&b)) == SQLITE_ROW) {
+		XGROW(*ids, *n + 1, cap, 8);
+		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
+	}
+	if (rc != SQLITE_DONE) {
+		ret = store_fail(st, rc, "list dependents", err);
+		free(*ids);
+		*ids = NULL;
+		*n = 0;
+	}
+	sqlite3_finalize(s);
+	return ret;
+}

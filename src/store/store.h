@@ -193,6 +193,10 @@ int store_deps_add(struct store *st, int64_t job, const int64_t *after, size_t n
 		   struct aura_error *err);
 int store_deps_of(struct store *st, int64_t job, struct store_dep **out, size_t *n,
 		  struct aura_error *err);
+/* The queued jobs that run after `after` (index job_deps_by_after),
+ * allocated (*ids NULL when *n is 0). */
+int store_deps_waiting_on(struct store *st, int64_t after, int64_t **ids, size_t *n,
+			  struct aura_error *err);
 int store_hook_set(struct store *st, int64_t job, const char *cmd, struct aura_error *err);
 int store_hook_get(struct store *st, int64_t job, char **cmd, struct aura_error *err);
 

@@ -70,6 +70,35 @@ is "$(aura show --json "$G" | jq -r .job.substate)" "waiting for #$F" "retried w
 aura cancel "$F" >/dev/null
 wait_for 10 is_state "$G" failed || not_ok "g fails again"
 
+# --- a dependency that ends is announced on its dependents (the TUI's view) ---------
+A2=$(forever a2)
+wait_for 10 is_state "$A2" running || not_ok "a2 holds pool one"
+P1=$(short p1 one)
+P2=$(aura submit --name p2 -- -re -f lavfi -i "testsrc=s=64x64:r=10" -f null -)
+W=$(short w "" "$P1,$P2")
+is "$(aura show --json "$W" | jq -r .job.substate)" "waiting for #$P1, #$P2" "waits for both"
+EV=$(timeout 20 python3 - "$AURA_DATA_DIR/run/aura.sock" "$W" "$A2" <<'PY'
+import json, socket, sys
+sock, w, a = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+s = socket.socket(socket.AF_UNIX); s.connect(sock); f = s.makefile()
+s.sendall(json.dumps({"id": 1, "method": "subscribe", "params": {"ids": [w]}}).encode() + b"\n")
+c = socket.socket(socket.AF_UNIX); c.connect(sock)
+sent = False
+for line in f:
+    m = json.loads(line)
+    if m.get("id") == 1 and not sent:
+        c.sendall(json.dumps({"id": 2, "method": "cancel", "params": {"id": a}}).encode() + b"\n")
+        sent = True
+    j = m.get("job") or (m.get("params") or {}).get("job") or {}
+    if j.get("id") == w and j.get("substate") and "#" in j["substate"] and str(a) not in j["substate"]:
+        if j["substate"].count("#") == 1:
+            print(j["substate"]); break
+PY
+)
+is "$EV" "waiting for #$P2" "a dependency's end sends the dependent with what it still waits for"
+aura cancel "$P2" >/dev/null
+wait_for 10 is_state "$W" failed || not_ok "w fails with p2 cancelled"
+
 # --- a removed dependency ---------------------------------------------------------
 H=$(forever h)
 wait_for 10 is_state "$H" running || not_ok "h holds pool one"

@@ -175,6 +175,11 @@ static void test_deps_block_and_release(void **state)
 	assert_int_equal(d[0].id, a);
 	assert_int_equal(d[0].state, JOB_RUNNING);
 	free(d);
+	int64_t *ids;
+	assert_int_equal(store_deps_waiting_on(st, a, &ids, &n, NULL), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], c);
+	free(ids);
 	set_state(st, a, JOB_SUCCEEDED);
 	assert_int_equal(next(st), 0);
 	set_state(st, b, JOB_SUCCEEDED);
@@ -207,6 +212,12 @@ static void test_deps_block_and_release(void **state)
 	assert_non_null(strstr(plan, "SEARCH d USING PRIMARY KEY"));
 	assert_null(strstr(plan, "SCAN"));
 	assert_null(strstr(plan, "TEMP B-TREE"));
+	free(plan);
+	plan = raw_plan(f->path, "SELECT d.job FROM job_deps d INDEXED BY job_deps_by_after"
+				 " JOIN jobs j ON j.id = d.job WHERE d.after = 1"
+				 " AND j.state = 'queued' ORDER BY d.job");
+	assert_non_null(strstr(plan, "job_deps_by_after"));
+	assert_null(strstr(plan, "SCAN"));
 	free(plan);
 }
 
