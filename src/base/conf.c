@@ -96,6 +96,8 @@ static const struct key keys[] = {
 	 "seconds between provider health checks while video jobs are queued or running (1 to 86400)"},
 	{"server", "pool", KT_STRING, F(pool), 0, 0, NULL, "local",
 	 "pool of new jobs without --pool: local, or the NAME of a [pool NAME] section"},
+	{"server", "on_done", KT_STRING, F(on_done), 0, 0, NULL, "",
+	 "command run when a job ends, split as a shell would but never run by one (empty: none; --on-done overrides)"},
 	{"server", "server_id", KT_STRING, F(server_id), 0, 0, NULL, "",
 	 "names this server's cluster jobs aura-ID-JOB-ATTEMPT (letters and digits; empty: derived from the host and data directory)"},
 

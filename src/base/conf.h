@@ -78,6 +78,7 @@ struct aura_config {
 			      */
 	char *pool;	     /* the default pool of new jobs ("local") */
 	char *server_id;     /* names this server's cluster jobs; NULL: derived (doc/cluster.md) */
+	char *on_done;	     /* command run when a job ends (hook.c); NULL: none */
 
 	/* [video] */
 	char *preset;	  /* landscape-720p... */

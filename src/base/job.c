@@ -37,6 +37,8 @@ void job_clear(struct job *j)
 	free(j->pool);
 	free(j->cluster_id);
 	free(j->substate);
+	free(j->after);
+	free(j->on_done);
 	job_init(j);
 }
 
@@ -56,6 +58,12 @@ void job_copy(struct job *dst, const struct job *src)
 	dst->pool = xstrdup(src->pool);
 	dst->cluster_id = xstrdup(src->cluster_id);
 	dst->substate = xstrdup(src->substate);
+	dst->on_done = xstrdup(src->on_done);
+	dst->after = NULL;
+	if (src->nafter) {
+		dst->after = xcalloc(src->nafter, sizeof(*dst->after));
+		memcpy(dst->after, src->after, src->nafter * sizeof(*dst->after));
+	}
 }
 
 void job_copy_progress(struct job *dst, const struct job *src)

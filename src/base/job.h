@@ -66,6 +66,11 @@ struct job {
 	int64_t batch_id;    /* the batch it was queued with, 0 if none */
 	char *cluster_id;    /* the cluster's job id of the current run (Slurm), NULL if none */
 	char *substate;	     /* what a running job waits for ("waiting for cluster"), NULL */
+	/* Only at submit (kept in tables of their own, not read back with
+	 * the job): the jobs it runs after (--after), its --on-done hook. */
+	int64_t *after;
+	size_t nafter;
+	char *on_done;
 };
 
 /* Stages of a video job, in order; ffmpeg jobs have none. */

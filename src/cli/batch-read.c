@@ -25,9 +25,9 @@
 #include "base/shsplit.h"
 
 static const char *const columns[] = {
-	"topic", "duration", "preset", "voice",	   "script", "images",
-	"music", "captions", "output", "priority", "pool",   "seed",
-	"kind",	 "args",     "cwd",    "name",	   "key",
+	"topic",    "duration", "preset",   "voice", "script",	"images", "music",
+	"captions", "output",	"priority", "pool",  "seed",	"kind",	  "args",
+	"cwd",	    "name",	"key",	    "after", "on_done",
 };
 
 static const char *column_known(const char *name)
@@ -328,6 +328,54 @@ static json_t *number_text(const char *s)
 	return n;
 }
 
+/* The after column: job ids, as a number, a text "3,5" (a "#" before an
+ * id and spaces allowed) or a JSON array of numbers: params["after"]. */
+static int after_cell(const struct batch_row *row, json_t *v, json_t *p, const char **column,
+		      struct aura_error *err)
+{
+	if (!v)
+		return 0;
+	json_t *a = json_array();
+	if (json_is_integer(v) && json_integer_value(v) > 0) {
+		json_array_append(a, v);
+	} else if (json_is_array(v)) {
+		size_t i;
+		json_t *x;
+		json_array_foreach(v, i, x)
+		{
+			if (!json_is_integer(x) || json_integer_value(x) <= 0)
+				goto bad;
+			json_array_append(a, x);
+		}
+	} else if (json_is_string(v)) {
+		const char *s = json_string_value(v);
+		while (*s) {
+			while (*s == ' ' || *s == ',')
+				s++;
+			if (!*s)
+				break;
+			if (*s == '#')
+				s++;
+			char *end;
+			long long id = *s >= '0' && *s <= '9' ? strtoll(s, &end, 10) : 0;
+			if (id <= 0 || (*end && *end != ',' && *end != ' '))
+				goto bad;
+			json_array_append_new(a, json_integer(id));
+			s = end;
+		}
+	} else {
+		goto bad;
+	}
+	if (json_array_size(a) > 0)
+		json_object_set_new(p, "after", a);
+	else
+		json_decref(a);
+	return 0;
+bad:
+	json_decref(a);
+	return col_error(row, "after", column, err, "job ids separated by commas (3,5)");
+}
+
 static char *abs_path(const char *cwd, const char *p)
 {
 	return p[0] == '/' ? xstrdup(p) : xasprintf("%s/%s", cwd, p);
@@ -499,6 +547,13 @@ int batch_row_params(const struct batch_row *row, const struct batch_defaults *d
 	}
 	if ((t = cell_text(json_object_get(c, "name")))) {
 		json_object_set_new(p, "name", json_string(t));
+		free(t);
+	}
+	if ((rc = after_cell(row, json_object_get(c, "after"), p, column, err)) < 0)
+		goto fail;
+	if ((t = cell_text(json_object_get(c, "on_done")))) {
+		if (*t)
+			json_object_set_new(p, "on_done", json_string(t));
 		free(t);
 	}
 	t = cell_text(json_object_get(c, "pool"));

@@ -290,7 +290,7 @@ fail:
  * keys K/vI. One line per job (its id), or a JSON array of the jobs.
  */
 static int queue_variants(struct cli_ctx *ctx, struct vspec *s, int n, const char *key,
-			  const char *pool, bool json, bool output_given, struct aura_error *err)
+			  json_t *extra, bool json, bool output_given, struct aura_error *err)
 {
 	bool srt = (s->captions & VSPEC_CAPTIONS_SRT) != 0;
 	uint32_t base = s->seed;
@@ -322,8 +322,7 @@ static int queue_variants(struct cli_ctx *ctx, struct vspec *s, int n, const cha
 		char *k = key ? xasprintf("%s/v%d", key, i) : NULL;
 		if (params) {
 			json_object_set_new(params, "name", proto_string(name));
-			if (pool)
-				json_object_set_new(params, "pool", json_string(pool));
+			json_object_update(params, extra); /* pool, after, on_done */
 			rc = cli_key_param(params, k, err);
 		}
 		free(name);
@@ -369,7 +368,9 @@ enum {
 	OPT_JSON,
 	OPT_KEY,
 	OPT_POOL,
-	OPT_VARIANTS
+	OPT_VARIANTS,
+	OPT_AFTER,
+	OPT_ON_DONE
 };
 
 static const struct option new_opts[] = {
@@ -388,6 +389,8 @@ static const struct option new_opts[] = {
 	{ "key", required_argument, NULL, OPT_KEY },
 	{ "pool", required_argument, NULL, OPT_POOL },
 	{ "variants", required_argument, NULL, OPT_VARIANTS },
+	{ "after", required_argument, NULL, OPT_AFTER },
+	{ "on-done", required_argument, NULL, OPT_ON_DONE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -584,18 +587,26 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 	vspec_init(&again, &ctx->cfg);
 	int vrc = vspec_from_json(&again, params, &err);
 	vspec_free(&again);
-	if (vrc < 0 || cli_key_param(params, key, &err) < 0) {
+	json_t *extra = json_object(); /* what every variant has too */
+	if (pool)
+		json_object_set_new(extra, "pool", json_string(pool));
+	if (args_get(&a, OPT_ON_DONE) && *args_get(&a, OPT_ON_DONE))
+		json_object_set_new(extra, "on_done", proto_string(args_get(&a, OPT_ON_DONE)));
+	if (vrc < 0 || cli_after_param(extra, "--after", args_get(&a, OPT_AFTER), &err) < 0 ||
+	    cli_key_param(params, key, &err) < 0) {
 		json_decref(params);
+		json_decref(extra);
 		goto fail;
 	}
-	if (pool)
-		json_object_set_new(params, "pool", json_string(pool));
+	json_object_update(params, extra);
 
 	if (variants) {
 		json_decref(params);
-		rc = queue_variants(ctx, &s, (int)nvar, key, pool, json, output != NULL, &err);
+		rc = queue_variants(ctx, &s, (int)nvar, key, extra, json, output != NULL, &err);
+		json_decref(extra);
 		goto out;
 	}
+	json_decref(extra);
 	struct client *cl;
 	json_t *res;
 	rc = cli_request_idempotent(ctx, "new", params, &cl, &res);
@@ -631,7 +642,7 @@ const struct cmd_entry cmd_new_entry = {
 	.usage =
 	    "[TOPIC] [-d SEC] [-p PRESET] [--voice V] [--script FILE] [--images DIR] "
 	    "[--music FILE] [--captions MODE] [-o PATH] [--priority N] [--seed N] [--pool NAME] "
-	    "[--key K] [--variants N] [--wait] [--json]",
+	    "[--after ID[,ID]] [--on-done CMD] [--key K] [--variants N] [--wait] [--json]",
 	.args = { .shorts = "d:p:o:", .longs = new_opts, .min = 0, .max = ARGS_ANY },
 	.summary = "queue a narrated, captioned video about TOPIC",
 	.help =
@@ -657,6 +668,10 @@ const struct cmd_entry cmd_new_entry = {
 	    "      --priority N      higher runs first (default 0)\n"
 	    "      --seed N          another seed gives another script and palette\n"
 	    "      --pool NAME       the pool to render in (default: [server] pool, local)\n"
+	    "      --after ID[,ID]   start only once these jobs succeeded (one failed, was\n"
+	    "                        cancelled or removed: this one fails without running)\n"
+	    "      --on-done CMD     run CMD (no shell) when the job ends (aura.ini's\n"
+	    "                        [server] on_done tells its environment)\n"
 	    "      --key K           an idempotency key: if a job already has K, nothing new\n"
 	    "                        is queued and that job's id is printed (exit 0)\n"
 	    "      --variants N      queue N videos of TOPIC (1 to 100): seeds --seed (or 0),\n"

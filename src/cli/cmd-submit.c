@@ -30,6 +30,8 @@ static const struct option submit_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "key", required_argument, NULL, 'k' },
 	{ "pool", required_argument, NULL, 'P' },
+	{ "after", required_argument, NULL, 'A' },
+	{ "on-done", required_argument, NULL, 'D' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -97,8 +99,12 @@ static int cmd_submit_run(struct cli_ctx *ctx, int argc, char **argv)
 		json_object_set_new(params, "priority", json_integer(priority));
 	if (pool)
 		json_object_set_new(params, "pool", proto_string(pool));
+	const char *hook = args_get(&a, 'D');
+	if (hook && *hook)
+		json_object_set_new(params, "on_done", proto_string(hook));
 	struct aura_error err;
-	if (cli_key_param(params, key, &err) < 0) {
+	if (cli_after_param(params, "--after", args_get(&a, 'A'), &err) < 0 ||
+	    cli_key_param(params, key, &err) < 0) {
 		json_decref(params);
 		return cli_fail(&err);
 	}
@@ -119,8 +125,8 @@ static int cmd_submit_run(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_submit_entry = {
 	.name = "submit",
-	.usage = "[--name N] [-o OUTPUT] [--priority N] [--pool NAME] [--key K] [--json] -- "
-		 "FFMPEG-ARGS...",
+	.usage = "[--name N] [-o OUTPUT] [--priority N] [--pool NAME] [--after ID[,ID]] "
+		 "[--on-done CMD] [--key K] [--json] -- FFMPEG-ARGS...",
 	/* '+': stop at the first non-option, so FFmpeg's own options after
 	 * "--" (or after its first plain word) are never taken as ours. */
 	.args = { .shorts = "+n:o:p:",
@@ -134,6 +140,10 @@ const struct cmd_entry cmd_submit_entry = {
 		"  -o, --output PATH   the file the job writes (made absolute here)\n"
 		"      --priority N    higher runs first (default 0)\n"
 		"      --pool NAME     the pool to run in (default: [server] pool, local)\n"
+		"      --after ID[,ID] start only once these jobs succeeded (one failed,\n"
+		"                      was cancelled or removed: this one fails unrun)\n"
+		"      --on-done CMD   run CMD (no shell) when the job ends; see aura.ini's\n"
+		"                      [server] on_done for its environment\n"
 		"      --key K         an idempotency key: if a job already has K, nothing new\n"
 		"                      is queued and that job's id is printed (exit 0)\n"
 		"      --json          print the queued job as JSON instead of its id\n"

@@ -27,6 +27,7 @@ extern const struct cmd_entry cmd_rm_entry;
 extern const struct cmd_entry cmd_clean_entry;
 extern const struct cmd_entry cmd_priority_entry;
 extern const struct cmd_entry cmd_shutdown_entry;
+extern const struct cmd_entry cmd_pool_entry;
 extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_setup_entry;
 extern const struct cmd_entry cmd_complete_entry;
@@ -50,6 +51,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_rm_entry,
 	&cmd_clean_entry,
 	&cmd_priority_entry,
+	&cmd_pool_entry,
 	&cmd_doctor_entry,
 	&cmd_setup_entry,
 	&cmd_serve_entry,

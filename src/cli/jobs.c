@@ -45,6 +45,42 @@ int cli_key_param(json_t *params, const char *key, struct aura_error *err)
 	return 0;
 }
 
+int cli_after_param(json_t *params, const char *what, const char *list, struct aura_error *err)
+{
+	if (!list || !*list)
+		return 0;
+	json_t *a = json_array();
+	const char *p = list;
+	for (;;) {
+		while (*p == ' ')
+			p++;
+		if (*p == '#')
+			p++;
+		char *end;
+		long long id = (*p >= '0' && *p <= '9') ? strtoll(p, &end, 10) : 0;
+		if (id <= 0) {
+			json_decref(a);
+			return aura_error_set(err, AURA_E_USAGE,
+					      "%s %s: job ids separated by commas (3,5)", what,
+					      list);
+		}
+		json_array_append_new(a, json_integer(id));
+		p = end;
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		if (*p++ != ',') {
+			json_decref(a);
+			return aura_error_set(err, AURA_E_USAGE,
+					      "%s %s: job ids separated by commas (3,5)", what,
+					      list);
+		}
+	}
+	json_object_set_new(params, "after", a);
+	return 0;
+}
+
 void cli_note_existing(json_t *result)
 {
 	if (!json_is_true(json_object_get(result, "existing")))

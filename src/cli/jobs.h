@@ -29,6 +29,10 @@ void cli_warn_store(json_t *store);
 /* --key K of new and submit: params["key"] = K, or PARAM_KEY_INVALID in
  * err when K is not UTF-8 (the server checks the rest: doc/protocol.md). */
 int cli_key_param(json_t *params, const char *key, struct aura_error *err);
+/* --after ID[,ID...] (an id may be written #3) of new, submit and a batch
+ * row's after column: params["after"] = [ID, ...] (list NULL or "": none);
+ * USAGE naming `what` when a part is not a job id. */
+int cli_after_param(json_t *params, const char *what, const char *list, struct aura_error *err);
 /* When a submit's answer says "existing" (its key was already used), say
  * on stderr which job has the key and that nothing new was queued. */
 void cli_note_existing(json_t *result);

@@ -41,7 +41,9 @@ struct store;
 #define SCHEDULE_MAX_STARTS	256	   /* starts per pass; the rest on the next turn */
 /* A child's stderr is read with FFmpeg's progress blocks, else at most
  * this often; at once when it exits. */
-#define STDERR_HOLD_MS 200
+#define STDERR_HOLD_MS	 200
+#define HOOK_DEADLINE_MS 60000	     /* an on_done hook is stopped after this */
+#define HOOK_LOG_MAX	 (64 * 1024) /* bytes of a hook's output kept in job.log */
 
 /* Why the engine is stopping a child; what happens when it is gone. */
 enum stop_reason { STOP_NONE, STOP_CANCEL, STOP_STALL, STOP_TIMEOUT, STOP_SHUTDOWN };
@@ -121,6 +123,12 @@ struct engine {
 	char *server_id;		    /* names this server's Slurm jobs (doc/cluster.md) */
 	struct slurm_child *slurm_children; /* scancel/squeue running */
 	uint64_t sweep_timer;
+	/* `aura pool`'s controls (pool.c), as the store keeps them */
+	struct store_pool_ctl *pctl;
+	size_t npctl, npctl_cap;
+	struct hook *hooks; /* on_done hooks running (hook.c) */
+	int64_t *held;	    /* jobs `aura pool --pause --running` paused */
+	size_t nheld, held_cap;
 };
 
 /* engine.c */
@@ -190,6 +198,19 @@ const char *job_pool(const struct job *j); /* its pool's name ("local" when NULL
 bool slots_free(const struct engine *e);   /* some pool has a slot free */
 int pool_running(const struct engine *e, const char *pool);
 void backoff_rearm(struct engine *e, bool slots_free);
+
+/* pool.c: a pool's limit now (`aura pool --max-jobs`, else aura.ini's),
+ * whether its queue is paused; the controls read from the store. */
+int pool_limit(const struct engine *e, const struct pool_config *p);
+bool pool_paused(const struct engine *e, const char *pool);
+int pool_ctl_load(struct engine *e, struct aura_error *err);
+
+/* hook.c: a job that ended (succeeded, failed, cancelled; any other state
+ * does nothing) announces the queued jobs that run after it again and runs
+ * its on_done hook, if it or aura.ini has one;
+ * hooks_abandon kills those still running (engine_free). */
+void hook_job_ended(struct engine *e, const struct job *j);
+void hooks_abandon(struct engine *e);
 int64_t backoff_delay_ms(const struct engine *e, int attempts);
 
 #endif

@@ -337,10 +337,13 @@ void engine_free(struct engine *e)
 	while (e->runs)
 		run_free(e->runs); /* abandons children: SIGKILL, no callbacks */
 	slurm_children_abandon(e);
+	hooks_abandon(e);
 	proc_kill_leftovers(); /* and what finished runs left behind */
 	loop_timer_del(e->loop, e->backoff_timer);
 	loop_timer_del(e->loop, e->sweep_timer);
 	free(e->server_id);
+	store_pool_ctl_free(e->pctl, e->npctl);
+	free(e->held);
 	for (size_t k = 0; k < JOB_KIND__COUNT; k++)
 		free(e->kinds[k].ids);
 	free(e->ffmpeg);

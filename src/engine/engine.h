@@ -150,6 +150,18 @@ void engine_shutdown(struct engine *e, bool now);
 int engine_running_count(const struct engine *e);
 /* Those of one pool (each pool has its own limit: config_pool_max_jobs). */
 int engine_pool_running(const struct engine *e, const char *pool);
+/*
+ * `aura pool` (pool.c): set pool name's max_jobs (> 0; 0: back to
+ * aura.ini's; < 0: unchanged) and whether its queue is paused (1, 0; < 0:
+ * unchanged); with running, pausing also pauses its running jobs, and
+ * resuming resumes those (not the ones paused one by one). Saved in the store (kept over a
+ * restart). A raised limit starts more jobs on the next turn; a lowered
+ * one stops none. -AURA_E_POOL_UNKNOWN naming the pools.
+ */
+int engine_pool_set(struct engine *e, const char *name, int max_jobs, int paused, bool running,
+		    struct aura_error *err);
+int engine_pool_limit(const struct engine *e, const struct pool_config *p);
+bool engine_pool_paused(const struct engine *e, const char *pool);
 
 /*
  * Override the stall timeout and the retry backoff base (both taken from

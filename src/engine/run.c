@@ -64,6 +64,7 @@ void run_free(struct run *r)
 static void run_end(struct run *r)
 {
 	struct engine *e = r->e;
+	hook_job_ended(e, &r->job); /* when it ended for good */
 	run_free(r);
 	schedule(e);
 	maybe_drained(e);

@@ -58,10 +58,51 @@ bool slots_free(const struct engine *e)
 {
 	for (size_t i = 0; i < config_pool_count(e->cfg); i++) {
 		const struct pool_config *p = config_pool_at(e->cfg, i);
-		if (pool_running(e, p->name) < config_pool_max_jobs(e->cfg, p))
+		if (!pool_paused(e, p->name) && pool_running(e, p->name) < pool_limit(e, p))
 			return true;
 	}
 	return false;
+}
+
+/*
+ * A queued job whose dependencies may still succeed is never read here
+ * (SQL_JOB_NEXT_POOL skips it); one that is read has every dependency
+ * succeeded, or one failed, was cancelled or was removed: then it fails
+ * with DEPENDENCY_FAILED without running (1), on this turn, and holds no
+ * slot. 0: start it.
+ */
+static int deps_failed(struct engine *e, struct job *j)
+{
+	struct store_dep *d = NULL;
+	size_t n = 0;
+	struct aura_error err = { 0 };
+	if (store_deps_of(e->st, j->id, &d, &n, &err) < 0) {
+		log_error("job %lld: cannot read its dependencies: %s", (long long)j->id,
+			  err.detail);
+		return 0;
+	}
+	size_t i = 0;
+	while (i < n && d[i].state == JOB_SUCCEEDED)
+		i++;
+	if (i == n) {
+		free(d);
+		return 0;
+	}
+	char *why =
+	    xasprintf("job %lld %s", (long long)d[i].id,
+		      d[i].state < 0 ? "was removed" : job_state_name((enum job_state)d[i].state));
+	free(d);
+	j->state = JOB_FAILED;
+	j->finished_ms = time_now_ms();
+	j->not_before_ms = 0;
+	set_str(&j->substate, NULL);
+	job_set_error(j, AURA_E_DEPENDENCY_FAILED, why);
+	job_persist(e, j);
+	job_log_append(e, j, "not started: %s", why);
+	log_info("job %lld: failed without running: %s", (long long)j->id, why);
+	hook_job_ended(e, j);
+	free(why);
+	return 1;
 }
 
 static void backoff_fire(struct loop *l, void *ctx)
@@ -125,7 +166,7 @@ static void schedule_cb(struct loop *l, void *ctx)
 	int starts = 0;
 	for (size_t i = 0; i < config_pool_count(e->cfg); i++) {
 		const struct pool_config *p = config_pool_at(e->cfg, i);
-		int limit = config_pool_max_jobs(e->cfg, p);
+		int limit = pool_paused(e, p->name) ? 0 : pool_limit(e, p);
 		while (pool_running(e, p->name) < limit) {
 			if (starts++ >= SCHEDULE_MAX_STARTS) {
 				schedule(e); /* a burst of jobs failing at start: yield */
@@ -140,7 +181,8 @@ static void schedule_cb(struct loop *l, void *ctx)
 						  p->name, err.detail);
 				break;
 			}
-			job_start(e, &j);
+			if (deps_failed(e, &j) == 0)
+				job_start(e, &j);
 			job_clear(&j);
 		}
 	}
@@ -241,7 +283,9 @@ static int mark_unknown_pools(struct engine *e, struct aura_error *err)
 int engine_recover(struct engine *e, struct aura_error *err)
 {
 	struct stale s = { 0 };
-	int rc = store_job_list(e->st, JOB_RUNNING, 0, 0, stale_cb, &s, err);
+	int rc = pool_ctl_load(e, err);
+	if (rc == 0)
+		rc = store_job_list(e->st, JOB_RUNNING, 0, 0, stale_cb, &s, err);
 	if (rc == 0)
 		rc = store_job_list(e->st, JOB_PAUSED, 0, 0, stale_cb, &s, err);
 	for (size_t i = 0; i < s.n; i++) {

@@ -225,11 +225,26 @@ static void submit_reset(struct engine *e, struct job *j)
  * STORE_KEY_EXISTS with j->id set when its key is taken. */
 static int insert_one(struct engine *e, struct job *j, struct aura_error *err)
 {
+	/* a dependency must be a job the store has (it may have ended) */
+	for (size_t i = 0; i < j->nafter; i++) {
+		int x = store_job_exists(e->st, j->after[i], err);
+		if (x == 0)
+			return aura_error_set(
+			    err, AURA_E_JOB_NOT_FOUND,
+			    "--after %lld: there is no job %lld; nothing was queued",
+			    (long long)j->after[i], (long long)j->after[i]);
+		if (x < 0)
+			return x;
+	}
 	int rc = store_job_insert(e->st, j, err);
 	if (rc == 0) {
 		j->workdir = paths_job_dir(e->paths, j->id);
 		rc = store_job_update(e->st, j, err);
 	}
+	if (rc == 0)
+		rc = store_deps_add(e->st, j->id, j->after, j->nafter, err);
+	if (rc == 0 && j->on_done && *j->on_done)
+		rc = store_hook_set(e->st, j->id, j->on_done, err);
 	return rc;
 }
 
@@ -302,7 +317,9 @@ static int engine_request(struct engine *e, int64_t id, enum eng_req req, struct
 		job_persist(e, j);
 		job_log_append(e, j, "cancelled while queued");
 		log_info("job %lld: cancelled while queued", (long long)id);
+		hook_job_ended(e, j);
 		backoff_rearm(e, slots_free(e));
+		schedule(e); /* a job that runs after it fails now */
 		break;
 	case ACT_STOP:
 		run_logf(r, "cancel requested");
@@ -368,6 +385,7 @@ static int engine_request(struct engine *e, int64_t id, enum eng_req req, struct
 		job_announce_removed(e, j->kind, id);
 		if (j->state == JOB_QUEUED)
 			backoff_rearm(e, slots_free(e));
+		schedule(e); /* a job that runs after it fails now */
 		break;
 	}
 out:

@@ -231,6 +231,7 @@ int srv_batch_list(struct conn *c, json_t *ref, json_t **result, struct aura_err
 		return rc;
 	struct page p;
 	srv_page_init(&p);
+	p.srv = c->s;
 	/* newest first, as list */
 	for (size_t i = n; i-- > 0 && !p.truncated;) {
 		struct job j;

@@ -150,7 +150,8 @@ int srv_job_from_submit(struct conn *c, json_t *params, struct job *j, const cha
 	j->priority = priority;
 	j->pool = xstrdup(pool);
 	*keyp = key;
-	if ((rc = engine_pool_resolve(c->s->eng, j, err)) < 0)
+	if ((rc = srv_param_after(params, j, err)) < 0 ||
+	    (rc = engine_pool_resolve(c->s->eng, j, err)) < 0)
 		job_clear(j);
 	return rc;
 }
@@ -224,7 +225,8 @@ int srv_job_from_new(struct conn *c, json_t *params, struct job *jp, const char 
 	j.pool = xstrdup(pool);
 	*jp = j;
 	*keyp = key;
-	if ((rc = engine_pool_resolve(c->s->eng, jp, err)) < 0)
+	if ((rc = srv_param_after(params, jp, err)) < 0 ||
+	    (rc = engine_pool_resolve(c->s->eng, jp, err)) < 0)
 		job_clear(jp);
 	return rc;
 }
@@ -242,6 +244,8 @@ int srv_page_add(const struct job *j, void *ctx)
 {
 	struct page *p = ctx;
 	json_t *o = proto_job_to_json(j, false);
+	if (p->srv)
+		srv_job_json_after(p->srv, o, j);
 	size_t n = json_dumpb(o, NULL, 0, JSON_COMPACT) + 1;
 	if (p->bytes + n > p->cap) {
 		json_decref(o);
@@ -259,6 +263,7 @@ void srv_page_init(struct page *p)
 	p->bytes = 0;
 	p->cap = PROTO_MAX_LINE - PAGE_SLACK;
 	p->truncated = false;
+	p->srv = NULL;
 }
 
 /* `list` with "text": every job of the state is matched (jobview_matches,
@@ -292,9 +297,10 @@ json_t *srv_pools_json(struct server *s)
 		json_object_set_new(o, "name", json_string(p->name));
 		json_object_set_new(o, "executor",
 				    json_string(config_pool_executor_name(p->executor)));
-		json_object_set_new(o, "max_jobs", json_integer(config_pool_max_jobs(s->cfg, p)));
+		json_object_set_new(o, "max_jobs", json_integer(engine_pool_limit(s->eng, p)));
 		json_object_set_new(o, "running",
 				    json_integer(engine_pool_running(s->eng, p->name)));
+		srv_pool_json_more(s, o, p);
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -334,6 +340,7 @@ int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, stru
 
 	struct page p;
 	srv_page_init(&p);
+	p.srv = c->s;
 	int64_t total;
 	if (batch_id) {
 		struct jobview_filter f = { (char *)txt, st, json_integer_value(batch_id) };
@@ -398,7 +405,9 @@ int srv_m_get(struct conn *c, int64_t id, json_t *params, json_t **result, struc
 		json_array_append_new(arr, proto_stage_to_json(&stages[i]));
 	stage_list_free(stages, n);
 	*result = json_object();
-	json_object_set_new(*result, "job", proto_job_to_json(&j, true));
+	json_t *jo = proto_job_to_json(&j, true);
+	srv_job_json_after(c->s, jo, &j);
+	json_object_set_new(*result, "job", jo);
 	json_object_set_new(*result, "stages", arr);
 	json_object_set_new(*result, "store", srv_store_json(c->s));
 	job_clear(&j);

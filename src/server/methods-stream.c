@@ -153,6 +153,7 @@ void srv_send_snapshot(struct conn *c)
 {
 	struct page p;
 	srv_page_init(&p);
+	p.srv = c->s;
 	if (c->nids == 0) {
 		struct aura_error err = { 0 };
 		if (engine_list(c->s->eng, -1, 0, SNAPSHOT_MAX, srv_page_add, &p, &err) < 0)

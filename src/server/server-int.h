@@ -126,6 +126,15 @@ json_t *srv_health_json(const struct server *s);
 /* [{"name", "executor", "max_jobs", "running"}...]: every pool, local first
  * (in a `list` answer with "counts"). */
 json_t *srv_pools_json(struct server *s);
+/* methods-pool.c: `pool` (aura pool); a pool's "queued", "paused" and
+ * "ini_max_jobs" members in o; a job's "after" (and, while it waits, its
+ * "waiting for #3, #5" substate) in o. */
+int srv_m_pool(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err);
+struct pool_config;
+void srv_pool_json_more(struct server *s, json_t *o, const struct pool_config *p);
+void srv_job_json_after(struct server *s, json_t *o, const struct job *j);
+#define SRV_AFTER_MAX 256 /* jobs one job may run after */
+int srv_param_after(json_t *params, struct job *j, struct aura_error *err);
 /* One request line, parsed (server-methods.c). */
 void srv_handle(struct conn *c, json_t *msg);
 
@@ -189,6 +198,7 @@ struct page {
 	size_t bytes;
 	size_t cap;
 	bool truncated;
+	struct server *srv; /* when set, each job says its "after" */
 };
 void srv_page_init(struct page *p);
 /* An engine_list callback (ctx: the page); 1 once a job no longer fits. */

@@ -115,6 +115,7 @@ static const struct method {
 	{ "batch", srv_m_batch },
 	{ "clean", srv_m_clean },
 	{ "priority", srv_m_priority },
+	{ "pool", srv_m_pool },
 };
 
 void srv_handle(struct conn *c, json_t *msg)

@@ -107,7 +107,10 @@ static void ev_job_changed(const struct job *j, void *ctx)
 	if (s->nsubscribed == 0)
 		return;
 	json_t *ev = proto_event("job");
-	json_object_set_new(ev, "job", proto_job_to_json(j, false));
+	json_t *o = proto_job_to_json(j, false);
+	if (j->state == JOB_QUEUED) /* "after", "waiting for #3" */
+		srv_job_json_after(s, o, j);
+	json_object_set_new(ev, "job", o);
 	srv_hold_event(s, j->id, ev);
 }
 

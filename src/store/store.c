@@ -97,6 +97,24 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" name TEXT,"
 	" created_ms INTEGER NOT NULL DEFAULT 0"
 	");",
+	/* 4: dependencies (--after; `after` may outlive its job: a removed
+	 * dependency), per-job hooks (--on-done), and the run-time pool
+	 * controls (`aura pool`) */
+	"CREATE TABLE job_deps ("
+	" job INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,"
+	" after INTEGER NOT NULL,"
+	" PRIMARY KEY (job, after)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX job_deps_by_after ON job_deps (after);"
+	"CREATE TABLE job_hooks ("
+	" job INTEGER PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,"
+	" on_done TEXT NOT NULL"
+	");"
+	"CREATE TABLE pool_ctl ("
+	" name TEXT PRIMARY KEY,"
+	" max_jobs INTEGER,"
+	" paused INTEGER NOT NULL DEFAULT 0"
+	") WITHOUT ROWID;",
 };
 // clang-format on
 
@@ -133,6 +151,12 @@ static const char *const sql_text[SQL__COUNT] = {
 			 " ORDER BY priority DESC, id ASC LIMIT 1",
 	[SQL_JOB_NEXT_POOL] = "SELECT " JOB_COLS " FROM jobs INDEXED BY jobs_sched_pool"
 			      " WHERE state = 'queued' AND pool = ?2 AND not_before_ms <= ?1"
+			      /* a job waits while a dependency may still succeed; one
+			       * that failed, was cancelled or removed lets it start,
+			       * and the start fails it (engine/sched.c) */
+			      " AND NOT EXISTS (SELECT 1 FROM job_deps d JOIN jobs a"
+			      " ON a.id = d.after WHERE d.job = jobs.id"
+			      " AND a.state IN ('queued', 'running', 'paused'))"
 			      " ORDER BY priority DESC, id ASC LIMIT 1",
 	[SQL_STAGE_SET] = "INSERT INTO stages (job_id, name, seq, state, progress, started_ms,"
 			  " finished_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"

@@ -36,7 +36,7 @@ int store_reserve_ids(struct store *st, int64_t max_id, struct aura_error *err);
 /* The number of jobs in the store at path, opened read-only (doctor): a
  * file without the schema counts 0. The file is not created or changed. */
 int store_peek_job_count(const char *path, int64_t *n, struct aura_error *err);
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /*
  * For tests of the migration runner only (see doc/store.md).
@@ -174,5 +174,48 @@ int store_batch_find(struct store *st, const char *ref, int64_t *id, char **name
 int store_batch_job_ids(struct store *st, int64_t batch_id, int64_t **ids, size_t *n,
 			struct aura_error *err);
 int store_job_by_key(struct store *st, const char *key, int64_t *id, struct aura_error *err);
+
+/*
+ * Dependencies and hooks (deps.c). store_deps_add records, inside the
+ * caller's transaction, that `job` starts only after each of after[0..n)
+ * succeeded; store_deps_of gives them in id order with each one's state
+ * (-1: the job was removed), allocated (*out NULL when *n is 0).
+ * store_job_exists: 1, 0, or a negative error. store_hook_set (in the
+ * caller's transaction) and store_hook_get: a job's --on-done command
+ * (*cmd allocated, NULL when it has none).
+ */
+struct store_dep {
+	int64_t id;
+	int state; /* enum job_state, or -1 when removed */
+};
+int store_job_exists(struct store *st, int64_t id, struct aura_error *err);
+int store_deps_add(struct store *st, int64_t job, const int64_t *after, size_t n,
+		   struct aura_error *err);
+int store_deps_of(struct store *st, int64_t job, struct store_dep **out, size_t *n,
+		  struct aura_error *err);
+/* The queued jobs that run after `after` (index job_deps_by_after),
+ * allocated (*ids NULL when *n is 0). */
+int store_deps_waiting_on(struct store *st, int64_t after, int64_t **ids, size_t *n,
+			  struct aura_error *err);
+int store_hook_set(struct store *st, int64_t job, const char *cmd, struct aura_error *err);
+int store_hook_get(struct store *st, int64_t job, char **cmd, struct aura_error *err);
+
+/*
+ * Run-time pool controls (pools.c, `aura pool`): max_jobs 0 means
+ * aura.ini's. Setting a pool to { 0, false } removes its row. Refused
+ * while the store is behind. The list is allocated (free with
+ * store_pool_ctl_free).
+ */
+struct store_pool_ctl {
+	char *name;
+	int max_jobs;
+	bool paused;
+};
+int store_pool_ctl_set(struct store *st, const struct store_pool_ctl *c, struct aura_error *err);
+int store_pool_ctl_list(struct store *st, struct store_pool_ctl **out, size_t *n,
+			struct aura_error *err);
+void store_pool_ctl_free(struct store_pool_ctl *c, size_t n);
+/* Queued jobs of a pool (index jobs_sched_pool), or a negative code. */
+int64_t store_pool_queued(struct store *st, const char *pool);
 
 #endif
