@@ -7,8 +7,8 @@
  * rows it does not hold is uncertain marks the view stale instead.
  *
  * The list is ordered by id, newest first (the server's `list` order), and
- * ids are never reused. So a job with an id above every id the list ever
- * held is new and belongs at index 0, and a row that leaves the list
+ * ids are never reused (unless `sorted`: then only the server places rows). So a job with an id
+ * above every id the list ever held is new and belongs at index 0, and a row that leaves the list
  * shifts only the rows after it: the updates below rest on these two facts.
  */
 #include "config.h"
@@ -189,6 +189,12 @@ static void filter_changed(struct jobview *v)
 	 * window of the new list holds it. */
 }
 
+void jobview_set_order(struct jobview *v, bool sorted)
+{
+	v->sorted = sorted;
+	filter_changed(v);
+}
+
 bool jobview_set_filter(struct jobview *v, const char *text, int state)
 {
 	if (text && !*text)
@@ -289,7 +295,7 @@ int jobview_set_window(struct jobview *v, uint64_t gen, int64_t offset, const st
 	v->stale = false;
 	/* The head tells which ids are new from now on; a window further
 	 * down says nothing about the ids above it. */
-	if (offset == 0)
+	if (offset == 0 && !v->sorted)
 		v->max_id_seen = n ? v->rows[0].id : 0;
 
 	int64_t i = v->sel_id ? find_held(v, v->sel_id) : -1;
@@ -364,7 +370,14 @@ int jobview_job_changed(struct jobview *v, const struct job *j)
 		job_clear(&v->rows[i]);
 		job_copy(&v->rows[i], j);
 		int64_t idx = v->held_off + i;
-		return (visible(v, idx) ? JV_ROWS : 0) | (idx == v->sel ? JV_SEL : 0);
+		if (v->sorted) /* its place may have changed: the server says */
+			v->stale = true;
+		return (visible(v, idx) ? JV_ROWS : 0) | (idx == v->sel ? JV_SEL : 0) |
+		       (v->sorted ? JV_STALE : 0);
+	}
+	if (v->sorted) {
+		v->stale = true;
+		return JV_STALE;
 	}
 	bool head_known = v->max_id_seen > 0 || (v->held_off == 0 && !v->stale);
 	if (head_known && j->id > v->max_id_seen) {
@@ -396,7 +409,7 @@ int jobview_job_removed(struct jobview *v, int64_t id)
 	int64_t i = find_held(v, id);
 	if (i >= 0)
 		return remove_held(v, i);
-	if (filter_active(&v->filter) || v->n_rows == 0) {
+	if (filter_active(&v->filter) || v->n_rows == 0 || v->sorted) {
 		/* whether it was in the filtered list is not known here */
 		v->stale = true;
 		return JV_STALE;

@@ -50,6 +50,7 @@ struct jobview {
 	int64_t sel_id; /* its job id; 0 while its row is not held */
 
 	struct jobview_filter filter;
+	bool sorted;	     /* the server lists in another order than id, newest first */
 	bool stale;	     /* rows may differ from the server's: fetch again */
 	int64_t max_id_seen; /* ids above this are jobs created since */
 	uint64_t generation; /* bumped by a filter change: older answers are dropped */
@@ -72,6 +73,14 @@ bool jobview_set_filter(struct jobview *v, const char *text, int state);
 /* The same for the batch part of the filter (0: any batch); the text and
  * state parts are kept. */
 bool jobview_set_batch(struct jobview *v, int64_t batch_id);
+
+/* The list's order changed (`sorted`: another order than id, newest
+ * first, asked of the server): like a new filter, the view goes back to
+ * the top and fetches again; the selection stays on its job if the first
+ * window holds it. While sorted, an event that may move a row (a job
+ * created, changed or removed) marks the view stale instead of moving it
+ * here: only the server knows where it goes. */
+void jobview_set_order(struct jobview *v, bool sorted);
 
 /* Events were missed (a reconnect): fetch again, and trust nothing about
  * which ids are new until the head of the list is fetched. */

@@ -408,6 +408,14 @@ int engine_list(struct engine *e, int state, int64_t offset, int64_t limit,
 	return store_job_list(e->st, state, offset, limit, overlay_cb, &o, err);
 }
 
+int engine_list_sorted(struct engine *e, int state, int sort, bool desc, int64_t offset,
+		       int64_t limit, int (*fn)(const struct job *j, void *ctx), void *ctx,
+		       struct aura_error *err)
+{
+	struct overlay o = { .e = e, .fn = fn, .ctx = ctx };
+	return store_job_list_sorted(e->st, state, sort, desc, offset, limit, overlay_cb, &o, err);
+}
+
 /* --- public: shutdown ----------------------------------------------------- */
 
 void engine_shutdown(struct engine *e, bool now)

@@ -139,6 +139,11 @@ int engine_get(struct engine *e, int64_t id, struct job *out, struct aura_error 
 /* Like store_job_list, with running jobs' live progress overlaid. */
 int engine_list(struct engine *e, int state, int64_t offset, int64_t limit,
 		int (*fn)(const struct job *j, void *ctx), void *ctx, struct aura_error *err);
+/* The same in a store_job_list_sorted order (the order is the stored
+ * values'; the live progress is overlaid after). */
+int engine_list_sorted(struct engine *e, int state, int sort, bool desc, int64_t offset,
+		       int64_t limit, int (*fn)(const struct job *j, void *ctx), void *ctx,
+		       struct aura_error *err);
 
 /* Stop every child with the stop sequence; now = skip the graces (second
  * signal). Running jobs go back to queued (attempt kept) so the next start

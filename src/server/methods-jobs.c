@@ -310,7 +310,7 @@ int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, stru
 {
 	(void)id;
 	json_t *state = NULL, *offset = NULL, *limit = NULL, *text = NULL, *counts = NULL,
-	       *batch_id = NULL, *batch_obj = NULL;
+	       *batch_id = NULL, *batch_obj = NULL, *sort = NULL, *desc = NULL;
 	int rc;
 	if ((rc = srv_param_opt(params, "state", srv_is_string, "a string", &state, err)) < 0 ||
 	    (rc = srv_param_opt(params, "offset", srv_is_integer, "an integer", &offset, err)) <
@@ -320,8 +320,19 @@ int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, stru
 	    (rc = srv_param_opt(params, "counts", srv_is_boolean, "true or false", &counts, err)) <
 		0 ||
 	    (rc = srv_param_opt(params, "batch_id", srv_is_integer, "an integer", &batch_id, err)) <
-		0)
+		0 ||
+	    (rc = srv_param_opt(params, "sort", srv_is_string, "a string", &sort, err)) < 0 ||
+	    (rc = srv_param_opt(params, "desc", srv_is_boolean, "true or false", &desc, err)) < 0)
 		return rc;
+	int by = STORE_SORT_ID;
+	bool down = desc ? json_is_true(desc) : !sort; /* the default: id, newest first */
+	if (sort && (rc = srv_param_sort(json_string_value(sort), &by, &down, err)) < 0)
+		return rc;
+	bool sorted = !(by == STORE_SORT_ID && down);
+	if (sorted && (batch_id || json_object_get(params, "batch")))
+		return aura_error_set(
+		    err, AURA_E_PROTO_BAD_REQUEST,
+		    "\"sort\" does not apply to a batch's list (it is newest first)");
 	if (batch_id && json_integer_value(batch_id) <= 0)
 		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
 				      "\"batch_id\" must be a batch id (> 0)");
@@ -347,7 +358,7 @@ int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, stru
 		rc = srv_batch_window(c, f.batch_id, &f, off, lim, &p, &total, &batch_obj, err);
 	} else if (txt) {
 		struct text_page tp = { &p, { (char *)txt, st, 0 }, off, lim, 0 };
-		rc = engine_list(c->s->eng, st, 0, 0, text_add, &tp, err);
+		rc = engine_list_sorted(c->s->eng, st, by, down, 0, 0, text_add, &tp, err);
 		total = tp.seen;
 	} else {
 		total = store_job_count(c->s->st, st);
@@ -355,7 +366,7 @@ int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, stru
 			json_decref(p.jobs);
 			return aura_error_set(err, (int)-total, "counting jobs failed");
 		}
-		rc = engine_list(c->s->eng, st, off, lim, srv_page_add, &p, err);
+		rc = engine_list_sorted(c->s->eng, st, by, down, off, lim, srv_page_add, &p, err);
 	}
 	if (rc < 0) {
 		json_decref(p.jobs);

@@ -15,6 +15,7 @@
 #include "base/job.h"
 #include "base/utf8.h"
 #include "server/params.h"
+#include "store/store.h"
 
 int srv_param_job_id(json_t *params, int64_t *id, struct aura_error *err)
 {
@@ -152,5 +153,26 @@ int srv_param_pool(json_t *params, const char **out, struct aura_error *err)
 	if ((rc = srv_param_max(v, "pool", JOB_POOL_MAX, err)) < 0)
 		return rc;
 	*out = json_string_value(v)[0] ? json_string_value(v) : NULL;
+	return 0;
+}
+
+int srv_param_sort(const char *name, int *sort, bool *desc, struct aura_error *err)
+{
+	if (name && strcmp(name, "age") == 0) {
+		*sort = STORE_SORT_CREATED;
+		*desc = !*desc;
+		return 0;
+	}
+	int by = store_sort_parse(name);
+	if (by < 0) {
+		char all[160] = "";
+		for (int i = 0; i < STORE_SORT__COUNT; i++) {
+			strncat(all, store_sort_name(i), sizeof(all) - strlen(all) - 1);
+			strncat(all, ", ", sizeof(all) - strlen(all) - 1);
+		}
+		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
+				      "unknown sort column '%s' (one of: %sage)", name, all);
+	}
+	*sort = by;
 	return 0;
 }

@@ -7,6 +7,7 @@
 #ifndef AURA_SERVER_PARAMS_H
 #define AURA_SERVER_PARAMS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -37,6 +38,10 @@ int srv_param_key(json_t *params, const char **out, struct aura_error *err);
 /* An optional "pool" of at most JOB_POOL_MAX bytes; *out NULL when absent
  * or empty (the default pool), else the string inside params. */
 int srv_param_pool(json_t *params, const char **out, struct aura_error *err);
+/* `list`'s "sort": a column of the whitelist (store_sort_parse), or "age"
+ * (created the other way: upwards is the youngest first, as the TUI's AGE);
+ * *desc is the asked direction, turned for "age". */
+int srv_param_sort(const char *name, int *sort, bool *desc, struct aura_error *err);
 /* The job's spec as JSON text (the caller frees it), at most
  * JOB_SPEC_MAX bytes; NULL and an error when longer. */
 char *srv_spec_text(json_t *spec, const char *what, struct aura_error *err);

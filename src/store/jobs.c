@@ -11,6 +11,7 @@
 
 #include <assert.h>
 #include <sqlite3.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -336,14 +337,115 @@ static int check_state_filter(struct store *st, int state, struct aura_error *er
 	return 0;
 }
 
+static const char *const sort_names[STORE_SORT__COUNT] = {
+	[STORE_SORT_ID] = "id",	      [STORE_SORT_NAME] = "name",
+	[STORE_SORT_KIND] = "kind",   [STORE_SORT_STATE] = "state",
+	[STORE_SORT_STAGE] = "stage", [STORE_SORT_PROGRESS] = "progress",
+	[STORE_SORT_ETA] = "eta",     [STORE_SORT_CREATED] = "created",
+};
+
+int store_sort_parse(const char *name)
+{
+	for (int i = 0; name && i < STORE_SORT__COUNT; i++)
+		if (strcmp(name, sort_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+const char *store_sort_name(int sort)
+{
+	return sort >= 0 && sort < STORE_SORT__COUNT ? sort_names[sort] : "";
+}
+
+/* The ORDER BY of a sort: fixed text only, never a client's; %s is the
+ * direction. Ties go newest first, whatever the direction. */
+static void order_by(int sort, bool desc, char *buf, size_t size)
+{
+	const char *d = desc ? "DESC" : "ASC";
+	switch (sort) {
+	case STORE_SORT_NAME:
+		snprintf(buf, size, "IFNULL(name, '') COLLATE NOCASE %s, id DESC", d);
+		break;
+	case STORE_SORT_KIND:
+		snprintf(buf, size, "kind %s, id DESC", d);
+		break;
+	case STORE_SORT_STATE: {
+		size_t k = (size_t)snprintf(buf, size, "CASE state");
+		for (int s = 0; s < JOB_STATE__COUNT && k < size; s++)
+			k += (size_t)snprintf(buf + k, size - k, " WHEN '%s' THEN %d",
+					      job_state_name((enum job_state)s), s);
+		if (k < size)
+			snprintf(buf + k, size - k, " END %s, id DESC", d);
+		break;
+	}
+	case STORE_SORT_STAGE:
+		snprintf(buf, size, "IFNULL(stage, '') COLLATE NOCASE %s, id DESC", d);
+		break;
+	case STORE_SORT_PROGRESS:
+		snprintf(buf, size,
+			 "CASE state WHEN 'succeeded' THEN 1.0 WHEN 'queued' THEN 0.0"
+			 " ELSE progress END %s, id DESC",
+			 d);
+		break;
+	case STORE_SORT_ETA:
+		snprintf(buf, size, "(state = 'running' AND eta_s >= 0) DESC, eta_s %s, id DESC",
+			 d);
+		break;
+	case STORE_SORT_CREATED:
+		snprintf(buf, size, "created_ms %s, id DESC", d);
+		break;
+	default:
+		snprintf(buf, size, "id %s", d);
+		break;
+	}
+}
+
+/* The statement of an order, prepared at its first use. */
+static int sorted_stmt(struct store *st, int sort, bool desc, bool filtered, sqlite3_stmt **out,
+		       struct aura_error *err)
+{
+	if (sort == STORE_SORT_ID && desc) {
+		*out = st->stmt[filtered ? SQL_JOB_LIST_STATE : SQL_JOB_LIST];
+		return 0;
+	}
+	sqlite3_stmt **slot = &st->sorted[sort][desc][filtered];
+	*out = *slot;
+	if (*slot)
+		return 0;
+	char order[512], sql[1024];
+	order_by(sort, desc, order, sizeof(order));
+	snprintf(sql, sizeof(sql),
+		 "SELECT " JOB_COLS " FROM jobs%s ORDER BY %s LIMIT ?%d OFFSET ?%d",
+		 filtered ? " WHERE state = ?1" : "", order, filtered ? 2 : 1, filtered ? 3 : 2);
+	int rc = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, slot, NULL);
+	if (rc != SQLITE_OK) {
+		*slot = NULL;
+		return store_fail(st, rc, "prepare a sorted list", err);
+	}
+	*out = *slot;
+	return 0;
+}
+
 int store_job_list(struct store *st, int state, int64_t offset, int64_t limit,
 		   int (*fn)(const struct job *j, void *ctx), void *ctx, struct aura_error *err)
+{
+	return store_job_list_sorted(st, state, STORE_SORT_ID, true, offset, limit, fn, ctx, err);
+}
+
+int store_job_list_sorted(struct store *st, int state, int sort, bool desc, int64_t offset,
+			  int64_t limit, int (*fn)(const struct job *j, void *ctx), void *ctx,
+			  struct aura_error *err)
 {
 	assert(st->ready);
 	int ret = check_state_filter(st, state, err);
 	if (ret)
 		return ret;
-	struct binder b = { st->stmt[state < 0 ? SQL_JOB_LIST : SQL_JOB_LIST_STATE], SQLITE_OK };
+	if (sort < 0 || sort >= STORE_SORT__COUNT)
+		return aura_error_set(err, AURA_E_INTERNAL, "%s: no sort %d", st->path, sort);
+	sqlite3_stmt *s;
+	if ((ret = sorted_stmt(st, sort, desc, state >= 0, &s, err)) < 0)
+		return ret;
+	struct binder b = { s, SQLITE_OK };
 	int i = 1;
 	if (state >= 0)
 		b_text(&b, i++, job_state_name((enum job_state)state));

@@ -62,6 +62,8 @@ struct store {
 	sqlite3 *db;
 	char *path;
 	sqlite3_stmt *stmt[SQL__COUNT];
+	/* store_job_list_sorted's: [sort][desc][with a state filter], lazily */
+	sqlite3_stmt *sorted[STORE_SORT__COUNT][2][2];
 	bool ready;	 /* schema current and statements prepared */
 	bool in_tx;	 /* inside store_begin .. store_commit/rollback */
 	bool batching;	 /* writes outside in_tx join a batch */

@@ -485,6 +485,10 @@ void store_close(struct store *st)
 	free(st->behind_detail);
 	for (int i = 0; i < SQL__COUNT; i++)
 		sqlite3_finalize(st->stmt[i]);
+	for (int i = 0; i < STORE_SORT__COUNT; i++)
+		for (int d = 0; d < 2; d++)
+			for (int f = 0; f < 2; f++)
+				sqlite3_finalize(st->sorted[i][d][f]);
 	if (st->db) {
 		int rc = sqlite3_close(st->db);
 		/* Only an unfinalized statement makes close fail: our bug. */

@@ -135,6 +135,29 @@ int store_job_delete(struct store *st, int64_t id, struct aura_error *err);
  */
 int store_job_list(struct store *st, int state, int64_t offset, int64_t limit,
 		   int (*fn)(const struct job *j, void *ctx), void *ctx, struct aura_error *err);
+
+/* The orders a list can take (doc/protocol.md, `list`'s "sort"): each is
+ * a fixed ORDER BY over stored columns, then id downwards, so paging by
+ * offset is stable. STORE_SORT_ID downwards is store_job_list's order. */
+enum store_sort {
+	STORE_SORT_ID,
+	STORE_SORT_NAME,     /* case-insensitive (ASCII); no name sorts as "" */
+	STORE_SORT_KIND,     /* "ffmpeg" before "video" */
+	STORE_SORT_STATE,    /* in enum job_state's order: queued first */
+	STORE_SORT_STAGE,    /* the stored stage, as NAME */
+	STORE_SORT_PROGRESS, /* as the bar shows it: succeeded 1, queued 0, else progress */
+	STORE_SORT_ETA,	     /* running jobs with an estimate first (either way), then eta_s */
+	STORE_SORT_CREATED,  /* created_ms */
+	STORE_SORT__COUNT
+};
+/* "name" -> STORE_SORT_NAME; -1 for a name not in the list. */
+int store_sort_parse(const char *name);
+const char *store_sort_name(int sort);
+/* store_job_list in another order (sort, downwards when desc). The
+ * statement of each order is prepared at its first use and kept. */
+int store_job_list_sorted(struct store *st, int state, int sort, bool desc, int64_t offset,
+			  int64_t limit, int (*fn)(const struct job *j, void *ctx), void *ctx,
+			  struct aura_error *err);
 /* state < 0: all. Returns the count, or a negative catalogue code. */
 int64_t store_job_count(struct store *st, int state);
 

@@ -38,7 +38,7 @@ static void on_event(struct tui *t, json_t *ev);
 static void apply_bits(struct tui *t, int bits)
 {
 	if (bits & JV_ROWS)
-		sort_apply(t); /* a sort other than the server's order */
+		sort_apply(t); /* a sort the server did not do (a batch's list) */
 	if (bits & JV_ROWS)
 		ui_dirty(t, PANE_LIST);
 	if (bits & JV_SEL)
@@ -395,6 +395,10 @@ static void fetch_window(struct tui *t, int64_t off, int64_t lim, int64_t now)
 		json_object_set_new(params, "text", proto_string(t->v.filter.text));
 	if (t->v.filter.batch_id > 0)
 		json_object_set_new(params, "batch_id", json_integer(t->v.filter.batch_id));
+	if (sort_param(t)) {
+		json_object_set_new(params, "sort", json_string(sort_param(t)));
+		json_object_set_new(params, "desc", json_boolean(t->sort_desc));
+	}
 	uint64_t gen = t->v.generation;
 	json_t *res = NULL;
 	struct aura_error err;

@@ -1,14 +1,19 @@
 /*
  * sort.c -- sorting the job list by a column, as htop does (F6, `<` `>`,
- * `I`, a click on a header). The server lists jobs newest first; that is
- * the default sort (ID, downwards) and costs nothing. Any other sort is
- * done here, over the jobs the view holds: while it is on, the view
- * loads UI_SORT_SPAN jobs past the page (the newest that match the
- * filter), and every change to the held rows sorts them again (one qsort
- * over precomputed keys), the selection staying on its job.
+ * `I`, a click on a header). The server sorts: conn.c asks `list` for the
+ * column and direction (sort_param), so the whole list is in order and
+ * paged as the default one, and the view (jobview_set_order) leaves the
+ * placing of a changed row to the next fetch. The default sort (ID,
+ * downwards) is the server's plain order.
+ *
+ * A batch's list (`b`) is the exception: the server lists a batch newest
+ * first only, so there the sort is done here, over the jobs the view
+ * holds: the view loads UI_SORT_SPAN jobs past the page, and every change
+ * to the held rows sorts them again (one qsort over precomputed keys),
+ * the selection staying on its job.
  *
  * Must never: ask the server for anything (conn.c fetches what the view
- * wants), or sort when the default order is on (the server's is right).
+ * wants), or sort here what the server sorted.
  */
 #include "config.h"
 
@@ -40,6 +45,24 @@ const char *sort_name(int col)
 bool sort_active(const struct tui *t)
 {
 	return !(t->sort_col == SORT_ID && t->sort_desc);
+}
+
+bool sort_by_server(const struct tui *t)
+{
+	return sort_active(t) && t->v.filter.batch_id == 0;
+}
+
+/* `list`'s "sort" for each column (doc/protocol.md); AGE is "age", the
+ * youngest first upwards as here. */
+static const char *const params[SORT__COUNT] = {
+	[SORT_ID] = "id",	[SORT_NAME] = "name",	[SORT_KIND] = "kind",
+	[SORT_STATE] = "state", [SORT_STAGE] = "stage", [SORT_PROGRESS] = "progress",
+	[SORT_ETA] = "eta",	[SORT_AGE] = "age",
+};
+
+const char *sort_param(const struct tui *t)
+{
+	return sort_by_server(t) ? params[t->sort_col] : NULL;
 }
 
 /* ---- keys ---------------------------------------------------------------------- */
@@ -145,30 +168,37 @@ static void sort_rows(struct tui *t)
 
 void sort_apply(struct tui *t)
 {
-	if (sort_active(t))
+	if (sort_active(t) && !sort_by_server(t))
 		sort_rows(t);
 }
 
 void sort_margin(struct tui *t)
 {
-	if (sort_active(t))
+	if (sort_active(t) && !sort_by_server(t))
 		t->v.margin = UI_SORT_SPAN;
 	else
 		t->v.margin = t->v.height;
+	t->v.sorted = sort_by_server(t);
 }
 
 void sort_set(struct tui *t, int col, bool desc)
 {
 	if (col < 0 || col >= SORT__COUNT)
 		return;
+	bool was_server = t->v.sorted;
 	t->sort_col = col;
 	t->sort_desc = desc;
-	/* what is held shows in the new order at once, and the view loads
-	 * the span the sort needs (or, back to the default, the server's
-	 * own order around the page) */
-	sort_rows(t);
 	sort_margin(t);
-	t->v.stale = true;
+	if (was_server || t->v.sorted) {
+		/* a new order of the whole list: fetched from its top, the
+		 * selection kept on its job when the first window holds it */
+		jobview_set_order(&t->v, t->v.sorted);
+	} else {
+		/* a batch's list: what is held shows in the new order at
+		 * once, and the view loads the span the sort needs */
+		sort_rows(t);
+		t->v.stale = true;
+	}
 	ui_dirty(t, PANE_LIST);
 }
 

@@ -360,6 +360,7 @@ static void batch_key(struct tui *t)
 {
 	if (t->v.filter.batch_id > 0) {
 		jobview_set_batch(&t->v, 0);
+		sort_margin(t); /* the server sorts again */
 		t->batch_known = false;
 		ui_msg(t, MSG_INFO, "showing every batch's jobs");
 		ui_dirty(t, PANE_LIST);
@@ -373,6 +374,7 @@ static void batch_key(struct tui *t)
 		return;
 	}
 	jobview_set_batch(&t->v, j->batch_id);
+	sort_margin(t); /* a batch's list is sorted here */
 	t->batch_known = false;
 	t->counts_stale = true;
 	ui_dirty(t, PANE_LIST);

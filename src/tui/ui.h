@@ -214,23 +214,30 @@ enum ui_sort {
 	SORT_AGE,
 	SORT__COUNT
 };
-/* Jobs loaded past the page while a sort other than the default is on. */
+/* Jobs loaded past the page while a batch's list is sorted here (the
+ * server sorts the others). */
 #define UI_SORT_SPAN 1000
 
 const char *sort_name(int col); /* "NAME" */
 /* Is the sort other than the server's order (ID, newest first)? */
 bool sort_active(const struct tui *t);
+/* Does the server sort (an active sort, no batch filter)? */
+bool sort_by_server(const struct tui *t);
+/* `list`'s "sort" when the server sorts ("name"), else NULL. */
+const char *sort_param(const struct tui *t);
 /* Sort by col: a new column in its natural direction, the same one inverted. */
 void sort_by(struct tui *t, int col);
-/* Set column and direction: the held rows are sorted now, and the view
- * loads UI_SORT_SPAN jobs past the page while a sort is active. */
+/* Set column and direction: the list is fetched again in the new order
+ * from its top (a batch's list: the held rows are sorted now, and the
+ * view loads UI_SORT_SPAN jobs past the page). */
 void sort_set(struct tui *t, int col, bool desc);
 /* `<` / `>`: the column left or right of the sorted one. */
 void sort_step(struct tui *t, int delta);
 /* Sort the held rows again (the view changed them); the selection stays
  * on its job. Cheap: precomputed keys, one qsort. */
 void sort_apply(struct tui *t);
-/* After the list's height changed: the view's margin for the sort. */
+/* After the list's height or batch filter changed: the view's margin
+ * and order for the sort. */
 void sort_margin(struct tui *t);
 
 /* ---- the mouse (mouse.c) ------------------------------------------------------ */

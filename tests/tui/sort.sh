@@ -115,7 +115,9 @@ seed_many 600 || skip_all "cannot seed"
 tui_start 120 40
 wait_screen 10 "batch-000600" "600 more jobs"
 keys F6 j Enter
-wait_screen 10 "^ Jobs  by NAME▲ .*600/605 *$" "NAME over 605 jobs: the selection stays on the newest, batch-000600, 600th by name"
+# the server sorts the whole list: the view starts again at its top
+wait_screen 10 "^ Jobs  by NAME▲ .*1/605 *$" "NAME over 605 jobs: sorted by the server, from the top"
+like "$(row 4)" "^ +6 batch-000001 " "the first by name of the whole list is on top"
 keys g
 wait_screen 10 "^ +6 batch-000001 " "g: the first by name"
 like "$(row 5)" "^ +7 batch-000002 " "then the next"

@@ -609,6 +609,90 @@ static void test_list_order_filter_paging_count(void **state)
 	store_close(st);
 }
 
+/* One sorted list's ids as a string ("3 1 2"). */
+static const char *sorted_ids(struct store *st, int state, int sort, bool desc, int64_t off,
+			      int64_t lim)
+{
+	static char buf[256];
+	struct collect c;
+	memset(&c, 0, sizeof(c));
+	c.want_state = state;
+	assert_int_equal(
+	    store_job_list_sorted(st, state, sort, desc, off, lim, collect_fn, &c, NULL), 0);
+	size_t k = 0;
+	buf[0] = 0;
+	for (int i = 0; i < c.n; i++)
+		k += (size_t)snprintf(buf + k, sizeof(buf) - k, "%s%lld", i ? " " : "",
+				      (long long)c.ids[i]);
+	return buf;
+}
+
+static void test_list_sorted(void **state)
+{
+	struct fx *f = *state;
+	struct store *st = open_ok(f->path);
+	/* id: name, kind, state, stage, progress, eta, created */
+	static const struct {
+		const char *name;
+		enum job_kind kind;
+		enum job_state state;
+		const char *stage;
+		double progress, eta;
+		int64_t created;
+	} rows[] = {
+		{ "beta", JOB_KIND_FFMPEG, JOB_RUNNING, "encode", 0.5, 30, 5000 },
+		{ "Alpha", JOB_KIND_VIDEO, JOB_SUCCEEDED, NULL, 0.2, -1, 1000 },
+		{ NULL, JOB_KIND_FFMPEG, JOB_QUEUED, NULL, 0.9, -1, 3000 },
+		{ "alpha", JOB_KIND_VIDEO, JOB_RUNNING, "Captions", 0.7, 10, 2000 },
+		{ "gamma", JOB_KIND_FFMPEG, JOB_FAILED, "encode", 0.3, -1, 4000 },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
+		struct job j;
+		job_init(&j);
+		j.name = xstrdup(rows[i].name);
+		j.kind = rows[i].kind;
+		j.state = rows[i].state;
+		j.stage = xstrdup(rows[i].stage);
+		j.progress = rows[i].progress;
+		j.eta_s = rows[i].eta;
+		j.created_ms = rows[i].created;
+		assert_int_equal(store_job_insert(st, &j, NULL), 0);
+		assert_int_equal(j.id, (int64_t)i + 1);
+		job_clear(&j);
+	}
+	assert_string_equal(sorted_ids(st, -1, STORE_SORT_ID, true, 0, 0), "5 4 3 2 1");
+	assert_string_equal(sorted_ids(st, -1, STORE_SORT_ID, false, 0, 0), "1 2 3 4 5");
+	/* case-insensitive, no name as "", equal names newest first either way */
+	assert_string_equal(sorted_ids(st, -1, STORE_SORT_NAME, false, 0, 0), "3 4 2 1 5");
+	assert_string_equal(sorted_ids(st, -1, STORE_SORT_NAME, true, 0, 0), "5 1 4 2 3");
+	assert_string_equal(sorted_ids(st, -1, STORE_SORT_KIND, false, 0, 0), "5 3 1 4 2");
+	/* the states' order: queued, running, ..., not their names' */
+	assert_string_equal(sorted_ids(st, -1, STORE_SORT_STATE, false, 0, 0), "3 4 1 2 5");
+	assert_string_equal(sorted_ids(st, -1, STORE_SORT_STAGE, false, 0, 0), "3 2 4 5 1");
+	/* as the bar: succeeded is 1, queued 0, whatever is stored */
+	assert_string_equal(sorted_ids(st, -1, STORE_SORT_PROGRESS, true, 0, 0), "2 4 1 5 3");
+	/* running jobs with an estimate first, either way */
+	assert_string_equal(sorted_ids(st, -1, STORE_SORT_ETA, false, 0, 0), "4 1 5 3 2");
+	assert_string_equal(sorted_ids(st, -1, STORE_SORT_ETA, true, 0, 0), "1 4 5 3 2");
+	assert_string_equal(sorted_ids(st, -1, STORE_SORT_CREATED, false, 0, 0), "2 4 3 5 1");
+	/* with a state filter, and paged */
+	assert_string_equal(sorted_ids(st, JOB_RUNNING, STORE_SORT_NAME, false, 0, 0), "4 1");
+	assert_string_equal(sorted_ids(st, JOB_RUNNING, STORE_SORT_NAME, true, 0, 0), "1 4");
+	assert_string_equal(sorted_ids(st, -1, STORE_SORT_NAME, false, 1, 2), "4 2");
+	assert_string_equal(sorted_ids(st, -1, STORE_SORT_NAME, false, 4, 10), "5");
+	/* a cached statement runs again, and the default is store_job_list's */
+	assert_string_equal(sorted_ids(st, -1, STORE_SORT_NAME, false, 0, 1), "3");
+	assert_true(store_job_list_sorted(st, -1, STORE_SORT__COUNT, false, 0, 0, collect_fn, NULL,
+					  NULL) < 0);
+	/* the whitelist */
+	assert_int_equal(store_sort_parse("name"), STORE_SORT_NAME);
+	assert_int_equal(store_sort_parse("created"), STORE_SORT_CREATED);
+	assert_int_equal(store_sort_parse("name DESC"), -1);
+	assert_int_equal(store_sort_parse(NULL), -1);
+	assert_string_equal(store_sort_name(STORE_SORT_ETA), "eta");
+	store_close(st);
+}
+
 static void test_list_100000_rows(void **state)
 {
 	struct fx *f = *state;
@@ -1527,6 +1611,7 @@ int main(void)
 		T(test_progress_update_touches_only_progress),
 		T(test_delete_cascades_to_stages),
 		T(test_list_order_filter_paging_count),
+		T(test_list_sorted),
 		T(test_list_100000_rows),
 		T(test_next_job_selection),
 		T(test_next_job_in_pool),
