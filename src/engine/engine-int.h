@@ -210,6 +210,7 @@ int pool_ctl_load(struct engine *e, struct aura_error *err);
  * its on_done hook, if it or aura.ini has one;
  * hooks_abandon kills those still running (engine_free). */
 void hook_job_ended(struct engine *e, const struct job *j);
+void deps_settle(struct engine *e, int64_t id);
 void hooks_abandon(struct engine *e);
 int64_t backoff_delay_ms(const struct engine *e, int attempts);
 

@@ -114,31 +114,11 @@ static void hook_deadline(struct loop *l, void *ctx)
 	proc_stop(h->p, 0, 2000);
 }
 
-/* The queued jobs that run after j are announced again: what they wait
- * for ("waiting for #3") changed. */
-static void dependents_announce(struct engine *e, int64_t id)
-{
-	int64_t *ids = NULL;
-	size_t n = 0;
-	struct aura_error err = { 0 };
-	if (store_deps_waiting_on(e->st, id, &ids, &n, &err) < 0)
-		log_warn("job %lld: cannot list the jobs that run after it: %s", (long long)id,
-			 err.detail);
-	for (size_t i = 0; i < n; i++) {
-		struct job d;
-		job_init(&d);
-		if (engine_get(e, ids[i], &d, NULL) == 0)
-			job_announce(e, &d);
-		job_clear(&d);
-	}
-	free(ids);
-}
-
 void hook_job_ended(struct engine *e, const struct job *j)
 {
 	if (!job_state_terminal(j->state))
 		return;
-	dependents_announce(e, j->id);
+	deps_settle(e, j->id);
 	char *cmd = NULL;
 	struct aura_error err = { 0 };
 	if (store_hook_get(e->st, j->id, &cmd, &err) < 0)

@@ -65,11 +65,12 @@ bool slots_free(const struct engine *e)
 }
 
 /*
- * A queued job whose dependencies may still succeed is never read here
- * (SQL_JOB_NEXT_POOL skips it); one that is read has every dependency
- * succeeded, or one failed, was cancelled or was removed: then it fails
- * with DEPENDENCY_FAILED without running (1), on this turn, and holds no
- * slot. 0: start it.
+ * A queued job whose dependencies may still succeed is never read by the
+ * scheduler (SQL_JOB_NEXT_POOL skips it); one that is read has every
+ * dependency succeeded, or one failed, was cancelled or was removed: then
+ * it fails with DEPENDENCY_FAILED without running (1), on this turn, and
+ * holds no slot. deps_settle asks the same of a job whose dependency just
+ * ended, whatever its pool's slots. 0: no dependency failed.
  */
 static int deps_failed(struct engine *e, struct job *j)
 {
@@ -81,8 +82,8 @@ static int deps_failed(struct engine *e, struct job *j)
 			  err.detail);
 		return 0;
 	}
-	size_t i = 0;
-	while (i < n && d[i].state == JOB_SUCCEEDED)
+	size_t i = 0; /* the first that will never succeed */
+	while (i < n && d[i].state >= 0 && d[i].state != JOB_FAILED && d[i].state != JOB_CANCELLED)
 		i++;
 	if (i == n) {
 		free(d);
@@ -103,6 +104,30 @@ static int deps_failed(struct engine *e, struct job *j)
 	hook_job_ended(e, j);
 	free(why);
 	return 1;
+}
+
+/* The queued jobs that run after job id, once id ended or was removed:
+ * each one that can no longer start (id failed, was cancelled or removed)
+ * fails now, whatever its pool's slots (its own dependents follow, through
+ * hook_job_ended); the others are announced again, as what they wait for
+ * ("waiting for #3") changed. */
+void deps_settle(struct engine *e, int64_t id)
+{
+	int64_t *ids = NULL;
+	size_t n = 0;
+	struct aura_error err = { 0 };
+	if (store_deps_waiting_on(e->st, id, &ids, &n, &err) < 0)
+		log_warn("job %lld: cannot list the jobs that run after it: %s", (long long)id,
+			 err.detail);
+	for (size_t i = 0; i < n; i++) {
+		struct job d;
+		job_init(&d);
+		if (engine_get(e, ids[i], &d, NULL) == 0 && d.state == JOB_QUEUED &&
+		    deps_failed(e, &d) == 0)
+			job_announce(e, &d);
+		job_clear(&d);
+	}
+	free(ids);
 }
 
 static void backoff_fire(struct loop *l, void *ctx)

@@ -317,9 +317,9 @@ static int engine_request(struct engine *e, int64_t id, enum eng_req req, struct
 		job_persist(e, j);
 		job_log_append(e, j, "cancelled while queued");
 		log_info("job %lld: cancelled while queued", (long long)id);
-		hook_job_ended(e, j);
+		hook_job_ended(e, j); /* and a job that runs after it fails now */
 		backoff_rearm(e, slots_free(e));
-		schedule(e); /* a job that runs after it fails now */
+		schedule(e);
 		break;
 	case ACT_STOP:
 		run_logf(r, "cancel requested");
@@ -383,9 +383,10 @@ static int engine_request(struct engine *e, int64_t id, enum eng_req req, struct
 		remove_workdir(e, id);
 		log_info("job %lld: removed", (long long)id);
 		job_announce_removed(e, j->kind, id);
+		deps_settle(e, id); /* a job that runs after it fails now */
 		if (j->state == JOB_QUEUED)
 			backoff_rearm(e, slots_free(e));
-		schedule(e); /* a job that runs after it fails now */
+		schedule(e);
 		break;
 	}
 out:

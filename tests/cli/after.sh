@@ -109,6 +109,16 @@ wait_for 10 is_state "$R" failed && ok "a removed dependency fails the dependent
 	not_ok "a removed dependency fails the dependent"
 like "$(aura show --json "$R" | jq -r .job.error.detail)" "job $Q was removed" "saying it was removed"
 
+# --- a dependent fails at once, though its pool has no free slot ------------------
+# (pool one is still held by h: the dependent is never read by the scheduler)
+X=$(aura submit --name x -- -f lavfi -i nosuchsource -f null -)
+Y=$(short y one "$X")
+wait_for 20 is_state "$X" failed || not_ok "x fails"
+wait_for 10 is_state "$Y" failed && ok "a dependent in a full pool fails when its dependency fails" ||
+	not_ok "a dependent in a full pool fails when its dependency fails"
+is "$(code_of "$Y")" DEPENDENCY_FAILED "with DEPENDENCY_FAILED"
+is "$(state_of "$H")" running "the job holding the pool runs on"
+
 # --- an unknown id is refused, nothing queued -------------------------------------
 before=$(aura ls --json | jq -r .total)
 run aura submit --after 99999 -- -f lavfi -i testsrc=d=1 -f null -
