@@ -15,6 +15,7 @@
 
 #include "base/shsplit.h"
 #include "base/util.h"
+#include "client/proto.h"
 #include "engine/engine.h"
 #include "server/params.h"
 #include "server/server-int.h"
@@ -53,6 +54,21 @@ void srv_job_json_after(struct server *s, json_t *o, const struct job *j)
 	free(d);
 }
 
+/* Tell every subscriber the pools after a change (a `pools` event): the
+ * TUI's header shows limits and pauses without polling. */
+static void pools_event(struct server *s)
+{
+	json_t *ev = proto_event("pools");
+	json_object_set_new(ev, "pools", srv_pools_json(s));
+	size_t len;
+	char *line = proto_encode(ev, &len);
+	json_decref(ev);
+	for (struct conn *c = s->clients; line && c; c = c->next)
+		if (c->fd >= 0 && c->subscribed)
+			srv_client_queue(c, line, len);
+	free(line);
+}
+
 int srv_m_pool(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err)
 {
 	(void)id;
@@ -80,6 +96,7 @@ int srv_m_pool(struct conn *c, int64_t id, json_t *params, json_t **result, stru
 		    paused ? json_is_true(paused) : -1, running && json_is_true(running), err);
 		if (rc < 0)
 			return rc;
+		pools_event(c->s);
 	}
 	*result = json_object();
 	json_object_set_new(*result, "pools", srv_pools_json(c->s));

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "client/format.h"
+#include "client/proto.h"
 #include "tui/ui.h"
 
 /* ---- the providers' part: "providers: openai ok 120ms · pexels AUTH" ---------- */
@@ -336,3 +337,26 @@ const struct pane_ops pane_hint_ops = {
 	.key = NULL,
 	.resize = NULL,
 };
+
+/* Running/limit per pool for the header, when there is more than the
+ * local pool or one is paused (`aura pool NAME --pause`). */
+void bars_pools_text(struct tui *t, json_t *pools)
+{
+	struct buf b;
+	buf_init(&b);
+	size_t i;
+	json_t *p;
+	bool show = json_array_size(pools) > 1;
+	json_array_foreach(pools, i, p) show |= json_is_true(json_object_get(p, "paused"));
+	if (show)
+		json_array_foreach(pools, i, p)
+		{
+			const char *name = json_string_value(json_object_get(p, "name"));
+			buf_printf(&b, "%s%s %lld/%lld%s", i ? (t->utf8 ? " · " : ", ") : "",
+				   name ? name : "?", (long long)proto_get_int(p, "running", 0),
+				   (long long)proto_get_int(p, "max_jobs", 0),
+				   json_is_true(json_object_get(p, "paused")) ? " paused" : "");
+		}
+	str_copy(t->pools, b.data ? b.data : "", sizeof(t->pools));
+	buf_free(&b);
+}

@@ -179,26 +179,6 @@ static void subscribe(struct tui *t)
 
 /* ---- events ------------------------------------------------------------------------ */
 
-/* Running/limit per pool for the header, when there is more than the
- * local pool. */
-static void pools_text(struct tui *t, json_t *pools)
-{
-	struct buf b;
-	buf_init(&b);
-	size_t i;
-	json_t *p;
-	if (json_array_size(pools) > 1)
-		json_array_foreach(pools, i, p)
-		{
-			const char *name = json_string_value(json_object_get(p, "name"));
-			buf_printf(&b, "%s%s %lld/%lld", i ? (t->utf8 ? " · " : ", ") : "",
-				   name ? name : "?", (long long)proto_get_int(p, "running", 0),
-				   (long long)proto_get_int(p, "max_jobs", 0));
-		}
-	str_copy(t->pools, b.data ? b.data : "", sizeof(t->pools));
-	buf_free(&b);
-}
-
 /* The job of a `job` event into the view, the detail and the counts. */
 static void on_job(struct tui *t, json_t *o)
 {
@@ -338,6 +318,9 @@ static void on_event(struct tui *t, json_t *ev)
 		t->detail_stale = t->loaded_id != 0;
 		on_providers(t, json_object_get(ev, "providers"));
 		on_store(t, json_object_get(ev, "store"));
+	} else if (strcmp(name, "pools") == 0) {
+		bars_pools_text(t, json_object_get(ev, "pools"));
+		ui_dirty(t, PANE_STATUS);
 	} else if (strcmp(name, "store") == 0) {
 		on_store(t, json_object_get(ev, "store"));
 	} else if (strcmp(name, "health") == 0) {
@@ -435,7 +418,7 @@ static void fetch_window(struct tui *t, int64_t off, int64_t lim, int64_t now)
 			t->counts[s] = proto_get_int(counts, job_state_name((enum job_state)s), 0);
 		t->counts_known = true;
 		t->counts_stale = false;
-		pools_text(t, json_object_get(res, "pools"));
+		bars_pools_text(t, json_object_get(res, "pools"));
 		ui_dirty(t, PANE_STATUS);
 	}
 	json_decref(res);

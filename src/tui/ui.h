@@ -349,6 +349,8 @@ int64_t conn_next_due(const struct tui *t, int64_t now);
 void conn_job_action(struct tui *t, const char *method, int64_t id);
 void conn_submit(struct tui *t, char **argv, int argc);
 void conn_new(struct tui *t, json_t *params);
+/* The header's pools text (t->pools) from list's "pools" (bars.c). */
+void bars_pools_text(struct tui *t, json_t *pools);
 void conn_shutdown(struct tui *t);
 
 /* ---- ffhealth (ffhealth.c): FFmpeg's state from doctor, in the background ---- */

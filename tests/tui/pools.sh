@@ -1,6 +1,7 @@
 #!/bin/sh
 # tests/tui/pools.sh -- with pools configured, the header shows each
-# pool's running/limit, and the detail pane names the job's pool.
+# pool's running/limit (and which are paused: aura pool NAME --pause), and
+# the detail pane names the job's pool.
 . "$AURA_SRCDIR/tests/cli/lib.sh"
 . "$AURA_SRCDIR/tests/tui/lib-tui.sh"
 command -v ffmpeg >/dev/null 2>&1 || skip_all "ffmpeg is needed"
@@ -18,6 +19,11 @@ wait_screen 10 "waits +ffmpeg +running" "the waiting job of the pool starts"
 wait_screen 10 "Kind +ffmpeg, priority 0, pool one" "the detail pane names the pool"
 aura cancel "$b" >/dev/null
 wait_screen 10 "\[local 0/3 . one 0/1\]" "the header follows"
+aura pool one --pause >/dev/null
+wait_screen 10 "\[local 0/3 . one 0/1 paused\]" "a paused pool is marked in the header"
+aura pool one --resume >/dev/null
+aura pool one --max-jobs 2 >/dev/null
+wait_screen 10 "\[local 0/3 . one 0/2\]" "a limit changed at run time shows"
 keys q
 wait_screen 5 "^EXIT=0" "q leaves the UI"
 server_stop
