@@ -251,10 +251,7 @@ int cli_parse_id_list(int argc, char **argv, int64_t **ids, size_t *n)
 						       CLI_IDS_MAX);
 			}
 			for (int64_t id = lo; id <= hi; id++) {
-				if (len == cap) {
-					cap = cap ? 2 * cap : 16;
-					v = xrealloc(v, cap * sizeof(*v));
-				}
+				XGROW(v, len + 1, cap, 16);
 				v[len++] = id;
 			}
 			if (!p[w])
@@ -262,7 +259,8 @@ int cli_parse_id_list(int argc, char **argv, int64_t **ids, size_t *n)
 			p += w + 1;
 		}
 	}
-	qsort(v, len, sizeof(*v), cmp_id);
+	if (len > 1)
+		qsort(v, len, sizeof(*v), cmp_id);
 	size_t k = 0;
 	for (size_t i = 0; i < len; i++)
 		if (k == 0 || v[k - 1] != v[i])
@@ -319,10 +317,7 @@ int cli_ids_in_states(struct client *cl, unsigned mask, int64_t **ids, size_t *n
 			json_t *jobs = json_object_get(res, "jobs");
 			size_t got = json_array_size(jobs);
 			for (size_t i = 0; i < got; i++) {
-				if (len == cap) {
-					cap = cap ? 2 * cap : 16;
-					v = xrealloc(v, cap * sizeof(*v));
-				}
+				XGROW(v, len + 1, cap, 16);
 				v[len++] = proto_get_int(json_array_get(jobs, i), "id", 0);
 			}
 			off += (int64_t)got;
@@ -332,7 +327,8 @@ int cli_ids_in_states(struct client *cl, unsigned mask, int64_t **ids, size_t *n
 				break;
 		}
 	}
-	qsort(v, len, sizeof(*v), cmp_id);
+	if (len > 1)
+		qsort(v, len, sizeof(*v), cmp_id);
 	*ids = v;
 	*n = len;
 	return 0;

@@ -114,10 +114,7 @@ int store_batch_job_ids(struct store *st, int64_t batch_id, int64_t **ids, size_
 	size_t cap = 0;
 	int rc;
 	while ((rc = step(&b)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? cap * 2 : 64;
-			*ids = xrealloc(*ids, cap * sizeof(**ids));
-		}
+		XGROW(*ids, *n + 1, cap, 64);
 		(*ids)[(*n)++] = sqlite3_column_int64(s, 0);
 	}
 	sqlite3_finalize(s);
