@@ -307,11 +307,9 @@ json_t *srv_store_json(const struct server *s)
 			 (json_int_t)ss.pending);
 }
 
-/* Tell every subscriber the store's state (it changed). */
-static void store_event(struct server *s)
+/* Send ev to every subscriber, and free it. */
+void srv_broadcast(struct server *s, json_t *ev)
 {
-	json_t *ev = proto_event("store");
-	json_object_set_new(ev, "store", srv_store_json(s));
 	size_t len;
 	char *line = proto_encode(ev, &len);
 	json_decref(ev);
@@ -319,6 +317,14 @@ static void store_event(struct server *s)
 		if (c->fd >= 0 && c->subscribed)
 			srv_client_queue(c, line, len);
 	free(line);
+}
+
+/* Tell every subscriber the store's state (it changed). */
+static void store_event(struct server *s)
+{
+	json_t *ev = proto_event("store");
+	json_object_set_new(ev, "store", srv_store_json(s));
+	srv_broadcast(s, ev);
 }
 
 static void store_retry_cb(struct loop *l, void *ctx)

@@ -195,9 +195,8 @@ int srv_m_batch(struct conn *c, int64_t id, json_t *params, json_t **result, str
 	return rc;
 }
 
-/* The batch a request's "batch" (an id or a name) names, and its jobs. */
-static int batch_of(struct conn *c, json_t *ref, int64_t *bid, char **bname, int64_t **ids,
-		    size_t *n, struct aura_error *err)
+/* The batch a request's "batch" param (its id or name) names. */
+int srv_batch_ref(struct conn *c, json_t *ref, int64_t *bid, char **bname, struct aura_error *err)
 {
 	char buf[32];
 	const char *r;
@@ -210,7 +209,14 @@ static int batch_of(struct conn *c, json_t *ref, int64_t *bid, char **bname, int
 		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
 				      "\"batch\" must be a batch id or name");
 	}
-	int rc = store_batch_find(c->s->st, r, bid, bname, err);
+	return store_batch_find(c->s->st, r, bid, bname, err);
+}
+
+/* The batch a request's "batch" names, and its jobs. */
+static int batch_of(struct conn *c, json_t *ref, int64_t *bid, char **bname, int64_t **ids,
+		    size_t *n, struct aura_error *err)
+{
+	int rc = srv_batch_ref(c, ref, bid, bname, err);
 	if (rc < 0)
 		return rc;
 	rc = store_batch_job_ids(c->s->st, *bid, ids, n, err);

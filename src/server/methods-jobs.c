@@ -425,6 +425,18 @@ int srv_m_get(struct conn *c, int64_t id, json_t *params, json_t **result, struc
 	return 0;
 }
 
+/* {"job": JOB} of job jid as it is now. */
+static int job_answer(struct conn *c, int64_t jid, json_t **result, struct aura_error *err)
+{
+	struct job j;
+	job_init(&j);
+	int rc = engine_get(c->s->eng, jid, &j, err);
+	if (rc == 0)
+		*result = job_result(&j);
+	job_clear(&j);
+	return rc;
+}
+
 static int job_action(struct conn *c, json_t *params, json_t **result, struct aura_error *err,
 		      int (*fn)(struct engine *, int64_t, struct aura_error *))
 {
@@ -432,13 +444,7 @@ static int job_action(struct conn *c, json_t *params, json_t **result, struct au
 	int rc = srv_param_job_id(params, &jid, err);
 	if (rc < 0 || (rc = fn(c->s->eng, jid, err)) < 0)
 		return rc;
-	struct job j;
-	job_init(&j);
-	rc = engine_get(c->s->eng, jid, &j, err);
-	if (rc == 0)
-		*result = job_result(&j);
-	job_clear(&j);
-	return rc;
+	return job_answer(c, jid, result, err);
 }
 
 int srv_m_cancel(struct conn *c, int64_t id, json_t *params, json_t **result,
@@ -505,31 +511,7 @@ int srv_m_priority(struct conn *c, int64_t id, json_t *params, json_t **result,
 		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST, "\"priority\" is required");
 	if ((rc = engine_set_priority(c->s->eng, jid, p, err)) < 0)
 		return rc;
-	struct job j;
-	job_init(&j);
-	rc = engine_get(c->s->eng, jid, &j, err);
-	if (rc == 0)
-		*result = job_result(&j);
-	job_clear(&j);
-	return rc;
-}
-
-/* A "batch" param (its id or name) as batch_of of methods-batch.c reads it. */
-static int batch_ref(struct conn *c, json_t *ref, int64_t *bid, char **bname,
-		     struct aura_error *err)
-{
-	char buf[32];
-	const char *r;
-	if (json_is_integer(ref)) {
-		snprintf(buf, sizeof(buf), "%lld", (long long)json_integer_value(ref));
-		r = buf;
-	} else if (json_is_string(ref) && json_string_length(ref) > 0) {
-		r = json_string_value(ref);
-	} else {
-		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
-				      "\"batch\" must be a batch id or name");
-	}
-	return store_batch_find(c->s->st, r, bid, bname, err);
+	return job_answer(c, jid, result, err);
 }
 
 /* clean: "states" (default the three finished ones), "older_than_s" and
@@ -571,7 +553,7 @@ int srv_m_clean(struct conn *c, int64_t id, json_t *params, json_t **result, str
 	json_t *bobj = NULL;
 	if (batch && !json_is_null(batch)) {
 		char *bname = NULL;
-		if ((rc = batch_ref(c, batch, &bid, &bname, err)) < 0)
+		if ((rc = srv_batch_ref(c, batch, &bid, &bname, err)) < 0)
 			return rc;
 		bobj = json_pack("{s:I,s:s}", "id", (json_int_t)bid, "name", bname);
 		free(bname);

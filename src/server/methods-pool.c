@@ -60,13 +60,7 @@ static void pools_event(struct server *s)
 {
 	json_t *ev = proto_event("pools");
 	json_object_set_new(ev, "pools", srv_pools_json(s));
-	size_t len;
-	char *line = proto_encode(ev, &len);
-	json_decref(ev);
-	for (struct conn *c = s->clients; line && c; c = c->next)
-		if (c->fd >= 0 && c->subscribed)
-			srv_client_queue(c, line, len);
-	free(line);
+	srv_broadcast(s, ev);
 }
 
 int srv_m_pool(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err)

@@ -224,6 +224,10 @@ void srv_listener_cb(struct loop *l, int lfd, int revents, void *ctx);
 
 /* events.c: the engine's events and the commit per loop turn. */
 void srv_ev_job_progress(const struct job *j, void *ctx);
+/* Send ev (an event) to every subscriber, and free it (events.c). */
+void srv_broadcast(struct server *s, json_t *ev);
+/* The batch a request's "batch" param (its id or name) names (methods-batch.c). */
+int srv_batch_ref(struct conn *c, json_t *ref, int64_t *bid, char **bname, struct aura_error *err);
 void srv_ev_job_log(int64_t id, const char *line, int64_t end, void *ctx);
 /* Forget job id's newest progress line. */
 void srv_prog_drop(struct server *s, int64_t id);
