@@ -98,6 +98,8 @@ static const struct key keys[] = {
 	 "pool of new jobs without --pool: local, or the NAME of a [pool NAME] section"},
 	{"server", "on_done", KT_STRING, F(on_done), 0, 0, NULL, "",
 	 "command run when a job ends, split as a shell would but never run by one (empty: none; --on-done overrides)"},
+	{"server", "on_done_timeout", KT_INT, F(on_done_timeout), 1, 3600, NULL, "60",
+	 "seconds an on_done command may run before it is stopped (1 to 3600)"},
 	{"server", "server_id", KT_STRING, F(server_id), 0, 0, NULL, "",
 	 "names this server's cluster jobs aura-ID-JOB-ATTEMPT (letters and digits; empty: derived from the host and data directory)"},
 

@@ -79,6 +79,7 @@ struct aura_config {
 	char *pool;	     /* the default pool of new jobs ("local") */
 	char *server_id;     /* names this server's cluster jobs; NULL: derived (doc/cluster.md) */
 	char *on_done;	     /* command run when a job ends (hook.c); NULL: none */
+	int on_done_timeout; /* seconds it may take before it is stopped */
 
 	/* [video] */
 	char *preset;	  /* landscape-720p... */

@@ -41,9 +41,8 @@ struct store;
 #define SCHEDULE_MAX_STARTS	256	   /* starts per pass; the rest on the next turn */
 /* A child's stderr is read with FFmpeg's progress blocks, else at most
  * this often; at once when it exits. */
-#define STDERR_HOLD_MS	 200
-#define HOOK_DEADLINE_MS 60000	     /* an on_done hook is stopped after this */
-#define HOOK_LOG_MAX	 (64 * 1024) /* bytes of a hook's output kept in job.log */
+#define STDERR_HOLD_MS 200
+#define HOOK_LOG_MAX   (64 * 1024) /* bytes of a hook's output kept in job.log */
 
 /* Why the engine is stopping a child; what happens when it is gone. */
 enum stop_reason { STOP_NONE, STOP_CANCEL, STOP_STALL, STOP_TIMEOUT, STOP_SHUTDOWN };

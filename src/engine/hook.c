@@ -5,7 +5,7 @@
  * src/base/shsplit.c, never a shell, its own process group) with
  * AURA_JOB_ID, AURA_JOB_STATE, AURA_JOB_NAME, AURA_JOB_OUTPUT, and
  * AURA_JOB_ERROR_CODE for a job that did not succeed. Its output goes to
- * the job's log; it may take HOOK_DEADLINE_MS, then it is stopped.
+ * the job's log; it may take [server] on_done_timeout seconds, then it is stopped.
  *
  * Must never: wait for a hook on the loop, let a hook change the job's
  * state, or leave a hook running after engine_free (it is killed).
@@ -108,9 +108,9 @@ static void hook_deadline(struct loop *l, void *ctx)
 	(void)l;
 	h->timer = 0;
 	log_warn("job %lld: on_done hook still runs after %d s: stopped", (long long)h->job.id,
-		 HOOK_DEADLINE_MS / 1000);
+		 h->e->cfg->on_done_timeout);
 	job_log_append(h->e, &h->job, "on_done: still running after %d s: stopped",
-		       HOOK_DEADLINE_MS / 1000);
+		       h->e->cfg->on_done_timeout);
 	proc_stop(h->p, 0, 2000);
 }
 
@@ -165,7 +165,8 @@ void hook_job_ended(struct engine *e, const struct job *j)
 		hook_free(h);
 	} else {
 		log_info("job %lld: on_done hook started: %s", (long long)j->id, cmd);
-		h->timer = loop_timer_add(e->loop, HOOK_DEADLINE_MS, hook_deadline, h);
+		h->timer = loop_timer_add(e->loop, (int64_t)e->cfg->on_done_timeout * 1000,
+					  hook_deadline, h);
 	}
 	for (size_t i = 0; i < k; i++)
 		free(env[i]);

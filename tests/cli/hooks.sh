@@ -4,7 +4,7 @@
 # AURA_JOB_ID/STATE/NAME/OUTPUT (and AURA_JOB_ERROR_CODE when it did not
 # succeed); its output goes to the job's log; a failing hook is logged and
 # never changes the job's state; shell syntax is refused at submit.
-# (The 60 s stop is not waited for here.)
+# A hook still running after [server] on_done_timeout is stopped.
 . "$AURA_SRCDIR/tests/cli/lib.sh"
 
 command -v ffmpeg >/dev/null 2>&1 || skip_all "ffmpeg is not installed"
@@ -16,6 +16,7 @@ cd "$WORK" || exit 1
 cat >"$XDG_CONFIG_HOME/aura/aura.ini" <<'INI'
 [server]
 max_attempts = 1
+on_done_timeout = 2
 on_done = printenv AURA_JOB_STATE AURA_JOB_ERROR_CODE AURA_JOB_NAME
 INI
 start || { not_ok "the server starts"; done_testing; exit 1; }
@@ -75,4 +76,13 @@ wait_for 10 logs_have "$N" "on_done: " && ok "a hook that cannot start is logged
 	not_ok "a hook that cannot start is logged"
 like "$(aura logs "$N")" "no-such-program" "naming the program"
 is "$(state_of "$N")" succeeded "and the job still succeeded"
+
+# --- a hook that outlives on_done_timeout is stopped ------------------------------
+S=$(aura submit --on-done "sleep 613" -- -f lavfi -i "testsrc=s=64x64:r=10:d=0.5" -f null -)
+wait_for 20 logs_have "$S" "on_done: still running after 2 s: stopped" &&
+	ok "a hook running past on_done_timeout is stopped, and the log says so" ||
+	not_ok "a hook running past on_done_timeout is stopped"
+hook_gone() { ! pgrep -x -f "sleep 613" >/dev/null; }
+wait_for 10 hook_gone && ok "its process is gone" || not_ok "its process is gone"
+is "$(state_of "$S")" succeeded "the job's state is unchanged"
 done_testing
