@@ -210,6 +210,9 @@ int pool_ctl_load(struct engine *e, struct aura_error *err);
  * hooks_abandon kills those still running (engine_free). */
 void hook_job_ended(struct engine *e, const struct job *j);
 void deps_settle(struct engine *e, int64_t id);
+/* 1 (and j failed with DEPENDENCY_FAILED, saved, announced) when one of
+ * queued job j's dependencies failed, was cancelled or was removed. */
+int deps_failed(struct engine *e, struct job *j);
 void hooks_abandon(struct engine *e);
 int64_t backoff_delay_ms(const struct engine *e, int attempts);
 

@@ -72,7 +72,7 @@ bool slots_free(const struct engine *e)
  * holds no slot. deps_settle asks the same of a job whose dependency just
  * ended, whatever its pool's slots. 0: no dependency failed.
  */
-static int deps_failed(struct engine *e, struct job *j)
+int deps_failed(struct engine *e, struct job *j)
 {
 	struct store_dep *d = NULL;
 	size_t n = 0;

@@ -140,6 +140,8 @@ int engine_submit(struct engine *e, struct job *j, struct aura_error *err)
 	log_info("job %lld: queued (%s, priority %d)", (long long)j->id, job_kind_name(j->kind),
 		 j->priority);
 	job_announce(e, j);
+	if (j->nafter)
+		deps_failed(e, j); /* one already failed: fails now, not when a slot frees */
 	schedule(e);
 	return 0;
 }
@@ -196,8 +198,11 @@ int engine_submit_batch(struct engine *e, struct job *jobs, size_t n, bool *exis
 	log_info("batch %lld (%s): %zu queued, %zu existing", (long long)*batch_id, *batch_name,
 		 fresh, n - fresh);
 	for (size_t i = 0; i < n; i++)
-		if (!existing[i])
+		if (!existing[i]) {
 			job_announce(e, &jobs[i]);
+			if (jobs[i].nafter)
+				deps_failed(e, &jobs[i]);
+		}
 	schedule(e);
 	return 0;
 }
@@ -374,6 +379,7 @@ static int engine_request(struct engine *e, int64_t id, enum eng_req req, struct
 		job_persist(e, j);
 		job_log_append(e, j, "retry requested");
 		log_info("job %lld: queued again by retry", (long long)id);
+		deps_failed(e, j); /* checked again now, whatever the pool's slots */
 		schedule(e);
 		break;
 	case ACT_REMOVE:

@@ -117,6 +117,12 @@ wait_for 20 is_state "$X" failed || not_ok "x fails"
 wait_for 10 is_state "$Y" failed && ok "a dependent in a full pool fails when its dependency fails" ||
 	not_ok "a dependent in a full pool fails when its dependency fails"
 is "$(code_of "$Y")" DEPENDENCY_FAILED "with DEPENDENCY_FAILED"
+Y2=$(short y2 one "$X")
+wait_for 10 is_state "$Y2" failed && ok "so does one submitted after its dependency failed" ||
+	not_ok "so does one submitted after its dependency failed"
+aura retry "$Y2" >/dev/null
+wait_for 10 is_state "$Y2" failed && ok "and its retry, checked again at once" ||
+	not_ok "and its retry, checked again at once"
 is "$(state_of "$H")" running "the job holding the pool runs on"
 
 # --- an unknown id is refused, nothing queued -------------------------------------
