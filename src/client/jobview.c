@@ -192,7 +192,36 @@ static void filter_changed(struct jobview *v)
 void jobview_set_order(struct jobview *v, bool sorted)
 {
 	v->sorted = sorted;
-	filter_changed(v);
+	if (!v->sel_id) {
+		filter_changed(v);
+		return;
+	}
+	v->generation++; /* an answer in the old order must not land */
+	v->stale = true;
+	v->max_id_seen = 0;
+	v->locate = true; /* sel and top stay until the job is found */
+}
+
+int64_t jobview_locate_id(const struct jobview *v)
+{
+	if (v->filter.batch_id || !(v->locate || (v->sorted && v->stale)))
+		return 0;
+	return v->sel_id;
+}
+
+void jobview_locate(struct jobview *v, uint64_t gen, int64_t at)
+{
+	if (gen != v->generation)
+		return;
+	if (at < 0) {
+		v->top = 0;
+		v->sel = 0;
+		v->sel_id = 0; /* jobview_set_window selects the first row */
+		return;
+	}
+	int64_t row = max64(0, min64(v->sel - v->top, v->height - 1));
+	v->sel = at;
+	v->top = at - row;
 }
 
 bool jobview_set_filter(struct jobview *v, const char *text, int state)
@@ -293,6 +322,7 @@ int jobview_set_window(struct jobview *v, uint64_t gen, int64_t offset, const st
 	v->held_off = offset;
 	v->total = total < 0 ? 0 : total;
 	v->stale = false;
+	v->locate = false;
 	/* The head tells which ids are new from now on; a window further
 	 * down says nothing about the ids above it. */
 	if (offset == 0 && !v->sorted)

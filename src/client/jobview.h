@@ -52,6 +52,7 @@ struct jobview {
 	struct jobview_filter filter;
 	bool sorted;	     /* the server lists in another order than id, newest first */
 	bool stale;	     /* rows may differ from the server's: fetch again */
+	bool locate;	     /* a new order: the next fetch finds the selected job */
 	int64_t max_id_seen; /* ids above this are jobs created since */
 	uint64_t generation; /* bumped by a filter change: older answers are dropped */
 };
@@ -75,12 +76,25 @@ bool jobview_set_filter(struct jobview *v, const char *text, int state);
 bool jobview_set_batch(struct jobview *v, int64_t batch_id);
 
 /* The list's order changed (`sorted`: another order than id, newest
- * first, asked of the server): like a new filter, the view goes back to
- * the top and fetches again; the selection stays on its job if the first
- * window holds it. While sorted, an event that may move a row (a job
- * created, changed or removed) marks the view stale instead of moving it
- * here: only the server knows where it goes. */
+ * first, asked of the server): the view fetches again, and the selected
+ * job is located in the new order (jobview_locate_id, jobview_locate);
+ * with no job selected it goes back to the top. While sorted, an event
+ * that may move a row (a job created, changed or removed) marks the view
+ * stale instead of moving it here: only the server knows where it goes,
+ * and the refetch locates the selected job the same way. */
 void jobview_set_order(struct jobview *v, bool sorted);
+
+/* The job the next fetch should locate (`list`'s "locate", with no
+ * offset: the server places the window around it), or 0 to fetch the
+ * window jobview_want names. Not in a batch's list (never sorted there). */
+int64_t jobview_locate_id(const struct jobview *v);
+
+/* The answer to a fetch at generation gen that located the selected job:
+ * at is its place in the list (-1: the filters leave it out). Call before
+ * jobview_set_window with the rows. The job stays selected on the same
+ * screen row (as near as the list's ends allow); when it is gone, the
+ * view goes to the top. */
+void jobview_locate(struct jobview *v, uint64_t gen, int64_t at);
 
 /* Events were missed (a reconnect): fetch again, and trust nothing about
  * which ids are new until the head of the list is fetched. */

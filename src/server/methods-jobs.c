@@ -270,9 +270,10 @@ void srv_page_init(struct page *p)
  * the same test the TUI applies to live updates), counted, and the page
  * [off, off + lim) of the matches kept. */
 struct text_page {
-	struct page *p;
+	struct page *p; /* NULL: only count and locate */
 	struct jobview_filter f;
 	int64_t off, lim, seen;
+	int64_t locate, at; /* the job asked for, and where it is (-1: not met) */
 };
 
 static int text_add(const struct job *j, void *ctx)
@@ -280,11 +281,25 @@ static int text_add(const struct job *j, void *ctx)
 	struct text_page *tp = ctx;
 	if (!jobview_matches(&tp->f, j))
 		return 0;
-	if (tp->seen >= tp->off && (tp->lim <= 0 || tp->seen < tp->off + tp->lim) &&
+	if (j->id == tp->locate)
+		tp->at = tp->seen;
+	if (tp->p && tp->seen >= tp->off && (tp->lim <= 0 || tp->seen < tp->off + tp->lim) &&
 	    !tp->p->truncated)
 		srv_page_add(j, tp->p);
 	tp->seen++;
 	return 0; /* on to the end: the total counts every match */
+}
+
+/* The window of `lim` rows around position `at` in a list of `total`:
+ * the job in the middle, but no further than the list's end. */
+static int64_t window_at(int64_t at, int64_t lim, int64_t total)
+{
+	if (at < 0 || lim <= 0)
+		return 0;
+	int64_t off = at - lim / 2;
+	if (off > total - lim)
+		off = total - lim;
+	return off < 0 ? 0 : off;
 }
 
 /* Each pool with its executor, limit and the jobs holding its slots. */
@@ -310,7 +325,7 @@ int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, stru
 {
 	(void)id;
 	json_t *state = NULL, *offset = NULL, *limit = NULL, *text = NULL, *counts = NULL,
-	       *batch_id = NULL, *batch_obj = NULL, *sort = NULL, *desc = NULL;
+	       *batch_id = NULL, *batch_obj = NULL, *sort = NULL, *desc = NULL, *locate = NULL;
 	int rc;
 	if ((rc = srv_param_opt(params, "state", srv_is_string, "a string", &state, err)) < 0 ||
 	    (rc = srv_param_opt(params, "offset", srv_is_integer, "an integer", &offset, err)) <
@@ -322,7 +337,8 @@ int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, stru
 	    (rc = srv_param_opt(params, "batch_id", srv_is_integer, "an integer", &batch_id, err)) <
 		0 ||
 	    (rc = srv_param_opt(params, "sort", srv_is_string, "a string", &sort, err)) < 0 ||
-	    (rc = srv_param_opt(params, "desc", srv_is_boolean, "true or false", &desc, err)) < 0)
+	    (rc = srv_param_opt(params, "desc", srv_is_boolean, "true or false", &desc, err)) < 0 ||
+	    (rc = srv_param_opt(params, "locate", srv_is_integer, "an integer", &locate, err)) < 0)
 		return rc;
 	int by = STORE_SORT_ID;
 	bool down = desc ? json_is_true(desc) : !sort; /* the default: id, newest first */
@@ -333,6 +349,9 @@ int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, stru
 		return aura_error_set(
 		    err, AURA_E_PROTO_BAD_REQUEST,
 		    "\"sort\" does not apply to a batch's list (it is newest first)");
+	if (locate && (batch_id || json_object_get(params, "batch")))
+		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
+				      "\"locate\" does not apply to a batch's list");
 	if (batch_id && json_integer_value(batch_id) <= 0)
 		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
 				      "\"batch_id\" must be a batch id (> 0)");
@@ -349,6 +368,22 @@ int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, stru
 		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST, "\"offset\" must be >= 0");
 	const char *txt = text && json_string_value(text)[0] ? json_string_value(text) : NULL;
 
+	int64_t at = -1, loc = locate ? json_integer_value(locate) : 0;
+	if (locate && txt) { /* the walk that finds it is the one that counts */
+		struct text_page tp = { NULL, { (char *)txt, st, 0 }, 0, 0, 0, loc, -1 };
+		if ((rc = engine_list_sorted(c->s->eng, st, by, down, 0, 0, text_add, &tp, err)) <
+		    0)
+			return rc;
+		at = tp.at;
+		if (!offset)
+			off = window_at(at, lim, tp.seen);
+	} else if (locate) {
+		if ((rc = store_job_position(c->s->st, st, by, down, loc, &at, err)) < 0)
+			return rc;
+		if (!offset)
+			off = window_at(at, lim, store_job_count(c->s->st, st));
+	}
+
 	struct page p;
 	srv_page_init(&p);
 	p.srv = c->s;
@@ -357,7 +392,7 @@ int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, stru
 		struct jobview_filter f = { (char *)txt, st, json_integer_value(batch_id) };
 		rc = srv_batch_window(c, f.batch_id, &f, off, lim, &p, &total, &batch_obj, err);
 	} else if (txt) {
-		struct text_page tp = { &p, { (char *)txt, st, 0 }, off, lim, 0 };
+		struct text_page tp = { &p, { (char *)txt, st, 0 }, off, lim, 0, 0, -1 };
 		rc = engine_list_sorted(c->s->eng, st, by, down, 0, 0, text_add, &tp, err);
 		total = tp.seen;
 	} else {
@@ -375,6 +410,10 @@ int srv_m_list(struct conn *c, int64_t id, json_t *params, json_t **result, stru
 	*result = json_object();
 	json_object_set_new(*result, "jobs", p.jobs);
 	json_object_set_new(*result, "total", json_integer(total));
+	if (locate) {
+		json_object_set_new(*result, "at", at < 0 ? json_null() : json_integer(at));
+		json_object_set_new(*result, "offset", json_integer(off));
+	}
 	json_object_set_new(*result, "store", srv_store_json(c->s));
 	if (batch_obj)
 		json_object_set_new(*result, "batch", batch_obj);

@@ -357,47 +357,96 @@ const char *store_sort_name(int sort)
 	return sort >= 0 && sort < STORE_SORT__COUNT ? sort_names[sort] : "";
 }
 
-/* The ORDER BY of a sort: fixed text only, never a client's; %s is the
- * direction. Ties go newest first, whatever the direction. */
-static void order_by(int sort, bool desc, char *buf, size_t size)
+/* The keys of a sort, in order: fixed text only, never a client's. Each
+ * goes the request's way, or always downwards when fixed_desc; ties go
+ * newest first (id DESC), whatever the direction. Every key is non-NULL,
+ * so order_by and before_it below compare alike. Returns the count. */
+struct sort_key {
+	char expr[256];
+	bool fixed_desc;
+};
+
+static int sort_keys(int sort, struct sort_key k[3])
 {
-	const char *d = desc ? "DESC" : "ASC";
+	int n = 0;
+#define KEY(fixed, ...)                                                                            \
+	(snprintf(k[n].expr, sizeof(k[n].expr), __VA_ARGS__), k[n++].fixed_desc = fixed)
 	switch (sort) {
 	case STORE_SORT_NAME:
-		snprintf(buf, size, "IFNULL(name, '') COLLATE NOCASE %s, id DESC", d);
+		KEY(false, "IFNULL(name, '') COLLATE NOCASE");
 		break;
 	case STORE_SORT_KIND:
-		snprintf(buf, size, "kind %s, id DESC", d);
+		KEY(false, "kind");
 		break;
 	case STORE_SORT_STATE: {
-		size_t k = (size_t)snprintf(buf, size, "CASE state");
-		for (int s = 0; s < JOB_STATE__COUNT && k < size; s++)
-			k += (size_t)snprintf(buf + k, size - k, " WHEN '%s' THEN %d",
+		size_t j = (size_t)snprintf(k[0].expr, sizeof(k[0].expr), "CASE state");
+		for (int s = 0; s < JOB_STATE__COUNT && j < sizeof(k[0].expr); s++)
+			j += (size_t)snprintf(k[0].expr + j, sizeof(k[0].expr) - j,
+					      " WHEN '%s' THEN %d",
 					      job_state_name((enum job_state)s), s);
-		if (k < size)
-			snprintf(buf + k, size - k, " END %s, id DESC", d);
+		if (j < sizeof(k[0].expr))
+			snprintf(k[0].expr + j, sizeof(k[0].expr) - j, " END");
+		k[n++].fixed_desc = false;
 		break;
 	}
 	case STORE_SORT_STAGE:
-		snprintf(buf, size, "IFNULL(stage, '') COLLATE NOCASE %s, id DESC", d);
+		KEY(false, "IFNULL(stage, '') COLLATE NOCASE");
 		break;
 	case STORE_SORT_PROGRESS:
-		snprintf(buf, size,
-			 "CASE state WHEN 'succeeded' THEN 1.0 WHEN 'queued' THEN 0.0"
-			 " ELSE progress END %s, id DESC",
-			 d);
+		KEY(false, "CASE state WHEN 'succeeded' THEN 1.0 WHEN 'queued' THEN 0.0"
+			   " ELSE progress END");
 		break;
 	case STORE_SORT_ETA:
-		snprintf(buf, size, "(state = 'running' AND eta_s >= 0) DESC, eta_s %s, id DESC",
-			 d);
+		KEY(true, "(state = 'running' AND eta_s >= 0)");
+		KEY(false, "eta_s");
 		break;
 	case STORE_SORT_CREATED:
-		snprintf(buf, size, "created_ms %s, id DESC", d);
+		KEY(false, "created_ms");
 		break;
 	default:
-		snprintf(buf, size, "id %s", d);
-		break;
+		KEY(false, "id");
+		return n;
 	}
+	KEY(true, "id");
+#undef KEY
+	return n;
+}
+
+static const char *key_dir(const struct sort_key *k, bool desc)
+{
+	return k->fixed_desc || desc ? "DESC" : "ASC";
+}
+
+/* The ORDER BY of a sort. */
+static void order_by(int sort, bool desc, char *buf, size_t size)
+{
+	struct sort_key k[3];
+	int n = sort_keys(sort, k);
+	size_t j = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < n && j < size; i++)
+		j += (size_t)snprintf(buf + j, size - j, "%s%s %s", i ? ", " : "", k[i].expr,
+				      key_dir(&k[i], desc));
+}
+
+/* The WHERE that keeps the rows sorting before the one whose keys are
+ * t.k0, t.k1...: (k0 before t.k0) OR (k0 = t.k0 AND (k1 before ...)). */
+static void before_it(int sort, bool desc, char *buf, size_t size)
+{
+	struct sort_key k[3];
+	int n = sort_keys(sort, k);
+	size_t j = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < n && j < size; i++) {
+		const char *lt = strcmp(key_dir(&k[i], desc), "DESC") == 0 ? ">" : "<";
+		if (i == n - 1)
+			j += (size_t)snprintf(buf + j, size - j, "%s %s t.k%d", k[i].expr, lt, i);
+		else
+			j += (size_t)snprintf(buf + j, size - j, "%s %s t.k%d OR (%s = t.k%d AND (",
+					      k[i].expr, lt, i, k[i].expr, i);
+	}
+	for (int i = 0; i < n - 1 && j < size; i++)
+		j += (size_t)snprintf(buf + j, size - j, "))");
 }
 
 /* The statement of an order, prepared at its first use. */
@@ -466,6 +515,53 @@ int store_job_list_sorted(struct store *st, int state, int sort, bool desc, int6
 	if (ret == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
 		ret = store_fail(st, rc, "list jobs", err);
 	done(b.s);
+	return ret;
+}
+
+int store_job_position(struct store *st, int state, int sort, bool desc, int64_t id, int64_t *at,
+		       struct aura_error *err)
+{
+	assert(st->ready);
+	*at = -1;
+	int ret = check_state_filter(st, state, err);
+	if (ret)
+		return ret;
+	if (sort < 0 || sort >= STORE_SORT__COUNT)
+		return aura_error_set(err, AURA_E_INTERNAL, "%s: no sort %d", st->path, sort);
+	struct sort_key k[3];
+	int n = sort_keys(sort, k);
+	char cols[512], before[1024], sql[2048];
+	size_t j = 0;
+	for (int i = 0; i < n && j < sizeof(cols); i++)
+		j += (size_t)snprintf(cols + j, sizeof(cols) - j, "%s%s", i ? ", " : "", k[i].expr);
+	before_it(sort, desc, before, sizeof(before));
+	const char *filter = state >= 0 ? " AND state = ?2" : "";
+	/* t: the job's keys, no row when it is not in the list */
+	snprintf(sql, sizeof(sql),
+		 "WITH t(k0, k1, k2) AS (SELECT %s%s FROM jobs WHERE id = ?1%s)"
+		 " SELECT (SELECT COUNT(*) FROM t), COUNT(*) FROM jobs, t WHERE (%s)%s",
+		 cols,
+		 n == 3	  ? ""
+		 : n == 2 ? ", 0"
+			  : ", 0, 0",
+		 filter, before, filter);
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail(st, rc, "prepare a position", err);
+	struct binder b = { s, SQLITE_OK };
+	b_int64(&b, 1, id);
+	if (state >= 0)
+		b_text(&b, 2, job_state_name((enum job_state)state));
+	rc = b.rc == SQLITE_OK ? sqlite3_step(s) : b.rc;
+	if (rc == SQLITE_ROW) {
+		if (sqlite3_column_int64(s, 0) > 0)
+			*at = sqlite3_column_int64(s, 1);
+		rc = SQLITE_DONE;
+	}
+	if (rc != SQLITE_DONE)
+		ret = store_fail(st, rc, "find a job's position", err);
+	sqlite3_finalize(s);
 	return ret;
 }
 

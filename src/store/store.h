@@ -158,6 +158,11 @@ const char *store_sort_name(int sort);
 int store_job_list_sorted(struct store *st, int state, int sort, bool desc, int64_t offset,
 			  int64_t limit, int (*fn)(const struct job *j, void *ctx), void *ctx,
 			  struct aura_error *err);
+/* Where job `id` stands in store_job_list_sorted's list of the same state,
+ * sort and desc: *at is the 0-based position (the number of rows sorting
+ * before it, counted in SQL), or -1 when the job is not in that list. */
+int store_job_position(struct store *st, int state, int sort, bool desc, int64_t id, int64_t *at,
+		       struct aura_error *err);
 /* state < 0: all. Returns the count, or a negative catalogue code. */
 int64_t store_job_count(struct store *st, int state);
 

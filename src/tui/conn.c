@@ -378,10 +378,7 @@ static void fetch_window(struct tui *t, int64_t off, int64_t lim, int64_t now)
 		json_object_set_new(params, "text", proto_string(t->v.filter.text));
 	if (t->v.filter.batch_id > 0)
 		json_object_set_new(params, "batch_id", json_integer(t->v.filter.batch_id));
-	if (sort_param(t)) {
-		json_object_set_new(params, "sort", json_string(sort_param(t)));
-		json_object_set_new(params, "desc", json_boolean(t->sort_desc));
-	}
+	sort_list_params(t, params);
 	uint64_t gen = t->v.generation;
 	json_t *res = NULL;
 	struct aura_error err;
@@ -406,6 +403,7 @@ static void fetch_window(struct tui *t, int64_t off, int64_t lim, int64_t now)
 			job_clear(&js[k]);
 	}
 	int64_t total = proto_get_int(res, "total", (int64_t)k);
+	sort_list_answer(t, gen, res, &off);
 	apply_bits(t, jobview_set_window(&t->v, gen, off, js, k, total));
 	for (size_t i = 0; i < k; i++)
 		job_clear(&js[i]);

@@ -4,7 +4,10 @@
  * column and direction (sort_param), so the whole list is in order and
  * paged as the default one, and the view (jobview_set_order) leaves the
  * placing of a changed row to the next fetch. The default sort (ID,
- * downwards) is the server's plain order.
+ * downwards) is the server's plain order. As htop, the selection stays on
+ * its job when the order changes and when a refetch moves it: the fetch
+ * asks the server to locate the job (`list`'s "locate") and the window
+ * comes back around it (sort_list_params, sort_list_answer).
  *
  * A batch's list (`b`) is the exception: the server lists a batch newest
  * first only, so there the sort is done here, over the jobs the view
@@ -13,7 +16,8 @@
  * the selection staying on its job.
  *
  * Must never: ask the server for anything (conn.c fetches what the view
- * wants), or sort here what the server sorted.
+ * wants; here only its parameters are chosen), or sort here what the
+ * server sorted.
  */
 #include "config.h"
 
@@ -21,6 +25,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "client/proto.h"
 #include "tui/ui.h"
 
 static const char *const names[SORT__COUNT] = {
@@ -63,6 +68,28 @@ static const char *const params[SORT__COUNT] = {
 const char *sort_param(const struct tui *t)
 {
 	return sort_by_server(t) ? params[t->sort_col] : NULL;
+}
+
+void sort_list_params(const struct tui *t, json_t *req)
+{
+	if (sort_param(t)) {
+		json_object_set_new(req, "sort", json_string(sort_param(t)));
+		json_object_set_new(req, "desc", json_boolean(t->sort_desc));
+	}
+	int64_t id = jobview_locate_id(&t->v);
+	if (id) {
+		json_object_set_new(req, "locate", json_integer(id));
+		json_object_del(req, "offset"); /* the server places the window */
+	}
+}
+
+void sort_list_answer(struct tui *t, uint64_t gen, json_t *res, int64_t *off)
+{
+	json_t *at = json_object_get(res, "at");
+	if (!at)
+		return; /* not located */
+	*off = proto_get_int(res, "offset", *off);
+	jobview_locate(&t->v, gen, json_is_integer(at) ? json_integer_value(at) : -1);
 }
 
 /* ---- keys ---------------------------------------------------------------------- */
@@ -190,8 +217,8 @@ void sort_set(struct tui *t, int col, bool desc)
 	t->sort_desc = desc;
 	sort_margin(t);
 	if (was_server || t->v.sorted) {
-		/* a new order of the whole list: fetched from its top, the
-		 * selection kept on its job when the first window holds it */
+		/* a new order of the whole list: fetched around the selected
+		 * job, which stays selected (from the top when none is) */
 		jobview_set_order(&t->v, t->v.sorted);
 	} else {
 		/* a batch's list: what is held shows in the new order at

@@ -225,11 +225,18 @@ bool sort_active(const struct tui *t);
 bool sort_by_server(const struct tui *t);
 /* `list`'s "sort" when the server sorts ("name"), else NULL. */
 const char *sort_param(const struct tui *t);
+/* A `list` request's order: its "sort" and "desc", and "locate" (no
+ * "offset") when the view wants the selected job found in the order
+ * (jobview_locate_id: a new order, or a refetch of a sorted list). */
+void sort_list_params(const struct tui *t, json_t *params);
+/* Its answer at generation gen: when it located the job, *off becomes the
+ * window the server chose and the view is placed on the job. */
+void sort_list_answer(struct tui *t, uint64_t gen, json_t *res, int64_t *off);
 /* Sort by col: a new column in its natural direction, the same one inverted. */
 void sort_by(struct tui *t, int col);
-/* Set column and direction: the list is fetched again in the new order
- * from its top (a batch's list: the held rows are sorted now, and the
- * view loads UI_SORT_SPAN jobs past the page). */
+/* Set column and direction: the list is fetched again in the new order,
+ * the selected job kept selected on its screen row (a batch's list: the held rows are sorted now,
+ * and the view loads UI_SORT_SPAN jobs past the page). */
 void sort_set(struct tui *t, int col, bool desc);
 /* `<` / `>`: the column left or right of the sorted one. */
 void sort_step(struct tui *t, int delta);

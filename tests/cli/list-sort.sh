@@ -79,6 +79,54 @@ for col in kind stage progress eta; do
 	is "$(printf '%s' "$ANS" | jq -r '.result.jobs | length')" 5 "sort by $col answers"
 done
 
+# "locate": where a job stands ("at", counted in SQL), checked against
+# the order the pages give, for several sorts and both directions.
+order() { # PARAMS (python, without the braces) -> every id in order, one a line
+	o=0
+	: >"$T_TMP/order"
+	while :; do
+		raw list "{$1, \"offset\": $o, \"limit\": 500}" | ids >"$T_TMP/page"
+		[ -s "$T_TMP/page" ] || break
+		cat "$T_TMP/page" >>"$T_TMP/order"
+		o=$((o + 500))
+	done
+}
+pos() { awk -v id="$1" '$1 == id { print NR - 1; f = 1 } END { if (!f) print "null" }' "$T_TMP/order"; }
+at() { raw list "{$1, \"locate\": $2, \"limit\": 10}" | jq -r .result.at; }
+for p in '"sort": "name"' '"sort": "name", "desc": True' '"sort": "state"' \
+	'"sort": "state", "desc": True' '"sort": "eta", "desc": True' '"sort": "created"' \
+	'"sort": "id"' '"sort": "progress"' '"sort": "kind", "desc": True' \
+	'"sort": "name", "state": "failed"' '"sort": "name", "desc": True, "text": "job-1"' \
+	'"sort": "state", "text": "job-2", "state": "cancelled"'; do
+	order "$p"
+	got="" want=""
+	for id in 1 2 97 1234 2424 $N; do
+		got="$got $(at "$p" $id)"
+		want="$want $(pos $id)"
+	done
+	is "$got" "$want" "locate: \"at\" is each job's place in the list ($p)"
+done
+like "$want" "null" "...and null for a job the filters leave out"
+order '"sort": "name"'
+ANS=$(raw list '{"sort": "name", "locate": 1234, "limit": 10}')
+is "$(printf '%s' "$ANS" | jq -r '.result.offset + 5 == .result.at')" true "locate without offset: the window is around the job"
+is "$(printf '%s' "$ANS" | ids | tr '\n' ' ')" "$(sed -n "$(($(pos 1234) - 4)),$(($(pos 1234) + 5))p" "$T_TMP/order" | tr '\n' ' ')" \
+	"...and is that part of the list, the job in it"
+ANS=$(raw list '{"sort": "name", "locate": 1, "limit": 10}')
+is "$(printf '%s' "$ANS" | jq -r '"\(.result.at) \(.result.offset) \(.result.jobs[0].id)"')" "0 0 1" "...no further than the top"
+ANS=$(raw list "{\"sort\": \"name\", \"locate\": $(tail -n 1 "$T_TMP/order"), \"limit\": 10}")
+is "$(printf '%s' "$ANS" | jq -r '"\(.result.at) \(.result.offset) \(.result.jobs | length)"')" "$((N - 1)) $((N - 10)) 10" "...nor the end"
+ANS=$(raw list '{"sort": "name", "locate": 1234, "offset": 20, "limit": 10}')
+is "$(printf '%s' "$ANS" | jq -r '"\(.result.at) \(.result.offset)"')" "$(pos 1234) 20" "an offset given is kept"
+ANS=$(raw list '{"sort": "name", "locate": 1, "state": "succeeded", "limit": 10}')
+is "$(printf '%s' "$ANS" | jq -r '"\(.result.at) \(.result.offset)"')" "null 0" "a job not in the list: null, the top"
+ANS=$(raw list '{"locate": 99999, "limit": 3}')
+is "$(printf '%s' "$ANS" | jq -r '"\(.result.at) \(.result.jobs[0].id)"')" "null $N" "...and so for no such job"
+ANS=$(raw list '{"locate": "1"}')
+is "$(printf '%s' "$ANS" | jq -r .error.code)" PROTO_BAD_REQUEST "a locate that is not an id is refused"
+ANS=$(raw list '{"locate": 1, "batch_id": 1}')
+like "$(printf '%s' "$ANS" | jq -r .error.detail)" "does not apply to a batch" "...and so is a locate in a batch's list"
+
 ANS=$(raw list '{"sort": "name; DROP TABLE jobs"}')
 is "$(printf '%s' "$ANS" | jq -r .error.code)" PROTO_BAD_REQUEST "an unknown sort column is refused"
 like "$(printf '%s' "$ANS" | jq -r .error.detail)" "unknown sort column 'name; DROP TABLE jobs' \\(one of: id, name," "...saying which columns there are"

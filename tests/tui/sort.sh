@@ -114,18 +114,53 @@ server_stop
 seed_many 600 || skip_all "cannot seed"
 tui_start 120 40
 wait_screen 10 "batch-000600" "600 more jobs"
+wait_screen 10 "^ +605 batch-000600 " "the newest on top, selected"
+# the selection a few pages down: job #ID (batch-(ID-5)), index 606-ID
+sel_id() { screen | sed -n 's/.*Log #\([0-9]*\).*/\1/p' | head -n 1; }
+sel_line() { screen | grep -nE "^ +$1 batch-" | cut -d: -f1; }
+settled() { # TITLE-INDEX-OF-ID-EXPRESSION: the title, the log and the row agree
+	id=$(sel_id)
+	[ -n "$id" ] && [ "$id" -gt 5 ] && [ "$id" -lt 500 ] &&
+		screen_has "^ Jobs .* $(($1))/605 *$" && [ -n "$(sel_line "$id")" ]
+}
+keys NPage NPage NPage NPage NPage NPage NPage NPage NPage NPage NPage NPage j j j
+if wait_for 10 settled '606 - id'; then ok "PgDn: a job well inside the list"
+else not_ok "PgDn: a job well inside the list"; diag "$(screen | head -9)"; fi
+ID=$(sel_id) LINE=$(sel_line "$(sel_id)")
 keys F6 j Enter
-# the server sorts the whole list: the view starts again at its top
-wait_screen 10 "^ Jobs  by NAME▲ .*1/605 *$" "NAME over 605 jobs: sorted by the server, from the top"
-# the header may change a frame before the sorted page arrives
-row4_first() { row 4 | grep -qE "^ +6 batch-000001 "; }
-if wait_for 10 row4_first; then ok "the first by name of the whole list is on top"
-else not_ok "the first by name of the whole list is on top"; diag "$(row 4)"; fi
+# the server sorts the whole list; as htop, the selected job stays
+# selected, on its screen row, wherever the order puts it
+same_place() { settled "$1" && [ "$id" = "$ID" ] && [ "$(sel_line "$ID")" = "$LINE" ]; }
+if wait_for 10 same_place 'id - 5'; then ok "NAME over 605 jobs: #$ID stays selected, on its screen row"
+else not_ok "NAME over 605 jobs: #$ID stays selected, on its screen row"; diag "$(screen | head -9)"; fi
+like "$(row 2)" "^ Jobs  by NAME▲ " "...sorted by name"
+like "$(row $((LINE - 1)))$(row $((LINE + 1)))" "^ +$((ID - 1)) batch-.* +$((ID + 1)) batch-" "...the list around it in name order"
+keys I
+if wait_for 10 same_place '611 - id'; then ok "I: inverted, #$ID still selected on its row"
+else not_ok "I: inverted, #$ID still selected on its row"; diag "$(screen | head -9)"; fi
+like "$(row $((LINE - 1)))$(row $((LINE + 1)))" "^ +$((ID + 1)) batch-.* +$((ID - 1)) batch-" "...the list around it the other way"
+# the top: the first by name of the whole list (the server's order)
+keys I
 keys g
 wait_screen 10 "^ +6 batch-000001 " "g: the first by name"
 like "$(row 5)" "^ +7 batch-000002 " "then the next"
 keys G
 wait_screen 10 "^ +2 東京 timelapse" "G: the last by name is the wide one"
+# STATE: the list changes underneath -- a cancelled job retried moves,
+# and the selection moves with it
+keys '>' '>'
+wait_screen 10 "^ Jobs  by STATE▲ " "> >: STATE"
+keys G
+wait_screen 10 "^ Jobs  by STATE▲ .*605/605 *$" "G: the last, the oldest cancelled (night-encode, #4)"
+wait_screen 5 "Log #4" "...selected"
+aura retry 4 >/dev/null 2>&1 || not_ok "retry #4"
+wait_for 20 terminal 4 || not_ok "#4 ran again"
+# succeeded: after the 583 succeeded jobs newer than it; failed (no
+# ffmpeg here): after the 585 succeeded and the 12 failed newer than it
+case $(state_of 4) in succeeded) want=584 ;; *) want=598 ;; esac
+wait_screen 10 "^ Jobs  by STATE▲ .*$want/605 *$" "#4 $(state_of 4): still selected, at its new place ($want)"
+like "$(screen | sed -n '4,30p')" " 4 night-encode " "...and in view"
+like "$(screen)" "Log #4" "...and the log is still its"
 keys q
 wait_screen 5 "^EXIT=0" "q quits"
 done_testing

@@ -654,6 +654,105 @@ static void test_logtail_follow_and_scroll(void **state)
 	logtail_free(&t);
 }
 
+/* `list` with "locate" in another order (oldest first): the window
+ * around job id, as the server places it (at: -1 when gone). */
+static void serve_located(struct jobview *v, int64_t id, bool gone)
+{
+	int64_t off, lim;
+	jobview_want(v, &off, &lim);
+	int64_t total = n_store, at = -1;
+	for (int i = 0; i < n_store; i++)
+		if (store[i].id == id && !gone)
+			at = i;
+	off = at < 0 ? 0 : at - lim / 2;
+	if (off > total - lim)
+		off = total - lim;
+	if (off < 0)
+		off = 0;
+	struct job out[MAX_JOBS];
+	size_t n = 0;
+	for (int64_t i = off; i < total && (int64_t)n < lim; i++)
+		out[n++] = store[i];
+	jobview_locate(v, v->generation, at);
+	jobview_set_window(v, v->generation, off, out, n, total);
+}
+
+static void test_locate_keeps_the_selection(void **state)
+{
+	(void)state;
+	struct jobview v;
+	jobview_init(&v);
+	jobview_set_height(&v, 5);
+	seed(40);
+	serve(&v);
+	for (int i = 0; i < 3; i++)
+		jobview_move(&v, 4); /* index 12: job 28, on the last screen row */
+	jobview_move(&v, -2);	     /* index 10: job 30, the third row */
+	serve(&v);
+	assert_int_equal(v.sel_id, 30);
+	assert_int_equal(v.sel - v.top, 2);
+	assert_int_equal(jobview_locate_id(&v), 0); /* nothing to find */
+
+	/* a new order: the job is found, selected on its screen row */
+	uint64_t gen = v.generation;
+	jobview_set_order(&v, true);
+	assert_true(v.generation > gen);
+	assert_int_equal(jobview_locate_id(&v), 30);
+	serve_located(&v, 30, false);
+	assert_int_equal(v.sel, 29); /* oldest first: job 30 is the 30th */
+	assert_int_equal(v.sel_id, 30);
+	assert_int_equal(v.sel - v.top, 2);
+	assert_int_equal(jobview_locate_id(&v), 0);
+	assert_non_null(jobview_row(&v, v.top));
+	assert_non_null(jobview_row(&v, v.top + v.height - 1));
+
+	/* an answer in the old order is dropped */
+	jobview_set_order(&v, true);
+	jobview_locate(&v, gen, 3);
+	assert_int_equal(v.sel, 29);
+
+	serve_located(&v, 30, false);
+
+	/* near the end: as near the row as the list allows */
+	jobview_move(&v, -2); /* index 27 (job 28), the top row */
+	assert_int_equal(v.sel - v.top, 0);
+	assert_int_equal(v.sel_id, 28);
+	/* a refetch of a sorted list: the job moved to the end (index 39) */
+	struct job moved = *store_find(28);
+	memmove(&store[27], &store[28], (size_t)(n_store - 28) * sizeof(store[0]));
+	store[n_store - 1] = moved;
+	v.stale = true;
+	assert_int_equal(jobview_locate_id(&v), 28);
+	serve_located(&v, 28, false);
+	assert_int_equal(v.sel, 39);
+	assert_int_equal(v.top, 35);
+	assert_int_equal(v.sel_id, 28);
+	struct job changed = *store_find(12);
+	jobview_job_changed(&v, &changed); /* sorted: where it goes is the server's */
+	assert_true(v.stale);
+	assert_int_equal(jobview_locate_id(&v), 28);
+	/* gone from the list: the top */
+	serve_located(&v, 28, true);
+	assert_int_equal(v.top, 0);
+	assert_int_equal(v.sel, 0);
+	assert_int_equal(v.sel_id, store[0].id);
+
+	/* no job selected: a new order starts at the top */
+	jobview_move(&v, 20);
+	v.sel_id = 0;
+	jobview_set_order(&v, false);
+	assert_int_equal(v.top, 0);
+	assert_int_equal(v.sel, 0);
+	assert_int_equal(jobview_locate_id(&v), 0);
+	/* never in a batch's list */
+	serve(&v);
+	jobview_set_batch(&v, 7);
+	v.sorted = true;
+	v.stale = true;
+	assert_int_equal(jobview_locate_id(&v), 0);
+	jobview_free(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -665,6 +764,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_last_row_removed_and_empty_list, teardown),
 		cmocka_unit_test_teardown(test_when_to_refetch, teardown),
 		cmocka_unit_test(test_windowing_100k),
+		cmocka_unit_test_teardown(test_locate_keeps_the_selection, teardown),
 		cmocka_unit_test(test_logtail_lines),
 		cmocka_unit_test(test_logtail_follow_and_scroll),
 	};

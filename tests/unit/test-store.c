@@ -627,6 +627,37 @@ static const char *sorted_ids(struct store *st, int state, int sort, bool desc, 
 	return buf;
 }
 
+/* store_job_position agrees with the list, for every sort, both ways,
+ * with and without a state filter; -1 for a job not in the list. */
+static void check_positions(struct store *st)
+{
+	const int states[] = { -1, JOB_RUNNING, JOB_QUEUED, JOB_CANCELLED };
+	for (int sort = 0; sort < STORE_SORT__COUNT; sort++)
+		for (int desc = 0; desc < 2; desc++)
+			for (size_t k = 0; k < ARRAY_LEN(states); k++) {
+				struct collect c;
+				memset(&c, 0, sizeof(c));
+				c.want_state = states[k];
+				assert_int_equal(store_job_list_sorted(st, states[k], sort, desc, 0,
+								       0, collect_fn, &c, NULL),
+						 0);
+				for (int64_t id = 1; id <= 8; id++) {
+					int64_t want = -1, at = 99;
+					for (int i = 0; i < c.n; i++)
+						if (c.ids[i] == id)
+							want = i;
+					assert_int_equal(store_job_position(st, states[k], sort,
+									    desc, id, &at, NULL),
+							 0);
+					assert_int_equal(at, want);
+				}
+			}
+	int64_t at = 0;
+	assert_true(store_job_position(st, -1, STORE_SORT__COUNT, false, 1, &at, NULL) < 0);
+	assert_true(store_job_position(st, JOB_STATE__COUNT, STORE_SORT_ID, false, 1, &at, NULL) <
+		    0);
+}
+
 static void test_list_sorted(void **state)
 {
 	struct fx *f = *state;
@@ -690,6 +721,22 @@ static void test_list_sorted(void **state)
 	assert_int_equal(store_sort_parse("name DESC"), -1);
 	assert_int_equal(store_sort_parse(NULL), -1);
 	assert_string_equal(store_sort_name(STORE_SORT_ETA), "eta");
+	check_positions(st);
+	/* equal keys (two more "alpha"s, one running with the same eta):
+	 * the id decides, newest first */
+	for (int i = 0; i < 2; i++) {
+		struct job j;
+		job_init(&j);
+		j.name = xstrdup("ALPHA");
+		j.kind = JOB_KIND_VIDEO;
+		j.state = i ? JOB_RUNNING : JOB_CANCELLED;
+		j.progress = 0.7;
+		j.eta_s = 10;
+		j.created_ms = 2000;
+		assert_int_equal(store_job_insert(st, &j, NULL), 0);
+		job_clear(&j);
+	}
+	check_positions(st);
 	store_close(st);
 }
 
