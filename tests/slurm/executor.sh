@@ -115,10 +115,12 @@ wait_for 15 squeue_empty
 check "cancel: squeue is empty" squeue_empty
 
 # --- pause/resume: the remote ffmpeg is stopped (T), progress flat, then moves
-J=$(aura submit --name pause -- -re -f lavfi -i "testsrc=duration=60:size=320x240" -c:v mpeg4 pause.mp4)
+# (an endless source: a loaded machine cannot let it end before the pause)
+J=$(aura submit --name pause -- -re -f lavfi -i "testsrc=size=320x240" -c:v mpeg4 pause.mp4)
 wait_for 30 has_ffpid "$J"
 F=$(ffpid "$J")
-wait_for 20 progress_gt "$J" 0
+out_gt0() { [ "$(jf "$1" out_time_us)" -gt 0 ] 2>/dev/null; }
+wait_for 20 out_gt0 "$J"
 aura pause "$J" >/dev/null
 wait_for 10 is_pstate "$F" T
 is "$(pstate "$F")" T "pause: the remote ffmpeg is stopped (T)"
