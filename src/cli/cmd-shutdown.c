@@ -7,23 +7,16 @@
  */
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/cmd.h"
+#include "cli/connect.h"
 #include "cli/jobs.h"
 #include "client/proto.h"
 
 extern const struct cmd_entry cmd_shutdown_entry;
-
-static bool alive(pid_t pid)
-{
-	return kill(pid, 0) == 0 || errno == EPERM;
-}
 
 static const struct option shutdown_opts[] = {
 	{ "now", no_argument, NULL, 'n' },
@@ -45,32 +38,9 @@ static int cmd_shutdown_run(struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "no server is running for %s\n", ctx->paths.data_dir);
 		return 0;
 	}
-	json_t *res;
-	pid_t pid = 0;
-	if (client_call(cl, "ping", NULL, &res, &err) == 0) {
-		pid = (pid_t)proto_get_int(res, "pid", 0);
-		json_decref(res);
-	}
-	if (client_call(cl, "shutdown", json_pack("{s:b}", "now", now), NULL, &err) < 0) {
-		client_free(cl);
-		return cli_fail(&err);
-	}
-	client_free(cl);
-
-	/* The server may take shutdown_grace to stop its jobs; then it
-	 * exits. Wait a little longer than it may take. */
-	int64_t limit_ms = (int64_t)(now ? 5 : ctx->cfg.shutdown_grace + 5) * 1000;
-	int64_t deadline = time_mono_ms() + limit_ms;
-	while (pid > 0 && alive(pid)) {
-		if (time_mono_ms() >= deadline) {
-			aura_error_set(&err, AURA_E_SERVER_SHUTTING_DOWN,
-				       "server %d is still stopping after %lld s", (int)pid,
-				       (long long)(limit_ms / 1000));
-			return cli_fail(&err);
-		}
-		struct timespec ts = { 0, 50 * 1000000L };
-		nanosleep(&ts, NULL);
-	}
+	pid_t pid;
+	if ((rc = cli_server_stop(ctx, cl, now, &pid)) != 0)
+		return rc;
 	if (pid > 0)
 		printf("server %d stopped\n", (int)pid);
 	return 0;

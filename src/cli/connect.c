@@ -22,6 +22,7 @@
 #include "cli/jobs.h"
 #include "client/proto.h"
 #include "os/loop.h"
+#include "os/proc.h"
 #include "os/sig.h"
 #include "base/util.h"
 
@@ -39,6 +40,32 @@ int cli_connect(struct cli_ctx *ctx, bool autostart, struct client **out)
 }
 
 /* ---- a request sent until it is answered, once --------------------------- */
+
+int cli_server_stop(struct cli_ctx *ctx, struct client *cl, bool now, pid_t *pid)
+{
+	struct aura_error err;
+	json_t *res;
+	aura_error_clear(&err);
+	*pid = 0;
+	if (client_call(cl, "ping", NULL, &res, &err) == 0) {
+		*pid = (pid_t)proto_get_int(res, "pid", 0);
+		json_decref(res);
+	}
+	int rc = client_call(cl, "shutdown", json_pack("{s:b}", "now", now), NULL, &err);
+	client_free(cl);
+	if (rc < 0)
+		return cli_fail(&err);
+	/* The server may take shutdown_grace to stop its jobs; then it
+	 * exits. Wait a little longer than it may take. */
+	int64_t limit_ms = (int64_t)(now ? 5 : ctx->cfg.shutdown_grace + 5) * 1000;
+	if (*pid > 0 && !proc_wait_gone(*pid, limit_ms)) {
+		aura_error_set(&err, AURA_E_SERVER_SHUTTING_DOWN,
+			       "server %d is still stopping after %lld s", (int)*pid,
+			       (long long)(limit_ms / 1000));
+		return cli_fail(&err);
+	}
+	return 0;
+}
 
 char *cli_auto_key(void)
 {

@@ -12,6 +12,8 @@
 #include <jansson.h>
 
 #include "client/client.h"
+#include <sys/types.h>
+
 #include "client/ctx.h"
 
 /* The exit status of a watch ended by Ctrl-C (128 + SIGINT, as a shell). */
@@ -45,6 +47,13 @@ int cli_connect(struct cli_ctx *ctx, bool autostart, struct client **out);
 #define CLI_RESEND_FIRST_MS  100
 int cli_request_idempotent(struct cli_ctx *ctx, const char *method, json_t *params,
 			   struct client **clp, json_t **result);
+
+/* Ask the server on cl to stop in order (`shutdown`, now or with its
+ * grace periods) and wait until its process has exited, so that the next
+ * command starts a new one (`aura shutdown`, `aura setup --restart`).
+ * Frees cl. 0 with *pid the server's pid (0: it did not say), or the
+ * error printed and its exit status returned. */
+int cli_server_stop(struct cli_ctx *ctx, struct client *cl, bool now, pid_t *pid);
 
 /* A fresh key for a request the user gave none: "cli:" and 32 hex digits
  * from getrandom(). Caller frees. */

@@ -11,47 +11,26 @@
  */
 #include "config.h"
 
-#include <errno.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "base/util.h"
 #include "cli/cmd.h"
+#include "cli/connect.h"
 #include "cli/setup.h"
 #include "client/client.h"
 #include "client/proto.h"
 
-static bool alive(pid_t pid)
-{
-	return kill(pid, 0) == 0 || errno == EPERM;
-}
-
 /* The graceful stop, waited for (as `aura shutdown`), then a new server. */
-static int restart(struct cli_ctx *ctx, struct client *cl, pid_t pid)
+static int restart(struct cli_ctx *ctx, struct client *cl)
 {
 	struct aura_error err;
-	int64_t limit_ms = (int64_t)(ctx->cfg.shutdown_grace + 5) * 1000;
-	int64_t deadline = time_mono_ms() + limit_ms;
 	json_t *res;
-
+	pid_t pid;
+	int rc = cli_server_stop(ctx, cl, false, &pid);
+	if (rc != 0)
+		return rc;
 	aura_error_clear(&err);
-	if (client_call(cl, "shutdown", json_pack("{s:b}", "now", 0), NULL, &err) < 0) {
-		client_free(cl);
-		return cli_fail(&err);
-	}
-	client_free(cl);
-	while (pid > 0 && alive(pid)) {
-		struct timespec ts = { 0, 50 * 1000000L };
-		if (time_mono_ms() >= deadline) {
-			aura_error_set(&err, AURA_E_SERVER_SHUTTING_DOWN,
-				       "server %d is still stopping after %lld s", (int)pid,
-				       (long long)(limit_ms / 1000));
-			return cli_fail(&err);
-		}
-		nanosleep(&ts, NULL);
-	}
 	if (client_connect(&ctx->paths, "/proc/self/exe", ctx->cli_config, true, &cl, &err) < 0)
 		return cli_fail(&err);
 	pid = 0;
@@ -103,5 +82,5 @@ int setup_server_after_write(struct cli_ctx *ctx, const struct setup *s)
 		       s->interactive ? "" : " (or run setup with --restart)");
 		return 0;
 	}
-	return restart(ctx, cl, pid);
+	return restart(ctx, cl);
 }

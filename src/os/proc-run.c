@@ -1,7 +1,9 @@
 /*
  * proc-run.c -- a bounded synchronous run (proc_run) for doctor and setup:
  * one child on a private loop, its output captured up to a cap, the stop
- * sequence at the deadline, and a hard bound past which it is abandoned.
+ * sequence at the deadline, and a hard bound past which it is abandoned;
+ * and a bounded wait for any process to exit (proc_wait_gone: the CLI
+ * waiting for a server it asked to stop).
  *
  * Must never: wait without a bound, reap a child that is not its own
  * (waitpid(pid), never -1), or look for strays (a client's other children
@@ -148,4 +150,51 @@ int proc_run(const struct proc_run_spec *spec, struct proc_run_result *res, stru
 	if (pidfd >= 0)
 		close(pidfd);
 	return 0;
+}
+
+/* Wakes proc_wait_gone's loop: the process exited (a pidfd stays readable). */
+static void gone_on_pidfd(struct loop *l, int fd, int revents, void *ctx)
+{
+	(void)revents;
+	*(bool *)ctx = true;
+	loop_fd_del(l, fd);
+}
+
+/* Gone: exited and reaped by its parent (kill -0 fails). */
+static bool gone(pid_t pid)
+{
+	return kill(pid, 0) < 0 && errno != EPERM;
+}
+
+bool proc_wait_gone(pid_t pid, int64_t timeout_ms)
+{
+	if (gone(pid))
+		return true;
+	struct loop *l = loop_new();
+	bool exited = false;
+	int pidfd = -1;
+#ifdef SYS_pidfd_open
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (pidfd >= 0 && loop_fd_add(l, pidfd, LOOP_READ, gone_on_pidfd, &exited) < 0) {
+		close(pidfd);
+		pidfd = -1;
+	}
+#endif
+	int64_t deadline = time_mono_ms() + timeout_ms;
+	bool ok;
+	while (!(ok = gone(pid))) {
+		int64_t wait = deadline - time_mono_ms();
+		if (wait <= 0)
+			break;
+		/* Until it exits its pidfd wakes us; then (or without one)
+		 * its parent's reaping has no event: look each tick. */
+		if ((exited || pidfd < 0) && wait > RUN_TICK_MS)
+			wait = RUN_TICK_MS;
+		if (loop_run_once(l, wait) < 0 && errno != EINTR)
+			break;
+	}
+	if (pidfd >= 0)
+		close(pidfd);
+	loop_free(l);
+	return ok;
 }

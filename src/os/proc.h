@@ -228,6 +228,13 @@ struct proc_run_result {
  * as proc_spawn sets it (exec failure included). */
 int proc_run(const struct proc_run_spec *spec, struct proc_run_result *res, struct aura_error *err);
 
+/* Wait up to timeout_ms for process pid (not necessarily our child) to
+ * be gone (exited and reaped), on a private loop: its pidfd wakes it at
+ * the exit, then the reaping by its parent is looked for each 20 ms turn
+ * (as on a kernel without pidfd_open). Never the server's loop. true: it
+ * is gone. */
+bool proc_wait_gone(pid_t pid, int64_t timeout_ms);
+
 /*
  * Start a process that outlives us: exe (when it is "/proc/self/exe", by
  * the real path it names while that still exists, so ps shows "aura")
