@@ -209,6 +209,9 @@ wait "$SERVE_PID" 2>/dev/null
 wait_for 5 no_marker "k-$MARK"
 is $? 0 "kill -9 of the server leaves no FFmpeg behind (PDEATHSIG)"
 [ -S "$SOCK" ] && ok "... the dead server's socket file is left" || not_ok "... the dead server's socket file is left"
+# a second name keeps the stale socket's inode in use, so the new socket
+# cannot get the same number back (tmpfs reuses a freed one at once)
+ln "$SOCK" "$T_TMP/stale.sock"
 start_server
 is $? 0 "a new server replaces the stale socket and answers"
 [ "$(stat -c %i "$SOCK")" != "$INODE0" ] && ok "... on a new socket file" || not_ok "... on a new socket file"
