@@ -7,7 +7,8 @@
  * budget.
  *
  * Files: doc-read.c (the three readers), doc-sentence.c (sentence
- * splitting, words), doc-summary.c (the summariser).
+ * splitting, words), doc-summary.c (the summariser), doc-script.c (a
+ * summary as a user's script).
  *
  * Must never: read markup with regexes (each format goes through its
  * parser), or do I/O other than doc_read_file's one read.
@@ -77,5 +78,21 @@ int doc_word_budget(int duration_s, int words_per_minute);
  * doc_summary_free(). */
 void doc_summarise(const struct doc *d, int budget_words, struct doc_summary *out);
 void doc_summary_free(struct doc_summary *s);
+
+/* A summary as the text of a user's script (script_parse, `--script`): a
+ * scene per section it covers, "# heading" (a section without one takes
+ * the title; neither: no heading line) and the section's picked sentences
+ * as one paragraph. Past SCRIPT_USER_SCENES_MAX sections the sentences go
+ * to the last scene. "" for an empty summary. Caller frees. */
+char *doc_script_text(const struct doc *d, const struct doc_summary *s);
+/* The video's topic: the title if it passes the topic rules, else the
+ * file's name (vspec_topic_from_script); NULL when neither does. */
+char *doc_topic(const struct doc *d, const char *path);
+/* Reads path, summarises it to duration_s at words_per_minute and gives
+ * the script's text and (topic may be NULL) the topic; caller frees both.
+ * 0, the errors of doc_read_file, or -AURA_E_SCRIPT_INVALID when no
+ * sentence fits. */
+int doc_script_from_file(const char *path, int duration_s, int words_per_minute, char **text,
+			 char **topic, struct aura_error *err);
 
 #endif

@@ -19,6 +19,7 @@
 #include "base/script.h"
 #include "base/util.h"
 #include "video/doc.h"
+#include "video/script.h"
 
 static struct doc *parse(const char *s, enum doc_format f)
 {
@@ -305,6 +306,64 @@ static void test_summary_covers_sections(void **state)
 	doc_free(d);
 }
 
+/* The summary as a user's script: a scene per covered section, headings
+ * as the scenes' headings, the picked sentences as narration. */
+static void test_script_text(void **state)
+{
+	(void)state;
+	const char *md = "# Bees and hives\n\n"
+			 "Bees are insects that live together.\n\n"
+			 "## Hives\n\nBees build hives from wax. Hives keep honey.\n\n"
+			 "## Honey\n\nHoney is dried nectar.\n";
+	struct doc *d = parse(md, DOC_MARKDOWN);
+	struct doc_summary s;
+	doc_summarise(d, 100, &s);
+	assert_int_equal(s.n, 4);
+	char *text = doc_script_text(d, &s);
+	assert_string_equal(text, "# Bees and hives\nBees are insects that live together.\n\n"
+				  "# Hives\nBees build hives from wax. Hives keep honey.\n\n"
+				  "# Honey\nHoney is dried nectar.\n");
+	struct script sc;
+	struct aura_error err;
+	assert_int_equal(script_parse(text, &sc, &err), 0);
+	assert_int_equal(sc.n, 3);
+	assert_string_equal(sc.scenes[1].heading, "Hives");
+	assert_string_equal(sc.scenes[1].narration, "Bees build hives from wax. Hives keep honey.");
+	script_free(&sc);
+	free(text);
+
+	char *topic = doc_topic(d, "/x/some-file.md");
+	assert_string_equal(topic, "Bees and hives");
+	free(topic);
+	free(d->title);
+	d->title = xstrdup("");
+	topic = doc_topic(d, "/x/some-file.md");
+	assert_string_equal(topic, "some file");
+	free(topic);
+	doc_summary_free(&s);
+	doc_summarise(d, 0, &s);
+	text = doc_script_text(d, &s);
+	assert_string_equal(text, "");
+	free(text);
+	doc_summary_free(&s);
+	doc_free(d);
+
+	char *topic2;
+	assert_int_equal(doc_script_from_file(AURA_FIXTURES "/article.md", 60,
+					      SCRIPT_WORDS_PER_MINUTE, &text, &topic2, &err),
+			 0);
+	assert_string_equal(topic2, "How Cities Learned to Love the Rain");
+	assert_int_equal(script_parse(text, &sc, &err), 0);
+	assert_true(sc.n >= 3);
+	script_free(&sc);
+	free(text);
+	free(topic2);
+	assert_int_equal(doc_script_from_file(AURA_FIXTURES "/article.md", 1,
+					      SCRIPT_WORDS_PER_MINUTE, &text, NULL, &err),
+			 -AURA_E_SCRIPT_INVALID);
+	assert_null(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -315,6 +374,7 @@ int main(void)
 		cmocka_unit_test(test_read_file_missing),
 		cmocka_unit_test(test_summary_article),
 		cmocka_unit_test(test_summary_covers_sections),
+		cmocka_unit_test(test_script_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
