@@ -6,6 +6,7 @@
  */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,11 +64,14 @@ int doc_script_from_file(const char *path, int duration_s, int words_per_minute,
 	struct doc_summary s;
 	doc_summarise(d, doc_word_budget(duration_s, words_per_minute), &s);
 	if (s.n == 0) {
+		bool prose = d->n > 0;
 		doc_summary_free(&s);
 		doc_free(d);
-		return aura_error_set(err, AURA_E_SCRIPT_INVALID,
-				      "%s: no sentence of the document fits %d s", path,
-				      duration_s);
+		if (!prose)
+			return aura_error_set(err, AURA_E_SCRIPT_INVALID,
+					      "%s holds no prose (paragraphs, list items)", path);
+		return aura_error_set(err, AURA_E_SCRIPT_INVALID, "%s: no sentence of it fits %d s",
+				      path, duration_s);
 	}
 	*text = doc_script_text(d, &s);
 	if (topic != NULL)
