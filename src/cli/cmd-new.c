@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "cli/cmd.h"
+#include "cli/new-input.h"
 #include "cli/jobs.h"
 #include "cli/progress.h"
 #include "client/proto.h"
@@ -37,51 +38,6 @@
 extern const struct cmd_entry cmd_new_entry;
 
 #define BAR_WIDTH 24
-
-/* The whole of a --script file (at most SCRIPT_TEXT_MAX + 1 bytes, so the
- * parser can say it is too big). */
-static int read_script(const char *path, char **out, struct aura_error *err)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return aura_error_set(err, AURA_E_INPUT_UNREADABLE, "--script %s: %s", path,
-				      strerror(errno));
-	struct stat st;
-	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-		close(fd);
-		return aura_error_set(err, AURA_E_INPUT_UNREADABLE, "--script %s is a directory",
-				      path);
-	}
-	struct buf b;
-	buf_init(&b);
-	char chunk[16384];
-	int rc = 0;
-	while (b.len <= SCRIPT_TEXT_MAX) {
-		ssize_t r = read(fd, chunk, sizeof(chunk));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = aura_error_set(err, AURA_E_INPUT_UNREADABLE, "--script %s: %s", path,
-					    strerror(errno));
-			break;
-		}
-		if (r == 0)
-			break;
-		buf_append(&b, chunk, (size_t)r);
-	}
-	close(fd);
-	if (rc == 0 && memchr(b.data ? b.data : "", '\0', b.len))
-		rc =
-		    aura_error_set(err, AURA_E_SCRIPT_INVALID, "--script %s holds NUL bytes", path);
-	if (rc < 0) {
-		buf_free(&b);
-		return rc;
-	}
-	if (!b.data)
-		buf_append(&b, "", 0);
-	*out = b.data;
-	return 0;
-}
 
 static char *absolute(const char *cwd, const char *path)
 {
@@ -370,7 +326,8 @@ enum {
 	OPT_POOL,
 	OPT_VARIANTS,
 	OPT_AFTER,
-	OPT_ON_DONE
+	OPT_ON_DONE,
+	OPT_FROM
 };
 
 static const struct option new_opts[] = {
@@ -379,6 +336,7 @@ static const struct option new_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "voice", required_argument, NULL, OPT_VOICE },
 	{ "script", required_argument, NULL, OPT_SCRIPT },
+	{ "from", required_argument, NULL, OPT_FROM },
 	{ "images", required_argument, NULL, OPT_IMAGES },
 	{ "music", required_argument, NULL, OPT_MUSIC },
 	{ "captions", required_argument, NULL, OPT_CAPTIONS },
@@ -407,7 +365,7 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 		   *music = args_get(&a, OPT_MUSIC), *captions = args_get(&a, OPT_CAPTIONS),
 		   *priority = args_get(&a, OPT_PRIORITY), *seed = args_get(&a, OPT_SEED),
 		   *key = args_get(&a, OPT_KEY), *pool = args_get(&a, OPT_POOL),
-		   *variants = args_get(&a, OPT_VARIANTS);
+		   *variants = args_get(&a, OPT_VARIANTS), *from = args_get(&a, OPT_FROM);
 	bool wait = args_has(&a, OPT_WAIT), json = args_has(&a, OPT_JSON);
 	int64_t nvar = 0;
 	if (variants && (parse_int64(variants, &nvar) < 0 || nvar < 1 || nvar > VARIANTS_MAX))
@@ -416,8 +374,10 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 	if (variants && wait)
 		return cli_usage_error("--wait follows one video; --variants queues them "
 				       "without waiting");
-	/* TOPIC may be left out for --script alone, so the count is checked here */
-	if (a.argc == 0 && !script) {
+	if (script && from)
+		return cli_usage_error("--script and --from: one or the other");
+	/* TOPIC may be left out for --script or --from, so the count is checked here */
+	if (a.argc == 0 && !script && !from) {
 		struct aura_error terr;
 		aura_error_set(&terr, AURA_E_TOPIC_INVALID, "no topic was given");
 		aura_error_print(&terr);
@@ -444,8 +404,8 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 		goto fail;
 	}
 	s.cwd = xstrdup(cwd);
-	if (a.argc == 0) { /* --script FILE alone: its heading, or its name */
-		if (read_script(script, &s.script, &err) < 0)
+	if (a.argc == 0 && script) { /* --script FILE alone: its heading, or its name */
+		if (new_read_script(script, &s.script, &err) < 0)
 			goto fail;
 		free(topic.data);
 		topic.data = vspec_topic_from_script(s.script, script);
@@ -457,7 +417,7 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 			goto fail;
 		}
 	}
-	if (vspec_check_topic(s.topic, &err) < 0)
+	if (!from && vspec_check_topic(s.topic, &err) < 0)
 		goto fail;
 
 	int64_t x;
@@ -523,7 +483,9 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 		free(s.voice.name);
 		s.voice.name = abs;
 	}
-	if (script && !s.script && read_script(script, &s.script, &err) < 0)
+	if (script && !s.script && new_read_script(script, &s.script, &err) < 0)
+		goto fail;
+	if (from && new_from_doc(from, &s, a.argc == 0, &err) < 0)
 		goto fail;
 	if (images) {
 		s.images = absolute(cwd, images);
@@ -640,7 +602,7 @@ out:
 const struct cmd_entry cmd_new_entry = {
 	.name = "new",
 	.usage =
-	    "[TOPIC] [-d SEC] [-p PRESET] [--voice V] [--script FILE] [--images DIR] "
+	    "[TOPIC] [-d SEC] [-p PRESET] [--voice V] [--script FILE | --from DOC] [--images DIR] "
 	    "[--music FILE] [--captions MODE] [-o PATH] [--priority N] [--seed N] [--pool NAME] "
 	    "[--after ID[,ID]] [--on-done CMD] [--key K] [--variants N] [--wait] [--json]",
 	.args = { .shorts = "d:p:o:", .longs = new_opts, .min = 0, .max = ARGS_ANY },
@@ -657,6 +619,10 @@ const struct cmd_entry cmd_new_entry = {
 	    "                        may start with a \"# heading\" line (-d is then ignored);\n"
 	    "                        without TOPIC, the first heading (else the file's name)\n"
 	    "                        is the topic\n"
+	    "      --from DOC        narrate a summary of DOC (.md, .html or text): its own\n"
+	    "                        sentences sized to -d, a scene per section, headings as\n"
+	    "                        scene headings; without TOPIC, its title (else the\n"
+	    "                        file's name) is the topic\n"
 	    "      --images DIR      use DIR's .jpg/.png/.mp4 files in name order, cycled,\n"
 	    "                        instead of generated backgrounds\n"
 	    "      --music FILE      a music bed, looped and ducked under the voice\n"
