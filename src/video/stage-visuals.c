@@ -16,8 +16,9 @@
  * IMAGE_UNUSABLE warning.
  *
  * Without --images, the [providers] visuals chain is walked for each
- * scene: stock photos (pexels, pixabay: searched by the scene's keywords,
- * kept in DATA/cache by query, credited in the job's credits.txt) and
+ * scene: stock clips or photos ([video] stock; pexels, pixabay: searched
+ * by the scene's keywords, kept in DATA/cache by query, credited in the
+ * job's credits.txt; a clip goes the --images clip way) and
  * generated pictures (sdwebui, openai: visuals/NNN.PROVIDER.png, reused by
  * a retry) are asynchronous steps; the picture found goes through the
  * same cover scaling as an --images still (the render moves over it). A
@@ -399,6 +400,14 @@ static bool generated_reuse(struct vjob *v, int i, const char *name, const char 
 	return ok;
 }
 
+/* [video] stock: clips (the default), photos, or both by turns (a clip
+ * first). */
+static bool stock_video(const struct aura_config *cfg, int i)
+{
+	const char *m = cfg && cfg->stock ? cfg->stock : "videos";
+	return strcmp(m, "photos") == 0 ? false : strcmp(m, "mixed") == 0 ? i % 2 == 0 : true;
+}
+
 static char *scene_prompt(const struct vjob *v, int i)
 {
 	const struct scene *sc = &v->script.scenes[i];
@@ -428,6 +437,7 @@ static int online_walk(struct vjob *v, struct task_cmd *cmd)
 		c->height = p->h;
 		if (is_stock(name)) {
 			c->kind = VCALL_STOCK;
+			c->video = stock_video(cfg, v->sub);
 			c->text = scene_query(v, v->sub);
 			c->cache_dir = xasprintf("%s/cache", v->env->paths->data_dir);
 			c->credits = vjob_path(v, "credits.txt");

@@ -95,6 +95,7 @@ struct vcall {
 	char *credits;	 /* stock: the job's credits file */
 	int duration_s;	 /* script */
 	int width, height;
+	bool video; /* stock: a clip rather than a photo */
 	/* in flight */
 	struct provider_call *pcall;
 	struct stock_op *sop;

@@ -90,7 +90,7 @@ def clip(n):
     try:
         data = subprocess.run(
             ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
-             "testsrc=size=320x180:rate=25:duration=2,hue=h=%d" % (n * 45),
+             "testsrc=size=320x180:rate=25:duration=2,hue=h=%d" % (n * 53 % 360),
              "-c:v", "mpeg4", "-q:v", "5", "-pix_fmt", "yuv420p", "-f", "mp4",
              "-movflags", "frag_keyframe+empty_moov", "pipe:1"],
             check=True, capture_output=True, timeout=60).stdout
@@ -102,8 +102,8 @@ def clip(n):
 
 
 def clip_no(query):
-    """Which clip a video search answers with: one per query (0 to 7)."""
-    return zlib.crc32(query.encode()) % 8
+    """Which clip a video search answers with: one per query (0 to 63)."""
+    return zlib.crc32(" ".join(query.split()).encode()) % 64
 
 
 # Video renditions (name, width, height): the files all hold the same small
@@ -337,7 +337,7 @@ class Handler(BaseHTTPRequestHandler):
                                "width": w, "height": h}
                            for k, sfx, w, h in PIXABAY_FILES}}]})
         if path.startswith("/files/") and path.endswith(".mp4"):
-            return self.send(200, clip(int(q.get("clip", ["0"])[0]) % 8), ctype="video/mp4")
+            return self.send(200, clip(int(q.get("clip", ["0"])[0]) % 64), ctype="video/mp4")
         if path in ("/api/", "/api"):
             return self.send(200, {"total": 1, "totalHits": 1, "hits": [{
                 "id": 202, "pageURL": "https://pixabay.com/photos/202/", "user": "fakeuser",
