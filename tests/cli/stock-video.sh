@@ -77,6 +77,14 @@ for n in 001 002 003; do
 		diag "$A / $B"
 	fi
 done
+# the 2 s clips are shorter than their scenes: each was made a seamless loop
+# (1.5 s: its end crossfades into its start) and never freezes
+for n in 001 002 003; do
+	D=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$WD/visuals/$n.loop.mp4" 2>/dev/null)
+	like "$D" '^1\.[45]' "scene $n's clip was made a 1.5 s crossfade loop"
+	F=$(ffmpeg -v info -i "$WD/visuals/$n.mp4" -vf freezedetect=n=0.0005:d=0.25 -f null - 2>&1 | grep -c freeze_start)
+	is "$F" 0 "scene $n's clip never freezes (freezedetect)"
+done
 # and in the finished video: two times inside the first scene
 A=$(frame_md5 "$WORK/clips.mp4" 0.3)
 B=$(frame_md5 "$WORK/clips.mp4" 1.3)
