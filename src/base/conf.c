@@ -34,6 +34,7 @@ static const char *const w_level[] = { "error", "warn", "info", "debug", NULL };
 static const char *const w_preset[] = { "landscape-720p", "landscape-1080p", "portrait-1080p",
 					"square-1080p",	  "draft-480p",	     NULL };
 static const char *const w_captions[] = { "burn", "srt", "both", "none", NULL };
+static const char *const w_stock[] = { "videos", "photos", "mixed", NULL };
 static const char *const w_script[] = { "openai", "rulebased", NULL };
 static const char *const w_voice[] = { "openai", "elevenlabs", "espeak", "piper", "flite", NULL };
 static const char *const w_visuals[] = {
@@ -117,6 +118,8 @@ static const struct key keys[] = {
 	 "silence between scenes in milliseconds (0 to 5000)"},
 	{"video", "output_dir", KT_PATH, F(output_dir), 0, 0, NULL, "",
 	 "where finished videos go (empty: the directory aura is run from)"},
+	{"video", "stock", KT_WORD, F(stock), 0, 0, w_stock, "videos",
+	 "what the stock sites (pexels, pixabay) supply: videos (clips), photos or mixed"},
 
 	{"voice", "espeak", KT_PATH, F(espeak), 0, 0, NULL, "",
 	 "espeak-ng program (empty: search PATH)"},

@@ -39,31 +39,23 @@ static char *pexels_auth(const struct provider *p)
 	return provider_key(p) ? xasprintf("Authorization: %s", provider_key(p)) : NULL;
 }
 
-/* The MP4 rendition closest to 1080 on the long side without going under
- * 720 when possible: big enough for the presets, not a 4K download. */
-static const char *pick_video_file(json_t *files)
+/* The smallest MP4 rendition covering the output size (stock_pick_offer). */
+static const char *pick_video_file(json_t *files, const struct stock_query *q)
 {
 	size_t i;
 	json_t *f;
-	const char *best = NULL;
-	long best_score = 0;
+	struct stock_pick pk = { 0 };
 
 	json_array_foreach(files, i, f)
 	{
-		const char *link = json_string_value(json_object_get(f, "link"));
 		const char *type = json_string_value(json_object_get(f, "file_type"));
-		long w = (long)json_integer_value(json_object_get(f, "width"));
-		long h = (long)json_integer_value(json_object_get(f, "height"));
-		long side = w > h ? w : h, score;
-		if (!stock_is_http_url(link) || !type || strcmp(type, "video/mp4") != 0)
+		if (!type || strcmp(type, "video/mp4") != 0)
 			continue;
-		score = side >= 720 ? 10000 - labs(side - 1080) : side;
-		if (!best || score > best_score) {
-			best = link;
-			best_score = score;
-		}
+		stock_pick_offer(&pk, q, json_string_value(json_object_get(f, "link")),
+				 (long)json_integer_value(json_object_get(f, "width")),
+				 (long)json_integer_value(json_object_get(f, "height")));
 	}
-	return best;
+	return pk.url;
 }
 
 static int pexels_parse(const char *body, size_t len, const struct stock_query *q,
@@ -78,7 +70,7 @@ static int pexels_parse(const char *body, size_t len, const struct stock_query *
 	if (!hit)
 		goto done;
 	if (q->video) {
-		url = pick_video_file(json_object_get(hit, "video_files"));
+		url = pick_video_file(json_object_get(hit, "video_files"), q);
 		who = json_string_value(json_object_get(json_object_get(hit, "user"), "name"));
 	} else {
 		json_t *src = json_object_get(hit, "src");

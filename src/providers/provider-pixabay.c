@@ -50,11 +50,17 @@ static int pixabay_parse(const char *body, size_t len, const struct stock_query 
 	if (!hit)
 		goto done;
 	if (q->video) {
+		/* the smallest rendition covering the output (stock_pick_offer) */
+		static const char *const sizes[] = { "large", "medium", "small", "tiny", NULL };
 		json_t *v = json_object_get(hit, "videos");
-		url = json_string_value(json_object_get(json_object_get(v, "large"), "url"));
-		if (!stock_is_http_url(url))
-			url =
-			    json_string_value(json_object_get(json_object_get(v, "medium"), "url"));
+		struct stock_pick pk = { 0 };
+		for (const char *const *sz = sizes; *sz; sz++) {
+			json_t *r = json_object_get(v, *sz);
+			stock_pick_offer(&pk, q, json_string_value(json_object_get(r, "url")),
+					 (long)json_integer_value(json_object_get(r, "width")),
+					 (long)json_integer_value(json_object_get(r, "height")));
+		}
+		url = pk.url;
 	} else {
 		url = json_string_value(json_object_get(hit, "largeImageURL"));
 		if (!stock_is_http_url(url))

@@ -41,6 +41,7 @@ struct stock_op {
 	char *query;
 	bool video;
 	enum stock_orientation orientation;
+	int width, height;
 	char *base;    /* cache path without extension */
 	char *credits; /* job credits file or NULL */
 	char *credit;  /* this asset's credit line */
@@ -200,7 +201,9 @@ static void on_search(const struct provider_result *r, void *ctx)
 	struct stock_op *op = ctx;
 	struct stock_query q = { .query = op->query,
 				 .video = op->video,
-				 .orientation = op->orientation };
+				 .orientation = op->orientation,
+				 .width = op->width,
+				 .height = op->height };
 	struct stock_hit hit = { 0 };
 	struct aura_error err;
 	static const char *const photo_types[] = { "image/", NULL };
@@ -256,12 +259,17 @@ struct stock_op *stock_fetch_start(struct provider *p, struct loop *l, const str
 	op->query = xstrdup(q->query ? q->query : "");
 	op->video = q->video;
 	op->orientation = q->orientation;
+	op->width = q->width;
+	op->height = q->height;
 	op->credits = xstrdup(q->credits_path);
 	op->start = time_mono_ms();
 
 	/* The cache key: site, kind, orientation and the query, as typed. */
-	snprintf(kind, sizeof(kind), "%s/%s/%d", api->name, q->video ? "video" : "photo",
-		 (int)q->orientation);
+	if (q->video) /* the rendition depends on the output size */
+		snprintf(kind, sizeof(kind), "%s/video/%d/%dx%d", api->name, (int)q->orientation,
+			 q->width, q->height);
+	else
+		snprintf(kind, sizeof(kind), "%s/photo/%d", api->name, (int)q->orientation);
 	h = fnv1a(h, kind, strlen(kind) + 1);
 	h = fnv1a(h, op->query, strlen(op->query));
 	dir = xasprintf("%s/%s", q->cache_dir, api->name);
@@ -336,6 +344,43 @@ json_t *stock_first_hit(const char *body, size_t len, const char *key, const str
 		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "no results for \"%s\"",
 			       q->query);
 	return hit;
+}
+
+static void target_size(const struct stock_query *q, long *w, long *h)
+{
+	*w = q->width > 0 ? q->width : q->orientation == STOCK_PORTRAIT ? 1080 : 1920;
+	*h = q->height > 0 ? q->height : q->orientation == STOCK_LANDSCAPE ? 1080 : 1920;
+	if (q->width <= 0 && q->height <= 0 && q->orientation == STOCK_SQUARE)
+		*w = *h = 1080;
+}
+
+static bool covers(long w, long h, long tw, long th)
+{
+	return w >= tw && h >= th;
+}
+
+void stock_pick_offer(struct stock_pick *pk, const struct stock_query *q, const char *url, long w,
+		      long h)
+{
+	long tw, th;
+	bool take;
+
+	if (!stock_is_http_url(url) || w < 0 || h < 0)
+		return;
+	target_size(q, &tw, &th);
+	if (!pk->url)
+		take = true;
+	else if (covers(w, h, tw, th) != covers(pk->w, pk->h, tw, th))
+		take = covers(w, h, tw, th);
+	else if (covers(w, h, tw, th))
+		take = w * h < pk->w * pk->h;
+	else
+		take = w * h > pk->w * pk->h;
+	if (take) {
+		pk->url = url;
+		pk->w = w;
+		pk->h = h;
+	}
 }
 
 int stock_hit_set(struct stock_hit *out, const char *url, const char *kind, const char *who,

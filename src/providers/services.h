@@ -85,6 +85,7 @@ struct stock_query {
 	const char *query;		    /* keywords */
 	bool video;			    /* a clip rather than a photo */
 	enum stock_orientation orientation; /* from the preset */
+	int width, height;		    /* the output size (0: 1080p for the orientation) */
 	const char *cache_dir;		    /* DATA/cache: assets kept by query */
 	const char *credits_path;	    /* the job's credits file (appended), or NULL */
 };
@@ -106,6 +107,15 @@ json_t *stock_first_hit(const char *body, size_t len, const char *key, const str
  * PAGE"); -PROVIDER_BAD_RESPONSE when the URL is not http(s). */
 int stock_hit_set(struct stock_hit *out, const char *url, const char *kind, const char *who,
 		  const char *site, const char *page, const char *home, struct aura_error *err);
+
+/* Choosing a video rendition: offer each one; the pick is the smallest that
+ * covers the output size (no 4K for a 720p video), else the largest. */
+struct stock_pick {
+	const char *url;
+	long w, h;
+};
+void stock_pick_offer(struct stock_pick *pk, const struct stock_query *q, const char *url, long w,
+		      long h);
 
 /* What differs between stock sites; the flow (cache, search, download,
  * credit) is shared. */

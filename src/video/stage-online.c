@@ -147,10 +147,12 @@ static int vcall_start(void *arg, const struct task_async_env *ae, task_step_fin
 	case VCALL_STOCK: {
 		struct stock_query q = {
 			.query = c->text,
-			.video = false,
+			.video = c->video,
 			.orientation = c->height > c->width    ? STOCK_PORTRAIT
 				       : c->height == c->width ? STOCK_SQUARE
 							       : STOCK_LANDSCAPE,
+			.width = c->width,
+			.height = c->height,
 			.cache_dir = c->cache_dir,
 			.credits_path = c->credits,
 		};

@@ -16,8 +16,10 @@
  * IMAGE_UNUSABLE warning.
  *
  * Without --images, the [providers] visuals chain is walked for each
- * scene: stock photos (pexels, pixabay: searched by the scene's keywords,
- * kept in DATA/cache by query, credited in the job's credits.txt) and
+ * scene: stock clips or photos ([video] stock; pexels, pixabay: searched
+ * by the scene's keywords, kept in DATA/cache by query, credited in the
+ * job's credits.txt; a clip goes the --images clip way, made a seamless
+ * crossfade loop first when shorter than its scene) and
  * generated pictures (sdwebui, openai: visuals/NNN.PROVIDER.png, reused by
  * a retry) are asynchronous steps; the picture found goes through the
  * same cover scaling as an --images still (the render moves over it). A
@@ -42,7 +44,7 @@
 #include "video/stage.h"
 #include "base/utf8.h"
 
-enum { STEP_ONLINE, STEP_IMAGES, STEP_CARDS, STEP_FINISH };
+enum { STEP_ONLINE, STEP_IMAGES, STEP_CARDS, STEP_FINISH, STEP_PROBE, STEP_LOOP };
 
 #define W_ONLINE	  0.50 /* of the stage, when a provider is called */
 #define W_IMAGES	  0.85
@@ -147,6 +149,8 @@ static void assign(struct vjob *v)
 		struct vscene *s = &v->scenes[i];
 		free(s->source);
 		s->source = NULL;
+		s->stock_clip = s->looped = false;
+		s->clip_us = 0;
 		set_card(s, i);
 		if (v->nimages > 0) {
 			s->source = xstrdup(v->images[i % v->nimages]);
@@ -178,7 +182,10 @@ static void image_cmd(struct vjob *v, int i, struct task_cmd *cmd, struct ffargs
 	if (s->kind == VIS_CLIP) {
 		int frames = clip_frames(v, i);
 		/* looped when shorter than the scene; the frame count ends it */
-		ffargs_addv(a, "-stream_loop", "-1", "-i", s->source, "-an", "-sn", "-dn", "-vf");
+		char *loop = xasprintf("visuals/%03d.loop.mp4", vjob_num(i));
+		ffargs_addv(a, "-stream_loop", "-1", "-i", s->looped ? loop : s->source, "-an",
+			    "-sn", "-dn", "-vf");
+		free(loop);
 		ffargs_addf(a, "%s,fps=%d,format=yuv420p", cover, VIDEO_FPS);
 		ffargs_add(a, "-frames:v");
 		ffargs_addf(a, "%d", frames);
@@ -191,6 +198,49 @@ static void image_cmd(struct vjob *v, int i, struct task_cmd *cmd, struct ffargs
 	}
 	free(cover);
 	cmd->ffmpeg = true;
+}
+
+/* --- stock clips shorter than their scene ---------------------------------------- */
+
+#define LOOP_XFADE_US ((int64_t)XFADE_FRAMES * 1000000 / VIDEO_FPS)
+
+/* A stock clip shorter than its scene (and long enough to crossfade)
+ * becomes a seamless loop first: its part after the first crossfade's
+ * length, fading at its end into its own start. Looped, it never jumps or
+ * freezes. */
+static bool wants_loop(const struct vjob *v, int i)
+{
+	const struct vscene *s = &v->scenes[i];
+	return s->kind == VIS_CLIP && s->stock_clip && !s->looped &&
+	       s->clip_us > 2 * LOOP_XFADE_US &&
+	       s->clip_us < (int64_t)clip_frames(v, i) * 1000000 / VIDEO_FPS;
+}
+
+static void probe_cmd(struct vjob *v, int i, struct task_cmd *cmd, struct ffargs *a)
+{
+	ffargs_addv(a, "ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json",
+		    v->scenes[i].source);
+	cmd->capture_stdout = true;
+}
+
+static void loop_cmd(struct vjob *v, int i, struct task_cmd *cmd, struct ffargs *a)
+{
+	struct vscene *s = &v->scenes[i];
+	char *cover = cover_filter(v->spec.preset);
+	double x = LOOP_XFADE_US / 1e6, d = s->clip_us / 1e6;
+	ffargs_addv(a, "ffmpeg", "-y", "-i", s->source, "-an", "-sn", "-dn", "-filter_complex");
+	ffargs_addf(
+	    a,
+	    "[0:v]%s,fps=%d,format=yuv420p,setpts=PTS-STARTPTS,split[a][b];"
+	    "[a]trim=start=%.3f,setpts=PTS-STARTPTS[a2];[b]trim=end=%.3f,setpts=PTS-STARTPTS[b2];"
+	    "[a2][b2]xfade=transition=fade:duration=%.3f:offset=%.3f[v]",
+	    cover, VIDEO_FPS, x, x, x, d - 2 * x);
+	ffargs_addv(a, "-map", "[v]", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-f",
+		    "mp4");
+	ffargs_addf(a, "visuals/%03d.loop.mp4", vjob_num(i));
+	cmd->duration_us = s->clip_us - LOOP_XFADE_US;
+	cmd->ffmpeg = true;
+	free(cover);
 }
 
 /* --- cards ----------------------------------------------------------------------- */
@@ -372,6 +422,7 @@ static void use_source(struct vjob *v, int i, const char *path)
 	free(s->visual);
 	if (vspec_is_video_file(path)) {
 		s->kind = VIS_CLIP;
+		s->stock_clip = true;
 		s->visual = xasprintf("visuals/%03d.mp4", vjob_num(i));
 	} else {
 		s->kind = VIS_STILL;
@@ -397,6 +448,14 @@ static bool generated_reuse(struct vjob *v, int i, const char *name, const char 
 	free(note_rel);
 	free(img_rel);
 	return ok;
+}
+
+/* [video] stock: clips (the default), photos, or both by turns (a clip
+ * first). */
+static bool stock_video(const struct aura_config *cfg, int i)
+{
+	const char *m = cfg && cfg->stock ? cfg->stock : "videos";
+	return strcmp(m, "photos") == 0 ? false : strcmp(m, "mixed") == 0 ? i % 2 == 0 : true;
 }
 
 static char *scene_prompt(const struct vjob *v, int i)
@@ -428,6 +487,7 @@ static int online_walk(struct vjob *v, struct task_cmd *cmd)
 		c->height = p->h;
 		if (is_stock(name)) {
 			c->kind = VCALL_STOCK;
+			c->video = stock_video(cfg, v->sub);
 			c->text = scene_query(v, v->sub);
 			c->cache_dir = xasprintf("%s/cache", v->env->paths->data_dir);
 			c->credits = vjob_path(v, "credits.txt");
@@ -516,8 +576,17 @@ static int visuals_next(struct vjob *v, struct task_cmd *cmd, struct aura_error 
 			v->sub++;
 		if (v->sub < v->n) {
 			double w0 = v->spec.images ? 0 : W_ONLINE;
-			image_cmd(v, v->sub, cmd, &a);
-			v->cmd_kind = STEP_IMAGES;
+			struct vscene *s = &v->scenes[v->sub];
+			if (s->kind == VIS_CLIP && s->stock_clip && s->clip_us == 0) {
+				probe_cmd(v, v->sub, cmd, &a);
+				v->cmd_kind = STEP_PROBE;
+			} else if (wants_loop(v, v->sub)) {
+				loop_cmd(v, v->sub, cmd, &a);
+				v->cmd_kind = STEP_LOOP;
+			} else {
+				image_cmd(v, v->sub, cmd, &a);
+				v->cmd_kind = STEP_IMAGES;
+			}
 			cmd->weight_start = w0 + (W_IMAGES - w0) * v->sub / v->n;
 			cmd->weight_len = (W_IMAGES - w0) / v->n;
 			cmd->argv = ffargs_steal(&a);
@@ -548,10 +617,33 @@ static int visuals_next(struct vjob *v, struct task_cmd *cmd, struct aura_error 
 static int visuals_done(struct vjob *v, int status, const char *out, size_t out_len,
 			const char *tail, struct aura_error *err)
 {
-	(void)out;
-	(void)out_len;
 	if (v->cmd_kind == STEP_ONLINE)
 		return online_done(v, err);
+	if (v->cmd_kind == STEP_PROBE) {
+		/* unknown: looped from its start without a crossfade */
+		int64_t us = WIFEXITED(status) && WEXITSTATUS(status) == 0
+				 ? probe_duration_us(out, out_len)
+				 : 0;
+		v->scenes[v->sub].clip_us = us > 0 ? us : -1;
+		return 0;
+	}
+	if (v->cmd_kind == STEP_LOOP) {
+		struct aura_error e = { 0 };
+		int rc = vjob_ffmpeg_result(status, tail, v->scenes[v->sub].source, &e);
+		if (rc < 0) {
+			if (e.code == AURA_E_DISK_FULL) {
+				if (err)
+					*err = e;
+				return rc;
+			}
+			vjob_log(v, "visuals: scene %d: no crossfade loop (%s)", vjob_num(v->sub),
+				 e.detail);
+			v->scenes[v->sub].clip_us = -1;
+		} else {
+			v->scenes[v->sub].looped = true;
+		}
+		return 0;
+	}
 	if (v->cmd_kind == STEP_IMAGES) {
 		struct aura_error e = { 0 };
 		int rc = vjob_ffmpeg_result(status, tail, v->scenes[v->sub].source, &e);

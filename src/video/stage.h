@@ -52,6 +52,9 @@ struct vscene {
 	int frames;	   /* length on the timeline, at 30 fps */
 	int start_frame;
 	enum vvisual kind;
+	bool stock_clip; /* visuals: a stock clip, looped with a crossfade when short */
+	bool looped;	 /* visuals/NNN.loop.mp4 (the clip made a seamless loop) exists */
+	int64_t clip_us; /* a stock clip's length as probed: 0 not yet, < 0 unknown */
 	char *visual;	 /* relative to the work directory: visuals/001.png ... */
 	char *source;	 /* the --images file, the stock asset in the cache or the
 			    generated picture it came from; NULL for a card */
@@ -95,6 +98,7 @@ struct vcall {
 	char *credits;	 /* stock: the job's credits file */
 	int duration_s;	 /* script */
 	int width, height;
+	bool video; /* stock: a clip rather than a photo */
 	/* in flight */
 	struct provider_call *pcall;
 	struct stock_op *sop;

@@ -55,6 +55,8 @@ ffmpeg = $(command -v ffmpeg)
 ffprobe = $T_TMP/bin/ffprobe
 [server]
 max_jobs = 2
+[video]
+stock = photos
 [providers]
 script = openai, rulebased
 voice = openai, elevenlabs, flite

@@ -20,6 +20,10 @@ Control (no key needed):
   POST /_reset  clear faults and counters
   GET  /_stats  {"PATH": requests served, ...}
 
+Video searches (/videos/search, /api/videos/) answer with several
+renditions of one real 2 s 320x180 clip (made by ffmpeg's testsrc on first
+use), a different clip per query; GET /_stats counts each rendition's path.
+
 Faults: 500, 429 (+ Retry-After), 401, echo400 (the key echoed JSON-escaped
 and URL-encoded), hang, trickle, truncated, nonjson, schema, oversized, ctype. PATH matches as a prefix; "*" matches every path.
 """
@@ -30,6 +34,7 @@ import math
 import os
 import socketserver
 import struct
+import subprocess
 import sys
 import threading
 import time
@@ -71,6 +76,42 @@ def wav(seconds=1.0, rate=24000):
 
 PNG = png()
 WAV = wav()
+CLIPS = {}    # clip number -> MP4 bytes, made on first use
+
+
+def clip(n):
+    """A real 2 s 320x180 MP4 whose picture changes over time (testsrc's
+    counter), its hue set by n so that clips differ; the old header-only
+    bytes when FFmpeg is missing."""
+    with LOCK:
+        if n in CLIPS:
+            return CLIPS[n]
+    data = b"\x00\x00\x00\x18ftypisom" + b"\x00" * 1000
+    try:
+        data = subprocess.run(
+            ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
+             "testsrc=size=320x180:rate=25:duration=2,hue=h=%d" % (n * 53 % 360),
+             "-c:v", "mpeg4", "-q:v", "5", "-pix_fmt", "yuv420p", "-f", "mp4",
+             "-movflags", "frag_keyframe+empty_moov", "pipe:1"],
+            check=True, capture_output=True, timeout=60).stdout
+    except (OSError, subprocess.SubprocessError):
+        pass
+    with LOCK:
+        CLIPS[n] = data
+    return data
+
+
+def clip_no(query):
+    """Which clip a video search answers with: one per query (0 to 63)."""
+    return zlib.crc32(" ".join(query.split()).encode()) % 64
+
+
+# Video renditions (name, width, height): the files all hold the same small
+# clip; the names let tests see which one was chosen.
+PEXELS_FILES = [("sd", 640, 360), ("720", 1280, 720), ("hd", 1920, 1080), ("4k", 3840, 2160),
+                ("p720", 720, 1280), ("p1080", 1080, 1920)]
+PIXABAY_FILES = [("large", "", 1920, 1080), ("medium", "-m", 1280, 720),
+                 ("small", "-s", 960, 540), ("tiny", "-t", 640, 360)]
 
 
 def arm(path, fault, count=-1, retry_after=1):
@@ -278,24 +319,25 @@ class Handler(BaseHTTPRequestHandler):
                 "src": {k: b + "/files/pexels-101-%s.png" % k
                         for k in ("original", "large2x", "large", "landscape", "portrait")}}]})
         if path == "/videos/search":
-            return self.send(200, {"videos": [{
-                "id": 303, "url": "https://www.pexels.com/video/303/",
+            n = clip_no(q.get("query", [""])[0])
+            return self.send(200, {"page": 1, "per_page": 1, "total_results": 1, "videos": [{
+                "id": 303, "url": "https://www.pexels.com/video/303/", "duration": 2,
                 "user": {"name": "Fake Videographer"},
                 "video_files": [
-                    {"file_type": "video/mp4", "width": 640, "height": 360,
-                     "link": b + "/files/pexels-303-sd.mp4"},
-                    {"file_type": "video/mp4", "width": 1920, "height": 1080,
-                     "link": b + "/files/pexels-303-hd.mp4"},
-                    {"file_type": "video/mp4", "width": 3840, "height": 2160,
-                     "link": b + "/files/pexels-303-4k.mp4"}]}]})
+                    {"file_type": "video/mp4", "quality": "hd" if w * h >= 1280 * 720 else "sd",
+                     "width": w, "height": h,
+                     "link": b + "/files/pexels-303-%s.mp4?clip=%d" % (name, n)}
+                    for name, w, h in PEXELS_FILES]}]})
         if path == "/api/videos/":
+            n = clip_no(q.get("q", [""])[0])
             return self.send(200, {"total": 1, "totalHits": 1, "hits": [{
                 "id": 404, "pageURL": "https://pixabay.com/videos/404/", "user": "fakevideo",
-                "videos": {"large": {"url": b + "/files/pixabay-404.mp4"},
-                           "medium": {"url": b + "/files/pixabay-404-m.mp4"}}}]})
+                "duration": 2,
+                "videos": {k: {"url": b + "/files/pixabay-404%s.mp4?clip=%d" % (sfx, n),
+                               "width": w, "height": h}
+                           for k, sfx, w, h in PIXABAY_FILES}}]})
         if path.startswith("/files/") and path.endswith(".mp4"):
-            # enough of an MP4 header for a sniffer; not playable
-            return self.send(200, b"\x00\x00\x00\x18ftypisom" + b"\x00" * 1000, ctype="video/mp4")
+            return self.send(200, clip(int(q.get("clip", ["0"])[0]) % 64), ctype="video/mp4")
         if path in ("/api/", "/api"):
             return self.send(200, {"total": 1, "totalHits": 1, "hits": [{
                 "id": 202, "pageURL": "https://pixabay.com/photos/202/", "user": "fakeuser",

@@ -123,6 +123,7 @@ static void test_defaults(void **state)
 	assert_null(c.font);
 	assert_int_equal(c.scene_gap_ms, 400);
 	assert_null(c.output_dir);
+	assert_string_equal(c.stock, "videos");
 	assert_null(c.espeak);
 	assert_null(c.piper);
 	assert_null(c.piper_model);
@@ -426,6 +427,8 @@ static void test_bad_values(void **state)
 		  "[video] preset = 4k: must be one of: landscape-720p, "
 		  "landscape-1080p, portrait-1080p, square-1080p, draft-480p" },
 		{ "[video]\ncaptions = maybe\n", "must be one of: burn, srt, both, none" },
+		{ "[video]\nstock = gifs\n",
+		  "[video] stock = gifs: must be one of: videos, photos, mixed" },
 		{ "[video]\nvoice = alexa:x\n", "[video] voice = alexa:x: must be PROVIDER or" },
 		{ "[video]\nvoice = flite:\n", "[video] voice = flite:: must be PROVIDER or" },
 		{ "[providers]\nvisuals = pexles, generated\n",
@@ -979,7 +982,7 @@ static void test_example_is_the_defaults(void **state)
 	int rc = load_text(&ex,
 			   "[general]\nlog_keep = 9\nlog_level = error\ndata_dir = /x\n"
 			   "[server]\nmax_jobs = 7\n[video]\npreset = draft-480p\nfont = /f\n"
-			   "[openai]\nmodel = m\n",
+			   "stock = mixed\n[openai]\nmodel = m\n",
 			   &err);
 	assert_int_equal(rc, 0);
 	aura_error_clear(&err);

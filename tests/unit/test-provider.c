@@ -799,14 +799,16 @@ static char *slurp(const char *path)
 	return xstrdup(text);
 }
 
-static void fetch(struct provider *p, const struct stock_api *api, const char *query, bool video,
-		  enum stock_orientation o, struct fres *x)
+static void fetch_sized(struct provider *p, const struct stock_api *api, const char *query,
+			bool video, enum stock_orientation o, int w, int h, struct fres *x)
 {
 	char *cache = xasprintf("%s/cache", tmpdir);
 	char *credits = xasprintf("%s/credits.txt", tmpdir);
 	struct stock_query q = { .query = query,
 				 .video = video,
 				 .orientation = o,
+				 .width = w,
+				 .height = h,
 				 .cache_dir = cache,
 				 .credits_path = credits };
 
@@ -816,6 +818,12 @@ static void fetch(struct provider *p, const struct stock_api *api, const char *q
 	assert_true(loop_until(lp, &x->done, 10000));
 	free(cache);
 	free(credits);
+}
+
+static void fetch(struct provider *p, const struct stock_api *api, const char *query, bool video,
+		  enum stock_orientation o, struct fres *x)
+{
+	fetch_sized(p, api, query, video, o, 0, 0, x);
 }
 
 static void test_pexels_photo_cached_and_credited(void **state)
@@ -863,6 +871,97 @@ static void test_pexels_video_picks_hd(void **state)
 	assert_non_null(strstr(a.o.path, ".mp4"));
 	assert_int_equal(fakeprov_count(lp, hp, &fake, "/files/pexels-303-hd.mp4"), 1);
 	assert_int_equal(fakeprov_count(lp, hp, &fake, "/files/pexels-303-4k.mp4"), 0);
+	provider_free(p);
+}
+
+static void test_stock_pick_covers_the_output(void **state)
+{
+	struct stock_query q720 = { .width = 1280, .height = 720 };
+	struct stock_query qp = { .orientation = STOCK_PORTRAIT, .width = 1080, .height = 1920 };
+	struct stock_query q4k = { .width = 3840, .height = 2160 };
+	struct stock_pick a = { 0 }, b = { 0 }, c = { 0 };
+	static const struct {
+		const char *url;
+		long w, h;
+	} r[] = { { "https://x/4k", 3840, 2160 }, { "https://x/sd", 640, 360 },
+		  { "https://x/hd", 1920, 1080 }, { "https://x/720", 1280, 720 },
+		  { "https://x/p", 1080, 1920 },  { "ftp://x/no", 1280, 720 } };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+		stock_pick_offer(&a, &q720, r[i].url, r[i].w, r[i].h);
+		stock_pick_offer(&b, &qp, r[i].url, r[i].w, r[i].h);
+		stock_pick_offer(&c, &q4k, r[i].url, r[i].w, r[i].h);
+	}
+	assert_string_equal(a.url, "https://x/720"); /* never 4K for a 720p video */
+	assert_string_equal(b.url, "https://x/p");   /* the portrait one covers */
+	assert_string_equal(c.url, "https://x/4k");
+	/* nothing covers: the largest */
+	struct stock_pick d = { 0 };
+	stock_pick_offer(&d, &q4k, "https://x/sd", 640, 360);
+	stock_pick_offer(&d, &q4k, "https://x/hd", 1920, 1080);
+	stock_pick_offer(&d, &q4k, "https://x/720", 1280, 720);
+	assert_string_equal(d.url, "https://x/hd");
+}
+
+static void test_stock_video_rendition_cache_credit(void **state)
+{
+	struct provider *p = mk_named("pexels", "", KEY);
+	struct provider *px = mk_named("pixabay", "/api", KEY);
+	char *credits = xasprintf("%s/credits.txt", tmpdir);
+	struct fres a, b, c, d;
+	char *text;
+
+	(void)state;
+	unlink(credits);
+	fetch_sized(p, &stock_api_pexels, "clip 720", true, STOCK_LANDSCAPE, 1280, 720, &a);
+	assert_int_equal(a.o.code, 0);
+	assert_false(a.o.cached);
+	assert_non_null(strstr(a.o.path, ".mp4"));
+	{
+		/* a real clip: an ftyp box, more than a header */
+		unsigned char m[8] = { 0 };
+		FILE *f = fopen(a.o.path, "rb");
+		assert_non_null(f);
+		assert_int_equal(fread(m, 1, 8, f), 8);
+		fclose(f);
+		assert_memory_equal(m + 4, "ftyp", 4);
+		struct stat st;
+		assert_int_equal(stat(a.o.path, &st), 0);
+		assert_true(st.st_size > 2000);
+	}
+	assert_int_equal(fakeprov_count(lp, hp, &fake, "/files/pexels-303-720.mp4"), 1);
+	assert_int_equal(fakeprov_count(lp, hp, &fake, "/files/pexels-303-4k.mp4"), 0);
+	assert_int_equal(fakeprov_count(lp, hp, &fake, "/files/pexels-303-hd.mp4"), 0);
+
+	/* the same query and size: the cache, no request */
+	fetch_sized(p, &stock_api_pexels, "clip 720", true, STOCK_LANDSCAPE, 1280, 720, &b);
+	assert_int_equal(b.o.code, 0);
+	assert_true(b.o.cached);
+	assert_string_equal(a.o.path, b.o.path);
+	assert_int_equal(fakeprov_count(lp, hp, &fake, "/videos/search"), 1);
+	assert_int_equal(fakeprov_count(lp, hp, &fake, "/files/pexels-303-720.mp4"), 1);
+
+	/* portrait 1080p takes the portrait rendition */
+	fetch_sized(p, &stock_api_pexels, "clip 720", true, STOCK_PORTRAIT, 1080, 1920, &c);
+	assert_int_equal(c.o.code, 0);
+	assert_int_equal(fakeprov_count(lp, hp, &fake, "/files/pexels-303-p1080.mp4"), 1);
+
+	/* Pixabay: 854x480 takes "small" (960x540), not large */
+	fetch_sized(px, &stock_api_pixabay, "clip 480", true, STOCK_LANDSCAPE, 854, 480, &d);
+	assert_int_equal(d.o.code, 0);
+	assert_int_equal(fakeprov_count(lp, hp, &fake, "/files/pixabay-404-s.mp4"), 1);
+	assert_int_equal(fakeprov_count(lp, hp, &fake, "/files/pixabay-404.mp4"), 0);
+
+	text = slurp(credits);
+	assert_non_null(strstr(text,
+			       "Video by Fake Videographer on Pexels: "
+			       "https://www.pexels.com/video/303/\nVideo by Fake Videographer"));
+	assert_non_null(
+	    strstr(text, "Video by fakevideo on Pixabay: https://pixabay.com/videos/404/"));
+	free(text);
+	free(credits);
+	provider_free(px);
 	provider_free(p);
 }
 
@@ -1007,6 +1106,8 @@ int main(void)
 		cmocka_unit_test_setup(test_cancel_wrapped_call_frees_its_context, setup),
 		cmocka_unit_test_setup(test_pexels_photo_cached_and_credited, setup),
 		cmocka_unit_test_setup(test_pexels_video_picks_hd, setup),
+		cmocka_unit_test(test_stock_pick_covers_the_output),
+		cmocka_unit_test_setup(test_stock_video_rendition_cache_credit, setup),
 		cmocka_unit_test_setup(test_pixabay_photo_and_video_key_in_query_not_logged, setup),
 		cmocka_unit_test_setup(test_stock_bad_answers, setup),
 		cmocka_unit_test_setup(test_elevenlabs_and_sdwebui, setup),
