@@ -19,7 +19,7 @@
 
 #define CAPTIONS_MAX_COLS   42 /* columns per line, the broadcast norm */
 #define CAPTIONS_MAX_LINES  2
-#define CAPTIONS_MIN_CUE_MS 700
+#define CAPTIONS_MIN_CUE_MS 800
 
 struct caption_cue {
 	char *text;	  /* one to max_lines lines joined by '\n'; owned */

@@ -310,6 +310,57 @@ static void test_split_balanced_lines(void **state)
 	caption_list_free(&l);
 }
 
+/* No cue narrower than a third of a line while the narration is longer:
+ * a sentence's last word spilled from a full cue ("honesty.") used to be
+ * a cue of its own, timed at the minimum. */
+static void assert_no_orphan(const char *text, int max_cols, int max_lines)
+{
+	struct caption_list l;
+	caption_list_init(&l);
+	int n = captions_split(text, max_cols, max_lines, &l);
+	assert_true(n >= 2);
+	assert_cue_shape(&l, max_cols, max_lines);
+	for (int i = 0; i < l.n; i++) {
+		char *flat = xstrdup(l.cues[i].text);
+		for (char *c = flat; *c; c++)
+			if (*c == '\n')
+				*c = ' ';
+		if (utf8_width(flat) < max_cols / 3)
+			fail_msg("cue %d \"%s\" is an orphan", i, flat);
+		free(flat);
+	}
+	caption_list_free(&l);
+}
+
+static void test_split_no_orphan(void **state)
+{
+	(void)state;
+	/* two full lines, then the sentence's last word */
+	assert_no_orphan("What makes good science work is careful measurement, open data "
+			 "shared freely, and honesty. The rest follows from that.",
+			 CAPTIONS_MAX_COLS, CAPTIONS_MAX_LINES);
+	/* the same at the end of the narration */
+	assert_no_orphan("Good science rests on careful measurement, on open data, on "
+			 "patient peer review and on honesty.",
+			 CAPTIONS_MAX_COLS, CAPTIONS_MAX_LINES);
+	/* a short tail that fits with the cue before it is merged */
+	assert_no_orphan("The honey bee is a remarkable insect. It dances. Hives hold many "
+			 "thousands of workers and one queen. Yes.",
+			 CAPTIONS_MAX_COLS, CAPTIONS_MAX_LINES);
+	/* Chinese: 43 wide characters and a full stop, 21 to a line */
+	struct buf b;
+	buf_init(&b);
+	for (int i = 0; i < 43; i++)
+		buf_puts(&b, "\xe7\x81\xab"); /* 火 */
+	buf_puts(&b, "\xe3\x80\x82");	      /* 。 */
+	assert_no_orphan(b.data, CAPTIONS_MAX_COLS, CAPTIONS_MAX_LINES);
+	buf_free(&b);
+	/* portrait lines */
+	assert_no_orphan("Volcanoes form where molten rock rises through cracks in the crust "
+			 "and erupts.",
+			 32, 2);
+}
+
 static void test_split_degenerate_limits(void **state)
 {
 	(void)state;
@@ -362,9 +413,9 @@ static void test_time_minimum(void **state)
 	};
 	captions_time(c, 3, 1000, 3000);
 	assert_timing(c, 3, 1000, 3000, CAPTIONS_MIN_CUE_MS);
-	assert_int_equal(c[0].end_ms - c[0].start_ms, 700);
-	assert_int_equal(c[1].end_ms - c[1].start_ms, 1150);
-	assert_int_equal(c[2].end_ms - c[2].start_ms, 1150);
+	assert_int_equal(c[0].end_ms - c[0].start_ms, 800);
+	assert_int_equal(c[1].end_ms - c[1].start_ms, 1100);
+	assert_int_equal(c[2].end_ms - c[2].start_ms, 1100);
 
 	/* the minimum cannot be kept: an even split, still contiguous */
 	struct caption_cue d[5];
@@ -541,6 +592,7 @@ int main(void)
 		cmocka_unit_test(test_split_cjk_width),
 		cmocka_unit_test(test_split_sentence_ends_cue),
 		cmocka_unit_test(test_split_balanced_lines),
+		cmocka_unit_test(test_split_no_orphan),
 		cmocka_unit_test(test_split_degenerate_limits),
 		cmocka_unit_test(test_time_within_scene),
 		cmocka_unit_test(test_time_minimum),
