@@ -60,6 +60,32 @@ int captions_split(const char *narration, int max_cols, int max_lines, struct ca
  */
 void captions_time(struct caption_cue *cues, int n, int64_t scene_start_ms, int64_t scene_audio_ms);
 
+/*
+ * Estimated syllables of one word (len bytes of UTF-8), at least 1:
+ * English heuristic, vowel groups (a e i o u y and the accented Latin
+ * vowels) less a final silent e ("time" 1, "table" 2); each wide (CJK)
+ * character is one unit. Punctuation counts nothing.
+ */
+int captions_syllables(const char *word, size_t len);
+
+/* One word of a cue and its estimated time; s points into the cue text. */
+struct caption_word {
+	const char *s;
+	size_t len;
+	int units; /* captions_syllables() */
+	int64_t start_ms;
+	int64_t end_ms;
+};
+
+/*
+ * Split text at whitespace into at most max words and share
+ * [start_ms, end_ms) among them by syllables (for the `shorts` style when
+ * the voice gives no word timing): contiguous, the first starts at
+ * start_ms and the last ends at end_ms. Returns the number of words.
+ */
+int captions_word_times(const char *text, int64_t start_ms, int64_t end_ms,
+			struct caption_word *out, int max);
+
 /* "HH:MM:SS,mmm" (SRT) into out; hours grow past 99 if they must. */
 void captions_format_srt_time(int64_t ms, char out[32]);
 

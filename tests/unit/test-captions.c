@@ -446,6 +446,61 @@ static void test_time_rounding_adds_up(void **state)
 	assert_timing(c, 7, 123, 9999, CAPTIONS_MIN_CUE_MS);
 }
 
+/* ---- word timing ----------------------------------------------------------- */
+
+static int syl(const char *w)
+{
+	return captions_syllables(w, strlen(w));
+}
+
+static void test_syllables(void **state)
+{
+	(void)state;
+	assert_int_equal(syl("the"), 1);
+	assert_int_equal(syl("time"), 1); /* silent e */
+	assert_int_equal(syl("make"), 1);
+	assert_int_equal(syl("table"), 2); /* -le is spoken */
+	assert_int_equal(syl("free"), 1);
+	assert_int_equal(syl("honesty."), 3);
+	assert_int_equal(syl("Volcanoes"), 3);
+	assert_int_equal(syl("rhythm"), 1);
+	assert_int_equal(syl("extraordinary"), 5);
+	assert_int_equal(syl("caf\xc3\xa9"), 2);			  /* café */
+	assert_int_equal(syl("42"), 1);					  /* at least one */
+	assert_int_equal(syl("\xe2\x80\x94"), 1);			  /* a dash */
+	assert_int_equal(syl("\xe7\x81\xab\xe5\xb1\xb1\xe3\x80\x82"), 3); /* 火山。 */
+	assert_int_equal(captions_syllables("time", 2), 1); /* "ti": len is honoured */
+}
+
+static void test_word_times(void **state)
+{
+	(void)state;
+	struct caption_word w[8];
+	int n = captions_word_times("The table\nis  free.", 1000, 2000, w, 8);
+	assert_int_equal(n, 4);
+	assert_int_equal(w[1].len, 5);
+	assert_memory_equal(w[1].s, "table", 5);
+	/* 1 + 2 + 1 + 1 units over 1000 ms */
+	assert_int_equal(w[0].start_ms, 1000);
+	assert_int_equal(w[0].end_ms, 1200);
+	assert_int_equal(w[1].end_ms, 1600);
+	assert_int_equal(w[2].end_ms, 1800);
+	assert_int_equal(w[3].end_ms, 2000);
+	for (int i = 1; i < n; i++)
+		assert_int_equal(w[i].start_ms, w[i - 1].end_ms);
+	/* awkward numbers still add up; max is honoured; blank text */
+	n = captions_word_times("a b c", 0, 1001, w, 8);
+	assert_int_equal(n, 3);
+	assert_int_equal(w[2].end_ms, 1001);
+	assert_int_equal(captions_word_times("one two three", 0, 900, w, 2), 2);
+	assert_int_equal(captions_word_times("  ", 0, 900, w, 8), 0);
+	assert_int_equal(captions_word_times(NULL, 0, 900, w, 8), 0);
+	/* an empty cue: every word empty, none before start */
+	n = captions_word_times("x y", 500, 500, w, 8);
+	assert_int_equal(w[1].start_ms, 500);
+	assert_int_equal(w[1].end_ms, 500);
+}
+
 /* ---- SRT ------------------------------------------------------------------- */
 
 static void test_srt_exact(void **state)
@@ -597,6 +652,8 @@ int main(void)
 		cmocka_unit_test(test_time_within_scene),
 		cmocka_unit_test(test_time_minimum),
 		cmocka_unit_test(test_time_rounding_adds_up),
+		cmocka_unit_test(test_syllables),
+		cmocka_unit_test(test_word_times),
 		cmocka_unit_test(test_srt_exact),
 		cmocka_unit_test(test_style_per_preset),
 		cmocka_unit_test(test_force_style),
