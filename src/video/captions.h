@@ -61,6 +61,21 @@ int captions_split(const char *narration, int max_cols, int max_lines, struct ca
 void captions_time(struct caption_cue *cues, int n, int64_t scene_start_ms, int64_t scene_audio_ms);
 
 /*
+ * Speech onsets (ms) from FFmpeg silencedetect output: every
+ * "silence_end: SECONDS" in text, increasing; at most max. Returns how many.
+ */
+int captions_parse_onsets(const char *text, int64_t *out, int max);
+
+/*
+ * Move the starts of n timed cues of one scene onto speech onsets (sorted
+ * ms): the first cue starts at the first onset inside it, and each later
+ * boundary moves to the onset nearest to it that leaves both neighbours at
+ * least CAPTIONS_MIN_CUE_MS (none: it stays). Cues stay contiguous after
+ * the first start, inside the scene, and no cue under the minimum is made.
+ */
+void captions_align(struct caption_cue *cues, int n, const int64_t *onsets, int n_onsets);
+
+/*
  * Estimated syllables of one word (len bytes of UTF-8), at least 1:
  * English heuristic, vowel groups (a e i o u y and the accented Latin
  * vowels) less a final silent e ("time" 1, "table" 2); each wide (CJK)

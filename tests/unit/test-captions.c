@@ -501,6 +501,67 @@ static void test_word_times(void **state)
 	assert_int_equal(w[1].end_ms, 500);
 }
 
+/* ---- speech onsets --------------------------------------------------------- */
+
+static void test_parse_onsets(void **state)
+{
+	(void)state;
+	const char *err = "[silencedetect @ 0x5581] silence_start: 0\n"
+			  "[silencedetect @ 0x5581] silence_end: 0.25 | silence_duration: 0.25\n"
+			  "size=N/A time=00:00:03.00 bitrate=N/A\n"
+			  "[silencedetect @ 0x5581] silence_start: 1.9\n"
+			  "[silencedetect @ 0x5581] silence_end: 2.3405 | silence_duration: 0.44\n"
+			  "[silencedetect @ 0x5581] silence_end: nan | silence_duration: 0\n"
+			  "[silencedetect @ 0x5581] silence_end: 1.0 | out of order\n";
+	int64_t on[8];
+	assert_int_equal(captions_parse_onsets(err, on, 8), 2);
+	assert_int_equal(on[0], 250);
+	assert_int_equal(on[1], 2341);
+	assert_int_equal(captions_parse_onsets(err, on, 1), 1);
+	assert_int_equal(captions_parse_onsets("", on, 8), 0);
+	assert_int_equal(captions_parse_onsets(NULL, on, 8), 0);
+	assert_int_equal(captions_parse_onsets("silence_end: ", on, 8), 0);
+}
+
+static void test_align(void **state)
+{
+	(void)state;
+	/* a scene 1000..7000: three cues timed by weight, speech starting at
+	 * 1200, the second sentence at 3600, the third at 5100 */
+	struct caption_cue c[3] = {
+		{ NULL, 10, 1000, 3000 },
+		{ NULL, 10, 3000, 5000 },
+		{ NULL, 10, 5000, 7000 },
+	};
+	const int64_t on[] = { 1200, 2000, 3600, 5100, 6800 };
+	captions_align(c, 3, on, 5);
+	assert_int_equal(c[0].start_ms, 1200);
+	assert_int_equal(c[0].end_ms, 3600);
+	assert_int_equal(c[1].start_ms, 3600);
+	assert_int_equal(c[1].end_ms, 5100);
+	assert_int_equal(c[2].start_ms, 5100);
+	assert_int_equal(c[2].end_ms, 7000);
+
+	/* an onset that would leave a neighbour under the minimum is not used */
+	struct caption_cue d[2] = { { NULL, 1, 0, 1000 }, { NULL, 1, 1000, 2000 } };
+	const int64_t near[] = { 300, 1500 };
+	captions_align(d, 2, near, 2);
+	assert_int_equal(d[0].start_ms, 0); /* 300 would leave 700 ms */
+	assert_int_equal(d[1].start_ms, 1000);
+	assert_int_equal(d[0].end_ms, 1000);
+	for (int i = 0; i < 2; i++)
+		assert_true(d[i].end_ms - d[i].start_ms >= CAPTIONS_MIN_CUE_MS);
+
+	/* no onsets, or none in the scene: unchanged */
+	captions_align(c, 3, NULL, 0);
+	assert_int_equal(c[1].start_ms, 3600);
+	const int64_t far[] = { 90000 };
+	captions_align(c, 3, far, 1);
+	assert_int_equal(c[2].start_ms, 5100);
+	assert_int_equal(c[2].end_ms, 7000);
+	captions_align(c, 0, on, 5); /* nothing to do, no crash */
+}
+
 /* ---- SRT ------------------------------------------------------------------- */
 
 static void test_srt_exact(void **state)
@@ -654,6 +715,8 @@ int main(void)
 		cmocka_unit_test(test_time_rounding_adds_up),
 		cmocka_unit_test(test_syllables),
 		cmocka_unit_test(test_word_times),
+		cmocka_unit_test(test_parse_onsets),
+		cmocka_unit_test(test_align),
 		cmocka_unit_test(test_srt_exact),
 		cmocka_unit_test(test_style_per_preset),
 		cmocka_unit_test(test_force_style),
