@@ -185,6 +185,61 @@ static char *layout(const struct tok *v, int i, int j, int max_cols, int *weight
 	return b.data;
 }
 
+/*
+ * The best place to cut toks[a..c) in two cues that both fit max_lines
+ * lines: between words if it can (a hard-split word only when nothing
+ * else fits), the most even widths, a sentence end preferred when both
+ * sides hold at least `enough`. -1 when no cut fits.
+ */
+static int balanced_cut(const struct tok *v, int a, int c, int max_cols, int max_lines, int enough)
+{
+	int best = -1, best_score = -1;
+	for (int pass = 0; pass < 2 && best < 0; pass++)
+		for (int s = a + 1; s < c; s++) {
+			if (pass == 0 && v[s].glue)
+				continue;
+			if (lines_needed(v, a, s, max_cols) > max_lines ||
+			    lines_needed(v, s, c, max_cols) > max_lines)
+				continue;
+			int wl = span_width(v, a, s), wr = span_width(v, s, c);
+			int score = wl < wr ? wl : wr;
+			if (v[s - 1].sent_end && score >= enough)
+				score += 4 * max_cols; /* a sentence end beats evenness */
+			if (score > best_score)
+				best = s, best_score = score;
+		}
+	return best;
+}
+
+/*
+ * No orphan: a cue narrower than `enough` (a sentence's last word spilled
+ * from a full cue, "honesty.") is merged into its neighbour when the two
+ * fit max_lines, else the two are cut again at a balanced point. Returns
+ * the new number of cues in b.
+ */
+static int fix_short(const struct tok *v, int *b, int m, int max_cols, int max_lines, int enough)
+{
+	for (int k = 0; k < m && m > 1;) {
+		if (span_width(v, b[k], b[k + 1]) >= enough) {
+			k++;
+			continue;
+		}
+		int p = k > 0 ? k - 1 : 0; /* the pair is cues p and p + 1 */
+		int a = b[p], c = b[p + 2];
+		if (lines_needed(v, a, c, max_cols) <= max_lines) {
+			memmove(&b[p + 1], &b[p + 2], (size_t)(m - p - 1) * sizeof(*b));
+			m--;
+			k = p;
+			continue;
+		}
+		int s = balanced_cut(v, a, c, max_cols, max_lines, enough);
+		if (s > 0)
+			b[p + 1] = s;
+		k++;
+	}
+	return m;
+}
+
 int captions_split(const char *narration, int max_cols, int max_lines, struct caption_list *out)
 {
 	if (max_cols < 1)
@@ -204,7 +259,8 @@ int captions_split(const char *narration, int max_cols, int max_lines, struct ca
 	}
 	/* a sentence end closes a cue once the cue holds a third of a line */
 	int enough = max_cols / 3 > 0 ? max_cols / 3 : 1;
-	int added = 0;
+	int *b = xcalloc((size_t)t.n + 1, sizeof(*b)); /* cue k is toks[b[k]..b[k+1]) */
+	int m = 0;
 	for (int i = 0; i < t.n;) {
 		int j = i + 1;
 		while (j < t.n) {
@@ -214,12 +270,19 @@ int captions_split(const char *narration, int max_cols, int max_lines, struct ca
 				break;
 			j++;
 		}
-		int weight;
-		char *text = layout(t.v, i, j, max_cols, &weight);
-		list_push(out, text, weight);
-		added++;
+		b[m++] = i;
 		i = j;
 	}
+	b[m] = t.n;
+	m = fix_short(t.v, b, m, max_cols, max_lines, enough);
+	int added = 0;
+	for (int k = 0; k < m; k++) {
+		int weight;
+		char *text = layout(t.v, b[k], b[k + 1], max_cols, &weight);
+		list_push(out, text, weight);
+		added++;
+	}
+	free(b);
 	free(t.v);
 	return added;
 }

@@ -19,7 +19,7 @@
 
 #define CAPTIONS_MAX_COLS   42 /* columns per line, the broadcast norm */
 #define CAPTIONS_MAX_LINES  2
-#define CAPTIONS_MIN_CUE_MS 700
+#define CAPTIONS_MIN_CUE_MS 800
 
 struct caption_cue {
 	char *text;	  /* one to max_lines lines joined by '\n'; owned */
@@ -59,6 +59,47 @@ int captions_split(const char *narration, int max_cols, int max_lines, struct ca
  * end. If scene_audio_ms < n some cues are empty (start == end).
  */
 void captions_time(struct caption_cue *cues, int n, int64_t scene_start_ms, int64_t scene_audio_ms);
+
+/*
+ * Speech onsets (ms) from FFmpeg silencedetect output: every
+ * "silence_end: SECONDS" in text, increasing; at most max. Returns how many.
+ */
+int captions_parse_onsets(const char *text, int64_t *out, int max);
+
+/*
+ * Move the starts of n timed cues of one scene onto speech onsets (sorted
+ * ms): the first cue starts at the first onset inside it, and each later
+ * boundary moves to the onset nearest to it that leaves both neighbours at
+ * least CAPTIONS_MIN_CUE_MS (none: it stays). Cues stay contiguous after
+ * the first start, inside the scene, and no cue under the minimum is made.
+ */
+void captions_align(struct caption_cue *cues, int n, const int64_t *onsets, int n_onsets);
+
+/*
+ * Estimated syllables of one word (len bytes of UTF-8), at least 1:
+ * English heuristic, vowel groups (a e i o u y and the accented Latin
+ * vowels) less a final silent e ("time" 1, "table" 2); each wide (CJK)
+ * character is one unit. Punctuation counts nothing.
+ */
+int captions_syllables(const char *word, size_t len);
+
+/* One word of a cue and its estimated time; s points into the cue text. */
+struct caption_word {
+	const char *s;
+	size_t len;
+	int units; /* captions_syllables() */
+	int64_t start_ms;
+	int64_t end_ms;
+};
+
+/*
+ * Split text at whitespace into at most max words and share
+ * [start_ms, end_ms) among them by syllables (for the `shorts` style when
+ * the voice gives no word timing): contiguous, the first starts at
+ * start_ms and the last ends at end_ms. Returns the number of words.
+ */
+int captions_word_times(const char *text, int64_t start_ms, int64_t end_ms,
+			struct caption_word *out, int max);
 
 /* "HH:MM:SS,mmm" (SRT) into out; hours grow past 99 if they must. */
 void captions_format_srt_time(int64_t ms, char out[32]);

@@ -3,14 +3,21 @@
  * (captions.h: <= the preset's line width, <= 2 lines) and timed inside
  * each scene's measured audio, written as captions.srt (copied beside the
  * video) and captions.ass (burned in: libass-safe escaping, the preset's
- * style). In-process: no command runs. Both files are always written, so
- * the render needs no branch on whether they exist.
+ * style). Both files are always written, so the render needs no branch
+ * on whether they exist.
+ *
+ * One FFmpeg run first: the scenes' voices laid on the timeline as the
+ * render's mix lays them (each padded to its scene), through silencedetect;
+ * its silence_end times are the speech onsets (kept in speech.txt) that
+ * the cue starts are moved onto (captions_align), so a cue starts with
+ * the sentence it shows.
  *
  * Must never: time a cue outside its scene's audio.
  */
 #include "config.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "video/captions.h"
 #include "video/stage.h"
@@ -20,9 +27,69 @@ static bool captions_ready(struct vjob *v)
 	return vjob_exists(v, "captions.srt") && vjob_exists(v, "captions.ass");
 }
 
+#define SPEECH_NOISE "-35dB" /* quieter than this is a pause */
+#define SPEECH_PAUSE "0.1"   /* seconds: a shorter gap is no pause */
+#define MAX_ONSETS   4096
+
+/* The voices on the video's timeline, through silencedetect. */
+static void onsets_cmd(struct vjob *v, struct ffargs *a)
+{
+	ffargs_addv(a, "ffmpeg", "-hide_banner", "-y");
+	for (int i = 0; i < v->n; i++) {
+		ffargs_add(a, "-i");
+		ffargs_addf(a, "voice/%03d.wav", vjob_num(i));
+	}
+	struct buf g;
+	buf_init(&g);
+	for (int i = 0; i < v->n; i++) {
+		long long samples = (long long)v->scenes[i].frames * SAMPLES_PER_FRAME;
+		buf_printf(
+		    &g,
+		    "[%d:a]aformat=sample_rates=%d:channel_layouts=stereo,apad=whole_len=%lld,"
+		    "atrim=end_sample=%lld[a%d];",
+		    i, FFARGS_AUDIO_RATE, samples, samples, i);
+	}
+	for (int i = 0; i < v->n; i++)
+		buf_printf(&g, "[a%d]", i);
+	buf_printf(&g, "concat=n=%d:v=0:a=1,silencedetect=noise=%s:d=%s[s]", v->n, SPEECH_NOISE,
+		   SPEECH_PAUSE);
+	ffargs_addv(a, "-filter_complex", g.data, "-map", "[s]", "-f", "null", "-");
+	buf_free(&g);
+}
+
+/* speech.txt: one onset in ms a line. */
+static int read_onsets(const struct vjob *v, int64_t *on, int max)
+{
+	char *text = vjob_read(v, "speech.txt");
+	int n = 0;
+	for (char *p = text, *end; p && *p && n < max; p = end) {
+		long long ms = strtoll(p, &end, 10);
+		if (end == p)
+			break;
+		on[n++] = ms;
+		while (*end == '\n')
+			end++;
+	}
+	free(text);
+	return n;
+}
+
 static int captions_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *err)
 {
-	(void)cmd;
+	if (v->step == 0 && v->n > 0) {
+		struct ffargs a;
+		ffargs_init(&a);
+		onsets_cmd(v, &a);
+		cmd->ffmpeg = true;
+		cmd->duration_us = (int64_t)v->total_frames * 1000000 / VIDEO_FPS;
+		cmd->weight_start = 0;
+		cmd->weight_len = 1;
+		cmd->argv = ffargs_steal(&a);
+		v->step = 1;
+		return TASK_RUN;
+	}
+	int64_t *on = xcalloc(MAX_ONSETS, sizeof(*on));
+	int non = read_onsets(v, on, MAX_ONSETS);
 	const struct preset *p = v->spec.preset;
 	struct caption_list l;
 	caption_list_init(&l);
@@ -39,9 +106,12 @@ static int captions_next(struct vjob *v, struct task_cmd *cmd, struct aura_error
 		int64_t scene_ms = (int64_t)v->scenes[i].frames * 1000 / VIDEO_FPS;
 		if (audio_ms > scene_ms)
 			audio_ms = scene_ms;
-		if (l.n > first)
+		if (l.n > first) {
 			captions_time(&l.cues[first], l.n - first, start_ms, audio_ms);
+			captions_align(&l.cues[first], l.n - first, on, non);
+		}
 	}
+	free(on);
 	struct buf srt, ass;
 	buf_init(&srt);
 	buf_init(&ass);
@@ -61,13 +131,22 @@ static int captions_next(struct vjob *v, struct task_cmd *cmd, struct aura_error
 static int captions_done(struct vjob *v, int status, const char *out, size_t out_len,
 			 const char *tail, struct aura_error *err)
 {
-	(void)v;
-	(void)status;
 	(void)out;
 	(void)out_len;
-	(void)tail;
-	(void)err;
-	return 0; /* runs no command */
+	int rc = vjob_ffmpeg_result(status, tail, "finding the speech onsets", err);
+	if (rc < 0)
+		return rc;
+	int64_t *on = xcalloc(MAX_ONSETS, sizeof(*on));
+	int n = captions_parse_onsets(tail, on, MAX_ONSETS);
+	struct buf b;
+	buf_init(&b);
+	buf_puts(&b, "");
+	for (int i = 0; i < n; i++)
+		buf_printf(&b, "%lld\n", (long long)on[i]);
+	rc = vjob_write(v, "speech.txt", b.data, err);
+	buf_free(&b);
+	free(on);
+	return rc;
 }
 
 const struct stage_ops stage_captions_ops = {

@@ -310,6 +310,57 @@ static void test_split_balanced_lines(void **state)
 	caption_list_free(&l);
 }
 
+/* No cue narrower than a third of a line while the narration is longer:
+ * a sentence's last word spilled from a full cue ("honesty.") used to be
+ * a cue of its own, timed at the minimum. */
+static void assert_no_orphan(const char *text, int max_cols, int max_lines)
+{
+	struct caption_list l;
+	caption_list_init(&l);
+	int n = captions_split(text, max_cols, max_lines, &l);
+	assert_true(n >= 2);
+	assert_cue_shape(&l, max_cols, max_lines);
+	for (int i = 0; i < l.n; i++) {
+		char *flat = xstrdup(l.cues[i].text);
+		for (char *c = flat; *c; c++)
+			if (*c == '\n')
+				*c = ' ';
+		if (utf8_width(flat) < max_cols / 3)
+			fail_msg("cue %d \"%s\" is an orphan", i, flat);
+		free(flat);
+	}
+	caption_list_free(&l);
+}
+
+static void test_split_no_orphan(void **state)
+{
+	(void)state;
+	/* two full lines, then the sentence's last word */
+	assert_no_orphan("What makes good science work is careful measurement, open data "
+			 "shared freely, and honesty. The rest follows from that.",
+			 CAPTIONS_MAX_COLS, CAPTIONS_MAX_LINES);
+	/* the same at the end of the narration */
+	assert_no_orphan("Good science rests on careful measurement, on open data, on "
+			 "patient peer review and on honesty.",
+			 CAPTIONS_MAX_COLS, CAPTIONS_MAX_LINES);
+	/* a short tail that fits with the cue before it is merged */
+	assert_no_orphan("The honey bee is a remarkable insect. It dances. Hives hold many "
+			 "thousands of workers and one queen. Yes.",
+			 CAPTIONS_MAX_COLS, CAPTIONS_MAX_LINES);
+	/* Chinese: 43 wide characters and a full stop, 21 to a line */
+	struct buf b;
+	buf_init(&b);
+	for (int i = 0; i < 43; i++)
+		buf_puts(&b, "\xe7\x81\xab"); /* 火 */
+	buf_puts(&b, "\xe3\x80\x82");	      /* 。 */
+	assert_no_orphan(b.data, CAPTIONS_MAX_COLS, CAPTIONS_MAX_LINES);
+	buf_free(&b);
+	/* portrait lines */
+	assert_no_orphan("Volcanoes form where molten rock rises through cracks in the crust "
+			 "and erupts.",
+			 32, 2);
+}
+
 static void test_split_degenerate_limits(void **state)
 {
 	(void)state;
@@ -362,9 +413,9 @@ static void test_time_minimum(void **state)
 	};
 	captions_time(c, 3, 1000, 3000);
 	assert_timing(c, 3, 1000, 3000, CAPTIONS_MIN_CUE_MS);
-	assert_int_equal(c[0].end_ms - c[0].start_ms, 700);
-	assert_int_equal(c[1].end_ms - c[1].start_ms, 1150);
-	assert_int_equal(c[2].end_ms - c[2].start_ms, 1150);
+	assert_int_equal(c[0].end_ms - c[0].start_ms, 800);
+	assert_int_equal(c[1].end_ms - c[1].start_ms, 1100);
+	assert_int_equal(c[2].end_ms - c[2].start_ms, 1100);
 
 	/* the minimum cannot be kept: an even split, still contiguous */
 	struct caption_cue d[5];
@@ -393,6 +444,122 @@ static void test_time_rounding_adds_up(void **state)
 		c[i] = (struct caption_cue){ NULL, 3 + 7 * i, 0, 0 };
 	captions_time(c, 7, 123, 9999);
 	assert_timing(c, 7, 123, 9999, CAPTIONS_MIN_CUE_MS);
+}
+
+/* ---- word timing ----------------------------------------------------------- */
+
+static int syl(const char *w)
+{
+	return captions_syllables(w, strlen(w));
+}
+
+static void test_syllables(void **state)
+{
+	(void)state;
+	assert_int_equal(syl("the"), 1);
+	assert_int_equal(syl("time"), 1); /* silent e */
+	assert_int_equal(syl("make"), 1);
+	assert_int_equal(syl("table"), 2); /* -le is spoken */
+	assert_int_equal(syl("free"), 1);
+	assert_int_equal(syl("honesty."), 3);
+	assert_int_equal(syl("Volcanoes"), 3);
+	assert_int_equal(syl("rhythm"), 1);
+	assert_int_equal(syl("extraordinary"), 5);
+	assert_int_equal(syl("caf\xc3\xa9"), 2);			  /* café */
+	assert_int_equal(syl("42"), 1);					  /* at least one */
+	assert_int_equal(syl("\xe2\x80\x94"), 1);			  /* a dash */
+	assert_int_equal(syl("\xe7\x81\xab\xe5\xb1\xb1\xe3\x80\x82"), 3); /* 火山。 */
+	assert_int_equal(captions_syllables("time", 2), 1); /* "ti": len is honoured */
+}
+
+static void test_word_times(void **state)
+{
+	(void)state;
+	struct caption_word w[8];
+	int n = captions_word_times("The table\nis  free.", 1000, 2000, w, 8);
+	assert_int_equal(n, 4);
+	assert_int_equal(w[1].len, 5);
+	assert_memory_equal(w[1].s, "table", 5);
+	/* 1 + 2 + 1 + 1 units over 1000 ms */
+	assert_int_equal(w[0].start_ms, 1000);
+	assert_int_equal(w[0].end_ms, 1200);
+	assert_int_equal(w[1].end_ms, 1600);
+	assert_int_equal(w[2].end_ms, 1800);
+	assert_int_equal(w[3].end_ms, 2000);
+	for (int i = 1; i < n; i++)
+		assert_int_equal(w[i].start_ms, w[i - 1].end_ms);
+	/* awkward numbers still add up; max is honoured; blank text */
+	n = captions_word_times("a b c", 0, 1001, w, 8);
+	assert_int_equal(n, 3);
+	assert_int_equal(w[2].end_ms, 1001);
+	assert_int_equal(captions_word_times("one two three", 0, 900, w, 2), 2);
+	assert_int_equal(captions_word_times("  ", 0, 900, w, 8), 0);
+	assert_int_equal(captions_word_times(NULL, 0, 900, w, 8), 0);
+	/* an empty cue: every word empty, none before start */
+	n = captions_word_times("x y", 500, 500, w, 8);
+	assert_int_equal(w[1].start_ms, 500);
+	assert_int_equal(w[1].end_ms, 500);
+}
+
+/* ---- speech onsets --------------------------------------------------------- */
+
+static void test_parse_onsets(void **state)
+{
+	(void)state;
+	const char *err = "[silencedetect @ 0x5581] silence_start: 0\n"
+			  "[silencedetect @ 0x5581] silence_end: 0.25 | silence_duration: 0.25\n"
+			  "size=N/A time=00:00:03.00 bitrate=N/A\n"
+			  "[silencedetect @ 0x5581] silence_start: 1.9\n"
+			  "[silencedetect @ 0x5581] silence_end: 2.3405 | silence_duration: 0.44\n"
+			  "[silencedetect @ 0x5581] silence_end: nan | silence_duration: 0\n"
+			  "[silencedetect @ 0x5581] silence_end: 1.0 | out of order\n";
+	int64_t on[8];
+	assert_int_equal(captions_parse_onsets(err, on, 8), 2);
+	assert_int_equal(on[0], 250);
+	assert_int_equal(on[1], 2341);
+	assert_int_equal(captions_parse_onsets(err, on, 1), 1);
+	assert_int_equal(captions_parse_onsets("", on, 8), 0);
+	assert_int_equal(captions_parse_onsets(NULL, on, 8), 0);
+	assert_int_equal(captions_parse_onsets("silence_end: ", on, 8), 0);
+}
+
+static void test_align(void **state)
+{
+	(void)state;
+	/* a scene 1000..7000: three cues timed by weight, speech starting at
+	 * 1200, the second sentence at 3600, the third at 5100 */
+	struct caption_cue c[3] = {
+		{ NULL, 10, 1000, 3000 },
+		{ NULL, 10, 3000, 5000 },
+		{ NULL, 10, 5000, 7000 },
+	};
+	const int64_t on[] = { 1200, 2000, 3600, 5100, 6800 };
+	captions_align(c, 3, on, 5);
+	assert_int_equal(c[0].start_ms, 1200);
+	assert_int_equal(c[0].end_ms, 3600);
+	assert_int_equal(c[1].start_ms, 3600);
+	assert_int_equal(c[1].end_ms, 5100);
+	assert_int_equal(c[2].start_ms, 5100);
+	assert_int_equal(c[2].end_ms, 7000);
+
+	/* an onset that would leave a neighbour under the minimum is not used */
+	struct caption_cue d[2] = { { NULL, 1, 0, 1000 }, { NULL, 1, 1000, 2000 } };
+	const int64_t near[] = { 300, 1500 };
+	captions_align(d, 2, near, 2);
+	assert_int_equal(d[0].start_ms, 0); /* 300 would leave 700 ms */
+	assert_int_equal(d[1].start_ms, 1000);
+	assert_int_equal(d[0].end_ms, 1000);
+	for (int i = 0; i < 2; i++)
+		assert_true(d[i].end_ms - d[i].start_ms >= CAPTIONS_MIN_CUE_MS);
+
+	/* no onsets, or none in the scene: unchanged */
+	captions_align(c, 3, NULL, 0);
+	assert_int_equal(c[1].start_ms, 3600);
+	const int64_t far[] = { 90000 };
+	captions_align(c, 3, far, 1);
+	assert_int_equal(c[2].start_ms, 5100);
+	assert_int_equal(c[2].end_ms, 7000);
+	captions_align(c, 0, on, 5); /* nothing to do, no crash */
 }
 
 /* ---- SRT ------------------------------------------------------------------- */
@@ -541,10 +708,15 @@ int main(void)
 		cmocka_unit_test(test_split_cjk_width),
 		cmocka_unit_test(test_split_sentence_ends_cue),
 		cmocka_unit_test(test_split_balanced_lines),
+		cmocka_unit_test(test_split_no_orphan),
 		cmocka_unit_test(test_split_degenerate_limits),
 		cmocka_unit_test(test_time_within_scene),
 		cmocka_unit_test(test_time_minimum),
 		cmocka_unit_test(test_time_rounding_adds_up),
+		cmocka_unit_test(test_syllables),
+		cmocka_unit_test(test_word_times),
+		cmocka_unit_test(test_parse_onsets),
+		cmocka_unit_test(test_align),
 		cmocka_unit_test(test_srt_exact),
 		cmocka_unit_test(test_style_per_preset),
 		cmocka_unit_test(test_force_style),
