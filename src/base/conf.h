@@ -89,6 +89,7 @@ struct aura_config {
 	char *font;	  /* NULL: search the system fonts */
 	int scene_gap_ms; /* silence between scenes */
 	char *output_dir; /* NULL: the client's working directory */
+	char *lang;	  /* narration language code, default en */
 
 	/* [voice] local engines */
 	char *espeak;	   /* espeak-ng binary, NULL: PATH */
