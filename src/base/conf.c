@@ -110,6 +110,8 @@ static const struct key keys[] = {
 	 "target length of a video in seconds (5 to 1800)"},
 	{"video", "voice", KT_VOICE, F(voice), 0, 0, w_voice, "flite:slt",
 	 "narration voice, PROVIDER[:VOICE] (flite voices: slt, kal, awb, rms)"},
+	{"video", "lang", KT_STRING, F(lang), 0, 0, NULL, "en",
+	 "narration language: en, de, fr, pt-BR... (not English: espeak-ng's voice for it)"},
 	{"video", "captions", KT_WORD, F(captions), 0, 0, w_captions, "both",
 	 "burn (into the picture), srt (a file beside the video), both or none"},
 	{"video", "font", KT_PATH, F(font), 0, 0, NULL, "",

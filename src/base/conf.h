@@ -90,6 +90,7 @@ struct aura_config {
 	int scene_gap_ms; /* silence between scenes */
 	char *output_dir; /* NULL: the client's working directory */
 	char *stock;	  /* videos|photos|mixed: what the stock sites supply */
+	char *lang;	  /* narration language code, default en */
 
 	/* [voice] local engines */
 	char *espeak;	   /* espeak-ng binary, NULL: PATH */

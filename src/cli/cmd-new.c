@@ -29,6 +29,7 @@
 #include "cli/cmd.h"
 #include "cli/new-input.h"
 #include "cli/jobs.h"
+#include "cli/new-voice.h"
 #include "cli/progress.h"
 #include "client/proto.h"
 #include "video/script.h"
@@ -327,7 +328,10 @@ enum {
 	OPT_VARIANTS,
 	OPT_AFTER,
 	OPT_ON_DONE,
-	OPT_FROM
+	OPT_FROM,
+	OPT_LANG,
+	OPT_SPEED,
+	OPT_VOLUME
 };
 
 static const struct option new_opts[] = {
@@ -349,6 +353,9 @@ static const struct option new_opts[] = {
 	{ "variants", required_argument, NULL, OPT_VARIANTS },
 	{ "after", required_argument, NULL, OPT_AFTER },
 	{ "on-done", required_argument, NULL, OPT_ON_DONE },
+	{ "lang", required_argument, NULL, OPT_LANG },
+	{ "voice-speed", required_argument, NULL, OPT_SPEED },
+	{ "voice-volume", required_argument, NULL, OPT_VOLUME },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -468,16 +475,9 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		s.seed = (uint32_t)x;
 	}
-	if (voice) {
-		voice_choice_free(&s.voice);
-		if (voice_parse(voice, &ctx->cfg, &s.voice, &err) < 0)
-			goto fail;
-		s.voice_forced = true; /* the server does not walk the voice chain */
-	}
-	char *prog = NULL;
-	if (voice_check(&s.voice, &ctx->cfg, &prog, &err) < 0)
+	if (new_voice_options(&s, &ctx->cfg, voice, args_get(&a, OPT_LANG), args_get(&a, OPT_SPEED),
+			      args_get(&a, OPT_VOLUME), &err) < 0)
 		goto fail;
-	free(prog);
 	if (s.voice.provider == VOICE_PIPER && s.voice.name) {
 		char *abs = absolute(cwd, s.voice.name);
 		free(s.voice.name);
@@ -602,7 +602,8 @@ out:
 const struct cmd_entry cmd_new_entry = {
 	.name = "new",
 	.usage =
-	    "[TOPIC] [-d SEC] [-p PRESET] [--voice V] [--script FILE | --from DOC] [--images DIR] "
+	    "[TOPIC] [-d SEC] [-p PRESET] [--voice V] [--lang CODE] [--voice-speed X] "
+	    "[--voice-volume DB] [--script FILE | --from DOC] [--images DIR] "
 	    "[--music FILE] [--captions MODE] [-o PATH] [--priority N] [--seed N] [--pool NAME] "
 	    "[--after ID[,ID]] [--on-done CMD] [--key K] [--variants N] [--wait] [--json]",
 	.args = { .shorts = "d:p:o:", .longs = new_opts, .min = 0, .max = ARGS_ANY },
@@ -615,6 +616,11 @@ const struct cmd_entry cmd_new_entry = {
 	    "                        espeak[:VOICE] (espeak-ng), piper[:MODEL.onnx],\n"
 	    "                        openai[:VOICE], elevenlabs[:VOICE_ID]; without it the\n"
 	    "                        [providers] voice chain is walked\n"
+	    "      --lang CODE       narration language (en, de, pt-BR...; default [video]\n"
+	    "                        lang, en): told to the script writer; not English is\n"
+	    "                        spoken offline by espeak-ng's voice for it, not flite\n"
+	    "      --voice-speed X   narration tempo, 0.5 to 2.0 (default 1)\n"
+	    "      --voice-volume DB narration gain in dB, -20 to 10 (default 0)\n"
 	    "      --script FILE     narrate this text: one scene per paragraph, a paragraph\n"
 	    "                        may start with a \"# heading\" line (-d is then ignored);\n"
 	    "                        without TOPIC, the first heading (else the file's name)\n"

@@ -221,13 +221,18 @@ static void script_done(const struct provider_result *r, void *ctx)
 }
 
 struct provider_call *openai_script_start(struct provider *p, const char *model, const char *topic,
-					  int duration_s, provider_script_fn cb, void *ctx)
+					  const char *lang, int duration_s, provider_script_fn cb,
+					  void *ctx)
 {
 	struct op *o = xcalloc(1, sizeof(*o));
 	int words = script_target_words(duration_s), scenes = script_target_scenes(duration_s);
 	char *user = xasprintf("Topic: %s\nWrite a narrated video script of about %d words in "
-			       "%d scenes (%d seconds at 150 words per minute).",
-			       topic, words, scenes, duration_s);
+			       "%d scenes (%d seconds at 150 words per minute).%s%s%s",
+			       topic, words, scenes, duration_s,
+			       lang && *lang ? "\nWrite the headings and narration in the language "
+					       "with the code "
+					     : "",
+			       lang && *lang ? lang : "", lang && *lang ? "." : "");
 	json_t *body = json_pack(
 	    "{s:s, s:[{s:s, s:s}, {s:s, s:s}], s:{s:s, s:{s:s, s:b, s:o}}, s:f}", "model",
 	    model && *model ? model : "gpt-4o-mini", "messages", "role", "system", "content",

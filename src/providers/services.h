@@ -39,10 +39,12 @@ typedef void (*provider_file_fn)(const struct provider_outcome *o, void *ctx);
  * OpenAI-compatible chat completions (OpenAI, Ollama /v1, LM Studio, vLLM,
  * OpenRouter): a script for topic of about duration_s seconds, asked for
  * with response_format json_schema and validated here (3 to 20 scenes,
- * each with a non-empty heading and narration and a keywords array).
+ * each with a non-empty heading and narration and a keywords array);
+ * lang (NULL: not said) is the language the user prompt asks for.
  */
 struct provider_call *openai_script_start(struct provider *p, const char *model, const char *topic,
-					  int duration_s, provider_script_fn cb, void *ctx);
+					  const char *lang, int duration_s, provider_script_fn cb,
+					  void *ctx);
 /* Validate a chat completion answer and fill out; 0 or
  * -AURA_E_PROVIDER_BAD_RESPONSE with the reason in err. */
 int openai_script_parse(const char *body, size_t len, struct script *out, struct aura_error *err);

@@ -552,6 +552,8 @@ static int voice_plan(struct vjob *v, struct aura_error *err)
 		}
 	}
 	vchain_free(&all);
+	if (rc == 0 && v->voice.provider == VOICE_FLITE && !vspec_lang_english(v->spec.lang))
+		rc = voice_for_lang(v->spec.lang, cfg, &v->voice, &v->voice_prog, err);
 	return rc;
 }
 

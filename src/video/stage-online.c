@@ -79,6 +79,7 @@ void vcall_reset(struct vcall *c)
 	free(c->provider);
 	free(c->text);
 	free(c->voice);
+	free(c->lang);
 	free(c->model);
 	free(c->path);
 	free(c->cache_dir);
@@ -125,8 +126,8 @@ static int vcall_start(void *arg, const struct task_async_env *ae, task_step_fin
 	memset(&c->out, 0, sizeof(c->out));
 	switch (c->kind) {
 	case VCALL_SCRIPT:
-		c->pcall =
-		    openai_script_start(p, c->model, c->text, c->duration_s, vcall_script_done, c);
+		c->pcall = openai_script_start(p, c->model, c->text, c->lang, c->duration_s,
+					       vcall_script_done, c);
 		break;
 	case VCALL_SPEECH:
 		if (strcmp(c->provider, "elevenlabs") == 0)

@@ -59,8 +59,10 @@ static const char *next_writer(const struct vjob *v, int k)
 static int script_seconds(const struct vjob *v)
 {
 	const struct aura_config *cfg = v->env->cfg;
-	return vjob_script_seconds(v->spec.duration, voice_words_per_minute(&v->spec.voice),
-				   cfg ? cfg->scene_gap_ms : 400);
+	/* --voice-speed: a faster voice says more words in the same time */
+	double speed = v->spec.voice_speed > 0 ? v->spec.voice_speed : 1.0;
+	int wpm = (int)(voice_words_per_minute(&v->spec.voice) * speed + 0.5);
+	return vjob_script_seconds(v->spec.duration, wpm, cfg ? cfg->scene_gap_ms : 400);
 }
 
 /* Walk the chain from the current link: TASK_RUN with a request, or
@@ -81,6 +83,7 @@ static int chain_walk(struct vjob *v, struct task_cmd *cmd)
 		c->text = xstrdup(v->spec.topic);
 		c->model = cfg && cfg->openai.model ? xstrdup(cfg->openai.model) : NULL;
 		c->duration_s = script_seconds(v);
+		c->lang = v->spec.lang ? xstrdup(v->spec.lang) : NULL;
 		vjob_log(v, "script: asking %s for a script about %d s long", name, c->duration_s);
 		vcall_step(c, cmd);
 		cmd->weight_start = 0;

@@ -85,6 +85,23 @@ static bool voice_ready(struct vjob *v)
 	return ok;
 }
 
+/* --voice-speed and --voice-volume, on each spoken scene's output (not on
+ * the silence made for text no voice can read: its length is planned). */
+static void narration_filter(const struct vjob *v, struct ffargs *a)
+{
+	double speed = v->spec.voice_speed > 0 ? v->spec.voice_speed : 1.0;
+	double gain = v->spec.voice_volume;
+	if (speed == 1.0 && gain == 0.0)
+		return;
+	ffargs_add(a, "-af");
+	if (speed != 1.0 && gain != 0.0)
+		ffargs_addf(a, "atempo=%.3f,volume=%.2fdB", speed, gain);
+	else if (speed != 1.0)
+		ffargs_addf(a, "atempo=%.3f", speed);
+	else
+		ffargs_addf(a, "volume=%.2fdB", gain);
+}
+
 /* The one FFmpeg run of flite: a source per scene, a WAV per scene. */
 static int flite_cmd(struct vjob *v, struct ffargs *a)
 {
@@ -121,6 +138,8 @@ static int flite_cmd(struct vjob *v, struct ffargs *a)
 		ffargs_add(a, "-ar");
 		ffargs_addf(a, "%d", FFARGS_AUDIO_RATE);
 		ffargs_addv(a, "-ac", "2", "-c:a", "pcm_s16le");
+		if (!v->scenes[i].silent)
+			narration_filter(v, a);
 		ffargs_addf(a, "voice/%03d.wav", vjob_num(i));
 	}
 	return k;
@@ -167,6 +186,8 @@ static int convert_cmd(struct vjob *v, struct ffargs *a)
 		ffargs_add(a, "-ar");
 		ffargs_addf(a, "%d", FFARGS_AUDIO_RATE);
 		ffargs_addv(a, "-ac", "2", "-c:a", "pcm_s16le");
+		if (!v->scenes[i].silent)
+			narration_filter(v, a);
 		ffargs_addf(a, "voice/%03d.wav", vjob_num(i));
 	}
 	return k;

@@ -97,6 +97,7 @@ struct vcall {
 	char *cache_dir; /* stock: DATA/cache */
 	char *credits;	 /* stock: the job's credits file */
 	int duration_s;	 /* script */
+	char *lang;	 /* script: the language code, NULL: English */
 	int width, height;
 	bool video; /* stock: a clip rather than a photo */
 	/* in flight */

@@ -26,6 +26,39 @@ static const char *const flite_voices[] = { "slt", "kal", "awb", "rms", "kal16" 
  * at punctuation included (doc/pipeline.md, "Voice"). */
 static const int flite_wpm[] = { 168, 161, 172, 152, 161 };
 
+int vspec_lang_check(const char *lang, struct aura_error *err)
+{
+	const char *p = lang ? lang : "";
+	size_t n = 0;
+	while (n < 4 && ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z')))
+		n++;
+	bool ok = n >= 2 && n <= 3;
+	if (ok && (p[n] == '-' || p[n] == '_')) {
+		const char *r = p + n + 1;
+		size_t m = strlen(r);
+		bool alpha = m == 2, digit = m == 3;
+		for (size_t i = 0; i < m; i++) {
+			alpha =
+			    alpha && ((r[i] >= 'a' && r[i] <= 'z') || (r[i] >= 'A' && r[i] <= 'Z'));
+			digit = digit && r[i] >= '0' && r[i] <= '9';
+		}
+		ok = alpha || digit;
+	} else if (ok) {
+		ok = p[n] == '\0';
+	}
+	if (!ok)
+		return aura_error_set(err, AURA_E_LANG_INVALID,
+				      "'%.40s' is not a language code (like en, de, pt-BR)", p);
+	return 0;
+}
+
+bool vspec_lang_english(const char *lang)
+{
+	return !lang || !*lang ||
+	       ((lang[0] == 'e' || lang[0] == 'E') && (lang[1] == 'n' || lang[1] == 'N') &&
+		(lang[2] == '\0' || lang[2] == '-' || lang[2] == '_'));
+}
+
 const char *voice_provider_name(enum voice_provider p)
 {
 	switch (p) {
@@ -218,4 +251,22 @@ int voice_check(const struct voice_choice *v, const struct aura_config *cfg, cha
 		return aura_error_set(err, AURA_E_VOICE_UNAVAILABLE, "piper was not found (%s)",
 				      want);
 	return 0;
+}
+
+int voice_for_lang(const char *lang, const struct aura_config *cfg, struct voice_choice *v,
+		   char **program, struct aura_error *err)
+{
+	voice_choice_free(v);
+	free(*program);
+	*program = NULL;
+	v->provider = VOICE_ESPEAK;
+	v->name = xstrdup(lang);
+	for (char *p = v->name; *p; p++)
+		*p = *p == '_' ? '-' : (char)((*p >= 'A' && *p <= 'Z') ? *p - 'A' + 'a' : *p);
+	if (voice_check(v, cfg, program, NULL) == 0)
+		return 0;
+	return aura_error_set(err, AURA_E_VOICE_UNAVAILABLE,
+			      "the language '%s' needs espeak-ng (flite speaks only English): "
+			      "apt-get install espeak-ng, or set espeak in [voice]",
+			      lang);
 }

@@ -53,7 +53,22 @@ struct vspec {
 	char *music;	   /* absolute file, NULL: none */
 	uint32_t seed;	   /* the script writer's and the palette's */
 	int priority;
+	char *lang;	     /* BCP-47-ish language code, "en" by default (vspec_lang_check) */
+	double voice_speed;  /* narration tempo, VSPEC_SPEED_MIN..MAX, 1: as spoken */
+	double voice_volume; /* narration gain in dB, VSPEC_VOLUME_MIN..MAX */
 };
+
+#define VSPEC_SPEED_MIN	 0.5
+#define VSPEC_SPEED_MAX	 2.0
+#define VSPEC_VOLUME_MIN -20.0
+#define VSPEC_VOLUME_MAX 10.0
+
+/* A language code: 2-3 ASCII letters, optionally '-' or '_' and a region
+ * of 2 letters or 3 digits ("en", "de", "pt-BR", "es-419"). 0 or
+ * -AURA_E_LANG_INVALID. */
+int vspec_lang_check(const char *lang, struct aura_error *err);
+/* Whether lang is English ("en", "en-GB"...): flite speaks only English. */
+bool vspec_lang_english(const char *lang);
 
 #define VSPEC_PRIORITY_MAX 1000000
 
@@ -106,6 +121,14 @@ void voice_choice_free(struct voice_choice *v);
  */
 int voice_check(const struct voice_choice *v, const struct aura_config *cfg, char **program,
 		struct aura_error *err);
+/*
+ * flite speaks only English: the offline voice for another language is
+ * espeak-ng's voice for it. v (freed first) becomes espeak:LANG, *program
+ * the espeak-ng to run. -AURA_E_VOICE_UNAVAILABLE (with the apt-get hint)
+ * when espeak-ng is not installed.
+ */
+int voice_for_lang(const char *lang, const struct aura_config *cfg, struct voice_choice *v,
+		   char **program, struct aura_error *err);
 /* Spoken words per minute of a voice, measured (doc/pipeline.md): what
  * the script writer's 150 words a minute are scaled by. */
 int voice_words_per_minute(const struct voice_choice *v);

@@ -143,6 +143,7 @@ static const struct {
 	PIN(CONFIG_CHANGED, 81),
 	PIN(KEY_ENV_UNSET, 82),
 	PIN(DEPENDENCY_FAILED, 83),
+	PIN(LANG_INVALID, 84),
 };
 #undef PIN
 

@@ -216,6 +216,54 @@ static void test_voices(void **state)
 
 /* ---- names ------------------------------------------------------------------- */
 
+/* --lang and [video] lang: 2-3 letters, an optional region */
+static void test_lang(void **state)
+{
+	(void)state;
+	struct aura_error err = { 0 };
+	const char *good[] = { "en", "de", "fil", "pt-BR", "pt_br", "es-419", "EN" };
+	const char *bad[] = { "",      "e",	"engl", "de-",	   "de-D", "de-DEU",
+			      "es-41", "de DE", "d3",	"en-GB-x", "../x", "es-4x9" };
+	for (size_t i = 0; i < sizeof(good) / sizeof(*good); i++)
+		assert_int_equal(vspec_lang_check(good[i], &err), 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
+		assert_int_equal(vspec_lang_check(bad[i], &err), -AURA_E_LANG_INVALID);
+	assert_int_equal(vspec_lang_check(NULL, &err), -AURA_E_LANG_INVALID);
+	assert_true(vspec_lang_english("en"));
+	assert_true(vspec_lang_english("en-GB"));
+	assert_true(vspec_lang_english(NULL));
+	assert_false(vspec_lang_english("de"));
+	assert_false(vspec_lang_english("eng-x"));
+
+	/* in the spec: the default, a value, the round trip, the refusals */
+	struct vspec s;
+	vspec_init(&s, NULL);
+	assert_string_equal(s.lang, "en");
+	assert_true(s.voice_speed == 1.0 && s.voice_volume == 0.0);
+	assert_int_equal(vspec_from_text(&s,
+					 "{\"topic\":\"x\",\"options\":{\"lang\":\"de\","
+					 "\"voice_speed\":1.5,\"voice_volume\":-6}}",
+					 &err),
+			 0);
+	json_t *params = vspec_to_json(&s);
+	struct vspec t;
+	vspec_init(&t, NULL);
+	assert_int_equal(vspec_from_json(&t, params, &err), 0);
+	assert_string_equal(t.lang, "de");
+	assert_true(t.voice_speed == 1.5 && t.voice_volume == -6.0);
+	json_decref(params);
+	vspec_free(&t);
+	vspec_free(&s);
+	assert_int_equal(spec_code("{\"topic\":\"x\",\"options\":{\"lang\":\"german\"}}"),
+			 AURA_E_LANG_INVALID);
+	assert_int_equal(spec_code("{\"topic\":\"x\",\"options\":{\"voice_speed\":2.5}}"),
+			 AURA_E_USAGE);
+	assert_int_equal(spec_code("{\"topic\":\"x\",\"options\":{\"voice_volume\":-21}}"),
+			 AURA_E_USAGE);
+	assert_int_equal(spec_code("{\"topic\":\"x\",\"options\":{\"voice_speed\":\"1\"}}"),
+			 AURA_E_USAGE);
+}
+
 static void test_topic_from_script(void **state)
 {
 	(void)state;
@@ -559,6 +607,7 @@ int main(void)
 		cmocka_unit_test(test_spec_defaults_and_values),
 		cmocka_unit_test(test_spec_errors),
 		cmocka_unit_test(test_voices),
+		cmocka_unit_test(test_lang),
 		cmocka_unit_test(test_topic_from_script),
 		cmocka_unit_test(test_slug),
 		cmocka_unit_test(test_free_output_never_overwrites),

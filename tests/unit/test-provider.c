@@ -615,7 +615,7 @@ static void run_script(struct sres *x)
 
 	memset(x, 0, sizeof(*x));
 	script_init(&x->s);
-	openai_script_start(p, "fake-model", "how bees make honey", 30, on_script, x);
+	openai_script_start(p, "fake-model", "how bees make honey", "de", 30, on_script, x);
 	assert_true(loop_until(lp, &x->done, 10000));
 	provider_free(p);
 }
@@ -767,7 +767,7 @@ static void test_cancel_wrapped_call_frees_its_context(void **state)
 
 	(void)state;
 	fakeprov_fault(lp, hp, &fake, "/v1/chat/completions", "hang", -1, 0);
-	openai_script_start(p, NULL, "bees", 30, on_script, &x);
+	openai_script_start(p, NULL, "bees", NULL, 30, on_script, &x);
 	loop_for(lp, 50);
 	provider_free(p); /* cancels it; the sanitizer build proves nothing leaks */
 	loop_for(lp, 50);
