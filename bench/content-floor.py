@@ -13,8 +13,9 @@ files, measuring, the audio mix, verifying, the server.
     bench/content-floor.py JOB_DIR OUTPUT.mp4 > argv0
     (cd JOB_DIR && xargs -0 -a argv0 ffmpeg ...)   # as bench/pipeline.sh does
 
-Prints nothing and exits 1 when the log does not have both commands (a job
-with stills or clips instead of generated cards).
+Stills and stock clips stay the files the render read (decoding them is the
+video's content). Prints nothing and exits 1 when the log has no render
+command.
 """
 import json
 import os
@@ -55,7 +56,7 @@ def main():
                         cards[a[j]] = chains[k]
         if "-filter_complex" in a and any(x.endswith(".part.mp4") for x in a):
             render = a
-    if render is None or not cards:
+    if render is None:
         return 1
     out = ["-hide_banner", "-v", "error", "-y"]
     i = 1

@@ -17,10 +17,30 @@
 # machine the least disturbed figure), the render stage alone, FFmpeg CPU,
 # and the pipeline's time per stage. Never passes or fails: it measures.
 #
-#   bench/pipeline.sh [AURA_BINARY]      (default: $AURA_BIN, then ./aura)
+# --style NAME renders with that style (its transitions, Ken Burns and
+# caption look are in the render command, so the content floor has them
+# too). --stock takes every scene's picture from stock video clips: the
+# loopback fake provider (tests/fakes/fake-provider.py) as Pexels, its 2 s
+# 320x180 clips joined and looped to each scene; the content floor then
+# decodes the same clip files (only the narration becomes a tone).
+#
+#   bench/pipeline.sh [--style NAME] [--stock] [AURA_BINARY]
+#                                        (default: $AURA_BIN, then ./aura)
 #   RUNS=5 DURATION=60 bench/pipeline.sh
 set -u
 
+STYLE=""
+STOCK=""
+while [ $# -gt 0 ]; do
+	case $1 in
+	--style) STYLE=$2; shift 2 ;;
+	--style=*) STYLE=${1#--style=}; shift ;;
+	--stock) STOCK=1; shift ;;
+	--) shift; break ;;
+	-*) echo "bench: unknown option $1 (--style NAME, --stock)" >&2; exit 2 ;;
+	*) break ;;
+	esac
+done
 AURA=${1:-${AURA_BIN:-./aura}}
 [ -x "$AURA" ] || { echo "bench: no aura binary at $AURA (give its path)" >&2; exit 2; }
 AURA=$(readlink -f "$AURA")
@@ -35,8 +55,10 @@ mkdir -p "$TMP/run" "$TMP/cfg" "$TMP/data" "$TMP/out"
 chmod 700 "$TMP/run"
 export XDG_RUNTIME_DIR="$TMP/run" XDG_CONFIG_HOME="$TMP/cfg" AURA_DATA_DIR="$TMP/data"
 unset AURA_CONFIG
+FAKE_PID=""
 cleanup() {
 	"$AURA" shutdown >/dev/null 2>&1
+	[ -n "$FAKE_PID" ] && kill "$FAKE_PID" 2>/dev/null
 	rm -rf "$TMP"
 }
 trap cleanup EXIT INT TERM
@@ -57,6 +79,30 @@ floor() {
 		-c:v libx264 -preset medium -crf 23 -pix_fmt yuv420p -r 30 \
 		-c:a aac -b:a 160k -ar 48000 -ac 2 -movflags +faststart -f mp4 "$TMP/floor.mp4"
 }
+
+NEW_OPTS=""
+[ -n "$STYLE" ] && NEW_OPTS="--style $STYLE"
+if [ -n "$STOCK" ]; then
+	FAKE_KEY=bench python3 "$BENCH_DIR/../tests/fakes/fake-provider.py" >"$TMP/port" &
+	FAKE_PID=$!
+	n=0
+	while [ ! -s "$TMP/port" ] && [ $n -lt 100 ]; do
+		n=$((n + 1))
+		sleep 0.1
+	done
+	[ -s "$TMP/port" ] || { echo "bench: the fake provider did not start" >&2; exit 1; }
+	mkdir -p "$TMP/cfg/aura"
+	cat >"$TMP/cfg/aura/aura.ini" <<EOF
+[providers]
+visuals = pexels, generated
+[pexels]
+base_url = http://127.0.0.1:$(head -1 "$TMP/port")
+api_key_env = AURA_BENCH_KEY
+[video]
+stock = videos
+EOF
+	export AURA_BENCH_KEY=bench
+fi
 
 # The server runs before the clock starts: it is a daemon, started once.
 "$AURA" ls >/dev/null || exit 1
@@ -79,7 +125,8 @@ while [ "$i" -lt "$RUNS" ]; do
 	SP=$(cat "$AURA_DATA_DIR/aura.pid")
 	c0=$(kids_cpu "$SP")
 	t0=$(now)
-	"$AURA" new "$TOPIC" -d "$DURATION" --wait >/dev/null || { echo "bench: aura new failed" >&2; exit 1; }
+	# shellcheck disable=SC2086 # NEW_OPTS is words
+	"$AURA" new "$TOPIC" -d "$DURATION" $NEW_OPTS --wait >/dev/null || { echo "bench: aura new failed" >&2; exit 1; }
 	t1=$(now)
 	c1=$(kids_cpu "$SP")
 	f0=$(kids_cpu $$)
@@ -125,7 +172,7 @@ A=$(grep . "$TMP/aura.times" | median)
 F=$(grep . "$TMP/floor.times" | median)
 RM=$(median <"$TMP/render.times")
 echo
-echo "video: ${DURATION} s landscape-720p, $(nproc) cores, $(ffmpeg -version | head -1 | cut -d' ' -f1-3)"
+echo "video: ${DURATION} s landscape-720p, style ${STYLE:-default}${STOCK:+, stock clips}, $(nproc) cores, $(ffmpeg -version | head -1 | cut -d' ' -f1-3)"
 echo "aura new --wait (median of $RUNS): $A s"
 echo "floor, one bare ffmpeg (median of $RUNS): $F s"
 awk -v a="$A" -v f="$F" 'BEGIN { printf "ratio: %.2f (target <= 1.25)\n", a / f }'
@@ -141,7 +188,7 @@ if [ -s "$TMP/content.times" ]; then
 	CC=$(median <"$TMP/content.cpu")
 	awk -v a="$CA" -v f="$CC" 'BEGIN { printf "CPU (median): aura new %.2f s, content floor %.2f s, ratio %.2f\n", a, f, a / f }'
 else
-	echo "content floor: not made (the job has no generated cards)"
+	echo "content floor: not made (no render command in the job's log)"
 fi
 echo "stages of the last run:"
 grep -o 'stage [a-z]* done ([0-9.]* s)' "$AURA_DATA_DIR/jobs/$ID/job.log" | sed 's/^stage /  /'
