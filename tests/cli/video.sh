@@ -14,6 +14,7 @@
 # removed) or run it at real-time speed ("slow": -re before each input),
 # so a job is caught in the stage the test wants, without sleep-and-hope.
 . "$AURA_SRCDIR/tests/cli/lib.sh"
+. "$AURA_SRCDIR/tests/cli/media.sh"
 
 command -v ffmpeg >/dev/null 2>&1 || skip_all "ffmpeg is not installed"
 command -v ffprobe >/dev/null 2>&1 || skip_all "ffprobe is not installed"
@@ -101,27 +102,6 @@ no_procs_in() { [ -z "$(procs_in "$1")" ]; }
 no_part() { ! ls "$1"/*.part.* >/dev/null 2>&1; }
 
 # Top-level MP4 boxes in order.
-boxes() {
-	python3 - "$1" <<'PY'
-import struct, sys
-f = open(sys.argv[1], 'rb')
-out = []
-while True:
-    h = f.read(8)
-    if len(h) < 8:
-        break
-    size, typ = struct.unpack('>I4s', h)
-    hdr = 8
-    if size == 1:
-        size = struct.unpack('>Q', f.read(8))[0]
-        hdr = 16
-    out.append(typ.decode('latin-1'))
-    if size == 0:
-        break
-    f.seek(size - hdr, 1)
-print(' '.join(out))
-PY
-}
 
 # The captions' facts: "CUES MAXCOLS MAXLINES MONOTONIC LASTEND_MS".
 srt_facts() {
@@ -156,28 +136,6 @@ print(len(blocks), cols, lines, mono, last)
 PY
 }
 
-loudness() {
-	ffmpeg -hide_banner -nostats -i "$1" -af ebur128 -f null - 2>&1 |
-		awk '/Integrated loudness:/ {f = 1} f && /I:/ {print $2; exit}'
-}
-
-# probe FILE: "vcodec pix_fmt rate | acodec rate channels | nv na"
-probe() {
-	ffprobe -v error -show_entries \
-		stream=codec_type,codec_name,pix_fmt,r_frame_rate,sample_rate,channels \
-		-of json "$1" | jq -r '
-		([.streams[] | select(.codec_type == "video")]) as $v |
-		([.streams[] | select(.codec_type == "audio")]) as $a |
-		"\($v[0].codec_name) \($v[0].pix_fmt) \($v[0].r_frame_rate) | \($a[0].codec_name) \($a[0].sample_rate) \($a[0].channels) | \($v | length) \($a | length)"'
-}
-duration_us() {
-	ffprobe -v error -show_entries format=duration -of csv=p=0 "$1" |
-		awk '{printf "%d\n", $1 * 1000000 + 0.5}'
-}
-within() { # within A B TOL: |A - B| <= TOL
-	d=$(( $1 - $2 )); [ "$d" -lt 0 ] && d=$(( -d ))
-	[ "$d" -le "$3" ]
-}
 
 # --- a full video ------------------------------------------------------------
 run aura new "how volcanoes work" -d 6 $PRESET --wait
