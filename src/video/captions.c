@@ -1,6 +1,6 @@
 /*
- * captions.c -- narration to timed, readable cues; SRT and ASS output;
- * the caption style of each preset.
+ * captions.c -- narration to timed, readable cues and SRT output (the
+ * caption style and the ASS writer are in captions-ass.c).
  *
  * Must never: split a word that fits on a line, produce overlapping or
  * non-monotonic cues, or write a cue's text so that libass would read it
@@ -381,7 +381,7 @@ void captions_format_srt(struct buf *out, const struct caption_cue *cues, int n,
 	}
 }
 
-static int write_buf(FILE *f, const struct buf *b)
+int captions_write_buf(FILE *f, const struct buf *b)
 {
 	if (b->len && fwrite(b->data, 1, b->len, f) != b->len)
 		return -1;
@@ -399,162 +399,7 @@ int captions_write_srt(FILE *f, const struct caption_cue *cues, int n, int first
 	struct buf b;
 	buf_init(&b);
 	captions_format_srt(&b, cues, n, first_index);
-	int rc = write_buf(f, &b);
-	buf_free(&b);
-	return rc;
-}
-
-/* ---- style ----------------------------------------------------------------- */
-
-void captions_style(const struct preset *p, struct caption_style *o)
-{
-	bool portrait = p->h > p->w, square = p->h == p->w;
-	/* Portrait video is watched in apps that lay buttons over the right
-	 * edge and a caption block over the bottom fifth: keep clear of both. */
-	o->margin_lr_px = p->w * (portrait ? 10 : 5) / 100;
-	o->margin_v_px = p->h * (portrait ? 22 : square ? 8 : 6) / 100;
-	/* 5.5 % of the height, unless a full line (caption_cols at about
-	 * 0.55 em a character) would not fit between the side margins */
-	int by_height = p->h * 55 / 1000;
-	int cols = p->caption_cols > 0 ? p->caption_cols : CAPTIONS_MAX_COLS;
-	int by_width = (p->w - 2 * o->margin_lr_px) * 100 / (cols * 55);
-	o->font_px = by_height < by_width ? by_height : by_width;
-	o->outline_px = o->font_px / 14 > 2 ? o->font_px / 14 : 2;
-	o->shadow_px = o->font_px / 40 > 1 ? o->font_px / 40 : 1;
-}
-
-/* force_style and the Style line split at commas; keep the name one field */
-static void put_font_name(struct buf *b, const char *font_name)
-{
-	for (const char *s = font_name; *s; s++)
-		if (*s != ',' && (unsigned char)*s >= 0x20)
-			buf_append(b, s, 1);
-}
-
-/* tenths without printf's locale-dependent decimal point (a comma would
- * split force_style) */
-static void put_tenths(struct buf *b, int64_t num, int64_t den)
-{
-	int64_t t = (num * 10 + den / 2) / den;
-	buf_printf(b, "%lld.%lld", (long long)(t / 10), (long long)(t % 10));
-}
-
-char *captions_force_style(const struct preset *p, const char *font_name)
-{
-	/* FFmpeg turns an SRT into an ASS script of 384 x 288: libass scales
-	 * sizes and vertical margins by h / 288, horizontal ones by w / 384. */
-	struct caption_style st;
-	captions_style(p, &st);
-	struct buf b;
-	buf_init(&b);
-	if (font_name && *font_name) {
-		buf_puts(&b, "FontName=");
-		put_font_name(&b, font_name);
-		buf_puts(&b, ",");
-	}
-	buf_puts(&b, "FontSize=");
-	put_tenths(&b, (int64_t)st.font_px * 288, p->h);
-	buf_puts(&b, ",PrimaryColour=&H00FFFFFF,OutlineColour=&H00000000,BackColour=&H80000000"
-		     ",BorderStyle=1,Outline=");
-	put_tenths(&b, (int64_t)st.outline_px * 288, p->h);
-	buf_puts(&b, ",Shadow=");
-	put_tenths(&b, (int64_t)st.shadow_px * 288, p->h);
-	buf_printf(&b, ",Alignment=2,MarginL=%d,MarginR=%d,MarginV=%d",
-		   (int)(((int64_t)st.margin_lr_px * 384 + p->w / 2) / p->w),
-		   (int)(((int64_t)st.margin_lr_px * 384 + p->w / 2) / p->w),
-		   (int)(((int64_t)st.margin_v_px * 288 + p->h / 2) / p->h));
-	return b.data;
-}
-
-/* ---- ASS ------------------------------------------------------------------- */
-
-static void ass_time(struct buf *b, int64_t ms)
-{
-	if (ms < 0)
-		ms = 0;
-	int64_t cs = (ms + 5) / 10;
-	buf_printf(b, "%lld:%02lld:%02lld.%02lld", (long long)(cs / 360000),
-		   (long long)(cs / 6000 % 60), (long long)(cs / 100 % 60), (long long)(cs % 100));
-}
-
-/* libass reads {...} as override tags and \N \n \h as breaks and hard
- * spaces; \{ and \} are its escapes for literal braces. Any other
- * backslash is shown as it is. */
-static void ass_text(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '{':
-			buf_puts(b, "\\{");
-			break;
-		case '}':
-			buf_puts(b, "\\}");
-			break;
-		case '\n':
-			buf_puts(b, "\\N");
-			break;
-		case '\r':
-			break;
-		case '\\':
-			buf_puts(b, "\\");
-			if (s[1] == 'N' || s[1] == 'n' || s[1] == 'h')
-				buf_puts(b, "\xE2\x81\xA0"); /* U+2060 WORD JOINER */
-			break;
-		default:
-			buf_append(b, s, 1);
-		}
-	}
-}
-
-void captions_format_ass(struct buf *out, const struct preset *p, const char *font_name,
-			 const struct caption_cue *cues, int n)
-{
-	struct caption_style st;
-	captions_style(p, &st);
-	buf_printf(
-	    out,
-	    "[Script Info]\n"
-	    "; written by aura\n"
-	    "ScriptType: v4.00+\n"
-	    "PlayResX: %d\n"
-	    "PlayResY: %d\n"
-	    "WrapStyle: 0\n"
-	    "ScaledBorderAndShadow: yes\n"
-	    "\n"
-	    "[V4+ Styles]\n"
-	    "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
-	    "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, "
-	    "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
-	    "Style: Default,",
-	    p->w, p->h);
-	put_font_name(out, font_name && *font_name ? font_name : "DejaVu Sans");
-	buf_printf(
-	    out,
-	    ",%d,&H00FFFFFF,&H00FFFFFF,&H00000000,&H80000000,0,0,0,0,100,100,0,0,1,%d,%d,2,"
-	    "%d,%d,%d,1\n"
-	    "\n"
-	    "[Events]\n"
-	    "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n",
-	    st.font_px, st.outline_px, st.shadow_px, st.margin_lr_px, st.margin_lr_px,
-	    st.margin_v_px);
-	for (int i = 0; i < n; i++) {
-		buf_puts(out, "Dialogue: 0,");
-		ass_time(out, cues[i].start_ms);
-		buf_puts(out, ",");
-		ass_time(out, cues[i].end_ms);
-		buf_puts(out, ",Default,,0,0,0,,");
-		ass_text(out, cues[i].text);
-		buf_puts(out, "\n");
-	}
-}
-
-int captions_write_ass(FILE *f, const struct preset *p, const char *font_name,
-		       const struct caption_cue *cues, int n)
-{
-	struct buf b;
-	buf_init(&b);
-	captions_format_ass(&b, p, font_name, cues, n);
-	int rc = write_buf(f, &b);
+	int rc = captions_write_buf(f, &b);
 	buf_free(&b);
 	return rc;
 }
