@@ -43,9 +43,12 @@ void caption_list_free(struct caption_list *l);
  * were added (0 for blank narration). Lines hold at most max_cols display
  * columns (utf8_cp_width: CJK and emoji count 2) and a cue at most
  * max_lines lines. Words are never split, except a word wider than a line,
- * which is cut at code point boundaries (combining marks stay with their
- * base). A cue ends at a sentence end once it holds a third of a line, and
- * its lines are balanced (the narrowest width that needs no more lines).
+ * which is cut between characters (a base and its marks, a ZWJ emoji
+ * sequence and a flag's pair stay whole). CJK, written without spaces,
+ * breaks between any two characters but for kinsoku (no line starts with
+ * a closing mark or small kana, none ends with an opening bracket). RTL
+ * text stays in logical order (libass orders it). A cue ends at a sentence end once it holds a
+ * third of a line, and its lines are balanced (the narrowest width that needs no more lines).
  * max_cols < 1 is taken as 1, max_lines < 1 as 1. New cues are untimed.
  */
 int captions_split(const char *narration, int max_cols, int max_lines, struct caption_list *out);

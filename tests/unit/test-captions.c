@@ -244,7 +244,7 @@ static void test_split_long_word(void **state)
 	check_hard_split(w.data, 42);
 	buf_reset(&w);
 	for (int i = 0; i < 30; i++)
-		buf_puts(&w, "\xE4\xB8\xAD"); /* 中: two columns */
+		buf_puts(&w, "\xEA\xB0\x80"); /* 가: two columns, Hangul has spaces */
 	check_hard_split(w.data, 42);
 	buf_reset(&w);
 	for (int i = 0; i < 25; i++)
@@ -256,7 +256,7 @@ static void test_split_long_word(void **state)
 static void test_split_cjk_width(void **state)
 {
 	(void)state;
-	/* CJK text has no spaces: the run is cut by display width */
+	/* CJK text has no spaces: a line breaks between any two characters */
 	struct buf t;
 	buf_init(&t);
 	for (int i = 0; i < 40; i++)
@@ -264,11 +264,11 @@ static void test_split_cjk_width(void **state)
 	struct caption_list l = { 0 };
 	captions_split(t.data, 42, 2, &l);
 	assert_cue_shape(&l, 42, 2);
-	/* 40 wide characters = 80 columns: two full lines of 21 */
+	/* 40 wide characters = 80 columns: two balanced lines of 20 */
 	assert_int_equal(l.n, 1);
 	char *nl = strchr(l.cues[0].text, '\n');
 	assert_non_null(nl);
-	assert_int_equal(utf8_length(l.cues[0].text) - utf8_length(nl), 21);
+	assert_int_equal(utf8_length(l.cues[0].text) - utf8_length(nl), 20);
 	caption_list_free(&l);
 	buf_free(&t);
 }
