@@ -1,6 +1,6 @@
 /*
- * captions.c -- narration to timed, readable cues; SRT and ASS output;
- * the caption style of each preset.
+ * captions.c -- narration to timed, readable cues and SRT output (the
+ * caption style and the ASS writer are in captions-ass.c).
  *
  * Must never: split a word that fits on a line, produce overlapping or
  * non-monotonic cues, or write a cue's text so that libass would read it
@@ -47,7 +47,8 @@ struct tok {
 	size_t len;
 	int w;	       /* display columns */
 	int chars;     /* code points */
-	bool glue;     /* the rest of a hard-split word: no space before it */
+	bool glue;     /* no space before it: CJK, or the rest of a split word */
+	bool hard;     /* the rest of a word wider than a line: a last resort */
 	bool sent_end; /* ends a sentence */
 };
 
@@ -78,7 +79,8 @@ static bool is_closer(uint32_t cp)
 static bool is_terminal(uint32_t cp)
 {
 	return cp == '.' || cp == '!' || cp == '?' || cp == 0x2026 || cp == 0x3002 ||
-	       cp == 0xFF01 || cp == 0xFF1F;
+	       cp == 0xFF01 || cp == 0xFF0E || cp == 0xFF1F || cp == 0x061F /* Arabic ? */ ||
+	       cp == 0x06D4 /* Urdu full stop */ || cp == 0x0964 || cp == 0x0965 /* danda */;
 }
 
 static bool ends_sentence(const char *s, size_t len)
@@ -96,27 +98,118 @@ static bool ends_sentence(const char *s, size_t len)
 	return is_terminal(last);
 }
 
-/* Append one word as one token, or as several when it is wider than a line. */
+/* CJK is written without spaces: a line may break between two of its
+ * characters (UAX #14 class ID and its punctuation). Not Hangul, which
+ * has spaces, nor emoji. */
+static bool is_cjk(uint32_t cp)
+{
+	return (cp >= 0x2E80 && cp <= 0x303F) || (cp >= 0x3040 && cp <= 0x31FF) ||
+	       (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0x4E00 && cp <= 0x9FFF) ||
+	       (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFF00 && cp <= 0xFF60) ||
+	       (cp >= 0x20000 && cp <= 0x3FFFF);
+}
+
+static bool in_set(uint32_t cp, const uint32_t *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (set[i] == cp)
+			return true;
+	return false;
+}
+
+/* Kinsoku: closing marks, small kana and the prolonged sound mark never
+ * begin a line; opening brackets never end one. */
+static bool no_line_start(uint32_t cp)
+{
+	static const uint32_t set[] = {
+		')',	']',	'}',	',',	'.',	'!',	'?',	':',	';',	0x2019,
+		0x201D, 0x2025, 0x2026, 0x3001, 0x3002, 0x3005, 0x3009, 0x300B, 0x300D, 0x300F,
+		0x3011, 0x3015, 0x3017, 0x3019, 0x301F, 0x303B, 0x3041, 0x3043, 0x3045, 0x3047,
+		0x3049, 0x3063, 0x3083, 0x3085, 0x3087, 0x308E, 0x3095, 0x3096, 0x309D, 0x309E,
+		0x30A1, 0x30A3, 0x30A5, 0x30A7, 0x30A9, 0x30C3, 0x30E3, 0x30E5, 0x30E7, 0x30EE,
+		0x30F5, 0x30F6, 0x30FB, 0x30FC, 0x30FD, 0x30FE, 0xFF01, 0xFF09, 0xFF0C, 0xFF0E,
+		0xFF1A, 0xFF1B, 0xFF1F, 0xFF3D, 0xFF5D, 0xFF60,
+	};
+	return (cp >= 0x31F0 && cp <= 0x31FF) || in_set(cp, set, sizeof(set) / sizeof(set[0]));
+}
+
+static bool no_line_end(uint32_t cp)
+{
+	static const uint32_t set[] = {
+		'(',	'[',	'{',	0x2018, 0x201C, 0x3008, 0x300A, 0x300C, 0x300E,
+		0x3010, 0x3014, 0x3016, 0x3018, 0x301D, 0xFF08, 0xFF3B, 0xFF5B, 0xFF5F,
+	};
+	return in_set(cp, set, sizeof(set) / sizeof(set[0]));
+}
+
+/* One user-perceived character, near enough (UAX #29 for what captions
+ * meet): a base and its marks, a ZWJ emoji sequence, a flag's pair. */
+struct cluster {
+	size_t off, len;
+	int w, chars;
+	uint32_t base;
+};
+
+static int clusters_of(const char *s, size_t len, struct cluster *out)
+{
+	int n = 0, ri = 0;
+	uint32_t prev = 0;
+	for (size_t off = 0; off < len;) {
+		uint32_t cp;
+		size_t k = utf8_next(s + off, &cp);
+		if (k == 0)
+			break;
+		int cw = utf8_cp_width(cp);
+		bool is_ri = cp >= 0x1F1E6 && cp <= 0x1F1FF;
+		bool joins = n > 0 && (cw == 0 || prev == 0x200D || (is_ri && ri % 2 == 1));
+		if (!joins) {
+			out[n++] = (struct cluster){ off, 0, 0, 0, cp };
+			ri = 0;
+		}
+		out[n - 1].len += k;
+		out[n - 1].w += cw;
+		out[n - 1].chars++;
+		ri = is_ri ? ri + 1 : 0;
+		prev = cp;
+		off += k;
+	}
+	return n;
+}
+
+/* Append clusters [a, b) of a word as one token, or as several when they
+ * are wider than a line (cut between clusters: never inside one). */
+static void add_piece(struct toks *t, const char *s, const struct cluster *cl, int a, int b,
+		      bool glue, int max_cols)
+{
+	struct tok k = { s + cl[a].off, 0, 0, 0, glue, false, false };
+	for (int c = a; c < b; c++) {
+		if (k.w > 0 && k.w + cl[c].w > max_cols) {
+			toks_push(t, k);
+			k = (struct tok){ s + cl[c].off, 0, 0, 0, true, true, false };
+		}
+		k.len += cl[c].len;
+		k.w += cl[c].w;
+		k.chars += cl[c].chars;
+	}
+	size_t off = cl[a].off;
+	k.sent_end = ends_sentence(s + off, cl[b - 1].off + cl[b - 1].len - off);
+	toks_push(t, k);
+}
+
+/* Append one word: pieces cut between CJK characters (kinsoku kept), each
+ * one token unless it is wider than a line. */
 static void add_word(struct toks *t, const char *s, size_t len, int max_cols)
 {
-	struct tok k = { s, 0, 0, 0, false, false };
-	size_t off = 0;
-	while (off < len) {
-		uint32_t cp;
-		size_t n = utf8_next(s + off, &cp);
-		int cw = utf8_cp_width(cp);
-		/* zero-width code points (combining marks) stay with their base */
-		if (cw > 0 && k.w > 0 && k.w + cw > max_cols) {
-			toks_push(t, k);
-			k = (struct tok){ s + off, 0, 0, 0, true, false };
-		}
-		k.len += n;
-		k.w += cw;
-		k.chars++;
-		off += n;
+	struct cluster *cl = xcalloc(len, sizeof(*cl));
+	int n = clusters_of(s, len, cl), a = 0;
+	for (int c = 1; c <= n; c++) {
+		if (c < n && !((is_cjk(cl[c - 1].base) || is_cjk(cl[c].base)) &&
+			       !no_line_start(cl[c].base) && !no_line_end(cl[c - 1].base)))
+			continue;
+		add_piece(t, s, cl, a, c, a > 0, max_cols);
+		a = c;
 	}
-	k.sent_end = ends_sentence(s, len);
-	toks_push(t, k);
+	free(cl);
 }
 
 /* Lines a greedy fill of toks[i..j) at width needs. */
@@ -196,7 +289,7 @@ static int balanced_cut(const struct tok *v, int a, int c, int max_cols, int max
 	int best = -1, best_score = -1;
 	for (int pass = 0; pass < 2 && best < 0; pass++)
 		for (int s = a + 1; s < c; s++) {
-			if (pass == 0 && v[s].glue)
+			if (pass == 0 && v[s].hard)
 				continue;
 			if (lines_needed(v, a, s, max_cols) > max_lines ||
 			    lines_needed(v, s, c, max_cols) > max_lines)
@@ -381,7 +474,7 @@ void captions_format_srt(struct buf *out, const struct caption_cue *cues, int n,
 	}
 }
 
-static int write_buf(FILE *f, const struct buf *b)
+int captions_write_buf(FILE *f, const struct buf *b)
 {
 	if (b->len && fwrite(b->data, 1, b->len, f) != b->len)
 		return -1;
@@ -399,162 +492,7 @@ int captions_write_srt(FILE *f, const struct caption_cue *cues, int n, int first
 	struct buf b;
 	buf_init(&b);
 	captions_format_srt(&b, cues, n, first_index);
-	int rc = write_buf(f, &b);
-	buf_free(&b);
-	return rc;
-}
-
-/* ---- style ----------------------------------------------------------------- */
-
-void captions_style(const struct preset *p, struct caption_style *o)
-{
-	bool portrait = p->h > p->w, square = p->h == p->w;
-	/* Portrait video is watched in apps that lay buttons over the right
-	 * edge and a caption block over the bottom fifth: keep clear of both. */
-	o->margin_lr_px = p->w * (portrait ? 10 : 5) / 100;
-	o->margin_v_px = p->h * (portrait ? 22 : square ? 8 : 6) / 100;
-	/* 5.5 % of the height, unless a full line (caption_cols at about
-	 * 0.55 em a character) would not fit between the side margins */
-	int by_height = p->h * 55 / 1000;
-	int cols = p->caption_cols > 0 ? p->caption_cols : CAPTIONS_MAX_COLS;
-	int by_width = (p->w - 2 * o->margin_lr_px) * 100 / (cols * 55);
-	o->font_px = by_height < by_width ? by_height : by_width;
-	o->outline_px = o->font_px / 14 > 2 ? o->font_px / 14 : 2;
-	o->shadow_px = o->font_px / 40 > 1 ? o->font_px / 40 : 1;
-}
-
-/* force_style and the Style line split at commas; keep the name one field */
-static void put_font_name(struct buf *b, const char *font_name)
-{
-	for (const char *s = font_name; *s; s++)
-		if (*s != ',' && (unsigned char)*s >= 0x20)
-			buf_append(b, s, 1);
-}
-
-/* tenths without printf's locale-dependent decimal point (a comma would
- * split force_style) */
-static void put_tenths(struct buf *b, int64_t num, int64_t den)
-{
-	int64_t t = (num * 10 + den / 2) / den;
-	buf_printf(b, "%lld.%lld", (long long)(t / 10), (long long)(t % 10));
-}
-
-char *captions_force_style(const struct preset *p, const char *font_name)
-{
-	/* FFmpeg turns an SRT into an ASS script of 384 x 288: libass scales
-	 * sizes and vertical margins by h / 288, horizontal ones by w / 384. */
-	struct caption_style st;
-	captions_style(p, &st);
-	struct buf b;
-	buf_init(&b);
-	if (font_name && *font_name) {
-		buf_puts(&b, "FontName=");
-		put_font_name(&b, font_name);
-		buf_puts(&b, ",");
-	}
-	buf_puts(&b, "FontSize=");
-	put_tenths(&b, (int64_t)st.font_px * 288, p->h);
-	buf_puts(&b, ",PrimaryColour=&H00FFFFFF,OutlineColour=&H00000000,BackColour=&H80000000"
-		     ",BorderStyle=1,Outline=");
-	put_tenths(&b, (int64_t)st.outline_px * 288, p->h);
-	buf_puts(&b, ",Shadow=");
-	put_tenths(&b, (int64_t)st.shadow_px * 288, p->h);
-	buf_printf(&b, ",Alignment=2,MarginL=%d,MarginR=%d,MarginV=%d",
-		   (int)(((int64_t)st.margin_lr_px * 384 + p->w / 2) / p->w),
-		   (int)(((int64_t)st.margin_lr_px * 384 + p->w / 2) / p->w),
-		   (int)(((int64_t)st.margin_v_px * 288 + p->h / 2) / p->h));
-	return b.data;
-}
-
-/* ---- ASS ------------------------------------------------------------------- */
-
-static void ass_time(struct buf *b, int64_t ms)
-{
-	if (ms < 0)
-		ms = 0;
-	int64_t cs = (ms + 5) / 10;
-	buf_printf(b, "%lld:%02lld:%02lld.%02lld", (long long)(cs / 360000),
-		   (long long)(cs / 6000 % 60), (long long)(cs / 100 % 60), (long long)(cs % 100));
-}
-
-/* libass reads {...} as override tags and \N \n \h as breaks and hard
- * spaces; \{ and \} are its escapes for literal braces. Any other
- * backslash is shown as it is. */
-static void ass_text(struct buf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '{':
-			buf_puts(b, "\\{");
-			break;
-		case '}':
-			buf_puts(b, "\\}");
-			break;
-		case '\n':
-			buf_puts(b, "\\N");
-			break;
-		case '\r':
-			break;
-		case '\\':
-			buf_puts(b, "\\");
-			if (s[1] == 'N' || s[1] == 'n' || s[1] == 'h')
-				buf_puts(b, "\xE2\x81\xA0"); /* U+2060 WORD JOINER */
-			break;
-		default:
-			buf_append(b, s, 1);
-		}
-	}
-}
-
-void captions_format_ass(struct buf *out, const struct preset *p, const char *font_name,
-			 const struct caption_cue *cues, int n)
-{
-	struct caption_style st;
-	captions_style(p, &st);
-	buf_printf(
-	    out,
-	    "[Script Info]\n"
-	    "; written by aura\n"
-	    "ScriptType: v4.00+\n"
-	    "PlayResX: %d\n"
-	    "PlayResY: %d\n"
-	    "WrapStyle: 0\n"
-	    "ScaledBorderAndShadow: yes\n"
-	    "\n"
-	    "[V4+ Styles]\n"
-	    "Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, "
-	    "BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, "
-	    "BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding\n"
-	    "Style: Default,",
-	    p->w, p->h);
-	put_font_name(out, font_name && *font_name ? font_name : "DejaVu Sans");
-	buf_printf(
-	    out,
-	    ",%d,&H00FFFFFF,&H00FFFFFF,&H00000000,&H80000000,0,0,0,0,100,100,0,0,1,%d,%d,2,"
-	    "%d,%d,%d,1\n"
-	    "\n"
-	    "[Events]\n"
-	    "Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text\n",
-	    st.font_px, st.outline_px, st.shadow_px, st.margin_lr_px, st.margin_lr_px,
-	    st.margin_v_px);
-	for (int i = 0; i < n; i++) {
-		buf_puts(out, "Dialogue: 0,");
-		ass_time(out, cues[i].start_ms);
-		buf_puts(out, ",");
-		ass_time(out, cues[i].end_ms);
-		buf_puts(out, ",Default,,0,0,0,,");
-		ass_text(out, cues[i].text);
-		buf_puts(out, "\n");
-	}
-}
-
-int captions_write_ass(FILE *f, const struct preset *p, const char *font_name,
-		       const struct caption_cue *cues, int n)
-{
-	struct buf b;
-	buf_init(&b);
-	captions_format_ass(&b, p, font_name, cues, n);
-	int rc = write_buf(f, &b);
+	int rc = captions_write_buf(f, &b);
 	buf_free(&b);
 	return rc;
 }

@@ -43,9 +43,12 @@ void caption_list_free(struct caption_list *l);
  * were added (0 for blank narration). Lines hold at most max_cols display
  * columns (utf8_cp_width: CJK and emoji count 2) and a cue at most
  * max_lines lines. Words are never split, except a word wider than a line,
- * which is cut at code point boundaries (combining marks stay with their
- * base). A cue ends at a sentence end once it holds a third of a line, and
- * its lines are balanced (the narrowest width that needs no more lines).
+ * which is cut between characters (a base and its marks, a ZWJ emoji
+ * sequence and a flag's pair stay whole). CJK, written without spaces,
+ * breaks between any two characters but for kinsoku (no line starts with
+ * a closing mark or small kana, none ends with an opening bracket). RTL
+ * text stays in logical order (libass orders it). A cue ends at a sentence end once it holds a
+ * third of a line, and its lines are balanced (the narrowest width that needs no more lines).
  * max_cols < 1 is taken as 1, max_lines < 1 as 1. New cues are untimed.
  */
 int captions_split(const char *narration, int max_cols, int max_lines, struct caption_list *out);
@@ -133,17 +136,47 @@ void captions_style(const struct preset *p, struct caption_style *out);
  */
 char *captions_force_style(const struct preset *p, const char *font_name);
 
+/* Where the captions stand (ASS Alignment 2, 5, 8). */
+enum { CAPTION_BOTTOM, CAPTION_CENTER, CAPTION_TOP };
+
+/*
+ * How burned-in captions look (a style's caption part). Sizes are pixels
+ * at a 1080-line frame, scaled to the preset's height.
+ */
+struct caption_look {
+	const char *font;	       /* NULL: "DejaVu Sans"; not owned */
+	int size_px;		       /* 0: automatic (captions_style) */
+	uint32_t color, outline_color; /* 0xRRGGBB */
+	int outline_px, shadow_px;     /* -1: automatic */
+	bool box;		       /* translucent box behind the text (BorderStyle 3) */
+	int position;		       /* CAPTION_BOTTOM, CAPTION_CENTER, CAPTION_TOP */
+	int max_chars;		       /* line width in columns; 0: the preset's */
+	bool highlight;		       /* the spoken word in highlight_color */
+	uint32_t highlight_color;
+};
+
+/* Today's look: white DejaVu Sans with a black outline at the bottom, the
+ * preset's size and line width, no box, no highlight. */
+void caption_look_default(struct caption_look *l);
+
 /*
  * A complete ASS script of n cues for burning in with
  * subtitles=filename=FILE.ass: PlayResX/Y are the preset's size, the
- * style is captions_style(), and the text is escaped for libass so it
- * shows as written ({ } become \{ \}; a backslash before N, n or h gets
- * an invisible U+2060 WORD JOINER so it is not a line break or a hard
- * space). font_name may be NULL ("DejaVu Sans"); commas are dropped.
+ * style is captions_style() changed by look (NULL: caption_look_default),
+ * and the text is escaped for libass so it shows as written ({ } become
+ * \{ \}; a backslash before N, n or h or before markup gets an invisible
+ * U+2060 WORD JOINER so it is not a line break or a hard space); commas
+ * in the font name are dropped. With look->highlight each cue becomes one
+ * event per word (captions_word_times), contiguous over the cue, the
+ * word in highlight_color. When a cue holds right-to-left text the style
+ * asks libass to find each line's direction (Encoding -1).
  */
-void captions_format_ass(struct buf *out, const struct preset *p, const char *font_name,
+void captions_format_ass(struct buf *out, const struct preset *p, const struct caption_look *look,
 			 const struct caption_cue *cues, int n);
-int captions_write_ass(FILE *f, const struct preset *p, const char *font_name,
+int captions_write_ass(FILE *f, const struct preset *p, const struct caption_look *look,
 		       const struct caption_cue *cues, int n);
+
+/* Write all of b to f and flush; 0 or -1 with errno set (the writers). */
+int captions_write_buf(FILE *f, const struct buf *b);
 
 #endif

@@ -2,9 +2,9 @@
  * stage-captions.c -- the `captions` stage: the narration split into cues
  * (captions.h: <= the preset's line width, <= 2 lines) and timed inside
  * each scene's measured audio, written as captions.srt (copied beside the
- * video) and captions.ass (burned in: libass-safe escaping, the preset's
- * style). Both files are always written, so the render needs no branch
- * on whether they exist.
+ * video) and captions.ass (burned in: libass-safe escaping, the job's
+ * caption look over the preset's style). Both files are always written,
+ * so the render needs no branch on whether they exist.
  *
  * One FFmpeg run first: the scenes' voices laid on the timeline as the
  * render's mix lays them (each padded to its scene), through silencedetect;
@@ -74,6 +74,13 @@ static int read_onsets(const struct vjob *v, int64_t *on, int max)
 	return n;
 }
 
+/* How this job's captions look: the one place the style feeds them. */
+static void stage_caption_look(struct vjob *v, struct caption_look *l)
+{
+	(void)v;
+	caption_look_default(l);
+}
+
 static int captions_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *err)
 {
 	if (v->step == 0 && v->n > 0) {
@@ -91,12 +98,14 @@ static int captions_next(struct vjob *v, struct task_cmd *cmd, struct aura_error
 	int64_t *on = xcalloc(MAX_ONSETS, sizeof(*on));
 	int non = read_onsets(v, on, MAX_ONSETS);
 	const struct preset *p = v->spec.preset;
+	struct caption_look look;
+	stage_caption_look(v, &look);
+	int cols = look.max_chars > 0 ? look.max_chars : p->caption_cols;
 	struct caption_list l;
 	caption_list_init(&l);
 	for (int i = 0; i < v->n; i++) {
 		int first = l.n;
-		captions_split(v->script.scenes[i].narration, p->caption_cols, CAPTIONS_MAX_LINES,
-			       &l);
+		captions_split(v->script.scenes[i].narration, cols, CAPTIONS_MAX_LINES, &l);
 		int64_t start_ms = (int64_t)v->scenes[i].start_frame * 1000 / VIDEO_FPS;
 		int64_t window = v->scenes[i].window_us > v->scenes[i].audio_us
 				     ? v->scenes[i].window_us
@@ -116,7 +125,7 @@ static int captions_next(struct vjob *v, struct task_cmd *cmd, struct aura_error
 	buf_init(&srt);
 	buf_init(&ass);
 	captions_format_srt(&srt, l.cues, l.n, 1);
-	captions_format_ass(&ass, p, NULL, l.cues, l.n);
+	captions_format_ass(&ass, p, &look, l.cues, l.n);
 	int rc = vjob_write(v, "captions.srt", srt.data ? srt.data : "", err);
 	if (rc == 0)
 		rc = vjob_write(v, "captions.ass", ass.data ? ass.data : "", err);

@@ -1,8 +1,8 @@
 /*
  * test-captions.c -- UTF-8 decoding and widths, splitting narration into
  * cues (line and cue limits, no split words, hard splits at code point
- * boundaries, balanced lines), timing inside a scene, SRT and ASS text,
- * and the caption style of each preset.
+ * boundaries, balanced lines), timing inside a scene and SRT text (the
+ * style and ASS text: test-captions-ass.c).
  */
 #include "config.h"
 
@@ -244,7 +244,7 @@ static void test_split_long_word(void **state)
 	check_hard_split(w.data, 42);
 	buf_reset(&w);
 	for (int i = 0; i < 30; i++)
-		buf_puts(&w, "\xE4\xB8\xAD"); /* 中: two columns */
+		buf_puts(&w, "\xEA\xB0\x80"); /* 가: two columns, Hangul has spaces */
 	check_hard_split(w.data, 42);
 	buf_reset(&w);
 	for (int i = 0; i < 25; i++)
@@ -256,7 +256,7 @@ static void test_split_long_word(void **state)
 static void test_split_cjk_width(void **state)
 {
 	(void)state;
-	/* CJK text has no spaces: the run is cut by display width */
+	/* CJK text has no spaces: a line breaks between any two characters */
 	struct buf t;
 	buf_init(&t);
 	for (int i = 0; i < 40; i++)
@@ -264,11 +264,11 @@ static void test_split_cjk_width(void **state)
 	struct caption_list l = { 0 };
 	captions_split(t.data, 42, 2, &l);
 	assert_cue_shape(&l, 42, 2);
-	/* 40 wide characters = 80 columns: two full lines of 21 */
+	/* 40 wide characters = 80 columns: two balanced lines of 20 */
 	assert_int_equal(l.n, 1);
 	char *nl = strchr(l.cues[0].text, '\n');
 	assert_non_null(nl);
-	assert_int_equal(utf8_length(l.cues[0].text) - utf8_length(nl), 21);
+	assert_int_equal(utf8_length(l.cues[0].text) - utf8_length(nl), 20);
 	caption_list_free(&l);
 	buf_free(&t);
 }
@@ -609,93 +609,6 @@ static void test_srt_exact(void **state)
 	caption_list_free(&l);
 }
 
-/* ---- style and ASS --------------------------------------------------------- */
-
-static void test_style_per_preset(void **state)
-{
-	(void)state;
-	int n;
-	const struct preset *p = preset_list(&n);
-	for (int i = 0; i < n; i++) {
-		struct caption_style st;
-		captions_style(&p[i], &st);
-		assert_true(st.font_px >= 20);
-		assert_true(st.outline_px >= 2 && st.shadow_px >= 1);
-		/* a full line at ~0.55 em a character fits between the margins */
-		assert_true(p[i].caption_cols <= CAPTIONS_MAX_COLS);
-		assert_true(p[i].caption_cols * st.font_px * 55 / 100 <=
-			    p[i].w - 2 * st.margin_lr_px);
-		if (preset_is_portrait(&p[i]))
-			assert_true(st.margin_v_px >= p[i].h / 5); /* clear of app UI */
-		else
-			assert_true(st.margin_v_px >= p[i].h / 20);
-		/* the font grows with the frame */
-		assert_true(st.font_px >= p[i].h * 25 / 1000);
-	}
-	struct caption_style a, b;
-	captions_style(preset_find("landscape-720p"), &a);
-	captions_style(preset_find("landscape-1080p"), &b);
-	assert_true(b.font_px > a.font_px);
-}
-
-static void test_force_style(void **state)
-{
-	(void)state;
-	char *s = captions_force_style(preset_find("landscape-720p"), "DejaVu, Sans");
-	/* "Key=Value" pairs separated by commas, the font's comma dropped */
-	assert_true(str_starts_with(s, "FontName=DejaVu Sans,FontSize="));
-	char *copy = xstrdup(s);
-	int pairs = 0;
-	for (char *save = NULL, *kv = strtok_r(copy, ",", &save); kv;
-	     kv = strtok_r(NULL, ",", &save)) {
-		char *eq = strchr(kv, '=');
-		assert_non_null(eq);
-		assert_true(eq > kv && eq[1] != '\0');
-		pairs++;
-	}
-	assert_int_equal(pairs, 12);
-	free(copy);
-	/* 720p: 39 px on 720 lines is 15.6 on FFmpeg's 288-line SRT script */
-	assert_non_null(strstr(s, "FontSize=15.6,"));
-	assert_non_null(strstr(s, "Alignment=2"));
-	free(s);
-
-	/* portrait keeps its captions higher (margin in 288ths of the height) */
-	char *land = captions_force_style(preset_find("landscape-1080p"), NULL);
-	char *port = captions_force_style(preset_find("portrait-1080p"), NULL);
-	assert_false(str_starts_with(port, "FontName="));
-	int mv_land = atoi(strstr(land, "MarginV=") + 8);
-	int mv_port = atoi(strstr(port, "MarginV=") + 8);
-	assert_true(mv_port > 3 * mv_land);
-	free(land);
-	free(port);
-}
-
-static void test_ass_text_is_escaped(void **state)
-{
-	(void)state;
-	char t1[] = "a{b}c \\N d \\\\h e\\x", t2[] = "line one\nline two";
-	struct caption_cue c[2] = {
-		{ t1, 10, 0, 1234 },
-		{ t2, 10, 1234, 3723450 },
-	};
-	struct buf b;
-	buf_init(&b);
-	captions_format_ass(&b, preset_find("portrait-1080p"), NULL, c, 2);
-	assert_non_null(strstr(b.data, "PlayResX: 1080\nPlayResY: 1920\n"));
-	assert_non_null(strstr(b.data, "\nStyle: Default,DejaVu Sans,"));
-	assert_non_null(strstr(b.data, "Dialogue: 0,0:00:00.00,0:00:01.23,Default,,0,0,0,,"
-				       "a\\{b\\}c \\\xE2\x81\xA0N d \\\\\xE2\x81\xA0h e\\x\n"));
-	assert_non_null(strstr(b.data, "Dialogue: 0,0:00:01.23,1:02:03.45,Default,,0,0,0,,"
-				       "line one\\Nline two\n"));
-	/* one Dialogue line per cue: no newline leaks from a cue */
-	int dialogues = 0;
-	for (const char *p = b.data; (p = strstr(p, "\nDialogue:")); p++)
-		dialogues++;
-	assert_int_equal(dialogues, 2);
-	buf_free(&b);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -718,9 +631,6 @@ int main(void)
 		cmocka_unit_test(test_parse_onsets),
 		cmocka_unit_test(test_align),
 		cmocka_unit_test(test_srt_exact),
-		cmocka_unit_test(test_style_per_preset),
-		cmocka_unit_test(test_force_style),
-		cmocka_unit_test(test_ass_text_is_escaped),
 	};
 	return cmocka_run_group_tests_name("captions", tests, NULL, NULL);
 }
