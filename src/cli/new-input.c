@@ -1,11 +1,14 @@
 /*
  * new-input.c -- what `aura new` reads from files on the client's side:
  * the text of a --script file, and the script made from a --from document
- * (video/doc.h: read, summarised to the duration at the voice's pace).
+ * (video/doc.h: read, summarised to the duration at the voice's pace),
+ * with the document's text for a script provider to condense and the
+ * local pictures its sections name, resolved and checked here.
  */
 #include "config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +16,7 @@
 #include <unistd.h>
 
 #include "base/errors.h"
+#include "base/utf8.h"
 #include "base/util.h"
 #include "cli/new-input.h"
 #include "video/doc.h"
@@ -64,13 +68,73 @@ int new_read_script(const char *path, char **out, struct aura_error *err)
 	return 0;
 }
 
+/* A section's picture as a path the server can open: NULL (with a
+ * warning when it was meant to be a local file) for a remote URL, another
+ * kind of file, or one that cannot be read. Caller frees. */
+static char *doc_image_path(const char *doc, const char *cwd, const char *url)
+{
+	if (strstr(url, "://") || str_starts_with(url, "//") || str_starts_with(url, "data:") ||
+	    !vspec_doc_image_name(url))
+		return NULL; /* remote (offline, never fetched), or not a picture we use */
+	char *path;
+	if (url[0] == '/') {
+		path = xstrdup(url);
+	} else {
+		const char *slash = strrchr(doc, '/');
+		char *dir = slash ? xstrndup(doc, (size_t)(slash - doc + 1)) : xstrdup("");
+		if (dir[0] == '/')
+			path = xasprintf("%s%s", dir, url);
+		else
+			path = xasprintf("%s/%s%s", cwd, dir, url);
+		free(dir);
+	}
+	struct stat st;
+	char *real = realpath(path, NULL); /* no "..": the path the server shows */
+	if (real) {
+		free(path);
+		path = real;
+	}
+	if (!real || !utf8_valid(path, NULL) || access(path, R_OK) < 0 || stat(path, &st) < 0 ||
+	    !S_ISREG(st.st_mode)) {
+		fprintf(stderr,
+			"aura: warning: --from %s: the picture %s cannot be read; its scene "
+			"gets the usual visuals\n",
+			doc, url);
+		free(path);
+		return NULL;
+	}
+	return path;
+}
+
 int new_from_doc(const char *path, struct vspec *s, bool want_topic, struct aura_error *err)
 {
 	char *topic = NULL;
-	int rc = doc_script_from_file(path, s->duration, voice_words_per_minute(&s->voice),
-				      &s->script, want_topic ? &topic : NULL, err);
+	struct doc *d;
+	int rc = doc_read_file(path, &d, err);
 	if (rc < 0)
 		return rc;
+	rc = doc_script_from_doc(d, path, s->duration, voice_words_per_minute(&s->voice),
+				 &s->script, want_topic ? &topic : NULL, err);
+	if (rc < 0) {
+		doc_free(d);
+		return rc;
+	}
+	free(s->document);
+	s->document = doc_plain_text(d, VSPEC_DOCUMENT_MAX);
+	if (s->document[0] == '\0') { /* a first sentence over 64 KiB */
+		free(s->document);
+		s->document = NULL;
+	}
+	for (size_t i = 0; i < d->n && s->ndoc_images < VSPEC_DOC_IMAGES_MAX; i++) {
+		const char *h = doc_section_heading(d, i);
+		char *img = d->sections[i].image && h[0] != '\0'
+				? doc_image_path(path, s->cwd ? s->cwd : ".", d->sections[i].image)
+				: NULL;
+		if (img)
+			vspec_doc_image_add(s, h, img);
+		free(img);
+	}
+	doc_free(d);
 	if (want_topic) {
 		if (topic == NULL)
 			return aura_error_set(

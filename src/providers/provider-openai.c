@@ -220,35 +220,79 @@ static void script_done(const struct provider_result *r, void *ctx)
 	script_free(&s);
 }
 
-struct provider_call *openai_script_start(struct provider *p, const char *model, const char *topic,
-					  const char *lang, int duration_s, provider_script_fn cb,
-					  void *ctx)
+static struct provider_call *script_ask(struct provider *p, const char *model, const char *system,
+					const char *user, provider_script_fn cb, void *ctx)
 {
 	struct op *o = xcalloc(1, sizeof(*o));
-	int words = script_target_words(duration_s), scenes = script_target_scenes(duration_s);
-	char *user = xasprintf("Topic: %s\nWrite a narrated video script of about %d words in "
-			       "%d scenes (%d seconds at 150 words per minute).%s%s%s",
-			       topic, words, scenes, duration_s,
-			       lang && *lang ? "\nWrite the headings and narration in the language "
-					       "with the code "
-					     : "",
-			       lang && *lang ? lang : "", lang && *lang ? "." : "");
-	json_t *body = json_pack(
-	    "{s:s, s:[{s:s, s:s}, {s:s, s:s}], s:{s:s, s:{s:s, s:b, s:o}}, s:f}", "model",
-	    model && *model ? model : "gpt-4o-mini", "messages", "role", "system", "content",
-	    "You write scripts for short narrated videos. Each scene has a short heading "
-	    "(at most 6 words), one paragraph of plain spoken narration (no markup, no stage "
-	    "directions), and 2 to 4 concrete visual keywords for stock footage search. "
-	    "Answer only with JSON matching the schema.",
-	    "role", "user", "content", user, "response_format", "type", "json_schema",
-	    "json_schema", "name", "aura_script", "strict", 1, "schema", scene_schema(),
-	    "temperature", 0.7);
+	json_t *body =
+	    json_pack("{s:s, s:[{s:s, s:s}, {s:s, s:s}], s:{s:s, s:{s:s, s:b, s:o}}, s:f}", "model",
+		      model && *model ? model : "gpt-4o-mini", "messages", "role", "system",
+		      "content", system, "role", "user", "content", user, "response_format", "type",
+		      "json_schema", "json_schema", "name", "aura_script", "strict", 1, "schema",
+		      scene_schema(), "temperature", 0.7);
 
-	free(user);
 	o->script_cb = cb;
 	o->ctx = ctx;
 	return post_json(p, "/chat/completions", body, SCRIPT_ANSWER_MAX, NULL, NULL, script_done,
 			 o);
+}
+
+/* "\nWrite the headings and narration in the language with the code XX."
+ * or "" */
+static char *lang_line(const char *lang)
+{
+	return lang && *lang ? xasprintf("\nWrite the headings and narration in the language "
+					 "with the code %s.",
+					 lang)
+			     : xstrdup("");
+}
+
+struct provider_call *openai_script_start(struct provider *p, const char *model, const char *topic,
+					  const char *lang, int duration_s, provider_script_fn cb,
+					  void *ctx)
+{
+	int words = script_target_words(duration_s), scenes = script_target_scenes(duration_s);
+	char *ll = lang_line(lang);
+	char *user = xasprintf("Topic: %s\nWrite a narrated video script of about %d words in "
+			       "%d scenes (%d seconds at 150 words per minute).%s",
+			       topic, words, scenes, duration_s, ll);
+	struct provider_call *c = script_ask(
+	    p, model,
+	    "You write scripts for short narrated videos. Each scene has a short heading "
+	    "(at most 6 words), one paragraph of plain spoken narration (no markup, no stage "
+	    "directions), and 2 to 4 concrete visual keywords for stock footage search. "
+	    "Answer only with JSON matching the schema.",
+	    user, cb, ctx);
+	free(user);
+	free(ll);
+	return c;
+}
+
+struct provider_call *openai_doc_script_start(struct provider *p, const char *model,
+					      const char *title, const char *document,
+					      const char *lang, int duration_s,
+					      provider_script_fn cb, void *ctx)
+{
+	int words = script_target_words(duration_s);
+	char *ll = lang_line(lang);
+	char *user = xasprintf("Title: %s\nCondense the document below into a narrated video "
+			       "script of at most %d words (%d seconds at 150 words per "
+			       "minute).%s\n\nDocument:\n%s",
+			       title, words, duration_s, ll, document);
+	struct provider_call *c = script_ask(
+	    p, model,
+	    "You condense a user's document into the script of a short narrated video. Use "
+	    "only the document's facts, say nothing it does not say, and keep its order. "
+	    "Make one scene per section of the document (a line starting with \"# \" begins "
+	    "one), its heading the section's heading as written; leave out the least "
+	    "important sections when time is short, but keep at least 3 scenes and at most "
+	    "20. Each scene has one paragraph of plain spoken narration (no markup, no stage "
+	    "directions) and 2 to 4 concrete visual keywords for stock footage search. "
+	    "Answer only with JSON matching the schema.",
+	    user, cb, ctx);
+	free(user);
+	free(ll);
+	return c;
 }
 
 /* ---- speech --------------------------------------------------------------- */

@@ -45,6 +45,13 @@ typedef void (*provider_file_fn)(const struct provider_outcome *o, void *ctx);
 struct provider_call *openai_script_start(struct provider *p, const char *model, const char *topic,
 					  const char *lang, int duration_s, provider_script_fn cb,
 					  void *ctx);
+/* The same answer for a user's document (plain sections, "# heading"
+ * lines): condensed to at most duration_s seconds of narration, the
+ * document's facts only, in its order, a scene per section it keeps. */
+struct provider_call *openai_doc_script_start(struct provider *p, const char *model,
+					      const char *title, const char *document,
+					      const char *lang, int duration_s,
+					      provider_script_fn cb, void *ctx);
 /* Validate a chat completion answer and fill out; 0 or
  * -AURA_E_PROVIDER_BAD_RESPONSE with the reason in err. */
 int openai_script_parse(const char *body, size_t len, struct script *out, struct aura_error *err);

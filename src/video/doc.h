@@ -94,5 +94,17 @@ char *doc_topic(const struct doc *d, const char *path);
  * sentence fits. */
 int doc_script_from_file(const char *path, int duration_s, int words_per_minute, char **text,
 			 char **topic, struct aura_error *err);
+/* The same from a document already read (path names it in errors and
+ * gives the topic when the title does not). */
+int doc_script_from_doc(const struct doc *d, const char *path, int duration_s, int words_per_minute,
+			char **text, char **topic, struct aura_error *err);
+/* The heading section i's scene takes: its own, else the title ("" when
+ * neither). */
+const char *doc_section_heading(const struct doc *d, size_t i);
+/* The document as plain sections for a script writer to condense:
+ * "# heading\n\n" (when it has one), its paragraphs' sentences separated
+ * by blank lines, sections by blank lines; at most max bytes, cut before
+ * the first sentence that does not fit. Caller frees. */
+char *doc_plain_text(const struct doc *d, size_t max);
 
 #endif

@@ -78,6 +78,7 @@ void vcall_reset(struct vcall *c)
 {
 	free(c->provider);
 	free(c->text);
+	free(c->document);
 	free(c->voice);
 	free(c->lang);
 	free(c->model);
@@ -126,8 +127,13 @@ static int vcall_start(void *arg, const struct task_async_env *ae, task_step_fin
 	memset(&c->out, 0, sizeof(c->out));
 	switch (c->kind) {
 	case VCALL_SCRIPT:
-		c->pcall = openai_script_start(p, c->model, c->text, c->lang, c->duration_s,
-					       vcall_script_done, c);
+		if (c->document)
+			c->pcall =
+			    openai_doc_script_start(p, c->model, c->text, c->document, c->lang,
+						    c->duration_s, vcall_script_done, c);
+		else
+			c->pcall = openai_script_start(p, c->model, c->text, c->lang, c->duration_s,
+						       vcall_script_done, c);
 		break;
 	case VCALL_SPEECH:
 		if (strcmp(c->provider, "elevenlabs") == 0)

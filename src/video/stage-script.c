@@ -6,12 +6,18 @@
  * always the last resort; sized for the voice's speaking rate and kept as
  * script.json in the work directory.
  *
+ * A --from document comes with its extractive summary as the user's
+ * script and its text: with a script provider in the chain, the provider
+ * condenses the text into scenes instead (its answer refused when longer
+ * than asked for), and the summary is the fallback.
+ *
  * Must never: read a file of the user's (the client sent its content),
  * give the same input two different scripts offline (the writer is
  * seeded), or fail the job because a provider failed.
  */
 #include "config.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +37,13 @@ static void scenes_alloc(struct vjob *v)
 	v->scenes = xcalloc((size_t)(v->n > 0 ? v->n : 1), sizeof(*v->scenes));
 }
 
+/* A --from document with its extractive summary: a script provider
+ * condenses the document instead when one answers well. */
+static bool has_document(const struct vjob *v)
+{
+	return v->spec.document != NULL && v->spec.script != NULL;
+}
+
 static bool script_ready(struct vjob *v)
 {
 	char *text = vjob_read(v, "script.json");
@@ -41,7 +54,7 @@ static bool script_ready(struct vjob *v)
 	free(text);
 	if (rc < 0 || v->script.n < 1)
 		return false;
-	v->generated = v->spec.script == NULL;
+	v->generated = v->spec.script == NULL || has_document(v);
 	scenes_alloc(v);
 	return true;
 }
@@ -49,6 +62,8 @@ static bool script_ready(struct vjob *v)
 /* The writer after link k, for the warning: the offline one at the end. */
 static const char *next_writer(const struct vjob *v, int k)
 {
+	if (has_document(v))
+		return "the document's extractive summary";
 	for (int i = k + 1; i < v->chain.n; i++)
 		if (strcmp(v->chain.names[i], "openai") == 0 ||
 		    strcmp(v->chain.names[i], "rulebased") == 0)
@@ -84,7 +99,14 @@ static int chain_walk(struct vjob *v, struct task_cmd *cmd)
 		c->model = cfg && cfg->openai.model ? xstrdup(cfg->openai.model) : NULL;
 		c->duration_s = script_seconds(v);
 		c->lang = v->spec.lang ? xstrdup(v->spec.lang) : NULL;
-		vjob_log(v, "script: asking %s for a script about %d s long", name, c->duration_s);
+		if (has_document(v)) {
+			c->document = xstrdup(v->spec.document);
+			vjob_log(v, "script: asking %s to condense the document to about %d s",
+				 name, c->duration_s);
+		} else {
+			vjob_log(v, "script: asking %s for a script about %d s long", name,
+				 c->duration_s);
+		}
 		vcall_step(c, cmd);
 		cmd->weight_start = 0;
 		cmd->weight_len = 1;
@@ -96,12 +118,13 @@ static int chain_walk(struct vjob *v, struct task_cmd *cmd)
 static int script_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *err)
 {
 	int rc;
-	if (!v->spec.script && v->step == S_START) {
+	bool chain = !v->spec.script || has_document(v);
+	if (chain && v->step == S_START) {
 		vchain_parse(v->env->cfg ? v->env->cfg->chain_script : NULL, &v->chain);
 		v->step = S_CHAIN;
 		v->link = 0;
 	}
-	if (!v->spec.script && v->step == S_CHAIN) {
+	if (chain && v->step == S_CHAIN) {
 		if (chain_walk(v, cmd) == TASK_RUN)
 			return TASK_RUN;
 	}
@@ -114,7 +137,11 @@ static int script_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *
 	script_free(&v->script);
 	if (v->spec.script) {
 		rc = script_parse(v->spec.script, &v->script, err);
-		v->generated = false;
+		v->generated = has_document(v); /* made for -d: held to it */
+		if (rc == 0 && has_document(v))
+			vjob_log(v,
+				 "script: %d scenes, %d words, the document's extractive summary",
+				 v->script.n, script_word_count(&v->script));
 	} else {
 		int secs = script_seconds(v);
 		rc = script_generate(v->spec.topic, secs, v->spec.seed, &v->script, err);
@@ -145,6 +172,15 @@ static int script_done(struct vjob *v, int status, const char *out, size_t out_l
 	(void)tail;
 	(void)err;
 	struct vcall *c = &v->call;
+	/* a condensed document longer than asked for is refused: its summary
+	 * was made to fit */
+	int most = script_target_words(c->duration_s) * 5 / 4;
+	if (c->out.code == 0 && c->document && script_word_count(&c->script) > most) {
+		c->out.code = AURA_E_PROVIDER_BAD_RESPONSE;
+		snprintf(c->out.detail, sizeof(c->out.detail),
+			 "%s: the script has %d words; at most %d fit", c->provider,
+			 script_word_count(&c->script), most);
+	}
 	if (c->out.code == 0 && c->script.n > 0) {
 		script_free(&v->script);
 		v->script = c->script;

@@ -470,7 +470,7 @@ static int online_walk(struct vjob *v, struct task_cmd *cmd)
 	const struct preset *p = v->spec.preset;
 	while (v->sub < v->n) {
 		const char *name = v->link < v->chain.n ? v->chain.names[v->link] : "generated";
-		if (strcmp(name, "generated") == 0) {
+		if (strcmp(name, "generated") == 0 || v->scenes[v->sub].source) {
 			v->sub++; /* a card */
 			v->link = 0;
 			continue;
@@ -562,8 +562,10 @@ static int visuals_next(struct vjob *v, struct task_cmd *cmd, struct aura_error 
 			return rc;
 		assign(v);
 		/* the user's pictures are the user's choice: no chain */
-		if (!v->spec.images)
+		if (!v->spec.images) {
+			vdoc_assign_images(v);
 			vchain_parse(v->env->cfg ? v->env->cfg->chain_visuals : NULL, &v->chain);
+		}
 	}
 	if (v->step == STEP_ONLINE) {
 		if (online_walk(v, cmd) == TASK_RUN)

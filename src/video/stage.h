@@ -91,6 +91,7 @@ struct vcall {
 	enum vcall_kind kind;
 	char *provider;	 /* its name: "openai", "pexels"... */
 	char *text;	 /* the topic, the narration, the prompt or the query */
+	char *document;	 /* script: a document to condense (vspec.document), or NULL */
 	char *voice;	 /* speech */
 	char *model;	 /* NULL: the provider's default */
 	char *path;	 /* absolute target of a speech or an image */
@@ -152,7 +153,8 @@ struct vjob {
 	struct voice_choice voice; /* the offline voice: the last resort of the chain */
 	char *voice_prog;	   /* espeak-ng or piper, NULL for flite */
 	struct vchain voice_chain; /* the online voices to try, in order */
-	bool generated;		   /* the script was written from the topic */
+	bool generated;		   /* the script was written for -d (from the topic or
+				      a --from document): the timeline is held to it */
 
 	struct script script;
 	struct vscene *scenes; /* script.n of them once the script is known */
@@ -238,6 +240,11 @@ int render_parse_ebur128(const char *tail, double *integrated, double *peak);
  * plan_us. 0, or -AURA_E_VERIFY_FAILED saying what is wrong.
  */
 int verify_check_probe(const char *json, size_t len, int64_t plan_us, struct aura_error *err);
+
+/* visuals (stage-docimg.c): each scene whose heading is a doc_images
+ * picture's shows that picture as a still when it can be read (else a
+ * warning); returns how many do. */
+int vdoc_assign_images(struct vjob *v);
 
 /* ffprobe -show_entries format=duration JSON -> microseconds, 0 if none. */
 int64_t probe_duration_us(const char *json, size_t len);

@@ -49,6 +49,7 @@ void vspec_free(struct vspec *s)
 	free(s->images);
 	free(s->music);
 	free(s->lang);
+	vspec_doc_free(s);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -265,6 +266,8 @@ int vspec_from_json(struct vspec *s, json_t *params, struct aura_error *err)
 				      &x, err);
 			if (rc == 0)
 				s->priority = (int)x;
+		} else if (vspec_doc_key(key)) {
+			rc = vspec_doc_set(s, key, v, err);
 		} else {
 			return aura_error_set(err, AURA_E_USAGE, "unknown video option \"%s\"",
 					      key);
@@ -272,6 +275,9 @@ int vspec_from_json(struct vspec *s, json_t *params, struct aura_error *err)
 		if (rc < 0)
 			return rc;
 	}
+	if (s->document && !s->script)
+		return aura_error_set(err, AURA_E_USAGE,
+				      "\"document\" needs its extractive \"script\" with it");
 	return 0;
 }
 
@@ -325,6 +331,7 @@ json_t *vspec_to_json(const struct vspec *s)
 		json_object_set_new(opts, "voice_volume", json_real(s->voice_volume));
 	if (s->priority)
 		json_object_set_new(opts, "priority", json_integer(s->priority));
+	vspec_doc_to_json(s, opts);
 	json_t *params = json_object();
 	json_object_set_new(params, "topic", json_text_of(s->topic));
 	json_object_set_new(params, "options", opts);

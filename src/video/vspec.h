@@ -56,7 +56,34 @@ struct vspec {
 	char *lang;	     /* BCP-47-ish language code, "en" by default (vspec_lang_check) */
 	double voice_speed;  /* narration tempo, VSPEC_SPEED_MIN..MAX, 1: as spoken */
 	double voice_volume; /* narration gain in dB, VSPEC_VOLUME_MIN..MAX */
+	/* --from DOC (vspec-doc.c): script holds the extractive summary */
+	char *document;			   /* plain sections "# heading\n\nparagraphs", NULL */
+	struct vspec_docimage *doc_images; /* pictures the document's sections name */
+	int ndoc_images;
 };
+
+/* A local picture a document's section refers to: the heading its scene
+ * takes (the section's, else the document's title) and its absolute path. */
+struct vspec_docimage {
+	char *heading;
+	char *path;
+};
+
+#define VSPEC_DOCUMENT_MAX   (64 * 1024) /* bytes of a document's text sent */
+#define VSPEC_DOC_IMAGES_MAX 200
+
+/* vspec-doc.c: the "document" and "doc_images" options. Whether key is
+ * one of them; reading one (-AURA_E_USAGE for a wrong value); adding them
+ * to a request's options; freeing them. */
+bool vspec_doc_key(const char *key);
+int vspec_doc_set(struct vspec *s, const char *key, json_t *v, struct aura_error *err);
+void vspec_doc_to_json(const struct vspec *s, json_t *opts);
+void vspec_doc_free(struct vspec *s);
+/* Whether a path names a picture a document may use: .png, .jpg, .jpeg
+ * (any case). */
+bool vspec_doc_image_name(const char *path);
+/* Adds a picture (both strings copied). */
+void vspec_doc_image_add(struct vspec *s, const char *heading, const char *path);
 
 #define VSPEC_SPEED_MIN	 0.5
 #define VSPEC_SPEED_MAX	 2.0

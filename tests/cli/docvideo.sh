@@ -3,7 +3,10 @@
 # a small Markdown file becomes a short draft video whose scenes are the
 # document's sections (headings as scene headings, the title as the job's
 # name) and whose narration is the document's own sentences, never its code
-# block or table; the option's errors.
+# block or table; the option's errors; and the quality bar of issue 14: a
+# 2,000-word Markdown article (tests/fixtures/article.md) -> a 60 s video
+# whose narration is only the article's own sentences, in order, covering
+# at least three of its sections.
 . "$AURA_SRCDIR/tests/cli/lib.sh"
 
 command -v ffmpeg >/dev/null 2>&1 || skip_all "ffmpeg is not installed"
@@ -65,5 +68,26 @@ like "$(cat "$WORK/bees.srt")" "Flowers feed bees" "the captions say the documen
 unlike "$(cat "$WORK/bees.srt")" "never_read" "...never its code block or table"
 like "$(ffprobe -v error -show_entries stream=codec_type -of csv=p=0 "$WORK/bees.mp4" | sort -u | tr '\n' ' ')" \
 	"audio video" "the video has sound and picture"
+
+# --- the quality bar ---------------------------------------------------------
+ART="$AURA_SRCDIR/tests/fixtures/article.md"
+WORDS=$(wc -w <"$ART")
+if [ "$WORDS" -ge 2000 ]; then ok "the article has at least 2,000 words"; else not_ok "the article has $WORDS words, under 2,000"; fi
+run aura new --from "$ART" -d 60 -p draft-480p --captions none -o "$WORK/rain" --wait
+is "$RC" 0 "the article renders"
+ID=$(aura ls --json | jq -r '.jobs[0].id')
+WD=$(aura show --json "$ID" | jq -r .job.workdir)
+DUR=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$WORK/rain.mp4")
+if awk -v d="$DUR" 'BEGIN { exit !(d >= 59.5 && d <= 60.5) }'; then
+	ok "...into a 60 s video"
+else
+	not_ok "...into a 60 s video, not $DUR s"
+fi
+if command -v python3 >/dev/null 2>&1; then
+	CHECK=$(python3 "$AURA_SRCDIR/tests/cli/doc-narration.py" "$ART" "$WD/script.json" 2>&1)
+	is "$CHECK" "ok" "the narration is the article's own sentences, in order, from >= 3 sections"
+else
+	ok "# SKIP python3 is not installed"
+fi
 
 done_testing

@@ -19,6 +19,7 @@ Control (no key needed):
                  "count": 2, "retry_after": 1}   count -1 (default): forever
   POST /_reset  clear faults and counters
   GET  /_stats  {"PATH": requests served, ...}
+  GET  /_last?path=PATH  the JSON body of the last request to PATH, {} if none
 
 Video searches (/videos/search, /api/videos/) answer with several
 renditions of one real 2 s 320x180 clip (made by ffmpeg's testsrc on first
@@ -46,6 +47,7 @@ from urllib.parse import parse_qs, urlsplit
 LOCK = threading.Lock()
 FAULTS = {}   # path -> [fault, count, retry_after]
 STATS = {}
+LAST = {}     # path -> the last request's body
 KEY = os.environ.get("FAKE_KEY", "")
 HANG = float(os.environ.get("FAKE_HANG", "30"))
 
@@ -192,6 +194,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.control(path, body)
         with LOCK:
             STATS[path] = STATS.get(path, 0) + 1
+            LAST[path] = body
         fault, retry_after = take_fault(path)
         if fault and self.fault(fault, retry_after, path):
             return
@@ -212,10 +215,15 @@ class Handler(BaseHTTPRequestHandler):
             with LOCK:
                 FAULTS.clear()
                 STATS.clear()
+                LAST.clear()
             return self.send(200, {"ok": True})
         if path == "/_stats":
             with LOCK:
                 return self.send(200, dict(STATS))
+        if path == "/_last":
+            p = parse_qs(urlsplit(self.path).query).get("path", [""])[0]
+            with LOCK:
+                return self.send(200, LAST.get(p) or b"{}")
         self.send(404, {"error": "no such control"})
 
     def fault(self, fault, retry_after, path):
