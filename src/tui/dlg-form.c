@@ -175,8 +175,12 @@ static void form_draw(struct tui *t, struct dialog *d)
 		int y = 2 + row[i] - f->top;
 		if (y >= 2 && y < 2 + shown)
 			draw_field(t, d, f, i, y, vx, vw);
+		/* under the value; on a narrow form from the label's column,
+		 * which leaves the error more room */
+		int ex = w >= 60 ? vx : 2;
 		if (i == f->err_field && f->error[0] && y + 1 >= 2 && y + 1 < 2 + shown)
-			ui_text(t, d->win, y + 1, vx, f->error, vw, ui_attr(t, ST_ERROR), false);
+			ui_text(t, d->win, y + 1, ex, f->error, w - ex - 2, ui_attr(t, ST_ERROR),
+				false);
 	}
 	if (f->top > 0)
 		ui_text(t, d->win, 0, w - 9, t->utf8 ? " ↑ more " : " ^ more ", 8, A_BOLD, false);
@@ -188,7 +192,8 @@ static void form_draw(struct tui *t, struct dialog *d)
 		bottom_err ? f->error
 			   : "Tab/arrows move, Left/Right choose, Enter queues, Esc cancels",
 		w - 4, bottom_err ? ui_attr(t, ST_ERROR) : ui_attr(t, ST_DIM), false);
-	ui_text(t, d->win, 1, vx, fields[f->cur].hint, vw, ui_attr(t, ST_DIM), false);
+	int hx = w >= 60 ? vx : 2;
+	ui_text(t, d->win, 1, hx, fields[f->cur].hint, w - hx - 2, ui_attr(t, ST_DIM), false);
 }
 
 /* --- the request ---------------------------------------------------------------- */
