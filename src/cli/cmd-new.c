@@ -27,7 +27,7 @@
 #include <unistd.h>
 
 #include "cli/cmd.h"
-#include "cli/new-input.h"
+#include "video/new-input.h"
 #include "cli/jobs.h"
 #include "cli/new-voice.h"
 #include "cli/progress.h"

@@ -359,4 +359,8 @@ void bars_pools_text(struct tui *t, json_t *pools)
 		}
 	str_copy(t->pools, b.data ? b.data : "", sizeof(t->pools));
 	buf_free(&b);
+	if (json_is_array(pools)) {
+		json_decref(t->pool_list);
+		t->pool_list = json_incref(pools);
+	}
 }

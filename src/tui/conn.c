@@ -656,16 +656,14 @@ void conn_submit(struct tui *t, char **argv, int argc)
 	json_decref(res);
 }
 
-void conn_new(struct tui *t, json_t *params)
+bool conn_new(struct tui *t, json_t *params, struct aura_error *err)
 {
 	json_t *res = NULL;
-	struct aura_error err;
-	if (!call(t, "new", params, &res, &err)) {
-		ui_msg_error(t, "new", &err);
-		return;
-	}
+	if (!call(t, "new", params, &res, err))
+		return false;
 	queued(t, res);
 	json_decref(res);
+	return true;
 }
 
 void conn_shutdown(struct tui *t)

@@ -575,6 +575,7 @@ out:
 	job_clear(&t.detail);
 	stage_list_free(t.stages, t.n_stages);
 	buf_free(&t.ffhealth_buf);
+	json_decref(t.pool_list);
 	free(t.cwd);
 	return status;
 }

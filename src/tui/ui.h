@@ -355,7 +355,9 @@ int64_t conn_next_due(const struct tui *t, int64_t now);
 /* Requests; each reports its outcome in the message line. */
 void conn_job_action(struct tui *t, const char *method, int64_t id);
 void conn_submit(struct tui *t, char **argv, int argc);
-void conn_new(struct tui *t, json_t *params);
+/* `new` (params taken): true when queued (the message line says so),
+ * else false with err (the form shows it; nothing else is said). */
+bool conn_new(struct tui *t, json_t *params, struct aura_error *err);
 /* The header's pools text (t->pools) from list's "pools" (bars.c). */
 void bars_pools_text(struct tui *t, json_t *pools);
 void conn_shutdown(struct tui *t);
@@ -405,7 +407,8 @@ struct tui {
 	bool counts_stale;
 	bool counts_known;
 	int64_t counts[JOB_STATE__COUNT];
-	char pools[160]; /* "local 1/2 · farm 12/40" when there is more than one pool */
+	char pools[160];   /* "local 1/2 · farm 12/40" when there is more than one pool */
+	json_t *pool_list; /* the last "pools" array (the form's choices), NULL: none yet */
 	/* the batch of the batch filter (`b`), as the last list answer said */
 	bool batch_known;
 	char batch_name[64];

@@ -18,10 +18,10 @@ keys n
 wait_screen 5 "Topic" "n opens the new-video form"
 like "$(screen)" "Duration.*30" "the duration defaults to the config's"
 keys Enter
-wait_screen 5 "a topic is needed" "an empty topic is refused in the form"
+wait_screen 5 "a topic or a document is needed" "an empty topic is refused in the form"
 
 text "Rivers, deltas & 'floods': 100%"
-keys Tab C-u
+keys Tab Tab C-u
 text "3"
 keys Enter
 wait_screen 5 "5 to 1800" "a duration of 3 s is refused in the form"
@@ -34,7 +34,7 @@ is "$(njobs)" 0 "Esc queues nothing"
 keys n
 wait_screen 5 "Topic" "n opens the form again"
 text "Rivers, deltas & 'floods': 100%"
-keys Tab C-u
+keys Tab Tab C-u
 text "5"
 keys Tab Left
 wait_screen 5 "draft-480p" "Left chooses the preset"
@@ -57,7 +57,7 @@ is "$(spec_forced "$ID")" false "the prefilled voice leaves the voice chain in c
 keys n
 wait_screen 5 "Topic" "n opens the form for a third time"
 text "forced voice"
-keys Tab Tab Tab C-u
+keys Tab Tab Tab Tab Tab C-u
 text "flite:kal"
 keys Enter
 wait_gone 5 "Duration" "the form with a typed voice is queued"

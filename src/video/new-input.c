@@ -1,9 +1,12 @@
 /*
- * new-input.c -- what `aura new` reads from files on the client's side:
- * the text of a --script file, and the script made from a --from document
- * (video/doc.h: read, summarised to the duration at the voice's pace),
- * with the document's text for a script provider to condense and the
- * local pictures its sections name, resolved and checked here.
+ * new-input.c -- what a new video's client (`aura new`, the UI's form)
+ * reads from files on its side: the text of a --script file, and the
+ * script made from a --from document (video/doc.h: read, summarised to
+ * the duration at the voice's pace), with the document's text for a
+ * script provider to condense and the local pictures its sections name,
+ * resolved and checked here.
+ *
+ * Must never: be called by the server (a user's files are the client's).
  */
 #include "config.h"
 
@@ -18,7 +21,7 @@
 #include "base/errors.h"
 #include "base/utf8.h"
 #include "base/util.h"
-#include "cli/new-input.h"
+#include "video/new-input.h"
 #include "video/doc.h"
 #include "video/script.h"
 #include "video/vspec.h"

@@ -1,8 +1,10 @@
 /*
- * new-input.h -- the files `aura new` reads itself (new-input.c).
+ * new-input.h -- the files a new video's client reads itself (new-input.c):
+ * `aura new` and the terminal UI's form read --script and --from files on
+ * their side and send the text, so the server never opens a user's file.
  */
-#ifndef AURA_CLI_NEW_INPUT_H
-#define AURA_CLI_NEW_INPUT_H
+#ifndef AURA_VIDEO_NEW_INPUT_H
+#define AURA_VIDEO_NEW_INPUT_H
 
 #include <stdbool.h>
 
