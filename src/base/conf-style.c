@@ -286,7 +286,7 @@ char *config_style_value_text(const struct style_config *s, size_t i)
 	case SK_INT:
 		return xasprintf("%d", *(const int *)f);
 	case SK_NUM:
-		return xasprintf("%g", *(const double *)f);
+		return xasprintf("%.10g", *(const double *)f);
 	case SK_WORD:
 		return xstrdup(k->words[*(const int *)f]);
 	case SK_BOOL:

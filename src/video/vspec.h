@@ -56,6 +56,11 @@ struct vspec {
 	char *lang;	     /* BCP-47-ish language code, "en" by default (vspec_lang_check) */
 	double voice_speed;  /* narration tempo, VSPEC_SPEED_MIN..MAX, 1: as spoken */
 	double voice_volume; /* narration gain in dB, VSPEC_VOLUME_MIN..MAX */
+	/* the look (vspec-style.c): the style resolved, then its keys given
+	 * one by one; voice_speed and voice_volume above are its two voice
+	 * keys (kept in step by vspec_from_json) */
+	struct style_config look;
+	const struct aura_config *cfg; /* vspec_init's, for styles by name; not owned */
 };
 
 #define VSPEC_SPEED_MIN	 0.5
@@ -89,6 +94,21 @@ int vspec_from_json(struct vspec *s, json_t *params, struct aura_error *err);
 int vspec_from_text(struct vspec *s, const char *text, struct aura_error *err);
 /* The params of a `new` request for s (a new reference). */
 json_t *vspec_to_json(const struct vspec *s);
+
+/*
+ * The style options of a `new` request (vspec-style.c): "style" (a name:
+ * its keys over the look) and each style key (over the style). Called by
+ * vspec_from_json; an unknown style is -AURA_E_STYLE_UNKNOWN unless opts
+ * carry every key (a stored spec, whose style may have left aura.ini); a
+ * bad value -AURA_E_USAGE.
+ */
+int vspec_style_from_json(struct vspec *s, json_t *opts, struct aura_error *err);
+/* Whether key is "style" or a style key (vspec_from_json skips it). */
+bool vspec_style_option(const char *key);
+/* The style's name and every key of the look into opts. */
+void vspec_style_to_json(const struct vspec *s, json_t *opts);
+/* Set the look to the style name of s->cfg: 0 or -AURA_E_STYLE_UNKNOWN. */
+int vspec_style_set(struct vspec *s, const char *name, struct aura_error *err);
 
 /* The topic rules of the script writer (1..200 characters of UTF-8 with a
  * word): 0 or -AURA_E_TOPIC_INVALID. */
