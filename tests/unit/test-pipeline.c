@@ -448,7 +448,7 @@ static void test_plan_frames_and_gaps(void **state)
 
 	/* the style's transition length: 300 ms is 9 frames; 0 (none) a cut */
 	int before = vplan_compute(s, 3, 400, 0, 500, &xf);
-	assert_int_equal(xf, 15);
+	assert_int_equal(xf, 10); /* held to a third of the shortest */
 	assert_int_equal(vplan_compute(s, 3, 400, 0, 300, &xf), before);
 	assert_int_equal(xf, 9);
 	assert_int_equal(vplan_compute(s, 3, 400, 0, 0, &xf), before);
