@@ -502,19 +502,12 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (music) {
 		s.music = absolute(cwd, music);
-		struct stat st;
-		if (check_utf8_path("--music", s.music, &err) < 0)
+		char *track;
+		int n;
+		if (check_utf8_path("--music", s.music, &err) < 0 ||
+		    vspec_music_pick(s.music, s.seed, &track, &n, &err) < 0)
 			goto fail;
-		if (stat(s.music, &st) != 0 || access(s.music, R_OK) != 0) {
-			aura_error_set(&err, AURA_E_INPUT_UNREADABLE, "--music %s: %s", music,
-				       strerror(errno));
-			goto fail;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			aura_error_set(&err, AURA_E_INPUT_UNREADABLE, "--music %s is not a file",
-				       music);
-			goto fail;
-		}
+		free(track);
 	}
 	bool srt = (s.captions & VSPEC_CAPTIONS_SRT) != 0;
 	if (output) {

@@ -347,6 +347,17 @@ static int render_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *
 	if (v->step == STEP_MIX) {
 		if ((rc = vjob_mkdir(v, "audio", err)) < 0)
 			return rc;
+		if (v->spec.music) { /* a directory: the seed's track */
+			char *track;
+			int n;
+			if ((rc = vspec_music_pick(v->spec.music, v->spec.seed, &track, &n, err)) <
+			    0)
+				return rc;
+			if (n > 0)
+				vjob_log(v, "music: picked %s of %d", track, n);
+			free(v->spec.music);
+			v->spec.music = track;
+		}
 		mix_cmd(v, &a);
 		cmd->ffmpeg = true;
 		cmd->duration_us = plan_us;

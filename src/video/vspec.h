@@ -50,7 +50,7 @@ struct vspec {
 	char *output;	   /* absolute final path, NULL: the default (vspec_default_output) */
 	char *script;	   /* the text of the user's script, NULL: write one from the topic */
 	char *images;	   /* absolute directory, NULL: generated backgrounds */
-	char *music;	   /* absolute file, NULL: none */
+	char *music;	   /* absolute file or directory (vspec_music_pick), NULL: none */
 	uint32_t seed;	   /* the script writer's and the palette's */
 	int priority;
 	char *lang;	     /* BCP-47-ish language code, "en" by default (vspec_lang_check) */
@@ -189,5 +189,15 @@ char *vspec_output_path(const char *path, const char *cwd, const char *topic, bo
 int vspec_list_images(const char *dir, char ***files, int *n, struct aura_error *err);
 void vspec_files_free(char **files);
 bool vspec_is_video_file(const char *path); /* by its name: .mp4 */
+
+/*
+ * The music track of --music PATH (vspec-music.c): PATH itself when it is
+ * a file; of a directory, one of its audio files (.mp3 .wav .ogg .oga
+ * .opus .m4a .aac .flac, any case, not hidden, sorted by name) picked by
+ * seed, with *count the number it holds (0 for a file). *track: caller
+ * frees. -AURA_E_INPUT_UNREADABLE when unreadable or it holds none.
+ */
+int vspec_music_pick(const char *path, uint32_t seed, char **track, int *count,
+		     struct aura_error *err);
 
 #endif
