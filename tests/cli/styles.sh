@@ -75,6 +75,21 @@ is "$RC" 2 "--music of an empty directory: exit 2"
 like "$ERR" "INPUT_UNREADABLE" "... INPUT_UNREADABLE"
 is "$(aura ls --json | jq '.jobs | length')" 0 "nothing was queued"
 
+# --- a batch's style column and --style: resolved into the stored spec at once ----------
+printf 'topic,style\nbees one,lecture\nbees two,\n' >"$WORK/b.csv"
+run aura batch --style shorts "$WORK/b.csv"
+is "$RC" 0 "a batch with a style column"
+B1=$(aura ls --json | jq -r '.jobs[] | select(.name == "bees one") | .id')
+B2=$(aura ls --json | jq -r '.jobs[] | select(.name == "bees two") | .id')
+is "$(spec "$B1" style),$(spec "$B1" headings),$(spec "$B1" transition_ms)" "lecture,slides,300" \
+	"the row's style, its keys in the spec"
+is "$(spec "$B2" style),$(spec "$B2" caption_position)" "shorts,center" "--style for rows without one"
+aura cancel "$B1" "$B2" >/dev/null
+printf 'topic,style\nbees,nope\n' >"$WORK/bad.csv"
+run aura batch "$WORK/bad.csv"
+is "$RC" 2 "a batch row with an unknown style: exit 2"
+like "$ERR" "STYLE_UNKNOWN" "... STYLE_UNKNOWN"
+
 # --- a stored job keeps its look -----------------------------------------------------------
 render "bees and honey" --style mine $FAST --captions none -o "$WORK/mine.mp4"
 is "$RC" 0 "--style mine renders"
