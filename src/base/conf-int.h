@@ -71,4 +71,12 @@ int conf_pools_check(const struct aura_config *cfg, char *why, size_t whylen);
 void conf_pools_free(struct aura_config *cfg);
 void conf_pools_copy(struct aura_config *dst, const struct aura_config *src);
 
+/* conf-style.c: [style NAME] sections, the same contract as the pool's. */
+int conf_style_header(struct aura_config *cfg, const char *section, char *why, size_t whylen);
+int conf_style_line(struct aura_config *cfg, const char *section, const char *key,
+		    const char *value, char *why, size_t whylen);
+int conf_styles_check(const struct aura_config *cfg, char *why, size_t whylen);
+void conf_styles_free(struct aura_config *cfg);
+void conf_styles_copy(struct aura_config *dst, const struct aura_config *src);
+
 #endif

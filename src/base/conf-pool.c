@@ -5,7 +5,8 @@
  * life (copy, free) and their look-up by name.
  *
  * Must never: accept a key of one executor in a pool of another, or a
- * default pool ([server] pool) that no section defines.
+ * default pool ([server] pool) that no section defines. The [style NAME]
+ * sections go to conf-style.c first (the same hooks).
  */
 #include "config.h"
 
@@ -152,6 +153,9 @@ int conf_pool_header(struct aura_config *cfg, const char *section, char *why, si
 {
 	const char *pool;
 	bool bad;
+	int sc = conf_style_header(cfg, section, why, whylen);
+	if (sc)
+		return sc;
 	if (!conf_pool_section(section, &pool, &bad))
 		return 0;
 	if (bad) {
@@ -170,6 +174,9 @@ int conf_pool_line(struct aura_config *cfg, const char *section, const char *key
 {
 	const char *pool;
 	bool bad;
+	int sc = conf_style_line(cfg, section, key, value, why, whylen);
+	if (sc)
+		return sc;
 	if (!conf_pool_section(section, &pool, &bad))
 		return 0;
 	char reason[384];
@@ -187,6 +194,8 @@ int conf_pool_line(struct aura_config *cfg, const char *section, const char *key
 
 int conf_pools_check(const struct aura_config *cfg, char *why, size_t whylen)
 {
+	if (conf_styles_check(cfg, why, whylen) < 0)
+		return -1;
 	for (size_t i = 0; i < cfg->npools; i++) {
 		const struct pool_config *p = &cfg->pools[i];
 		if (p->executor == POOL_SLURM)
@@ -233,12 +242,14 @@ void conf_pools_free(struct aura_config *cfg)
 	free(cfg->pools);
 	cfg->pools = NULL;
 	cfg->npools = 0;
+	conf_styles_free(cfg);
 }
 
 void conf_pools_copy(struct aura_config *dst, const struct aura_config *src)
 {
 	dst->pools = src->npools ? xcalloc(src->npools, sizeof(*dst->pools)) : NULL;
 	dst->npools = src->npools;
+	conf_styles_copy(dst, src);
 	for (size_t i = 0; i < src->npools; i++) {
 		struct pool_config *p = &dst->pools[i];
 		*p = src->pools[i];

@@ -42,7 +42,6 @@ static const char *const w_visuals[] = {
 };
 
 _Static_assert(sizeof(enum log_level) == sizeof(int), "log_level is stored as an int");
-
 #define F(field) offsetof(struct aura_config, field)
 
 /* clang-format off */
@@ -120,6 +119,7 @@ static const struct key keys[] = {
 	 "silence between scenes in milliseconds (0 to 5000)"},
 	{"video", "output_dir", KT_PATH, F(output_dir), 0, 0, NULL, "",
 	 "where finished videos go (empty: the directory aura is run from)"},
+	{"video", "style", KT_STRING, F(style), 0, 0, NULL, "clean", "the look of new videos: clean, shorts, lecture or a [style NAME] (aura styles)"},
 	{"video", "stock", KT_WORD, F(stock), 0, 0, w_stock, "videos",
 	 "what the stock sites (pexels, pixabay) supply: videos (clips), photos or mixed"},
 

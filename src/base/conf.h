@@ -50,6 +50,46 @@ struct pool_config {
 	unsigned set;	   /* which keys the file set (bit = index in the pool key table) */
 };
 
+/*
+ * A style: the look of a video (doc/pipeline.md, "Styles"). The built-in
+ * clean (the look aura always had), shorts and lecture, and [style NAME]
+ * sections over a base style (conf-style.c). Plain data: copy it freely.
+ */
+#define STYLE_NAME_MAX 32
+enum style_position { STYLE_POS_BOTTOM, STYLE_POS_CENTER, STYLE_POS_TOP };
+enum style_headings { STYLE_HEADINGS_ON, STYLE_HEADINGS_OFF, STYLE_HEADINGS_SLIDES };
+enum style_transition {
+	STYLE_TRANS_FADE,
+	STYLE_TRANS_WIPE,
+	STYLE_TRANS_SLIDE,
+	STYLE_TRANS_DISSOLVE,
+	STYLE_TRANS_NONE
+};
+struct style_config {
+	char name[STYLE_NAME_MAX + 1];
+	char base[STYLE_NAME_MAX + 1]; /* a section's base ("" in a section: the default) */
+	char caption_font[128];	       /* family, "": [video] font, else DejaVu Sans */
+	int caption_size;	       /* px at 1080 lines, 0 automatic */
+	char caption_color[8];	       /* #RRGGBB */
+	char caption_outline_color[8]; /* #RRGGBB */
+	int caption_outline;	       /* px at 1080 lines, -1 automatic */
+	int caption_shadow;	       /* px at 1080 lines, -1 automatic */
+	bool caption_box;	       /* a translucent box behind the text */
+	int caption_position;	       /* enum style_position */
+	int caption_max_chars;	       /* columns of a line, 0 automatic */
+	char caption_highlight[8];     /* #RRGGBB of the spoken word, "": none */
+	int headings;		       /* enum style_headings */
+	int transition;		       /* enum style_transition */
+	int transition_ms;	       /* 0..2000 */
+	bool ken_burns;
+	int ken_burns_strength; /* percent zoom, 0..30 */
+	double music_volume;	/* dB, -40..0 */
+	double ducking;		/* dB the bed drops under the voice, 0..30 */
+	double voice_speed;	/* 0.5..2 */
+	double voice_volume;	/* dB, -20..10 */
+	unsigned set;		/* [style NAME]: which keys the section set */
+};
+
 struct aura_config {
 	char *source; /* path the config was read from, NULL if defaults */
 
@@ -91,6 +131,7 @@ struct aura_config {
 	char *output_dir; /* NULL: the client's working directory */
 	char *stock;	  /* videos|photos|mixed: what the stock sites supply */
 	char *lang;	  /* narration language code, default en */
+	char *style;	  /* the style of new videos (clean) */
 
 	/* [voice] local engines */
 	char *espeak;	   /* espeak-ng binary, NULL: PATH */
@@ -107,7 +148,36 @@ struct aura_config {
 	/* [pool NAME] sections, in file order; "local" is not among them */
 	struct pool_config *pools;
 	size_t npools;
+
+	/* [style NAME] sections as written (only the keys they set), in file order */
+	struct style_config *styles;
+	size_t nstyles;
 };
+
+/*
+ * Styles: the built-ins (clean, shorts, lecture), then the [style NAME]
+ * sections not named like one. config_style resolves name (NULL: [video]
+ * style) into out: 0, or -1 when no style has the name (out: clean).
+ */
+size_t config_style_count(const struct aura_config *cfg);
+const char *config_style_name_at(const struct aura_config *cfg, size_t i);
+int config_style(const struct aura_config *cfg, const char *name, struct style_config *out);
+/* "clean, shorts, lecture, NAME..." for hints. Caller frees. */
+char *config_style_names(const struct aura_config *cfg);
+/* The keys of a style, in the order of doc/pipeline.md. */
+enum { STYLE_VAL_TEXT, STYLE_VAL_INT, STYLE_VAL_NUM, STYLE_VAL_BOOL };
+size_t config_style_key_count(void);
+const char *config_style_key_name(size_t i);
+const char *config_style_key_help(size_t i);
+int config_style_key_kind(size_t i); /* STYLE_VAL_* */
+/* Set key from its text: 0; -1 not a style key; -2 a bad value (why: the
+ * accepted values). */
+int config_style_set(struct style_config *s, const char *key, const char *value, char *why,
+		     size_t whylen);
+/* Key i's value as text ("on", "#FFFFFF", "-10.46"). Caller frees. */
+char *config_style_value_text(const struct style_config *s, size_t i);
+/* FFmpeg's xfade transition of a style's transition ("" for none). */
+const char *config_style_xfade(int transition);
 
 /*
  * The pools: index 0 is the built-in "local" pool (max_jobs follows

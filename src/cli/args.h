@@ -35,7 +35,7 @@
 struct cmd_entry;
 
 /* A template with more distinct options is a programming error (assert). */
-#define ARGS_MAX_OPTIONS 16
+#define ARGS_MAX_OPTIONS 64
 /* .max for "any number of positional arguments" */
 #define ARGS_ANY (-1)
 

@@ -27,7 +27,7 @@
 static const char *const columns[] = {
 	"topic",    "duration", "preset",   "voice", "script",	"images", "music",
 	"captions", "output",	"priority", "pool",  "seed",	"kind",	  "args",
-	"cwd",	    "name",	"key",	    "after", "on_done",
+	"cwd",	    "name",	"key",	    "after", "on_done", "style",
 };
 
 static const char *column_known(const char *name)
@@ -403,9 +403,9 @@ static int read_file_text(const char *path, char **out)
 }
 
 static const char *const video_only[] = { "topic",  "duration", "preset",   "voice", "script",
-					  "images", "music",	"captions", "seed" };
-static const char *const video_options[] = { "duration", "preset", "voice",
-					     "captions", "seed",   "priority" };
+					  "images", "music",	"captions", "seed",  "style" };
+static const char *const video_options[] = { "duration", "preset",   "voice", "captions",
+					     "seed",	 "priority", "style" };
 
 int batch_row_params(const struct batch_row *row, const struct batch_defaults *d, json_t **params,
 		     const char **column, struct aura_error *err)
@@ -518,6 +518,8 @@ int batch_row_params(const struct batch_row *row, const struct batch_defaults *d
 				   strcmp(video_options[i], "priority") == 0;
 			if (!cv && strcmp(video_options[i], "priority") == 0 && d->priority)
 				json_object_set_new(o, "priority", number_text(d->priority));
+			else if (!cv && strcmp(video_options[i], "style") == 0 && d->style)
+				json_object_set_new(o, "style", json_string(d->style));
 			else if (cv)
 				json_object_set_new(o, video_options[i],
 						    num ? cell_number(cv) : json_incref(cv));

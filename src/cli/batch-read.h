@@ -52,6 +52,7 @@ struct batch_defaults {
 	const char *cwd;      /* the client's working directory (absolute) */
 	const char *pool;     /* for rows without one, or NULL */
 	const char *priority; /* for rows without one, or NULL */
+	const char *style;    /* for video rows without one, or NULL */
 };
 
 /*

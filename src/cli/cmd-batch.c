@@ -26,12 +26,13 @@
 
 extern const struct cmd_entry cmd_batch_entry;
 
-enum { OPT_FORMAT = 256, OPT_NAME, OPT_POOL, OPT_PRIORITY, OPT_DRY, OPT_JSON };
+enum { OPT_FORMAT = 256, OPT_NAME, OPT_POOL, OPT_PRIORITY, OPT_DRY, OPT_JSON, OPT_STYLE };
 
 static const struct option batch_opts[] = {
 	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "pool", required_argument, NULL, OPT_POOL },
+	{ "style", required_argument, NULL, OPT_STYLE },
 	{ "priority", required_argument, NULL, OPT_PRIORITY },
 	{ "dry-run", no_argument, NULL, OPT_DRY },
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -47,9 +48,10 @@ static int batch_option(int code, const char *value, void *ud)
 	if (code == OPT_PRIORITY && (parse_int64(value, &n) < 0 || n < -1000000 || n > 1000000))
 		return cli_usage_error("--priority %s: a whole number from -1000000 to 1000000",
 				       value);
-	if ((code == OPT_NAME || code == OPT_POOL) && !*value)
-		return cli_usage_error("--%s wants a value, not ''",
-				       code == OPT_NAME ? "name" : "pool");
+	if ((code == OPT_NAME || code == OPT_POOL || code == OPT_STYLE) && !*value)
+		return cli_usage_error("--%s wants a value, not ''", code == OPT_NAME	? "name"
+								     : code == OPT_POOL ? "pool"
+											: "style");
 	return 0;
 }
 
@@ -146,7 +148,8 @@ static int cmd_batch_run(struct cli_ctx *ctx, int argc, char **argv)
 	if (rc < 0)
 		return fail_at(&err);
 
-	struct batch_defaults d = { cwd, args_get(&a, OPT_POOL), args_get(&a, OPT_PRIORITY) };
+	struct batch_defaults d = { cwd, args_get(&a, OPT_POOL), args_get(&a, OPT_PRIORITY),
+				    args_get(&a, OPT_STYLE) };
 	json_t *arr = json_array();
 	for (size_t i = 0; i < rows.n; i++) {
 		json_t *p;
@@ -226,27 +229,31 @@ static int cmd_batch_run(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_batch_entry = {
 	.name = "batch",
-	.usage = "[--format plain|csv|jsonl] [--name N] [--pool P] [--priority N] [--dry-run] "
+	.usage = "[--format plain|csv|jsonl] [--name N] [--pool P] [--priority N] [--style S] "
+		 "[--dry-run] "
 		 "[--json] FILE|-",
 	.args = { .shorts = "", .longs = batch_opts, .min = 1, .max = 1, .option = batch_option },
 	.summary = "queue one job per row of a file, all or nothing",
-	.help = "      --format F      plain (a topic per line), csv (a header row names the\n"
-		"                      columns) or jsonl (a JSON object per line); default: by\n"
-		"                      the extension (.csv, .jsonl, .ndjson), else jsonl when\n"
-		"                      the first character is '{', else plain\n"
-		"      --name N        the batch's name (default: batch-ID)\n"
-		"      --pool P        the pool of rows that name none\n"
-		"      --priority N    the priority of rows that give none\n"
-		"      --dry-run       check every row and say what would be queued; queue\n"
-		"                      nothing\n"
-		"      --json          print the server's answer as JSON\n"
-		"\n"
-		"Columns: topic duration preset voice script images music captions output\n"
-		"priority pool seed (a video, as `aura new`), or kind=ffmpeg with args (split\n"
-		"as a shell would) and cwd (a raw FFmpeg job, as `aura submit`); plus name and\n"
-		"key. A row without a key gets \"row:\" and a hash of the row, so the same\n"
-		"file again queues nothing new. Relative paths are taken from the current\n"
-		"directory. A bad row stops the whole batch: nothing is queued.\n",
+	.help =
+	    "      --format F      plain (a topic per line), csv (a header row names the\n"
+	    "                      columns) or jsonl (a JSON object per line); default: by\n"
+	    "                      the extension (.csv, .jsonl, .ndjson), else jsonl when\n"
+	    "                      the first character is '{', else plain\n"
+	    "      --name N        the batch's name (default: batch-ID)\n"
+	    "      --pool P        the pool of rows that name none\n"
+	    "      --priority N    the priority of rows that give none\n"
+	    "      --style S       the style of video rows that name none (the server's\n"
+	    "                      aura.ini resolves it; default its [video] style)\n"
+	    "      --dry-run       check every row and say what would be queued; queue\n"
+	    "                      nothing\n"
+	    "      --json          print the server's answer as JSON\n"
+	    "\n"
+	    "Columns: topic duration preset voice script images music captions output\n"
+	    "priority pool seed style (a video, as `aura new`), or kind=ffmpeg with args (split\n"
+	    "as a shell would) and cwd (a raw FFmpeg job, as `aura submit`); plus name and\n"
+	    "key. A row without a key gets \"row:\" and a hash of the row, so the same\n"
+	    "file again queues nothing new. Relative paths are taken from the current\n"
+	    "directory. A bad row stops the whole batch: nothing is queued.\n",
 	.flags = CMD_NEEDS_DATA,
 	.run = cmd_batch_run,
 };

@@ -29,6 +29,7 @@
 #include "cli/cmd.h"
 #include "video/new-input.h"
 #include "cli/jobs.h"
+#include "cli/new-style.h"
 #include "cli/new-voice.h"
 #include "cli/progress.h"
 #include "client/proto.h"
@@ -356,6 +357,7 @@ static const struct option new_opts[] = {
 	{ "lang", required_argument, NULL, OPT_LANG },
 	{ "voice-speed", required_argument, NULL, OPT_SPEED },
 	{ "voice-volume", required_argument, NULL, OPT_VOLUME },
+	NEW_STYLE_LONGS,
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -475,6 +477,8 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		s.seed = (uint32_t)x;
 	}
+	if (new_style_options(&s, &a, &err) < 0)
+		goto fail;
 	if (new_voice_options(&s, &ctx->cfg, voice, args_get(&a, OPT_LANG), args_get(&a, OPT_SPEED),
 			      args_get(&a, OPT_VOLUME), &err) < 0)
 		goto fail;
@@ -498,19 +502,12 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (music) {
 		s.music = absolute(cwd, music);
-		struct stat st;
-		if (check_utf8_path("--music", s.music, &err) < 0)
+		char *track;
+		int n;
+		if (check_utf8_path("--music", s.music, &err) < 0 ||
+		    vspec_music_pick(s.music, s.seed, &track, &n, &err) < 0)
 			goto fail;
-		if (stat(s.music, &st) != 0 || access(s.music, R_OK) != 0) {
-			aura_error_set(&err, AURA_E_INPUT_UNREADABLE, "--music %s: %s", music,
-				       strerror(errno));
-			goto fail;
-		}
-		if (!S_ISREG(st.st_mode)) {
-			aura_error_set(&err, AURA_E_INPUT_UNREADABLE, "--music %s is not a file",
-				       music);
-			goto fail;
-		}
+		free(track);
 	}
 	bool srt = (s.captions & VSPEC_CAPTIONS_SRT) != 0;
 	if (output) {
@@ -604,7 +601,9 @@ const struct cmd_entry cmd_new_entry = {
 	.usage =
 	    "[TOPIC] [-d SEC] [-p PRESET] [--voice V] [--lang CODE] [--voice-speed X] "
 	    "[--voice-volume DB] [--script FILE | --from DOC] [--images DIR] "
-	    "[--music FILE] [--captions MODE] [-o PATH] [--priority N] [--seed N] [--pool NAME] "
+	    "[--music FILE|DIR] [--style NAME] [--caption-... V] [--headings H] [--transition T] "
+	    "[--ken-burns on|off] [--music-volume DB] [--ducking DB] [--captions MODE] [-o PATH] "
+	    "[--priority N] [--seed N] [--pool NAME] "
 	    "[--after ID[,ID]] [--on-done CMD] [--key K] [--variants N] [--wait] [--json]",
 	.args = { .shorts = "d:p:o:", .longs = new_opts, .min = 0, .max = ARGS_ANY },
 	.summary = "queue a narrated, captioned video about TOPIC",
@@ -631,7 +630,9 @@ const struct cmd_entry cmd_new_entry = {
 	    "                        file's name) is the topic\n"
 	    "      --images DIR      use DIR's .jpg/.png/.mp4 files in name order, cycled,\n"
 	    "                        instead of generated backgrounds\n"
-	    "      --music FILE      a music bed, looped and ducked under the voice\n"
+	    "      --music FILE|DIR  a music bed, looped and ducked under the voice; of a\n"
+	    "                        directory, one of its audio files picked by the "
+	    "seed\n" NEW_STYLE_HELP
 	    "      --captions MODE   burn (into the picture), srt (a file beside the video),\n"
 	    "                        both (default) or none\n"
 	    "  -o, --output PATH     the video file (\".mp4\" is added when missing; a directory\n"

@@ -13,6 +13,7 @@ extern const struct cmd_entry cmd_help_entry;
 extern const struct cmd_entry cmd_explain_entry;
 extern const struct cmd_entry cmd_doctor_entry;
 extern const struct cmd_entry cmd_voices_entry;
+extern const struct cmd_entry cmd_styles_entry;
 extern const struct cmd_entry cmd_submit_entry;
 extern const struct cmd_entry cmd_batch_entry;
 extern const struct cmd_entry cmd_new_entry;
@@ -55,6 +56,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_pool_entry,
 	&cmd_doctor_entry,
 	&cmd_voices_entry,
+	&cmd_styles_entry,
 	&cmd_setup_entry,
 	&cmd_serve_entry,
 	&cmd_shutdown_entry,

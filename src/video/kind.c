@@ -1,7 +1,8 @@
 /*
  * kind.c -- the video job kind's hooks for the engine: prepare checks a
  * `new` request's options (vspec.c), so a bad one is an error reply and not
- * a failed job, and names the output at once, so `ls` shows it; active
+ * a failed job, names the output at once, so `ls` shows it, and writes
+ * the resolved style's keys into the request (the stored spec); active
  * turns the providers' background health on while video jobs are queued or
  * running, off when none is (or the server stops).
  */
@@ -27,6 +28,14 @@ static int video_prepare(json_t *params, const struct aura_config *cfg, struct j
 	if (rc == 0 && vs.output)
 		rc = paths_check_output(vs.output, err);
 	if (rc == 0) {
+		/* the look resolved into the request, so the stored spec keeps it
+		 * whatever aura.ini says later (a batch row names only a style) */
+		json_t *o = json_object_get(params, "options");
+		if (!json_is_object(o)) {
+			o = json_object();
+			json_object_set_new(params, "options", o);
+		}
+		vspec_style_to_json(&vs, o);
 		free(j->output);
 		j->output = vs.output ? xstrdup(vs.output) : vspec_default_output(&vs, cfg);
 	}

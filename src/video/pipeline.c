@@ -202,7 +202,7 @@ int64_t vplan_window_us(int64_t audio_us, const char *text)
 	return read > audio_us + audio_us / 2 ? read : audio_us;
 }
 
-int vplan_compute(struct vscene *s, int n, int gap_ms, int target_s, int *xfade)
+int vplan_compute(struct vscene *s, int n, int gap_ms, int target_s, int xfade_ms, int *xfade)
 {
 	if (gap_ms < 0)
 		gap_ms = 0;
@@ -234,7 +234,7 @@ int vplan_compute(struct vscene *s, int n, int gap_ms, int target_s, int *xfade)
 			shortest = s[i].frames;
 	}
 	if (xfade) {
-		int x = n > 1 ? XFADE_FRAMES : 0;
+		int x = n > 1 && xfade_ms > 0 ? (xfade_ms * VIDEO_FPS + 500) / 1000 : 0;
 		if (x > shortest / 3)
 			x = shortest / 3;
 		*xfade = x;

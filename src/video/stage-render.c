@@ -43,7 +43,6 @@ enum { STEP_MIX, STEP_VIDEO, STEP_FINISH };
 #define TARGET_LUFS	(-16.0)
 #define PEAK_MAX_DB	(-2.0)	 /* sample peak: leaves room for -1.5 dBTP after AAC */
 #define PEAK_MAX_LINEAR "0.7943" /* the same, as alimiter wants it: 10^(-2/20) */
-#define MUSIC_GAIN	"0.3"	 /* the bed's level before ducking, about -10 dB */
 
 /* --- pure helpers --------------------------------------------------------------- */
 
@@ -186,15 +185,21 @@ static void mix_cmd(struct vjob *v, struct ffargs *a)
 	if (v->spec.music) {
 		double secs = (double)v->total_frames / VIDEO_FPS;
 		double fade = secs > 6 ? 2.0 : secs / 3;
+		/* the style's bed level (-10.46 dB: the gain 0.3) and ducking:
+		 * D dB is the ratio 1 + 7 D / 12 (12 dB: ratio 8; 0: none) */
+		double gain = pow(10.0, v->spec.look.music_volume / 20.0);
+		double ratio = 1.0 + 7.0 * v->spec.look.ducking / 12.0;
 		buf_printf(
 		    &g,
 		    "[%d:a]aformat=sample_rates=%d:channel_layouts=stereo,atrim=end_sample=%lld,"
-		    "volume=%s,afade=t=out:st=%.3f:d=%.3f[bed];",
-		    v->n, FFARGS_AUDIO_RATE, (long long)total, MUSIC_GAIN, secs - fade, fade);
-		buf_puts(&g, "[voice]asplit=2[vo][key];"
-			     "[bed][key]sidechaincompress=threshold=0.02:ratio=8:attack=20:"
-			     "release=400[duck];"
-			     "[vo][duck]amix=inputs=2:duration=first:normalize=0[mix];");
+		    "volume=%.3g,afade=t=out:st=%.3f:d=%.3f[bed];",
+		    v->n, FFARGS_AUDIO_RATE, (long long)total, gain, secs - fade, fade);
+		buf_printf(&g,
+			   "[voice]asplit=2[vo][key];"
+			   "[bed][key]sidechaincompress=threshold=0.02:ratio=%.3g:attack=20:"
+			   "release=400[duck];"
+			   "[vo][duck]amix=inputs=2:duration=first:normalize=0[mix];",
+			   ratio > 20 ? 20 : ratio);
 	} else {
 		buf_puts(&g, "[voice]anull[mix];");
 	}
@@ -225,16 +230,28 @@ static void video_cmd(struct vjob *v, struct ffargs *a)
 	struct buf g;
 	buf_init(&g);
 	int x = v->xfade_frames;
+	const struct style_config *look = &v->spec.look;
+	double kb = look->ken_burns_strength / 100.0;
+	char zoom_out[32];
+	snprintf(zoom_out, sizeof(zoom_out), "%g-", 1 + kb);
 	for (int i = 0; i < v->n; i++) {
 		int len = scene_input_frames(v, i);
 		switch (v->scenes[i].kind) {
 		case VIS_STILL:
-			/* Ken Burns: a slow 10 % zoom, in on even scenes, out on odd */
+			if (!look->ken_burns || look->ken_burns_strength == 0) {
+				/* the style has no Ken Burns: a still as a card */
+				buf_printf(&g,
+					   "[%d:v]format=yuv420p,scale=%d:%d,setsar=1,"
+					   "loop=loop=-1:size=1,",
+					   i, p->w, p->h);
+				break;
+			}
+			/* Ken Burns: a slow zoom (the style's, 10 %), in on even
+			 * scenes, out on odd */
 			buf_printf(&g,
-				   "[%d:v]format=yuv420p,zoompan=z=%s%d:x=iw/2-(iw/zoom/2):"
+				   "[%d:v]format=yuv420p,zoompan=z=%s%g*on/%d:x=iw/2-(iw/zoom/2):"
 				   "y=ih/2-(ih/zoom/2):d=%d:s=%dx%d:fps=%d,",
-				   i, i % 2 ? "1.1-0.1*on/" : "1+0.1*on/", len, len, p->w, p->h,
-				   VIDEO_FPS);
+				   i, i % 2 ? zoom_out : "1+", kb, len, len, p->w, p->h, VIDEO_FPS);
 			break;
 		case VIS_CLIP:
 			buf_printf(&g, "[%d:v]format=yuv420p,", i);
@@ -272,8 +289,8 @@ static void video_cmd(struct vjob *v, struct ffargs *a)
 			buf_printf(&g, "[t%dr]trim=start_frame=%d,setpts=N[t%d];", i, len - x, i);
 	}
 	for (int k = 0; k + 1 < v->n && x > 0; k++)
-		buf_printf(&g, "[t%d][h%d]xfade=transition=fade:duration=%.6f:offset=0[x%d];", k,
-			   k + 1, (double)x / VIDEO_FPS, k);
+		buf_printf(&g, "[t%d][h%d]xfade=transition=%s:duration=%.6f:offset=0[x%d];", k,
+			   k + 1, config_style_xfade(look->transition), (double)x / VIDEO_FPS, k);
 	const char *last = "b0";
 	if (v->n > 1 || x > 0) {
 		int segs = 0;
@@ -330,6 +347,17 @@ static int render_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *
 	if (v->step == STEP_MIX) {
 		if ((rc = vjob_mkdir(v, "audio", err)) < 0)
 			return rc;
+		if (v->spec.music) { /* a directory: the seed's track */
+			char *track;
+			int n;
+			if ((rc = vspec_music_pick(v->spec.music, v->spec.seed, &track, &n, err)) <
+			    0)
+				return rc;
+			if (n > 0)
+				vjob_log(v, "music: picked %s of %d", track, n);
+			free(v->spec.music);
+			v->spec.music = track;
+		}
 		mix_cmd(v, &a);
 		cmd->ffmpeg = true;
 		cmd->duration_us = plan_us;

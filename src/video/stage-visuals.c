@@ -152,7 +152,7 @@ static void assign(struct vjob *v)
 		s->stock_clip = s->looped = false;
 		s->clip_us = 0;
 		set_card(s, i);
-		if (v->nimages > 0) {
+		if (v->nimages > 0 && v->spec.look.headings != STYLE_HEADINGS_SLIDES) {
 			s->source = xstrdup(v->images[i % v->nimages]);
 			if (vspec_is_video_file(s->source)) {
 				s->kind = VIS_CLIP;
@@ -297,7 +297,8 @@ static int card_source(struct vjob *v, int i, struct buf *g, struct aura_error *
 	bool portrait = preset_is_portrait(p);
 	int cols = portrait ? 16 : (w == h ? 20 : 26);
 	char **lines;
-	int n = heading_lines(v->script.scenes[i].heading, cols, &lines);
+	bool off = v->spec.look.headings == STYLE_HEADINGS_OFF; /* the style's headings */
+	int n = heading_lines(off ? "" : v->script.scenes[i].heading, cols, &lines);
 	int widest = 8;
 	for (int k = 0; k < n; k++) {
 		int cw = utf8_width(lines[k]);
@@ -561,8 +562,8 @@ static int visuals_next(struct vjob *v, struct task_cmd *cmd, struct aura_error 
 		    (rc = vspec_list_images(v->spec.images, &v->images, &v->nimages, err)) < 0)
 			return rc;
 		assign(v);
-		/* the user's pictures are the user's choice: no chain */
-		if (!v->spec.images) {
+		/* the user's pictures are the user's choice: no chain; slides: cards */
+		if (!v->spec.images && v->spec.look.headings != STYLE_HEADINGS_SLIDES) {
 			vdoc_assign_images(v);
 			vchain_parse(v->env->cfg ? v->env->cfg->chain_visuals : NULL, &v->chain);
 		}

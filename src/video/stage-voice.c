@@ -220,7 +220,10 @@ static int write_plan(struct vjob *v, struct aura_error *err)
 	for (int i = 0; i < v->n; i++)
 		v->scenes[i].window_us =
 		    vplan_window_us(v->scenes[i].audio_us, v->script.scenes[i].narration);
-	v->total_frames = vplan_compute(v->scenes, v->n, gap, target, &v->xfade_frames);
+	/* the style's transition; none: a cut */
+	const struct style_config *look = &v->spec.look;
+	int xms = look->transition == STYLE_TRANS_NONE ? 0 : look->transition_ms;
+	v->total_frames = vplan_compute(v->scenes, v->n, gap, target, xms, &v->xfade_frames);
 	json_t *arr = json_array();
 	for (int i = 0; i < v->n; i++)
 		json_array_append_new(arr,

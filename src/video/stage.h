@@ -220,9 +220,11 @@ int64_t vplan_window_us(int64_t audio_us, const char *text);
  * gap_ms of silence, at least SCENE_MIN_FRAMES. When target_s > 0 and the
  * total falls short of it, each scene is held up to SCENE_PAD_MAX frames
  * longer (evenly) towards it. Fills frames and start_frame; returns the
- * total frames; *xfade receives the crossfade length (0 for one scene).
+ * total frames; *xfade receives the transition's length: xfade_ms in
+ * frames, at most a third of the shortest scene (0 for one scene or
+ * xfade_ms 0).
  */
-int vplan_compute(struct vscene *s, int n, int gap_ms, int target_s, int *xfade);
+int vplan_compute(struct vscene *s, int n, int gap_ms, int target_s, int xfade_ms, int *xfade);
 
 /* An estimate of how long text takes to read, for a scene that cannot be
  * spoken: 60 ms a display column, at least 2 s. */

@@ -33,8 +33,10 @@ void vspec_init(struct vspec *s, const struct aura_config *cfg)
 	int c = cfg && cfg->captions ? vspec_captions_parse(cfg->captions) : -1;
 	s->captions = c >= 0 ? c : VSPEC_CAPTIONS_BURN | VSPEC_CAPTIONS_SRT;
 	s->lang = xstrdup(cfg && cfg->lang && *cfg->lang ? cfg->lang : "en");
-	s->voice_speed = 1.0;
-	s->voice_volume = 0.0;
+	s->cfg = cfg;
+	config_style(cfg, NULL, &s->look);
+	s->voice_speed = s->look.voice_speed;
+	s->voice_volume = s->look.voice_volume;
 }
 
 void vspec_free(struct vspec *s)
@@ -176,6 +178,8 @@ int vspec_from_json(struct vspec *s, json_t *params, struct aura_error *err)
 		return 0;
 	if (!json_is_object(opts))
 		return aura_error_set(err, AURA_E_USAGE, "\"options\" must be an object");
+	if ((rc = vspec_style_from_json(s, opts, err)) < 0)
+		return rc;
 	const char *key;
 	json_t *v;
 	json_object_foreach(opts, key, v)
@@ -247,16 +251,8 @@ int vspec_from_json(struct vspec *s, json_t *params, struct aura_error *err)
 				free(s->lang);
 				s->lang = xstrdup(str);
 			}
-		} else if (strcmp(key, "voice_speed") == 0 || strcmp(key, "voice_volume") == 0) {
-			bool speed = key[6] == 's';
-			double lo = speed ? VSPEC_SPEED_MIN : VSPEC_VOLUME_MIN,
-			       hi = speed ? VSPEC_SPEED_MAX : VSPEC_VOLUME_MAX;
-			double d = json_number_value(v);
-			if (!json_is_number(v) || !(d >= lo && d <= hi))
-				return aura_error_set(err, AURA_E_USAGE,
-						      "\"%s\" must be a number from %g to %g", key,
-						      lo, hi);
-			*(speed ? &s->voice_speed : &s->voice_volume) = d;
+		} else if (vspec_style_option(key)) {
+			continue; /* vspec_style_from_json's */
 		} else if (strcmp(key, "seed") == 0) {
 			rc = want_int(v, key, 0, UINT32_MAX, AURA_E_USAGE, &x, err);
 			if (rc == 0)
@@ -325,10 +321,7 @@ json_t *vspec_to_json(const struct vspec *s)
 	json_object_set_new(opts, "seed", json_integer(s->seed));
 	if (s->lang)
 		json_object_set_new(opts, "lang", json_string(s->lang));
-	if (s->voice_speed != 1.0)
-		json_object_set_new(opts, "voice_speed", json_real(s->voice_speed));
-	if (s->voice_volume != 0.0)
-		json_object_set_new(opts, "voice_volume", json_real(s->voice_volume));
+	vspec_style_to_json(s, opts);
 	if (s->priority)
 		json_object_set_new(opts, "priority", json_integer(s->priority));
 	vspec_doc_to_json(s, opts);

@@ -50,7 +50,7 @@ struct vspec {
 	char *output;	   /* absolute final path, NULL: the default (vspec_default_output) */
 	char *script;	   /* the text of the user's script, NULL: write one from the topic */
 	char *images;	   /* absolute directory, NULL: generated backgrounds */
-	char *music;	   /* absolute file, NULL: none */
+	char *music;	   /* absolute file or directory (vspec_music_pick), NULL: none */
 	uint32_t seed;	   /* the script writer's and the palette's */
 	int priority;
 	char *lang;	     /* BCP-47-ish language code, "en" by default (vspec_lang_check) */
@@ -60,6 +60,11 @@ struct vspec {
 	char *document;			   /* plain sections "# heading\n\nparagraphs", NULL */
 	struct vspec_docimage *doc_images; /* pictures the document's sections name */
 	int ndoc_images;
+	/* the look (vspec-style.c): the style resolved, then its keys given
+	 * one by one; voice_speed and voice_volume above are its two voice
+	 * keys (kept in step by vspec_from_json) */
+	struct style_config look;
+	const struct aura_config *cfg; /* vspec_init's, for styles by name; not owned */
 };
 
 /* A local picture a document's section refers to: the heading its scene
@@ -116,6 +121,21 @@ int vspec_from_json(struct vspec *s, json_t *params, struct aura_error *err);
 int vspec_from_text(struct vspec *s, const char *text, struct aura_error *err);
 /* The params of a `new` request for s (a new reference). */
 json_t *vspec_to_json(const struct vspec *s);
+
+/*
+ * The style options of a `new` request (vspec-style.c): "style" (a name:
+ * its keys over the look) and each style key (over the style). Called by
+ * vspec_from_json; an unknown style is -AURA_E_STYLE_UNKNOWN unless opts
+ * carry every key (a stored spec, whose style may have left aura.ini); a
+ * bad value -AURA_E_USAGE.
+ */
+int vspec_style_from_json(struct vspec *s, json_t *opts, struct aura_error *err);
+/* Whether key is "style" or a style key (vspec_from_json skips it). */
+bool vspec_style_option(const char *key);
+/* The style's name and every key of the look into opts. */
+void vspec_style_to_json(const struct vspec *s, json_t *opts);
+/* Set the look to the style name of s->cfg: 0 or -AURA_E_STYLE_UNKNOWN. */
+int vspec_style_set(struct vspec *s, const char *name, struct aura_error *err);
 
 /* The topic rules of the script writer (1..200 characters of UTF-8 with a
  * word): 0 or -AURA_E_TOPIC_INVALID. */
@@ -196,5 +216,15 @@ char *vspec_output_path(const char *path, const char *cwd, const char *topic, bo
 int vspec_list_images(const char *dir, char ***files, int *n, struct aura_error *err);
 void vspec_files_free(char **files);
 bool vspec_is_video_file(const char *path); /* by its name: .mp4 */
+
+/*
+ * The music track of --music PATH (vspec-music.c): PATH itself when it is
+ * a file; of a directory, one of its audio files (.mp3 .wav .ogg .oga
+ * .opus .m4a .aac .flac, any case, not hidden, sorted by name) picked by
+ * seed, with *count the number it holds (0 for a file). *track: caller
+ * frees. -AURA_E_INPUT_UNREADABLE when unreadable or it holds none.
+ */
+int vspec_music_pick(const char *path, uint32_t seed, char **track, int *count,
+		     struct aura_error *err);
 
 #endif

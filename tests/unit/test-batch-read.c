@@ -119,7 +119,7 @@ static void test_detect(void **state)
 static void test_params(void **state)
 {
 	(void)state;
-	struct batch_defaults d = { "/home/u", "gpu", "5" };
+	struct batch_defaults d = { "/home/u", "gpu", "5", NULL };
 	json_t *p, *q;
 	const char *col;
 	assert_int_equal(rd("topic,duration,images,key\nbees,30,pics,\nbees,30,pics,\n", BATCH_CSV),

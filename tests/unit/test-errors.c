@@ -144,6 +144,7 @@ static const struct {
 	PIN(KEY_ENV_UNSET, 82),
 	PIN(DEPENDENCY_FAILED, 83),
 	PIN(LANG_INVALID, 84),
+	PIN(STYLE_UNKNOWN, 85),
 };
 #undef PIN
 

@@ -427,7 +427,7 @@ static void test_plan_frames_and_gaps(void **state)
 	s[1].audio_us = 1000001;  /* 30.00003 frames: 31 */
 	s[2].audio_us = 200000;	  /* 6 frames: held to the 1 s minimum */
 	int xf;
-	int total = vplan_compute(s, 3, 400, 0, &xf);
+	int total = vplan_compute(s, 3, 400, 0, 500, &xf);
 	assert_int_equal(s[0].frames, 60 + 12);
 	assert_int_equal(s[1].frames, 31 + 12);
 	assert_int_equal(s[2].frames, SCENE_MIN_FRAMES);
@@ -442,12 +442,20 @@ static void test_plan_frames_and_gaps(void **state)
 
 	/* a scene whose captions need longer than its audio lasts for them */
 	s[1].window_us = 3000000;
-	total = vplan_compute(s, 3, 400, 0, &xf);
+	total = vplan_compute(s, 3, 400, 0, 500, &xf);
 	assert_int_equal(s[1].frames, 90 + 12);
 	s[1].window_us = 0;
 
+	/* the style's transition length: 300 ms is 9 frames; 0 (none) a cut */
+	int before = vplan_compute(s, 3, 400, 0, 500, &xf);
+	assert_int_equal(xf, 10); /* held to a third of the shortest */
+	assert_int_equal(vplan_compute(s, 3, 400, 0, 300, &xf), before);
+	assert_int_equal(xf, 9);
+	assert_int_equal(vplan_compute(s, 3, 400, 0, 0, &xf), before);
+	assert_int_equal(xf, 0);
+
 	/* one scene: no crossfade */
-	total = vplan_compute(s, 1, 0, 0, &xf);
+	total = vplan_compute(s, 1, 0, 0, 500, &xf);
 	assert_int_equal(xf, 0);
 	assert_int_equal(total, 60);
 }
@@ -461,16 +469,16 @@ static void test_plan_pads_to_duration(void **state)
 		s[i].audio_us = 5000000;
 	int xf;
 	/* 4 x (150 + 12) = 648 frames, 21.6 s; asked 25 s: 102 frames more */
-	int total = vplan_compute(s, 4, 400, 25, &xf);
+	int total = vplan_compute(s, 4, 400, 25, 500, &xf);
 	assert_int_equal(total, 750);
 	assert_int_equal(s[0].frames, 162 + 26);
 	assert_int_equal(s[3].frames, 162 + 25);
 	assert_int_equal(xf, XFADE_FRAMES);
 	/* but never more than SCENE_PAD_MAX a scene */
-	total = vplan_compute(s, 4, 400, 60, &xf);
+	total = vplan_compute(s, 4, 400, 60, 500, &xf);
 	assert_int_equal(total, 648 + 4 * SCENE_PAD_MAX);
 	/* and never shortened to it */
-	total = vplan_compute(s, 4, 400, 10, &xf);
+	total = vplan_compute(s, 4, 400, 10, 500, &xf);
 	assert_int_equal(total, 648);
 }
 
