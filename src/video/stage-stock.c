@@ -29,6 +29,9 @@
 #include "base/util.h"
 
 #define LOOP_XFADE_US ((int64_t)XFADE_FRAMES * 1000000 / VIDEO_FPS)
+/* Clips joined cover a scene with this to spare: a container's length
+ * (what ffprobe reads) may exceed its picture's by a few frames. */
+#define COVER_MARGIN_US 500000
 
 void vstock_reset(struct vstock *s, int scene)
 {
@@ -275,14 +278,22 @@ static void probe_cmd(const char *path, struct task_cmd *cmd, struct ffargs *a)
 	cmd->capture_stdout = true;
 }
 
-/* The clips one after the other, each crossfading into the next, cut at
- * the scene's length: visuals/NNN.join.mp4 at the preset's size. */
+static bool covered(const struct vjob *v, int i)
+{
+	return joined_us(&v->stock) >= need_us(v, i) + COVER_MARGIN_US;
+}
+
+/* The clips one after the other, each crossfading into the next, at the
+ * preset's size: when they cover the scene, cut to it as its visual
+ * (visuals/NNN.mp4, no second encoding); else visuals/NNN.join.mp4, to be
+ * looped. */
 static void join_cmd(struct vjob *v, int i, struct task_cmd *cmd, struct ffargs *a)
 {
 	const struct vstock *st = &v->stock;
 	char *cover = visuals_cover_filter(v->spec.preset);
 	double x = LOOP_XFADE_US / 1e6, off = 0;
-	int64_t len = joined_us(st) < need_us(v, i) ? joined_us(st) : need_us(v, i);
+	int64_t len = covered(v, i) ? need_us(v, i) : joined_us(st);
+	int frames = covered(v, i) ? visuals_clip_frames(v, i) : (int)(len * VIDEO_FPS / 1000000);
 	struct buf g;
 	buf_init(&g);
 	ffargs_addv(a, "ffmpeg", "-y");
@@ -300,9 +311,12 @@ static void join_cmd(struct vjob *v, int i, struct task_cmd *cmd, struct ffargs 
 	ffargs_add(a, "-map");
 	ffargs_addf(a, "[j%d]", st->n - 1);
 	ffargs_add(a, "-frames:v");
-	ffargs_addf(a, "%d", (int)(len * VIDEO_FPS / 1000000));
+	ffargs_addf(a, "%d", frames);
 	ffargs_addv(a, "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-f", "mp4");
-	ffargs_addf(a, "visuals/%03d.join.mp4", vjob_num(i));
+	if (covered(v, i))
+		ffargs_add(a, v->scenes[i].visual);
+	else
+		ffargs_addf(a, "visuals/%03d.join.mp4", vjob_num(i));
 	cmd->duration_us = len;
 	cmd->ffmpeg = true;
 	buf_free(&g);
@@ -370,7 +384,7 @@ bool visuals_stock_next(struct vjob *v, struct task_cmd *cmd, struct ffargs *a,
 		v->cmd_kind = STEP_PROBE;
 		return true;
 	}
-	if (!st->no_more && st->n < VSTOCK_CLIPS_MAX && joined_us(st) < need_us(v, i)) {
+	if (!st->no_more && st->n < VSTOCK_CLIPS_MAX && !covered(v, i)) {
 		stock_call(v, i, true, st->n, cmd);
 		v->cmd_kind = STEP_MORE;
 		return true;
@@ -464,10 +478,14 @@ static int join_done(struct vjob *v, int status, const char *tail, struct aura_e
 		s->clip_us = st->us[0];
 		return 0;
 	}
-	int64_t len = joined_us(st);
 	s->joined = true;
-	s->clip_us = len < need_us(v, v->sub) ? len : need_us(v, v->sub);
+	s->clip_us = joined_us(st);
 	vjob_log(v, "visuals: scene %d: %d clips joined", vjob_num(v->sub), st->n);
+	if (covered(v, v->sub)) { /* the scene's visual is made */
+		rc = write_list(v, v->sub, err);
+		v->sub++;
+		return rc < 0 ? rc : 0;
+	}
 	return 0;
 }
 
