@@ -28,6 +28,9 @@
 #define STOCK_VIDEO_MAX	 (200ULL * 1024 * 1024)
 #define STOCK_SEARCH_MAX (4ULL * 1024 * 1024)
 
+/* What stock_first_hit says when the answer has no hit at the index. */
+#define NO_HIT "no result "
+
 static const char *const exts[] = { "jpg", "png", "webp", "mp4", "bin", NULL };
 
 struct stock_op {
@@ -42,6 +45,7 @@ struct stock_op {
 	bool video;
 	enum stock_orientation orientation;
 	int width, height;
+	int index;
 	char *base;    /* cache path without extension */
 	char *credits; /* job credits file or NULL */
 	char *credit;  /* this asset's credit line */
@@ -203,7 +207,8 @@ static void on_search(const struct provider_result *r, void *ctx)
 				 .video = op->video,
 				 .orientation = op->orientation,
 				 .width = op->width,
-				 .height = op->height };
+				 .height = op->height,
+				 .index = op->index };
 	struct stock_hit hit = { 0 };
 	struct aura_error err;
 	static const char *const photo_types[] = { "image/", NULL };
@@ -220,6 +225,7 @@ static void on_search(const struct provider_result *r, void *ctx)
 		char *clip = provider_clip(op->p, r->body, r->body_len, 160);
 		char *d = xasprintf("%s: %s: %s", op->api->name, err.detail, clip);
 		op->out.code = err.code;
+		op->out.no_more = str_starts_with(err.detail, NO_HIT);
 		str_copy(op->out.detail, d, sizeof(op->out.detail));
 		free(d);
 		free(clip);
@@ -248,7 +254,7 @@ struct stock_op *stock_fetch_start(struct provider *p, struct loop *l, const str
 {
 	struct stock_op *op = xcalloc(1, sizeof(*op));
 	uint64_t h = 0xcbf29ce484222325ULL;
-	char kind[32];
+	char kind[64];
 	char *dir;
 
 	op->p = p;
@@ -261,6 +267,7 @@ struct stock_op *stock_fetch_start(struct provider *p, struct loop *l, const str
 	op->orientation = q->orientation;
 	op->width = q->width;
 	op->height = q->height;
+	op->index = q->index > 0 ? q->index : 0;
 	op->credits = xstrdup(q->credits_path);
 	op->start = time_mono_ms();
 
@@ -270,6 +277,8 @@ struct stock_op *stock_fetch_start(struct provider *p, struct loop *l, const str
 			 q->width, q->height);
 	else
 		snprintf(kind, sizeof(kind), "%s/photo/%d", api->name, (int)q->orientation);
+	if (op->index > 0) /* the next hits of a query (more clips for one scene) */
+		snprintf(kind + strlen(kind), sizeof(kind) - strlen(kind), "#%d", op->index);
 	h = fnv1a(h, kind, strlen(kind) + 1);
 	h = fnv1a(h, op->query, strlen(op->query));
 	dir = xasprintf("%s/%s", q->cache_dir, api->name);
@@ -339,8 +348,11 @@ json_t *stock_first_hit(const char *body, size_t len, const char *key, const str
 		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "schema: no \"%s\" array", key);
 		return NULL;
 	}
-	hit = json_array_get(arr, 0);
-	if (!hit)
+	hit = json_array_get(arr, q->index > 0 ? (size_t)q->index : 0);
+	if (!hit && q->index > 0)
+		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, NO_HIT "%d for \"%s\"",
+			       q->index + 1, q->query);
+	else if (!hit)
 		aura_error_set(err, AURA_E_PROVIDER_BAD_RESPONSE, "no results for \"%s\"",
 			       q->query);
 	return hit;

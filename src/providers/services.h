@@ -25,6 +25,7 @@ struct provider_outcome {
 	char detail[512];
 	char path[1024]; /* stock fetch: the asset in the cache */
 	bool cached;	 /* stock fetch: no request was made */
+	bool no_more;	 /* stock fetch: the search has no hit at the index asked */
 	int attempts;
 	int64_t elapsed_ms;
 };
@@ -97,6 +98,7 @@ struct stock_query {
 	int width, height;		    /* the output size (0: 1080p for the orientation) */
 	const char *cache_dir;		    /* DATA/cache: assets kept by query */
 	const char *credits_path;	    /* the job's credits file (appended), or NULL */
+	int index;			    /* the hit to take: 0 the first, 1 the next... */
 };
 
 /* One search hit: where to download it and whom to credit. */
@@ -107,8 +109,8 @@ struct stock_hit {
 
 /* For the stock decoders (provider-stock.c). */
 bool stock_is_http_url(const char *s);
-/* The first element of the array `key` of a search answer: NULL with err
- * filled when the body is not JSON, has no such array, or it is empty.
+/* Element q->index of the array `key` of a search answer: NULL with err
+ * filled when the body is not JSON, has no such array, or it is shorter.
  * *root is what to json_decref (set even on failure). */
 json_t *stock_first_hit(const char *body, size_t len, const char *key, const struct stock_query *q,
 			json_t **root, struct aura_error *err);

@@ -308,6 +308,7 @@ static int video_next(void *impl, struct job *j, struct task_cmd *cmd, struct au
 			v->link = 0;
 			v->failed = 0;
 			v->checking = false;
+			vstock_reset(&v->stock, -1);
 			vchain_free(&v->chain);
 			record(t, i, STAGE_RUNNING);
 		}
@@ -400,6 +401,7 @@ static void vjob_free(struct vjob *v)
 	free(v->scenes);
 	free(v->pending);
 	vspec_files_free(v->images);
+	vstock_reset(&v->stock, -1);
 }
 
 static void video_free(void *impl)

@@ -162,6 +162,7 @@ static int vcall_start(void *arg, const struct task_async_env *ae, task_step_fin
 			.height = c->height,
 			.cache_dir = c->cache_dir,
 			.credits_path = c->credits,
+			.index = c->index,
 		};
 		const struct stock_api *api =
 		    strcmp(c->provider, "pixabay") == 0 ? &stock_api_pixabay : &stock_api_pexels;

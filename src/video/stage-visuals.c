@@ -16,10 +16,11 @@
  * IMAGE_UNUSABLE warning.
  *
  * Without --images, the [providers] visuals chain is walked for each
- * scene: stock clips or photos ([video] stock; pexels, pixabay: searched
- * by the scene's keywords, kept in DATA/cache by query, credited in the
- * job's credits.txt; a clip goes the --images clip way, made a seamless
- * crossfade loop first when shorter than its scene) and
+ * scene (stage-stock.c): stock clips or photos ([video] stock; pexels,
+ * pixabay: searched by the scene's keywords, kept in DATA/cache by query,
+ * credited in the job's credits.txt; a clip goes the --images clip way,
+ * joined first with the next hits of its query while shorter than its
+ * scene, made a seamless crossfade loop when the search has no more) and
  * generated pictures (sdwebui, openai: visuals/NNN.PROVIDER.png, reused by
  * a retry) are asynchronous steps; the picture found goes through the
  * same cover scaling as an --images still (the render moves over it). A
@@ -41,14 +42,9 @@
 
 #include "base/conf.h"
 #include "video/captions.h"
-#include "video/stage.h"
+#include "video/stage-visuals.h"
 #include "base/utf8.h"
 
-enum { STEP_ONLINE, STEP_IMAGES, STEP_CARDS, STEP_FINISH, STEP_PROBE, STEP_LOOP };
-
-#define W_ONLINE	  0.50 /* of the stage, when a provider is called */
-#define W_IMAGES	  0.85
-#define W_CARDS		  0.15
 #define HEADING_LINES_MAX 4
 
 struct palette {
@@ -130,12 +126,12 @@ static int write_index(struct vjob *v, struct aura_error *err)
 
 /* Frames the render takes from scene i: its own, plus the crossfade into
  * it that starts before it. */
-static int clip_frames(const struct vjob *v, int i)
+int visuals_clip_frames(const struct vjob *v, int i)
 {
 	return v->scenes[i].frames + (i > 0 ? v->xfade_frames : 0);
 }
 
-static void set_card(struct vscene *s, int i)
+void visuals_set_card(struct vscene *s, int i)
 {
 	s->kind = VIS_CARD;
 	free(s->visual);
@@ -149,9 +145,9 @@ static void assign(struct vjob *v)
 		struct vscene *s = &v->scenes[i];
 		free(s->source);
 		s->source = NULL;
-		s->stock_clip = s->looped = false;
+		s->stock_clip = s->looped = s->joined = false;
 		s->clip_us = 0;
-		set_card(s, i);
+		visuals_set_card(s, i);
 		if (v->nimages > 0 && v->spec.look.headings != STYLE_HEADINGS_SLIDES) {
 			s->source = xstrdup(v->images[i % v->nimages]);
 			if (vspec_is_video_file(s->source)) {
@@ -167,7 +163,7 @@ static void assign(struct vjob *v)
 
 /* The filter that makes any picture fill the frame: scaled to cover it,
  * the overflow cropped evenly. */
-static char *cover_filter(const struct preset *p)
+char *visuals_cover_filter(const struct preset *p)
 {
 	return xasprintf("scale=%d:%d:force_original_aspect_ratio=increase,crop=%d:%d,setsar=1",
 			 p->w, p->h, p->w, p->h);
@@ -177,15 +173,15 @@ static void image_cmd(struct vjob *v, int i, struct task_cmd *cmd, struct ffargs
 {
 	const struct preset *p = v->spec.preset;
 	struct vscene *s = &v->scenes[i];
-	char *cover = cover_filter(p);
+	char *cover = visuals_cover_filter(p);
 	ffargs_addv(a, "ffmpeg", "-y");
 	if (s->kind == VIS_CLIP) {
-		int frames = clip_frames(v, i);
+		int frames = visuals_clip_frames(v, i);
 		/* looped when shorter than the scene; the frame count ends it */
-		char *loop = xasprintf("visuals/%03d.loop.mp4", vjob_num(i));
-		ffargs_addv(a, "-stream_loop", "-1", "-i", s->looped ? loop : s->source, "-an",
-			    "-sn", "-dn", "-vf");
-		free(loop);
+		char *in = s->looped ? xasprintf("visuals/%03d.loop.mp4", vjob_num(i))
+				     : visuals_clip_input(v, i);
+		ffargs_addv(a, "-stream_loop", "-1", "-i", in, "-an", "-sn", "-dn", "-vf");
+		free(in);
 		ffargs_addf(a, "%s,fps=%d,format=yuv420p", cover, VIDEO_FPS);
 		ffargs_add(a, "-frames:v");
 		ffargs_addf(a, "%d", frames);
@@ -198,49 +194,6 @@ static void image_cmd(struct vjob *v, int i, struct task_cmd *cmd, struct ffargs
 	}
 	free(cover);
 	cmd->ffmpeg = true;
-}
-
-/* --- stock clips shorter than their scene ---------------------------------------- */
-
-#define LOOP_XFADE_US ((int64_t)XFADE_FRAMES * 1000000 / VIDEO_FPS)
-
-/* A stock clip shorter than its scene (and long enough to crossfade)
- * becomes a seamless loop first: its part after the first crossfade's
- * length, fading at its end into its own start. Looped, it never jumps or
- * freezes. */
-static bool wants_loop(const struct vjob *v, int i)
-{
-	const struct vscene *s = &v->scenes[i];
-	return s->kind == VIS_CLIP && s->stock_clip && !s->looped &&
-	       s->clip_us > 2 * LOOP_XFADE_US &&
-	       s->clip_us < (int64_t)clip_frames(v, i) * 1000000 / VIDEO_FPS;
-}
-
-static void probe_cmd(struct vjob *v, int i, struct task_cmd *cmd, struct ffargs *a)
-{
-	ffargs_addv(a, "ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json",
-		    v->scenes[i].source);
-	cmd->capture_stdout = true;
-}
-
-static void loop_cmd(struct vjob *v, int i, struct task_cmd *cmd, struct ffargs *a)
-{
-	struct vscene *s = &v->scenes[i];
-	char *cover = cover_filter(v->spec.preset);
-	double x = LOOP_XFADE_US / 1e6, d = s->clip_us / 1e6;
-	ffargs_addv(a, "ffmpeg", "-y", "-i", s->source, "-an", "-sn", "-dn", "-filter_complex");
-	ffargs_addf(
-	    a,
-	    "[0:v]%s,fps=%d,format=yuv420p,setpts=PTS-STARTPTS,split[a][b];"
-	    "[a]trim=start=%.3f,setpts=PTS-STARTPTS[a2];[b]trim=end=%.3f,setpts=PTS-STARTPTS[b2];"
-	    "[a2][b2]xfade=transition=fade:duration=%.3f:offset=%.3f[v]",
-	    cover, VIDEO_FPS, x, x, x, d - 2 * x);
-	ffargs_addv(a, "-map", "[v]", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-f",
-		    "mp4");
-	ffargs_addf(a, "visuals/%03d.loop.mp4", vjob_num(i));
-	cmd->duration_us = s->clip_us - LOOP_XFADE_US;
-	cmd->ffmpeg = true;
-	free(cover);
 }
 
 /* --- cards ----------------------------------------------------------------------- */
@@ -382,169 +335,6 @@ static int cards_cmd(struct vjob *v, struct task_cmd *cmd, struct ffargs *a, str
 	return 1;
 }
 
-/* --- online pictures ------------------------------------------------------------- */
-
-static bool is_stock(const char *name)
-{
-	return strcmp(name, "pexels") == 0 || strcmp(name, "pixabay") == 0;
-}
-
-static bool is_online_visual(const char *name)
-{
-	return is_stock(name) || strcmp(name, "sdwebui") == 0 || strcmp(name, "openai") == 0;
-}
-
-/* The stock query: the scene's keywords, else its heading. */
-static char *scene_query(const struct vjob *v, int i)
-{
-	const struct scene *sc = &v->script.scenes[i];
-	const char *src = sc->keywords && *sc->keywords ? sc->keywords : sc->heading;
-	char *q = xstrdup(src ? src : "");
-	for (char *p = q; *p; p++)
-		if (*p == ',')
-			*p = ' ';
-	return q;
-}
-
-static const char *next_visual(const struct vjob *v, int k)
-{
-	for (int i = k + 1; i < v->chain.n; i++)
-		if (!(v->failed & (1u << i)) && (strcmp(v->chain.names[i], "generated") == 0 ||
-						 is_online_visual(v->chain.names[i])))
-			return v->chain.names[i];
-	return "generated";
-}
-
-static void use_source(struct vjob *v, int i, const char *path)
-{
-	struct vscene *s = &v->scenes[i];
-	free(s->source);
-	s->source = xstrdup(path);
-	free(s->visual);
-	if (vspec_is_video_file(path)) {
-		s->kind = VIS_CLIP;
-		s->stock_clip = true;
-		s->visual = xasprintf("visuals/%03d.mp4", vjob_num(i));
-	} else {
-		s->kind = VIS_STILL;
-		s->visual = xasprintf("visuals/%03d.png", vjob_num(i));
-	}
-}
-
-/* A generated picture an earlier attempt kept, with the same prompt. */
-static bool generated_reuse(struct vjob *v, int i, const char *name, const char *prompt)
-{
-	char *note_rel = xasprintf("visuals/%03d.%s.prompt", vjob_num(i), name);
-	char *img_rel = xasprintf("visuals/%03d.%s.png", vjob_num(i), name);
-	char *note = vjob_read(v, note_rel);
-	bool ok = note && strcmp(note, prompt) == 0 && vjob_exists(v, img_rel);
-	if (ok) {
-		char *abs = vjob_path(v, "%s", img_rel);
-		use_source(v, i, abs);
-		free(abs);
-		vjob_log(v, "visuals: scene %d: reusing the picture %s made in an earlier attempt",
-			 vjob_num(i), name);
-	}
-	free(note);
-	free(note_rel);
-	free(img_rel);
-	return ok;
-}
-
-/* [video] stock: clips (the default), photos, or both by turns (a clip
- * first). */
-static bool stock_video(const struct aura_config *cfg, int i)
-{
-	const char *m = cfg && cfg->stock ? cfg->stock : "videos";
-	return strcmp(m, "photos") == 0 ? false : strcmp(m, "mixed") == 0 ? i % 2 == 0 : true;
-}
-
-static char *scene_prompt(const struct vjob *v, int i)
-{
-	const struct scene *sc = &v->script.scenes[i];
-	return xasprintf("%s: %s", sc->heading, sc->narration);
-}
-
-static int online_walk(struct vjob *v, struct task_cmd *cmd)
-{
-	const struct aura_config *cfg = v->env->cfg;
-	const struct preset *p = v->spec.preset;
-	while (v->sub < v->n) {
-		const char *name = v->link < v->chain.n ? v->chain.names[v->link] : "generated";
-		if (strcmp(name, "generated") == 0 || v->scenes[v->sub].source) {
-			v->sub++; /* a card */
-			v->link = 0;
-			continue;
-		}
-		if ((v->failed & (1u << v->link)) || !is_online_visual(name) ||
-		    !vjob_provider(v, name)) {
-			v->link++;
-			continue;
-		}
-		struct vcall *c = &v->call;
-		vcall_reset(c);
-		c->provider = xstrdup(name);
-		c->width = p->w;
-		c->height = p->h;
-		if (is_stock(name)) {
-			c->kind = VCALL_STOCK;
-			c->video = stock_video(cfg, v->sub);
-			c->text = scene_query(v, v->sub);
-			c->cache_dir = xasprintf("%s/cache", v->env->paths->data_dir);
-			c->credits = vjob_path(v, "credits.txt");
-		} else {
-			c->kind = VCALL_IMAGE;
-			c->text = scene_prompt(v, v->sub);
-			if (generated_reuse(v, v->sub, name, c->text)) {
-				v->sub++;
-				v->link = 0;
-				continue;
-			}
-			const struct provider_config *pc =
-			    strcmp(name, "sdwebui") == 0 ? &cfg->sdwebui : &cfg->openai;
-			/* [openai] model is the chat model; images use the service's */
-			if (strcmp(name, "sdwebui") == 0 && pc->model && *pc->model)
-				c->model = xstrdup(pc->model);
-			c->path = vjob_path(v, "visuals/%03d.%s.png", vjob_num(v->sub), name);
-		}
-		vcall_step(c, cmd);
-		v->cmd_kind = STEP_ONLINE;
-		cmd->weight_start = W_ONLINE * v->sub / v->n;
-		cmd->weight_len = W_ONLINE / v->n;
-		return TASK_RUN;
-	}
-	return VSTAGE_DONE;
-}
-
-static int online_done(struct vjob *v, struct aura_error *err)
-{
-	struct vcall *c = &v->call;
-	int i = v->sub;
-	if (c->out.code == 0) {
-		const char *path = c->kind == VCALL_STOCK ? c->out.path : c->path;
-		if (c->kind == VCALL_IMAGE) {
-			char *note = xasprintf("visuals/%03d.%s.prompt", vjob_num(i), c->provider);
-			int rc = vjob_write(v, note, c->text, err);
-			free(note);
-			if (rc < 0)
-				return rc;
-		}
-		use_source(v, i, path);
-		vjob_log(v, "visuals: scene %d from %s%s", vjob_num(i), c->provider,
-			 c->out.cached ? " (cached)" : "");
-		v->sub++;
-		v->link = 0;
-		return 0;
-	}
-	v->failed |= 1u << v->link;
-	char *why = vcall_failure(c);
-	vjob_warn(v, c->out.code, "visuals, scene %d: %s; using %s", vjob_num(i), why,
-		  next_visual(v, v->link));
-	free(why);
-	v->link++;
-	return 0;
-}
-
 /* --- the stage -------------------------------------------------------------------- */
 
 static int visuals_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *err)
@@ -552,9 +342,11 @@ static int visuals_next(struct vjob *v, struct task_cmd *cmd, struct aura_error 
 	struct ffargs a;
 	ffargs_init(&a);
 	int rc;
-	if (v->step == STEP_ONLINE && v->sub == 0 && v->link == 0 && !v->failed) {
+	if (v->step == STEP_ONLINE && v->sub == 0 && v->link == 0 && !v->failed &&
+	    !v->stock.photo) {
 		if ((rc = vjob_mkdir(v, "visuals", err)) < 0)
 			return rc;
+		vstock_reset(&v->stock, -1);
 		vspec_files_free(v->images);
 		v->images = NULL;
 		v->nimages = 0;
@@ -569,7 +361,7 @@ static int visuals_next(struct vjob *v, struct task_cmd *cmd, struct aura_error 
 		}
 	}
 	if (v->step == STEP_ONLINE) {
-		if (online_walk(v, cmd) == TASK_RUN)
+		if (visuals_online_walk(v, cmd) == TASK_RUN)
 			return TASK_RUN;
 		v->step = STEP_IMAGES;
 		v->sub = 0;
@@ -580,11 +372,12 @@ static int visuals_next(struct vjob *v, struct task_cmd *cmd, struct aura_error 
 		if (v->sub < v->n) {
 			double w0 = v->spec.images ? 0 : W_ONLINE;
 			struct vscene *s = &v->scenes[v->sub];
-			if (s->kind == VIS_CLIP && s->stock_clip && s->clip_us == 0) {
-				probe_cmd(v, v->sub, cmd, &a);
-				v->cmd_kind = STEP_PROBE;
-			} else if (wants_loop(v, v->sub)) {
-				loop_cmd(v, v->sub, cmd, &a);
+			bool stock = (s->kind == VIS_CLIP && s->stock_clip) ||
+				     (v->stock.photo && v->stock.scene == v->sub);
+			if (stock && visuals_stock_next(v, cmd, &a, err)) {
+				/* set by visuals_stock_next */
+			} else if (visuals_wants_loop(v, v->sub)) {
+				visuals_loop_cmd(v, v->sub, cmd, &a);
 				v->cmd_kind = STEP_LOOP;
 			} else {
 				image_cmd(v, v->sub, cmd, &a);
@@ -592,7 +385,10 @@ static int visuals_next(struct vjob *v, struct task_cmd *cmd, struct aura_error 
 			}
 			cmd->weight_start = w0 + (W_IMAGES - w0) * v->sub / v->n;
 			cmd->weight_len = (W_IMAGES - w0) / v->n;
-			cmd->argv = ffargs_steal(&a);
+			if (v->cmd_kind == STEP_MORE || v->cmd_kind == STEP_PHOTO)
+				ffargs_free(&a); /* a request: the step is set */
+			else
+				cmd->argv = ffargs_steal(&a);
 			return TASK_RUN;
 		}
 		v->step = STEP_CARDS;
@@ -621,15 +417,10 @@ static int visuals_done(struct vjob *v, int status, const char *out, size_t out_
 			const char *tail, struct aura_error *err)
 {
 	if (v->cmd_kind == STEP_ONLINE)
-		return online_done(v, err);
-	if (v->cmd_kind == STEP_PROBE) {
-		/* unknown: looped from its start without a crossfade */
-		int64_t us = WIFEXITED(status) && WEXITSTATUS(status) == 0
-				 ? probe_duration_us(out, out_len)
-				 : 0;
-		v->scenes[v->sub].clip_us = us > 0 ? us : -1;
-		return 0;
-	}
+		return visuals_online_done(v, err);
+	if (v->cmd_kind == STEP_PROBE || v->cmd_kind == STEP_MORE || v->cmd_kind == STEP_JOIN ||
+	    v->cmd_kind == STEP_PHOTO)
+		return visuals_stock_done(v, status, out, out_len, tail, err);
 	if (v->cmd_kind == STEP_LOOP) {
 		struct aura_error e = { 0 };
 		int rc = vjob_ffmpeg_result(status, tail, v->scenes[v->sub].source, &e);
@@ -657,9 +448,13 @@ static int visuals_done(struct vjob *v, int status, const char *out, size_t out_
 					*err = e;
 				return rc;
 			}
+			/* a bad stock clip: a photo of its site is asked for */
+			if (v->scenes[v->sub].kind == VIS_CLIP &&
+			    visuals_stock_unusable(v, e.detail))
+				return 0;
 			vjob_warn(v, AURA_E_IMAGE_UNUSABLE, "scene %d: %s", vjob_num(v->sub),
 				  e.detail);
-			set_card(&v->scenes[v->sub], v->sub);
+			visuals_set_card(&v->scenes[v->sub], v->sub);
 			free(v->scenes[v->sub].source);
 			v->scenes[v->sub].source = NULL;
 		}

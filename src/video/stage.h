@@ -55,6 +55,8 @@ struct vscene {
 	bool stock_clip; /* visuals: a stock clip, looped with a crossfade when short */
 	bool looped;	 /* visuals/NNN.loop.mp4 (the clip made a seamless loop) exists */
 	int64_t clip_us; /* a stock clip's length as probed: 0 not yet, < 0 unknown */
+	bool joined;	 /* visuals/NNN.join.mp4 (several stock clips joined) exists */
+	int stock_link;	 /* visuals: the chain link (stock site) the clip came from */
 	char *visual;	 /* relative to the work directory: visuals/001.png ... */
 	char *source;	 /* the --images file, the stock asset in the cache or the
 			    generated picture it came from; NULL for a card */
@@ -101,6 +103,7 @@ struct vcall {
 	char *lang;	 /* script: the language code, NULL: English */
 	int width, height;
 	bool video; /* stock: a clip rather than a photo */
+	int index;  /* stock: the search hit to take (0: the first) */
 	/* in flight */
 	struct provider_call *pcall;
 	struct stock_op *sop;
@@ -120,6 +123,21 @@ char *vcall_failure(const struct vcall *c);
 void vcall_cancel_now(struct vcall *c);
 /* The provider by name if it can be called, else NULL with a debug line. */
 struct provider *vjob_provider(const struct vjob *v, const char *name);
+
+/* visuals (stage-stock.c): the stock clips gathered for one scene, the
+ * first hit of its query and then the next ones until the scene is
+ * covered. Paths owned. */
+#define VSTOCK_CLIPS_MAX 5
+struct vstock {
+	int scene;		      /* the scene they are for; -1: none */
+	char *clip[VSTOCK_CLIPS_MAX]; /* in the cache, in the search's order */
+	int64_t us[VSTOCK_CLIPS_MAX]; /* their lengths as probed (< 0 unknown) */
+	int n, probed;
+	bool no_more; /* ask the search for no more clips */
+	bool listed;  /* visuals/NNN.clips.txt is written */
+	bool photo;   /* the scene's clip failed: ask its site for a photo */
+};
+void vstock_reset(struct vstock *s, int scene);
 
 /* Return values of stage next() besides TASK_RUN (0) and errors (< 0). */
 #define VSTAGE_DONE 1
@@ -177,7 +195,8 @@ struct vjob {
 	double gain_db; /* render: loudness correction */
 	double peak_db; /* render: measured true peak of the mix */
 	bool limit;
-	char **images; /* visuals: --images files */
+	struct vstock stock; /* visuals: the stock clips of the scene at hand */
+	char **images;	     /* visuals: --images files */
 	int nimages;
 };
 

@@ -21,12 +21,16 @@ Control (no key needed):
   GET  /_stats  {"PATH": requests served, ...}
   GET  /_last?path=PATH  the JSON body of the last request to PATH, {} if none
 
-Video searches (/videos/search, /api/videos/) answer with several
+Video searches (/videos/search, /api/videos/) answer with VIDEO_HITS hits
+(3; Pexels ids 303, 304..., Pixabay 404, 405...), each in several
 renditions of one real 2 s 320x180 clip (made by ffmpeg's testsrc on first
-use), a different clip per query; GET /_stats counts each rendition's path.
+use), a different clip per query and hit; GET /_stats counts each
+rendition's path. POST /_config {"video_hits": N} changes the number of
+hits (/_reset restores 3).
 
 Faults: 500, 429 (+ Retry-After), 401, echo400 (the key echoed JSON-escaped
-and URL-encoded), hang, trickle, truncated, nonjson, schema, oversized, ctype. PATH matches as a prefix; "*" matches every path.
+and URL-encoded), hang, trickle, truncated, nonjson, schema, oversized, ctype,
+badmp4 (an MP4 header and no video: a download no decoder can use). PATH matches as a prefix; "*" matches every path.
 """
 import base64
 import io
@@ -48,6 +52,7 @@ LOCK = threading.Lock()
 FAULTS = {}   # path -> [fault, count, retry_after]
 STATS = {}
 LAST = {}     # path -> the last request's body
+CONFIG = {"video_hits": 3}
 KEY = os.environ.get("FAKE_KEY", "")
 HANG = float(os.environ.get("FAKE_HANG", "30"))
 
@@ -216,6 +221,12 @@ class Handler(BaseHTTPRequestHandler):
                 FAULTS.clear()
                 STATS.clear()
                 LAST.clear()
+                CONFIG["video_hits"] = 3
+            return self.send(200, {"ok": True})
+        if path == "/_config":
+            d = json.loads(body or b"{}")
+            with LOCK:
+                CONFIG.update({k: int(v) for k, v in d.items() if k in CONFIG})
             return self.send(200, {"ok": True})
         if path == "/_stats":
             with LOCK:
@@ -288,6 +299,8 @@ class Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             self.close_connection = True
+        elif fault == "badmp4":
+            self.send(200, b"\x00\x00\x00\x18ftypisom" + b"\x00" * 1000, ctype="video/mp4")
         elif fault == "ctype":
             self.send(200, "<html>not an image</html>", ctype="text/html")
         else:
@@ -328,22 +341,24 @@ class Handler(BaseHTTPRequestHandler):
                         for k in ("original", "large2x", "large", "landscape", "portrait")}}]})
         if path == "/videos/search":
             n = clip_no(q.get("query", [""])[0])
-            return self.send(200, {"page": 1, "per_page": 1, "total_results": 1, "videos": [{
-                "id": 303, "url": "https://www.pexels.com/video/303/", "duration": 2,
+            hits = CONFIG["video_hits"]
+            return self.send(200, {"page": 1, "per_page": hits, "total_results": hits, "videos": [{
+                "id": 303 + k, "url": "https://www.pexels.com/video/%d/" % (303 + k), "duration": 2,
                 "user": {"name": "Fake Videographer"},
                 "video_files": [
                     {"file_type": "video/mp4", "quality": "hd" if w * h >= 1280 * 720 else "sd",
                      "width": w, "height": h,
-                     "link": b + "/files/pexels-303-%s.mp4?clip=%d" % (name, n)}
-                    for name, w, h in PEXELS_FILES]}]})
+                     "link": b + "/files/pexels-%d-%s.mp4?clip=%d" % (303 + k, name, n + k)}
+                    for name, w, h in PEXELS_FILES]} for k in range(hits)]})
         if path == "/api/videos/":
             n = clip_no(q.get("q", [""])[0])
-            return self.send(200, {"total": 1, "totalHits": 1, "hits": [{
-                "id": 404, "pageURL": "https://pixabay.com/videos/404/", "user": "fakevideo",
-                "duration": 2,
-                "videos": {k: {"url": b + "/files/pixabay-404%s.mp4?clip=%d" % (sfx, n),
+            hits = CONFIG["video_hits"]
+            return self.send(200, {"total": hits, "totalHits": hits, "hits": [{
+                "id": 404 + k, "pageURL": "https://pixabay.com/videos/%d/" % (404 + k),
+                "user": "fakevideo", "duration": 2,
+                "videos": {s: {"url": b + "/files/pixabay-%d%s.mp4?clip=%d" % (404 + k, sfx, n + k),
                                "width": w, "height": h}
-                           for k, sfx, w, h in PIXABAY_FILES}}]})
+                           for s, sfx, w, h in PIXABAY_FILES}} for k in range(hits)]})
         if path.startswith("/files/") and path.endswith(".mp4"):
             return self.send(200, clip(int(q.get("clip", ["0"])[0]) % 64), ctype="video/mp4")
         if path in ("/api/", "/api"):

@@ -820,6 +820,27 @@ static void fetch_sized(struct provider *p, const struct stock_api *api, const c
 	free(credits);
 }
 
+/* Hit number index of a 1280x720 video search. */
+static void fetch_hit(struct provider *p, const struct stock_api *api, const char *query, int index,
+		      struct fres *x)
+{
+	char *cache = xasprintf("%s/cache", tmpdir);
+	char *credits = xasprintf("%s/credits.txt", tmpdir);
+	struct stock_query q = { .query = query,
+				 .video = true,
+				 .width = 1280,
+				 .height = 720,
+				 .cache_dir = cache,
+				 .credits_path = credits,
+				 .index = index };
+
+	memset(x, 0, sizeof(*x));
+	stock_fetch_start(p, lp, api, &q, on_file, x);
+	assert_true(loop_until(lp, &x->done, 10000));
+	free(cache);
+	free(credits);
+}
+
 static void fetch(struct provider *p, const struct stock_api *api, const char *query, bool video,
 		  enum stock_orientation o, struct fres *x)
 {
@@ -959,6 +980,56 @@ static void test_stock_video_rendition_cache_credit(void **state)
 			       "https://www.pexels.com/video/303/\nVideo by Fake Videographer"));
 	assert_non_null(
 	    strstr(text, "Video by fakevideo on Pixabay: https://pixabay.com/videos/404/"));
+	free(text);
+	free(credits);
+	provider_free(px);
+	provider_free(p);
+}
+
+/* More clips for one scene: the next hits of the same query, each cached
+ * under its number and credited; past the last hit, no_more. */
+static void test_stock_video_next_hits(void **state)
+{
+	struct provider *p = mk_named("pexels", "", KEY);
+	struct provider *px = mk_named("pixabay", "/api", KEY);
+	char *credits = xasprintf("%s/credits.txt", tmpdir);
+	struct fres a, b, c, d, e, f;
+	char *text;
+
+	(void)state;
+	unlink(credits);
+	fetch_hit(p, &stock_api_pexels, "next hits", 0, &a);
+	fetch_hit(p, &stock_api_pexels, "next hits", 1, &b);
+	assert_int_equal(a.o.code, 0);
+	assert_int_equal(b.o.code, 0);
+	assert_string_not_equal(a.o.path, b.o.path);
+	assert_int_equal(fakeprov_count(lp, hp, &fake, "/files/pexels-303-720.mp4"), 1);
+	assert_int_equal(fakeprov_count(lp, hp, &fake, "/files/pexels-304-720.mp4"), 1);
+	/* hit 2 again: its own cache entry, no request */
+	fetch_hit(p, &stock_api_pexels, "next hits", 1, &c);
+	assert_true(c.o.cached);
+	assert_string_equal(b.o.path, c.o.path);
+	assert_int_equal(fakeprov_count(lp, hp, &fake, "/videos/search"), 2);
+	/* the fake answers 3 hits: a 4th is "no more", not a broken answer */
+	fetch_hit(p, &stock_api_pexels, "next hits", 3, &d);
+	assert_int_equal(d.o.code, AURA_E_PROVIDER_BAD_RESPONSE);
+	assert_true(d.o.no_more);
+	fetch_hit(px, &stock_api_pixabay, "next hits", 2, &e);
+	assert_int_equal(e.o.code, 0);
+	assert_int_equal(fakeprov_count(lp, hp, &fake, "/files/pixabay-406-m.mp4"), 1);
+	/* an empty answer for the first hit is not "no more" */
+	fakeprov_fault(lp, hp, &fake, "/videos/search", "schema", -1, 0);
+	fetch_hit(p, &stock_api_pexels, "other hits", 1, &f);
+	assert_int_not_equal(f.o.code, 0);
+	assert_false(f.o.no_more);
+
+	text = slurp(credits);
+	assert_non_null(strstr(text, "Video by Fake Videographer on Pexels: "
+				     "https://www.pexels.com/video/303/\n"
+				     "Video by Fake Videographer on Pexels: "
+				     "https://www.pexels.com/video/304/\n"));
+	assert_non_null(
+	    strstr(text, "Video by fakevideo on Pixabay: https://pixabay.com/videos/406/"));
 	free(text);
 	free(credits);
 	provider_free(px);
@@ -1108,6 +1179,7 @@ int main(void)
 		cmocka_unit_test_setup(test_pexels_video_picks_hd, setup),
 		cmocka_unit_test(test_stock_pick_covers_the_output),
 		cmocka_unit_test_setup(test_stock_video_rendition_cache_credit, setup),
+		cmocka_unit_test_setup(test_stock_video_next_hits, setup),
 		cmocka_unit_test_setup(test_pixabay_photo_and_video_key_in_query_not_logged, setup),
 		cmocka_unit_test_setup(test_stock_bad_answers, setup),
 		cmocka_unit_test_setup(test_elevenlabs_and_sdwebui, setup),
