@@ -244,7 +244,12 @@ static void ass_highlight(struct buf *out, const struct caption_look *l,
 {
 	size_t len = strlen(c->text);
 	struct caption_word *w = xcalloc(len + 1, sizeof(*w));
-	int n = captions_word_times(c->text, c->start_ms, c->end_ms, w, (int)len + 1);
+	/* the words share the speech; the silence after it shows the cue
+	 * without a highlight */
+	int64_t speech_end = c->speech_end_ms > c->start_ms && c->speech_end_ms < c->end_ms
+				 ? c->speech_end_ms
+				 : c->end_ms;
+	int n = captions_word_times(c->text, c->start_ms, speech_end, w, (int)len + 1);
 	for (int k = 0; k < n; k++) {
 		if (w[k].end_ms <= w[k].start_ms)
 			continue; /* no time: the next word covers it */
@@ -255,6 +260,11 @@ static void ass_highlight(struct buf *out, const struct caption_look *l,
 		ass_text(out, w[k].s, w[k].len, true);
 		buf_puts(out, "{\\r}");
 		ass_text(out, w[k].s + w[k].len, len - at - w[k].len, false);
+		buf_puts(out, "\n");
+	}
+	if (speech_end < c->end_ms) {
+		ass_dialogue(out, speech_end, c->end_ms);
+		ass_text(out, c->text, len, false);
 		buf_puts(out, "\n");
 	}
 	free(w);

@@ -14,12 +14,14 @@
 
 #include "video/captions.h"
 
-int captions_parse_onsets(const char *text, int64_t *out, int max)
+/* Every "KEY SECONDS" in text, increasing, as ms; at most max. */
+static int parse_times(const char *text, const char *key, int64_t *out, int max)
 {
 	int n = 0;
 	const char *p = text ? text : "";
-	while (n < max && (p = strstr(p, "silence_end: ")) != NULL) {
-		p += strlen("silence_end: ");
+	size_t klen = strlen(key);
+	while (n < max && (p = strstr(p, key)) != NULL) {
+		p += klen;
 		char *end;
 		double s = strtod(p, &end);
 		if (end != p && isfinite(s) && s >= 0 && s < 1e12) {
@@ -30,6 +32,38 @@ int captions_parse_onsets(const char *text, int64_t *out, int max)
 		p = end != p ? end : p + 1;
 	}
 	return n;
+}
+
+int captions_parse_onsets(const char *text, int64_t *out, int max)
+{
+	return parse_times(text, "silence_end: ", out, max);
+}
+
+int captions_parse_pauses(const char *text, int64_t *out, int max)
+{
+	return parse_times(text, "silence_start: ", out, max);
+}
+
+void captions_speech_ends(struct caption_cue *cues, int n, const int64_t *onsets, int n_onsets,
+			  const int64_t *pauses, int n_pauses)
+{
+	for (int i = 0; i < n; i++) {
+		struct caption_cue *c = &cues[i];
+		c->speech_end_ms = 0;
+		/* the last pause that starts inside the cue, after its first
+		 * word, with no onset after it before the cue ends */
+		int64_t best = -1;
+		for (int k = 0; k < n_pauses; k++)
+			if (pauses[k] > c->start_ms + CAPTIONS_MIN_WORD_MS && pauses[k] < c->end_ms)
+				best = pauses[k];
+		if (best < 0)
+			continue;
+		bool again = false;
+		for (int k = 0; k < n_onsets && !again; k++)
+			again = onsets[k] > best && onsets[k] < c->end_ms;
+		if (!again)
+			c->speech_end_ms = best;
+	}
 }
 
 /* The onset in [lo, hi] nearest to want, or -1. */

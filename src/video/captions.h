@@ -26,6 +26,8 @@ struct caption_cue {
 	int weight;	  /* code points, spaces excluded: its share of the time */
 	int64_t start_ms; /* from the start of the video */
 	int64_t end_ms;
+	int64_t speech_end_ms; /* where its speech ends before end_ms (a pause
+				  to the end), 0: at end_ms (captions_speech_ends) */
 };
 
 /* A growable list of cues; zero-initialised is empty. */
@@ -68,6 +70,20 @@ void captions_time(struct caption_cue *cues, int n, int64_t scene_start_ms, int6
  * "silence_end: SECONDS" in text, increasing; at most max. Returns how many.
  */
 int captions_parse_onsets(const char *text, int64_t *out, int max);
+/* The starts of the pauses (ms): every "silence_start: SECONDS". */
+int captions_parse_pauses(const char *text, int64_t *out, int max);
+
+/* A word's least time in a cue: a pause closer than this to the cue's
+ * start does not end its speech. */
+#define CAPTIONS_MIN_WORD_MS 200
+/*
+ * Set each cue's speech_end_ms: the start of the last pause inside it
+ * (after CAPTIONS_MIN_WORD_MS) when no onset follows that pause before
+ * the cue ends -- the cue stays up over the silence, but its speech (and
+ * the highlighted word) ends there. 0 when its speech runs to its end.
+ */
+void captions_speech_ends(struct caption_cue *cues, int n, const int64_t *onsets, int n_onsets,
+			  const int64_t *pauses, int n_pauses);
 
 /*
  * Move the starts of n timed cues of one scene onto speech onsets (sorted

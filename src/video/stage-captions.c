@@ -58,21 +58,28 @@ static void onsets_cmd(struct vjob *v, struct ffargs *a)
 	buf_free(&g);
 }
 
-/* speech.txt: one onset in ms a line. */
-static int read_onsets(const struct vjob *v, int64_t *on, int max)
+/* speech.txt: an onset in ms a line, a pause's start as "p MS" (a file
+ * of an older attempt has no pauses: the highlight then runs to each
+ * cue's end). */
+static void read_speech(const struct vjob *v, int64_t *on, int *non, int64_t *pa, int *npa, int max)
 {
 	char *text = vjob_read(v, "speech.txt");
-	int n = 0;
-	for (char *p = text, *end; p && *p && n < max; p = end) {
+	*non = *npa = 0;
+	for (char *p = text, *end; p && *p; p = end) {
+		bool pause = *p == 'p';
+		if (pause)
+			p += 2;
 		long long ms = strtoll(p, &end, 10);
 		if (end == p)
 			break;
-		on[n++] = ms;
+		if (pause && *npa < max)
+			pa[(*npa)++] = ms;
+		else if (!pause && *non < max)
+			on[(*non)++] = ms;
 		while (*end == '\n')
 			end++;
 	}
 	free(text);
-	return n;
 }
 
 /* How this job's captions look: the one place the style feeds them. */
@@ -120,7 +127,9 @@ static int captions_next(struct vjob *v, struct task_cmd *cmd, struct aura_error
 		return TASK_RUN;
 	}
 	int64_t *on = xcalloc(MAX_ONSETS, sizeof(*on));
-	int non = read_onsets(v, on, MAX_ONSETS);
+	int64_t *pa = xcalloc(MAX_ONSETS, sizeof(*pa));
+	int non, npa;
+	read_speech(v, on, &non, pa, &npa, MAX_ONSETS);
 	const struct preset *p = v->spec.preset;
 	struct caption_look look;
 	stage_caption_look(v, &look);
@@ -142,9 +151,11 @@ static int captions_next(struct vjob *v, struct task_cmd *cmd, struct aura_error
 		if (l.n > first) {
 			captions_time(&l.cues[first], l.n - first, start_ms, audio_ms);
 			captions_align(&l.cues[first], l.n - first, on, non);
+			captions_speech_ends(&l.cues[first], l.n - first, on, non, pa, npa);
 		}
 	}
 	free(on);
+	free(pa);
 	struct buf srt, ass;
 	buf_init(&srt);
 	buf_init(&ass);
@@ -176,6 +187,9 @@ static int captions_done(struct vjob *v, int status, const char *out, size_t out
 	buf_puts(&b, "");
 	for (int i = 0; i < n; i++)
 		buf_printf(&b, "%lld\n", (long long)on[i]);
+	n = captions_parse_pauses(tail, on, MAX_ONSETS);
+	for (int i = 0; i < n; i++)
+		buf_printf(&b, "p %lld\n", (long long)on[i]);
 	rc = vjob_write(v, "speech.txt", b.data, err);
 	buf_free(&b);
 	free(on);

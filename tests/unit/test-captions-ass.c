@@ -85,8 +85,8 @@ static void test_ass_text_is_escaped(void **state)
 	(void)state;
 	char t1[] = "a{b}c \\N d \\\\h e\\x", t2[] = "line one\nline two";
 	struct caption_cue c[2] = {
-		{ t1, 10, 0, 1234 },
-		{ t2, 10, 1234, 3723450 },
+		{ t1, 10, 0, 1234, 0 },
+		{ t2, 10, 1234, 3723450, 0 },
 	};
 	struct buf b;
 	buf_init(&b);
@@ -133,7 +133,7 @@ static void test_ass_default_look_pinned(void **state)
 {
 	(void)state;
 	char t1[] = "Hello {world}\nsecond line", t2[] = "back\\slash \\N";
-	struct caption_cue c[2] = { { t1, 10, 0, 1500 }, { t2, 10, 1500, 3000 } };
+	struct caption_cue c[2] = { { t1, 10, 0, 1500, 0 }, { t2, 10, 1500, 3000, 0 } };
 	struct caption_look look;
 	caption_look_default(&look);
 	struct buf a, b;
@@ -169,7 +169,7 @@ static int style_fields(const char *ass, char f[23][64])
 static char *format_one(const struct caption_look *look, const char *preset, const char *text)
 {
 	char *t = xstrdup(text);
-	struct caption_cue c = { t, 10, 0, 2000 };
+	struct caption_cue c = { t, 10, 0, 2000, 0 };
 	struct buf b;
 	buf_init(&b);
 	captions_format_ass(&b, preset_find(preset), look, &c, 1);
@@ -285,7 +285,7 @@ static void test_ass_highlight(void **state)
 	(void)state;
 	char t[] = "Volcanoes form where molten rock rises through cracks in the crust,\n"
 		   "and a {single} eruption can reshape an entire landscape in days";
-	struct caption_cue c[2] = { { t, 60, 1000, 9000 }, { t, 60, 9000, 9000 } };
+	struct caption_cue c[2] = { { t, 60, 1000, 9000, 0 }, { t, 60, 9000, 9000, 0 } };
 	struct caption_look l;
 	caption_look_default(&l);
 	l.highlight = true;
@@ -319,12 +319,59 @@ static void test_ass_highlight(void **state)
 
 	/* a backslash ending a word cannot pair with the highlight's brace */
 	char u[] = "ends with\\ here";
-	struct caption_cue d = { u, 10, 0, 3000 };
+	struct caption_cue d = { u, 10, 0, 3000, 0 };
 	buf_init(&b);
 	captions_format_ass(&b, preset_find("portrait-1080p"), &l, &d, 1);
 	assert_non_null(strstr(b.data, "{\\1c&H00D4FF&}with\\\xE2\x81\xA0{\\r} here"));
 	assert_null(strstr(b.data, "with\\{"));
 	buf_free(&b);
+}
+
+/* The silence at a cue's end: the words share the speech before it, and
+ * the cue stays up over the pause without a highlight. */
+static void test_ass_highlight_speech_end(void **state)
+{
+	(void)state;
+	char t[] = "Worth remembering.";
+	struct caption_cue c = { t, 17, 5330, 6590, 0 };
+	/* speech from 5.33 s, a pause from 6.10 s to the cue's end */
+	const char *sd = "[silencedetect @ 0x1] silence_end: 5.33 | silence_duration: 0.4\n"
+			 "[silencedetect @ 0x1] silence_start: 6.1\n";
+	int64_t on[4], pa[4];
+	int non = captions_parse_onsets(sd, on, 4), npa = captions_parse_pauses(sd, pa, 4);
+	assert_int_equal(npa, 1);
+	assert_int_equal(pa[0], 6100);
+	captions_speech_ends(&c, 1, on, non, pa, npa);
+	assert_int_equal(c.speech_end_ms, 6100);
+	struct caption_look l;
+	caption_look_default(&l);
+	l.highlight = true;
+	struct buf b;
+	buf_init(&b);
+	captions_format_ass(&b, preset_find("portrait-1080p"), &l, &c, 1);
+	struct event ev[8];
+	int n = dialogues(b.data, ev, 8);
+	assert_int_equal(n, 3);
+	assert_int_equal(ev[1].end, 6100);
+	assert_int_equal(ev[2].start, 6100); /* contiguous */
+	assert_int_equal(ev[2].end, 6590);
+	assert_null(strstr(ev[2].text, "\\1c"));
+	assert_memory_equal(ev[2].text, "Worth remembering.\n", 19);
+	for (int i = 0; i < 2; i++)
+		assert_true(ev[i].end - ev[i].start <= 1000);
+	buf_free(&b);
+
+	/* speech again after the pause: it does not end the cue's speech */
+	const char *sd2 = "silence_start: 5.8\nsilence_end: 6.0\n";
+	non = captions_parse_onsets(sd2, on, 4);
+	npa = captions_parse_pauses(sd2, pa, 4);
+	captions_speech_ends(&c, 1, on, non, pa, npa);
+	assert_int_equal(c.speech_end_ms, 0);
+	/* a pause right at the start is no end of speech */
+	const char *sd3 = "silence_start: 5.4\n";
+	npa = captions_parse_pauses(sd3, pa, 4);
+	captions_speech_ends(&c, 1, NULL, 0, pa, npa);
+	assert_int_equal(c.speech_end_ms, 0);
 }
 
 int main(void)
@@ -337,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_ass_look_fields),
 		cmocka_unit_test(test_ass_rtl_direction),
 		cmocka_unit_test(test_ass_highlight),
+		cmocka_unit_test(test_ass_highlight_speech_end),
 	};
 	return cmocka_run_group_tests_name("captions-ass", tests, NULL, NULL);
 }

@@ -407,9 +407,9 @@ static void test_time_minimum(void **state)
 {
 	(void)state;
 	struct caption_cue c[3] = {
-		{ NULL, 1, 0, 0 },
-		{ NULL, 100, 0, 0 },
-		{ NULL, 100, 0, 0 },
+		{ NULL, 1, 0, 0, 0 },
+		{ NULL, 100, 0, 0, 0 },
+		{ NULL, 100, 0, 0, 0 },
 	};
 	captions_time(c, 3, 1000, 3000);
 	assert_timing(c, 3, 1000, 3000, CAPTIONS_MIN_CUE_MS);
@@ -420,7 +420,7 @@ static void test_time_minimum(void **state)
 	/* the minimum cannot be kept: an even split, still contiguous */
 	struct caption_cue d[5];
 	for (int i = 0; i < 5; i++)
-		d[i] = (struct caption_cue){ NULL, 10 * (i + 1), 0, 0 };
+		d[i] = (struct caption_cue){ NULL, 10 * (i + 1), 0, 0, 0 };
 	captions_time(d, 5, 0, 2002);
 	assert_timing(d, 5, 0, 2002, 400);
 	for (int i = 0; i < 5; i++)
@@ -441,7 +441,7 @@ static void test_time_rounding_adds_up(void **state)
 	/* awkward weights and an odd duration still end exactly at the end */
 	struct caption_cue c[7];
 	for (int i = 0; i < 7; i++)
-		c[i] = (struct caption_cue){ NULL, 3 + 7 * i, 0, 0 };
+		c[i] = (struct caption_cue){ NULL, 3 + 7 * i, 0, 0, 0 };
 	captions_time(c, 7, 123, 9999);
 	assert_timing(c, 7, 123, 9999, CAPTIONS_MIN_CUE_MS);
 }
@@ -529,9 +529,9 @@ static void test_align(void **state)
 	/* a scene 1000..7000: three cues timed by weight, speech starting at
 	 * 1200, the second sentence at 3600, the third at 5100 */
 	struct caption_cue c[3] = {
-		{ NULL, 10, 1000, 3000 },
-		{ NULL, 10, 3000, 5000 },
-		{ NULL, 10, 5000, 7000 },
+		{ NULL, 10, 1000, 3000, 0 },
+		{ NULL, 10, 3000, 5000, 0 },
+		{ NULL, 10, 5000, 7000, 0 },
 	};
 	const int64_t on[] = { 1200, 2000, 3600, 5100, 6800 };
 	captions_align(c, 3, on, 5);
@@ -543,7 +543,7 @@ static void test_align(void **state)
 	assert_int_equal(c[2].end_ms, 7000);
 
 	/* an onset that would leave a neighbour under the minimum is not used */
-	struct caption_cue d[2] = { { NULL, 1, 0, 1000 }, { NULL, 1, 1000, 2000 } };
+	struct caption_cue d[2] = { { NULL, 1, 0, 1000, 0 }, { NULL, 1, 1000, 2000, 0 } };
 	const int64_t near[] = { 300, 1500 };
 	captions_align(d, 2, near, 2);
 	assert_int_equal(d[0].start_ms, 0); /* 300 would leave 700 ms */

@@ -564,7 +564,7 @@ static void test_ffmpeg_ass_text_is_literal(void **state)
 	char *vf = xasprintf("subtitles=filename=%s", vp);
 	for (size_t i = 0; i < ARRAY_LEN(texts); i++) {
 		char *t = xstrdup(texts[i][0]);
-		struct caption_cue c = { t, 10, 0, 1000 };
+		struct caption_cue c = { t, 10, 0, 1000, 0 };
 		struct buf b;
 		buf_init(&b);
 		captions_format_ass(&b, &p, NULL, &c, 1);
