@@ -237,9 +237,11 @@ static int cmd_voices_run(struct cli_ctx *ctx, int argc, char **argv)
 		json_t *m;
 		json_array_foreach(l.missing, k, m)
 		{
-			fprintf(stderr, "aura voices: no %s voices: %s\n",
-				json_string_value(json_object_get(m, "engine")),
-				json_string_value(json_object_get(m, "why")));
+			struct aura_error w;
+			aura_error_set(&w, AURA_E_VOICE_UNAVAILABLE, "no %s voices: %s",
+				       json_string_value(json_object_get(m, "engine")),
+				       json_string_value(json_object_get(m, "why")));
+			aura_error_print_about("warning", &w);
 		}
 	}
 	for (int i = 0; i < l.n; i++) {

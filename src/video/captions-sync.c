@@ -14,7 +14,9 @@
 
 #include "video/captions.h"
 
-/* Every "KEY SECONDS" in text, increasing, as ms; at most max. */
+/* Every "KEY: SECONDS" (silencedetect's log line) or "lavfi.KEY=SECONDS"
+ * (its frame metadata, as ametadata prints it) in text, increasing, as
+ * ms; at most max. */
 static int parse_times(const char *text, const char *key, int64_t *out, int max)
 {
 	int n = 0;
@@ -22,6 +24,10 @@ static int parse_times(const char *text, const char *key, int64_t *out, int max)
 	size_t klen = strlen(key);
 	while (n < max && (p = strstr(p, key)) != NULL) {
 		p += klen;
+		if (*p == ':' || *p == '=')
+			p++;
+		else
+			continue; /* silence_duration, or a longer name */
 		char *end;
 		double s = strtod(p, &end);
 		if (end != p && isfinite(s) && s >= 0 && s < 1e12) {
@@ -36,12 +42,12 @@ static int parse_times(const char *text, const char *key, int64_t *out, int max)
 
 int captions_parse_onsets(const char *text, int64_t *out, int max)
 {
-	return parse_times(text, "silence_end: ", out, max);
+	return parse_times(text, "silence_end", out, max);
 }
 
 int captions_parse_pauses(const char *text, int64_t *out, int max)
 {
-	return parse_times(text, "silence_start: ", out, max);
+	return parse_times(text, "silence_start", out, max);
 }
 
 void captions_speech_ends(struct caption_cue *cues, int n, const int64_t *onsets, int n_onsets,

@@ -67,10 +67,12 @@ void captions_time(struct caption_cue *cues, int n, int64_t scene_start_ms, int6
 
 /*
  * Speech onsets (ms) from FFmpeg silencedetect output: every
- * "silence_end: SECONDS" in text, increasing; at most max. Returns how many.
+ * "silence_end: SECONDS" (its log) or "lavfi.silence_end=SECONDS" (its
+ * frame metadata printed by ametadata) in text, increasing; at most max.
+ * Returns how many.
  */
 int captions_parse_onsets(const char *text, int64_t *out, int max);
-/* The starts of the pauses (ms): every "silence_start: SECONDS". */
+/* The starts of the pauses (ms): every "silence_start" the same way. */
 int captions_parse_pauses(const char *text, int64_t *out, int max);
 
 /* A word's least time in a cue: a pause closer than this to the cue's

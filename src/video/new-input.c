@@ -99,10 +99,12 @@ static char *doc_image_path(const char *doc, const char *cwd, const char *url)
 	}
 	if (!real || !utf8_valid(path, NULL) || access(path, R_OK) < 0 || stat(path, &st) < 0 ||
 	    !S_ISREG(st.st_mode)) {
-		fprintf(stderr,
-			"aura: warning: --from %s: the picture %s cannot be read; its scene "
-			"gets the usual visuals\n",
-			doc, url);
+		struct aura_error w;
+		aura_error_set(&w, AURA_E_IMAGE_UNUSABLE,
+			       "--from %s: the picture %s cannot be read; its scene gets the usual "
+			       "visuals",
+			       doc, url);
+		aura_error_print_about("warning", &w);
 		free(path);
 		return NULL;
 	}

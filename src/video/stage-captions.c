@@ -30,7 +30,8 @@ static bool captions_ready(struct vjob *v)
 
 #define SPEECH_NOISE "-35dB" /* quieter than this is a pause */
 #define SPEECH_PAUSE "0.1"   /* seconds: a shorter gap is no pause */
-#define MAX_ONSETS   4096
+#define MAX_ONSETS   65536
+#define SPEECH_META  "speech.meta" /* ametadata's print of silencedetect */
 
 /* The voices on the video's timeline, through silencedetect. */
 static void onsets_cmd(struct vjob *v, struct ffargs *a)
@@ -52,8 +53,12 @@ static void onsets_cmd(struct vjob *v, struct ffargs *a)
 	}
 	for (int i = 0; i < v->n; i++)
 		buf_printf(&g, "[a%d]", i);
-	buf_printf(&g, "concat=n=%d:v=0:a=1,silencedetect=noise=%s:d=%s[s]", v->n, SPEECH_NOISE,
-		   SPEECH_PAUSE);
+	/* the times as frame metadata into a file: all of them, however long
+	 * the video (the stderr the task keeps is only its tail) */
+	buf_printf(&g,
+		   "concat=n=%d:v=0:a=1,silencedetect=noise=%s:d=%s,"
+		   "ametadata=mode=print:file=" SPEECH_META "[s]",
+		   v->n, SPEECH_NOISE, SPEECH_PAUSE);
 	ffargs_addv(a, "-filter_complex", g.data, "-map", "[s]", "-f", "null", "-");
 	buf_free(&g);
 }
@@ -180,19 +185,22 @@ static int captions_done(struct vjob *v, int status, const char *out, size_t out
 	int rc = vjob_ffmpeg_result(status, tail, "finding the speech onsets", err);
 	if (rc < 0)
 		return rc;
+	char *meta = vjob_read(v, SPEECH_META);
+	const char *times = meta ? meta : tail; /* no file: what stderr kept */
 	int64_t *on = xcalloc(MAX_ONSETS, sizeof(*on));
-	int n = captions_parse_onsets(tail, on, MAX_ONSETS);
+	int n = captions_parse_onsets(times, on, MAX_ONSETS);
 	struct buf b;
 	buf_init(&b);
 	buf_puts(&b, "");
 	for (int i = 0; i < n; i++)
 		buf_printf(&b, "%lld\n", (long long)on[i]);
-	n = captions_parse_pauses(tail, on, MAX_ONSETS);
+	n = captions_parse_pauses(times, on, MAX_ONSETS);
 	for (int i = 0; i < n; i++)
 		buf_printf(&b, "p %lld\n", (long long)on[i]);
 	rc = vjob_write(v, "speech.txt", b.data, err);
 	buf_free(&b);
 	free(on);
+	free(meta);
 	return rc;
 }
 

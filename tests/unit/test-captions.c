@@ -521,6 +521,18 @@ static void test_parse_onsets(void **state)
 	assert_int_equal(captions_parse_onsets("", on, 8), 0);
 	assert_int_equal(captions_parse_onsets(NULL, on, 8), 0);
 	assert_int_equal(captions_parse_onsets("silence_end: ", on, 8), 0);
+	/* the frame metadata ametadata prints: the whole video's, in a file */
+	const char *meta = "frame:45   pts:1092880 pts_time:1.09288\n"
+			   "lavfi.silence_start=0.999955\n"
+			   "frame:50   pts:1500000 pts_time:1.5\n"
+			   "lavfi.silence_end=1.50007\n"
+			   "lavfi.silence_duration=0.500113\n";
+	assert_int_equal(captions_parse_onsets(meta, on, 8), 1);
+	assert_int_equal(on[0], 1500);
+	assert_int_equal(captions_parse_pauses(meta, on, 8), 1);
+	assert_int_equal(on[0], 1000);
+	assert_int_equal(captions_parse_pauses(err, on, 8), 2);
+	assert_int_equal(on[1], 1900);
 }
 
 static void test_align(void **state)
