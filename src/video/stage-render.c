@@ -223,6 +223,8 @@ static void video_cmd(struct vjob *v, struct ffargs *a)
 	for (int i = 0; i < v->n; i++) {
 		if (v->scenes[i].kind != VIS_CLIP)
 			ffargs_addv(a, "-framerate", "30");
+		else /* a stock clip shorter than its scene repeats */
+			ffargs_addv(a, "-stream_loop", "-1");
 		ffargs_addv(a, "-i", v->scenes[i].visual);
 	}
 	ffargs_addv(a, "-i", "audio/mix.wav");
@@ -230,6 +232,7 @@ static void video_cmd(struct vjob *v, struct ffargs *a)
 	struct buf g;
 	buf_init(&g);
 	int x = v->xfade_frames;
+	char *cover;
 	const struct style_config *look = &v->spec.look;
 	double kb = look->ken_burns_strength / 100.0;
 	char zoom_out[32];
@@ -254,7 +257,12 @@ static void video_cmd(struct vjob *v, struct ffargs *a)
 				   i, i % 2 ? zoom_out : "1+", kb, len, len, p->w, p->h, VIDEO_FPS);
 			break;
 		case VIS_CLIP:
-			buf_printf(&g, "[%d:v]format=yuv420p,", i);
+			/* a stock clip as downloaded: covered and made 30 fps here
+			 * (a clip made by the visuals stage is so already: both
+			 * filters pass its frames through) */
+			cover = visuals_cover_filter(p);
+			buf_printf(&g, "[%d:v]%s,fps=%d,format=yuv420p,", i, cover, VIDEO_FPS);
+			free(cover);
 			break;
 		case VIS_CARD:
 			/* one decoded frame, repeated: the render's cheapest input */

@@ -175,7 +175,18 @@ static void image_cmd(struct vjob *v, int i, struct task_cmd *cmd, struct ffargs
 	struct vscene *s = &v->scenes[i];
 	char *cover = visuals_cover_filter(p);
 	ffargs_addv(a, "ffmpeg", "-y");
-	if (s->kind == VIS_CLIP) {
+	if (s->kind == VIS_CLIP && s->stock_clip) {
+		/* the render reads a stock clip (or its loop) itself, scaling
+		 * and looping it there: no second encoding of the scene. Only
+		 * its first frame is decoded here, so a clip no decoder can
+		 * read falls back now. */
+		char *in = s->looped ? vjob_path(v, "visuals/%03d.loop.mp4", vjob_num(i))
+				     : visuals_clip_input(v, i);
+		ffargs_addv(a, "-i", in, "-an", "-sn", "-dn", "-frames:v", "1", "-f", "null", "-");
+		free(s->visual);
+		s->visual = in;
+		cmd->duration_us = 1000000 / VIDEO_FPS;
+	} else if (s->kind == VIS_CLIP) {
 		int frames = visuals_clip_frames(v, i);
 		/* looped when shorter than the scene; the frame count ends it */
 		char *in = s->looped ? xasprintf("visuals/%03d.loop.mp4", vjob_num(i))

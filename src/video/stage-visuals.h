@@ -31,8 +31,6 @@ enum {
 
 /* Frames the render takes from scene i (its own and the crossfade into it). */
 int visuals_clip_frames(const struct vjob *v, int i);
-/* The filter that makes any picture cover the preset's frame; caller frees. */
-char *visuals_cover_filter(const struct preset *p);
 void visuals_set_card(struct vscene *s, int i);
 
 /* stage-stock.c: the chain walk, one scene after the other (TASK_RUN or

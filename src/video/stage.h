@@ -270,4 +270,9 @@ int vdoc_assign_images(struct vjob *v);
 /* ffprobe -show_entries format=duration JSON -> microseconds, 0 if none. */
 int64_t probe_duration_us(const char *json, size_t len);
 
+/* The filter that makes any picture cover the preset's frame (scaled,
+ * the overflow cropped evenly): the visuals stage's and the render's for
+ * a stock clip. Caller frees. */
+char *visuals_cover_filter(const struct preset *p);
+
 #endif
