@@ -18,9 +18,10 @@
  * Without --images, the [providers] visuals chain is walked for each
  * scene (stage-stock.c): stock clips or photos ([video] stock; pexels,
  * pixabay: searched by the scene's keywords, kept in DATA/cache by query,
- * credited in the job's credits.txt; a clip goes the --images clip way,
- * joined first with the next hits of its query while shorter than its
- * scene, made a seamless crossfade loop when the search has no more) and
+ * credited in the job's credits.txt; a clip is joined with the next hits
+ * of its query while shorter than its scene, made a seamless crossfade
+ * loop when the search has no more, and read by the render as it is --
+ * here only its first frame is decoded, to catch an unusable one) and
  * generated pictures (sdwebui, openai: visuals/NNN.PROVIDER.png, reused by
  * a retry) are asynchronous steps; the picture found goes through the
  * same cover scaling as an --images still (the render moves over it). A
