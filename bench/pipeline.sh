@@ -20,9 +20,12 @@
 # --style NAME renders with that style (its transitions, Ken Burns and
 # caption look are in the render command, so the content floor has them
 # too). --stock takes every scene's picture from stock video clips: the
-# loopback fake provider (tests/fakes/fake-provider.py) as Pexels, its 2 s
-# 320x180 clips joined and looped to each scene; the content floor then
-# decodes the same clip files (only the narration becomes a tone).
+# loopback fake provider (tests/fakes/fake-provider.py) as Pexels, serving
+# clips of STOCK_CLIP (default 15:1280x720, seconds:size, a Pexels 720p
+# clip; 2:320x180 makes every scene join and loop short clips, the worst
+# case); one untimed video first makes the fake's clips and fills aura's
+# cache. The content floor then decodes the same clip files (only the
+# narration becomes a tone).
 #
 #   bench/pipeline.sh [--style NAME] [--stock] [AURA_BINARY]
 #                                        (default: $AURA_BIN, then ./aura)
@@ -83,7 +86,11 @@ floor() {
 NEW_OPTS=""
 [ -n "$STYLE" ] && NEW_OPTS="--style $STYLE"
 if [ -n "$STOCK" ]; then
-	FAKE_KEY=bench python3 "$BENCH_DIR/../tests/fakes/fake-provider.py" >"$TMP/port" &
+	# a key no path holds: job.log redacts the key wherever it appears
+	AURA_BENCH_KEY=fake-key-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')
+	export AURA_BENCH_KEY
+	FAKE_KEY=$AURA_BENCH_KEY FAKE_CLIP=${STOCK_CLIP:-15:1280x720} \
+		python3 "$BENCH_DIR/../tests/fakes/fake-provider.py" >"$TMP/port" &
 	FAKE_PID=$!
 	n=0
 	while [ ! -s "$TMP/port" ] && [ $n -lt 100 ]; do
@@ -101,11 +108,14 @@ api_key_env = AURA_BENCH_KEY
 [video]
 stock = videos
 EOF
-	export AURA_BENCH_KEY=bench
 fi
 
 # The server runs before the clock starts: it is a daemon, started once.
 "$AURA" ls >/dev/null || exit 1
+if [ -n "$STOCK" ]; then
+	(cd "$TMP/out" && "$AURA" new "$TOPIC" -d "$DURATION" --wait >/dev/null) ||
+		{ echo "bench: the untimed stock video failed" >&2; exit 1; }
+fi
 cd "$TMP/out" || exit 1
 : >"$TMP/aura.times"
 : >"$TMP/floor.times"

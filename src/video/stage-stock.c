@@ -238,6 +238,59 @@ char *visuals_clip_input(const struct vjob *v, int i)
 	return xstrdup(v->scenes[i].source);
 }
 
+/* A clip's width and height from ffprobe's JSON (its first video stream). */
+static void probe_size(const char *json, size_t len, int *w, int *h)
+{
+	json_error_t jerr;
+	json_t *root = json ? json_loadb(json, len, 0, &jerr) : NULL;
+	json_t *st = json_array_get(json_object_get(root, "streams"), 0);
+	json_int_t x = json_integer_value(json_object_get(st, "width"));
+	json_int_t y = json_integer_value(json_object_get(st, "height"));
+	if (x > 0 && y > 0 && x < 100000 && y < 100000) {
+		*w = (int)x;
+		*h = (int)y;
+	}
+	json_decref(root);
+}
+
+/*
+ * The size the clips of scene i are joined and looped at: the preset's
+ * frame scaled down as far as the most detailed clip allows (the render
+ * scales it up again, so no detail of any clip is lost): 320x180 clips
+ * make 320x180 intermediates for a 1280x720 video, a 720p clip keeps
+ * 1280x720. Unknown sizes: the preset's.
+ */
+static void inter_size(const struct vjob *v, int i, int *w, int *h)
+{
+	const struct preset *p = v->spec.preset;
+	const struct vstock *st = &v->stock;
+	double f = 0;
+	for (int k = 0; k < st->n && st->scene == i; k++) {
+		if (st->w[k] <= 0 || st->h[k] <= 0) {
+			f = 1;
+			break;
+		}
+		/* the cover scale of clip k, inverted: how much of the frame's
+		 * resolution it fills */
+		double sx = (double)p->w / st->w[k], sy = (double)p->h / st->h[k];
+		double k_f = 1 / (sx > sy ? sx : sy);
+		if (k_f > f)
+			f = k_f;
+	}
+	if (f <= 0 || f > 1)
+		f = 1;
+	*w = ((int)(p->w * f + 0.5) + 1) & ~1;
+	*h = ((int)(p->h * f + 0.5) + 1) & ~1;
+	if (*w > p->w)
+		*w = p->w;
+	if (*h > p->h)
+		*h = p->h;
+	if (*w < 16 || *h < 16) {
+		*w = p->w;
+		*h = p->h;
+	}
+}
+
 /* A stock clip (or the clips joined) shorter than its scene, long enough to
  * crossfade, becomes a seamless loop first: its part after the first
  * crossfade's length, fading at its end into its own start. Looped, it
@@ -252,7 +305,9 @@ bool visuals_wants_loop(const struct vjob *v, int i)
 void visuals_loop_cmd(struct vjob *v, int i, struct task_cmd *cmd, struct ffargs *a)
 {
 	struct vscene *s = &v->scenes[i];
-	char *cover = visuals_cover_filter(v->spec.preset);
+	int w, h;
+	inter_size(v, i, &w, &h);
+	char *cover = visuals_cover_to(w, h);
 	char *in = visuals_clip_input(v, i);
 	double x = LOOP_XFADE_US / 1e6, d = s->clip_us / 1e6;
 	ffargs_addv(a, "ffmpeg", "-y", "-i", in, "-an", "-sn", "-dn", "-filter_complex");
@@ -262,7 +317,7 @@ void visuals_loop_cmd(struct vjob *v, int i, struct task_cmd *cmd, struct ffargs
 	    "[a]trim=start=%.3f,setpts=PTS-STARTPTS[a2];[b]trim=end=%.3f,setpts=PTS-STARTPTS[b2];"
 	    "[a2][b2]xfade=transition=fade:duration=%.3f:offset=%.3f[v]",
 	    cover, VIDEO_FPS, x, x, x, d - 2 * x);
-	ffargs_addv(a, "-map", "[v]", "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-f",
+	ffargs_addv(a, "-map", "[v]", "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-f",
 		    "mp4");
 	ffargs_addf(a, "visuals/%03d.loop.mp4", vjob_num(i));
 	cmd->duration_us = s->clip_us - LOOP_XFADE_US;
@@ -273,8 +328,8 @@ void visuals_loop_cmd(struct vjob *v, int i, struct task_cmd *cmd, struct ffargs
 
 static void probe_cmd(const char *path, struct task_cmd *cmd, struct ffargs *a)
 {
-	ffargs_addv(a, "ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "json",
-		    path);
+	ffargs_addv(a, "ffprobe", "-v", "error", "-select_streams", "v:0", "-show_entries",
+		    "stream=width,height:format=duration", "-of", "json", path);
 	cmd->capture_stdout = true;
 }
 
@@ -290,7 +345,9 @@ static bool covered(const struct vjob *v, int i)
 static void join_cmd(struct vjob *v, int i, struct task_cmd *cmd, struct ffargs *a)
 {
 	const struct vstock *st = &v->stock;
-	char *cover = visuals_cover_filter(v->spec.preset);
+	int w, h;
+	inter_size(v, i, &w, &h);
+	char *cover = visuals_cover_to(w, h);
 	double x = LOOP_XFADE_US / 1e6, off = 0;
 	int64_t len = covered(v, i) ? need_us(v, i) : joined_us(st);
 	int frames = covered(v, i) ? visuals_clip_frames(v, i) : (int)(len * VIDEO_FPS / 1000000);
@@ -312,7 +369,7 @@ static void join_cmd(struct vjob *v, int i, struct task_cmd *cmd, struct ffargs 
 	ffargs_addf(a, "[j%d]", st->n - 1);
 	ffargs_add(a, "-frames:v");
 	ffargs_addf(a, "%d", frames);
-	ffargs_addv(a, "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-f", "mp4");
+	ffargs_addv(a, "-c:v", "libx264", "-preset", "ultrafast", "-crf", "18", "-f", "mp4");
 	if (covered(v, i))
 		ffargs_add(a, v->scenes[i].visual);
 	else
@@ -420,6 +477,9 @@ static int probe_done(struct vjob *v, int status, const char *out, size_t out_le
 	int64_t us =
 	    WIFEXITED(status) && WEXITSTATUS(status) == 0 ? probe_duration_us(out, out_len) : 0;
 	st->us[k] = us > 0 ? us : -1;
+	st->w[k] = st->h[k] = 0;
+	if (us > 0)
+		probe_size(out, out_len, &st->w[k], &st->h[k]);
 	if (k == 0 && us <= 2 * LOOP_XFADE_US) {
 		st->no_more = true; /* too short (or unknown) to crossfade: looped */
 	} else if (k > 0 && us <= 2 * LOOP_XFADE_US) {

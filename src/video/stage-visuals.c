@@ -166,8 +166,13 @@ static void assign(struct vjob *v)
  * the overflow cropped evenly. */
 char *visuals_cover_filter(const struct preset *p)
 {
-	return xasprintf("scale=%d:%d:force_original_aspect_ratio=increase,crop=%d:%d,setsar=1",
-			 p->w, p->h, p->w, p->h);
+	return visuals_cover_to(p->w, p->h);
+}
+
+char *visuals_cover_to(int w, int h)
+{
+	return xasprintf("scale=%d:%d:force_original_aspect_ratio=increase,crop=%d:%d,setsar=1", w,
+			 h, w, h);
 }
 
 static void image_cmd(struct vjob *v, int i, struct task_cmd *cmd, struct ffargs *a)

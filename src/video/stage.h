@@ -129,9 +129,10 @@ struct provider *vjob_provider(const struct vjob *v, const char *name);
  * covered. Paths owned. */
 #define VSTOCK_CLIPS_MAX 5
 struct vstock {
-	int scene;		      /* the scene they are for; -1: none */
-	char *clip[VSTOCK_CLIPS_MAX]; /* in the cache, in the search's order */
-	int64_t us[VSTOCK_CLIPS_MAX]; /* their lengths as probed (< 0 unknown) */
+	int scene;				      /* the scene they are for; -1: none */
+	char *clip[VSTOCK_CLIPS_MAX];		      /* in the cache, in the search's order */
+	int64_t us[VSTOCK_CLIPS_MAX];		      /* their lengths as probed (< 0 unknown) */
+	int w[VSTOCK_CLIPS_MAX], h[VSTOCK_CLIPS_MAX]; /* their sizes (0 unknown) */
 	int n, probed;
 	bool no_more; /* ask the search for no more clips */
 	bool listed;  /* visuals/NNN.clips.txt is written */
@@ -274,5 +275,7 @@ int64_t probe_duration_us(const char *json, size_t len);
  * the overflow cropped evenly): the visuals stage's and the render's for
  * a stock clip. Caller frees. */
 char *visuals_cover_filter(const struct preset *p);
+/* The same to a frame of w x h. */
+char *visuals_cover_to(int w, int h);
 
 #endif

@@ -13,6 +13,9 @@ Environment:
                 Authorization or ?key=); empty: no check
   FAKE_FAULTS   "PATH=FAULT[:COUNT],..." faults armed at start
   FAKE_HANG     seconds a "hang" lasts (default 30)
+  FAKE_CLIP     the video clips' length and size, "SECONDS:WxH" (default
+                2:320x180; bench/pipeline.sh --stock serves 15:1280x720,
+                a clip as long and as large as a Pexels 720p one)
 
 Control (no key needed):
   POST /_fault  {"path": "/v1/chat/completions", "fault": "500",
@@ -55,6 +58,7 @@ LAST = {}     # path -> the last request's body
 CONFIG = {"video_hits": 3}
 KEY = os.environ.get("FAKE_KEY", "")
 HANG = float(os.environ.get("FAKE_HANG", "30"))
+CLIP_S, CLIP_SIZE = (os.environ.get("FAKE_CLIP") or "2:320x180").split(":")
 
 
 def png(w=64, h=36, rgb=(40, 90, 160)):
@@ -97,7 +101,7 @@ def clip(n):
     try:
         data = subprocess.run(
             ["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i",
-             "testsrc=size=320x180:rate=25:duration=2,hue=h=%d" % (n * 53 % 360),
+             "testsrc=size=%s:rate=25:duration=%s,hue=h=%d" % (CLIP_SIZE, CLIP_S, n * 53 % 360),
              "-c:v", "mpeg4", "-q:v", "5", "-pix_fmt", "yuv420p", "-f", "mp4",
              "-movflags", "frag_keyframe+empty_moov", "pipe:1"],
             check=True, capture_output=True, timeout=60).stdout
@@ -343,7 +347,8 @@ class Handler(BaseHTTPRequestHandler):
             n = clip_no(q.get("query", [""])[0])
             hits = CONFIG["video_hits"]
             return self.send(200, {"page": 1, "per_page": hits, "total_results": hits, "videos": [{
-                "id": 303 + k, "url": "https://www.pexels.com/video/%d/" % (303 + k), "duration": 2,
+                "id": 303 + k, "url": "https://www.pexels.com/video/%d/" % (303 + k),
+                "duration": int(float(CLIP_S)),
                 "user": {"name": "Fake Videographer"},
                 "video_files": [
                     {"file_type": "video/mp4", "quality": "hd" if w * h >= 1280 * 720 else "sd",
@@ -355,7 +360,7 @@ class Handler(BaseHTTPRequestHandler):
             hits = CONFIG["video_hits"]
             return self.send(200, {"total": hits, "totalHits": hits, "hits": [{
                 "id": 404 + k, "pageURL": "https://pixabay.com/videos/%d/" % (404 + k),
-                "user": "fakevideo", "duration": 2,
+                "user": "fakevideo", "duration": int(float(CLIP_S)),
                 "videos": {s: {"url": b + "/files/pixabay-%d%s.mp4?clip=%d" % (404 + k, sfx, n + k),
                                "width": w, "height": h}
                            for s, sfx, w, h in PIXABAY_FILES}} for k in range(hits)]})
