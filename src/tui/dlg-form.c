@@ -387,7 +387,13 @@ static json_t *form_params(const struct tui *t, struct form *f, int *field, stru
 	vspec_init(&s, &t->ctx->cfg);
 	s.cwd = xstrdup(t->cwd);
 	json_t *params = NULL;
-	if (fill_spec(t, f, &s, field, err) == 0) {
+	char *style = trimmed(&f->e[F_STYLE]);
+	int rc = fill_spec(t, f, &s, field, err);
+	/* the style first: its keys go with it (empty: the default look) */
+	if (rc == 0 && *style && (rc = vspec_style_set(&s, style, err)) < 0)
+		*field = F_STYLE;
+	free(style);
+	if (rc == 0) {
 		params = vspec_to_json(&s);
 		/* the server's own check, here first: the same rules at both ends */
 		struct vspec again;
@@ -402,11 +408,6 @@ static json_t *form_params(const struct tui *t, struct form *f, int *field, stru
 	vspec_free(&s);
 	if (!params)
 		return NULL;
-	char *style = trimmed(&f->e[F_STYLE]);
-	if (*style) /* empty: the default look, and no option for it */
-		json_object_set_new(json_object_get(params, "options"), "style",
-				    proto_string(style));
-	free(style);
 	if (f->pool)
 		json_object_set_new(params, "pool", proto_string(f->pools[f->pool]));
 	return params;

@@ -31,7 +31,9 @@ static bool captions_ready(struct vjob *v)
 #define SPEECH_NOISE "-35dB" /* quieter than this is a pause */
 #define SPEECH_PAUSE "0.1"   /* seconds: a shorter gap is no pause */
 #define MAX_ONSETS   65536
-#define SPEECH_META  "speech.meta" /* ametadata's print of silencedetect */
+#define SPEECH_META                                                                                \
+	"voice/speech.meta" /* ametadata's print of silencedetect (FFmpeg makes it 0666: inside a  \
+			       0700 directory) */
 
 /* The voices on the video's timeline, through silencedetect. */
 static void onsets_cmd(struct vjob *v, struct ffargs *a)

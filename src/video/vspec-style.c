@@ -88,7 +88,7 @@ int vspec_style_from_json(struct vspec *s, json_t *opts, struct aura_error *err)
 		if (!name)
 			return aura_error_set(err, AURA_E_USAGE, "\"style\" must be a string");
 		int rc = vspec_style_set(s, name, err);
-		if (rc < 0 && given < nkeys)
+		if (rc < 0 && (!s->stored || given < nkeys))
 			return rc;
 		if (rc < 0) /* a stored spec: its keys are the look */
 			snprintf(s->look.name, sizeof(s->look.name), "%s", name);

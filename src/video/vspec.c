@@ -284,6 +284,7 @@ int vspec_from_text(struct vspec *s, const char *text, struct aura_error *err)
 	if (!root)
 		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
 				      "the video's spec is not JSON");
+	s->stored = true;
 	int rc = vspec_from_json(s, root, err);
 	json_decref(root);
 	return rc;

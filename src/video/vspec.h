@@ -64,6 +64,8 @@ struct vspec {
 	 * one by one; voice_speed and voice_volume above are its two voice
 	 * keys (kept in step by vspec_from_json) */
 	struct style_config look;
+	bool stored;		       /* read from a job's stored spec (vspec_from_text): a style
+					  that left aura.ini is no error when all its keys are there */
 	const struct aura_config *cfg; /* vspec_init's, for styles by name; not owned */
 };
 

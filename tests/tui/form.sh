@@ -70,15 +70,18 @@ text "7"
 keys Tab
 text "out/clip"
 keys Enter
-# The server refuses the style (no such style): under the Style field.
-wait_screen 10 "style" "the server's refusal shows"
+# The style is refused (no such style; the form checks the request by the
+# server's own rules before sending): under the Style field.
+wait_screen 10 "style" "the refusal shows"
 like "$(row_after "Style ")" "(USAGE|STYLE_[A-Z_]+):.*style" \
 	"the style's refusal is under the Style field"
 like "$(screen)" "nosuchstyle" "the typed style is kept"
 like "$(screen)" "out/clip" "...and the output"
 is "$(njobs)" 0 "nothing was queued"
-keys C-u Enter
-wait_gone 10 "Duration" "with the style emptied the form queues and closes"
+keys C-u
+text "lecture"
+keys Enter
+wait_gone 10 "Duration" "with a known style the form queues and closes"
 wait_screen 10 "queued job #" "the message line says so"
 ID=$(aura ls --json | jq -r '.jobs[0].id')
 aura cancel "$ID" >/dev/null 2>&1
@@ -93,7 +96,8 @@ is "$(spec .options.script)" "$(aura show --json "$CID" | jq -r .job.spec.option
 	"...the very script \`aura new --from\` sends"
 is "$(spec .options.duration)" 5 "the duration"
 is "$(spec .options.preset)" draft-480p "the preset"
-is "$(spec .options.style)" null "an empty style is not sent"
+is "$(spec .options.style)" lecture "the style"
+is "$(spec .options.headings)" slides "...with its keys (lecture: headings as slides)"
 is "$(spec .options.voice)" flite:kal "the voice"
 is "$(spec .options.voice_forced)" true "a voice typed in is forced"
 is "$(spec .options.lang)" en-GB "the language"

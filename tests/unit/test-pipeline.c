@@ -49,6 +49,36 @@ static int spec_code(const char *json)
 
 /* ---- the spec ------------------------------------------------------------------ */
 
+/* A request naming a style no aura.ini has is refused, even when it carries
+ * every key of a look; a stored spec like it reads (its style left aura.ini
+ * after the job was made: its keys are the look). */
+static void test_spec_style_unknown(void **state)
+{
+	(void)state;
+	struct vspec s;
+	struct aura_error err = { 0 };
+	vspec_init(&s, NULL);
+	s.topic = xstrdup("volcanoes");
+	json_t *params = vspec_to_json(&s);
+	vspec_free(&s);
+	json_object_set_new(json_object_get(params, "options"), "style", json_string("gone"));
+	vspec_init(&s, NULL);
+	assert_int_equal(vspec_from_json(&s, params, &err), -AURA_E_STYLE_UNKNOWN);
+	vspec_free(&s);
+	char *text = json_dumps(params, 0);
+	vspec_init(&s, NULL);
+	assert_int_equal(vspec_from_text(&s, text, &err), 0);
+	assert_string_equal(s.look.name, "gone");
+	vspec_free(&s);
+	free(text);
+	/* without all its keys, even a stored spec needs its style */
+	json_object_del(json_object_get(params, "options"), "headings");
+	text = json_dumps(params, 0);
+	assert_int_equal(spec_code(text), AURA_E_STYLE_UNKNOWN);
+	free(text);
+	json_decref(params);
+}
+
 static void test_spec_defaults_and_values(void **state)
 {
 	(void)state;
@@ -614,6 +644,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_spec_defaults_and_values),
 		cmocka_unit_test(test_spec_errors),
+		cmocka_unit_test(test_spec_style_unknown),
 		cmocka_unit_test(test_voices),
 		cmocka_unit_test(test_lang),
 		cmocka_unit_test(test_topic_from_script),
