@@ -29,9 +29,7 @@ static const int flite_wpm[] = { 168, 161, 172, 152, 161 };
 int vspec_lang_check(const char *lang, struct aura_error *err)
 {
 	const char *p = lang ? lang : "";
-	size_t n = 0;
-	while (n < 4 && ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= 'A' && p[n] <= 'Z')))
-		n++;
+	size_t n = strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ");
 	bool ok = n >= 2 && n <= 3;
 	if (ok && (p[n] == '-' || p[n] == '_')) {
 		const char *r = p + n + 1;
