@@ -262,6 +262,19 @@ static int move_to(struct jobview *v, int64_t sel, int64_t top)
 {
 	if (v->total <= 0)
 		return 0;
+	if (v->locate) {
+		/* A move before a new order's first answer (G just after a
+		 * sort key): a place in the new order, not the old rows' job
+		 * -- and the answer on its way, placed around the job selected
+		 * before, must not move the selection back to it. */
+		v->locate = false;
+		v->generation++;
+		v->sel = sel;
+		v->top = top;
+		clamp_view(v);
+		v->sel_id = 0; /* the job at sel once the new rows are here */
+		return JV_ROWS | JV_SEL;
+	}
 	int64_t old_sel = v->sel, old_top = v->top;
 	v->sel = sel;
 	v->top = top;

@@ -753,6 +753,55 @@ static void test_locate_keeps_the_selection(void **state)
 	jobview_free(&v);
 }
 
+/* The window at the view's offset in the store's order (oldest first: a
+ * sorted list). */
+static void serve_sorted(struct jobview *v)
+{
+	int64_t off, lim;
+	jobview_want(v, &off, &lim);
+	struct job out[MAX_JOBS];
+	size_t n = 0;
+	for (int64_t i = off; i < n_store && (int64_t)n < lim; i++)
+		out[n++] = store[i];
+	jobview_set_window(v, v->generation, off, out, n, n_store);
+}
+
+/* G pressed right after a sort key, before the new order's first answer:
+ * the last job of the new order is selected, and the answer located
+ * around the job selected before does not pull the selection back (the
+ * TUI's sort.sh saw "605/605" and then the old job selected). */
+static void test_move_before_the_new_order(void **state)
+{
+	(void)state;
+	struct jobview v;
+	jobview_init(&v);
+	jobview_set_height(&v, 5);
+	seed(40);
+	serve(&v);
+	jobview_move(&v, 3); /* job 37 */
+	assert_int_equal(v.sel_id, 37);
+	uint64_t gen = v.generation;
+	jobview_set_order(&v, true);
+	assert_int_equal(jobview_locate_id(&v), 37);
+	uint64_t asked = v.generation; /* the locate request's */
+	assert_true(asked > gen);
+	assert_true(jobview_end(&v) != 0);
+	assert_int_equal(v.sel, 39);
+	assert_true(v.generation > asked);
+	/* the located answer comes back: dropped */
+	jobview_locate(&v, asked, 36);
+	assert_int_equal(v.sel, 39);
+	struct job none[1];
+	assert_int_equal(jobview_set_window(&v, asked, 0, none, 0, 40), 0);
+	/* the next fetch is by offset, no job to find */
+	assert_int_equal(jobview_locate_id(&v), 0);
+	serve_sorted(&v);
+	assert_int_equal(v.sel, 39);
+	assert_int_equal(v.sel_id, store[39].id); /* the last of the new order */
+	assert_non_null(jobview_selected(&v));
+	jobview_free(&v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -765,6 +814,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_when_to_refetch, teardown),
 		cmocka_unit_test(test_windowing_100k),
 		cmocka_unit_test_teardown(test_locate_keeps_the_selection, teardown),
+		cmocka_unit_test_teardown(test_move_before_the_new_order, teardown),
 		cmocka_unit_test(test_logtail_lines),
 		cmocka_unit_test(test_logtail_follow_and_scroll),
 	};
