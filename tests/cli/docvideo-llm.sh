@@ -21,11 +21,7 @@ unset OPENAI_API_KEY
 
 KEY="sk-docvideo-fake-2718281828"
 export AURA_T_KEY="$KEY"
-FAKE_KEY="$KEY" FAKE_HANG=3 python3 "$AURA_SRCDIR/tests/fakes/fake-provider.py" >"$T_TMP/port" &
-FAKE_PID=$!
-trap 'kill $FAKE_PID 2>/dev/null; t_cleanup' EXIT
-wait_for 10 test -s "$T_TMP/port" || { not_ok "the fake provider starts"; done_testing; }
-BASE="http://127.0.0.1:$(head -1 "$T_TMP/port")"
+fake_provider "$KEY" FAKE_HANG=3
 
 WORK="$T_TMP/work"
 mkdir -p "$WORK" "$XDG_CONFIG_HOME/aura"

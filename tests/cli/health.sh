@@ -17,11 +17,9 @@ command -v ffmpeg >/dev/null 2>&1 || skip_all "ffmpeg is needed"
 unset OPENAI_API_KEY ELEVENLABS_API_KEY PEXELS_API_KEY PIXABAY_API_KEY
 
 KEY="sk-fake-health-27182818"
-FAKE_KEY="$KEY" python3 "$AURA_SRCDIR/tests/fakes/fake-provider.py" >"$T_TMP/port" &
-FAKE_PID=$!
+fake_provider "$KEY"
 SUB_PID=
 trap 'kill $FAKE_PID $SUB_PID 2>/dev/null; t_cleanup' EXIT
-wait_for 10 test -s "$T_TMP/port" || { not_ok "the fake provider starts"; done_testing; }
 PORT=$(head -1 "$T_TMP/port")
 BASE="http://127.0.0.1:$PORT"
 export AURA_TEST_OPENAI="$KEY" AURA_TEST_PEXELS="$KEY"

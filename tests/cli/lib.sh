@@ -145,3 +145,17 @@ done_testing() {
 	echo "1..$T_N"
 	[ "$T_FAILED" -eq 0 ]
 }
+
+# fake_provider KEY [VAR=VALUE...]: start the loopback fake of the online
+# providers (tests/fakes/fake-provider.py) with FAKE_KEY=KEY and the
+# variables given (FAKE_HANG=3...); sets FAKE_PID and BASE and kills it at
+# exit. A fake that does not start fails the test, saying so.
+fake_provider() {
+	_key=$1
+	shift
+	env FAKE_KEY="$_key" "$@" python3 "$AURA_SRCDIR/tests/fakes/fake-provider.py" >"$T_TMP/port" &
+	FAKE_PID=$!
+	trap 'kill $FAKE_PID 2>/dev/null; t_cleanup' EXIT
+	wait_for 10 test -s "$T_TMP/port" || { not_ok "the fake provider starts"; done_testing; }
+	BASE="http://127.0.0.1:$(head -1 "$T_TMP/port")"
+}

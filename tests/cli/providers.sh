@@ -12,12 +12,8 @@ command -v jq >/dev/null 2>&1 || skip_all "jq is not installed"
 unset OPENAI_API_KEY ELEVENLABS_API_KEY PEXELS_API_KEY PIXABAY_API_KEY
 
 KEY="sk-fake-doctor-31415926"
-FAKE_KEY="$KEY" python3 "$AURA_SRCDIR/tests/fakes/fake-provider.py" >"$T_TMP/port" &
-FAKE_PID=$!
-trap 'kill $FAKE_PID 2>/dev/null; t_cleanup' EXIT
-wait_for 10 test -s "$T_TMP/port" || { not_ok "the fake provider starts"; done_testing; }
+fake_provider "$KEY"
 PORT=$(head -1 "$T_TMP/port")
-BASE="http://127.0.0.1:$PORT"
 
 CFG="$T_TMP/aura.ini"
 write_cfg() { # OPENAI_ENV PEXELS_BASE

@@ -21,11 +21,7 @@ unset OPENAI_API_KEY ELEVENLABS_API_KEY PEXELS_API_KEY PIXABAY_API_KEY
 KEY='Zq8XvWp/Kj4TnB"Lm9RcY\Hs2+Ud7Fg'
 PIECES='Zq8XvWp|Kj4TnB|Lm9RcY|Ud7Fg'
 export AURA_T_KEY="$KEY"
-FAKE_KEY="$KEY" python3 "$AURA_SRCDIR/tests/fakes/fake-provider.py" >"$T_TMP/port" &
-FAKE_PID=$!
-trap 'kill $FAKE_PID 2>/dev/null; t_cleanup' EXIT
-wait_for 10 test -s "$T_TMP/port" || { not_ok "the fake provider starts"; done_testing; }
-BASE="http://127.0.0.1:$(head -1 "$T_TMP/port")"
+fake_provider "$KEY"
 curl -s -XPOST -d '{"path":"/v1/chat/completions","fault":"echo400"}' "$BASE/_fault" >/dev/null
 
 # (b)'s conditions hold from the start: every file below is made under them.

@@ -11,11 +11,7 @@ command -v python3 >/dev/null 2>&1 || skip_all "python3 is not installed"
 unset OPENAI_API_KEY ELEVENLABS_API_KEY PEXELS_API_KEY PIXABAY_API_KEY
 
 KEY="sk-setup-secret-8675309"
-FAKE_KEY="$KEY" python3 "$AURA_SRCDIR/tests/fakes/fake-provider.py" >"$T_TMP/port" &
-FAKE_PID=$!
-trap 'kill $FAKE_PID 2>/dev/null; t_cleanup' EXIT
-wait_for 10 test -s "$T_TMP/port" || { not_ok "the fake provider starts"; done_testing; }
-BASE="http://127.0.0.1:$(head -1 "$T_TMP/port")"
+fake_provider "$KEY"
 CFG="$XDG_CONFIG_HOME/aura/aura.ini"
 mode_of() { stat -c %a "$1"; }
 

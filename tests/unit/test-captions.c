@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "video/captions.h"
+#include "captions-check.h"
 #include "base/utf8.h"
 
 /* ---- helpers --------------------------------------------------------------- */
@@ -42,26 +43,6 @@ static void free_words(char **v, int n)
 	for (int i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
-}
-
-/* Every line of every cue fits; no cue has more than max_lines lines. */
-static void assert_cue_shape(const struct caption_list *l, int max_cols, int max_lines)
-{
-	for (int i = 0; i < l->n; i++) {
-		char *copy = xstrdup(l->cues[i].text);
-		int lines = 0;
-		char *save = NULL;
-		for (char *line = strtok_r(copy, "\n", &save); line;
-		     line = strtok_r(NULL, "\n", &save)) {
-			lines++;
-			assert_true(utf8_width(line) <= max_cols);
-			assert_true(strlen(line) > 0);
-			assert_true(line[0] != ' ' && line[strlen(line) - 1] != ' ');
-		}
-		assert_true(lines >= 1 && lines <= max_lines);
-		assert_true(utf8_valid(l->cues[i].text, NULL));
-		free(copy);
-	}
 }
 
 static const char *const long_text =
