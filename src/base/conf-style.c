@@ -151,13 +151,15 @@ static void *skey_field(struct style_config *s, const struct style_key *k)
 	return (char *)s + k->off;
 }
 
-static bool color_valid(const char *v)
+bool config_color_rgb(const char *v, uint32_t *rgb)
 {
-	if (v[0] != '#' || strlen(v) != 7)
+	if (!v || v[0] != '#' || strlen(v) != 7)
 		return false;
 	for (int i = 1; i < 7; i++)
 		if (!isxdigit((unsigned char)v[i]))
 			return false;
+	if (rgb)
+		*rgb = (uint32_t)strtoul(v + 1, NULL, 16);
 	return true;
 }
 
@@ -192,7 +194,7 @@ int config_style_set(struct style_config *s, const char *key, const char *value,
 		snprintf(f, k->size, "%s", value);
 		break;
 	case SK_COLOR:
-		if (!(k->min && !*value) && !color_valid(value)) {
+		if (!(k->min && !*value) && !config_color_rgb(value, NULL)) {
 			snprintf(why, whylen, "must be a colour #RRGGBB%s",
 				 k->min ? " (or empty: none)" : "");
 			return -2;

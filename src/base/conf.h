@@ -176,6 +176,8 @@ int config_style_set(struct style_config *s, const char *key, const char *value,
 		     size_t whylen);
 /* Key i's value as text ("on", "#FFFFFF", "-10.46"). Caller frees. */
 char *config_style_value_text(const struct style_config *s, size_t i);
+/* "#RRGGBB" (any case) -> 0xRRGGBB in *rgb (may be NULL); false if it is no such colour. */
+bool config_color_rgb(const char *v, uint32_t *rgb);
 /* FFmpeg's xfade transition of a style's transition ("" for none). */
 const char *config_style_xfade(int transition);
 

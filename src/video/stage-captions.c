@@ -90,16 +90,6 @@ static void read_speech(const struct vjob *v, int64_t *on, int *non, int64_t *pa
 }
 
 /* How this job's captions look: the one place the style feeds them. */
-/* "#RRGGBB" -> 0xRRGGBB; the style checked the text, so only "" fails */
-static bool hex_rgb(const char *s, uint32_t *out)
-{
-	if (s[0] != '#' || strlen(s) != 7)
-		return false;
-	*out = (uint32_t)strtoul(s + 1, NULL, 16);
-	return true;
-}
-
-/* The job's style, as the captions module wants it. */
 static void stage_caption_look(struct vjob *v, struct caption_look *l)
 {
 	const struct style_config *st = &v->spec.look;
@@ -107,8 +97,8 @@ static void stage_caption_look(struct vjob *v, struct caption_look *l)
 	if (st->caption_font[0])
 		l->font = st->caption_font;
 	l->size_px = st->caption_size;
-	hex_rgb(st->caption_color, &l->color);
-	hex_rgb(st->caption_outline_color, &l->outline_color);
+	config_color_rgb(st->caption_color, &l->color);
+	config_color_rgb(st->caption_outline_color, &l->outline_color);
 	l->outline_px = st->caption_outline;
 	l->shadow_px = st->caption_shadow;
 	l->box = st->caption_box;
@@ -116,7 +106,7 @@ static void stage_caption_look(struct vjob *v, struct caption_look *l)
 		      : st->caption_position == STYLE_POS_CENTER ? CAPTION_CENTER
 								 : CAPTION_BOTTOM;
 	l->max_chars = st->caption_max_chars;
-	l->highlight = hex_rgb(st->caption_highlight, &l->highlight_color);
+	l->highlight = config_color_rgb(st->caption_highlight, &l->highlight_color);
 }
 
 static int captions_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *err)
