@@ -53,6 +53,10 @@ void conf_size_text(char *out, size_t n, uint64_t v);
 /* Parse value into k's field. 0, or -1 with the reason (never the value of a
  * no-echo key) in why. */
 int conf_key_set(void *base, const struct key *k, const char *value, char *why, size_t whylen);
+/* conf-value.c: whether typed is a likely misspelling of known (an edit
+ * distance of 1, 2 for names of 6 or more) closer than *best, which it
+ * then lowers. */
+bool conf_close_enough(const char *typed, const char *known, size_t *best);
 
 /* conf-pool.c: [pool NAME] sections. */
 /* A section header: 0 when it is not "pool NAME"; 1 when it is (the pool

@@ -2,8 +2,9 @@
  * conf-value.c -- one key's value of the typed configuration: its text
  * checked against the key's type (number and range, size with K/M/G,
  * word, list, voice, URL, environment variable name, yes/no), set into
- * struct aura_config, and a size shown back as text. The table of keys and
- * the parsing of aura.ini are conf.c.
+ * struct aura_config, and a size shown back as text; and how close a
+ * misspelt name is to a known one. The table of keys and the parsing of
+ * aura.ini are conf.c.
  *
  * Must never: accept a value outside the key's range or words, or put a
  * value into `why` (it may be a key pasted into the wrong field).
@@ -277,4 +278,44 @@ int conf_key_set(void *cfg, const struct key *k, const char *value, char *why, s
 	}
 	snprintf(why, whylen, "has an unknown type");
 	return -1;
+}
+
+/* --- suggestions for misspelt names (conf.c) ------------------------------ */
+
+static size_t edit_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	size_t row[65];
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	for (size_t j = 0; j <= lb; j++)
+		row[j] = j;
+	for (size_t i = 1; i <= la; i++) {
+		size_t diag = row[0];
+		row[0] = i;
+		for (size_t j = 1; j <= lb; j++) {
+			size_t up = row[j];
+			size_t cost =
+			    tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
+			size_t best = diag + cost;
+			if (up + 1 < best)
+				best = up + 1;
+			if (row[j - 1] + 1 < best)
+				best = row[j - 1] + 1;
+			row[j] = best;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+bool conf_close_enough(const char *typed, const char *known, size_t *best)
+{
+	size_t d = edit_distance(typed, known);
+	size_t limit = strlen(typed) >= 6 ? 2 : 1;
+	if (d <= limit && d < *best) {
+		*best = d;
+		return true;
+	}
+	return false;
 }

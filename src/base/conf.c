@@ -103,6 +103,11 @@ static const struct key keys[] = {
 	{"server", "server_id", KT_STRING, F(server_id), 0, 0, NULL, "",
 	 "names this server's cluster jobs aura-ID-JOB-ATTEMPT (letters and digits; empty: derived from the host and data directory)"},
 
+	{"metrics", "textfile", KT_PATH, F(metrics_textfile), 0, 0, NULL, "",
+	 "file the server keeps its metrics in, in Prometheus' text format, for node_exporter's textfile collector (empty: none)"},
+	{"metrics", "interval", KT_INT, F(metrics_interval), 1, 86400, NULL, "15",
+	 "seconds between two writes of the metrics file at most; it is written only when something changed (1 to 86400)"},
+
 	{"video", "preset", KT_WORD, F(preset), 0, 0, w_preset, "landscape-720p",
 	 "landscape-720p, landscape-1080p, portrait-1080p, square-1080p or draft-480p"},
 	{"video", "duration", KT_INT, F(duration), 5, 1800, NULL, "30",
@@ -250,44 +255,6 @@ static void config_copy(struct aura_config *dst, const struct aura_config *src)
 
 /* --- suggestions for misspelt names --------------------------------------- */
 
-static size_t edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	size_t row[65];
-	if (la > 64 || lb > 64)
-		return (size_t)-1;
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j];
-			size_t cost =
-			    tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]);
-			size_t best = diag + cost;
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[lb];
-}
-
-static bool close_enough(const char *typed, const char *known, size_t *best)
-{
-	size_t d = edit_distance(typed, known);
-	size_t limit = strlen(typed) >= 6 ? 2 : 1;
-	if (d <= limit && d < *best) {
-		*best = d;
-		return true;
-	}
-	return false;
-}
-
 static bool section_known(const char *s)
 {
 	for (size_t i = 0; i < NKEYS; i++)
@@ -302,7 +269,7 @@ static const char *section_suggest(const char *s)
 	size_t best = (size_t)-1;
 	for (size_t i = 0; i < NKEYS; i++)
 		if ((i == 0 || strcmp(keys[i].section, keys[i - 1].section) != 0) &&
-		    close_enough(s, keys[i].section, &best))
+		    conf_close_enough(s, keys[i].section, &best))
 			hit = keys[i].section;
 	return hit;
 }
@@ -324,7 +291,7 @@ static void key_suggest(char *out, size_t n, const char *section, const char *na
 	out[0] = '\0';
 	for (size_t i = 0; i < NKEYS; i++)
 		if (strcasecmp(keys[i].section, section) == 0 &&
-		    close_enough(name, keys[i].name, &best))
+		    conf_close_enough(name, keys[i].name, &best))
 			hit = keys[i].name;
 	if (hit) {
 		snprintf(out, n, " (did you mean %s?)", hit);

@@ -121,6 +121,10 @@ struct aura_config {
 	char *on_done;	     /* command run when a job ends (hook.c); NULL: none */
 	int on_done_timeout; /* seconds it may take before it is stopped */
 
+	/* [metrics] (doc/metrics.md) */
+	char *metrics_textfile; /* Prometheus text file the server writes; NULL: none */
+	int metrics_interval;	/* seconds between two writes at most */
+
 	/* [video] */
 	char *preset;	  /* landscape-720p... */
 	int duration;	  /* seconds, default target duration */

@@ -30,6 +30,7 @@ extern const struct cmd_entry cmd_clean_entry;
 extern const struct cmd_entry cmd_priority_entry;
 extern const struct cmd_entry cmd_shutdown_entry;
 extern const struct cmd_entry cmd_pool_entry;
+extern const struct cmd_entry cmd_stats_entry;
 extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_setup_entry;
 extern const struct cmd_entry cmd_complete_entry;
@@ -54,6 +55,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_clean_entry,
 	&cmd_priority_entry,
 	&cmd_pool_entry,
+	&cmd_stats_entry,
 	&cmd_doctor_entry,
 	&cmd_voices_entry,
 	&cmd_styles_entry,

@@ -23,6 +23,7 @@
 
 #include "base/conf.h"
 #include "base/job.h"
+#include "base/metrics.h"
 #include "base/paths.h"
 #include "base/util.h"
 #include "engine/engine.h"
@@ -128,6 +129,7 @@ struct engine {
 	struct hook *hooks; /* on_done hooks running (hook.c) */
 	int64_t *held;	    /* jobs `aura pool --pause --running` paused */
 	size_t nheld, held_cap;
+	struct metrics *metrics; /* the server's (doc/metrics.md), or NULL */
 };
 
 /* engine.c */
@@ -154,6 +156,9 @@ void run_logf(struct run *r, const char *fmt, ...) AURA_PRINTF(2, 3);
 void job_log_append(struct engine *e, const struct job *j, const char *fmt, ...) AURA_PRINTF(3, 4);
 
 /* run.c */
+/* A run ended: result "succeeded", "failed" (with code), "cancelled" or
+ * "interrupted" (shutdown), counted with its run time (doc/metrics.md). */
+void run_count_end(struct run *r, const char *result, int code);
 void job_start(struct engine *e, struct job *queued);
 void run_free(struct run *r);
 void run_advance(struct run *r);

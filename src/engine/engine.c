@@ -322,6 +322,11 @@ void engine_set_providers(struct engine *e,
 	e->provider_ctx = ctx;
 }
 
+void engine_set_metrics(struct engine *e, struct metrics *m)
+{
+	e->metrics = m;
+}
+
 void engine_set_timing(struct engine *e, int64_t stall_ms, int64_t backoff_ms)
 {
 	if (stall_ms >= 0)

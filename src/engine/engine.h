@@ -59,6 +59,12 @@ void engine_free(struct engine *e);
 void engine_set_providers(struct engine *e,
 			  struct provider *(*provider)(void *ctx, const char *name), void *ctx);
 
+/* The registry the runs are counted in (doc/metrics.md): starts, ends by
+ * result and code, retries, stalls, queue wait, run time, the children's
+ * CPU time. m outlives the engine; NULL (the default): nothing counted. */
+struct metrics;
+void engine_set_metrics(struct engine *e, struct metrics *m);
+
 /*
  * A job kind's hooks, given by the layer that owns the kind (video/kind.c
  * for JOB_KIND_VIDEO), so that what is above the engine needs no knowledge

@@ -132,6 +132,9 @@ static void on_exit_cb(void *ctx, int status)
 	struct job *j = &r->job;
 	int64_t stop_ms;
 	enum proc_stop_step step = proc_stop_step(r->proc, &stop_ms);
+	int64_t cpu_ms = proc_cpu_ms(r->proc);
+	if (cpu_ms > 0)
+		metrics_add(r->e->metrics, METRIC_FFMPEG_CPU, NULL, NULL, cpu_ms / 1000.0);
 	r->proc = NULL;
 	j->pid = 0;
 	loop_timer_del(r->e->loop, r->stall_timer);

@@ -60,6 +60,20 @@ void run_free(struct run *r)
 	free(r);
 }
 
+void run_count_end(struct run *r, const char *result, int code)
+{
+	struct metrics *m = r->e->metrics;
+	const char *pool = job_pool(&r->job);
+	metrics_add(m, METRIC_RUNS_FINISHED, pool, result, 1);
+	if (code)
+		metrics_add(m, METRIC_RUNS_FAILED, pool, aura_error_name(code), 1);
+	/* An interrupted run starts again as the same attempt: its time
+	 * would be counted twice. */
+	if (strcmp(result, "interrupted") != 0 && r->job.started_ms > 0)
+		metrics_observe(m, METRIC_RUN_SECONDS, NULL,
+				(double)(time_now_ms() - r->job.started_ms) / 1000.0);
+}
+
 /* The run is over: release the slot and look for work. */
 static void run_end(struct run *r)
 {
@@ -79,6 +93,7 @@ static void run_succeed(struct run *r)
 	j->pid = 0;
 	j->finished_ms = time_now_ms();
 	job_clear_error(j);
+	run_count_end(r, "succeeded", 0);
 	run_logf(r, "job succeeded (attempt %d)", j->attempts);
 	log_info("job %lld: succeeded", (long long)j->id);
 	job_persist(r->e, j);
@@ -108,8 +123,10 @@ void run_fail(struct run *r, int code, const char *detail)
 	}
 	j->pid = 0;
 	j->eta_s = -1;
+	run_count_end(r, "failed", code);
 	if (aura_error_transient(code) && j->attempts < j->max_attempts) {
 		int64_t delay = backoff_delay_ms(e, j->attempts);
+		metrics_add(e->metrics, METRIC_RETRIES, NULL, NULL, 1);
 		j->state = JOB_QUEUED;
 		j->not_before_ms = time_now_ms() + delay;
 		run_logf(r, "attempt %d of %d failed: %s; retrying in %.1f s", j->attempts,
@@ -149,6 +166,7 @@ void run_stopped(struct run *r)
 		j->pid = 0;
 		j->eta_s = -1;
 		job_set_error(j, AURA_E_JOB_CANCELLED, NULL);
+		run_count_end(r, "cancelled", 0);
 		run_logf(r, "job cancelled");
 		log_info("job %lld: cancelled", (long long)j->id);
 		job_persist(e, j);
@@ -169,6 +187,7 @@ void run_stopped(struct run *r)
 	j->not_before_ms = 0;
 	if (j->attempts > 0)
 		j->attempts--;
+	run_count_end(r, "interrupted", 0);
 	run_logf(r, "interrupted by shutdown (not counted as an attempt); the job runs again "
 		    "when the server starts");
 	log_info("job %lld: interrupted by shutdown, queued again", (long long)j->id);
@@ -243,6 +262,7 @@ static void stall_fire(struct loop *l, void *ctx)
 	run_logf(r, "no progress for %.1f s: stopping the job",
 		 (now - r->tracker.last_advance_ms) / 1000.0);
 	log_warn("job %lld: stalled, stopping it", (long long)r->job.id);
+	metrics_add(r->e->metrics, METRIC_STALLS, NULL, NULL, 1);
 	run_stop(r, STOP_STALL, false);
 }
 
@@ -323,6 +343,11 @@ void job_start(struct engine *e, struct job *queued)
 	r->e = e;
 	r->log_fd = -1;
 	r->jlog.fd = -1;
+	/* Queued since its last write: its submit, its automatic retry's
+	 * failure (the backoff included), a retry by hand, or a change while
+	 * it waited (priority, pause). */
+	int64_t queued_ms =
+	    queued->updated_ms > queued->created_ms ? queued->updated_ms : queued->created_ms;
 	r->job = *queued;
 	job_init(queued);
 	buf_init(&r->err_line);
@@ -347,6 +372,10 @@ void job_start(struct engine *e, struct job *queued)
 	job_clear_error(j);
 	job_reset_progress(j);
 	r->cwd = job_cwd(j);
+	metrics_add(e->metrics, METRIC_RUNS_STARTED, job_pool(j), NULL, 1);
+	if (queued_ms > 0 && j->started_ms >= queued_ms)
+		metrics_observe(e->metrics, METRIC_QUEUE_WAIT, NULL,
+				(double)(j->started_ms - queued_ms) / 1000.0);
 	r->timeout_left_ms = e->cfg->job_timeout > 0 ? e->cfg->job_timeout * 1000LL : 0;
 
 	if (mkdir_p(j->workdir, 0700) < 0) {

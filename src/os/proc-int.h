@@ -67,6 +67,7 @@ struct proc {
 
 	bool exited; /* the status was reaped */
 	int status;
+	int64_t cpu_ms; /* its user + system CPU time, once reaped by proc_reap_all */
 	bool paused;
 
 	enum proc_step step;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -404,6 +405,11 @@ pid_t proc_pid(const struct proc *p)
 	return p ? p->pid : 0;
 }
 
+int64_t proc_cpu_ms(const struct proc *p)
+{
+	return p ? p->cpu_ms : 0;
+}
+
 /* --- reaping, recovery ----------------------------------------------------- */
 
 /* The exit grace is over and the pipes are still open: what holds them is
@@ -420,7 +426,10 @@ void proc_reap_all(void)
 	bool unknown = false;
 	for (;;) {
 		int st;
-		pid_t pid = waitpid(-1, &st, WNOHANG);
+		struct rusage ru;
+		/* wait4: the child's CPU time comes with its status
+		 * (aura_ffmpeg_cpu_seconds_total, doc/metrics.md) */
+		pid_t pid = wait4(-1, &st, WNOHANG, &ru);
 		if (pid < 0 && errno == EINTR)
 			continue;
 		if (pid <= 0)
@@ -434,6 +443,8 @@ void proc_reap_all(void)
 			unknown = true; /* an orphan, a stray, an abandoned leader */
 			continue;
 		}
+		p->cpu_ms = (int64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000 +
+			    (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
 		proc_reaped(p, st);
 	}
 	strays_after_reap(unknown);

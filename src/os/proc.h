@@ -112,6 +112,10 @@ struct proc *proc_spawn(struct loop *l, const struct proc_spec *spec, const stru
 void proc_abandon(struct proc *p);
 
 pid_t proc_pid(const struct proc *p);
+/* The child's user + system CPU time in ms (wait4's rusage: the child and
+ * the children it waited for), once proc_reap_all reaped it: meant for
+ * on_exit. 0 before, or when it was reaped otherwise (proc_run). */
+int64_t proc_cpu_ms(const struct proc *p);
 
 /*
  * Queue data for the child's stdin; what the pipe does not take now is

@@ -67,7 +67,19 @@ struct http {
 	size_t nxfers;
 	int *fds; /* sockets we watch, so http_free can unwatch them */
 	size_t nfds, capfds;
+	struct metrics *metrics; /* the server's, for the providers: not used here */
 };
+
+void http_set_metrics(struct http *h, struct metrics *m)
+{
+	if (h)
+		h->metrics = m;
+}
+
+struct metrics *http_metrics(const struct http *h)
+{
+	return h ? h->metrics : NULL;
+}
 
 static int curl_refs;
 

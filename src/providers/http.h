@@ -65,6 +65,11 @@ struct http *http_new(struct loop *l);
 /* Cancel every request (no callback) and free. NULL is fine. Never from
  * inside a completion callback. */
 void http_free(struct http *h);
+/* The registry the providers on h count their requests in
+ * (provider.c; doc/metrics.md); m outlives h. NULL, the default: none. */
+struct metrics;
+void http_set_metrics(struct http *h, struct metrics *m);
+struct metrics *http_metrics(const struct http *h); /* NULL h: NULL */
 
 /*
  * Start a request. Returns its id (> 0) or a negative catalogue code

@@ -23,6 +23,7 @@
 #include "base/conf.h"
 #include "base/errors.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "os/loop.h"
 #include "providers/provider.h"
 #include "base/util.h"
@@ -65,6 +66,7 @@ struct provider_call {
 	int64_t http_id; /* in flight, or 0 */
 	uint64_t timer;	 /* retry or immediate-failure timer, or 0 */
 	int64_t start;
+	int64_t attempt_start;		/* of the HTTP request in flight */
 	struct provider_result pending; /* an immediate failure to deliver */
 	struct provider_call *next;
 };
@@ -340,6 +342,7 @@ static void attempt(struct provider_call *c)
 	}
 	c->attempts++;
 	c->http_id = id;
+	c->attempt_start = time_mono_ms();
 }
 
 static void on_retry(struct loop *l, void *ctx)
@@ -416,6 +419,13 @@ static void on_http_done(const struct http_response *resp, void *ctx)
 
 	c->http_id = 0;
 	code = classify(resp, &transient, &why);
+	/* Each HTTP request is counted where it ends (doc/metrics.md). */
+	struct metrics *m = http_metrics(p->http);
+	metrics_add(m, METRIC_PROVIDER_REQUESTS, p->name, NULL, 1);
+	metrics_observe(m, METRIC_PROVIDER_SECONDS, p->name,
+			(double)(time_mono_ms() - c->attempt_start) / 1000.0);
+	if (code)
+		metrics_add(m, METRIC_PROVIDER_FAILURES, p->name, aura_error_name(code), 1);
 	r.status = resp->status;
 	r.body = resp->body;
 	r.body_len = resp->body_len;

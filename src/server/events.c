@@ -447,6 +447,7 @@ void srv_before_sleep(struct loop *l, void *ctx)
 	struct server *s = ctx;
 	(void)l;
 	srv_commit_turn(s);
+	srv_metrics_check(s);
 	for (struct conn *c = s->clients; c; c = c->next) {
 		if (c->fd < 0)
 			continue;

@@ -25,6 +25,7 @@
 
 #include "base/errors.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "base/paths.h"
 #include "base/util.h"
 #include "engine/engine.h"
@@ -56,6 +57,7 @@ struct serve {
 	struct engine *eng;
 	struct http *http;		/* one curl multi + share for every provider call */
 	struct provider_set *providers; /* the jobs' online providers, one per name */
+	struct metrics *metrics;	/* what the engine and the providers count */
 	bool stopping;
 	uint64_t grace_timer;
 	int exit_status;
@@ -436,9 +438,15 @@ static int startup(struct serve *sv, struct aura_error *err)
 	if (!(sv->http = http_new(sv->loop)))
 		log_warn("libcurl could not be initialised: online providers are off, offline ones "
 			 "serve");
+	/* One registry, owned here, handed to each layer that counts: the
+	 * server shows it (doc/metrics.md). */
+	sv->metrics = metrics_new();
+	http_set_metrics(sv->http, sv->metrics);
 	sv->srv = server_new(sv->loop, sv->st, cfg, p);
+	server_set_metrics(sv->srv, sv->metrics);
 	server_set_http(sv->srv, sv->http); /* providers' background health */
 	sv->eng = engine_new(sv->loop, sv->st, cfg, p, &server_engine_events, sv->srv);
+	engine_set_metrics(sv->eng, sv->metrics);
 	sv->providers = provider_set_new(sv->loop, sv->http, cfg);
 	engine_set_providers(sv->eng, provider_set_get, sv->providers);
 	server_set_engine(sv->srv, sv->eng);
@@ -450,6 +458,7 @@ static int startup(struct serve *sv, struct aura_error *err)
 	store_set_batching(sv->st, true);
 	if ((rc = server_listen(sv->srv, err)) < 0)
 		return rc;
+	server_metrics_write(sv->srv); /* [metrics] textfile, if set */
 	log_info("aura %s server started: pid %ld, data %s, socket %s%s", PACKAGE_VERSION,
 		 (long)getpid(), p->data_dir, p->socket_path, sv->daemon ? " (daemon)" : "");
 	return 0;
@@ -457,6 +466,8 @@ static int startup(struct serve *sv, struct aura_error *err)
 
 static void teardown(struct serve *sv)
 {
+	if (sv->srv && sv->stopping)
+		server_metrics_write(sv->srv); /* the last figures: every run ended */
 	engine_free(sv->eng); /* abandons what still runs and what runs left: SIGKILL */
 	sv->eng = NULL;
 	provider_set_free(sv->providers); /* after the runs: their steps are gone */
@@ -468,6 +479,8 @@ static void teardown(struct serve *sv)
 	}
 	http_free(sv->http); /* after the engine: its calls are cancelled */
 	sv->http = NULL;
+	metrics_free(sv->metrics); /* after everything that counts in it */
+	sv->metrics = NULL;
 	sig_fini();
 	loop_free(sv->loop);
 	sv->loop = NULL;

@@ -97,6 +97,17 @@ struct server {
 	bool store_retry_due; /* the timer fired: try a catch-up */
 	uint64_t store_timer;
 	int64_t store_retry_ms;
+	/* The metrics (stats.c, doc/metrics.md): the registry the engine and
+	 * the providers count in, and the [metrics] textfile: written when a
+	 * counter (changes) or a job (jobs_dirty) changed, at most every
+	 * interval, by a timer armed only then. */
+	struct metrics *metrics;
+	int64_t start_ms, start_mono_ms;
+	uint64_t mfile_changes;	 /* metrics_changes() the file was written at */
+	bool mfile_jobs_dirty;	 /* a job changed since */
+	bool mfile_failing;	 /* the last write failed (logged once) */
+	int64_t mfile_last_mono; /* when it was last written, 0: never */
+	uint64_t mfile_timer;
 	/* server_finish */
 	bool finishing, finish_done;
 	uint64_t finish_timer;
@@ -238,6 +249,12 @@ void srv_held_drop(struct server *s);
 void srv_commit_turn(struct server *s);
 /* The loop's before-sleep hook: commit, coalesced progress, writes. */
 void srv_before_sleep(struct loop *l, void *ctx);
+
+/* stats.c: the `stats` request; from the before-sleep hook, the textfile's
+ * timer armed when something changed and none is. */
+int srv_m_stats(struct conn *c, int64_t id, json_t *params, json_t **result,
+		struct aura_error *err);
+void srv_metrics_check(struct server *s);
 
 /* server.c: once finishing and no client is left, call done() next turn. */
 void srv_finish_check(struct server *s);

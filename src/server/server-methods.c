@@ -116,6 +116,7 @@ static const struct method {
 	{ "clean", srv_m_clean },
 	{ "priority", srv_m_priority },
 	{ "pool", srv_m_pool },
+	{ "stats", srv_m_stats },
 };
 
 void srv_handle(struct conn *c, json_t *msg)

@@ -102,6 +102,7 @@ struct health *server_health(struct server *s)
 static void ev_job_changed(const struct job *j, void *ctx)
 {
 	struct server *s = ctx;
+	s->mfile_jobs_dirty = true; /* the jobs gauge may have changed */
 	if (j->state != JOB_RUNNING && j->state != JOB_PAUSED)
 		srv_prog_drop(s, j->id);
 	if (s->nsubscribed == 0)
@@ -117,6 +118,7 @@ static void ev_job_changed(const struct job *j, void *ctx)
 static void ev_job_removed(int64_t id, void *ctx)
 {
 	struct server *s = ctx;
+	s->mfile_jobs_dirty = true;
 	srv_prog_drop(s, id);
 	if (s->nsubscribed == 0)
 		return;
@@ -408,6 +410,7 @@ void server_free(struct server *s)
 	srv_held_drop(s);
 	free(s->held);
 	loop_timer_del(s->loop, s->store_timer);
+	loop_timer_del(s->loop, s->mfile_timer);
 	health_free(s->health);
 	free(s);
 }

@@ -89,6 +89,17 @@ void server_finish(struct server *s, int64_t max_wait_ms, void (*done)(void *ctx
 /* Remove the socket file if it is still the one we bound. */
 void server_unlink_socket(struct server *s);
 
+/*
+ * The metrics (doc/metrics.md): m is the registry the engine and the
+ * providers count in (it outlives the server); the server shows it with
+ * its gauges (`stats`) and keeps [metrics] textfile written. The server's
+ * start time is taken here.
+ */
+struct metrics;
+void server_set_metrics(struct server *s, struct metrics *m);
+/* Write [metrics] textfile now, if one is set (at start and at shutdown). */
+void server_metrics_write(struct server *s);
+
 /* Clients connected now (for tests and logs). */
 int server_client_count(const struct server *s);
 

@@ -2,7 +2,8 @@
  * pools.c -- the run-time pool controls of `aura pool` (table pool_ctl,
  * doc/store.md): a pool's max_jobs override (NULL: aura.ini's) and
  * whether its queue is paused. They survive a restart; a row of a pool
- * aura.ini no longer defines is kept and ignored.
+ * aura.ini no longer defines is kept and ignored. Also the jobs counted
+ * per pool: a pool's queue, and every pool and state for the metrics.
  *
  * Must never: be journaled (a control change is refused while the store
  * is behind, never half remembered).
@@ -102,4 +103,23 @@ int64_t store_pool_queued(struct store *st, const char *pool)
 	    rc == SQLITE_ROW ? sqlite3_column_int64(s, 0) : -store_map_rc(rc, AURA_E_STORE_IO);
 	sqlite3_finalize(s);
 	return n;
+}
+
+int store_job_counts(struct store *st,
+		     void (*fn)(const char *pool, const char *state, int64_t n, void *ctx),
+		     void *ctx)
+{
+	assert(st->ready);
+	sqlite3_stmt *s;
+	int rc = sqlite3_prepare_v2(
+	    st->db, "SELECT pool, state, count(*) FROM jobs GROUP BY pool, state", -1, &s, NULL);
+	if (rc != SQLITE_OK)
+		return -store_map_rc(rc, AURA_E_STORE_IO);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *pool = (const char *)sqlite3_column_text(s, 0);
+		const char *state = (const char *)sqlite3_column_text(s, 1);
+		fn(pool ? pool : "", state ? state : "", sqlite3_column_int64(s, 2), ctx);
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : -store_map_rc(rc, AURA_E_STORE_IO);
 }

@@ -245,5 +245,10 @@ int store_pool_ctl_list(struct store *st, struct store_pool_ctl **out, size_t *n
 void store_pool_ctl_free(struct store_pool_ctl *c, size_t n);
 /* Queued jobs of a pool (index jobs_sched_pool), or a negative code. */
 int64_t store_pool_queued(struct store *st, const char *pool);
+/* Every job counted by pool and state (one GROUP BY): fn(pool, state
+ * name, count) per pair that has jobs. 0, or a negative code. */
+int store_job_counts(struct store *st,
+		     void (*fn)(const char *pool, const char *state, int64_t n, void *ctx),
+		     void *ctx);
 
 #endif
