@@ -121,6 +121,11 @@ struct aura_config {
 	char *on_done;	     /* command run when a job ends (hook.c); NULL: none */
 	int on_done_timeout; /* seconds it may take before it is stopped */
 
+	/* [client] */
+	char *client_host;    /* ssh://... of the server to drive; NULL/"": local */
+	char *remote_command; /* the remote aura, split as a shell would ("aura") */
+	char *ssh_command;    /* ssh and its options, split as a shell would ("ssh") */
+
 	/* [video] */
 	char *preset;	  /* landscape-720p... */
 	int duration;	  /* seconds, default target duration */
