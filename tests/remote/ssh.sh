@@ -80,7 +80,10 @@ export AURA_SSH_COMMAND="ssh -F $S/ssh_config"
 # the remote side's environment is sshd's, not ours: give it this sandbox
 export AURA_REMOTE_COMMAND="env HOME=$HOME XDG_CONFIG_HOME=$XDG_CONFIG_HOME XDG_RUNTIME_DIR=$XDG_RUNTIME_DIR PATH=$PATH $AURA_BIN"
 H="ssh://auratest$AURA_DATA_DIR"
-R() { "$AURA_BIN" --host "$H" "$@"; }
+# the client's own data directory stays empty: a verb that fell back to a
+# local server would start one there and find none of the jobs
+NOLOCAL="$T_TMP/nolocal"
+R() { "$AURA_BIN" --data-dir "$NOLOCAL" --host "$H" "$@"; }
 
 # --- refusals ------------------------------------------------------------------
 run "$AURA_BIN" --host "tcp://auratest" ls
@@ -120,9 +123,9 @@ like "$OUT" "job succeeded" "logs through ssh"
 
 diag "$(date +%T) logs -f"
 # --- the connection killed under logs -f -----------------------------------------
-run R submit --name slow -- -v error -re -f lavfi -i testsrc=d=6:s=64x64 -f null /dev/null
+run R submit --name slow -- -v error -re -f lavfi -i testsrc=d=15:s=64x64 -f null /dev/null
 SLOW=$(printf '%s' "$OUT" | grep -oE '[0-9]+' | head -1)
-"$AURA_BIN" --host "$H" logs -f "$SLOW" >"$T_TMP/follow.out" 2>"$T_TMP/follow.err" &
+"$AURA_BIN" --data-dir "$NOLOCAL" --host "$H" logs -f "$SLOW" >"$T_TMP/follow.out" 2>"$T_TMP/follow.err" &
 FOLLOW=$!
 sshchild() { pgrep -P "$1" -f "ssh -F $S" | head -1; }
 if wait_for 10 sshchild "$FOLLOW"; then ok "logs -f runs an ssh child"; else not_ok "logs -f runs an ssh child"; fi
@@ -136,7 +139,7 @@ is "$(state_of "$SLOW")" running "the job on the server goes on"
 diag "$(date +%T) tui"
 # --- the TUI over ssh, its ssh killed mid-stream ---------------------------------------
 tm new-session -d -x 120 -y 30 \
-	"env LANG=C.UTF-8 AURA_SSH_COMMAND='$AURA_SSH_COMMAND' AURA_REMOTE_COMMAND='$AURA_REMOTE_COMMAND' '$AURA_BIN' --host '$H'; echo EXIT=\$?; sleep 600"
+	"env LANG=C.UTF-8 AURA_SSH_COMMAND='$AURA_SSH_COMMAND' AURA_REMOTE_COMMAND='$AURA_REMOTE_COMMAND' '$AURA_BIN' --data-dir '$NOLOCAL' --host '$H'; echo EXIT=\$?; sleep 600"
 screen() { tm capture-pane -p -t 0; }
 screen_has() { screen | grep -qE -- "$1"; }
 wait_screen() {
@@ -145,9 +148,10 @@ wait_screen() {
 }
 wait_screen 15 "slow +ffmpeg +running" "the TUI over ssh shows the remote job running"
 TUI=$(pgrep -f -- "--host $H\$" | head -1)
+[ ! -e "$NOLOCAL/aura.pid" ] && ok "no client fell back to a local server" || not_ok "no client fell back to a local server"
 kill -9 "$(sshchild "$TUI")"
 wait_screen 10 "disconnected|reconnect" "killing its ssh shows the disconnected state"
-wait_screen 20 "slow +ffmpeg +succeeded" "the TUI reconnects through a new ssh and shows the job finishing"
+wait_screen 30 "slow +ffmpeg +succeeded" "the TUI reconnects through a new ssh and shows the job finishing"
 is "$(state_of "$SLOW")" succeeded "the job was not stopped by the lost connections"
 keys() { tm send-keys -t 0 "$@"; }
 keys q

@@ -20,8 +20,7 @@
 #include "base/shsplit.h"
 #include "client/remote.h"
 
-static void parse_ok(const char *url, const char *user, const char *host, int port,
-		     const char *dir)
+static void parse_ok(const char *url, const char *user, const char *host, int port, const char *dir)
 {
 	struct remote_url u;
 	struct aura_error err;
@@ -121,7 +120,8 @@ static void test_quote(void **state)
 	q = remote_quote("");
 	assert_string_equal(q, "''");
 	free(q);
-	const char *words[] = { "a b", "$(reboot)", "`x`", "a;b", "*", "~", "\\", "\"", "'", "x\ny",
+	const char *words[] = { "a b", "$(reboot)",  "`x`",	    "a;b", "*",
+				"~",   "\\",	     "\"",	    "'",   "x\ny",
 				"é ü", "--data-dir", "/srv/my aura" };
 	for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++)
 		quote_roundtrip(words[i]);
@@ -139,8 +139,18 @@ static void test_argv(void **state)
 	assert_int_equal(remote_url_parse("ssh://me@h:2222/srv/it's", &u, &err), 0);
 	assert_int_equal(remote_argv(&u, "ssh -F '/x y/cfg'", "env A=1 /opt/aura", true, &v, &err),
 			 0);
-	const char *want[] = { "ssh", "-F", "/x y/cfg", "-T", "-p", "2222", "-l", "me", "--", "h",
-			       "env A=1 /opt/aura --data-dir '/srv/it'\\''s' dial-stdio", NULL };
+	const char *want[] = { "ssh",
+			       "-F",
+			       "/x y/cfg",
+			       "-T",
+			       "-p",
+			       "2222",
+			       "-l",
+			       "me",
+			       "--",
+			       "h",
+			       "env A=1 /opt/aura --data-dir '/srv/it'\\''s' dial-stdio",
+			       NULL };
 	for (size_t i = 0; want[i]; i++) {
 		assert_non_null(v[i]);
 		assert_string_equal(v[i], want[i]);
@@ -161,7 +171,7 @@ static void test_argv(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_url),   cmocka_unit_test(test_url_home),
+		cmocka_unit_test(test_url),	cmocka_unit_test(test_url_home),
 		cmocka_unit_test(test_url_bad), cmocka_unit_test(test_quote),
 		cmocka_unit_test(test_argv),
 	};
