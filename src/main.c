@@ -20,7 +20,7 @@ void main_usage(FILE *fp);
 
 void main_usage(FILE *fp)
 {
-	fprintf(fp, "usage: aura [-c FILE] [--data-dir DIR] [VERB [ARGS...]]\n"
+	fprintf(fp, "usage: aura [-c FILE] [--data-dir DIR] [--host URL] [VERB [ARGS...]]\n"
 		    "\n"
 		    "aura turns a text brief into a narrated video and runs FFmpeg work as\n"
 		    "durable jobs. With no verb it opens the terminal UI.\n"
@@ -28,6 +28,9 @@ void main_usage(FILE *fp)
 		    "Global options:\n"
 		    "  -c, --config FILE    configuration file (also AURA_CONFIG)\n"
 		    "      --data-dir DIR   data directory (also AURA_DATA_DIR)\n"
+		    "      --host URL       drive the server on another machine over ssh:\n"
+		    "                       ssh://[USER@]HOST[:PORT][/DATA_DIR] (also AURA_HOST,\n"
+		    "                       [client] host; \"\" for this machine)\n"
 		    "  -h, --help           show this help\n"
 		    "  -V, --version        show the version\n"
 		    "\n"
@@ -43,6 +46,7 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "data-dir", required_argument, NULL, 'D' },
+		{ "host", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -62,6 +66,9 @@ int main(int argc, char **argv)
 			break;
 		case 'D':
 			ctx.cli_data_dir = optarg;
+			break;
+		case 'H':
+			ctx.cli_host = optarg;
 			break;
 		case 'h':
 			main_usage(stdout);

@@ -319,3 +319,36 @@ bool conf_close_enough(const char *typed, const char *known, size_t *best)
 	}
 	return false;
 }
+
+/* --- secrets ---------------------------------------------------------------- */
+
+const char *config_api_key(const struct provider_config *p)
+{
+	if (!p)
+		return NULL;
+	if (p->api_key && *p->api_key)
+		return p->api_key;
+	if (p->api_key_env && *p->api_key_env) {
+		const char *v = getenv(p->api_key_env);
+		if (v && *v)
+			return v;
+	}
+	return NULL;
+}
+
+void config_foreach_secret(const struct aura_config *cfg, void (*fn)(const char *, void *),
+			   void *ctx)
+{
+	const struct provider_config *all[] = { &cfg->openai, &cfg->elevenlabs, &cfg->pexels,
+						&cfg->pixabay, &cfg->sdwebui };
+	for (size_t i = 0; i < ARRAY_LEN(all); i++) {
+		const struct provider_config *p = all[i];
+		if (p->api_key && *p->api_key)
+			fn(p->api_key, ctx);
+		if (p->api_key_env && *p->api_key_env) {
+			const char *v = getenv(p->api_key_env);
+			if (v && *v)
+				fn(v, ctx);
+		}
+	}
+}

@@ -142,6 +142,12 @@ static const struct key keys[] = {
 	{"providers", "visuals", KT_LIST, F(chain_visuals), 0, 0, w_visuals, "generated",
 	 "visual sources to try in order: pexels, pixabay, openai, sdwebui, generated"},
 
+	{"client", "host", KT_STRING, F(client_host), 0, 0, NULL, "",
+	 "server to drive over SSH: ssh://[USER@]HOST[:PORT][/DATA_DIR] (empty: this machine; AURA_HOST and --host override)"},
+	{"client", "remote_command", KT_STRING, F(remote_command), 0, 0, NULL, "aura",
+	 "the aura program run on the remote host, split as a shell would (AURA_REMOTE_COMMAND overrides)"},
+	{"client", "ssh_command", KT_STRING, F(ssh_command), 0, 0, NULL, "ssh",
+	 "the ssh program and its options, split as a shell would but never run by one (AURA_SSH_COMMAND overrides)"},
 	PROVIDER_KEYS("openai", openai, "https://api.openai.com/v1",
 		"API endpoint; any OpenAI-compatible server (Ollama's /v1, LM Studio, vLLM...)",
 		"OPENAI_API_KEY",
@@ -578,39 +584,6 @@ int config_load(struct aura_config *cfg, const char *path, bool required, struct
 	config_free(cfg);
 	*cfg = next;
 	return 0;
-}
-
-/* --- secrets ---------------------------------------------------------------- */
-
-const char *config_api_key(const struct provider_config *p)
-{
-	if (!p)
-		return NULL;
-	if (p->api_key && *p->api_key)
-		return p->api_key;
-	if (p->api_key_env && *p->api_key_env) {
-		const char *v = getenv(p->api_key_env);
-		if (v && *v)
-			return v;
-	}
-	return NULL;
-}
-
-void config_foreach_secret(const struct aura_config *cfg, void (*fn)(const char *, void *),
-			   void *ctx)
-{
-	const struct provider_config *all[] = { &cfg->openai, &cfg->elevenlabs, &cfg->pexels,
-						&cfg->pixabay, &cfg->sdwebui };
-	for (size_t i = 0; i < ARRAY_LEN(all); i++) {
-		const struct provider_config *p = all[i];
-		if (p->api_key && *p->api_key)
-			fn(p->api_key, ctx);
-		if (p->api_key_env && *p->api_key_env) {
-			const char *v = getenv(p->api_key_env);
-			if (v && *v)
-				fn(v, ctx);
-		}
-	}
 }
 
 const char *config_log_level_name(enum log_level l)

@@ -125,6 +125,11 @@ struct aura_config {
 	char *metrics_textfile; /* Prometheus text file the server writes; NULL: none */
 	int metrics_interval;	/* seconds between two writes at most */
 
+	/* [client] */
+	char *client_host;    /* ssh://... of the server to drive; NULL/"": local */
+	char *remote_command; /* the remote aura, split as a shell would ("aura") */
+	char *ssh_command;    /* ssh and its options, split as a shell would ("ssh") */
+
 	/* [video] */
 	char *preset;	  /* landscape-720p... */
 	int duration;	  /* seconds, default target duration */

@@ -163,6 +163,8 @@ static int cmd_doctor_run(struct cli_ctx *ctx, int argc, char **argv)
 	int rc = args_parse(&cmd_doctor_entry, argc, argv, &a, NULL);
 	if (rc)
 		return rc;
+	if ((rc = cli_ctx_local_only(ctx, "aura doctor")) != 0)
+		return rc;
 	bool json = args_has(&a, 'j');
 
 	/* A configuration that cannot be read is the first check's finding:

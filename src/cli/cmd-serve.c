@@ -27,6 +27,8 @@ static int cmd_serve_run(struct cli_ctx *ctx, int argc, char **argv)
 	int rc = args_parse(&cmd_serve_entry, argc, argv, &a, NULL);
 	if (rc)
 		return rc;
+	if ((rc = cli_ctx_local_only(ctx, "aura serve")) != 0)
+		return rc;
 	bool daemon = args_has(&a, 'd'), accept_empty = args_has(&a, 'E');
 	int lrc = cli_ctx_load(ctx, true); /* the data directory, now */
 	if (lrc)

@@ -400,6 +400,8 @@ static int cmd_setup_run(struct cli_ctx *ctx, int argc, char **argv)
 	rc = args_parse(&cmd_setup_entry, argc, argv, &a, &so);
 	if (rc)
 		goto out;
+	if ((rc = cli_ctx_local_only(ctx, "aura setup")) != 0)
+		goto out;
 	if (s.interactive && (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO))) {
 		rc = cli_usage_error("not a terminal; use --non-interactive with flags "
 				     "(see `aura help setup`)");

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "client/remote.h"
 #include "cli/cmd.h"
 #include "cli/connect.h"
 #include "cli/jobs.h"
@@ -33,7 +34,10 @@ static int cmd_shutdown_run(struct cli_ctx *ctx, int argc, char **argv)
 
 	struct client *cl;
 	struct aura_error err;
-	if (client_connect(&ctx->paths, "/proc/self/exe", ctx->cli_config, false, &cl, &err) < 0) {
+	aura_error_clear(&err);
+	if (client_open(ctx, false, &cl, &err) < 0) {
+		if (ctx->host) /* ssh, or the remote aura, says what went wrong */
+			return cli_fail(&err);
 		/* nothing to stop: no error (exit 0), so no catalogue code */
 		fprintf(stderr, "no server is running for %s\n", ctx->paths.data_dir);
 		return 0;

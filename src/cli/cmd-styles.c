@@ -36,6 +36,8 @@ static int cmd_styles_run(struct cli_ctx *ctx, int argc, char **argv)
 	int rc = args_parse(&cmd_styles_entry, argc, argv, &a, NULL);
 	if (rc)
 		return rc;
+	if ((rc = cli_ctx_local_only(ctx, "aura styles")) != 0)
+		return rc;
 	const struct aura_config *cfg = &ctx->cfg;
 	const char *def = cfg->style ? cfg->style : "clean";
 	json_t *arr = args_has(&a, 'j') ? json_array() : NULL;

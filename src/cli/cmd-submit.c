@@ -87,7 +87,16 @@ static int cmd_submit_run(struct cli_ctx *ctx, int argc, char **argv)
 		json_array_append_new(args, proto_string(a.argv[i]));
 	json_object_set_new(params, "kind", json_string("ffmpeg"));
 	json_object_set_new(params, "argv", args);
-	json_object_set_new(params, "cwd", proto_string(cwd));
+	/* This shell's directory means nothing on a remote server: there the
+	 * job runs in its work directory, and -o must be the server's
+	 * absolute path (doc/remote.md). */
+	if (ctx->host && output && output[0] != '/') {
+		json_decref(params);
+		return cli_ctx_local_only(ctx, "-o with a relative path (give the server's "
+					       "absolute path)");
+	}
+	if (!ctx->host)
+		json_object_set_new(params, "cwd", proto_string(cwd));
 	if (name)
 		json_object_set_new(params, "name", proto_string(name));
 	if (output) {
@@ -149,7 +158,11 @@ const struct cmd_entry cmd_submit_entry = {
 		"      --json          print the queued job as JSON instead of its id\n"
 		"\n"
 		"Everything after -- is passed to ffmpeg as it is (a leading \"ffmpeg\" word is\n"
-		"dropped). The job runs in the current directory. Prints the job's id.\n",
+		"dropped). The job runs in the current directory. Prints the job's id.\n"
+		"\n"
+		"Paths are the server's: FFmpeg runs there. With --host the job runs in its\n"
+		"work directory on the server and -o must be an absolute path there\n"
+		"(doc/remote.md).\n",
 	.flags = CMD_NEEDS_DATA,
 	.run = cmd_submit_run,
 };

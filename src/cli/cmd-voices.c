@@ -212,6 +212,8 @@ static int cmd_voices_run(struct cli_ctx *ctx, int argc, char **argv)
 	int rc = args_parse(&cmd_voices_entry, argc, argv, &a, NULL);
 	if (rc)
 		return rc;
+	if ((rc = cli_ctx_local_only(ctx, "aura voices")) != 0)
+		return rc;
 	struct vlist l = { .missing = json_array() };
 	list_flite(&ctx->cfg, &l);
 	list_espeak(&ctx->cfg, &l);

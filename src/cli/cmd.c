@@ -34,6 +34,7 @@ extern const struct cmd_entry cmd_stats_entry;
 extern const struct cmd_entry cmd_serve_entry;
 extern const struct cmd_entry cmd_setup_entry;
 extern const struct cmd_entry cmd_complete_entry;
+extern const struct cmd_entry cmd_dial_stdio_entry;
 
 /* one verb a line (clang-format would pack them), so that adding one is a
  * one-line change */
@@ -64,6 +65,7 @@ const struct cmd_entry *const cmd_table[] = {
 	&cmd_shutdown_entry,
 	&cmd_explain_entry,
 	&cmd_complete_entry,
+	&cmd_dial_stdio_entry,
 	NULL,
 };
 /* clang-format on */

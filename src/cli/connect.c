@@ -21,6 +21,7 @@
 #include "cli/connect.h"
 #include "cli/jobs.h"
 #include "client/proto.h"
+#include "client/remote.h"
 #include "os/loop.h"
 #include "os/proc.h"
 #include "os/sig.h"
@@ -33,8 +34,7 @@ int cli_connect(struct cli_ctx *ctx, bool autostart, struct client **out)
 		return rc;
 	struct aura_error err;
 	aura_error_clear(&err);
-	if (client_connect(&ctx->paths, "/proc/self/exe", ctx->cli_config, autostart, out, &err) <
-	    0)
+	if (client_open(ctx, autostart, out, &err) < 0)
 		return cli_fail(&err);
 	return 0;
 }
@@ -52,6 +52,8 @@ int cli_server_stop(struct cli_ctx *ctx, struct client *cl, bool now, pid_t *pid
 		json_decref(res);
 	}
 	int rc = client_call(cl, "shutdown", json_pack("{s:b}", "now", now), NULL, &err);
+	if (client_is_remote(cl))
+		*pid = 0; /* not a process of this machine: nothing to wait for here */
 	client_free(cl);
 	if (rc < 0)
 		return cli_fail(&err);
@@ -138,8 +140,7 @@ int cli_request_idempotent(struct cli_ctx *ctx, const char *method, json_t *para
 	json_t *res = NULL;
 	int attempt;
 	for (attempt = 0;; attempt++) {
-		rc =
-		    client_connect(&ctx->paths, "/proc/self/exe", ctx->cli_config, true, &cl, &err);
+		rc = client_open(ctx, true, &cl, &err);
 		if (rc == 0) {
 			rc = client_call(cl, method, json_incref(params), &res, &err);
 			if (rc == 0)

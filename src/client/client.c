@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "client/client.h"
+#include "client/errtail.h"
 #include "os/loop.h"
 #include "base/job.h"
 #include "client/proto.h"
@@ -38,6 +39,9 @@ struct client {
 	struct loop *loop; /* the waits' loop (client_loop), made on first use */
 	bool readable;	   /* set by the fd watcher during a turn */
 	bool lost;	   /* the connection dropped: EOF, a reset, a broken pipe */
+	/* a remote client (client_new_child): its ssh, and ssh's stderr */
+	pid_t child;
+	struct errtail child_err; /* the end of what ssh wrote on stderr */
 };
 
 /* ---- connecting and auto-start -------------------------------------------- */
@@ -195,10 +199,7 @@ int client_connect(const struct aura_paths *p, const char *exe, const char *cli_
 			return rc;
 	}
 
-	struct client *c = xcalloc(1, sizeof(*c));
-	c->fd = fd;
-	proto_reader_init(&c->rd);
-	*out = c;
+	*out = client_new_fd(fd);
 	return 0;
 }
 
@@ -231,11 +232,33 @@ int client_connect_within(const char *path, int timeout_ms, struct client **out,
 		errno = e;
 		return rc;
 	}
+	*out = client_new_fd(fd);
+	return 0;
+}
+
+struct client *client_new_fd(int fd)
+{
 	struct client *c = xcalloc(1, sizeof(*c));
 	c->fd = fd;
+	c->child_err.fd = -1;
 	proto_reader_init(&c->rd);
-	*out = c;
-	return 0;
+	return c;
+}
+
+void client_set_child(struct client *c, pid_t pid, int err_fd)
+{
+	c->child = pid;
+	errtail_init(&c->child_err, err_fd);
+}
+
+bool client_is_remote(const struct client *c)
+{
+	return c->child > 0;
+}
+
+const char *client_child_said(struct client *c, int wait_ms)
+{
+	return c->child_err.fd < 0 ? NULL : errtail_last_line(&c->child_err, wait_ms);
 }
 
 void client_free(struct client *c)
@@ -244,6 +267,10 @@ void client_free(struct client *c)
 		return;
 	if (c->fd >= 0)
 		close(c->fd);
+	if (c->child > 0) /* our end closed: ssh sees EOF and leaves */
+		proc_end_child(c->child, CLIENT_CHILD_GRACE_MS);
+	if (c->child_err.fd >= 0)
+		close(c->child_err.fd);
 	proto_reader_free(&c->rd);
 	loop_free(c->loop);
 	for (size_t i = 0; i < c->q_len; i++)
@@ -328,6 +355,8 @@ static int read_some(struct client *c, int timeout_ms, struct aura_error *err)
 	c->readable = false;
 	if (loop_run_once(l, timeout_ms) < 0)
 		return aura_error_set(err, AURA_E_SERVER_UNREACHABLE, "poll: %s", strerror(errno));
+	if (c->child_err.fd >= 0)
+		errtail_drain(&c->child_err); /* ssh never blocks on a full stderr pipe */
 	if (!c->readable)
 		return 0;
 
@@ -340,6 +369,10 @@ static int read_some(struct client *c, int timeout_ms, struct aura_error *err)
 	 * connection instead of closing it: the same thing to the user. */
 	if (n == 0 || (n < 0 && errno == ECONNRESET)) {
 		c->lost = true;
+		const char *said = client_child_said(c, 1000);
+		if (said)
+			return aura_error_set(err, AURA_E_SERVER_UNREACHABLE,
+					      "server went away: %s", said);
 		return aura_error_set(err, AURA_E_SERVER_UNREACHABLE, "server went away");
 	}
 	if (n < 0)

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <jansson.h>
 
@@ -129,6 +130,24 @@ int client_follow_step(struct client *c, struct client_follow *f, int timeout_ms
 bool client_lost(const struct client *c);
 
 int client_fd(const struct client *c);
+
+/* ---- the transport under a client (src/client/remote.c) ---- */
+
+/* How long client_free lets a remote client's ssh leave by itself (its
+ * stdin closed) before it is stopped. */
+#define CLIENT_CHILD_GRACE_MS 2000
+
+/* A client on a connected stream socket fd (owned by the client). */
+struct client *client_new_fd(int fd);
+/* The process at the other end of c's fd (a remote client's ssh) and its
+ * stderr's pipe (both owned by c: client_free closes the fd, lets the
+ * child leave or stops it, and reaps it). */
+void client_set_child(struct client *c, pid_t pid, int err_fd);
+/* Whether c talks to its server through a child (ssh). */
+bool client_is_remote(const struct client *c);
+/* The last line the child wrote on stderr (waiting up to wait_ms for its
+ * EOF, when it is leaving), or NULL; valid until the next call on c. */
+const char *client_child_said(struct client *c, int wait_ms);
 void client_free(struct client *c);
 
 #endif

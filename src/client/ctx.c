@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
+
 #include "base/log.h"
 #include "client/ctx.h"
 
@@ -32,9 +34,17 @@ int cli_ctx_load(struct cli_ctx *ctx, bool ensure_dirs)
 			return cli_fail(&err);
 		}
 		config_foreach_secret(&ctx->cfg, add_secret, NULL);
+		const char *env = getenv("AURA_HOST");
+		ctx->host = ctx->cli_host ? ctx->cli_host : env ? env : ctx->cfg.client_host;
+		if (ctx->host && !*ctx->host)
+			ctx->host = NULL;
+		env = getenv("AURA_SSH_COMMAND");
+		ctx->ssh_command = env && *env ? env : ctx->cfg.ssh_command;
+		env = getenv("AURA_REMOTE_COMMAND");
+		ctx->remote_command = env && *env ? env : ctx->cfg.remote_command;
 		ctx->loaded = true;
 	}
-	if (ensure_dirs && paths_ensure(&ctx->paths, &err) < 0)
+	if (ensure_dirs && !ctx->host && paths_ensure(&ctx->paths, &err) < 0)
 		return cli_fail(&err);
 	return 0;
 }
@@ -44,8 +54,24 @@ void cli_ctx_free(struct cli_ctx *ctx)
 	if (ctx->loaded) {
 		config_free(&ctx->cfg);
 		paths_free(&ctx->paths);
+		ctx->host = ctx->ssh_command = ctx->remote_command = NULL;
 		ctx->loaded = false;
 	}
+}
+
+int cli_ctx_local_only(const struct cli_ctx *ctx, const char *what)
+{
+	/* before the config is read (doctor reads a broken one itself) the
+	 * flag and the environment are what is known */
+	const char *host = ctx->loaded ? ctx->host : ctx->cli_host;
+	if (!ctx->loaded && !host)
+		host = getenv("AURA_HOST");
+	if (!host || !*host)
+		return 0;
+	struct aura_error err;
+	aura_error_set(&err, AURA_E_REMOTE_UNSUPPORTED,
+		       "%s with --host %s: run it on the server (ssh HOST aura ...)", what, host);
+	return cli_fail(&err);
 }
 
 int cli_fail(const struct aura_error *err)

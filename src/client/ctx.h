@@ -18,15 +18,27 @@
 struct cli_ctx {
 	const char *cli_config;	  /* -c/--config, NULL if not given */
 	const char *cli_data_dir; /* --data-dir, NULL if not given */
+	const char *cli_host;	  /* --host, NULL if not given ("": this machine) */
+	/* resolved by cli_ctx_load: --host, else AURA_HOST, else [client] host;
+	 * NULL when the server is this machine's. The ssh and remote
+	 * commands: AURA_SSH_COMMAND / AURA_REMOTE_COMMAND, else [client]. */
+	const char *host;
+	const char *ssh_command, *remote_command;
 	struct aura_paths paths;
 	struct aura_config cfg;
 	bool loaded; /* paths+config resolved */
 };
 
-/* Resolve paths, read the config, register secrets with the logger.
+/* Resolve paths, read the config, register secrets with the logger, and
+ * which server to talk to (host). ensure_dirs makes the local data
+ * directory, unless the server is remote.
  * Prints the error and returns its exit status (3...) on failure, else 0. */
 int cli_ctx_load(struct cli_ctx *ctx, bool ensure_dirs);
 void cli_ctx_free(struct cli_ctx *ctx);
+
+/* With a remote host: REMOTE_UNSUPPORTED naming what (a verb, an
+ * option) printed, and its exit status; 0 on this machine. ctx loaded. */
+int cli_ctx_local_only(const struct cli_ctx *ctx, const char *what);
 
 /* Print an error (catalogue code + detail + hint) and return its exit status. */
 int cli_fail(const struct aura_error *err);

@@ -259,4 +259,23 @@ bool proc_wait_gone(pid_t pid, int64_t timeout_ms);
 pid_t proc_spawn_detached(const char *exe, const char *const *argv, int pass_fd,
 			  const char *const *envp_add, int flags);
 
+/*
+ * A child whose stdin and stdout are io_fd and whose stderr is err_fd
+ * (both stay open in the caller), run from argv (argv[0] looked up in
+ * PATH, never a shell) in OUR process group, so that it may prompt on
+ * the terminal (ssh's password and host key questions), with
+ * PR_SET_PDEATHSIG (SIGTERM when we die). An exec failure is written to
+ * err_fd ("aura: cannot run PROG: ...") and the child exits 127. Returns
+ * its pid (the caller ends it with proc_end_child) or -1 with errno.
+ */
+pid_t proc_spawn_stdio(const char *const *argv, int io_fd, int err_fd);
+
+/*
+ * End a child of proc_spawn_stdio: wait up to grace_ms for it to exit by
+ * itself (its stdin closed), then SIGTERM, 1 s later SIGKILL; reap it.
+ * Never waits more than grace_ms + 6 s. A child already reaped by
+ * proc_reap_all counts as ended. Returns its waitpid status (0 unknown).
+ */
+int proc_end_child(pid_t pid, int grace_ms);
+
 #endif

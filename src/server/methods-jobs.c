@@ -113,7 +113,8 @@ int srv_job_from_submit(struct conn *c, json_t *params, struct job *j, const cha
 			return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
 					      "\"argv\"[%zu] is not a string", i);
 	}
-	if (!cwd || json_string_value(cwd)[0] != '/')
+	/* no cwd (a remote client: doc/remote.md): the job's work directory */
+	if (cwd && json_string_value(cwd)[0] != '/')
 		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
 				      "\"cwd\" must be an absolute path");
 	const char *out = output ? json_string_value(output) : NULL;
@@ -127,7 +128,8 @@ int srv_job_from_submit(struct conn *c, json_t *params, struct job *j, const cha
 
 	json_t *spec = json_object();
 	json_object_set(spec, "argv", argv);
-	json_object_set(spec, "cwd", cwd);
+	if (cwd)
+		json_object_set(spec, "cwd", cwd);
 	if (out)
 		json_object_set_new(spec, "output", json_string(out));
 

@@ -229,7 +229,7 @@ static bool run_line(struct tui *t, const char *text, char *why, size_t whylen)
 	size_t nw = 0;
 	while (words[nw])
 		nw++;
-	const char **full = xcalloc(nw + 6, sizeof(*full));
+	const char **full = xcalloc(nw + 8, sizeof(*full));
 	int n = 0;
 	full[n++] = "/proc/self/exe";
 	if (t->ctx->cli_config) {
@@ -239,6 +239,10 @@ static bool run_line(struct tui *t, const char *text, char *why, size_t whylen)
 	if (t->ctx->cli_data_dir) {
 		full[n++] = "--data-dir";
 		full[n++] = t->ctx->cli_data_dir;
+	}
+	if (t->ctx->host) { /* the same server, however it was chosen */
+		full[n++] = "--host";
+		full[n++] = t->ctx->host;
 	}
 	for (size_t i = 0; i < nw; i++) {
 		full[n++] = words[i];

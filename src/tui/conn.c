@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "client/proto.h"
+#include "client/remote.h"
 #include "tui/ui.h"
 
 #define BACKOFF_MIN_MS	     250
@@ -125,8 +126,7 @@ static bool call(struct tui *t, const char *method, json_t *params, json_t **res
 
 int conn_start(struct tui *t, struct aura_error *err)
 {
-	int rc =
-	    client_connect(&t->ctx->paths, "/proc/self/exe", t->ctx->cli_config, true, &t->c, err);
+	int rc = client_open(t->ctx, true, &t->c, err);
 	if (rc < 0)
 		return rc;
 	t->conn = CONN_UP;
@@ -140,8 +140,7 @@ void conn_retry(struct tui *t)
 		return;
 	struct aura_error err;
 	aura_error_clear(&err);
-	if (client_connect(&t->ctx->paths, "/proc/self/exe", t->ctx->cli_config, false, &t->c,
-			   &err) < 0) {
+	if (client_open(t->ctx, false, &t->c, &err) < 0) {
 		t->retries++;
 		t->backoff_ms =
 		    t->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : t->backoff_ms * 2;

@@ -89,8 +89,12 @@ static const struct proc_ops ffhealth_ops = {
 
 void ffhealth_start(struct tui *t)
 {
-	snprintf(t->ffhealth, sizeof(t->ffhealth), "ffmpeg: checking…");
 	t->ffhealth_level = MSG_INFO;
+	if (t->ctx->host) { /* doctor checks this machine's FFmpeg, not the server's */
+		snprintf(t->ffhealth, sizeof(t->ffhealth), "ffmpeg: on the server");
+		return;
+	}
+	snprintf(t->ffhealth, sizeof(t->ffhealth), "ffmpeg: checking…");
 	/* the same aura, with the same -c and --data-dir as this UI */
 	const char *argv[8];
 	int n = 0;
