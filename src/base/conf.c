@@ -90,8 +90,6 @@ static const struct key keys[] = {
 	 "seconds a job may run before it is stopped; 0 means no limit (0 to 604800)"},
 	{"server", "client_buffer", KT_SIZE, F(client_buffer), 64 * KIB, 256 * MIB, NULL, "4M",
 	 "output queued for one client before it is dropped as too slow (64K to 256M)"},
-	{"server", "job_log_max", KT_SIZE, F(job_log_max), 0, 64 * GIB, NULL, "10M",
-	 "bytes of one job's job.log: past it the first and last halves are kept; 0 means no limit (0 to 64G)"},
 	{"server", "health_interval", KT_INT, F(health_interval), 1, 86400, NULL, "300",
 	 "seconds between provider health checks while video jobs are queued or running (1 to 86400)"},
 	{"server", "pool", KT_STRING, F(pool), 0, 0, NULL, "local",
@@ -107,6 +105,14 @@ static const struct key keys[] = {
 	 "file the server keeps its metrics in, in Prometheus' text format, for node_exporter's textfile collector (empty: none)"},
 	{"metrics", "interval", KT_INT, F(metrics_interval), 1, 86400, NULL, "15",
 	 "seconds between two writes of the metrics file at most; it is written only when something changed (1 to 86400)"},
+	{"retention", "keep_days", KT_INT, F(keep_days), 0, 36500, NULL, "14",
+	 "days a finished job's work directory is kept; 0 means no age limit (0 to 36500)"},
+	{"retention", "keep_jobs", KT_INT, F(keep_jobs), 0, 100000000, NULL, "1000",
+	 "finished jobs whose work directories are kept, the newest; 0 means no count limit"},
+	{"retention", "keep_records", KT_INT, F(keep_records), 0, 100000000, NULL, "0",
+	 "finished jobs whose records are kept, the newest; 0 keeps every record"},
+	{"retention", "max_job_log", KT_SIZE, F(job_log_max), 0, 64 * GIB, NULL, "8M",
+	 "bytes of one job's job.log: past it the first and last halves are kept; 0 means no limit (0 to 64G)"},
 
 	{"video", "preset", KT_WORD, F(preset), 0, 0, w_preset, "landscape-720p",
 	 "landscape-720p, landscape-1080p, portrait-1080p, square-1080p or draft-480p"},
@@ -280,8 +286,22 @@ static const char *section_suggest(const char *s)
 	return hit;
 }
 
+/* Names a key had before: still read, as the key they became
+ * (doc/configuration.md, "Deprecated keys"). */
+static const struct {
+	const char *section, *name, *now_section, *now_name;
+} key_aliases[] = {
+	{ "server", "job_log_max", "retention", "max_job_log" },
+};
+
 static const struct key *key_find(const char *section, const char *name)
 {
+	for (size_t i = 0; i < ARRAY_LEN(key_aliases); i++)
+		if (strcasecmp(key_aliases[i].section, section) == 0 &&
+		    strcasecmp(key_aliases[i].name, name) == 0) {
+			section = key_aliases[i].now_section;
+			name = key_aliases[i].now_name;
+		}
 	for (size_t i = 0; i < NKEYS; i++)
 		if (strcasecmp(keys[i].section, section) == 0 &&
 		    strcasecmp(keys[i].name, name) == 0)

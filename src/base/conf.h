@@ -113,7 +113,6 @@ struct aura_config {
 	int shutdown_grace;	/* seconds the whole shutdown may take */
 	int job_timeout;	/* seconds a job may run; 0 = no limit */
 	uint64_t client_buffer; /* bytes queued to one client before it is dropped */
-	uint64_t job_log_max;	/* bytes of one job's job.log (head + tail), 0 no cap */
 	int health_interval; /* seconds between provider health rounds while video jobs wait or run
 			      */
 	char *pool;	     /* the default pool of new jobs ("local") */
@@ -124,6 +123,12 @@ struct aura_config {
 	/* [metrics] (doc/metrics.md) */
 	char *metrics_textfile; /* Prometheus text file the server writes; NULL: none */
 	int metrics_interval;	/* seconds between two writes at most */
+	/* [retention] (doc/retention.md) */
+	int keep_days;	      /* a finished job's work directory, days; 0 no age limit */
+	int keep_jobs;	      /* the newest finished jobs keeping theirs; 0 no limit */
+	int keep_records;     /* the newest finished jobs keeping their records; 0 all */
+	uint64_t job_log_max; /* max_job_log ([server] job_log_max before): bytes of one
+				 job's job.log (head + tail), 0 no cap */
 
 	/* [client] */
 	char *client_host;    /* ssh://... of the server to drive; NULL/"": local */

@@ -66,6 +66,7 @@ struct job {
 	int64_t batch_id;    /* the batch it was queued with, 0 if none */
 	char *cluster_id;    /* the cluster's job id of the current run (Slurm), NULL if none */
 	char *substate;	     /* what a running job waits for ("waiting for cluster"), NULL */
+	int64_t pruned_ms;   /* wall ms retention removed its work directory, 0 if not */
 	/* Only at submit (kept in tables of their own, not read back with
 	 * the job): the jobs it runs after (--after), its --on-done hook. */
 	int64_t *after;

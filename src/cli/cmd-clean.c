@@ -1,8 +1,10 @@
 /*
  * cmd-clean.c -- `aura clean [--state S[,S]] [--older-than D] [--batch B]
- * [--json]`: remove the finished jobs (succeeded, failed, cancelled) in
- * one request and one transaction, as `rm` removes each: the record and
- * the work directory, never the output (pueue clean).
+ * [--dry-run] [--json]`: remove the finished jobs (succeeded, failed,
+ * cancelled) in one request and one transaction, as `rm` removes each:
+ * the record and the work directory, never the output (pueue clean).
+ * `aura clean --retention [--dry-run]` applies [retention] now instead,
+ * the server's own pruning (doc/retention.md).
  *
  * Must never: touch a queued, running or paused job.
  */
@@ -39,11 +41,37 @@ static bool parse_age(const char *s, int64_t *secs)
 	return true;
 }
 
+/* "WHAT N job(s): 1 2 3 WHY" on one line, "WHAT no job" when none. */
+static void print_ids(const char *what, json_t *ids, const char *why)
+{
+	size_t n = json_array_size(ids);
+	if (n == 0) {
+		printf("%s no job\n", what);
+		return;
+	}
+	printf("%s %zu job%s:", what, n, n == 1 ? "" : "s");
+	for (size_t i = 0; i < n; i++)
+		printf(" %lld", (long long)json_integer_value(json_array_get(ids, i)));
+	printf(" %s\n", why);
+}
+
+static void print_retention(json_t *res, bool dry)
+{
+	print_ids(dry ? "work directories to remove:" : "work directories removed:",
+		  json_object_get(res, "pruned"), "(records and outputs are kept)");
+	json_t *rec = json_object_get(res, "records_removed");
+	if (json_array_size(rec) > 0)
+		print_ids(dry ? "records to remove:" : "records removed:", rec,
+			  "(past [retention] keep_records)");
+}
+
 static const struct option clean_opts[] = {
 	{ "json", no_argument, NULL, 'j' },
 	{ "state", required_argument, NULL, 's' },
 	{ "older-than", required_argument, NULL, 'o' },
 	{ "batch", required_argument, NULL, 'b' },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "retention", no_argument, NULL, 'r' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -53,7 +81,15 @@ static int cmd_clean_run(struct cli_ctx *ctx, int argc, char **argv)
 	int rc = args_parse(&cmd_clean_entry, argc, argv, &a, NULL);
 	if (rc)
 		return rc;
+	bool dry = args_has(&a, 'n'), retention = args_has(&a, 'r');
+	if (retention && (args_has(&a, 's') || args_has(&a, 'o') || args_has(&a, 'b')))
+		return cli_usage_error("--retention applies [retention]'s rules: it takes no "
+				       "--state, --older-than or --batch");
 	json_t *params = json_object();
+	if (dry)
+		json_object_set_new(params, "dry_run", json_true());
+	if (retention)
+		json_object_set_new(params, "retention", json_true());
 	if (args_has(&a, 's')) {
 		unsigned mask;
 		unsigned finished = 1u << JOB_SUCCEEDED | 1u << JOB_FAILED | 1u << JOB_CANCELLED;
@@ -93,9 +129,14 @@ static int cmd_clean_run(struct cli_ctx *ctx, int argc, char **argv)
 	client_free(cl);
 	if (rc < 0)
 		return cli_fail(&err);
-	if (args_has(&a, 'j')) {
+	if (args_has(&a, 'j'))
 		cli_print_json(res);
-	} else {
+	else if (retention)
+		print_retention(res, dry);
+	else if (dry)
+		print_ids("would remove", json_object_get(res, "ids"),
+			  "(records and work directories; outputs are kept)");
+	else {
 		json_int_t n = proto_get_int(res, "removed", 0);
 		printf("%lld finished job%s removed (records and work directories; outputs are "
 		       "kept)\n",
@@ -107,7 +148,8 @@ static int cmd_clean_run(struct cli_ctx *ctx, int argc, char **argv)
 
 const struct cmd_entry cmd_clean_entry = {
 	.name = "clean",
-	.usage = "[--json] [--state S[,S]] [--older-than D] [--batch ID|NAME]",
+	.usage = "[--json] [--dry-run] [--state S[,S]] [--older-than D] [--batch ID|NAME] | "
+		 "--retention [--dry-run] [--json]",
 	.args = { .shorts = "", .longs = clean_opts, .min = 0, .max = 0 },
 	.summary = "remove finished jobs in one go",
 	.help = "Removes every succeeded, failed and cancelled job, as `rm` does each (the\n"
@@ -118,7 +160,15 @@ const struct cmd_entry cmd_clean_entry = {
 		"      --older-than D  only those finished at least D ago: a number and\n"
 		"                      s, m, h, d or w (30m, 12h, 7d)\n"
 		"      --batch B       only those of batch B (its id or name)\n"
-		"      --json          {\"ids\": [ID...], \"removed\": N}\n",
+		"      --dry-run       list what would be removed; remove nothing\n"
+		"      --retention     apply [retention] (keep_days, keep_jobs, keep_records)\n"
+		"                      now, as the server does on its own: finished jobs'\n"
+		"                      work directories go (their records and outputs\n"
+		"                      stay), and records past keep_records; with\n"
+		"                      --dry-run only listed (doc/retention.md)\n"
+		"      --json          {\"ids\": [ID...], \"removed\": N, \"dry_run\": B}; with\n"
+		"                      --retention {\"pruned\": [ID...], \"records_removed\":\n"
+		"                      [ID...], \"dry_run\": B}\n",
 	.flags = CMD_NEEDS_DATA,
 	.run = cmd_clean_run,
 };

@@ -204,8 +204,14 @@ static void print_job(const struct job *j, json_t *jj, json_t *stages)
 		row("cluster job", j->cluster_id);
 	print_spec(json_object_get(jj, "spec"));
 	row("output", j->output ? j->output : "-");
-	if (j->workdir)
+	if (j->workdir && j->pruned_ms > 0) {
+		char t[64], w[JOB_PATH_MAX + 128];
+		snprintf(w, sizeof(w), "%s (removed by retention at %s)", j->workdir,
+			 fmt_time(t, sizeof(t), j->pruned_ms));
+		row("workdir", w);
+	} else if (j->workdir) {
 		row("workdir", j->workdir);
+	}
 	print_time_row("created", j->created_ms);
 	print_time_row("started", j->started_ms);
 	print_time_row("finished", j->finished_ms);

@@ -382,6 +382,7 @@ json_t *proto_job_to_json(const struct job *j, bool with_tail)
 	json_object_set_new(o, "batch", int_or_null(j->batch_id, j->batch_id > 0));
 	json_object_set_new(o, "cluster_id", proto_string(j->cluster_id));
 	json_object_set_new(o, "substate", proto_string(j->substate));
+	json_object_set_new(o, "pruned_ms", int_or_null(j->pruned_ms, j->pruned_ms > 0));
 	if (with_tail) {
 		json_object_set_new(o, "stderr_tail",
 				    proto_string_capped(j->stderr_tail, PROTO_TAIL_MAX));
@@ -513,6 +514,7 @@ int proto_job_from_json(json_t *o, struct job *out)
 	bad |= take_int(o, "batch", &out->batch_id);
 	bad |= take_str(o, "cluster_id", &out->cluster_id);
 	bad |= take_str(o, "substate", &out->substate);
+	bad |= take_int(o, "pruned_ms", &out->pruned_ms);
 	bad |= take_json_text(o, "spec", &out->spec);
 
 	json_t *w = json_object_get(o, "warnings");

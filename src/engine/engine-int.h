@@ -130,6 +130,7 @@ struct engine {
 	int64_t *held;	    /* jobs `aura pool --pause --running` paused */
 	size_t nheld, held_cap;
 	struct metrics *metrics; /* the server's (doc/metrics.md), or NULL */
+	struct retain *retain; /* retain.c, NULL until first used */
 };
 
 /* engine.c */
@@ -147,6 +148,17 @@ void job_announce(struct engine *e, const struct job *j);
 void job_announce_removed(struct engine *e, enum job_kind kind, int64_t id);
 /* Take stock of the registered kinds' jobs queued or running in the store. */
 void kinds_scan(struct engine *e);
+
+/* table.c: a request refused while the store cannot be written */
+int refuse_while_behind(struct engine *e, const char *what, struct aura_error *err);
+
+/* retain.c: retention's work (doc/retention.md). retain_kick: look for
+ * what is due on the next turn (at start, when a job ends); retain_forget:
+ * job id is about to change hands (retry, rm, clean): drop it from the
+ * queue, and finish a half-removed directory of it now. */
+void retain_kick(struct engine *e);
+void retain_forget(struct engine *e, int64_t id);
+void retain_free(struct engine *e);
 
 /* run-log.c */
 void run_log_flush(struct run *r);

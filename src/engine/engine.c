@@ -346,6 +346,7 @@ void engine_free(struct engine *e)
 	proc_kill_leftovers(); /* and what finished runs left behind */
 	loop_timer_del(e->loop, e->backoff_timer);
 	loop_timer_del(e->loop, e->sweep_timer);
+	retain_free(e);
 	free(e->server_id);
 	store_pool_ctl_free(e->pctl, e->npctl);
 	free(e->held);

@@ -39,7 +39,7 @@ struct engine_events {
 	 * job.log's size once the line and its newline are written (where the
 	 * next line starts), -1 when job.log cannot be written. */
 	/* line NULL: job.log grew past what was told (the kept last lines of a
-	 * run past job_log_max): followers read it from `end`. */
+	 * run past max_job_log): followers read it from `end`. */
 	void (*job_log)(int64_t id, const char *line, int64_t end, void *ctx);
 	/* engine_shutdown finished: no child is left. */
 	void (*drained)(void *ctx);
@@ -136,9 +136,20 @@ int engine_set_priority(struct engine *e, int64_t id, int priority, struct aura_
  * `states` (bits 1 << job_state; queued, running and paused are never
  * touched), finished at or before before_ms (0: any time), of batch
  * batch_id (0: any): the records in one transaction, then their work
- * directories. *ids (allocated, NULL when *n is 0) are the removed ones. */
+ * directories. *ids (allocated, NULL when *n is 0) are the removed ones;
+ * with dry_run, those that would be, and nothing is removed. */
 int engine_clean(struct engine *e, unsigned states, int64_t before_ms, int64_t batch_id,
-		 int64_t **ids, size_t *n, struct aura_error *err);
+		 bool dry_run, int64_t **ids, size_t *n, struct aura_error *err);
+
+/*
+ * Retention by hand (`aura clean --retention`, doc/retention.md): the
+ * finished jobs whose work directories [retention] prunes now (*prune)
+ * and whose records it removes (*records), allocated (NULL when none).
+ * Unless dry_run they are queued for the same slices as the automatic
+ * pruning (done on the next turns, not when this returns).
+ */
+int engine_retention(struct engine *e, bool dry_run, int64_t **prune, size_t *nprune,
+		     int64_t **records, size_t *nrecords, struct aura_error *err);
 
 /* One job with live progress (out is job_init'ed by the callee). */
 int engine_get(struct engine *e, int64_t id, struct job *out, struct aura_error *err);

@@ -119,6 +119,7 @@ void hook_job_ended(struct engine *e, const struct job *j)
 	if (!job_state_terminal(j->state))
 		return;
 	deps_settle(e, j->id);
+	retain_kick(e); /* keep_jobs, keep_records, and the next deadline */
 	char *cmd = NULL;
 	struct aura_error err = { 0 };
 	if (store_hook_get(e->st, j->id, &cmd, &err) < 0)

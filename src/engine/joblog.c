@@ -88,7 +88,7 @@ void joblog_finish(struct joblog *l)
 			int m = snprintf(mark, sizeof(mark),
 					 "[aura] [... %" PRIu64
 					 " bytes cut: job.log keeps the first and "
-					 "last part of a run past job_log_max ...]\n",
+					 "last part of a run past max_job_log ...]\n",
 					 l->cut);
 			write_all(l, mark, (size_t)m);
 		}

@@ -1,5 +1,5 @@
 /*
- * joblog.h -- the size cap of a job's job.log (`[server] job_log_max`):
+ * joblog.h -- the size cap of a job's job.log (`[retention] max_job_log`):
  * the head of a run's output goes to the file as it comes; once the file
  * holds half the cap, further lines are kept in a ring of the last half,
  * and when the run ends a marker line "[aura] [... N bytes cut ...]" and

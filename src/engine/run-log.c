@@ -57,7 +57,7 @@ void run_log_line(struct run *r, const char *line)
 	int64_t end = -1;
 	size_t n = strlen(red) + 1;
 	if (r->log_fd >= 0) {
-		/* Past job_log_max a line waits in the ring until the run ends
+		/* Past max_job_log a line waits in the ring until the run ends
 		 * (joblog.h): it is not in the file, so no follower is told of
 		 * it now; the end of the run tells them to read the file. */
 		if (!r->log_cut && !joblog_fits(&r->jlog, r->log_batch.len, n))

@@ -372,5 +372,6 @@ int engine_recover(struct engine *e, struct aura_error *err)
 	/* what waits in the store is final now: the kinds' counts */
 	kinds_scan(e);
 	schedule(e);
+	retain_kick(e); /* catch up with what fell due while stopped */
 	return rc;
 }

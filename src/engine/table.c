@@ -68,7 +68,7 @@ static const char *const req_names[REQ__COUNT] = { "cancel", "pause",  "resume",
 
 /* While the store cannot be written, no request changes a job: its
  * answer could not be kept (doc/stability.md). */
-static int refuse_while_behind(struct engine *e, const char *what, struct aura_error *err)
+int refuse_while_behind(struct engine *e, const char *what, struct aura_error *err)
 {
 	struct store_status ss;
 	store_status(e->st, &ss);
@@ -365,9 +365,14 @@ static int engine_request(struct engine *e, int64_t id, enum eng_req req, struct
 		}
 		break;
 	case ACT_REQUEUE:
-		/* a succeeded job runs again from the start: no stage is kept */
-		if (j->state == JOB_SUCCEEDED && (rc = store_stage_clear(e->st, id, err)) < 0)
+		/* a succeeded job runs again from the start: no stage is kept;
+		 * nor is one of a job whose work directory retention removed
+		 * (its stages' files are gone) */
+		retain_forget(e, id);
+		if ((j->state == JOB_SUCCEEDED || j->pruned_ms) &&
+		    (rc = store_stage_clear(e->st, id, err)) < 0)
 			break;
+		j->pruned_ms = 0;
 		j->state = JOB_QUEUED;
 		j->finished_ms = 0;
 		j->not_before_ms = 0;
@@ -386,6 +391,7 @@ static int engine_request(struct engine *e, int64_t id, enum eng_req req, struct
 		rc = store_job_delete(e->st, id, err);
 		if (rc < 0)
 			break;
+		retain_forget(e, id);
 		remove_workdir(e, id);
 		log_info("job %lld: removed", (long long)id);
 		job_announce_removed(e, j->kind, id);
@@ -478,7 +484,7 @@ static int clean_add(const struct job *j, void *ctx)
 }
 
 int engine_clean(struct engine *e, unsigned states, int64_t before_ms, int64_t batch_id,
-		 int64_t **ids, size_t *n, struct aura_error *err)
+		 bool dry_run, int64_t **ids, size_t *n, struct aura_error *err)
 {
 	*ids = NULL;
 	*n = 0;
@@ -489,6 +495,12 @@ int engine_clean(struct engine *e, unsigned states, int64_t before_ms, int64_t b
 	for (int s = 0; s < JOB_STATE__COUNT && rc == 0; s++)
 		if ((states & (1u << s)) && job_state_terminal((enum job_state)s))
 			rc = store_job_list(e->st, s, 0, 0, clean_add, &p, err);
+	if (rc == 0 && dry_run) {
+		free(p.kinds);
+		*ids = p.ids;
+		*n = p.n;
+		return 0;
+	}
 	if (rc == 0 && p.n > 0) {
 		/* every record in one transaction: all of them go, or none */
 		rc = store_begin(e->st, err);
@@ -505,6 +517,7 @@ int engine_clean(struct engine *e, unsigned states, int64_t before_ms, int64_t b
 		return rc;
 	}
 	for (size_t i = 0; i < p.n; i++) {
+		retain_forget(e, p.ids[i]);
 		remove_workdir(e, p.ids[i]);
 		job_announce_removed(e, (enum job_kind)p.kinds[i], p.ids[i]);
 	}

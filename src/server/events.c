@@ -448,6 +448,7 @@ void srv_before_sleep(struct loop *l, void *ctx)
 	(void)l;
 	srv_commit_turn(s);
 	srv_metrics_check(s);
+	srv_upkeep_turn(s);
 	for (struct conn *c = s->clients; c; c = c->next) {
 		if (c->fd < 0)
 			continue;

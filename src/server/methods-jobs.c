@@ -555,18 +555,55 @@ int srv_m_priority(struct conn *c, int64_t id, json_t *params, json_t **result,
 	return job_answer(c, jid, result, err);
 }
 
+static json_t *id_array(const int64_t *ids, size_t n)
+{
+	json_t *arr = json_array();
+	for (size_t k = 0; k < n; k++)
+		json_array_append_new(arr, json_integer(ids[k]));
+	return arr;
+}
+
+/* clean with "retention": [retention]'s rules now (doc/retention.md). */
+static int clean_retention(struct conn *c, bool dry, json_t **result, struct aura_error *err)
+{
+	int64_t *prune, *records;
+	size_t np, nr;
+	int rc = engine_retention(c->s->eng, dry, &prune, &np, &records, &nr, err);
+	if (rc < 0)
+		return rc;
+	*result = json_pack("{s:b,s:b,s:o,s:o}", "retention", 1, "dry_run", dry, "pruned",
+			    id_array(prune, np), "records_removed", id_array(records, nr));
+	free(prune);
+	free(records);
+	return 0;
+}
+
 /* clean: "states" (default the three finished ones), "older_than_s" and
- * "batch" narrow which finished jobs go; all in one transaction. */
+ * "batch" narrow which finished jobs go; all in one transaction.
+ * "dry_run" only lists them; "retention" applies [retention] instead. */
 int srv_m_clean(struct conn *c, int64_t id, json_t *params, json_t **result, struct aura_error *err)
 {
 	(void)id;
-	json_t *states = NULL, *older = NULL;
+	json_t *states = NULL, *older = NULL, *dry = NULL, *ret = NULL;
 	int rc;
 	if ((rc = srv_param_opt(params, "states", srv_is_array, "an array of states", &states,
 				err)) < 0 ||
 	    (rc = srv_param_opt(params, "older_than_s", srv_is_integer, "an integer", &older,
-				err)) < 0)
+				err)) < 0 ||
+	    (rc = srv_param_opt(params, "dry_run", srv_is_boolean, "true or false", &dry, err)) <
+		0 ||
+	    (rc = srv_param_opt(params, "retention", srv_is_boolean, "true or false", &ret, err)) <
+		0)
 		return rc;
+	bool dry_run = dry && json_is_true(dry);
+	if (ret && json_is_true(ret)) {
+		json_t *b = json_object_get(params, "batch");
+		if (states || older || (b && !json_is_null(b)))
+			return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
+					      "\"retention\" takes no \"states\", \"older_than_s\" "
+					      "or \"batch\": it applies [retention]'s rules");
+		return clean_retention(c, dry_run, result, err);
+	}
 	unsigned mask = 0;
 	size_t i;
 	json_t *v;
@@ -601,15 +638,14 @@ int srv_m_clean(struct conn *c, int64_t id, json_t *params, json_t **result, str
 	}
 	int64_t *ids;
 	size_t n;
-	if ((rc = engine_clean(c->s->eng, mask, before, bid, &ids, &n, err)) < 0) {
+	if ((rc = engine_clean(c->s->eng, mask, before, bid, dry_run, &ids, &n, err)) < 0) {
 		json_decref(bobj);
 		return rc;
 	}
-	json_t *arr = json_array();
-	for (size_t k = 0; k < n; k++)
-		json_array_append_new(arr, json_integer(ids[k]));
+	json_t *arr = id_array(ids, n);
 	free(ids);
-	*result = json_pack("{s:o,s:I}", "ids", arr, "removed", (json_int_t)n);
+	*result = json_pack("{s:o,s:I,s:b}", "ids", arr, "removed", (json_int_t)(dry_run ? 0 : n),
+			    "dry_run", dry_run);
 	if (bobj)
 		json_object_set_new(*result, "batch", bobj);
 	return 0;

@@ -18,6 +18,7 @@
 #include "engine/engine.h"
 #include "base/log.h"
 #include "base/paths.h"
+#include "client/format.h"
 #include "client/proto.h"
 #include "server/params.h"
 #include "server/server-int.h"
@@ -48,6 +49,7 @@ int srv_m_logs(struct conn *c, int64_t id, json_t *params, json_t **result, stru
 	struct job j;
 	job_init(&j);
 	rc = engine_get(c->s->eng, jid, &j, err);
+	int64_t pruned = j.pruned_ms;
 	job_clear(&j);
 	if (rc < 0)
 		return rc;
@@ -56,6 +58,15 @@ int srv_m_logs(struct conn *c, int64_t id, json_t *params, json_t **result, stru
 	char *path = xasprintf("%s/job.log", dir);
 	free(dir);
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 && errno == ENOENT && pruned > 0) {
+		char when[64];
+		fmt_time(when, sizeof(when), pruned);
+		free(path);
+		return aura_error_set(err, AURA_E_JOB_PRUNED,
+				      "job %lld: its work directory and job.log were removed by "
+				      "retention at %s",
+				      (long long)jid, when);
+	}
 	if (fd < 0 && errno != ENOENT) {
 		rc = aura_error_set(err, AURA_E_INTERNAL, "%s: %s", path, strerror(errno));
 		free(path);

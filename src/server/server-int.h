@@ -108,6 +108,10 @@ struct server {
 	bool mfile_failing;	 /* the last write failed (logged once) */
 	int64_t mfile_last_mono; /* when it was last written, 0: never */
 	uint64_t mfile_timer;
+	/* the store's upkeep when idle (upkeep.c) */
+	uint64_t upkeep_timer;
+	uint64_t upkeep_seen;	 /* store_change_count when last looked */
+	int64_t upkeep_first_ms; /* mono ms of the first write of the burst */
 	/* server_finish */
 	bool finishing, finish_done;
 	uint64_t finish_timer;
@@ -120,6 +124,9 @@ void srv_client_send(struct conn *c, json_t *msg);
 void srv_reply_ok(struct conn *c, int64_t id, json_t *result);
 void srv_reply_err(struct conn *c, int64_t id, const struct aura_error *err);
 void srv_reply_errf(struct conn *c, int64_t id, int code, const char *fmt, ...) AURA_PRINTF(4, 5);
+/* After the turn's commit: rows were written, so arm the idle upkeep
+ * (upkeep.c), unless it is armed already. */
+void srv_upkeep_turn(struct server *s);
 /* Commit the turn's writes (or, while behind and due, catch up); what was
  * held for them is released on success. */
 void srv_commit(struct server *s);

@@ -411,6 +411,7 @@ void server_free(struct server *s)
 	free(s->held);
 	loop_timer_del(s->loop, s->store_timer);
 	loop_timer_del(s->loop, s->mfile_timer);
+	loop_timer_del(s->loop, s->upkeep_timer);
 	health_free(s->health);
 	free(s);
 }

@@ -55,6 +55,7 @@ static void bind_job(struct binder *b, const struct job *j, int64_t created, int
 		b_int64(b, 29, j->batch_id);
 	b_text(b, 30, j->cluster_id);
 	b_text(b, 31, j->substate);
+	b_int64(b, 33, j->pruned_ms); /* ?32 is the update's id, the insert's key */
 }
 
 static char *col_str(sqlite3_stmt *s, int i)
@@ -107,6 +108,7 @@ static int read_job(struct store *st, sqlite3_stmt *s, struct job *j, struct aur
 	j->batch_id = sqlite3_column_int64(s, 30);
 	j->cluster_id = col_str(s, 31);
 	j->substate = col_str(s, 32);
+	j->pruned_ms = sqlite3_column_int64(s, 33);
 	return 0;
 }
 

@@ -25,16 +25,16 @@
 	"id, kind, name, state, priority, spec, output, workdir, created_ms, started_ms,"          \
 	" finished_ms, updated_ms, attempts, max_attempts, not_before_ms, stage, progress,"        \
 	" out_time_us, duration_us, fps, speed, size, eta_s, pid, error_code, error_message,"      \
-	" stderr_tail, warnings, idem_key, pool, batch_id, cluster_id, substate"
+	" stderr_tail, warnings, idem_key, pool, batch_id, cluster_id, substate, pruned_ms"
 /* The same without id and idem_key (a job's key is written only by its
- * insert, never by an update: see doc/store.md), , bound as ?1..?31 by bind_job(). */
+ * insert, never by an update: see doc/store.md), , bound as ?1..?31 and ?33 by bind_job(). */
 #define JOB_SET                                                                                    \
 	"kind = ?1, name = ?2, state = ?3, priority = ?4, spec = ?5, output = ?6, workdir = ?7,"   \
 	" created_ms = ?8, started_ms = ?9, finished_ms = ?10, updated_ms = ?11, attempts = ?12,"  \
 	" max_attempts = ?13, not_before_ms = ?14, stage = ?15, progress = ?16,"                   \
 	" out_time_us = ?17, duration_us = ?18, fps = ?19, speed = ?20, size = ?21, eta_s = ?22,"  \
 	" pid = ?23, error_code = ?24, error_message = ?25, stderr_tail = ?26, warnings = ?27,"    \
-	" pool = ?28, batch_id = ?29, cluster_id = ?30, substate = ?31"
+	" pool = ?28, batch_id = ?29, cluster_id = ?30, substate = ?31, pruned_ms = ?33"
 
 enum stmt_id {
 	SQL_BEGIN,
@@ -131,6 +131,8 @@ static inline int step(struct binder *b)
 	return b->rc == SQLITE_OK ? sqlite3_step(b->s) : b->rc;
 }
 
+/* retain.c: auto_vacuum = INCREMENTAL, with one VACUUM for an older file. */
+void store_autovacuum_ensure(struct store *st);
 /* store.c: SQLite result code -> catalogue code (`fallback` is STORE_OPEN
  * while opening and STORE_IO afterwards); an error naming `what`. */
 int store_map_rc(int rc, int fallback);

@@ -115,6 +115,15 @@ static const char *const migrations[STORE_SCHEMA_VERSION] = {
 	" max_jobs INTEGER,"
 	" paused INTEGER NOT NULL DEFAULT 0"
 	") WITHOUT ROWID;",
+	/* 5: retention (doc/retention.md): when a finished job's work
+	 * directory was removed, and the finished jobs by their end, all of
+	 * them (keep_jobs, keep_records) and those not pruned yet (the next
+	 * to prune, the next deadline) */
+	"ALTER TABLE jobs ADD COLUMN pruned_ms INTEGER NOT NULL DEFAULT 0;"
+	"CREATE INDEX jobs_finished ON jobs (finished_ms, id)"
+	" WHERE state IN ('succeeded', 'failed', 'cancelled');"
+	"CREATE INDEX jobs_unpruned ON jobs (finished_ms, id)"
+	" WHERE pruned_ms = 0 AND state IN ('succeeded', 'failed', 'cancelled');",
 };
 // clang-format on
 
@@ -127,9 +136,10 @@ static const char *const sql_text[SQL__COUNT] = {
 		"INSERT INTO jobs (kind, name, state, priority, spec, output, workdir, created_ms,"
 		" started_ms, finished_ms, updated_ms, attempts, max_attempts, not_before_ms, stage,"
 		" progress, out_time_us, duration_us, fps, speed, size, eta_s, pid, error_code,"
-		" error_message, stderr_tail, warnings, pool, batch_id, cluster_id, substate, idem_key)"
+		" error_message, stderr_tail, warnings, pool, batch_id, cluster_id, substate, idem_key,"
+		" pruned_ms)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,"
-		" ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32)"
+		" ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33)"
 		/* a key already used inserts nothing: the caller looks it up */
 		" ON CONFLICT (idem_key) WHERE idem_key IS NOT NULL DO NOTHING",
 	[SQL_JOB_BY_KEY] = "SELECT id FROM jobs WHERE idem_key = ?1",
@@ -441,6 +451,7 @@ static int open_store(const char *path, const char *const *extra, int nextra, in
 	ret = set_pragmas(st, err);
 	if (ret)
 		goto out;
+	store_autovacuum_ensure(st);
 	ret = migrate(st, steps, known, target, &version, err);
 	if (ret)
 		goto out;

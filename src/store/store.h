@@ -36,7 +36,7 @@ int store_reserve_ids(struct store *st, int64_t max_id, struct aura_error *err);
 /* The number of jobs in the store at path, opened read-only (doctor): a
  * file without the schema counts 0. The file is not created or changed. */
 int store_peek_job_count(const char *path, int64_t *n, struct aura_error *err);
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /*
  * For tests of the migration runner only (see doc/store.md).
@@ -250,5 +250,41 @@ int64_t store_pool_queued(struct store *st, const char *pool);
 int store_job_counts(struct store *st,
 		     void (*fn)(const char *pool, const char *state, int64_t n, void *ctx),
 		     void *ctx);
+
+/*
+ * Retention (retain.c, doc/retention.md); only finished jobs (succeeded,
+ * failed, cancelled) are ever named. store_retain_due: up to max ids of
+ * finished jobs whose work directory is not pruned yet (pruned_ms 0) and
+ * that finished at or before before_ms (0: no age limit) or are not among
+ * the newest `keep` finished jobs (0: no count limit), oldest first.
+ * store_retain_oldest: 1 and the finished_ms of the oldest finished job
+ * not pruned yet, 0 when there is none. store_retain_records: up to max
+ * ids of finished jobs, oldest first, past the newest `keep` (keep <= 0:
+ * none). store_batch_drop_empty: the batch's row once no job has it
+ * (nothing while behind).
+ */
+int store_retain_due(struct store *st, int64_t before_ms, int64_t keep, int64_t *ids, size_t max,
+		     size_t *n, struct aura_error *err);
+int store_retain_oldest(struct store *st, int64_t *finished_ms, struct aura_error *err);
+int store_retain_records(struct store *st, int64_t keep, int64_t *ids, size_t max, size_t *n,
+			 struct aura_error *err);
+int store_batch_drop_empty(struct store *st, int64_t batch_id, struct aura_error *err);
+
+/*
+ * Upkeep when the server is idle (retain.c, doc/store.md): commits an
+ * open batch, hands back up to `pages` free pages (PRAGMA
+ * incremental_vacuum); once none is left, PRAGMA optimize (when asked)
+ * and a TRUNCATE checkpoint of the WAL. Returns 1 when free pages remain
+ * (call again on a later turn), else 0; never waits for a lock (a busy
+ * step is skipped) and does nothing while the store is behind or inside
+ * a transaction. store_change_count: rows written so far (inserts,
+ * updates, deletes), to tell that something was written since.
+ */
+struct store_upkeep_info {
+	int64_t freed; /* pages handed back */
+	bool optimized, checkpointed;
+};
+int store_upkeep(struct store *st, int pages, bool optimize, struct store_upkeep_info *info);
+uint64_t store_change_count(const struct store *st);
 
 #endif

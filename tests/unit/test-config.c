@@ -116,6 +116,10 @@ static void test_defaults(void **state)
 	assert_int_equal(c.shutdown_grace, 15);
 	assert_int_equal(c.job_timeout, 0);
 	assert_int_equal(c.client_buffer, 4 * 1024 * 1024);
+	assert_int_equal(c.keep_days, 14);
+	assert_int_equal(c.keep_jobs, 1000);
+	assert_int_equal(c.keep_records, 0);
+	assert_int_equal(c.job_log_max, 8 * 1024 * 1024);
 	assert_string_equal(c.preset, "landscape-720p");
 	assert_int_equal(c.duration, 30);
 	assert_string_equal(c.voice, "flite:slt");
@@ -304,6 +308,44 @@ static void test_duplicate_key_last_wins(void **state)
 	config_defaults(&c);
 	assert_int_equal(load_text(&c, "[server]\nmax_jobs = 3\nmax_jobs = 5\n", &err), 0);
 	assert_int_equal(c.max_jobs, 5);
+	config_free(&c);
+}
+
+/* [retention] max_job_log, and [server] job_log_max (its name before
+ * issue 15) still read as it: the later line wins. */
+static void test_retention_keys(void **state)
+{
+	(void)state;
+	struct aura_config c;
+	struct aura_error err;
+	config_defaults(&c);
+	assert_int_equal(load_text(&c,
+				   "[retention]\nkeep_days = 0\nkeep_jobs = 3\nkeep_records = 7\n"
+				   "max_job_log = 64K\n",
+				   &err),
+			 0);
+	assert_int_equal(c.keep_days, 0);
+	assert_int_equal(c.keep_jobs, 3);
+	assert_int_equal(c.keep_records, 7);
+	assert_int_equal(c.job_log_max, 64 * 1024);
+	config_free(&c);
+
+	config_defaults(&c);
+	assert_int_equal(load_text(&c, "[server]\njob_log_max = 2M\n", &err), 0);
+	assert_int_equal(c.job_log_max, 2 * 1024 * 1024);
+	config_free(&c);
+
+	config_defaults(&c);
+	assert_int_equal(
+	    load_text(&c, "[server]\njob_log_max = 2M\n[retention]\nmax_job_log = 0\n", &err), 0);
+	assert_int_equal(c.job_log_max, 0);
+	config_free(&c);
+
+	config_defaults(&c);
+	assert_int_equal(load_text(&c, "[retention]\nkeep_days = -1\n", &err),
+			 -AURA_E_CONFIG_BAD_VALUE);
+	assert_int_equal(load_text(&c, "[retention]\njob_log_max = 1M\n", &err),
+			 -AURA_E_CONFIG_UNKNOWN_KEY); /* the old name only in its old section */
 	config_free(&c);
 }
 
@@ -1057,6 +1099,7 @@ int main(void)
 		cmocka_unit_test(test_load_twice_no_leak),
 		cmocka_unit_test(test_bool_parse),
 		cmocka_unit_test(test_example_is_the_defaults),
+		cmocka_unit_test(test_retention_keys),
 		cmocka_unit_test(test_pools),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -208,6 +208,9 @@ static int fx_setup(void **state)
 	f->cfg.quit_grace = 2;
 	f->cfg.term_grace = 2;
 	f->cfg.job_timeout = 0;
+	/* no age limit: a finished job would arm retention's deadline timer
+	 * (doc/retention.md), and assert_idle wants none */
+	f->cfg.keep_days = 0;
 	struct aura_error err = { 0 };
 	f->loop = loop_new();
 	F = f;

@@ -147,6 +147,7 @@ static const struct {
 	PIN(STYLE_UNKNOWN, 85),
 	PIN(HOST_INVALID, 86),
 	PIN(REMOTE_UNSUPPORTED, 87),
+	PIN(JOB_PRUNED, 88),
 };
 #undef PIN
 

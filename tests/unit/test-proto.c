@@ -392,7 +392,7 @@ static void test_job_json_shape(void **state)
 				 "out_time_us", "duration_us",	"fps",	      "speed",
 				 "size",	"eta_s",	"pid",	      "error",
 				 "warnings",	"key",		"pool",	      "batch",
-				 "cluster_id",	"substate" };
+				 "cluster_id",	"substate",	"pruned_ms" };
 	for (size_t i = 0; i < ARRAY_LEN(fields); i++)
 		if (!json_object_get(o, fields[i]))
 			fail_msg("missing %s", fields[i]);

@@ -135,8 +135,8 @@ static void test_migrate_3_to_4_keeps_rows(void **state)
 			  " ('video', 'older', 'queued', 'farm');"
 			  "INSERT INTO batches (name) VALUES ('b')");
 	st = open_ok(f->path);
-	assert_int_equal(store_schema_version(st), 4);
-	assert_int_equal(STORE_SCHEMA_VERSION, 4);
+	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
+	assert_true(STORE_SCHEMA_VERSION >= 4);
 	struct job j;
 	assert_int_equal(store_job_get(st, 2, &j, &err), 0);
 	assert_string_equal(j.name, "older");
