@@ -157,7 +157,7 @@ config 3 0 0
 start || not_ok "the server starts with keep_days = 0"
 wait_for 15 walsmall || not_ok "the upkeep after start-up is done"
 SERVE_PID=$(server_pid)
-timeout -s INT 3 strace -qq -p "$SERVE_PID" -e trace=poll,ppoll -o "$T_TMP/strace" 2>/dev/null &
+timeout -s INT 2 strace -qq -p "$SERVE_PID" -e trace=poll,ppoll -o "$T_TMP/strace" 2>/dev/null &
 ST=$!
 wait_for 5 sh -c "! grep -q '^TracerPid:[[:space:]]*0\$' /proc/$SERVE_PID/status"
 aura ls >/dev/null
