@@ -87,6 +87,14 @@ is "$RC" 2 "logs of a pruned job: exit 2"
 like "$ERR" "JOB_PRUNED.*removed by retention" "... with JOB_PRUNED, not a crash"
 [ "$(pruned_ms "$J4")" = 0 ] && ok "a kept job is not marked" || not_ok "a kept job is not marked"
 
+# --- a pruned job retried runs again, with a work directory of its own ------------------
+run aura retry --force "$J2"
+is "$RC" 0 "a pruned job can be retried (--force: it succeeded)"
+wait_for 20 terminal "$J2" || not_ok "... and ends"
+is "$(state_of "$J2") $(pruned_ms "$J2")" "succeeded 0" "... runs again and is no longer marked pruned"
+[ -f "$(dir "$J2")/job.log" ] && ok "... with its work directory back" || not_ok "... with its work directory back"
+wait_for 10 gone "$J4" && ok "its end prunes job $J4 (the fourth newest now)" || not_ok "its end prunes job $J4 (the fourth newest now)"
+
 # --- max_job_log (the new key) ---------------------------------------------------------
 L=$(aura submit --name chatty -- -f lavfi -i "testsrc=duration=4:size=32x32:rate=100" -vf showinfo -f null -)
 wait_for 30 terminal "$L" || not_ok "the chatty job ends"
@@ -94,25 +102,25 @@ SZ=$(stat -c %s "$(dir "$L")/job.log")
 if [ "$SZ" -le $((16 * 1024 + 512)) ]; then ok "[retention] max_job_log caps job.log ($SZ bytes)"; else
 	not_ok "[retention] max_job_log caps job.log"; diag "$SZ bytes"; fi
 like "$(grep -c '^\[aura\] \[\.\.\. [0-9]* bytes cut' "$(dir "$L")/job.log")" '^1$' "... with the cut marked"
-wait_for 10 gone "$J4" || not_ok "the chatty job's end pruned job $J4"
+wait_for 10 gone "$J5" || not_ok "the chatty job's end pruned job $J5"
 
 is "$(sqlite3 "$DB" 'PRAGMA auto_vacuum')" 2 "the store uses auto_vacuum = incremental"
 
 # --- by hand: age the kept jobs while the server runs, then clean --retention ----------
 OLD=$(( ($(date +%s) - 30 * 86400) * 1000 ))
-sqlite3 "$DB" ".timeout 5000" "UPDATE jobs SET finished_ms = $OLD WHERE id IN ($J5, $J6, $R, $P)"
+sqlite3 "$DB" ".timeout 5000" "UPDATE jobs SET finished_ms = $OLD WHERE id IN ($J2, $J6, $R, $P)"
 run aura clean --retention --dry-run --json
 is "$RC" 0 "clean --retention --dry-run: exit 0"
-is "$(printf '%s' "$OUT" | jq -c '[.dry_run, (.pruned | sort), .records_removed]')" "[true,[$J5,$J6],[]]" \
+is "$(printf '%s' "$OUT" | jq -c '[.dry_run, (.pruned | sort), .records_removed]')" "[true,[$J2,$J6],[]]" \
 	"... lists the two aged finished jobs (not the running or paused one)"
-[ -d "$(dir "$J5")" ] && [ -d "$(dir "$J6")" ] && ok "... and removes nothing" || not_ok "... and removes nothing"
+[ -d "$(dir "$J2")" ] && [ -d "$(dir "$J6")" ] && ok "... and removes nothing" || not_ok "... and removes nothing"
 run aura clean --dry-run --json --state succeeded
 is "$(printf '%s' "$OUT" | jq -c '[.removed, (.ids | length)]')" "[0,7]" "clean --dry-run lists the 7 succeeded jobs, removes none"
 is "$(aura ls --json | jq .total)" 9 "... every record is still there"
 run aura clean --retention
 is "$RC" 0 "clean --retention: exit 0"
-like "$OUT" "work directories removed: 2 jobs: $J5 $J6" "... names what it prunes"
-wait_for 10 gone "$J6" && gone "$J5" && ok "... and their work directories go" || not_ok "... and their work directories go"
+like "$OUT" "work directories removed: 2 jobs: $J2 $J6" "... names what it prunes"
+wait_for 10 gone "$J6" && gone "$J2" && ok "... and their work directories go" || not_ok "... and their work directories go"
 run aura clean --retention --state failed
 is "$RC" 2 "--retention with --state: a usage error"
 
