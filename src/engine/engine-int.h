@@ -130,7 +130,7 @@ struct engine {
 	int64_t *held;	    /* jobs `aura pool --pause --running` paused */
 	size_t nheld, held_cap;
 	struct metrics *metrics; /* the server's (doc/metrics.md), or NULL */
-	struct retain *retain; /* retain.c, NULL until first used */
+	struct retain *retain;	 /* retain.c, NULL until first used */
 };
 
 /* engine.c */
