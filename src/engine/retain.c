@@ -231,9 +231,14 @@ static void slice(struct loop *l, void *ctx)
 		r->slice_timer = loop_timer_add(e->loop, 0, slice, e);
 		return;
 	}
-	if (r->pruned || r->removed)
+	/* one line per burst: info for a catch-up or a clean by hand, the
+	 * steady one or two per job end only at debug */
+	if (r->pruned + r->removed >= 10)
 		log_info("retention: %zu work director%s removed, %zu record%s", r->pruned,
 			 r->pruned == 1 ? "y" : "ies", r->removed, r->removed == 1 ? "" : "s");
+	else if (r->pruned || r->removed)
+		log_debug("retention: %zu work directories removed, %zu records", r->pruned,
+			  r->removed);
 	r->pruned = r->removed = 0;
 	arm_deadline(e, r);
 }
