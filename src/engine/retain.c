@@ -191,7 +191,13 @@ static bool next(struct engine *e, struct retain *r)
 			  !run_find(e, it.id);
 		if (ok) {
 			char *dir = paths_job_dir(e->paths, it.id);
-			treerm_start(&r->walk, dir, j.output);
+			/* an output is stored absolute; a relative one would be
+			 * the work directory's (where a remote submit runs) */
+			char *keep = j.output && j.output[0] != '/'
+					 ? xasprintf("%s/%s", dir, j.output)
+					 : xstrdup(j.output);
+			treerm_start(&r->walk, dir, keep);
+			free(keep);
 			free(dir);
 			r->cur = it;
 		}
