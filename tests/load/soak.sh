@@ -28,9 +28,10 @@ LOW=${SOAK_LOW:-50}
 # RSS: the first checkpoint is taken once SQLite's page cache (bounded,
 # doc/performance.md) and the allocator's arenas have grown to their
 # working size; what may still move after it is the cache filling with a
-# bigger store and malloc's free lists (a few hundred KiB). 4 MiB is two
-# SQLite caches; 10 % covers a sanitizer-free build of any size. A leak of
-# even 200 bytes a job shows as +4 MiB over 20 000 jobs.
+# bigger store and malloc's free lists (a few hundred KiB). 4 MiB is eight
+# times SQLite's cache (cache_size 512 KiB, src/store/store.c); 10 % only
+# matters for a bigger server. A leak of 200 bytes a job is +4 MiB over
+# 20 000 jobs; the script prints the growth per job as well.
 SLACK_PCT=${SOAK_RSS_SLACK_PCT:-10}
 SLACK_KB=${SOAK_RSS_SLACK:-4096}
 DISK_PCT=${SOAK_DISK_SLACK_PCT:-25}
