@@ -60,7 +60,13 @@ if [ "${SOAK_STUB:-0}" = 1 ]; then
 	diag "ffmpeg: the stand-in tests/load/ffmpeg-stub.sh (SOAK_STUB=1)"
 fi
 serve_bg
-is $? 0 "the server starts"
+RC=$?
+is "$RC" 0 "the server starts"
+if [ "$RC" != 0 ]; then
+	diag "$(cat "$T_TMP/serve.out")" # e.g. [retention] keys this build does not know
+	done_testing
+	exit 1
+fi
 P=$SERVE_PID
 EV="$T_TMP/events"
 python3 "$LC" sub "$SOCK" "$EV" logs &
