@@ -120,6 +120,11 @@ static void ev_job_removed(int64_t id, void *ctx)
 	struct server *s = ctx;
 	s->mfile_jobs_dirty = true;
 	srv_prog_drop(s, id);
+	/* A removed job writes no more lines: a connection's log gap for it
+	 * would be kept (and scanned on every log line) for as long as the
+	 * connection lives, one id for each job that ever gapped. */
+	for (struct conn *c = s->clients; c; c = c->next)
+		srv_log_caught_up(c, id);
 	if (s->nsubscribed == 0)
 		return;
 	json_t *ev = proto_event("removed");

@@ -50,12 +50,15 @@ fd_is() { [ "$(nfds "$1")" = "$2" ]; }
 CLK_TCK=$(getconf CLK_TCK)
 
 # Start `aura serve` in the background (foreground mode, so $! is the
-# server) and wait until it answers; SERVE_PID is its pid.
+# server) and wait until it answers, or has exited (a config it refuses:
+# no point waiting); SERVE_PID is its pid.
 serve_bg() {
 	"$AURA_BIN" serve >"$T_TMP/serve.out" 2>&1 &
 	SERVE_PID=$!
-	wait_for 20 answers
+	wait_for 20 answers_or_gone
+	answers
 }
+answers_or_gone() { answers || ! kill -0 "$SERVE_PID" 2>/dev/null; }
 # An orderly shutdown and the server's exit status in SERVE_RC.
 serve_stop() {
 	"$AURA_BIN" shutdown >/dev/null 2>&1

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # tests/load/loadc.py -- the load scenarios' raw protocol client (doc/protocol.md):
-#   sub SOCK OUT            subscribe to everything; write "T_MS EVENT ID STATE"
+#   sub SOCK OUT [logs]     subscribe to everything (with "logs": every job's
+#                           log lines too); write "T_MS EVENT ID STATE"
 #                           lines (STATE: a job's state, a progress's stage)
 #                           to OUT until the server says shutdown or hangs up
 #   submit SOCK N K ARGV... N raw FFmpeg jobs over K connections at once, each
@@ -26,7 +27,8 @@ def conn(path):
 cmd, path = sys.argv[1], sys.argv[2]
 if cmd == "sub":
     s, f = conn(path)
-    s.sendall(b'{"id":1,"method":"subscribe","params":{}}\n')
+    logs = len(sys.argv) > 4 and sys.argv[4] == "logs"
+    s.sendall(json.dumps({"id": 1, "method": "subscribe", "params": {"logs": logs}}).encode() + b"\n")
     with open(sys.argv[3], "w", buffering=1) as out:
         for line in f:
             m = json.loads(line)

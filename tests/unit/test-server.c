@@ -3,7 +3,8 @@
  * engine and Unix socket, driven turn by turn: progress is coalesced to
  * the newest value per job for a client that does not read, a job event
  * supersedes a pending progress event, a log flood to a client that asked
- * for logs and does not read ends in one log_gap (it is not dropped), an
+ * for logs and does not read ends in one log_gap (it is not dropped) that
+ * the job's removal forgets, an
  * event flood drops a client that does not read, and filters hold. Engine events are
  * injected through server_engine_events, as the engine calls them.
  */
@@ -374,6 +375,44 @@ static void test_log_flood_gaps(void **state)
 	got_free(&g);
 }
 
+/* A removed job's log gap is forgotten: a connection that never reads
+ * the job's log again (the TUI, following another job) keeps no id of it,
+ * and a line of that id is sent again. */
+static void test_removed_job_forgets_gap(void **state)
+{
+	struct fx *f = *state;
+	int fd = subscribe(f, "{\"logs\":true}");
+	char line[200];
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	const int64_t ll = (int64_t)sizeof(line);
+	for (int i = 1; i <= 20000; i++) {
+		server_engine_events.job_log(1, line, i * ll, f->s);
+		if (i % 20 == 0)
+			turns(f, 1);
+	}
+	turns(f, 2);
+	struct got g;
+	got_init(&g);
+	cl_drain(f, fd, &g);
+	size_t n = json_array_size(g.msgs);
+	assert_true(n > 0);
+	assert_string_equal(ev_name(json_array_get(g.msgs, n - 1)), "log_gap");
+	server_engine_events.job_removed(1, f->s);
+	turns(f, 2);
+	json_array_clear(g.msgs);
+	cl_drain(f, fd, &g);
+	server_engine_events.job_log(1, "after", 20001 * ll, f->s);
+	turns(f, 2);
+	json_array_clear(g.msgs);
+	cl_drain(f, fd, &g);
+	assert_int_equal(json_array_size(g.msgs), 1);
+	assert_string_equal(ev_name(json_array_get(g.msgs, 0)), "log");
+	assert_string_equal(proto_get_str(json_array_get(g.msgs, 0), "line"), "after");
+	close(fd);
+	got_free(&g);
+}
+
 /* Other events keep the slow-reader rule: a subscriber that never reads
  * while job events pass client_buffer is dropped, and nothing of it is
  * left (fd, client). */
@@ -417,6 +456,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_progress_opt_out, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_log_flood_gaps, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_event_flood_drops, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_removed_job_forgets_gap, fx_setup,
+						fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
