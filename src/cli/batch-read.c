@@ -381,6 +381,29 @@ static char *abs_path(const char *cwd, const char *p)
 	return p[0] == '/' ? xstrdup(p) : xasprintf("%s/%s", cwd, p);
 }
 
+/* A path cell: absolute from d->cwd, or with --host the server's path as
+ * it is (a relative one refused). NULL and 0 when the cell is absent. */
+static int path_cell(const struct batch_row *row, const struct batch_defaults *d, const char *col,
+		     char **out, const char **column, struct aura_error *err)
+{
+	char *t = cell_text(json_object_get(row->cells, col));
+	*out = NULL;
+	if (!t)
+		return 0;
+	if (d->remote && t[0] != '/') {
+		*column = col;
+		aura_error_set(err, AURA_E_REMOTE_PATH_RELATIVE,
+			       "line %d, column %s: %s: paths are the server's with --host",
+			       row->line, col, t);
+		free(t);
+		return -AURA_E_REMOTE_PATH_RELATIVE;
+	}
+	*out = d->remote ? t : abs_path(d->cwd, t);
+	if (!d->remote)
+		free(t);
+	return 0;
+}
+
 static int read_file_text(const char *path, char **out)
 {
 	FILE *f = fopen(path, "rb");
@@ -478,15 +501,20 @@ int batch_row_params(const struct batch_row *row, const struct batch_defaults *d
 			goto fail;
 		}
 		const char *cwd = json_string_value(json_object_get(c, "cwd"));
-		t = abs_path(d->cwd, cwd && *cwd ? cwd : d->cwd);
-		json_object_set_new(p, "cwd", json_string(t));
-		free(t);
-		if ((t = cell_text(json_object_get(c, "output")))) {
-			char *a = abs_path(d->cwd, t);
-			json_object_set_new(p, "output", json_string(a));
-			free(a);
-			free(t);
+		if (d->remote) { /* none: the job's work directory on the server */
+			if ((rc = path_cell(row, d, "cwd", &t, column, err)) < 0)
+				goto fail;
+		} else {
+			t = abs_path(d->cwd, cwd && *cwd ? cwd : d->cwd);
 		}
+		if (t)
+			json_object_set_new(p, "cwd", json_string(t));
+		free(t);
+		if ((rc = path_cell(row, d, "output", &t, column, err)) < 0)
+			goto fail;
+		if (t)
+			json_object_set_new(p, "output", json_string(t));
+		free(t);
 		if (json_object_get(c, "priority"))
 			json_object_set_new(p, "priority",
 					    cell_number(json_object_get(c, "priority")));
@@ -508,7 +536,8 @@ int batch_row_params(const struct batch_row *row, const struct batch_defaults *d
 		}
 		json_object_set_new(p, "topic", json_string(t));
 		free(t);
-		json_object_set_new(p, "cwd", json_string(d->cwd));
+		if (!d->remote)
+			json_object_set_new(p, "cwd", json_string(d->cwd));
 		json_t *o = json_object();
 		json_object_set_new(p, "options", o);
 		for (size_t i = 0; i < ARRAY_LEN(video_options); i++) {
@@ -525,14 +554,20 @@ int batch_row_params(const struct batch_row *row, const struct batch_defaults *d
 						    num ? cell_number(cv) : json_incref(cv));
 		}
 		static const char *const paths[] = { "images", "music", "output" };
-		for (size_t i = 0; i < ARRAY_LEN(paths); i++)
-			if ((t = cell_text(json_object_get(c, paths[i])))) {
-				char *a = abs_path(d->cwd, t);
-				json_object_set_new(o, paths[i], json_string(a));
-				free(a);
-				free(t);
-			}
-		if ((t = cell_text(json_object_get(c, "script")))) {
+		for (size_t i = 0; i < ARRAY_LEN(paths); i++) {
+			if ((rc = path_cell(row, d, paths[i], &t, column, err)) < 0)
+				goto fail;
+			if (t)
+				json_object_set_new(o, paths[i], json_string(t));
+			free(t);
+		}
+		if (d->remote) { /* the server reads it (video/new-remote.c) */
+			if ((rc = path_cell(row, d, "script", &t, column, err)) < 0)
+				goto fail;
+			if (t)
+				json_object_set_new(o, "script_path", json_string(t));
+			free(t);
+		} else if ((t = cell_text(json_object_get(c, "script")))) {
 			char *a = abs_path(d->cwd, t), *text;
 			free(t);
 			if (read_file_text(a, &text) < 0) {

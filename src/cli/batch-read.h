@@ -10,6 +10,7 @@
 #ifndef AURA_CLI_BATCH_READ_H
 #define AURA_CLI_BATCH_READ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <jansson.h>
@@ -53,6 +54,7 @@ struct batch_defaults {
 	const char *pool;     /* for rows without one, or NULL */
 	const char *priority; /* for rows without one, or NULL */
 	const char *style;    /* for video rows without one, or NULL */
+	bool remote;	      /* --host: the rows' paths are the server's (doc/remote.md) */
 };
 
 /*
@@ -60,7 +62,10 @@ struct batch_defaults {
  * ({"topic", "options", "cwd", "pool", "name", "key"}) or, with
  * kind=ffmpeg, a submit row ({"kind", "argv", "cwd", "output", "name",
  * "priority", "pool", "key"}). Relative paths are made absolute against
- * d->cwd; a script column names a file whose text is sent. A row without
+ * d->cwd; a script column names a file whose text is sent. With d->remote
+ * the paths are the server's: a relative one is -AURA_E_REMOTE_PATH_RELATIVE,
+ * none is opened here, no cwd is sent unless the row gives one, and the
+ * script goes as "script_path" for the server to read. A row without
  * key gets "row:" + batch_row_hash() of the row. Errors: the detail names
  * the column (*column set to it, a static string or one inside cells).
  */

@@ -6,6 +6,10 @@
  * Every row has an idempotency key (its own, else one made from the row),
  * so the same file again queues nothing new.
  *
+ * With --host the file is still read here (it is the request, as a
+ * command line is), but the paths in its rows are the server's
+ * (batch-read.c, doc/remote.md).
+ *
  * Must never: send part of a file (the first bad row stops it, named by
  * its line and column), or resolve a relative path anywhere but here.
  */
@@ -109,7 +113,9 @@ static int fail_row(struct aura_error *err, const struct batch_rows *rows)
 	}
 	if (i >= rows->n)
 		return cli_fail(err);
-	const char *col = strcmp(field, "argv") == 0 ? "args" : field;
+	const char *col = strcmp(field, "argv") == 0	      ? "args"
+			  : strcmp(field, "script_path") == 0 ? "script"
+							      : field;
 	char *rest = xstrdup(err->detail + used);
 	if (*col)
 		aura_error_set(err, err->code, "line %d, column %s: %s", rows->v[i].line, col,
@@ -149,7 +155,7 @@ static int cmd_batch_run(struct cli_ctx *ctx, int argc, char **argv)
 		return fail_at(&err);
 
 	struct batch_defaults d = { cwd, args_get(&a, OPT_POOL), args_get(&a, OPT_PRIORITY),
-				    args_get(&a, OPT_STYLE) };
+				    args_get(&a, OPT_STYLE), ctx->host != NULL };
 	json_t *arr = json_array();
 	for (size_t i = 0; i < rows.n; i++) {
 		json_t *p;
@@ -253,7 +259,10 @@ const struct cmd_entry cmd_batch_entry = {
 	    "as a shell would) and cwd (a raw FFmpeg job, as `aura submit`); plus name and\n"
 	    "key. A row without a key gets \"row:\" and a hash of the row, so the same\n"
 	    "file again queues nothing new. Relative paths are taken from the current\n"
-	    "directory. A bad row stops the whole batch: nothing is queued.\n",
+	    "directory. A bad row stops the whole batch: nothing is queued.\n"
+	    "\n"
+	    "With --host FILE is read here, but the rows' paths are the server's: absolute\n"
+	    "(a relative one is refused), looked up there (doc/remote.md).\n",
 	.flags = CMD_NEEDS_DATA,
 	.run = cmd_batch_run,
 };

@@ -5,6 +5,8 @@
  * the --script file's text is read here and sent in the request (paths
  * for --images and --music are sent absolute), and the output name is
  * chosen here, relative to this shell's directory, never overwriting.
+ * With --host the paths are the server's: sent as paths, never opened
+ * here, a relative one refused (cmd-new-remote.c, doc/remote.md).
  *
  * --wait follows the job: on a terminal a progress line on stderr (stage,
  * percent, ETA), redrawn in place; the output path on stdout at the end.
@@ -29,12 +31,12 @@
 #include "cli/cmd.h"
 #include "video/new-input.h"
 #include "cli/jobs.h"
+#include "cli/new-remote.h"
 #include "cli/new-style.h"
 #include "cli/new-voice.h"
 #include "cli/progress.h"
 #include "client/proto.h"
 #include "video/script.h"
-#include "base/utf8.h"
 #include "video/vspec.h"
 
 extern const struct cmd_entry cmd_new_entry;
@@ -53,17 +55,6 @@ static char *absolute(const char *cwd, const char *path)
 		return xstrdup(real);
 	}
 	return abs;
-}
-
-static int check_utf8_path(const char *opt, const char *path, struct aura_error *err)
-{
-	if (utf8_valid(path, NULL))
-		return 0;
-	return aura_error_set(
-	    err, AURA_E_USAGE,
-	    "%s %s: the name is not UTF-8, which the job protocol carries; rename "
-	    "it",
-	    opt, path);
 }
 
 static int check_output_dir(const char *output, struct aura_error *err)
@@ -246,25 +237,31 @@ fail:
  * names "TOPIC (variant i/N)", outputs STEM-vI.mp4 beside s->output (the
  * default output: the first free such name; -o: refused if it exists),
  * keys K/vI. One line per job (its id), or a JSON array of the jobs.
+ * With --host (rp) the server names the outputs so, from "variant": I.
  */
 static int queue_variants(struct cli_ctx *ctx, struct vspec *s, int n, const char *key,
-			  json_t *extra, bool json, bool output_given, struct aura_error *err)
+			  json_t *extra, bool json, bool output_given, const struct new_remote *rp,
+			  struct aura_error *err)
 {
 	bool srt = (s->captions & VSPEC_CAPTIONS_SRT) != 0;
 	uint32_t base = s->seed;
-	char *first = s->output;
-	size_t len = strlen(first);
-	char *stem = xstrdup(first);
-	if (len > 4 && strcmp(first + len - 4, ".mp4") == 0)
-		stem[len - 4] = '\0';
-	char *slash = strrchr(stem, '/');
-	*slash = '\0'; /* absolute: there is one */
+	char *first = s->output, *stem = NULL, *slash = NULL;
+	if (!rp) {
+		size_t len = strlen(first);
+		stem = xstrdup(first);
+		if (len > 4 && strcmp(first + len - 4, ".mp4") == 0)
+			stem[len - 4] = '\0';
+		slash = strrchr(stem, '/');
+		*slash = '\0'; /* absolute: there is one */
+	}
 	json_t *all = json_array();
 	int rc = 0;
 	for (int i = 1; i <= n && rc == 0; i++) {
-		char *vbase = xasprintf("%s-v%d", slash + 1, i);
+		char *vbase = rp ? NULL : xasprintf("%s-v%d", slash + 1, i);
 		s->seed = base + (uint32_t)(i - 1);
-		if (output_given) {
+		if (rp) {
+			s->output = NULL; /* the server's: "variant" */
+		} else if (output_given) {
 			s->output = xasprintf("%s/%s.mp4", stem, vbase);
 			struct stat st;
 			if (lstat(s->output, &st) == 0)
@@ -274,6 +271,11 @@ static int queue_variants(struct cli_ctx *ctx, struct vspec *s, int n, const cha
 		}
 		free(vbase);
 		json_t *params = rc == 0 ? vspec_to_json(s) : NULL;
+		if (params && rp) {
+			new_remote_params(params, rp);
+			json_object_set_new(json_object_get(params, "options"), "variant",
+					    json_integer(i));
+		}
 		free(s->output);
 		s->output = NULL;
 		char *name = xasprintf("%s (variant %d/%d)", s->topic, i, n);
@@ -305,7 +307,6 @@ static int queue_variants(struct cli_ctx *ctx, struct vspec *s, int n, const cha
 	if (json && rc == 0)
 		cli_print_json(all);
 	json_decref(all);
-	*slash = '/';
 	free(stem);
 	s->output = first;
 	s->seed = base;
@@ -385,6 +386,13 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 				       "without waiting");
 	if (script && from)
 		return cli_usage_error("--script and --from: one or the other");
+	/* with --host the paths are the server's (doc/remote.md) */
+	const struct new_remote remote = { script, from, args_get(&a, OPT_IMAGES),
+					   args_get(&a, OPT_MUSIC), output },
+				*rp = ctx->host ? &remote : NULL;
+	if (rp && variants && a.argc == 0)
+		return cli_usage_error("--variants with --host names the videos by their TOPIC: "
+				       "give one");
 	/* TOPIC may be left out for --script or --from, so the count is checked here */
 	if (a.argc == 0 && !script && !from) {
 		struct aura_error terr;
@@ -412,8 +420,10 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 		aura_error_set(&err, AURA_E_INTERNAL, "getcwd: %s", strerror(errno));
 		goto fail;
 	}
-	s.cwd = xstrdup(cwd);
-	if (a.argc == 0 && script) { /* --script FILE alone: its heading, or its name */
+	s.cwd = rp ? NULL : xstrdup(cwd); /* this shell's: nothing on a server elsewhere */
+	if (rp && new_remote_check(rp, &err) < 0)
+		goto fail;
+	if (a.argc == 0 && script && !rp) { /* --script FILE alone: its heading, or its name */
 		if (new_read_script(script, &s.script, &err) < 0)
 			goto fail;
 		free(topic.data);
@@ -426,7 +436,7 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 			goto fail;
 		}
 	}
-	if (!from && vspec_check_topic(s.topic, &err) < 0)
+	if (!from && s.topic && vspec_check_topic(s.topic, &err) < 0)
 		goto fail;
 
 	int64_t x;
@@ -482,70 +492,78 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 	if (new_voice_options(&s, &ctx->cfg, voice, args_get(&a, OPT_LANG), args_get(&a, OPT_SPEED),
 			      args_get(&a, OPT_VOLUME), &err) < 0)
 		goto fail;
-	if (s.voice.provider == VOICE_PIPER && s.voice.name) {
+	if (!rp && s.voice.provider == VOICE_PIPER && s.voice.name) {
 		char *abs = absolute(cwd, s.voice.name);
 		free(s.voice.name);
 		s.voice.name = abs;
 	}
-	if (script && !s.script && new_read_script(script, &s.script, &err) < 0)
-		goto fail;
-	if (from && new_from_doc(from, &s, a.argc == 0, &err) < 0)
-		goto fail;
-	if (images) {
-		s.images = absolute(cwd, images);
-		char **files;
-		int n;
-		if (check_utf8_path("--images", s.images, &err) < 0 ||
-		    vspec_list_images(s.images, &files, &n, &err) < 0)
+	if (!rp) { /* this machine's files (with --host: the server reads them) */
+		if (script && !s.script && new_read_script(script, &s.script, &err) < 0)
 			goto fail;
-		vspec_files_free(files);
-	}
-	if (music) {
-		s.music = absolute(cwd, music);
-		char *track;
-		int n;
-		if (check_utf8_path("--music", s.music, &err) < 0 ||
-		    vspec_music_pick(s.music, s.seed, &track, &n, &err) < 0)
+		if (from && new_from_doc(from, &s, a.argc == 0, &err) < 0)
 			goto fail;
-		free(track);
-	}
-	bool srt = (s.captions & VSPEC_CAPTIONS_SRT) != 0;
-	if (output) {
-		struct stat given;
-		if (!*output) {
-			aura_error_set(&err, AURA_E_USAGE,
-				       "-o wants a file or folder path, not ''");
-			goto fail;
+		if (images) {
+			s.images = absolute(cwd, images);
+			char **files;
+			int n;
+			if (new_check_utf8_path("--images", s.images, &err) < 0 ||
+			    vspec_list_images(s.images, &files, &n, &err) < 0)
+				goto fail;
+			vspec_files_free(files);
 		}
-		if (stat(output, &given) == 0 && !S_ISREG(given.st_mode) &&
-		    !S_ISDIR(given.st_mode)) {
-			/* not /dev/null.mp4 beside a device: a path that is one */
-			aura_error_set(&err, AURA_E_OUTPUT_UNWRITABLE,
-				       "-o %s is not a regular file or a folder", output);
-			goto fail;
+		if (music) {
+			s.music = absolute(cwd, music);
+			char *track;
+			int n;
+			if (new_check_utf8_path("--music", s.music, &err) < 0 ||
+			    vspec_music_pick(s.music, s.seed, &track, &n, &err) < 0)
+				goto fail;
+			free(track);
 		}
-		s.output = vspec_output_path(output, cwd, s.topic, srt);
-		struct stat st;
-		if (check_utf8_path("-o", s.output, &err) < 0)
-			goto fail;
-		if (lstat(s.output, &st) == 0) {
-			aura_error_set(&err, AURA_E_OUTPUT_EXISTS, "%s", s.output);
-			goto fail;
+		bool srt = (s.captions & VSPEC_CAPTIONS_SRT) != 0;
+		if (output) {
+			struct stat given;
+			if (!*output) {
+				aura_error_set(&err, AURA_E_USAGE,
+					       "-o wants a file or folder path, not ''");
+				goto fail;
+			}
+			if (stat(output, &given) == 0 && !S_ISREG(given.st_mode) &&
+			    !S_ISDIR(given.st_mode)) {
+				/* not /dev/null.mp4 beside a device: a path that is one */
+				aura_error_set(&err, AURA_E_OUTPUT_UNWRITABLE,
+					       "-o %s is not a regular file or a folder", output);
+				goto fail;
+			}
+			s.output = vspec_output_path(output, cwd, s.topic, srt);
+			struct stat st;
+			if (new_check_utf8_path("-o", s.output, &err) < 0)
+				goto fail;
+			if (lstat(s.output, &st) == 0) {
+				aura_error_set(&err, AURA_E_OUTPUT_EXISTS, "%s", s.output);
+				goto fail;
+			}
+		} else {
+			s.output = vspec_default_output(&s, &ctx->cfg);
+			if (new_check_utf8_path("the output", s.output, &err) < 0)
+				goto fail;
 		}
-	} else {
-		s.output = vspec_default_output(&s, &ctx->cfg);
-		if (check_utf8_path("the output", s.output, &err) < 0)
+		if (check_output_dir(s.output, &err) < 0)
 			goto fail;
 	}
-	if (check_output_dir(s.output, &err) < 0)
-		goto fail;
 
 	/* the server's own check, here first: the same rules at both ends */
 	json_t *params = vspec_to_json(&s);
+	if (!s.topic) /* --script alone with --host: the server takes it from the file */
+		json_object_set_new(params, "topic", json_string("video"));
 	struct vspec again;
 	vspec_init(&again, &ctx->cfg);
 	int vrc = vspec_from_json(&again, params, &err);
 	vspec_free(&again);
+	if (!s.topic)
+		json_object_del(params, "topic");
+	if (rp)
+		new_remote_params(params, rp);
 	json_t *extra = json_object(); /* what every variant has too */
 	if (pool)
 		json_object_set_new(extra, "pool", json_string(pool));
@@ -561,7 +579,7 @@ static int cmd_new_run(struct cli_ctx *ctx, int argc, char **argv)
 
 	if (variants) {
 		json_decref(params);
-		rc = queue_variants(ctx, &s, (int)nvar, key, extra, json, output != NULL, &err);
+		rc = queue_variants(ctx, &s, (int)nvar, key, extra, json, output != NULL, rp, &err);
 		json_decref(extra);
 		goto out;
 	}
@@ -656,7 +674,8 @@ const struct cmd_entry cmd_new_entry = {
 	    "      --json            print the job as JSON (with --wait: once it ended)\n"
 	    "\n"
 	    "Without --wait, prints the job's id. Exit 0 when queued (or, with --wait, when\n"
-	    "the video is done), 1 if the job failed, 2 for a bad option.\n",
+	    "the video is done), 1 if the job failed, 2 for a bad option.\n"
+	    "With --host every path is the server's, absolute, read there (doc/remote.md).\n",
 	.flags = CMD_NEEDS_DATA,
 	.run = cmd_new_run,
 };

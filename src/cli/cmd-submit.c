@@ -92,8 +92,10 @@ static int cmd_submit_run(struct cli_ctx *ctx, int argc, char **argv)
 	 * absolute path (doc/remote.md). */
 	if (ctx->host && output && output[0] != '/') {
 		json_decref(params);
-		return cli_ctx_local_only(ctx, "-o with a relative path (give the server's "
-					       "absolute path)");
+		struct aura_error rerr;
+		aura_error_set(&rerr, AURA_E_REMOTE_PATH_RELATIVE,
+			       "-o %s: paths are the server's with --host", output);
+		return cli_fail(&rerr);
 	}
 	if (!ctx->host)
 		json_object_set_new(params, "cwd", proto_string(cwd));

@@ -53,6 +53,13 @@ static void best_field(json_t *obj, const char *detail, const char **best, long 
 	json_object_foreach(obj, k, v)
 	{
 		long a = named_at(detail, k);
+		size_t n = strlen(k);
+		if (a < 0 && n > 5 && strcmp(k + n - 5, "_path") == 0) {
+			/* "script_path" (a remote client's): its errors say --script */
+			char *stem = xstrndup(k, n - 5);
+			a = named_at(detail, stem);
+			free(stem);
+		}
 		if (a >= 0 && (*at < 0 || a < *at)) {
 			*at = a;
 			*best = k;

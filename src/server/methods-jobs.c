@@ -186,12 +186,17 @@ int srv_job_from_new(struct conn *c, json_t *params, struct job *jp, const char 
 	    (rc = srv_param_max(topic, "topic", JOB_TOPIC_MAX, err)) < 0 ||
 	    (rc = srv_param_max(cwd, "cwd", JOB_PATH_MAX, err)) < 0)
 		return rc;
-	static const char *const paths[] = { "output", "images", "music" };
+	static const char *const paths[] = { "output",	    "images",	 "music",
+					     "script_path", "from_path", "output_path" };
 	for (size_t i = 0; options && i < ARRAY_LEN(paths); i++)
 		if ((rc = srv_param_max(json_object_get(options, paths[i]), paths[i], JOB_PATH_MAX,
 					err)) < 0)
 			return rc;
-	if (!topic || !json_string_value(topic)[0])
+	/* a remote client's --script or --from without a topic: the server
+	 * takes it from the file (video/new-remote.c) */
+	bool from_file = options && (json_object_get(options, "script_path") ||
+				     json_object_get(options, "from_path"));
+	if ((!topic && !from_file) || (topic && !json_string_value(topic)[0]))
 		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
 				      "\"topic\" must be a non-empty string");
 	if (cwd && json_string_value(cwd)[0] != '/')
@@ -210,6 +215,12 @@ int srv_job_from_new(struct conn *c, json_t *params, struct job *jp, const char 
 	if ((rc = engine_prepare(c->s->eng, &j, params, err)) < 0) {
 		job_clear(&j);
 		return rc;
+	}
+	topic = json_object_get(params, "topic"); /* set by prepare when it was not */
+	if (!json_is_string(topic)) {
+		job_clear(&j);
+		return aura_error_set(err, AURA_E_PROTO_BAD_REQUEST,
+				      "\"topic\" must be a non-empty string");
 	}
 	char *spec_json = srv_spec_text(params, "the video's options", err);
 	if (!spec_json) {

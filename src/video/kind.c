@@ -2,7 +2,8 @@
  * kind.c -- the video job kind's hooks for the engine: prepare checks a
  * `new` request's options (vspec.c), so a bad one is an error reply and not
  * a failed job, names the output at once, so `ls` shows it, and writes
- * the resolved style's keys into the request (the stored spec); active
+ * the resolved style's keys into the request (the stored spec), after the
+ * files a remote client named were read here (new-remote.c); active
  * turns the providers' background health on while video jobs are queued or
  * running, off when none is (or the server stops).
  */
@@ -17,6 +18,7 @@
 #include "engine/engine.h"
 #include "providers/health.h"
 #include "video/kind.h"
+#include "video/new-input.h"
 #include "video/vspec.h"
 
 static int video_prepare(json_t *params, const struct aura_config *cfg, struct job *j,
@@ -24,7 +26,9 @@ static int video_prepare(json_t *params, const struct aura_config *cfg, struct j
 {
 	struct vspec vs;
 	vspec_init(&vs, cfg);
-	int rc = vspec_from_json(&vs, params, err);
+	int rc = new_input_on_server(params, cfg, err);
+	if (rc == 0)
+		rc = vspec_from_json(&vs, params, err);
 	if (rc == 0 && vs.output)
 		rc = paths_check_output(vs.output, err);
 	if (rc == 0) {

@@ -4,9 +4,11 @@
  * script made from a --from document (video/doc.h: read, summarised to
  * the duration at the voice's pace), with the document's text for a
  * script provider to condense and the local pictures its sections name,
- * resolved and checked here.
+ * resolved and checked here. The server calls the same code for a client
+ * on another machine, whose paths are the server's (new-remote.c).
  *
- * Must never: be called by the server (a user's files are the client's).
+ * Must never: be given a relative path by the server (its directory is
+ * not the user's).
  */
 #include "config.h"
 

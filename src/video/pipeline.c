@@ -440,17 +440,7 @@ static int plan_output(struct vjob *v, struct job *j, struct aura_error *err)
 	else if (v->spec.output)
 		v->output = xstrdup(v->spec.output);
 	else
-		v->output = vspec_default_output(&v->spec, cfg);
-	if (!v->output) {
-		char *home = paths_home();
-		if (home) {
-			char *slug = vspec_slug(v->spec.topic);
-			v->output = vspec_free_output(home, slug,
-						      (v->spec.captions & VSPEC_CAPTIONS_SRT) != 0);
-			free(slug);
-			free(home);
-		}
-	}
+		v->output = vspec_default_output(&v->spec, cfg); /* else the home's */
 	if (!v->output)
 		return aura_error_set(err, AURA_E_OUTPUT_UNWRITABLE,
 				      "the request named no output and no working directory");

@@ -158,6 +158,8 @@ char *vspec_default_output(const struct vspec *s, const struct aura_config *cfg)
 		}
 	} else if (s->cwd) {
 		dir = xstrdup(s->cwd);
+	} else {
+		dir = paths_home(); /* a client elsewhere (doc/remote.md) */
 	}
 	if (!dir)
 		return NULL;

@@ -196,8 +196,9 @@ char *vspec_free_output(const char *dir, const char *base, bool srt);
 
 /*
  * The output when none was given: cfg->output_dir (~ expanded), else cwd,
- * then the topic's slug, numbered so nothing is overwritten. NULL when
- * neither is known. Caller frees.
+ * else (a request without cwd: a client on another machine) the home
+ * directory, then the topic's slug, numbered so nothing is overwritten.
+ * NULL when none is known. Caller frees.
  */
 char *vspec_default_output(const struct vspec *s, const struct aura_config *cfg);
 

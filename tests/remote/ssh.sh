@@ -8,7 +8,9 @@
 # verbs refused with --host, submit/ls/show/wait/logs through ssh with
 # the remote server started by dial-stdio, the connection killed under
 # `logs -f` and under the TUI (which reconnects and shows the job
-# finishing; the job is not stopped), and nothing left running.
+# finishing; the job is not stopped), the paths of new and batch (the
+# server's: a relative one refused, a missing one looked up there, a
+# script read there into the stored spec), and nothing left running.
 # If sshd cannot start the test fails and says why: it never skips.
 . "$AURA_SRCDIR/tests/cli/lib.sh"
 command -v ffmpeg >/dev/null 2>&1 || skip_all "ffmpeg is needed"
@@ -120,6 +122,51 @@ run R ls
 like "$OUT" "remote1 .*succeeded" "ls through ssh lists it"
 run R logs "$ID"
 like "$OUT" "job succeeded" "logs through ssh"
+
+diag "$(date +%T) paths"
+# --- new and batch: the paths are the server's ------------------------------------
+# Both sides are this machine: the server's files are under $SRV, and this
+# shell's directory holds a local.txt the server is never asked about.
+SRV="$T_TMP/srv"
+mkdir -p "$SRV/out" "$T_TMP/here"
+printf '# Server side story\n\nA paragraph read by the server.\n' >"$SRV/story.txt"
+printf 'this side only\n' >"$T_TMP/here/local.txt"
+# checks through the local socket of the same server: no ssh handshake each
+njobs() { aura ls --json | jq .total; }
+BEFORE=$(njobs)
+cd "$T_TMP/here"
+run R new --script ./local.txt
+is "$RC" 2 "new --script ./local.txt with --host exits 2"
+like "$ERR" "REMOTE_PATH_RELATIVE.*--script \./local\.txt" "it says REMOTE_PATH_RELATIVE, naming the option and the path"
+like "$ERR" "scp" "its hint says to copy the file to the server"
+run R new demo --images pics
+like "$ERR" "REMOTE_PATH_RELATIVE.*--images pics" "a relative --images is refused"
+run R new demo -o out.mp4
+like "$ERR" "REMOTE_PATH_RELATIVE.*-o out\.mp4" "a relative -o is refused"
+run R new --script "$T_TMP/here/missing.txt"
+is "$RC" 2 "a --script path missing on the server exits 2"
+like "$ERR" "INPUT_UNREADABLE.*--script $T_TMP/here/missing.txt: No such file.*\(on the server\)" "it is INPUT_UNREADABLE, looked up on the server"
+printf 'topic,script\nfirst,%s\nsecond,./local.txt\n' "$SRV/story.txt" >"$T_TMP/here/rows.csv"
+run R batch rows.csv
+is "$RC" 2 "a batch row with a relative path exits 2"
+like "$ERR" "line 3, column script: REMOTE_PATH_RELATIVE.*: \./local\.txt" "the batch names the row's line and column"
+printf 'topic,script\nfirst,%s\n' "$T_TMP/here/missing.txt" >"$T_TMP/here/miss.csv"
+run R batch miss.csv
+like "$ERR" "line 2, column script: INPUT_UNREADABLE.*missing.txt.*\(on the server\)" "a batch row's missing script is looked up on the server"
+is "$(njobs)" "$BEFORE" "nothing was queued by the refused requests"
+run R new --script "$SRV/story.txt" -d 5 -p draft-480p --captions none -o "$SRV/out/" --json
+is "$RC" 0 "new --script with the server's absolute path is queued"
+NEWID=$(printf '%s' "$OUT" | jq -r .id)
+aura cancel "$NEWID" >/dev/null 2>&1
+run aura show --json "$NEWID"
+is "$(printf '%s' "$OUT" | jq -r .job.spec.options.script)" "$(cat "$SRV/story.txt")" "the stored spec holds the server's script text, not its path"
+is "$(printf '%s' "$OUT" | jq -r '.job.spec.options.script_path // "none"')" none "no script_path is stored"
+is "$(printf '%s' "$OUT" | jq -r .job.spec.topic)" "Server side story" "the topic is the script's heading, read on the server"
+is "$(printf '%s' "$OUT" | jq -r .job.output)" "$SRV/out/server-side-story.mp4" "-o DIR/ gets the default name inside, on the server"
+run R new "remote variants" -d 5 -p draft-480p --captions none --variants 2 -o "$SRV/out/v" --json
+is "$(printf '%s' "$OUT" | jq -r '[.[].output] | join(" ")')" "$SRV/out/v-v1.mp4 $SRV/out/v-v2.mp4" "new --variants with --host: the server names the outputs"
+for v in $(printf '%s' "$OUT" | jq -r '.[].id'); do aura cancel "$v" >/dev/null 2>&1; done
+cd "$T_TMP"
 
 diag "$(date +%T) logs -f"
 # --- the connection killed under logs -f -----------------------------------------

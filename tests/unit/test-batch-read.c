@@ -119,7 +119,7 @@ static void test_detect(void **state)
 static void test_params(void **state)
 {
 	(void)state;
-	struct batch_defaults d = { "/home/u", "gpu", "5", NULL };
+	struct batch_defaults d = { "/home/u", "gpu", "5", NULL, false };
 	json_t *p, *q;
 	const char *col;
 	assert_int_equal(rd("topic,duration,images,key\nbees,30,pics,\nbees,30,pics,\n", BATCH_CSV),
@@ -166,6 +166,53 @@ static void test_params(void **state)
 	batch_rows_free(&rows);
 }
 
+/* --host: the rows' paths are the server's, sent as they are */
+static void test_params_remote(void **state)
+{
+	(void)state;
+	struct batch_defaults d = { "/home/u", NULL, NULL, NULL, true };
+	json_t *p;
+	const char *col;
+	assert_int_equal(rd("topic,script,images,output\n"
+			    "bees,/srv/s.txt,/srv/pics,/srv/o.mp4\n"
+			    "bees,/srv/s.txt,pics,\n"
+			    "bees,s.txt,,\n",
+			    BATCH_CSV),
+			 0);
+	assert_int_equal(batch_row_params(&rows.v[0], &d, &p, &col, &err), 0);
+	json_t *o = json_object_get(p, "options");
+	assert_string_equal(json_string_value(json_object_get(o, "script_path")), "/srv/s.txt");
+	assert_null(json_object_get(o, "script")); /* never opened here */
+	assert_string_equal(json_string_value(json_object_get(o, "images")), "/srv/pics");
+	assert_string_equal(json_string_value(json_object_get(o, "output")), "/srv/o.mp4");
+	assert_null(json_object_get(p, "cwd")); /* this shell's means nothing there */
+	json_decref(p);
+	assert_int_equal(batch_row_params(&rows.v[1], &d, &p, &col, &err),
+			 -AURA_E_REMOTE_PATH_RELATIVE);
+	assert_string_equal(col, "images");
+	assert_non_null(strstr(err.detail, "line 3, column images: pics"));
+	assert_int_equal(batch_row_params(&rows.v[2], &d, &p, &col, &err),
+			 -AURA_E_REMOTE_PATH_RELATIVE);
+	assert_string_equal(col, "script");
+	batch_rows_free(&rows);
+
+	assert_int_equal(rd("{\"kind\":\"ffmpeg\",\"args\":\"-i /a.mp4 /b.mp4\"}\n"
+			    "{\"kind\":\"ffmpeg\",\"args\":\"-i a b\",\"cwd\":\"w\"}\n"
+			    "{\"kind\":\"ffmpeg\",\"args\":\"-i a b\",\"output\":\"b\"}\n",
+			    BATCH_JSONL),
+			 0);
+	assert_int_equal(batch_row_params(&rows.v[0], &d, &p, &col, &err), 0);
+	assert_null(json_object_get(p, "cwd")); /* its work directory, as submit */
+	json_decref(p);
+	assert_int_equal(batch_row_params(&rows.v[1], &d, &p, &col, &err),
+			 -AURA_E_REMOTE_PATH_RELATIVE);
+	assert_string_equal(col, "cwd");
+	assert_int_equal(batch_row_params(&rows.v[2], &d, &p, &col, &err),
+			 -AURA_E_REMOTE_PATH_RELATIVE);
+	assert_string_equal(col, "output");
+	batch_rows_free(&rows);
+}
+
 static void test_hash(void **state)
 {
 	(void)state;
@@ -186,10 +233,10 @@ static void test_hash(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_plain),	   cmocka_unit_test(test_csv_quoting),
-		cmocka_unit_test(test_csv_errors), cmocka_unit_test(test_jsonl),
-		cmocka_unit_test(test_detect),	   cmocka_unit_test(test_params),
-		cmocka_unit_test(test_hash),
+		cmocka_unit_test(test_plain),	      cmocka_unit_test(test_csv_quoting),
+		cmocka_unit_test(test_csv_errors),    cmocka_unit_test(test_jsonl),
+		cmocka_unit_test(test_detect),	      cmocka_unit_test(test_params),
+		cmocka_unit_test(test_params_remote), cmocka_unit_test(test_hash),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -148,6 +148,7 @@ static const struct {
 	PIN(HOST_INVALID, 86),
 	PIN(REMOTE_UNSUPPORTED, 87),
 	PIN(JOB_PRUNED, 88),
+	PIN(REMOTE_PATH_RELATIVE, 89),
 };
 #undef PIN
 
