@@ -152,42 +152,36 @@ int proc_run(const struct proc_run_spec *spec, struct proc_run_result *res, stru
 	return 0;
 }
 
-/* Wakes proc_wait_gone's loop: the process exited (a pidfd stays readable). */
-static void gone_on_pidfd(struct loop *l, int fd, int revents, void *ctx)
+/* Wakes proc_wait_until's loop: the process exited (a pidfd stays readable). */
+static void until_on_pidfd(struct loop *l, int fd, int revents, void *ctx)
 {
 	(void)revents;
 	*(bool *)ctx = true;
 	loop_fd_del(l, fd);
 }
 
-/* Gone: exited and reaped by its parent (kill -0 fails). */
-static bool gone(pid_t pid)
+bool proc_wait_until(pid_t pid, int64_t timeout_ms, bool (*done)(pid_t, void *), void *ctx)
 {
-	return kill(pid, 0) < 0 && errno != EPERM;
-}
-
-bool proc_wait_gone(pid_t pid, int64_t timeout_ms)
-{
-	if (gone(pid))
+	if (done(pid, ctx))
 		return true;
 	struct loop *l = loop_new();
 	bool exited = false;
 	int pidfd = -1;
 #ifdef SYS_pidfd_open
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd >= 0 && loop_fd_add(l, pidfd, LOOP_READ, gone_on_pidfd, &exited) < 0) {
+	if (pidfd >= 0 && loop_fd_add(l, pidfd, LOOP_READ, until_on_pidfd, &exited) < 0) {
 		close(pidfd);
 		pidfd = -1;
 	}
 #endif
 	int64_t deadline = time_mono_ms() + timeout_ms;
 	bool ok;
-	while (!(ok = gone(pid))) {
+	while (!(ok = done(pid, ctx))) {
 		int64_t wait = deadline - time_mono_ms();
 		if (wait <= 0)
 			break;
 		/* Until it exits its pidfd wakes us; then (or without one)
-		 * its parent's reaping has no event: look each tick. */
+		 * what done() looks for (a reaping) has no event: look each tick. */
 		if ((exited || pidfd < 0) && wait > RUN_TICK_MS)
 			wait = RUN_TICK_MS;
 		if (loop_run_once(l, wait) < 0 && errno != EINTR)
@@ -197,4 +191,16 @@ bool proc_wait_gone(pid_t pid, int64_t timeout_ms)
 		close(pidfd);
 	loop_free(l);
 	return ok;
+}
+
+/* Gone: exited and reaped by its parent (kill -0 fails). */
+static bool gone(pid_t pid, void *ctx)
+{
+	(void)ctx;
+	return kill(pid, 0) < 0 && errno != EPERM;
+}
+
+bool proc_wait_gone(pid_t pid, int64_t timeout_ms)
+{
+	return proc_wait_until(pid, timeout_ms, gone, NULL);
 }

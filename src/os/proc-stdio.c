@@ -20,16 +20,12 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "os/loop.h"
 #include "os/proc-int.h"
 #include "os/proc.h"
 #include "os/sig.h"
-
-#define END_TICK_MS 20
 
 static void stdio_say(const char *prog, const char *why)
 {
@@ -73,19 +69,13 @@ pid_t proc_spawn_stdio(const char *const *argv, int io_fd, int err_fd)
 	return pid;
 }
 
-static void end_on_pidfd(struct loop *l, int fd, int revents, void *ctx)
-{
-	(void)revents;
-	*(bool *)ctx = true;
-	loop_fd_del(l, fd);
-}
-
-/* Reaped (by us, or by a proc_reap_all of the front end: ECHILD). */
-static bool end_reaped(pid_t pid, int *status)
+/* Reaped (by us, or by a proc_reap_all of the front end: ECHILD); ctx is
+ * where its status goes. */
+static bool end_reaped(pid_t pid, void *ctx)
 {
 	pid_t r;
 	do
-		r = waitpid(pid, status, WNOHANG);
+		r = waitpid(pid, (int *)ctx, WNOHANG);
 	while (r < 0 && errno == EINTR);
 	return r == pid || (r < 0 && errno == ECHILD);
 }
@@ -93,33 +83,7 @@ static bool end_reaped(pid_t pid, int *status)
 /* Wait up to ms for pid to be reaped; true if it was. */
 static bool end_wait(pid_t pid, int ms, int *status)
 {
-	if (end_reaped(pid, status))
-		return true;
-	struct loop *l = loop_new();
-	bool exited = false;
-	int pidfd = -1;
-#ifdef SYS_pidfd_open
-	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (pidfd >= 0 && loop_fd_add(l, pidfd, LOOP_READ, end_on_pidfd, &exited) < 0) {
-		close(pidfd);
-		pidfd = -1;
-	}
-#endif
-	int64_t deadline = time_mono_ms() + ms;
-	bool ok;
-	while (!(ok = end_reaped(pid, status))) {
-		int64_t wait = deadline - time_mono_ms();
-		if (wait <= 0)
-			break;
-		if ((exited || pidfd < 0) && wait > END_TICK_MS)
-			wait = END_TICK_MS;
-		if (loop_run_once(l, wait) < 0 && errno != EINTR)
-			break;
-	}
-	if (pidfd >= 0)
-		close(pidfd);
-	loop_free(l);
-	return ok;
+	return proc_wait_until(pid, ms, end_reaped, status);
 }
 
 int proc_end_child(pid_t pid, int grace_ms)

@@ -238,6 +238,9 @@ int proc_run(const struct proc_run_spec *spec, struct proc_run_result *res, stru
  * (as on a kernel without pidfd_open). Never the server's loop. true: it
  * is gone. */
 bool proc_wait_gone(pid_t pid, int64_t timeout_ms);
+/* The same wait for done(pid, ctx) to hold (proc_wait_gone: kill -0
+ * fails; proc_end_child: waitpid reaps it). */
+bool proc_wait_until(pid_t pid, int64_t timeout_ms, bool (*done)(pid_t, void *), void *ctx);
 
 /*
  * Start a process that outlives us: exe (when it is "/proc/self/exe", by

@@ -26,6 +26,14 @@ FIXTURES="$AURA_SRCDIR/tests/fixtures"
 
 aura() { "$AURA_BIN" "$@"; }
 
+# python3 resolved once to the interpreter itself: a version manager's
+# shim (pyenv's is a shell script) costs a third of a second a call, and
+# some tests call python3 hundreds of times (list-sort.sh: 2 minutes).
+if T_PY=$(command -v python3 2>/dev/null) &&
+	T_PY=$("$T_PY" -c 'import sys; print(sys.executable)' 2>/dev/null) && [ -x "$T_PY" ]; then
+	python3() { "$T_PY" "$@"; }
+fi
+
 # Stop a server left in this sandbox: TERM, then KILL after 5 s.
 t_stop_server() {
 	local pidf="$AURA_DATA_DIR/aura.pid" pid i

@@ -52,6 +52,10 @@ fi
 mkdir -p "$T_TMP/work" && cd "$T_TMP/work" || exit 1
 INI="$XDG_CONFIG_HOME/aura/aura.ini"
 printf '[server]\nmax_jobs = 2\nmax_attempts = 1\n' >"$INI"
+# The server's own log (aura.log) grows a line or two a job until its
+# rotation (log_max_size, log_keep) bounds it: the smallest rotation, so
+# the bound is reached within the warm-up and the data directory is flat.
+printf '[general]\nlog_max_size = 64K\nlog_keep = 1\n' >>"$INI"
 if [ "${SOAK_RETENTION:-1}" = 1 ]; then
 	# keep_days = 0 would prune at once; 1 day keeps everything by age, so
 	# the job-count bounds are what this scenario holds the server to.

@@ -27,42 +27,8 @@
 #include "base/treerm.h"
 #include "base/util.h"
 
-struct fx {
-	char *dir;
-	char *path;
-};
-
-static int setup(void **state)
-{
-	const char *tmp = getenv("TMPDIR");
-	struct fx *f = xcalloc(1, sizeof(*f));
-	f->dir = xasprintf("%s/aura-retain-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(f->dir))
-		return -1;
-	f->path = xasprintf("%s/aura.db", f->dir);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	rm_tree(f->dir);
-	free(f->path);
-	free(f->dir);
-	free(f);
-	return 0;
-}
-
-static struct store *open_ok(const char *path)
-{
-	struct store *st = NULL;
-	struct aura_error err = { 0 };
-	int rc = store_open(path, &st, &err);
-	if (rc)
-		fail_msg("store_open: %s: %s", aura_error_name(rc), err.detail);
-	return st;
-}
+#define STORE_FX_PREFIX "aura-retain"
+#include "store-fixture.h"
 
 static int64_t raw_int(const char *path, const char *sql)
 {

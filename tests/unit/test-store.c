@@ -28,45 +28,10 @@
 #include "store/store.h"
 #include "base/util.h"
 
-struct fx {
-	char *dir;
-	char *path;
-};
-
-static int setup(void **state)
-{
-	const char *tmp = getenv("TMPDIR");
-	struct fx *f = xcalloc(1, sizeof(*f));
-	f->dir = xasprintf("%s/aura-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
-	if (!mkdtemp(f->dir))
-		return -1;
-	f->path = xasprintf("%s/aura.db", f->dir);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	rm_tree(f->dir);
-	free(f->path);
-	free(f->dir);
-	free(f);
-	return 0;
-}
+#define STORE_FX_PREFIX "aura-store"
+#include "store-fixture.h"
 
 /* --- helpers ----------------------------------------------------------------- */
-
-static struct store *open_ok(const char *path)
-{
-	struct store *st = NULL;
-	struct aura_error err = { 0 };
-	int rc = store_open(path, &st, &err);
-	if (rc)
-		fail_msg("store_open: %s: %s", aura_error_name(rc), err.detail);
-	assert_non_null(st);
-	return st;
-}
 
 static sqlite3 *raw_open(const char *path)
 {
