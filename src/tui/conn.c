@@ -477,8 +477,15 @@ static void fetch_log(struct tui *t, int64_t id)
 		json_t *params =
 		    json_pack("{s:I, s:I}", "id", (json_int_t)id, "offset", (json_int_t)offset);
 		if (!call(t, "logs", params, &res, &err)) {
-			if (t->c && err.code != AURA_E_JOB_NOT_FOUND)
+			if (t->c && err.code == AURA_E_JOB_PRUNED) { /* said in the pane */
+				static const char gone[] =
+				    "(job.log was removed by retention with the work directory)\n";
+				logtail_feed(&t->log, gone, sizeof(gone) - 1);
+				t->log.complete = true;
+				ui_dirty(t, PANE_LOG);
+			} else if (t->c && err.code != AURA_E_JOB_NOT_FOUND) {
 				ui_msg_error(t, "reading the log", &err);
+			}
 			return;
 		}
 		if (t->log.job_id != id) { /* reset by an event meanwhile */

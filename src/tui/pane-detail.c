@@ -233,6 +233,9 @@ static void draw_job(struct out *o, const struct job *j)
 		    fmt_duration(a, sizeof(a), (double)(j->finished_ms - j->started_ms) / 1000.0));
 	if (j->pid > 0)
 		fieldf(o, "Pid", A_NORMAL, "%d", j->pid);
+	if (j->pruned_ms > 0) /* doc/retention.md: the record stays, the folder went */
+		fieldf(o, "Work dir", ui_attr(t, ST_DIM), "removed by retention %s ago",
+		       fmt_age(a, sizeof(a), j->pruned_ms));
 
 	if (j->error_code) {
 		int code = aura_error_lookup(j->error_code);
