@@ -31,25 +31,6 @@ static int exec_rc(struct store *st, const char *sql)
 	return sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 }
 
-/* One integer from sql; the code, with *out set on SQLITE_OK. */
-static int int_of(struct store *st, const char *sql, int64_t *out)
-{
-	sqlite3_stmt *s = NULL;
-	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
-	if (rc == SQLITE_OK) {
-		rc = sqlite3_step(s);
-		if (rc == SQLITE_ROW) {
-			*out = sqlite3_column_int64(s, 0);
-			rc = SQLITE_OK;
-		} else if (rc == SQLITE_DONE) {
-			*out = 0;
-			rc = SQLITE_OK;
-		}
-	}
-	sqlite3_finalize(s);
-	return rc;
-}
-
 /*
  * The cut of keep: (finished_ms, id) of the newest finished job that is
  * not among the newest `keep` (index jobs_finished, or jobs_unpruned with
@@ -204,14 +185,14 @@ uint64_t store_change_count(const struct store *st)
 void store_autovacuum_ensure(struct store *st)
 {
 	int64_t mode = 0, tables = 0;
-	if (int_of(st, "PRAGMA auto_vacuum", &mode) != SQLITE_OK || mode == 2)
+	if (store_int_of(st, "PRAGMA auto_vacuum", &mode) != SQLITE_OK || mode == 2)
 		return;
 	/* a file without pages takes the mode at once; one that has its
 	 * first page (journal_mode = WAL writes it) needs the VACUUM, which
 	 * is instant while it holds no table */
 	if (exec_rc(st, "PRAGMA auto_vacuum = INCREMENTAL") != SQLITE_OK ||
-	    int_of(st, "PRAGMA auto_vacuum", &mode) != SQLITE_OK || mode == 2 ||
-	    int_of(st, "SELECT count(*) FROM sqlite_master", &tables) != SQLITE_OK)
+	    store_int_of(st, "PRAGMA auto_vacuum", &mode) != SQLITE_OK || mode == 2 ||
+	    store_int_of(st, "SELECT count(*) FROM sqlite_master", &tables) != SQLITE_OK)
 		return;
 	int rc = exec_rc(st, "VACUUM");
 	if (rc == SQLITE_OK && tables > 0)
@@ -233,7 +214,7 @@ int store_upkeep(struct store *st, int pages, bool optimize, struct store_upkeep
 	if (st->batch_open && store_batch_commit(st, NULL) < 0)
 		return 0; /* behind now: the owner retries */
 	int64_t free_pages = 0;
-	if (int_of(st, "PRAGMA freelist_count", &free_pages) != SQLITE_OK)
+	if (store_int_of(st, "PRAGMA freelist_count", &free_pages) != SQLITE_OK)
 		return 0;
 	if (free_pages > 0 && pages > 0) {
 		char sql[64];
@@ -241,7 +222,7 @@ int store_upkeep(struct store *st, int pages, bool optimize, struct store_upkeep
 		if (exec_rc(st, sql) != SQLITE_OK)
 			return 0; /* busy: the next idle moment */
 		int64_t left = free_pages;
-		(void)int_of(st, "PRAGMA freelist_count", &left);
+		(void)store_int_of(st, "PRAGMA freelist_count", &left);
 		if (info)
 			info->freed = free_pages - left;
 		if (left > 0)

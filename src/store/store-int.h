@@ -135,6 +135,9 @@ static inline int step(struct binder *b)
 void store_autovacuum_ensure(struct store *st);
 /* store.c: SQLite result code -> catalogue code (`fallback` is STORE_OPEN
  * while opening and STORE_IO afterwards); an error naming `what`. */
+/* One integer from sql (0 when it returns no row); SQLite's code, *out
+ * set on SQLITE_OK. */
+int store_int_of(struct store *st, const char *sql, int64_t *out);
 int store_map_rc(int rc, int fallback);
 int store_fail(struct store *st, int rc, const char *what, struct aura_error *err);
 /* store.c: step a bound statement that returns no rows, then reset it;

@@ -243,22 +243,34 @@ int store_run(struct store *st, sqlite3_stmt *s, const char *what, struct aura_e
 
 /* --- opening and migrating --------------------------------------------------- */
 
-/* One integer from a statement such as PRAGMA user_version. */
-static int query_int(struct store *st, const char *sql, int fallback, int *out,
-		     struct aura_error *err)
+int store_int_of(struct store *st, const char *sql, int64_t *out)
 {
 	sqlite3_stmt *s = NULL;
 	int rc = sqlite3_prepare_v2(st->db, sql, -1, &s, NULL);
 	if (rc == SQLITE_OK) {
 		rc = sqlite3_step(s);
 		if (rc == SQLITE_ROW) {
-			*out = sqlite3_column_int(s, 0);
+			*out = sqlite3_column_int64(s, 0);
+			rc = SQLITE_OK;
+		} else if (rc == SQLITE_DONE) {
+			*out = 0;
 			rc = SQLITE_OK;
 		}
 	}
-	int ret = rc == SQLITE_OK ? 0 : fail_with(st, rc, fallback, sql, err);
 	sqlite3_finalize(s);
-	return ret;
+	return rc;
+}
+
+/* One integer from a statement such as PRAGMA user_version. */
+static int query_int(struct store *st, const char *sql, int fallback, int *out,
+		     struct aura_error *err)
+{
+	int64_t v = 0;
+	int rc = store_int_of(st, sql, &v);
+	if (rc != SQLITE_OK)
+		return fail_with(st, rc, fallback, sql, err);
+	*out = (int)v;
+	return 0;
 }
 
 /* A PRAGMA whose first row is "ok" (or, with want == NULL, which must

@@ -24,16 +24,6 @@
 #define STORE_FX_PREFIX "aura-deps"
 #include "store-fixture.h"
 
-static void raw_exec(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	char *msg = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("%s: %s", sql, msg);
-	sqlite3_close(db);
-}
-
 static char *raw_plan(const char *path, const char *sql)
 {
 	sqlite3 *db = NULL;
@@ -96,10 +86,10 @@ static void test_migrate_3_to_4_keeps_rows(void **state)
 	assert_int_equal(store_open_at_version(f->path, 3, &st, &err), 0);
 	assert_int_equal(store_schema_version(st), 3);
 	store_close(st);
-	raw_exec(f->path, "INSERT INTO jobs (kind, name, state, pool) VALUES"
-			  " ('ffmpeg', 'old', 'succeeded', 'local'),"
-			  " ('video', 'older', 'queued', 'farm');"
-			  "INSERT INTO batches (name) VALUES ('b')");
+	path_exec(f->path, "INSERT INTO jobs (kind, name, state, pool) VALUES"
+			   " ('ffmpeg', 'old', 'succeeded', 'local'),"
+			   " ('video', 'older', 'queued', 'farm');"
+			   "INSERT INTO batches (name) VALUES ('b')");
 	st = open_ok(f->path);
 	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
 	assert_true(STORE_SCHEMA_VERSION >= 4);

@@ -43,16 +43,6 @@ static int64_t raw_int(const char *path, const char *sql)
 	return v;
 }
 
-static void raw_exec(const char *path, const char *sql)
-{
-	sqlite3 *db = NULL;
-	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	char *msg = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
-		fail_msg("%s: %s", sql, msg);
-	sqlite3_close(db);
-}
-
 static int64_t add(struct store *st, enum job_state state, int64_t finished_ms)
 {
 	struct job j;
@@ -72,12 +62,12 @@ static void test_migrate_4_to_5(void **state)
 	struct store *st = NULL;
 	struct aura_error err = { 0 };
 	/* a file an older aura made: auto_vacuum off, schema 4, a row */
-	raw_exec(f->path, "PRAGMA auto_vacuum = NONE; CREATE TABLE t (x); DROP TABLE t");
+	path_exec(f->path, "PRAGMA auto_vacuum = NONE; CREATE TABLE t (x); DROP TABLE t");
 	assert_int_equal(raw_int(f->path, "PRAGMA auto_vacuum"), 0);
 	assert_int_equal(store_open_at_version(f->path, 4, &st, &err), 0);
 	store_close(st);
-	raw_exec(f->path, "INSERT INTO jobs (kind, name, state, finished_ms) VALUES"
-			  " ('ffmpeg', 'old', 'succeeded', 5)");
+	path_exec(f->path, "INSERT INTO jobs (kind, name, state, finished_ms) VALUES"
+			   " ('ffmpeg', 'old', 'succeeded', 5)");
 	st = open_ok(f->path);
 	assert_int_equal(store_schema_version(st), STORE_SCHEMA_VERSION);
 	struct job j;
