@@ -171,8 +171,8 @@ static void on_exit_cb(void *ctx, int status)
 	struct aura_error err = { 0 };
 	char *tail = ffclass_tail_text(&r->tail);
 	int rc =
-	    r->task.ops->done(r->task.impl, j, status, r->cmd.capture_stdout ? r->out.data : NULL,
-			      r->out.len, tail, &err);
+	    r->task.ops->done(r->task.impl, j, r->cmd.tag, status,
+			      r->cmd.capture_stdout ? r->out.data : NULL, r->out.len, tail, &err);
 	free(tail);
 	if (rc < 0) {
 		run_fail(r, -rc, err.detail);
@@ -247,7 +247,7 @@ static void step_complete(struct run *r)
 	struct engine *e = r->e;
 	struct job *j = &r->job;
 	struct aura_error err = { 0 };
-	int rc = r->task.ops->done(r->task.impl, j, 0, NULL, 0, "", &err);
+	int rc = r->task.ops->done(r->task.impl, j, r->cmd.tag, 0, NULL, 0, "", &err);
 	if (rc < 0) {
 		run_fail(r, -rc, err.detail);
 		return;

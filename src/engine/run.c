@@ -310,6 +310,10 @@ void run_advance(struct run *r)
 		run_fail(r, -rc, err.detail);
 		return;
 	}
+	if (rc == TASK_WAIT) { /* nothing of the job runs that could end */
+		run_fail(r, AURA_E_INTERNAL, "the task waits with no command running");
+		return;
+	}
 	if (r->cmd.stage && (!r->job.stage || strcmp(r->cmd.stage, r->job.stage) != 0)) {
 		set_str(&r->job.stage, r->cmd.stage);
 		run_logf(r, "stage: %s", r->job.stage);

@@ -127,10 +127,11 @@ static int64_t probe_duration(const char *out, size_t len)
 	return us;
 }
 
-static int ff_done(void *impl, struct job *j, int wait_status, const char *out, size_t out_len,
-		   const char *stderr_tail, struct aura_error *err)
+static int ff_done(void *impl, struct job *j, int tag, int wait_status, const char *out,
+		   size_t out_len, const char *stderr_tail, struct aura_error *err)
 {
 	struct ffjob *t = impl;
+	(void)tag; /* one command at a time */
 	bool ok = WIFEXITED(wait_status) && WEXITSTATUS(wait_status) == 0;
 
 	if (t->step == STEP_PROBE) {

@@ -83,6 +83,12 @@ struct task_cmd {
 	double weight_len;     /*   weight_len * (this command's fraction) */
 	struct task_step step; /* step.start set: run it instead of argv
 				  (argv stays NULL) */
+	bool parallel;	       /* may run beside other parallel commands of
+				  the same job (doc/render.md): the engine
+				  asks next() for another while it has a
+				  lane free */
+	int tag;	       /* the task's name for this command, handed
+				  back to done() */
 };
 void task_cmd_clear(struct task_cmd *c);
 
@@ -103,18 +109,24 @@ struct task_env {
 	void *eng_ctx;
 };
 
-enum task_next { TASK_RUN = 0, TASK_FINISHED = 1 };
+/*
+ * TASK_WAIT: nothing can start until a running command ends (only while
+ * a parallel command of the job runs; next() is asked again after each
+ * done()).
+ */
+enum task_next { TASK_RUN = 0, TASK_FINISHED = 1, TASK_WAIT = 2 };
 
 struct task_ops {
 	/* Fill cmd with the next command and return TASK_RUN; return
 	 * TASK_FINISHED when the job's work is complete (outputs in place);
 	 * or a negative catalogue code (err filled) to fail the job. */
 	int (*next)(void *t, struct job *j, struct task_cmd *cmd, struct aura_error *err);
-	/* The last command ended (waitpid status). out/out_len: its stdout if
-	 * capture_stdout. stderr_tail: its last 16 KiB of stderr. Return 0 to
-	 * go on (next() is called again) or a negative code to fail the job. */
-	int (*done)(void *t, struct job *j, int wait_status, const char *out, size_t out_len,
-		    const char *stderr_tail, struct aura_error *err);
+	/* The command given tag ended (waitpid status). out/out_len: its
+	 * stdout if capture_stdout. stderr_tail: its last 16 KiB of stderr.
+	 * Return 0 to go on (next() is called again) or a negative code to
+	 * fail the job. */
+	int (*done)(void *t, struct job *j, int tag, int wait_status, const char *out,
+		    size_t out_len, const char *stderr_tail, struct aura_error *err);
 	/* The job is being stopped for good (cancel, failure, shutdown):
 	 * remove partial outputs (e.g. NAME.part.mp4). Finished artifacts
 	 * needed for resume stay. */

@@ -313,6 +313,8 @@ static int video_next(void *impl, struct job *j, struct task_cmd *cmd, struct au
 			record(t, i, STAGE_RUNNING);
 		}
 		int rc = stages[i]->next(v, cmd, err);
+		if (rc == TASK_WAIT)
+			return TASK_WAIT;
 		if (rc == TASK_RUN) {
 			double base = weight_before(v, i), w = v->weight[i];
 			double fs = cmd->weight_start, fl = cmd->weight_len;
@@ -340,12 +342,13 @@ static int video_next(void *impl, struct job *j, struct task_cmd *cmd, struct au
 	return TASK_FINISHED;
 }
 
-static int video_done(void *impl, struct job *j, int wait_status, const char *out, size_t out_len,
-		      const char *stderr_tail, struct aura_error *err)
+static int video_done(void *impl, struct job *j, int tag, int wait_status, const char *out,
+		      size_t out_len, const char *stderr_tail, struct aura_error *err)
 {
 	struct vtask *t = impl;
 	struct vjob *v = &t->v;
 	v->job = j;
+	v->tag = tag;
 	if (v->cur >= VSTAGE__COUNT)
 		return 0;
 	int rc = stages[v->cur]->done(v, wait_status, out, out_len, stderr_tail, err);

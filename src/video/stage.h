@@ -149,9 +149,11 @@ struct stage_ops {
 	 * what later stages need (script, timings, files) into v. */
 	bool (*ready)(struct vjob *v);
 	/* TASK_RUN with cmd filled (weight_start/len as fractions of this
-	 * stage, 0..1), VSTAGE_DONE when finished, or a negative code. */
+	 * stage, 0..1), VSTAGE_DONE when finished, TASK_WAIT while parallel
+	 * commands run and none more can start, or a negative code. */
 	int (*next)(struct vjob *v, struct task_cmd *cmd, struct aura_error *err);
-	/* The command ended; 0 to go on, or a negative code. */
+	/* The command ended (v->tag: its cmd->tag); 0 to go on, or a
+	 * negative code. */
 	int (*done)(struct vjob *v, int status, const char *out, size_t out_len, const char *tail,
 		    struct aura_error *err);
 };
@@ -186,6 +188,7 @@ struct vjob {
 	/* stage-private progress, reset when a stage starts */
 	int step, sub;
 	int cmd_kind;	     /* stage-private: what the command in flight is */
+	int tag;	     /* done(): the tag of the command that ended */
 	bool checking;	     /* voice: an online answer awaits its ffprobe */
 	int link;	     /* the chain's provider being tried */
 	unsigned failed;     /* bit per link that failed in this stage: skipped after */
