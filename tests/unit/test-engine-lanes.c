@@ -395,6 +395,23 @@ static void test_lanes_capped(void **state)
 	assert_true(f->waits >= 1);
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(f->tags_done[i], 1);
+	/* job.log says whose each running: line is */
+	char *dir = paths_job_dir(&f->paths, id);
+	char *path = xasprintf("%s/job.log", dir);
+	FILE *fp = fopen(path, "re");
+	assert_non_null(fp);
+	char *log = xcalloc(1, 65536);
+	size_t len = fread(log, 1, 65535, fp);
+	fclose(fp);
+	assert_true(len > 0);
+	for (int i = 0; i < 5; i++) {
+		char *want = xasprintf("[aura] [%d] running: sleep 0.6", i);
+		assert_non_null(strstr(log, want));
+		free(want);
+	}
+	free(log);
+	free(path);
+	free(dir);
 	assert_int_equal(f->aborts, 0);
 	assert_false(f->progress_went_back);
 	assert_all_gone(f);
