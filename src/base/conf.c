@@ -74,6 +74,9 @@ static const struct key keys[] = {
 
 	{"server", "max_jobs", KT_INT, F(max_jobs), 1, 64, NULL, "2",
 	 "jobs running at once (1 to 64)"},
+	{"server", "lanes", KT_INT, F(lanes), 0, 256, NULL, "0",
+	 "commands of one job run at once here, e.g. a render's segments; 0: the online CPUs "
+	 "(0 to 256)"},
 	{"server", "max_attempts", KT_INT, F(max_attempts), 1, 20, NULL, "3",
 	 "attempts per job before it fails for good; 1 means no retry (1 to 20)"},
 	{"server", "retry_backoff", KT_INT, F(retry_backoff), 1, 3600, NULL, "5",

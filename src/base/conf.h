@@ -105,6 +105,7 @@ struct aura_config {
 
 	/* [server] */
 	int max_jobs;		/* jobs running at once */
+	int lanes;		/* commands of one job at once here; 0: the CPUs */
 	int max_attempts;	/* attempts per job before it fails for good */
 	int retry_backoff;	/* seconds; doubles per attempt */
 	int stall_timeout;	/* seconds without progress before a stop */

@@ -7,8 +7,10 @@
  *              the job kinds, the task environment
  *   table.c    the job state x request table: submit and the requests
  *   run.c      a run's life: start, end, failure, stop, stall and time limits
- *   run-cmd.c  a run's commands: the child (spawn, output, exit) or the
- *              asynchronous step
+ *   run-lanes.c which of the task's commands start when: one alone, or
+ *              the parallel ones at once up to the run's lanes
+ *   run-cmd.c  a run's commands, one lane each: the child (spawn, output,
+ *              exit) or the asynchronous step
  *   run-log.c  job.log and its cap, and the lines to followers
  *   run-slurm.c a Slurm run: srun's lines, scancel in the stop sequence,
  *              pause by scancel --signal, stray jobs at start (slurm.c:
@@ -45,8 +47,39 @@ struct store;
 #define STDERR_HOLD_MS 200
 #define HOOK_LOG_MAX   (64 * 1024) /* bytes of a hook's output kept in job.log */
 
-/* Why the engine is stopping a child; what happens when it is gone. */
-enum stop_reason { STOP_NONE, STOP_CANCEL, STOP_STALL, STOP_TIMEOUT, STOP_SHUTDOWN };
+/* Why the engine is stopping a child; what happens when it is gone.
+ * STOP_FAIL: a lane failed (run.fail_code) while others ran. */
+enum stop_reason { STOP_NONE, STOP_CANCEL, STOP_STALL, STOP_TIMEOUT, STOP_SHUTDOWN, STOP_FAIL };
+
+struct run;
+
+/* One command of a run and its child or step: a run holds one lane, or
+ * several while the task's parallel commands run at once. */
+struct lane {
+	struct lane *next;
+	struct run *r;
+	struct task_cmd cmd;
+	struct proc *proc;
+	struct buf err_line;	  /* stderr bytes after the last newline */
+	struct buf out;		  /* captured stdout of the command */
+	struct ffclass_tail tail; /* last 16 KiB of the command's stderr */
+	struct progress_parser parser;
+	struct progress_tracker tracker;
+	uint64_t stall_timer;
+	/* an asynchronous step (task_step) instead of a child */
+	bool stepping;	     /* started, not finished */
+	bool step_held;	     /* finished while paused: done() waits for resume */
+	uint64_t step_timer; /* the finish, handled on a clean loop turn */
+	/* the command runs through srun (run-slurm.c) */
+	const struct pool_config *slurm_pool; /* NULL: a local child */
+	char *slurm_name;		      /* aura-SERVERID-JOB-ATTEMPT[-lTAG] */
+	char *cluster_id;		      /* its Slurm job id once heard */
+	int slurm_fail;			      /* a failure srun named (catalogue code), 0 */
+	char *slurm_fail_line;		      /* its line */
+	bool slurm_waiting;		      /* queued by Slurm: no stall timer */
+	bool slurm_paused;		      /* the step was sent SIGSTOP */
+	uint64_t scancel_timer;		      /* the scancel of the stop sequence */
+};
 
 /* One job holding a slot (running or paused). */
 struct run {
@@ -54,38 +87,37 @@ struct run {
 	struct engine *e;
 	struct job job; /* the live record; the store row follows it */
 	struct task task;
-	struct task_cmd cmd;
-	char *cwd; /* the children's working directory */
-	struct proc *proc;
-	int log_fd;		  /* job.log, append */
-	int64_t log_end;	  /* job.log's size once log_batch is written */
-	struct joblog jlog;	  /* its size cap (joblog.h) */
-	bool log_cut;		  /* past the cap: lines wait in the ring */
-	struct buf err_line;	  /* stderr bytes after the last newline */
-	struct buf log_batch;	  /* job.log lines of one stderr read, written at once */
-	bool batching;		  /* run_log_line appends to log_batch */
-	struct buf out;		  /* captured stdout of the current command */
-	struct ffclass_tail tail; /* last 16 KiB of the current command's stderr */
-	struct progress_parser parser;
-	struct progress_tracker tracker;
+	char *cwd;		/* the children's working directory */
+	struct lane *lanes;	/* the commands running (or held finished) */
+	int nlanes;		/* of them */
+	int nlanes_local;	/* of them, children here or steps */
+	int lanes_local_max;	/* local lanes at once ([server] lanes, CPUs) */
+	int lanes_slurm_max;	/* Slurm lanes at once (the pool's slots), 0 */
+	struct task_cmd held;	/* a command next() gave that waits for a lane */
+	bool has_held;		/* held is set */
+	bool advance_held;	/* a lane ended while paused: next() at resume */
+	uint64_t advance_timer; /* run_advance_later */
+	bool stopping;		/* inside run_stop's walk over the lanes */
+	/* progress of a group of parallel commands (task.h) */
+	bool group_parallel;  /* the group is of parallel commands */
+	double group_start;   /* its weight_start */
+	double group_done;    /* weight_len of its commands that ended well */
+	int64_t group_out_us; /* out_time of those */
+	int fail_code;	      /* STOP_FAIL: the failure, its detail */
+	char *fail_detail;
+	int log_fd;		    /* job.log, append */
+	int64_t log_end;	    /* job.log's size once log_batch is written */
+	struct joblog jlog;	    /* its size cap (joblog.h) */
+	bool log_cut;		    /* past the cap: lines wait in the ring */
+	struct buf log_batch;	    /* job.log lines of one stderr read, written at once */
+	bool batching;		    /* run_log_line appends to log_batch */
+	struct ffclass_tail tail;   /* the stderr tail of the command that ended last
+				       (or failed) */
 	int64_t progress_stored_ms; /* mono ms of the last progress row written */
-	uint64_t stall_timer;
 	uint64_t timeout_timer;
 	int64_t timeout_left_ms; /* job_timeout budget left while paused */
 	int64_t timeout_armed_ms;
 	enum stop_reason stop;
-	/* an asynchronous step (task_step) instead of a child */
-	bool stepping;	     /* started, not finished */
-	bool step_held;	     /* finished while paused: done() waits for resume */
-	uint64_t step_timer; /* the finish, handled on a clean loop turn */
-	/* the current command runs through srun (run-slurm.c) */
-	const struct pool_config *slurm_pool; /* NULL: a local child */
-	char *slurm_name;		      /* aura-SERVERID-JOB-ATTEMPT */
-	int slurm_fail;			      /* a failure srun named (catalogue code), 0 */
-	char *slurm_fail_line;		      /* its line */
-	bool slurm_waiting;		      /* queued by Slurm: no stall timer */
-	bool slurm_paused;		      /* the step was sent SIGSTOP */
-	uint64_t scancel_timer;		      /* the scancel of the stop sequence */
 };
 
 /* A registered job kind and the ids of its jobs queued or running. */
@@ -173,35 +205,56 @@ void job_log_append(struct engine *e, const struct job *j, const char *fmt, ...)
 void run_count_end(struct run *r, const char *result, int code);
 void job_start(struct engine *e, struct job *queued);
 void run_free(struct run *r);
-void run_advance(struct run *r);
+void run_succeed(struct run *r);
 void run_fail(struct run *r, int code, const char *detail);
 void run_stopped(struct run *r);
 void run_stop(struct run *r, enum stop_reason why, bool now);
-void stall_arm(struct run *r);
+/* A lane failed: fail the job now, or stop the other lanes first. */
+void run_fail_lanes(struct run *r, int code, const char *detail);
+void stall_arm(struct lane *l);
 void timeout_arm(struct run *r);
 void timeout_suspend(struct run *r);
 
+/* run-lanes.c */
+/* The run's lanes at once: [server] lanes (else the online CPUs) here, the
+ * pool's slots in a Slurm pool. */
+void run_lanes_init(struct run *r);
+/* Start what the task has next while a lane is free, or finish the job. */
+void run_advance(struct run *r);
+/* The same on the next loop turn (resume). */
+void run_advance_later(struct run *r);
+/* SIGSTOP (pause) or SIGCONT every lane's child, scancel --signal for
+ * Slurm lanes; the stall timers stop at pause. 0, or -1 with errno (a
+ * failed pause is undone). */
+int lanes_pause(struct run *r, bool pause);
+
 /* run-cmd.c */
-int run_spawn(struct run *r, struct aura_error *err);
+/* Start cmd (moved into a new lane of r). */
+int lane_start(struct run *r, struct task_cmd *cmd, struct aura_error *err);
+void lane_free(struct lane *l);
 void step_fire(struct loop *l, void *ctx);
+/* The job's progress from its lanes (task.h's rule), told and saved. */
+void run_progress(struct run *r);
+/* The pid the job shows: its first lane's child, 0. */
+int run_pid(const struct run *r);
 
 /* run-slurm.c */
-/* The Slurm pool the current command runs in, NULL: it runs here. */
-const struct pool_config *run_slurm_pool(const struct run *r);
-/* The srun command line of the current command (run_slurm_pool set). */
-int run_slurm_argv(struct run *r, const char *ffmpeg, char ***argv, struct aura_error *err);
+/* The Slurm pool command cmd of run r runs in, NULL: it runs here. */
+const struct pool_config *run_slurm_pool(const struct run *r, const struct task_cmd *cmd);
+/* The srun command line of the lane's command (run_slurm_pool set). */
+int run_slurm_argv(struct lane *l, const char *ffmpeg, char ***argv, struct aura_error *err);
 /* One stderr line: true if it was srun's own (handled), false if FFmpeg's. */
-bool run_slurm_line(struct run *r, const char *line);
+bool run_slurm_line(struct lane *l, const char *line);
 /* srun ended: cluster_id and substate cleared, the Slurm job cancelled
  * unless it ended well; returns the failure srun named (0 if none) and its
  * line in *detail (caller frees). */
-int run_slurm_exit(struct run *r, bool ok, char **detail);
+int run_slurm_exit(struct lane *l, bool ok, char **detail);
 /* The stop sequence began (q at 0, SIGTERM at quit_ms, SIGKILL at
  * quit_ms + term_ms): scancel in between. */
-void run_slurm_stop(struct run *r, int quit_ms, int term_ms);
-/* Pause or resume a Slurm run's step: 0, or 1 if the run is not one. */
-int run_slurm_pause(struct run *r, bool pause);
-void run_slurm_free(struct run *r);
+void run_slurm_stop(struct lane *l, int quit_ms, int term_ms);
+/* Pause or resume a Slurm lane's step: 0, or 1 if the lane is not one. */
+int run_slurm_pause(struct lane *l, bool pause);
+void run_slurm_free(struct lane *l);
 /* List this server's Slurm jobs on the first loop turn and cancel those
  * no run owns. */
 void slurm_sweep_start(struct engine *e);

@@ -28,6 +28,8 @@ struct store;
 struct engine;
 struct provider;
 struct json_t;
+struct task_env;
+struct task;
 
 struct engine_events {
 	/* A job was created or changed (state, stage, error, output...). */
@@ -81,6 +83,10 @@ struct engine_kind {
 	int (*prepare)(struct json_t *params, const struct aura_config *cfg, struct job *j,
 		       struct aura_error *err);
 	void (*active)(void *ctx, size_t n_active);
+	/* The task of a job of the kind; NULL: the built-in one (task_new).
+	 * Lets a test run a task of its own through the real engine. */
+	int (*task_new)(const struct task_env *env, struct job *j, struct task *out,
+			struct aura_error *err);
 };
 
 /* Register kind's hooks (k must outlive the engine); call it before

@@ -29,160 +29,168 @@
 
 static void on_block(const struct progress *blk, void *ctx)
 {
-	struct run *r = ctx;
-	struct engine *e = r->e;
-	struct job *j = &r->job;
-	int64_t now = time_mono_ms();
-
-	progress_tracker_update(&r->tracker, blk, now);
-	const struct progress *last = &r->tracker.last;
-	double frac = progress_tracker_fraction(&r->tracker);
-	double overall = progress_scale(frac, r->cmd.weight_start, r->cmd.weight_len);
-	if (overall > j->progress)
-		j->progress = overall; /* monotonic within an attempt */
-	if (last->out_time_known && last->out_time_us > 0)
-		j->out_time_us = last->out_time_us;
-	if (last->fps >= 0)
-		j->fps = last->fps;
-	if (last->speed >= 0)
-		j->speed = last->speed;
-	if (last->total_size >= 0 && last->total_size > j->size)
-		j->size = last->total_size;
-	j->eta_s = progress_tracker_eta_s(&r->tracker, now);
-
-	if (now - r->progress_stored_ms >= STORE_PROGRESS_EVERY_MS) {
-		struct aura_error err = { 0 };
-		if (store_job_update_progress(e->st, j, &err) < 0)
-			log_warn("job %lld: cannot save progress: %s", (long long)j->id,
-				 err.detail);
-		r->progress_stored_ms = now;
-	}
-	if (e->ev.job_progress)
-		e->ev.job_progress(j, e->ctx);
+	struct lane *l = ctx;
+	progress_tracker_update(&l->tracker, blk, time_mono_ms());
+	run_progress(l->r);
 }
 
 static void on_fd3(void *ctx, const char *data, size_t n)
 {
-	struct run *r = ctx;
-	progress_parser_feed(&r->parser, data, n, on_block, r);
+	struct lane *l = ctx;
+	progress_parser_feed(&l->parser, data, n, on_block, l);
 }
 
 static void on_stdout(void *ctx, const char *data, size_t n)
 {
-	struct run *r = ctx;
-	if (r->slurm_pool) { /* srun forwards no fd 3: progress is on stdout */
-		progress_parser_feed(&r->parser, data, n, on_block, r);
+	struct lane *l = ctx;
+	if (l->slurm_pool) { /* srun forwards no fd 3: progress is on stdout */
+		progress_parser_feed(&l->parser, data, n, on_block, l);
 		return;
 	}
-	if (!r->cmd.ffmpeg)
-		progress_tracker_rebase(&r->tracker, time_mono_ms()); /* output is life */
-	if (!r->cmd.capture_stdout)
+	if (!l->cmd.ffmpeg)
+		progress_tracker_rebase(&l->tracker, time_mono_ms()); /* output is life */
+	if (!l->cmd.capture_stdout)
 		return;
-	size_t room = STDOUT_CAPTURE_MAX > r->out.len ? STDOUT_CAPTURE_MAX - r->out.len : 0;
-	buf_append(&r->out, data, n < room ? n : room);
+	size_t room = STDOUT_CAPTURE_MAX > l->out.len ? STDOUT_CAPTURE_MAX - l->out.len : 0;
+	buf_append(&l->out, data, n < room ? n : room);
 }
 
-static void err_line_flush(struct run *r)
+static void err_line_flush(struct lane *l)
 {
-	if (r->err_line.len == 0)
+	if (l->err_line.len == 0)
 		return;
-	size_t len = r->err_line.len;
-	if (r->err_line.data[len - 1] == '\r')
-		r->err_line.data[--len] = '\0';
-	run_log_line(r, r->err_line.data);
-	/* through srun, srun's own lines are not FFmpeg's errors */
-	if (r->slurm_pool && !run_slurm_line(r, r->err_line.data)) {
-		ffclass_tail_append(&r->tail, r->err_line.data, len);
-		ffclass_tail_append(&r->tail, "\n", 1);
+	size_t len = l->err_line.len;
+	if (l->err_line.data[len - 1] == '\r')
+		l->err_line.data[--len] = '\0';
+	if (l->cmd.parallel) { /* beside others: the lines say whose they are */
+		char *line = xasprintf("[%d] %s", l->cmd.tag, l->err_line.data);
+		run_log_line(l->r, line);
+		free(line);
+	} else {
+		run_log_line(l->r, l->err_line.data);
 	}
-	buf_reset(&r->err_line);
+	/* through srun, srun's own lines are not FFmpeg's errors */
+	if (l->slurm_pool && !run_slurm_line(l, l->err_line.data)) {
+		ffclass_tail_append(&l->tail, l->err_line.data, len);
+		ffclass_tail_append(&l->tail, "\n", 1);
+	}
+	buf_reset(&l->err_line);
 }
 
 static void on_stderr(void *ctx, const char *data, size_t n)
 {
-	struct run *r = ctx;
+	struct lane *l = ctx;
+	struct run *r = l->r;
 	r->batching = true; /* one write for the lines of this read */
-	if (!r->slurm_pool)
-		ffclass_tail_append(&r->tail, data, n);
-	if (!r->cmd.ffmpeg)
-		progress_tracker_rebase(&r->tracker, time_mono_ms());
+	if (!l->slurm_pool)
+		ffclass_tail_append(&l->tail, data, n);
+	if (!l->cmd.ffmpeg)
+		progress_tracker_rebase(&l->tracker, time_mono_ms());
 	while (n > 0) {
 		const char *nl = memchr(data, '\n', n);
 		size_t take = nl ? (size_t)(nl - data) : n;
-		if (r->err_line.len + take > STDERR_LINE_MAX)
-			take = STDERR_LINE_MAX - r->err_line.len;
-		buf_append(&r->err_line, data, take);
+		if (l->err_line.len + take > STDERR_LINE_MAX)
+			take = STDERR_LINE_MAX - l->err_line.len;
+		buf_append(&l->err_line, data, take);
 		data += take;
 		n -= take;
 		if (nl && n > 0 && *data == '\n') {
 			data++;
 			n--;
-			err_line_flush(r);
-		} else if (r->err_line.len >= STDERR_LINE_MAX) {
-			err_line_flush(r);
+			err_line_flush(l);
+		} else if (l->err_line.len >= STDERR_LINE_MAX) {
+			err_line_flush(l);
 		}
 	}
 	r->batching = false;
 	run_log_flush(r);
 }
 
+/* The lane's command ended well: its share is done. */
+static void lane_count_done(struct lane *l)
+{
+	struct run *r = l->r;
+	r->group_done += l->cmd.weight_len;
+	if (l->tracker.last.out_time_known && l->tracker.last.out_time_us > 0)
+		r->group_out_us += l->tracker.last.out_time_us;
+}
+
+/* The lane's command is over: the run's tail is its. */
+static void lane_keep_tail(struct lane *l)
+{
+	l->r->tail = l->tail;
+}
+
 static void on_exit_cb(void *ctx, int status)
 {
-	struct run *r = ctx;
+	struct lane *l = ctx;
+	struct run *r = l->r;
 	struct job *j = &r->job;
 	int64_t stop_ms;
-	enum proc_stop_step step = proc_stop_step(r->proc, &stop_ms);
-	int64_t cpu_ms = proc_cpu_ms(r->proc);
+	enum proc_stop_step step = proc_stop_step(l->proc, &stop_ms);
+	int64_t cpu_ms = proc_cpu_ms(l->proc);
 	if (cpu_ms > 0)
 		metrics_add(r->e->metrics, METRIC_FFMPEG_CPU, NULL, NULL, cpu_ms / 1000.0);
-	r->proc = NULL;
-	j->pid = 0;
-	loop_timer_del(r->e->loop, r->stall_timer);
-	r->stall_timer = 0;
-	err_line_flush(r);
+	l->proc = NULL;
+	loop_timer_del(r->e->loop, l->stall_timer);
+	l->stall_timer = 0;
+	err_line_flush(l);
 	bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
 	char *slurm_detail = NULL;
-	int slurm_code = r->slurm_pool ? run_slurm_exit(r, ok, &slurm_detail) : 0;
+	int slurm_code = l->slurm_pool ? run_slurm_exit(l, ok, &slurm_detail) : 0;
 	if (slurm_code)
 		ok = false; /* srun exits 0 after a node failure */
-	progress_tracker_finish(&r->tracker, ok);
+	progress_tracker_finish(&l->tracker, ok);
+	char *prog = xstrdup(l->cmd.argv[0]);
 
 	if (r->stop != STOP_NONE) {
 		if (step != PROC_STOP_NONE)
-			run_logf(r, "%s was stopped by %s after %.1f s", r->cmd.argv[0],
+			run_logf(r, "%s was stopped by %s after %.1f s", prog,
 				 proc_stop_step_name(step), stop_ms / 1000.0);
 		else
-			run_logf(r, "%s had ended before the stop began", r->cmd.argv[0]);
+			run_logf(r, "%s had ended before the stop began", prog);
+		if (r->stop != STOP_FAIL || !ok)
+			lane_keep_tail(l);
 		free(slurm_detail);
-		run_stopped(r);
+		free(prog);
+		lane_free(l);
+		j->pid = run_pid(r);
+		if (!r->lanes && !r->stopping)
+			run_stopped(r);
 		return;
 	}
+	lane_keep_tail(l);
 	if (slurm_code) {
-		run_logf(r, "%s failed: %s", r->cmd.argv[0], slurm_detail);
-		run_fail(r, slurm_code, slurm_detail);
+		run_logf(r, "%s failed: %s", prog, slurm_detail);
+		lane_free(l);
+		j->pid = run_pid(r);
+		run_fail_lanes(r, slurm_code, slurm_detail);
 		free(slurm_detail);
+		free(prog);
 		return;
 	}
 	if (WIFSIGNALED(status))
-		run_logf(r, "%s was killed by signal %d", r->cmd.argv[0], WTERMSIG(status));
+		run_logf(r, "%s was killed by signal %d", prog, WTERMSIG(status));
 	else if (!ok)
-		run_logf(r, "%s exited with status %d", r->cmd.argv[0], WEXITSTATUS(status));
+		run_logf(r, "%s exited with status %d", prog, WEXITSTATUS(status));
+	free(prog);
 
 	struct aura_error err = { 0 };
-	char *tail = ffclass_tail_text(&r->tail);
+	char *tail = ffclass_tail_text(&l->tail);
 	int rc =
-	    r->task.ops->done(r->task.impl, j, r->cmd.tag, status,
-			      r->cmd.capture_stdout ? r->out.data : NULL, r->out.len, tail, &err);
+	    r->task.ops->done(r->task.impl, j, l->cmd.tag, status,
+			      l->cmd.capture_stdout ? l->out.data : NULL, l->out.len, tail, &err);
 	free(tail);
+	if (rc >= 0 && ok)
+		lane_count_done(l);
+	lane_free(l);
+	j->pid = run_pid(r);
 	if (rc < 0) {
-		run_fail(r, -rc, err.detail);
+		run_fail_lanes(r, -rc, err.detail);
 		return;
 	}
-	if (ok) {
-		double end = progress_scale(1.0, r->cmd.weight_start, r->cmd.weight_len);
-		if (end > j->progress && end < 1.0)
-			j->progress = end;
-	}
+	if (ok)
+		run_progress(r);
 	run_advance(r);
 }
 
@@ -242,76 +250,166 @@ static void buf_put_quoted(struct buf *b, const char *arg)
 /* --- asynchronous steps ---------------------------------------------------- */
 
 /* The step is over: the task reads its outcome, as a child's exit. */
-static void step_complete(struct run *r)
+static void step_complete(struct lane *l)
 {
-	struct engine *e = r->e;
+	struct run *r = l->r;
 	struct job *j = &r->job;
 	struct aura_error err = { 0 };
-	int rc = r->task.ops->done(r->task.impl, j, r->cmd.tag, 0, NULL, 0, "", &err);
+	int rc = r->task.ops->done(r->task.impl, j, l->cmd.tag, 0, NULL, 0, "", &err);
+	if (rc >= 0)
+		lane_count_done(l);
+	lane_free(l);
 	if (rc < 0) {
-		run_fail(r, -rc, err.detail);
+		run_fail_lanes(r, -rc, err.detail);
 		return;
 	}
-	double end = progress_scale(1.0, r->cmd.weight_start, r->cmd.weight_len);
-	if (end > j->progress && end < 1.0) {
-		j->progress = end;
-		if (e->ev.job_progress)
-			e->ev.job_progress(j, e->ctx);
-	}
+	run_progress(r);
 	run_advance(r);
 }
 
-void step_fire(struct loop *l, void *ctx)
+void step_fire(struct loop *lp, void *ctx)
 {
-	struct run *r = ctx;
-	(void)l;
-	r->step_timer = 0;
+	struct lane *l = ctx;
+	struct run *r = l->r;
+	(void)lp;
+	l->step_timer = 0;
 	if (r->job.state == JOB_PAUSED) {
 		/* A paused job's request was already on the wire: its result
 		 * is kept, and the job goes on from it when resumed. */
-		r->step_held = true;
+		l->step_held = true;
 		run_logf(r, "the %s step finished while the job is paused: it goes on at resume",
 			 r->job.stage ? r->job.stage : "current");
 		return;
 	}
-	step_complete(r);
+	step_complete(l);
 }
 
 /* task_step_finish_fn: may come from deep inside a provider's callback, so
  * the task's done() and next() run on a clean turn of the loop. */
 static void step_finish(void *token)
 {
-	struct run *r = token;
-	if (!r->stepping)
+	struct lane *l = token;
+	if (!l->stepping)
 		return;
-	r->stepping = false;
-	loop_timer_del(r->e->loop, r->step_timer);
-	r->step_timer = loop_timer_add(r->e->loop, 0, step_fire, r);
+	l->stepping = false;
+	loop_timer_del(l->r->e->loop, l->step_timer);
+	l->step_timer = loop_timer_add(l->r->e->loop, 0, step_fire, l);
 }
 
-static int run_step_start(struct run *r, struct aura_error *err)
+static int lane_step_start(struct lane *l, struct aura_error *err)
 {
-	ffclass_tail_init(&r->tail);
-	buf_reset(&r->err_line);
-	buf_reset(&r->out);
-	r->job.pid = 0;
-	r->stepping = true;
-	r->step_held = false;
-	int rc = r->cmd.step.start(r->cmd.step.arg, &r->e->aenv, step_finish, r, err);
+	struct run *r = l->r;
+	l->stepping = true;
+	l->step_held = false;
+	int rc = l->cmd.step.start(l->cmd.step.arg, &r->e->aenv, step_finish, l, err);
 	if (rc < 0) {
-		r->stepping = false;
+		l->stepping = false;
 		return rc;
 	}
 	job_persist(r->e, &r->job); /* the stage, for show and the TUI */
 	return 0;
 }
 
-int run_spawn(struct run *r, struct aura_error *err)
+/* --- lanes ----------------------------------------------------------------- */
+
+int run_pid(const struct run *r)
+{
+	const struct lane *first = NULL;
+	for (const struct lane *l = r->lanes; l; l = l->next)
+		if (l->proc)
+			first = l; /* the list is newest first */
+	return first ? (int)proc_pid(first->proc) : 0;
+}
+
+void lane_free(struct lane *l)
+{
+	struct run *r = l->r;
+	struct engine *e = r->e;
+	for (struct lane **pp = &r->lanes; *pp; pp = &(*pp)->next) {
+		if (*pp == l) {
+			*pp = l->next;
+			r->nlanes--;
+			if (!l->slurm_name)
+				r->nlanes_local--;
+			break;
+		}
+	}
+	loop_timer_del(e->loop, l->stall_timer);
+	loop_timer_del(e->loop, l->step_timer);
+	if (l->stepping && l->cmd.step.cancel)
+		l->cmd.step.cancel(l->cmd.step.arg);
+	if (l->proc)
+		proc_abandon(l->proc);
+	task_cmd_clear(&l->cmd);
+	run_slurm_free(l);
+	buf_free(&l->err_line);
+	buf_free(&l->out);
+	free(l);
+}
+
+/* The job's progress (task.h): the group's start, the shares of its
+ * commands that ended well, the running ones' shares times their fraction;
+ * monotonic. fps and speed: the running lanes' sum. */
+void run_progress(struct run *r)
 {
 	struct engine *e = r->e;
-	struct task_cmd *c = &r->cmd;
+	struct job *j = &r->job;
+	int64_t now = time_mono_ms();
+	double overall = r->group_start + r->group_done;
+	double fps = -1, speed = -1, eta = -1;
+	int64_t out_us = r->group_out_us;
+	int running = 0;
+	for (struct lane *l = r->lanes; l; l = l->next) {
+		if (!l->proc)
+			continue;
+		running++;
+		const struct progress *last = &l->tracker.last;
+		double frac = progress_tracker_fraction(&l->tracker);
+		if (frac > 0)
+			overall += l->cmd.weight_len * frac;
+		if (last->out_time_known && last->out_time_us > 0)
+			out_us += last->out_time_us;
+		if (last->fps >= 0)
+			fps = (fps < 0 ? 0 : fps) + last->fps;
+		if (last->speed >= 0)
+			speed = (speed < 0 ? 0 : speed) + last->speed;
+		if (r->nlanes == 1 && last->total_size >= 0 && last->total_size > j->size)
+			j->size = last->total_size; /* one output growing */
+		double le = progress_tracker_eta_s(&l->tracker, now);
+		if (le > eta)
+			eta = le; /* the group ends with its slowest lane */
+	}
+	if (overall > 0.999)
+		overall = 0.999; /* 100 % is the job's success */
+	if (overall > j->progress)
+		j->progress = overall; /* monotonic within an attempt */
+	if (out_us > 0)
+		j->out_time_us = out_us;
+	if (running > 0) {
+		if (fps >= 0)
+			j->fps = fps;
+		if (speed >= 0)
+			j->speed = speed;
+		j->eta_s = eta;
+	}
+	if (now - r->progress_stored_ms >= STORE_PROGRESS_EVERY_MS) {
+		struct aura_error err = { 0 };
+		if (store_job_update_progress(e->st, j, &err) < 0)
+			log_warn("job %lld: cannot save progress: %s", (long long)j->id,
+				 err.detail);
+		r->progress_stored_ms = now;
+	}
+	if (e->ev.job_progress)
+		e->ev.job_progress(j, e->ctx);
+}
+
+static int lane_spawn(struct lane *l, struct aura_error *err)
+{
+	struct run *r = l->r;
+	struct engine *e = r->e;
+	struct task_cmd *c = &l->cmd;
 	if (c->step.start)
-		return run_step_start(r, err);
+		return lane_step_start(l, err);
 	if (!c->argv || !c->argv[0])
 		return aura_error_set(err, AURA_E_INTERNAL, "the task gave an empty command");
 	int code;
@@ -323,8 +421,8 @@ int run_spawn(struct run *r, struct aura_error *err)
 	while (c->argv[n])
 		n++;
 	char **sargv = NULL;
-	if (run_slurm_pool(r)) {
-		int rc = run_slurm_argv(r, prog, &sargv, err);
+	if (run_slurm_pool(r, c)) {
+		int rc = run_slurm_argv(l, prog, &sargv, err);
 		if (rc < 0)
 			return rc;
 		n = 0;
@@ -361,7 +459,10 @@ int run_spawn(struct run *r, struct aura_error *err)
 		buf_puts(&line, " < ");
 		buf_put_quoted(&line, c->stdin_path);
 	}
-	run_logf(r, "%s", line.data);
+	if (c->parallel)
+		run_logf(r, "[%d] %s", c->tag, line.data);
+	else
+		run_logf(r, "%s", line.data);
 	buf_free(&line);
 
 	struct proc_spec spec = {
@@ -375,20 +476,17 @@ int run_spawn(struct run *r, struct aura_error *err)
 		.stderr_hold_ms = STDERR_HOLD_MS,
 	};
 	int64_t now = time_mono_ms();
-	progress_parser_init(&r->parser);
-	progress_tracker_init(&r->tracker, c->duration_us, now);
-	ffclass_tail_init(&r->tail);
-	buf_reset(&r->err_line);
-	buf_reset(&r->out);
-	r->proc = proc_spawn(e->loop, &spec, &run_proc_ops, r, err);
+	progress_parser_init(&l->parser);
+	progress_tracker_init(&l->tracker, c->duration_us, now);
+	l->proc = proc_spawn(e->loop, &spec, &run_proc_ops, l, err);
 	free(argv);
 	if (sargv) {
 		for (size_t i = 0; sargv[i]; i++)
 			free(sargv[i]);
 		free(sargv);
 	}
-	if (!r->proc && r->slurm_pool) {
-		r->slurm_pool = NULL;
+	if (!l->proc && l->slurm_pool) {
+		l->slurm_pool = NULL;
 		if (strstr(err->detail, "No such file") ||
 		    strstr(err->detail, "Permission denied")) {
 			char d[sizeof(err->detail)];
@@ -396,15 +494,36 @@ int run_spawn(struct run *r, struct aura_error *err)
 			return aura_error_set(err, AURA_E_SLURM_NOT_FOUND, "%s", d);
 		}
 	}
-	if (!r->proc)
+	if (!l->proc)
 		return -AURA_E_SPAWN_FAILED;
-	r->job.pid = (int)proc_pid(r->proc);
+	r->job.pid = run_pid(r);
 	/* the first progress row a second from now: a short command's last
 	 * state is saved with its end, it needs none */
 	r->progress_stored_ms = now;
-	if (c->duration_us > 0)
+	if (c->duration_us > 0 && !c->parallel)
 		r->job.duration_us = c->duration_us;
 	job_persist(e, &r->job); /* the pid must be on disk for recovery */
-	stall_arm(r);
+	stall_arm(l);
 	return 0;
+}
+
+int lane_start(struct run *r, struct task_cmd *cmd, struct aura_error *err)
+{
+	struct lane *l = xcalloc(1, sizeof(*l));
+	l->r = r;
+	l->cmd = *cmd;
+	memset(cmd, 0, sizeof(*cmd));
+	buf_init(&l->err_line);
+	buf_init(&l->out);
+	ffclass_tail_init(&l->tail);
+	l->next = r->lanes;
+	r->lanes = l;
+	r->nlanes++;
+	r->nlanes_local++; /* until run_slurm_argv names it a Slurm lane */
+	int rc = lane_spawn(l, err);
+	if (rc < 0) {
+		lane_keep_tail(l);
+		lane_free(l);
+	}
+	return rc;
 }

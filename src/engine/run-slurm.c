@@ -3,7 +3,8 @@
  * job in a Slurm pool runs as an srun child (run-cmd.c spawns it like a
  * local FFmpeg; the command line is slurm.c's), srun's own stderr lines set
  * the job's substate and cluster_id and name its failures, the stop
- * sequence gets its scancel between SIGTERM and SIGKILL, pause/resume go
+ * sequence gets its scancel between SIGTERM and SIGKILL; each lane of a
+ * run's parallel commands is its own srun and Slurm job (NAME-lTAG), pause/resume go
  * through `scancel --signal=STOP|CONT JOB.0`, and at start the jobs of this
  * SERVERID that no run owns are cancelled. scancel and squeue run as
  * children through proc_spawn with a deadline: the loop never waits.
@@ -158,87 +159,114 @@ static void scancel(struct engine *e, const struct pool_config *p, const char *s
 	free(target);
 }
 
-/* --- a run's srun -------------------------------------------------------------- */
+/* --- a lane's srun ------------------------------------------------------------- */
 
-const struct pool_config *run_slurm_pool(const struct run *r)
+const struct pool_config *run_slurm_pool(const struct run *r, const struct task_cmd *cmd)
 {
-	if (!r->cmd.pool_work || !r->cmd.ffmpeg || r->cmd.step.start)
+	if (!cmd->pool_work || !cmd->ffmpeg || cmd->step.start)
 		return NULL;
 	const struct pool_config *p = config_pool(r->e->cfg, r->job.pool);
 	return p && p->executor == POOL_SLURM ? p : NULL;
 }
 
-int run_slurm_argv(struct run *r, const char *ffmpeg, char ***argv, struct aura_error *err)
+int run_slurm_argv(struct lane *l, const char *ffmpeg, char ***argv, struct aura_error *err)
 {
-	const struct pool_config *p = run_slurm_pool(r);
-	if (slurm_args_use_stdout((const char *const *)r->cmd.argv + 1))
+	struct run *r = l->r;
+	const struct pool_config *p = run_slurm_pool(r, &l->cmd);
+	if (slurm_args_use_stdout((const char *const *)l->cmd.argv + 1))
 		return aura_error_set(err, AURA_E_SLURM_STDOUT,
 				      "pool %s runs FFmpeg through srun, whose stdout carries the "
 				      "progress",
 				      p->name);
-	free(r->slurm_name);
-	r->slurm_name = slurm_job_name(r->e->server_id, r->job.id, r->job.attempts);
-	int rc = slurm_srun_argv(p, r->slurm_name, r->cwd, ffmpeg,
-				 (const char *const *)r->cmd.argv + 1, argv, err);
+	if (!l->slurm_name)
+		r->nlanes_local--; /* a Slurm lane from now on */
+	free(l->slurm_name);
+	char *name = slurm_job_name(r->e->server_id, r->job.id, r->job.attempts);
+	if (l->cmd.parallel) { /* one Slurm job per lane, still this server's */
+		l->slurm_name = xasprintf("%s-l%d", name, l->cmd.tag);
+		free(name);
+	} else {
+		l->slurm_name = name;
+	}
+	int rc = slurm_srun_argv(p, l->slurm_name, r->cwd, ffmpeg,
+				 (const char *const *)l->cmd.argv + 1, argv, err);
 	if (rc < 0)
 		return rc;
-	r->slurm_pool = p;
-	r->slurm_fail = 0;
-	free(r->slurm_fail_line);
-	r->slurm_fail_line = NULL;
-	r->slurm_waiting = false;
+	l->slurm_pool = p;
+	l->slurm_fail = 0;
+	free(l->slurm_fail_line);
+	l->slurm_fail_line = NULL;
+	l->slurm_waiting = false;
 	return 0;
 }
 
-static void set_cluster_id(struct run *r, int64_t id)
+/* The job shows its first Slurm lane's id and waiting state. */
+static const struct lane *first_slurm_lane(const struct run *r)
 {
+	const struct lane *first = NULL;
+	for (const struct lane *l = r->lanes; l; l = l->next)
+		if (l->slurm_pool)
+			first = l; /* newest first */
+	return first;
+}
+
+static void show_slurm_state(struct run *r)
+{
+	const struct lane *f = first_slurm_lane(r);
+	set_str(&r->job.cluster_id, f ? f->cluster_id : NULL);
+	set_str(&r->job.substate, f && f->slurm_waiting ? SUBSTATE_WAITING : NULL);
+}
+
+static void set_cluster_id(struct lane *l, int64_t id)
+{
+	struct run *r = l->r;
 	char s[32];
 	snprintf(s, sizeof(s), "%lld", (long long)id);
-	if (!r->job.cluster_id || strcmp(r->job.cluster_id, s) != 0) {
-		set_str(&r->job.cluster_id, s);
-		run_logf(r, "Slurm job %s (%s)", s, r->slurm_name);
-		if (r->slurm_paused) /* a pause asked before the id was known */
-			scancel(r->e, r->slurm_pool, "STOP", s, NULL, true);
+	if (!l->cluster_id || strcmp(l->cluster_id, s) != 0) {
+		set_str(&l->cluster_id, s);
+		run_logf(r, "Slurm job %s (%s)", s, l->slurm_name);
+		if (l->slurm_paused) /* a pause asked before the id was known */
+			scancel(r->e, l->slurm_pool, "STOP", s, NULL, true);
 	}
 }
 
-bool run_slurm_line(struct run *r, const char *line)
+bool run_slurm_line(struct lane *l, const char *line)
 {
+	struct run *r = l->r;
 	int64_t id = -1;
 	enum slurm_line k = slurm_line_classify(line, &id);
-	struct job *j = &r->job;
 	switch (k) {
 	case SLURM_LINE_NONE:
 		return false;
 	case SLURM_LINE_QUEUED:
-		set_cluster_id(r, id);
-		r->slurm_waiting = true;
-		set_str(&j->substate, SUBSTATE_WAITING);
-		loop_timer_del(r->e->loop, r->stall_timer);
-		r->stall_timer = 0;
-		job_persist(r->e, j);
+		set_cluster_id(l, id);
+		l->slurm_waiting = true;
+		loop_timer_del(r->e->loop, l->stall_timer);
+		l->stall_timer = 0;
+		show_slurm_state(r);
+		job_persist(r->e, &r->job);
 		break;
 	case SLURM_LINE_ALLOCATED:
 	case SLURM_LINE_JOBID:
-		set_cluster_id(r, id);
-		if (r->slurm_waiting || j->substate) {
-			r->slurm_waiting = false;
-			set_str(&j->substate, NULL);
-			progress_tracker_rebase(&r->tracker, time_mono_ms());
-			stall_arm(r);
+		set_cluster_id(l, id);
+		if (l->slurm_waiting) {
+			l->slurm_waiting = false;
+			progress_tracker_rebase(&l->tracker, time_mono_ms());
+			stall_arm(l);
 		}
-		job_persist(r->e, j);
+		show_slurm_state(r);
+		job_persist(r->e, &r->job);
 		break;
 	default: {
 		int code = slurm_line_code(k);
 		/* the first failure named wins, but a node failure or a time
 		 * limit outranks what follows from it */
-		if (code && (!r->slurm_fail || code == AURA_E_SLURM_NODE_FAILURE ||
+		if (code && (!l->slurm_fail || code == AURA_E_SLURM_NODE_FAILURE ||
 			     code == AURA_E_SLURM_TIME_LIMIT)) {
-			if (r->slurm_fail != AURA_E_SLURM_NODE_FAILURE &&
-			    r->slurm_fail != AURA_E_SLURM_TIME_LIMIT) {
-				r->slurm_fail = code;
-				set_str(&r->slurm_fail_line, line);
+			if (l->slurm_fail != AURA_E_SLURM_NODE_FAILURE &&
+			    l->slurm_fail != AURA_E_SLURM_TIME_LIMIT) {
+				l->slurm_fail = code;
+				set_str(&l->slurm_fail_line, line);
 			}
 		}
 		break;
@@ -247,69 +275,69 @@ bool run_slurm_line(struct run *r, const char *line)
 	return true;
 }
 
-int run_slurm_exit(struct run *r, bool ok, char **detail)
+int run_slurm_exit(struct lane *l, bool ok, char **detail)
 {
-	struct job *j = &r->job;
-	const struct pool_config *p = r->slurm_pool;
-	if (!ok || r->stop != STOP_NONE || r->slurm_fail)
+	struct run *r = l->r;
+	const struct pool_config *p = l->slurm_pool;
+	if (!ok || r->stop != STOP_NONE || l->slurm_fail)
 		/* make sure the Slurm job is gone (by name: a job still
 		 * waiting for resources has an id we may not have heard) */
-		scancel(r->e, p, NULL, NULL, r->slurm_name, false);
-	set_str(&j->cluster_id, NULL);
-	set_str(&j->substate, NULL);
-	r->slurm_pool = NULL;
-	r->slurm_waiting = false;
-	r->slurm_paused = false;
-	loop_timer_del(r->e->loop, r->scancel_timer);
-	r->scancel_timer = 0;
-	int code = r->slurm_fail;
-	*detail = r->slurm_fail_line;
-	r->slurm_fail_line = NULL;
-	r->slurm_fail = 0;
+		scancel(r->e, p, NULL, NULL, l->slurm_name, false);
+	l->slurm_pool = NULL;
+	l->slurm_waiting = false;
+	l->slurm_paused = false;
+	set_str(&l->cluster_id, NULL);
+	show_slurm_state(r);
+	loop_timer_del(r->e->loop, l->scancel_timer);
+	l->scancel_timer = 0;
+	int code = l->slurm_fail;
+	*detail = l->slurm_fail_line;
+	l->slurm_fail_line = NULL;
+	l->slurm_fail = 0;
 	return code;
 }
 
-static void scancel_fire(struct loop *l, void *ctx)
+static void scancel_fire(struct loop *lp, void *ctx)
 {
-	struct run *r = ctx;
-	(void)l;
-	r->scancel_timer = 0;
-	if (!r->slurm_pool)
+	struct lane *l = ctx;
+	struct run *r = l->r;
+	(void)lp;
+	l->scancel_timer = 0;
+	if (!l->slurm_pool)
 		return;
-	run_logf(r, "scancel of the Slurm job %s",
-		 r->job.cluster_id ? r->job.cluster_id : r->slurm_name);
-	scancel(r->e, r->slurm_pool, NULL, r->job.cluster_id, r->slurm_name, false);
+	run_logf(r, "scancel of the Slurm job %s", l->cluster_id ? l->cluster_id : l->slurm_name);
+	scancel(r->e, l->slurm_pool, NULL, l->cluster_id, l->slurm_name, false);
 }
 
-void run_slurm_stop(struct run *r, int quit_ms, int term_ms)
+void run_slurm_stop(struct lane *l, int quit_ms, int term_ms)
 {
-	if (!r->slurm_pool || r->scancel_timer)
+	if (!l->slurm_pool || l->scancel_timer)
 		return;
-	if (r->slurm_paused && r->job.cluster_id) {
+	if (l->slurm_paused && l->cluster_id) {
 		/* the remote FFmpeg must run to read the q */
-		scancel(r->e, r->slurm_pool, "CONT", r->job.cluster_id, NULL, true);
-		r->slurm_paused = false;
+		scancel(l->r->e, l->slurm_pool, "CONT", l->cluster_id, NULL, true);
+		l->slurm_paused = false;
 	}
 	/* between SIGTERM (at quit_ms) and SIGKILL (at quit_ms + term_ms) */
-	r->scancel_timer = loop_timer_add(r->e->loop, quit_ms + term_ms / 2, scancel_fire, r);
+	l->scancel_timer = loop_timer_add(l->r->e->loop, quit_ms + term_ms / 2, scancel_fire, l);
 }
 
-void run_slurm_free(struct run *r)
+void run_slurm_free(struct lane *l)
 {
-	loop_timer_del(r->e->loop, r->scancel_timer);
-	r->scancel_timer = 0;
-	free(r->slurm_name);
-	free(r->slurm_fail_line);
+	loop_timer_del(l->r->e->loop, l->scancel_timer);
+	l->scancel_timer = 0;
+	free(l->slurm_name);
+	free(l->cluster_id);
+	free(l->slurm_fail_line);
 }
 
-int run_slurm_pause(struct run *r, bool pause)
+int run_slurm_pause(struct lane *l, bool pause)
 {
-	if (!r->slurm_pool)
-		return 1; /* not a Slurm run: the caller pauses the child */
-	r->slurm_paused = pause;
-	if (r->job.cluster_id)
-		scancel(r->e, r->slurm_pool, pause ? "STOP" : "CONT", r->job.cluster_id, NULL,
-			true);
+	if (!l->slurm_pool)
+		return 1; /* not a Slurm lane: the caller pauses the child */
+	l->slurm_paused = pause;
+	if (l->cluster_id)
+		scancel(l->r->e, l->slurm_pool, pause ? "STOP" : "CONT", l->cluster_id, NULL, true);
 	/* else: the STOP goes out when the id is heard (set_cluster_id) */
 	return 0;
 }
@@ -319,8 +347,9 @@ int run_slurm_pause(struct run *r, bool pause)
 static bool name_owned(struct engine *e, const char *name)
 {
 	for (struct run *r = e->runs; r; r = r->next)
-		if (r->slurm_name && strcmp(r->slurm_name, name) == 0)
-			return true;
+		for (struct lane *l = r->lanes; l; l = l->next)
+			if (l->slurm_name && strcmp(l->slurm_name, name) == 0)
+				return true;
 	return false;
 }
 

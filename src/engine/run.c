@@ -37,24 +37,18 @@ void run_free(struct run *r)
 			break;
 		}
 	}
-	loop_timer_del(e->loop, r->stall_timer);
 	loop_timer_del(e->loop, r->timeout_timer);
-	loop_timer_del(e->loop, r->step_timer);
-	if (r->stepping && r->cmd.step.cancel)
-		r->cmd.step.cancel(r->cmd.step.arg);
-	r->stepping = false;
-	if (r->proc)
-		proc_abandon(r->proc);
+	loop_timer_del(e->loop, r->advance_timer);
+	while (r->lanes)
+		lane_free(r->lanes); /* cancels steps, abandons children */
 	if (r->task.ops && r->task.ops->free)
 		r->task.ops->free(r->task.impl);
-	task_cmd_clear(&r->cmd);
-	run_slurm_free(r);
+	task_cmd_clear(&r->held);
+	free(r->fail_detail);
 	run_log_finish(r); /* the cut marker and the last lines */
 	if (r->log_fd >= 0)
 		close(r->log_fd);
-	buf_free(&r->err_line);
 	buf_free(&r->log_batch);
-	buf_free(&r->out);
 	job_clear(&r->job);
 	free(r->cwd);
 	free(r);
@@ -84,7 +78,7 @@ static void run_end(struct run *r)
 	maybe_drained(e);
 }
 
-static void run_succeed(struct run *r)
+void run_succeed(struct run *r)
 {
 	struct job *j = &r->job;
 	j->state = JOB_SUCCEEDED;
@@ -151,6 +145,9 @@ void run_stopped(struct run *r)
 	struct engine *e = r->e;
 	struct job *j = &r->job;
 	switch (r->stop) {
+	case STOP_FAIL:
+		run_fail(r, r->fail_code, r->fail_detail);
+		return;
 	case STOP_STALL:
 		run_fail(r, AURA_E_JOB_STALLED,
 			 "neither the output time nor the output size advanced in time");
@@ -195,74 +192,106 @@ void run_stopped(struct run *r)
 	run_end(r);
 }
 
-/* Begin stopping the child; on_exit finishes the job. May free r. */
+/* Begin stopping every lane's child; on_exit of the last finishes the
+ * job. May free r. */
 void run_stop(struct run *r, enum stop_reason why, bool now)
 {
 	struct engine *e = r->e;
 	if (r->stop == STOP_NONE || why == STOP_CANCEL)
 		r->stop = why;
-	loop_timer_del(e->loop, r->stall_timer);
-	r->stall_timer = 0;
 	loop_timer_del(e->loop, r->timeout_timer);
 	r->timeout_timer = 0;
-	if (!r->proc) {
-		/* An asynchronous step (or its held result): cancelling it
-		 * closes its transfers at once, so the stop is over now. */
-		loop_timer_del(e->loop, r->step_timer);
-		r->step_timer = 0;
-		if (r->stepping && r->cmd.step.cancel) {
-			run_logf(r, "the %s step is cancelled",
-				 r->job.stage ? r->job.stage : "current");
-			r->cmd.step.cancel(r->cmd.step.arg);
-		}
-		r->stepping = false;
-		r->step_held = false;
-		run_stopped(r); /* frees r */
-		return;
-	}
+	task_cmd_clear(&r->held); /* nothing more starts */
+	r->has_held = false;
+	r->advance_held = false;
 	int q = now ? 0 : e->cfg->quit_grace * 1000;
 	int t = now ? 0 : e->cfg->term_grace * 1000;
-	run_slurm_stop(r, q, t);
-	proc_stop(r->proc, q, t); /* may call on_exit, which frees r */
+	/* run_stopped waits for the walk: a lane may end inside it */
+	r->stopping = true;
+	struct lane *next;
+	for (struct lane *l = r->lanes; l; l = next) {
+		next = l->next;
+		loop_timer_del(e->loop, l->stall_timer);
+		l->stall_timer = 0;
+		if (!l->proc) {
+			/* An asynchronous step (or its held result): cancelling
+			 * it closes its transfers at once. */
+			if (l->stepping && l->cmd.step.cancel)
+				run_logf(r, "the %s step is cancelled",
+					 r->job.stage ? r->job.stage : "current");
+			lane_free(l); /* cancels the step */
+			continue;
+		}
+		run_slurm_stop(l, q, t);
+		proc_stop(l->proc, q, t); /* a later, shorter stop shortens it */
+	}
+	r->stopping = false;
+	if (!r->lanes)
+		run_stopped(r); /* frees r */
+}
+
+/* A lane failed with code: with no other lane running the job fails now,
+ * else the others are stopped first and it fails when they are gone. */
+void run_fail_lanes(struct run *r, int code, const char *detail)
+{
+	if (!r->lanes) {
+		run_fail(r, code, detail);
+		return;
+	}
+	if (r->stop == STOP_NONE) {
+		r->fail_code = code;
+		set_str(&r->fail_detail, detail);
+		run_logf(r, "stopping the %d other command%s of the job", r->nlanes,
+			 r->nlanes == 1 ? "" : "s");
+	}
+	run_stop(r, STOP_FAIL, false);
 }
 
 /* --- stall and time limits ---------------------------------------------- */
 
-static void stall_fire(struct loop *l, void *ctx);
+static void stall_fire(struct loop *lp, void *ctx);
 
-void stall_arm(struct run *r)
+void stall_arm(struct lane *l)
 {
+	struct run *r = l->r;
 	struct engine *e = r->e;
-	loop_timer_del(e->loop, r->stall_timer);
-	r->stall_timer = 0;
-	if (e->stall_ms <= 0 || !r->proc || r->stop != STOP_NONE || r->job.state != JOB_RUNNING ||
-	    r->slurm_waiting)
+	loop_timer_del(e->loop, l->stall_timer);
+	l->stall_timer = 0;
+	if (e->stall_ms <= 0 || !l->proc || r->stop != STOP_NONE || r->job.state != JOB_RUNNING ||
+	    l->slurm_waiting)
 		return;
-	int64_t due = r->tracker.last_advance_ms + e->stall_ms - time_mono_ms();
-	r->stall_timer = loop_timer_add(e->loop, due > 0 ? due : 0, stall_fire, r);
+	int64_t due = l->tracker.last_advance_ms + e->stall_ms - time_mono_ms();
+	l->stall_timer = loop_timer_add(e->loop, due > 0 ? due : 0, stall_fire, l);
 }
 
-/* The output size is looked at only here, when the timer fires. */
-static void stall_fire(struct loop *l, void *ctx)
+/* The output size is looked at only here, when the timer fires. Each lane
+ * has its own: one stalled lane stops them all. */
+static void stall_fire(struct loop *lp, void *ctx)
 {
-	struct run *r = ctx;
-	(void)l;
-	r->stall_timer = 0;
+	struct lane *l = ctx;
+	struct run *r = l->r;
+	(void)lp;
+	l->stall_timer = 0;
 	int64_t now = time_mono_ms();
 	struct stat st;
-	if (r->cmd.output_path && stat(r->cmd.output_path, &st) == 0) {
-		progress_tracker_note_size(&r->tracker, (int64_t)st.st_size, now);
-		if (r->job.size < (int64_t)st.st_size)
+	if (l->cmd.output_path && stat(l->cmd.output_path, &st) == 0) {
+		progress_tracker_note_size(&l->tracker, (int64_t)st.st_size, now);
+		if (r->nlanes == 1 && r->job.size < (int64_t)st.st_size)
 			r->job.size = (int64_t)st.st_size;
 	}
-	if (!progress_tracker_stalled(&r->tracker, now, r->e->stall_ms)) {
-		stall_arm(r);
+	if (!progress_tracker_stalled(&l->tracker, now, r->e->stall_ms)) {
+		stall_arm(l);
 		return;
 	}
-	run_logf(r, "no progress for %.1f s: stopping the job",
-		 (now - r->tracker.last_advance_ms) / 1000.0);
+	if (l->cmd.parallel)
+		run_logf(r, "[%d] no progress for %.1f s: stopping the job", l->cmd.tag,
+			 (now - l->tracker.last_advance_ms) / 1000.0);
+	else
+		run_logf(r, "no progress for %.1f s: stopping the job",
+			 (now - l->tracker.last_advance_ms) / 1000.0);
 	log_warn("job %lld: stalled, stopping it", (long long)r->job.id);
 	metrics_add(r->e->metrics, METRIC_STALLS, NULL, NULL, 1);
+	r->tail = l->tail;
 	run_stop(r, STOP_STALL, false);
 }
 
@@ -296,35 +325,6 @@ void timeout_suspend(struct run *r)
 		r->timeout_left_ms = 1;
 }
 
-/* Ask the task what comes next and start it, or finish the job. */
-void run_advance(struct run *r)
-{
-	struct aura_error err = { 0 };
-	task_cmd_clear(&r->cmd);
-	int rc = r->task.ops->next(r->task.impl, &r->job, &r->cmd, &err);
-	if (rc == TASK_FINISHED) {
-		run_succeed(r);
-		return;
-	}
-	if (rc < 0) {
-		run_fail(r, -rc, err.detail);
-		return;
-	}
-	if (rc == TASK_WAIT) { /* nothing of the job runs that could end */
-		run_fail(r, AURA_E_INTERNAL, "the task waits with no command running");
-		return;
-	}
-	if (r->cmd.stage && (!r->job.stage || strcmp(r->cmd.stage, r->job.stage) != 0)) {
-		set_str(&r->job.stage, r->cmd.stage);
-		run_logf(r, "stage: %s", r->job.stage);
-	}
-	if (r->cmd.weight_start > r->job.progress && r->cmd.weight_start < 1.0)
-		r->job.progress = r->cmd.weight_start;
-	rc = run_spawn(r, &err);
-	if (rc < 0)
-		run_fail(r, -rc, err.detail);
-}
-
 /* The children of ffmpeg jobs start where the user ran `aura submit`. */
 static char *job_cwd(const struct job *j)
 {
@@ -354,9 +354,7 @@ void job_start(struct engine *e, struct job *queued)
 	    queued->updated_ms > queued->created_ms ? queued->updated_ms : queued->created_ms;
 	r->job = *queued;
 	job_init(queued);
-	buf_init(&r->err_line);
 	buf_init(&r->log_batch);
-	buf_init(&r->out);
 	ffclass_tail_init(&r->tail);
 	r->next = e->runs;
 	e->runs = r;
@@ -381,6 +379,7 @@ void job_start(struct engine *e, struct job *queued)
 		metrics_observe(e->metrics, METRIC_QUEUE_WAIT, NULL,
 				(double)(j->started_ms - queued_ms) / 1000.0);
 	r->timeout_left_ms = e->cfg->job_timeout > 0 ? e->cfg->job_timeout * 1000LL : 0;
+	run_lanes_init(r);
 
 	if (mkdir_p(j->workdir, 0700) < 0) {
 		int code = errno == ENOSPC ? AURA_E_DISK_FULL : AURA_E_DATA_DIR;
@@ -406,7 +405,10 @@ void job_start(struct engine *e, struct job *queued)
 		 job_kind_name(j->kind), j->attempts, j->max_attempts);
 
 	struct aura_error err = { 0 };
-	int rc = task_new(&e->env, j, &r->task, &err);
+	const struct engine_kind *k = e->kinds[j->kind].k;
+	memset(&r->task, 0, sizeof(r->task));
+	int rc = k && k->task_new ? k->task_new(&e->env, j, &r->task, &err)
+				  : task_new(&e->env, j, &r->task, &err);
 	if (rc < 0) {
 		r->task.ops = NULL;
 		run_fail(r, -rc, err.detail);

@@ -331,13 +331,11 @@ static int engine_request(struct engine *e, int64_t id, enum eng_req req, struct
 		run_stop(r, STOP_CANCEL, false); /* may free r */
 		break;
 	case ACT_PAUSE:
-		if (r->proc && run_slurm_pause(r, true) == 1 && proc_pause(r->proc) < 0) {
+		if (lanes_pause(r, true) < 0) {
 			rc = aura_error_set(err, AURA_E_JOB_BAD_STATE, "job %lld cannot pause: %s",
 					    (long long)id, strerror(errno));
 			break;
 		}
-		loop_timer_del(e->loop, r->stall_timer);
-		r->stall_timer = 0;
 		timeout_suspend(r);
 		j->state = JOB_PAUSED;
 		j->eta_s = -1;
@@ -346,23 +344,29 @@ static int engine_request(struct engine *e, int64_t id, enum eng_req req, struct
 		job_persist(e, j);
 		break;
 	case ACT_RESUME:
-		if (r->proc && run_slurm_pause(r, false) == 1 && proc_resume(r->proc) < 0) {
+		if (lanes_pause(r, false) < 0) {
 			rc = aura_error_set(err, AURA_E_JOB_BAD_STATE, "job %lld cannot resume: %s",
 					    (long long)id, strerror(errno));
 			break;
 		}
 		j->state = JOB_RUNNING;
-		progress_tracker_rebase(&r->tracker, time_mono_ms());
-		stall_arm(r);
+		for (struct lane *l = r->lanes; l; l = l->next) {
+			progress_tracker_rebase(&l->tracker, time_mono_ms());
+			stall_arm(l);
+		}
 		timeout_arm(r);
 		run_logf(r, "resumed");
 		log_info("job %lld: resumed", (long long)id);
 		job_persist(e, j);
-		if (r->step_held) {
-			r->step_held = false;
-			loop_timer_del(e->loop, r->step_timer);
-			r->step_timer = loop_timer_add(e->loop, 0, step_fire, r);
+		for (struct lane *l = r->lanes; l; l = l->next) {
+			if (l->step_held) {
+				l->step_held = false;
+				loop_timer_del(e->loop, l->step_timer);
+				l->step_timer = loop_timer_add(e->loop, 0, step_fire, l);
+			}
 		}
+		if (r->advance_held) /* a lane ended while paused: on a clean turn */
+			run_advance_later(r);
 		break;
 	case ACT_REQUEUE:
 		/* a succeeded job runs again from the start: no stage is kept;
