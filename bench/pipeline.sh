@@ -33,6 +33,10 @@
 #   bench/pipeline.sh [--style NAME] [--stock] [AURA_BINARY]
 #                                        (default: $AURA_BIN, then ./aura)
 #   RUNS=5 DURATION=60 bench/pipeline.sh
+#   SEGMENTS_OFF='[render] segments = off'   the key that makes today's
+#                                        monolithic render (probed; see Quality)
+#   AURA_BENCH_LOSSLESS=FILE AURA_BENCH_TODAY=FILE   a lossless reference of
+#                                        the same frames, today's render
 set -u
 
 STYLE=""

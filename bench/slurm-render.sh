@@ -129,7 +129,7 @@ render() {
 		"$(sed -n 's/.*stage render done (\([0-9.]*\) s).*/\1/p' "$LOG") s," \
 		"$(grep -c 'running: .*srun ' "$LOG") srun in job.log; Slurm jobs running at once: max $MAX of $SLOTS slots"
 	echo "  timeline (s: running jobs, at each change):" \
-		"$(awk '$2 != p { printf "%s%s: %d", (NR > 1 ? ", " : ""), $1, $2; p = $2 }' "$TMP/$1.samples")"
+		"$(awk 'NR == 1 || $2 != p { printf "%s%s: %d", (NR > 1 ? ", " : ""), $1, $2; p = $2 }' "$TMP/$1.samples")"
 	echo "  stages: $(grep -o 'stage [a-z]* done ([0-9.]* s)' "$LOG" | sed 's/^stage //' | tr '\n' ' ')"
 	echo "$WALL" >"$TMP/$1.wall"
 	stop_server
