@@ -22,7 +22,12 @@
 #   bench/slurm-render.sh [AURA_BIN]          (default: $AURA_BIN, then ./aura)
 #   DURATION=600 SLOTS=2 CPUS=1 TOPIC="how volcanoes work" bench/slurm-render.sh ./aura
 #
-# SLOTS defaults to the node's CPUs (nproc), CPUS (cpus_per_task) to 1.
+# SLOTS defaults to the node's CPUs (nproc), CPUS (cpus_per_task) to 1;
+# the monolithic render asks for MONO_CPUS (default: the node's CPUs), as
+# one render on that cluster would, since a cluster that enforces
+# cpus_per_task (task/affinity, cgroups) would hold one FFmpeg to CPUS.
+# The private cluster does not (task/none): there every render may use
+# the whole node whatever it asked for.
 # Needs root (the private cluster does), slurm-wlm, munge, ffmpeg. Runs in
 # a private sandbox; stops its servers and its cluster on exit.
 set -u
@@ -33,6 +38,7 @@ case $AURA_BIN in /*) ;; *) AURA_BIN=$(pwd)/$AURA_BIN ;; esac
 DURATION=${DURATION:-600}
 SLOTS=${SLOTS:-$(nproc)}
 CPUS=${CPUS:-1}
+MONO_CPUS=${MONO_CPUS:-$(nproc)}
 TOPIC=${TOPIC:-how volcanoes work}
 command -v ffmpeg >/dev/null 2>&1 || { echo "bench/slurm-render.sh: ffmpeg is needed"; exit 1; }
 
@@ -78,7 +84,7 @@ SEG_OFF=""
 for kv in "${SEGMENTS_OFF:-}" "[render] segments = off" "[video] segments = off"; do
 	[ -n "$kv" ] || continue
 	{
-		cat "$TMP/cfg/aura/aura.ini"
+		sed "s/^cpus_per_task = .*/cpus_per_task = $MONO_CPUS/" "$TMP/cfg/aura/aura.ini"
 		printf '\n%s\n%s\n' "${kv%%] *}]" "${kv#*] }"
 	} >"$TMP/cfg-mono/aura/aura.ini"
 	if "$AURA_BIN" -c "$TMP/cfg-mono/aura/aura.ini" styles >/dev/null 2>&1; then
@@ -135,7 +141,8 @@ render() {
 	stop_server
 }
 
-echo "aura on Slurm: a ${DURATION} s video (\"$TOPIC\"), pool farm: max_jobs $SLOTS, cpus_per_task $CPUS"
+echo "aura on Slurm: a ${DURATION} s video (\"$TOPIC\"), pool farm: max_jobs $SLOTS, cpus_per_task $CPUS" \
+	"(monolithic: $MONO_CPUS)"
 echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'); slurm: $(sinfo --version)"
 render configured "$TMP/cfg" "$TMP/out"
 if [ -n "$SEG_OFF" ]; then
