@@ -12,6 +12,13 @@ files, measuring, the audio mix, verifying, the server.
 
     bench/content-floor.py JOB_DIR OUTPUT.mp4 > argv0
     (cd JOB_DIR && xargs -0 -a argv0 ffmpeg ...)   # as bench/pipeline.sh does
+    bench/content-floor.py --lossless JOB_DIR OUTPUT.mkv > argv0
+
+--lossless prints instead the render command itself, every card file and
+caption as the job rendered them, with x264 lossless (-qp 0 in place of
+-crf N) into Matroska: the reference bench/pipeline.sh measures aura's
+SSIM against (the narration is a tone there too; only the picture is
+compared).
 
 Stills and stock clips stay the files the render read (decoding them is the
 video's content). Prints nothing and exits 1 when the log has no render
@@ -34,10 +41,14 @@ def commands(log_path):
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.stderr.write("usage: content-floor.py JOB_DIR OUTPUT.mp4\n")
+    args = sys.argv[1:]
+    lossless = bool(args) and args[0] == "--lossless"
+    if lossless:
+        args = args[1:]
+    if len(args) != 2:
+        sys.stderr.write("usage: content-floor.py [--lossless] JOB_DIR OUTPUT\n")
         return 2
-    job, output = sys.argv[1], sys.argv[2]
+    job, output = args
     cmds = commands(os.path.join(job, "job.log"))
     cards = {}  # visuals/NNN.png -> the lavfi chain that drew it
     render = None
@@ -68,7 +79,18 @@ def main():
         if x == "-progress":
             i += 2
             continue
-        if x == "-framerate" and i + 3 < len(render) and render[i + 2] == "-i" \
+        if lossless and x == "-crf":
+            out += ["-qp", "0"]
+            i += 2
+            continue
+        if lossless and x == "-movflags":
+            i += 2
+            continue
+        if lossless and x == "-f" and render[i + 1] == "mp4":
+            out += ["-f", "matroska"]
+            i += 2
+            continue
+        if not lossless and x == "-framerate" and i + 3 < len(render) and render[i + 2] == "-i" \
                 and render[i + 3] in cards:
             out += ["-f", "lavfi", "-i", cards[render[i + 3]] + ",trim=end_frame=1"]
             i += 4

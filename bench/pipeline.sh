@@ -15,7 +15,10 @@
 # Prints each (median of RUNS runs, alternating), the ratios (target
 # <= 1.25), each run's ratio to the floors right after it (on a shared
 # machine the least disturbed figure), the render stage alone, FFmpeg CPU,
-# and the pipeline's time per stage. Never passes or fails: it measures.
+# the pipeline's time per stage, and (issue 16) the SSIM of the output
+# against a lossless render of the same frames and its size against the
+# monolithic render's (see "Quality" below). Never passes or fails: it
+# measures.
 #
 # --style NAME renders with that style (its transitions, Ken Burns and
 # caption look are in the render command, so the content floor has them
@@ -30,6 +33,10 @@
 #   bench/pipeline.sh [--style NAME] [--stock] [AURA_BINARY]
 #                                        (default: $AURA_BIN, then ./aura)
 #   RUNS=5 DURATION=60 bench/pipeline.sh
+#   SEGMENTS_OFF='[render] segments = off'   the key that makes today's
+#                                        monolithic render (probed; see Quality)
+#   AURA_BENCH_LOSSLESS=FILE AURA_BENCH_TODAY=FILE   a lossless reference of
+#                                        the same frames, today's render
 set -u
 
 STYLE=""
@@ -110,6 +117,41 @@ stock = videos
 EOF
 fi
 
+# Quality (issue 16): aura's output is compared with a lossless render of
+# the same frames (SSIM) and with the monolithic render's size. The same
+# topic, length and seed (0) give the same script, voice and cards every
+# run, so one reference serves all. A binary that splits the render into
+# segments has a key to turn that off ([render] or [video] segments = off,
+# SEGMENTS_OFF='[SECTION] KEY = VALUE' names another): the key is probed
+# (`aura -c FILE styles` refuses an unknown key) and, if known, one untimed
+# video is made first by a server with it (monolithic: today's render);
+# its render command gives the lossless reference and the content floor.
+# A binary without the key renders in one run: the last timed run is the
+# monolithic one.
+mkdir -p "$TMP/cfg-mono/aura" "$TMP/mono"
+SEG_OFF=""
+for kv in "${SEGMENTS_OFF:-}" "[render] segments = off" "[video] segments = off"; do
+	[ -n "$kv" ] || continue
+	{
+		cat "$TMP/cfg/aura/aura.ini" 2>/dev/null
+		printf '\n%s\n%s\n' "${kv%%] *}]" "${kv#*] }"
+	} >"$TMP/cfg-mono/aura/aura.ini"
+	if "$AURA" -c "$TMP/cfg-mono/aura/aura.ini" styles >/dev/null 2>&1; then
+		SEG_OFF=$kv
+		break
+	fi
+done
+MONO_JD=""
+MONO_OUT=""
+if [ -n "$SEG_OFF" ]; then
+	# shellcheck disable=SC2086 # NEW_OPTS is words
+	(cd "$TMP/mono" && XDG_CONFIG_HOME="$TMP/cfg-mono" "$AURA" new "$TOPIC" -d "$DURATION" $NEW_OPTS --wait >/dev/null) ||
+		{ echo "bench: the untimed monolithic video ($SEG_OFF) failed" >&2; exit 1; }
+	MONO_JD="$AURA_DATA_DIR/jobs/$("$AURA" ls --json | sed -n 's/.*"id": *\([0-9]*\).*/\1/p' | head -1)"
+	MONO_OUT=$(find "$TMP/mono" -name '*.mp4' | head -1)
+	"$AURA" shutdown >/dev/null 2>&1
+fi
+
 # The server runs before the clock starts: it is a daemon, started once.
 "$AURA" ls >/dev/null || exit 1
 if [ -n "$STOCK" ]; then
@@ -158,10 +200,15 @@ while [ "$i" -lt "$RUNS" ]; do
 	# and captions.ass are there)
 	JD="$AURA_DATA_DIR/jobs/$ID"
 	CF=""
-	if python3 "$BENCH_DIR/content-floor.py" "$JD" "$TMP/content.mp4" >"$TMP/content.argv"; then
+	# a segmented render has no one render command: the monolithic
+	# twin's is the same video's
+	CJD=$JD
+	python3 "$BENCH_DIR/content-floor.py" "$JD" "$TMP/content.mp4" >"$TMP/content.argv" 2>/dev/null ||
+		{ [ -n "$MONO_JD" ] && CJD=$MONO_JD; }
+	if python3 "$BENCH_DIR/content-floor.py" "$CJD" "$TMP/content.mp4" >"$TMP/content.argv"; then
 		g0=$(kids_cpu $$)
 		t3=$(now)
-		(cd "$JD" && xargs -0 -a "$TMP/content.argv" ffmpeg) ||
+		(cd "$CJD" && xargs -0 -a "$TMP/content.argv" ffmpeg) ||
 			{ echo "bench: the content floor failed" >&2; exit 1; }
 		t4=$(now)
 		g1=$(kids_cpu $$)
@@ -178,6 +225,27 @@ while [ "$i" -lt "$RUNS" ]; do
 		"content floor ${CF:-?} s; CPU $(tail -1 "$TMP/cpu.times" | awk '{ printf "%s s vs %s s", $1, $2 }')" \
 		"vs $(tail -1 "$TMP/content.cpu" 2>/dev/null) s"
 done
+# Quality, untimed: the last run's output against the lossless reference
+# (AURA_BENCH_LOSSLESS=FILE gives one: the same frames, e.g. made by this
+# bench's --lossless render command; AURA_BENCH_TODAY=FILE today's
+# monolithic render of the same video, for the size).
+OUT=$(find "$TMP/out" -name '*.mp4' | head -1)
+[ -n "$MONO_JD" ] || { MONO_JD=$JD; MONO_OUT=$OUT; }
+MONO_OUT=${AURA_BENCH_TODAY:-$MONO_OUT}
+REF=${AURA_BENCH_LOSSLESS:-}
+if [ -z "$REF" ] && python3 "$BENCH_DIR/content-floor.py" --lossless "$MONO_JD" "$TMP/lossless.mkv" >"$TMP/lossless.argv" &&
+	(cd "$MONO_JD" && xargs -0 -a "$TMP/lossless.argv" ffmpeg); then
+	REF=$TMP/lossless.mkv
+fi
+frames() { ffprobe -v error -select_streams v:0 -count_packets -show_entries stream=nb_read_packets -of csv=p=0 "$1"; }
+# ssim FILE: "ALL LOWEST FRAME" against REF (frames numbered from 1)
+ssim() {
+	ffmpeg -nostdin -hide_banner -i "$1" -i "$REF" -lavfi "[0:v][1:v]ssim=stats_file=$TMP/ssim.log" -f null - 2>"$TMP/ssim.err"
+	printf '%s ' "$(sed -n 's/.*SSIM Y:.* All:\([0-9.]*\).*/\1/p' "$TMP/ssim.err")"
+	awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^All:/) { v = substr($i, 5) + 0; if (m == "" || v < m) { m = v; n = substr($1, 3) } } }
+		END { printf "%.5f %s\n", m, n }' "$TMP/ssim.log"
+}
+
 A=$(grep . "$TMP/aura.times" | median)
 F=$(grep . "$TMP/floor.times" | median)
 RM=$(median <"$TMP/render.times")
@@ -199,6 +267,24 @@ if [ -s "$TMP/content.times" ]; then
 	awk -v a="$CA" -v f="$CC" 'BEGIN { printf "CPU (median): aura new %.2f s, content floor %.2f s, ratio %.2f\n", a, f, a / f }'
 else
 	echo "content floor: not made (no render command in the job's log)"
+fi
+if [ -n "$REF" ] && [ -r "$REF" ]; then
+	# shellcheck disable=SC2046 # three words
+	set -- $(ssim "$OUT")
+	echo "quality: SSIM $1 against a lossless render of the same frames (lowest frame $2, frame $3;" \
+		"target >= today's medium render, 0.998); frames $(frames "$OUT") vs $(frames "$REF")"
+	if [ "$MONO_OUT" != "$OUT" ] && [ -r "$MONO_OUT" ]; then
+		# shellcheck disable=SC2046
+		set -- $(ssim "$MONO_OUT")
+		echo "  today's monolithic render of the same video: SSIM $1 (lowest frame $2, frame $3)"
+	fi
+else
+	echo "quality: no lossless reference (no monolithic render command; set SEGMENTS_OFF or AURA_BENCH_LOSSLESS)"
+fi
+if [ -r "$MONO_OUT" ]; then
+	awk -v a="$(stat -c %s "$OUT")" -v m="$(stat -c %s "$MONO_OUT")" -v same="$([ "$MONO_OUT" = "$OUT" ] && echo 1)" \
+		'BEGIN { printf "size: %d bytes, %.3f x the monolithic render'"'"'s %d (target <= 1.10)%s\n", a, a / m, m,
+			same ? "; this render is the monolithic one" : "" }'
 fi
 echo "stages of the last run:"
 grep -o 'stage [a-z]* done ([0-9.]* s)' "$AURA_DATA_DIR/jobs/$ID/job.log" | sed 's/^stage /  /'
