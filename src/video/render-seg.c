@@ -114,7 +114,8 @@ static void cue_canvas(struct vjob *v, const char *color, const struct render_cu
 	buf_printf(g, "',%s,format=gbrp,split=2%s;", sub, out);
 }
 
-void render_cues_cmd(struct vjob *v, const struct render_cue *cues, int ncues, struct ffargs *a)
+int render_cues_cmd(struct vjob *v, const struct render_cue *cues, int ncues, struct ffargs *a,
+		    struct aura_error *err)
 {
 	char *sub = render_subtitles_filter(v);
 	struct buf g;
@@ -132,9 +133,15 @@ void render_cues_cmd(struct vjob *v, const struct render_cue *cues, int ncues, s
 		buf_printf(&g, "%sc%d='if(255-y+x,min(255,x*255/(255-y+x)),0)'", c ? ":" : "", c);
 	buf_puts(&g, "[rgb];[rgb][al]alphamerge,format=rgba[out]");
 	free(sub);
-	ffargs_addv(a, "ffmpeg", "-y", "-filter_complex", g.data, "-map", "[out]", "-fps_mode",
-		    "passthrough", "render/cue-%03d.png");
+	/* a file: one select term a cue makes the graph longer than one
+	 * argument may be (128 KiB) in a long video with a cue a word */
+	int rc = vjob_write(v, "render/cues.graph", g.data, err);
 	buf_free(&g);
+	if (rc < 0)
+		return rc;
+	ffargs_addv(a, "ffmpeg", "-y", "-filter_complex_script", "render/cues.graph", "-map",
+		    "[out]", "-fps_mode", "passthrough", "render/cue-%03d.png");
+	return 0;
 }
 
 /* --- a segment ----------------------------------------------------------------- */

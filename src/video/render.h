@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/errors.h"
 #include "ff/ffargs.h"
 
 struct vjob;
@@ -96,8 +97,10 @@ struct render_state {
 /* --- commands (render-seg.c) --------------------------------------------------- */
 
 /* The cue images: one FFmpeg run drawing every cue over black and over
- * white, alpha derived, into render/cue-%03d.png. */
-void render_cues_cmd(struct vjob *v, const struct render_cue *cues, int ncues, struct ffargs *a);
+ * white, alpha derived, into render/cue-%03d.png (its graph written to
+ * render/cues.graph). 0 or a negative code. */
+int render_cues_cmd(struct vjob *v, const struct render_cue *cues, int ncues, struct ffargs *a,
+		    struct aura_error *err);
 /* The filter text of the subtitles filter on captions.ass (with the
  * configured font's directory). Caller frees. */
 char *render_subtitles_filter(const struct vjob *v);

@@ -519,7 +519,10 @@ static int render_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *
 	if (v->step == STEP_PLAN && (rc = plan(v, err)) < 0)
 		return rc;
 	if (v->step == STEP_CUES) {
-		render_cues_cmd(v, v->render->cues, v->render->ncues, &a);
+		if ((rc = render_cues_cmd(v, v->render->cues, v->render->ncues, &a, err)) < 0) {
+			ffargs_free(&a);
+			return rc;
+		}
 		cmd->ffmpeg = true;
 		cmd->duration_us = 0;
 		cmd->weight_start = W_MIX;
@@ -573,6 +576,7 @@ static void clean_up(struct vjob *v)
 	for (int k = 0; k < r->ncues; k++)
 		unlink_quiet(vjob_path(v, "render/cue-%03d.png", k + 1));
 	unlink_quiet(vjob_path(v, "render/segs.txt"));
+	unlink_quiet(vjob_path(v, "render/cues.graph"));
 	char *dir = vjob_path(v, "render");
 	rmdir(dir);
 	free(dir);

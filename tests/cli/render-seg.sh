@@ -78,7 +78,7 @@ SPEC="--script $WORK/three.txt -p draft-480p -d 14 --seed 7"
 frames() { ffprobe -v error -count_frames -select_streams v:0 -show_entries stream=nb_read_frames -of csv=p=0 "$1"; }
 # frame FILE N OUT: frame N as a PNG
 frame() { ffmpeg -v error -y -i "$1" -vf "select=eq(n\,$2)" -frames:v 1 -fps_mode passthrough "$3"; }
-ssim() { ffmpeg -hide_banner -nostats -i "$1" -i "$2" -lavfi ssim -f null - 2>&1 | sed -n 's/.*All:\([0-9.]*\).*/\1/p' | tail -1; }
+ssim() { ffmpeg -hide_banner -nostats -i "$1" -i "$2" -lavfi "[0:v]format=yuv420p[a];[1:v]format=yuv420p[b];[a][b]ssim" -f null - 2>&1 | sed -n 's/.*All:\([0-9.]*\).*/\1/p' | tail -1; }
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
 seg_runs() { grep -c "running:.*render/seg-00$2\.part" "$1/job.log"; }
 
@@ -117,9 +117,9 @@ like "$(cat "$WD1/job.log")" "render: one run" "segments = off: one run"
 is "$(frames "$WORK/one.mp4")" "$NF" "...with the same frames"
 BAD=""
 for b in $(jq -r '.scenes[] | "\(.start_frame) \(.start_frame + .frames - 1)"' "$WD/voice.json"); do
-	frame "$WORK/seg.mp4" "$b" "$T_TMP/a.png"
-	frame "$WORK/one.mp4" "$b" "$T_TMP/b.png"
-	S=$(ssim "$T_TMP/a.png" "$T_TMP/b.png")
+	frame "$WORK/seg.mp4" "$b" "$T_TMP/a.y4m"
+	frame "$WORK/one.mp4" "$b" "$T_TMP/b.y4m"
+	S=$(ssim "$T_TMP/a.y4m" "$T_TMP/b.y4m")
 	ge "$S" 0.99 || BAD="$BAD $b:$S"
 	LAST_S=$S
 done
@@ -129,21 +129,48 @@ is "$BAD" "" "every segment boundary frame matches the one-run render (SSIM >= 0
 F=$(awk -F'[,:.]' '/^Dialogue:/ { s = ($3 * 60 + $4) * 60 + $5 + $6 / 100; e = ($7 * 60 + $8) * 60 + $9 + $10 / 100; printf "%d\n", (s + e) / 2 * 30; exit }' "$WD/captions.ass")
 (cd "$WD" && ffmpeg -v error -y -framerate 30 -i visuals/001.png \
 	-vf "format=yuv420p,loop=loop=-1:size=1,trim=end_frame=$((F + 1)),setpts=N,settb=1/30,subtitles=captions.ass,select=eq(n\,$F)" \
-	-frames:v 1 -fps_mode passthrough "$T_TMP/ref.png")
-frame "$WORK/seg.mp4" "$F" "$T_TMP/cap.png"
-S=$(ssim "$T_TMP/cap.png" "$T_TMP/ref.png")
-frame "$WORK/one.mp4" "$F" "$T_TMP/cap1.png"
-diag "one-run frame vs libass: $(ssim "$T_TMP/cap1.png" "$T_TMP/ref.png"), vs the segmented: $(ssim "$T_TMP/cap1.png" "$T_TMP/cap.png")"
+	-frames:v 1 -fps_mode passthrough "$T_TMP/ref.y4m")
+frame "$WORK/seg.mp4" "$F" "$T_TMP/cap.y4m"
+S=$(ssim "$T_TMP/cap.y4m" "$T_TMP/ref.y4m")
+frame "$WORK/one.mp4" "$F" "$T_TMP/cap1.y4m"
+diag "one-run frame vs libass: $(ssim "$T_TMP/cap1.y4m" "$T_TMP/ref.y4m"), vs the segmented: $(ssim "$T_TMP/cap1.y4m" "$T_TMP/cap.y4m")"
 if ge "$S" 0.99; then ok "captioned frame $F matches subtitles= on the same picture (SSIM $S)"; else
 	not_ok "captioned frame $F matches subtitles= on the same picture (SSIM $S)"; fi
 # and the same frame without captions does not (the check can fail)
-(cd "$WD" && ffmpeg -v error -y -i visuals/001.png -vf format=yuv420p "$T_TMP/bare.png")
-S0=$(ssim "$T_TMP/cap.png" "$T_TMP/bare.png")
+(cd "$WD" && ffmpeg -v error -y -i visuals/001.png -vf format=yuv420p "$T_TMP/bare.y4m")
+S0=$(ssim "$T_TMP/cap.y4m" "$T_TMP/bare.y4m")
 if ! ge "$S0" "$S"; then ok "...closer than the bare picture ($S0)"; else not_ok "...closer than the bare picture ($S0)"; fi
 
-# --- a segment that fails once runs again alone ---------------------------------------
+# --- moving stretches: Ken Burns, a clip, the shorts style's word highlights ---------------
+IMG="$WORK/pics"
+mkdir -p "$IMG"
+ffmpeg -v error -f lavfi -i "testsrc=size=320x240" -frames:v 1 "$IMG/a.png"
+ffmpeg -v error -f lavfi -i "smptebars=size=640x360" -frames:v 1 "$IMG/b.jpg"
+ffmpeg -v error -f lavfi -i "testsrc2=size=320x180:rate=25:duration=2" -pix_fmt yuv420p "$IMG/c.mp4"
+MSPEC="--script $WORK/three.txt --images $IMG --style shorts -p landscape-720p -d 14 --seed 7"
+run aura new "moving" $MSPEC -o "$WORK/mone.mp4" --wait
+is "$RC" 0 "one run: stills with Ken Burns, a clip, word highlights"
+MID=$(aura ls --json | jq -r '.jobs[0].id')
 stop
 config auto
+run aura new "moving" $MSPEC -o "$WORK/mseg.mp4" --wait
+is "$RC" 0 "...and the same in segments"
+MWD=$(jfield "$(aura ls --json | jq -r '.jobs[0].id')" workdir)
+like "$(cat "$MWD/job.log")" "render: 3 segments over" "...split a segment a scene"
+MNF=$(( ($(jfield "$MID" duration_us) * 30 + 500000) / 1000000 ))
+is "$(frames "$WORK/mseg.mp4")" "$MNF" "...exactly the planned $MNF frames"
+BAD=""
+for b in $(jq -r '.scenes[] | "\(.start_frame) \(.start_frame + .frames - 1)"' "$MWD/voice.json"); do
+	frame "$WORK/mseg.mp4" "$b" "$T_TMP/a.y4m"
+	frame "$WORK/mone.mp4" "$b" "$T_TMP/b.y4m"
+	S=$(ssim "$T_TMP/a.y4m" "$T_TMP/b.y4m")
+	ge "$S" 0.99 || BAD="$BAD $b:$S"
+done
+is "$BAD" "" "...its boundary frames match the one run's (SSIM >= 0.99)"
+S=$(ssim "$WORK/mseg.mp4" "$WORK/mone.mp4")
+if ge "$S" 0.99; then ok "...and the whole video does (SSIM $S)"; else not_ok "...and the whole video does (SSIM $S)"; fi
+
+# --- a segment that fails once runs again alone ---------------------------------------
 gate 'seg-002\.part\.mp4' failonce
 run aura new "segments" $SPEC -o "$WORK/fail.mp4" --wait
 is "$RC" 0 "a segment failing once does not fail the job"
