@@ -102,6 +102,10 @@ if awk -v v="$VD" -v a="$AD" 'BEGIN { d = v - a; if (d < 0) d = -d; exit !(d <= 
 	ok "audio ($AD s) and video ($VD s) within one frame"; else not_ok "audio ($AD s) and video ($VD s) within one frame"; fi
 is "$(probe "$WORK/seg.mp4")" "h264 yuv420p 30/1 | aac 48000 2 | 1 1" "one H.264 and one AAC stream"
 like "$(boxes "$WORK/seg.mp4")" "moov.* mdat" "faststart"
+LU=$(loudness "$WORK/seg.mp4")
+if awk -v l="$LU" 'BEGIN { exit !(l >= -17.5 && l <= -14.5) }'; then
+	ok "the mix's gain is applied once at the join: $LU LUFS within -16 +- 1.5"; else
+	not_ok "the mix's gain is applied once at the join: $LU LUFS within -16 +- 1.5"; fi
 if [ ! -e "$WD/render" ] && [ ! -e "$WD/audio/mix.wav" ]; then ok "the segments and the mix are removed once joined"; else
 	not_ok "the segments and the mix are removed once joined"; fi
 diag "segmented job: $(( $(date +%s) - T0 )) s"
@@ -124,6 +128,8 @@ for b in $(jq -r '.scenes[] | "\(.start_frame) \(.start_frame + .frames - 1)"' "
 	LAST_S=$S
 done
 is "$BAD" "" "every segment boundary frame matches the one-run render (SSIM >= 0.99; last $LAST_S)"
+S=$(ssim "$WORK/seg.mp4" "$WORK/one.mp4")
+if ge "$S" 0.99; then ok "...and the whole video does (SSIM $S)"; else not_ok "...and the whole video does (SSIM $S)"; fi
 
 # a captioned frame: the middle of the first cue, drawn by libass directly
 F=$(awk -F'[,:.]' '/^Dialogue:/ { s = ($3 * 60 + $4) * 60 + $5 + $6 / 100; e = ($7 * 60 + $8) * 60 + $9 + $10 / 100; printf "%d\n", (s + e) / 2 * 30; exit }' "$WD/captions.ass")
