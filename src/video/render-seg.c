@@ -292,21 +292,26 @@ void render_seg_cmd(struct vjob *v, const struct render_seg *s, const struct ren
 
 /* --- the join -------------------------------------------------------------------- */
 
-void render_join_cmd(struct vjob *v, struct ffargs *a)
+void render_audio_cmd(struct vjob *v, const char *path, struct ffargs *a)
 {
 	const struct preset *p = v->spec.preset;
-	ffargs_addv(a, "ffmpeg", "-n", "-f", "concat", "-safe", "0", "-i", "render/segs.txt", "-i",
-		    "audio/mix.wav");
+	ffargs_addv(a, "ffmpeg", "-y", "-i", "audio/mix.wav");
 	struct buf g;
 	buf_init(&g);
-	render_audio_filter(v, 1, &g);
-	ffargs_addv(a, "-filter_complex", g.data, "-map", "0:v", "-map", "[aout]", "-c:v", "copy",
-		    "-c:a", "aac", "-b:a");
+	render_audio_filter(v, 0, &g);
+	ffargs_addv(a, "-filter_complex", g.data, "-map", "[aout]", "-c:a", "aac", "-b:a");
 	buf_free(&g);
 	ffargs_addf(a, "%dk", p->audio_kbps);
 	ffargs_add(a, "-ar");
 	ffargs_addf(a, "%d", FFARGS_AUDIO_RATE);
 	ffargs_add(a, "-ac");
 	ffargs_addf(a, "%d", FFARGS_AUDIO_CHANNELS);
-	ffargs_addv(a, "-movflags", "+faststart", "-f", "mp4", v->part);
+	ffargs_addv(a, "-f", "mp4", path);
+}
+
+void render_join_cmd(struct vjob *v, struct ffargs *a)
+{
+	ffargs_addv(a, "ffmpeg", "-n", "-f", "concat", "-safe", "0", "-i", "render/segs.txt", "-i",
+		    "audio/mix.m4a", "-map", "0:v", "-map", "1:a", "-c", "copy", "-movflags",
+		    "+faststart", "-f", "mp4", v->part);
 }

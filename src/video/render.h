@@ -87,7 +87,7 @@ enum { RSEG_TODO, RSEG_RUNNING, RSEG_DONE };
 struct render_state {
 	struct render_seg *segs;
 	int nsegs;
-	int *state; /* RSEG_* per segment */
+	int *state; /* RSEG_* per segment, then the mix's AAC (index nsegs) */
 	int *tries;
 	struct render_cue *cues;
 	int ncues;
@@ -107,7 +107,11 @@ char *render_subtitles_filter(const struct vjob *v);
 /* One segment's video into path (video only, the preset's encoder). */
 void render_seg_cmd(struct vjob *v, const struct render_seg *s, const struct render_cue *cues,
 		    int ncues, const char *path, struct ffargs *a);
-/* The join: the segments by stream copy (render/segs.txt) and the mix. */
+/* The mix with its gain (and limiter) encoded to AAC once, into path (an
+ * .m4a), run beside the segments. */
+void render_audio_cmd(struct vjob *v, const char *path, struct ffargs *a);
+/* The join: the segments (render/segs.txt) and audio/mix.m4a by stream
+ * copy, faststart. */
 void render_join_cmd(struct vjob *v, struct ffargs *a);
 /* The video filter of scene i's picture up to its frames (no trim). */
 void render_scene_source(const struct vjob *v, int i, int len, struct buf *g);

@@ -50,7 +50,9 @@ enum { STEP_MIX, STEP_PLAN, STEP_CUES, STEP_SEGS, STEP_JOIN, STEP_VIDEO, STEP_FI
 
 #define W_MIX	    0.03
 #define W_CUES	    0.01 /* segments: the cue images */
-#define W_JOIN	    0.03 /* segments: the join */
+#define W_JOIN	    0.01 /* segments: the join (a stream copy) */
+#define W_AUDIO	    0.02 /* segments: the mix encoded beside them */
+#define W_SEGS	    (1 - W_MIX - W_CUES - W_JOIN - W_AUDIO)
 #define TARGET_LUFS (-16.0)
 #define PEAK_MAX_DB (-2.0) /* sample peak: leaves room for -1.5 dBTP after AAC */
 
@@ -321,8 +323,11 @@ void render_stage_free(struct vjob *v)
 	v->render = NULL;
 }
 
+/* Segment i's file, or for i = nsegs the encoded mix's. */
 static char *seg_path(const struct vjob *v, int i, bool part)
 {
+	if (v->render && i == v->render->nsegs)
+		return vjob_path(v, "audio/mix%s.m4a", part ? ".part" : "");
 	return vjob_path(v, "render/seg-%03d%s.mp4", vjob_num(i), part ? ".part" : "");
 }
 
@@ -337,7 +342,7 @@ void render_stage_abort(struct vjob *v)
 	struct render_state *r = v->render;
 	if (!r)
 		return;
-	for (int i = 0; i < r->nsegs; i++)
+	for (int i = 0; i <= r->nsegs && r->state; i++)
 		if (r->state[i] == RSEG_RUNNING) {
 			unlink_quiet(seg_path(v, i, true));
 			r->state[i] = RSEG_TODO;
@@ -390,8 +395,9 @@ static int plan(struct vjob *v, struct aura_error *err)
 	int rc;
 	if ((rc = vjob_mkdir(v, "render", err)) < 0)
 		return rc;
-	r->state = xcalloc((size_t)r->nsegs, sizeof(*r->state));
-	r->tries = xcalloc((size_t)r->nsegs, sizeof(*r->tries));
+	/* one more: the mix encoded to AAC beside the segments */
+	r->state = xcalloc((size_t)r->nsegs + 1, sizeof(*r->state));
+	r->tries = xcalloc((size_t)r->nsegs + 1, sizeof(*r->tries));
 	int done = 0, done_frames = 0;
 	for (int i = 0; i < r->nsegs; i++) {
 		char *rel = xasprintf("render/seg-%03d.mp4", vjob_num(i));
@@ -402,8 +408,7 @@ static int plan(struct vjob *v, struct aura_error *err)
 		}
 		free(rel);
 	}
-	double w_segs = 1 - W_MIX - W_CUES - W_JOIN;
-	r->group_start = W_MIX + W_CUES + w_segs * done_frames / v->total_frames;
+	r->group_start = W_MIX + W_CUES + W_SEGS * done_frames / v->total_frames;
 	vjob_log(v, "render: %d segments over %d lanes, %d done before", r->nsegs, lanes, done);
 	if ((rc = plan_cues(v, r, err)) < 0)
 		return rc;
@@ -415,26 +420,33 @@ static int next_segment(struct vjob *v, struct task_cmd *cmd, struct ffargs *a)
 {
 	struct render_state *r = v->render;
 	bool running = false;
-	for (int i = 0; i < r->nsegs; i++) {
+	for (int i = 0; i <= r->nsegs; i++) {
 		if (r->state[i] == RSEG_RUNNING)
 			running = true;
 		if (r->state[i] != RSEG_TODO)
 			continue;
-		const struct render_seg *s = &r->segs[i];
 		unlink_quiet(seg_path(v, i, true)); /* a crashed attempt's */
+		cmd->ffmpeg = true;
+		cmd->parallel = true;
+		cmd->tag = i;
+		cmd->output_path = seg_path(v, i, true);
+		cmd->weight_start = r->group_start;
+		r->state[i] = RSEG_RUNNING;
+		if (i == r->nsegs) { /* the mix: light, run here */
+			render_audio_cmd(v, "audio/mix.part.m4a", a);
+			cmd->duration_us = (int64_t)v->total_frames * 1000000 / VIDEO_FPS;
+			cmd->weight_len = W_AUDIO;
+			cmd->argv = ffargs_steal(a);
+			return TASK_RUN;
+		}
+		const struct render_seg *s = &r->segs[i];
 		char *rel = xasprintf("render/seg-%03d.part.mp4", vjob_num(i));
 		render_seg_cmd(v, s, r->cues, r->ncues, rel, a);
 		free(rel);
-		cmd->ffmpeg = true;
 		cmd->pool_work = true;
-		cmd->parallel = true;
-		cmd->tag = i;
 		cmd->duration_us = (int64_t)s->frames * 1000000 / VIDEO_FPS;
-		cmd->output_path = seg_path(v, i, true);
-		cmd->weight_start = r->group_start;
-		cmd->weight_len = (1 - W_MIX - W_CUES - W_JOIN) * s->frames / v->total_frames;
+		cmd->weight_len = W_SEGS * s->frames / v->total_frames;
 		cmd->argv = ffargs_steal(a);
-		r->state[i] = RSEG_RUNNING;
 		return TASK_RUN;
 	}
 	if (running)
@@ -458,9 +470,10 @@ static int segment_done(struct vjob *v, int status, const char *tail, struct aur
 {
 	struct render_state *r = v->render;
 	int i = v->tag;
-	if (!r || i < 0 || i >= r->nsegs)
+	if (!r || i < 0 || i > r->nsegs)
 		return aura_error_set(err, AURA_E_INTERNAL, "render: no segment %d", i);
-	char *what = xasprintf("rendering segment %d of %d", vjob_num(i), r->nsegs);
+	char *what = i == r->nsegs ? xstrdup("encoding the audio")
+				   : xasprintf("rendering segment %d of %d", vjob_num(i), r->nsegs);
 	int rc = vjob_ffmpeg_result(status, tail, what, err);
 	free(what);
 	char *part = seg_path(v, i, true);
@@ -480,8 +493,11 @@ static int segment_done(struct vjob *v, int status, const char *tail, struct aur
 	free(part);
 	r->state[i] = RSEG_TODO;
 	if (++r->tries[i] < RSEG_TRIES) {
-		vjob_log(v, "render: segment %d failed (%s): running it again", vjob_num(i),
-			 err->detail);
+		if (i == r->nsegs)
+			vjob_log(v, "render: the audio failed (%s): running it again", err->detail);
+		else
+			vjob_log(v, "render: segment %d failed (%s): running it again", vjob_num(i),
+				 err->detail);
 		aura_error_clear(err);
 		return 0;
 	}
@@ -571,6 +587,7 @@ static void clean_up(struct vjob *v)
 	struct render_state *r = v->render;
 	if (!r)
 		return;
+	unlink_quiet(vjob_path(v, "audio/mix.m4a"));
 	for (int i = 0; i < r->nsegs; i++)
 		unlink_quiet(seg_path(v, i, false));
 	for (int k = 0; k < r->ncues; k++)

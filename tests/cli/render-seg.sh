@@ -91,7 +91,8 @@ ID=$(aura ls --json | jq -r '.jobs[0].id')
 WD=$(jfield "$ID" workdir)
 like "$(cat "$WD/job.log")" "render: 3 segments over" "the render was split into a segment a scene"
 is "$(grep -c 'running:.*render/seg-00[0-9]\.part\.mp4' "$WD/job.log")" 3 "three segment runs"
-like "$(grep 'running:.*concat' "$WD/job.log")" "-c:v copy" "the join copies the video stream"
+like "$(grep 'running:.*concat' "$WD/job.log")" "-c copy" "the join copies the streams"
+is "$(grep -c 'running:.*-i audio/mix.wav .*-c:a aac' "$WD/job.log")" 1 "the audio is encoded once"
 PLAN=$(jfield "$ID" duration_us)
 NF=$(( (PLAN * 30 + 500000) / 1000000 ))
 is "$(frames "$WORK/seg.mp4")" "$NF" "exactly the planned $NF frames"
