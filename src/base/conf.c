@@ -34,6 +34,7 @@ static const char *const w_level[] = { "error", "warn", "info", "debug", NULL };
 static const char *const w_preset[] = { "landscape-720p", "landscape-1080p", "portrait-1080p",
 					"square-1080p",	  "draft-480p",	     NULL };
 static const char *const w_captions[] = { "burn", "srt", "both", "none", NULL };
+static const char *const w_segments[] = { "auto", "off", NULL };
 static const char *const w_stock[] = { "videos", "photos", "mixed", NULL };
 static const char *const w_script[] = { "openai", "rulebased", NULL };
 static const char *const w_voice[] = { "openai", "elevenlabs", "espeak", "piper", "flite", NULL };
@@ -136,6 +137,8 @@ static const struct key keys[] = {
 	{"video", "style", KT_STRING, F(style), 0, 0, NULL, "clean", "the look of new videos: clean, shorts, lecture or a [style NAME] (aura styles)"},
 	{"video", "stock", KT_WORD, F(stock), 0, 0, w_stock, "videos",
 	 "what the stock sites (pexels, pixabay) supply: videos (clips), photos or mixed"},
+	{"video", "segments", KT_WORD, F(segments), 0, 0, w_segments, "auto",
+	 "render in segments encoded at once (auto: when the video and the job's pool are big enough) or off: one run"},
 
 	{"voice", "espeak", KT_PATH, F(espeak), 0, 0, NULL, "",
 	 "espeak-ng program (empty: search PATH)"},

@@ -145,6 +145,7 @@ struct aura_config {
 	int scene_gap_ms; /* silence between scenes */
 	char *output_dir; /* NULL: the client's working directory */
 	char *stock;	  /* videos|photos|mixed: what the stock sites supply */
+	char *segments;	  /* auto|off: the render split into segments (doc/render.md) */
 	char *lang;	  /* narration language code, default en */
 	char *style;	  /* the style of new videos (clean) */
 

@@ -375,6 +375,7 @@ static void video_abort(void *impl, struct job *j)
 	struct vjob *v = &t->v;
 	v->job = j;
 	remove_file(v, &v->part, "video");
+	render_stage_abort(v);
 	remove_file(v, &v->srt_part, "captions");
 	if (t->started && !t->failed && v->cur < VSTAGE__COUNT)
 		record(t, v->cur, STAGE_PENDING);
@@ -387,6 +388,7 @@ static void vjob_free(struct vjob *v)
 	free(v->workdir);
 	free(v->output);
 	free(v->part);
+	render_stage_free(v);
 	free(v->srt_part);
 	free(v->font);
 	free(v->voice_prog);

@@ -1,22 +1,30 @@
 /*
- * stage-render.c -- the `render` stage, two FFmpeg runs:
+ * stage-render.c -- the `render` stage (doc/render.md):
  *
  * 1. the mix (audio only, fast): every scene's voice padded with silence
  *    to its scene's exact length in samples and concatenated, the --music
  *    bed looped, cut, faded out and ducked under the voice
  *    (sidechaincompress), written to audio/mix.wav while ebur128 measures
  *    its integrated loudness and true peak;
- * 2. the video: each scene's picture (a card looped from one decoded
+ * 2. the plan (render-plan.c): one run, or segments when the split rule
+ *    says the job's lanes gain more than the runs' start-up costs;
+ * 3a. one run: each scene's picture (a card looped from one decoded
  *    frame, Ken Burns over a still, or its clip) cut to its frames, its
  *    first and last frames crossfaded with its neighbours' (xfade over
  *    just those frames; the scenes start X frames early so the total
  *    stays the plan), all concatenated, the captions burned in
- *    (subtitles= on the ASS file),
- *    the mix brought to -16 LUFS with one linear gain (a limiter only if
- *    the peak would pass -2 dBFS), encoded with the preset into
- *    NAME.part.mp4 beside the final output (-progress against the plan).
+ *    (subtitles= on the ASS file), the mix brought to -16 LUFS with one
+ *    linear gain (a limiter only if the peak would pass -2 dBFS), encoded
+ *    with the preset into NAME.part.mp4 beside the final output;
+ * 3b. segments: the caption states drawn once into cue images (one run),
+ *    then one run a scene (its body and its crossfade into the next, the
+ *    cue images laid over their frames), parallel commands of the job
+ *    written as render/seg-NNN.part.mp4 and renamed render/seg-NNN.mp4
+ *    when good; then the join: the segments by stream copy and the mix
+ *    encoded once into NAME.part.mp4. A resumed render encodes only the
+ *    segments without their file; a failed segment runs once more alone.
  *
- * The measuring pass is what lets the second run use a plain gain instead
+ * The measuring pass is what lets the last run use a plain gain instead
  * of loudnorm, whose 192 kHz resampling cost ~4 % of a minute's render.
  *
  * Must never: overwrite a file it does not own (-n, and a .part file of
@@ -35,14 +43,18 @@
 
 #include <jansson.h>
 
+#include "video/render.h"
 #include "video/stage.h"
 
-enum { STEP_MIX, STEP_VIDEO, STEP_FINISH };
+enum { STEP_MIX, STEP_PLAN, STEP_CUES, STEP_SEGS, STEP_JOIN, STEP_VIDEO, STEP_FINISH };
 
-#define W_MIX		0.03
-#define TARGET_LUFS	(-16.0)
-#define PEAK_MAX_DB	(-2.0)	 /* sample peak: leaves room for -1.5 dBTP after AAC */
-#define PEAK_MAX_LINEAR "0.7943" /* the same, as alimiter wants it: 10^(-2/20) */
+#define W_MIX	    0.03
+#define W_CUES	    0.01 /* segments: the cue images */
+#define W_JOIN	    0.01 /* segments: the join (a stream copy) */
+#define W_AUDIO	    0.02 /* segments: the mix encoded beside them */
+#define W_SEGS	    (1 - W_MIX - W_CUES - W_JOIN - W_AUDIO)
+#define TARGET_LUFS (-16.0)
+#define PEAK_MAX_DB (-2.0) /* sample peak: leaves room for -1.5 dBTP after AAC */
 
 /* --- pure helpers --------------------------------------------------------------- */
 
@@ -232,43 +244,10 @@ static void video_cmd(struct vjob *v, struct ffargs *a)
 	struct buf g;
 	buf_init(&g);
 	int x = v->xfade_frames;
-	char *cover;
-	const struct style_config *look = &v->spec.look;
-	double kb = look->ken_burns_strength / 100.0;
-	char zoom_out[32];
-	snprintf(zoom_out, sizeof(zoom_out), "%g-", 1 + kb);
 	for (int i = 0; i < v->n; i++) {
 		int len = scene_input_frames(v, i);
-		switch (v->scenes[i].kind) {
-		case VIS_STILL:
-			if (!look->ken_burns || look->ken_burns_strength == 0) {
-				/* the style has no Ken Burns: a still as a card */
-				buf_printf(&g,
-					   "[%d:v]format=yuv420p,scale=%d:%d,setsar=1,"
-					   "loop=loop=-1:size=1,",
-					   i, p->w, p->h);
-				break;
-			}
-			/* Ken Burns: a slow zoom (the style's, 10 %), in on even
-			 * scenes, out on odd */
-			buf_printf(&g,
-				   "[%d:v]format=yuv420p,zoompan=z=%s%g*on/%d:x=iw/2-(iw/zoom/2):"
-				   "y=ih/2-(ih/zoom/2):d=%d:s=%dx%d:fps=%d,",
-				   i, i % 2 ? zoom_out : "1+", kb, len, len, p->w, p->h, VIDEO_FPS);
-			break;
-		case VIS_CLIP:
-			/* a stock clip as downloaded: covered and made 30 fps here
-			 * (a clip made by the visuals stage is so already: both
-			 * filters pass its frames through) */
-			cover = visuals_cover_filter(p);
-			buf_printf(&g, "[%d:v]%s,fps=%d,format=yuv420p,", i, cover, VIDEO_FPS);
-			free(cover);
-			break;
-		case VIS_CARD:
-			/* one decoded frame, repeated: the render's cheapest input */
-			buf_printf(&g, "[%d:v]format=yuv420p,loop=loop=-1:size=1,", i);
-			break;
-		}
+		buf_printf(&g, "[%d:v]", i);
+		render_scene_source(v, i, len, &g);
 		buf_printf(&g, "trim=end_frame=%d,settb=1/%d,setpts=N", len, VIDEO_FPS);
 		if (x == 0) {
 			buf_printf(&g, "[b%d];", i);
@@ -298,7 +277,8 @@ static void video_cmd(struct vjob *v, struct ffargs *a)
 	}
 	for (int k = 0; k + 1 < v->n && x > 0; k++)
 		buf_printf(&g, "[t%d][h%d]xfade=transition=%s:duration=%.6f:offset=0[x%d];", k,
-			   k + 1, config_style_xfade(look->transition), (double)x / VIDEO_FPS, k);
+			   k + 1, config_style_xfade(v->spec.look.transition),
+			   (double)x / VIDEO_FPS, k);
 	const char *last = "b0";
 	if (v->n > 1 || x > 0) {
 		int segs = 0;
@@ -314,36 +294,214 @@ static void video_cmd(struct vjob *v, struct ffargs *a)
 		last = "cat";
 	}
 	if (v->spec.captions & VSPEC_CAPTIONS_BURN) {
-		char *ass = ffargs_escape_subtitles_path("captions.ass");
-		buf_printf(&g, "[%s]subtitles=filename=%s", last, ass);
-		free(ass);
-		/* a configured font file: libass looks beside it too (a font
-		 * found on the system is fontconfig's already) */
-		const char *cf = v->env->cfg ? v->env->cfg->font : NULL;
-		if (cf && *cf && v->font) {
-			char *dir = xstrdup(v->font);
-			char *slash = strrchr(dir, '/');
-			if (slash && slash != dir) {
-				*slash = '\0';
-				char *esc = ffargs_escape_filter_value(dir);
-				buf_printf(&g, ":fontsdir=%s", esc);
-				free(esc);
-			}
-			free(dir);
-		}
-		buf_puts(&g, "[vout];");
+		char *sub = render_subtitles_filter(v);
+		buf_printf(&g, "[%s]%s[vout];", last, sub);
+		free(sub);
 	} else {
 		buf_printf(&g, "[%s]null[vout];", last);
 	}
-	buf_printf(&g, "[%d:a]volume=%.2fdB", v->n, v->gain_db);
-	if (v->limit)
-		buf_printf(&g, ",alimiter=limit=%s:level=0:latency=1", PEAK_MAX_LINEAR);
-	buf_puts(&g, "[aout]");
+	render_audio_filter(v, v->n, &g);
 
 	ffargs_addv(a, "-filter_complex", g.data, "-map", "[vout]", "-map", "[aout]");
 	buf_free(&g);
 	ffargs_add_encode(a, p);
 	ffargs_addv(a, "-f", "mp4", v->part);
+}
+
+/* --- segments -------------------------------------------------------------------- */
+
+void render_stage_free(struct vjob *v)
+{
+	struct render_state *r = v->render;
+	if (!r)
+		return;
+	free(r->segs);
+	free(r->state);
+	free(r->tries);
+	free(r->cues);
+	free(r);
+	v->render = NULL;
+}
+
+/* Segment i's file, or for i = nsegs the encoded mix's. */
+static char *seg_path(const struct vjob *v, int i, bool part)
+{
+	if (v->render && i == v->render->nsegs)
+		return vjob_path(v, "audio/mix%s.m4a", part ? ".part" : "");
+	return vjob_path(v, "render/seg-%03d%s.mp4", vjob_num(i), part ? ".part" : "");
+}
+
+static void unlink_quiet(char *path)
+{
+	unlink(path);
+	free(path);
+}
+
+void render_stage_abort(struct vjob *v)
+{
+	struct render_state *r = v->render;
+	if (!r)
+		return;
+	for (int i = 0; i <= r->nsegs && r->state; i++)
+		if (r->state[i] == RSEG_RUNNING) {
+			unlink_quiet(seg_path(v, i, true));
+			r->state[i] = RSEG_TODO;
+		}
+}
+
+/* The cue intervals of captions.ass when the captions are burned in. */
+static int plan_cues(struct vjob *v, struct render_state *r, struct aura_error *err)
+{
+	if (!(v->spec.captions & VSPEC_CAPTIONS_BURN))
+		return 0;
+	char *ass = vjob_read(v, "captions.ass");
+	if (!ass)
+		return aura_error_set(err, AURA_E_INTERNAL, "captions.ass could not be read");
+	struct render_event *ev;
+	int nev = render_parse_ass_events(ass, &ev);
+	free(ass);
+	r->ncues = render_cue_intervals(ev, nev, v->total_frames, &r->cues);
+	free(ev);
+	return 0;
+}
+
+/* One run or segments (render-plan.c's rule); the segments' files of an
+ * earlier attempt count as done. */
+static int plan(struct vjob *v, struct aura_error *err)
+{
+	render_stage_free(v);
+	int *frames = xmalloc(((size_t)v->n + 1) * sizeof(*frames));
+	int *starts = xmalloc(((size_t)v->n + 1) * sizeof(*starts));
+	for (int i = 0; i < v->n; i++) {
+		frames[i] = v->scenes[i].frames;
+		starts[i] = v->scenes[i].start_frame;
+	}
+	struct render_state *r = xcalloc(1, sizeof(*r));
+	r->nsegs = render_plan_segments(frames, starts, v->n, v->xfade_frames, &r->segs);
+	free(frames);
+	free(starts);
+	v->render = r;
+	const char *mode = v->env && v->env->cfg ? v->env->cfg->segments : NULL;
+	bool off = mode && strcmp(mode, "off") == 0;
+	int lanes = render_lanes(v);
+	if (!render_split(off, r->nsegs, lanes, v->total_frames)) {
+		vjob_log(v, "render: one run (%d scene%s, %d lane%s, %d frames%s)", r->nsegs,
+			 r->nsegs == 1 ? "" : "s", lanes, lanes == 1 ? "" : "s", v->total_frames,
+			 off ? ", segments = off" : "");
+		render_stage_free(v);
+		v->step = STEP_VIDEO;
+		return 0;
+	}
+	int rc;
+	if ((rc = vjob_mkdir(v, "render", err)) < 0)
+		return rc;
+	/* one more: the mix encoded to AAC beside the segments */
+	r->state = xcalloc((size_t)r->nsegs + 1, sizeof(*r->state));
+	r->tries = xcalloc((size_t)r->nsegs + 1, sizeof(*r->tries));
+	int done = 0, done_frames = 0;
+	for (int i = 0; i < r->nsegs; i++) {
+		char *rel = xasprintf("render/seg-%03d.mp4", vjob_num(i));
+		if (vjob_exists(v, rel)) {
+			r->state[i] = RSEG_DONE;
+			done++;
+			done_frames += r->segs[i].frames;
+		}
+		free(rel);
+	}
+	r->group_start = W_MIX + W_CUES + W_SEGS * done_frames / v->total_frames;
+	vjob_log(v, "render: %d segments over %d lanes, %d done before", r->nsegs, lanes, done);
+	if ((rc = plan_cues(v, r, err)) < 0)
+		return rc;
+	v->step = done < r->nsegs && r->ncues > 0 ? STEP_CUES : STEP_SEGS;
+	return 0;
+}
+
+static int next_segment(struct vjob *v, struct task_cmd *cmd, struct ffargs *a)
+{
+	struct render_state *r = v->render;
+	bool running = false;
+	for (int i = 0; i <= r->nsegs; i++) {
+		if (r->state[i] == RSEG_RUNNING)
+			running = true;
+		if (r->state[i] != RSEG_TODO)
+			continue;
+		unlink_quiet(seg_path(v, i, true)); /* a crashed attempt's */
+		cmd->ffmpeg = true;
+		cmd->parallel = true;
+		cmd->tag = i;
+		cmd->output_path = seg_path(v, i, true);
+		cmd->weight_start = r->group_start;
+		r->state[i] = RSEG_RUNNING;
+		if (i == r->nsegs) { /* the mix: light, run here */
+			render_audio_cmd(v, "audio/mix.part.m4a", a);
+			cmd->duration_us = (int64_t)v->total_frames * 1000000 / VIDEO_FPS;
+			cmd->weight_len = W_AUDIO;
+			cmd->argv = ffargs_steal(a);
+			return TASK_RUN;
+		}
+		const struct render_seg *s = &r->segs[i];
+		char *rel = xasprintf("render/seg-%03d.part.mp4", vjob_num(i));
+		render_seg_cmd(v, s, r->cues, r->ncues, rel, a);
+		free(rel);
+		cmd->pool_work = true;
+		cmd->duration_us = (int64_t)s->frames * 1000000 / VIDEO_FPS;
+		cmd->weight_len = W_SEGS * s->frames / v->total_frames;
+		cmd->argv = ffargs_steal(a);
+		return TASK_RUN;
+	}
+	if (running)
+		return TASK_WAIT;
+	v->step = STEP_JOIN;
+	return VSTAGE_DONE; /* the caller goes on to the join */
+}
+
+static int write_list(struct vjob *v, struct aura_error *err)
+{
+	struct buf b;
+	buf_init(&b);
+	for (int i = 0; i < v->render->nsegs; i++)
+		buf_printf(&b, "file 'seg-%03d.mp4'\n", vjob_num(i));
+	int rc = vjob_write(v, "render/segs.txt", b.data, err);
+	buf_free(&b);
+	return rc;
+}
+
+static int segment_done(struct vjob *v, int status, const char *tail, struct aura_error *err)
+{
+	struct render_state *r = v->render;
+	int i = v->tag;
+	if (!r || i < 0 || i > r->nsegs)
+		return aura_error_set(err, AURA_E_INTERNAL, "render: no segment %d", i);
+	char *what = i == r->nsegs ? xstrdup("encoding the audio")
+				   : xasprintf("rendering segment %d of %d", vjob_num(i), r->nsegs);
+	int rc = vjob_ffmpeg_result(status, tail, what, err);
+	free(what);
+	char *part = seg_path(v, i, true);
+	if (rc == 0) {
+		char *fin = seg_path(v, i, false);
+		if (rename(part, fin) != 0)
+			rc = aura_error_set(err, AURA_E_INTERNAL, "render: %s could not be renamed",
+					    part);
+		free(fin);
+	}
+	if (rc == 0) {
+		r->state[i] = RSEG_DONE;
+		free(part);
+		return 0;
+	}
+	unlink(part);
+	free(part);
+	r->state[i] = RSEG_TODO;
+	if (++r->tries[i] < RSEG_TRIES) {
+		if (i == r->nsegs)
+			vjob_log(v, "render: the audio failed (%s): running it again", err->detail);
+		else
+			vjob_log(v, "render: segment %d failed (%s): running it again", vjob_num(i),
+				 err->detail);
+		aura_error_clear(err);
+		return 0;
+	}
+	return rc;
 }
 
 static int render_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *err)
@@ -374,6 +532,37 @@ static int render_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *
 		cmd->argv = ffargs_steal(&a);
 		return TASK_RUN;
 	}
+	if (v->step == STEP_PLAN && (rc = plan(v, err)) < 0)
+		return rc;
+	if (v->step == STEP_CUES) {
+		if ((rc = render_cues_cmd(v, v->render->cues, v->render->ncues, &a, err)) < 0) {
+			ffargs_free(&a);
+			return rc;
+		}
+		cmd->ffmpeg = true;
+		cmd->duration_us = 0;
+		cmd->weight_start = W_MIX;
+		cmd->weight_len = W_CUES;
+		cmd->argv = ffargs_steal(&a);
+		return TASK_RUN;
+	}
+	if (v->step == STEP_SEGS) {
+		rc = next_segment(v, cmd, &a);
+		if (rc != VSTAGE_DONE)
+			return rc;
+	}
+	if (v->step == STEP_JOIN) {
+		if ((rc = choose_part(v, err)) < 0 || (rc = write_list(v, err)) < 0)
+			return rc;
+		render_join_cmd(v, &a);
+		cmd->ffmpeg = true;
+		cmd->duration_us = plan_us;
+		cmd->output_path = xstrdup(v->part);
+		cmd->weight_start = 1 - W_JOIN;
+		cmd->weight_len = W_JOIN;
+		cmd->argv = ffargs_steal(&a);
+		return TASK_RUN;
+	}
 	if (v->step == STEP_VIDEO) {
 		if ((rc = choose_part(v, err)) < 0)
 			return rc;
@@ -390,42 +579,75 @@ static int render_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *
 	return VSTAGE_DONE;
 }
 
+/* The render is in NAME.part.mp4: what it was made from goes (11 MB a
+ * minute of mix, the segments; a resumed render makes them again). */
+static void clean_up(struct vjob *v)
+{
+	unlink_quiet(vjob_path(v, "audio/mix.wav"));
+	struct render_state *r = v->render;
+	if (!r)
+		return;
+	unlink_quiet(vjob_path(v, "audio/mix.m4a"));
+	for (int i = 0; i < r->nsegs; i++)
+		unlink_quiet(seg_path(v, i, false));
+	for (int k = 0; k < r->ncues; k++)
+		unlink_quiet(vjob_path(v, "render/cue-%03d.png", k + 1));
+	unlink_quiet(vjob_path(v, "render/segs.txt"));
+	unlink_quiet(vjob_path(v, "render/cues.graph"));
+	char *dir = vjob_path(v, "render");
+	rmdir(dir);
+	free(dir);
+}
+
+static int mix_done(struct vjob *v, int status, const char *tail, struct aura_error *err)
+{
+	int rc = vjob_ffmpeg_result(status, tail, "mixing the audio", err);
+	if (rc < 0)
+		return rc;
+	double li, pk;
+	v->gain_db = 0;
+	v->limit = false;
+	if (render_parse_ebur128(tail, &li, &pk) == 0 && isfinite(li) && li > -70) {
+		v->gain_db = TARGET_LUFS - li;
+		if (v->gain_db > 30)
+			v->gain_db = 30;
+		if (v->gain_db < -30)
+			v->gain_db = -30;
+		v->limit = !isfinite(pk) || pk + v->gain_db > PEAK_MAX_DB;
+		v->peak_db = pk;
+		vjob_log(v, "mix: %.1f LUFS, peak %.1f dBFS: gain %+.2f dB%s", li, pk, v->gain_db,
+			 v->limit ? ", limited" : "");
+	} else {
+		vjob_log(v, "mix: no loudness measured (silent?): no gain");
+	}
+	v->step = STEP_PLAN;
+	return 0;
+}
+
 static int render_done(struct vjob *v, int status, const char *out, size_t out_len,
 		       const char *tail, struct aura_error *err)
 {
 	(void)out;
 	(void)out_len;
-	if (v->step == STEP_MIX) {
-		int rc = vjob_ffmpeg_result(status, tail, "mixing the audio", err);
-		if (rc < 0)
+	int rc;
+	switch (v->step) {
+	case STEP_MIX:
+		return mix_done(v, status, tail, err);
+	case STEP_CUES:
+		if ((rc = vjob_ffmpeg_result(status, tail, "drawing the captions", err)) < 0)
 			return rc;
-		double li, pk;
-		v->gain_db = 0;
-		v->limit = false;
-		if (render_parse_ebur128(tail, &li, &pk) == 0 && isfinite(li) && li > -70) {
-			v->gain_db = TARGET_LUFS - li;
-			if (v->gain_db > 30)
-				v->gain_db = 30;
-			if (v->gain_db < -30)
-				v->gain_db = -30;
-			v->limit = !isfinite(pk) || pk + v->gain_db > PEAK_MAX_DB;
-			v->peak_db = pk;
-			vjob_log(v, "mix: %.1f LUFS, peak %.1f dBFS: gain %+.2f dB%s", li, pk,
-				 v->gain_db, v->limit ? ", limited" : "");
-		} else {
-			vjob_log(v, "mix: no loudness measured (silent?): no gain");
-		}
-		v->step = STEP_VIDEO;
+		v->step = STEP_SEGS;
 		return 0;
+	case STEP_SEGS:
+		return segment_done(v, status, tail, err);
+	default:
+		break;
 	}
+	bool joined = v->step == STEP_JOIN;
 	v->step = STEP_FINISH;
-	int rc = vjob_ffmpeg_result(status, tail, "rendering", err);
-	if (rc == 0) {
-		/* 11 MB a minute, and a resumed render makes it again */
-		char *mix = vjob_path(v, "audio/mix.wav");
-		unlink(mix);
-		free(mix);
-	}
+	rc = vjob_ffmpeg_result(status, tail, joined ? "joining the segments" : "rendering", err);
+	if (rc == 0)
+		clean_up(v);
 	return rc;
 }
 

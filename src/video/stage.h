@@ -196,8 +196,9 @@ struct vjob {
 	struct vcall call;   /* the provider request in flight or just over */
 	int64_t *pending;    /* voice: scenes that need silence made */
 	int npending;
-	double gain_db; /* render: loudness correction */
-	double peak_db; /* render: measured true peak of the mix */
+	struct render_state *render; /* render: its plan and segments (render.h) */
+	double gain_db;		     /* render: loudness correction */
+	double peak_db;		     /* render: measured true peak of the mix */
 	bool limit;
 	struct vstock stock; /* visuals: the stock clips of the scene at hand */
 	char **images;	     /* visuals: --images files */
@@ -252,6 +253,11 @@ int vplan_compute(struct vscene *s, int n, int gap_ms, int target_s, int xfade_m
 /* An estimate of how long text takes to read, for a scene that cannot be
  * spoken: 60 ms a display column, at least 2 s. */
 int64_t vplan_reading_us(const char *text);
+
+/* render: remove the segments' .part files of this attempt (finished
+ * segments stay for a resume); free its state. */
+void render_stage_abort(struct vjob *v);
+void render_stage_free(struct vjob *v);
 
 /*
  * The ebur128 summary at the end of an FFmpeg stderr: integrated loudness

@@ -1,0 +1,164 @@
+/*
+ * render-plan.c -- the render stage's plan (doc/render.md): when the
+ * captions change (the ASS events' times mapped onto frames exactly as
+ * the subtitles filter maps frames onto times), the segments of the
+ * timeline, and the rule that keeps a video in one FFmpeg run.
+ *
+ * Pure but for render_lanes (the machine's cores, the job's pool).
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "video/render.h"
+#include "video/stage.h"
+
+int64_t render_frame_ms(int n)
+{
+	/* vf_subtitles: time_ms = pts * av_q2d(time_base) * 1000, passed to
+	 * ass_render_frame as long long: truncated, with av_q2d's rounding
+	 * (frame 3 is drawn at 99 ms, not 100) */
+	double t = (double)n * (1.0 / VIDEO_FPS) * 1000;
+	return (int64_t)t;
+}
+
+int render_first_frame_at(int64_t ms)
+{
+	if (ms <= 0)
+		return 0;
+	int n = (int)(ms * VIDEO_FPS / 1000);
+	n = n > 2 ? n - 2 : 0;
+	while (render_frame_ms(n) < ms)
+		n++;
+	return n;
+}
+
+/* "H:MM:SS.cc" -> ms; -1 if not a time. */
+static int64_t ass_time(const char *s, const char **end)
+{
+	char *e;
+	long h = strtol(s, &e, 10);
+	if (e == s || *e != ':')
+		return -1;
+	long m = strtol(e + 1, &e, 10);
+	if (*e != ':')
+		return -1;
+	long sec = strtol(e + 1, &e, 10);
+	if (*e != '.')
+		return -1;
+	const char *c = e + 1;
+	long cs = strtol(c, &e, 10);
+	if (e - c != 2)
+		return -1;
+	*end = e;
+	return ((int64_t)(h * 60 + m) * 60 + sec) * 1000 + cs * 10;
+}
+
+int render_parse_ass_events(const char *ass, struct render_event **out)
+{
+	int n = 0, cap = 0;
+	struct render_event *ev = NULL;
+	for (const char *p = ass; p && *p;) {
+		const char *nl = strchr(p, '\n');
+		if (strncmp(p, "Dialogue:", 9) == 0) {
+			/* Dialogue: Layer,Start,End,... */
+			const char *c = strchr(p, ',');
+			const char *e;
+			int64_t a = c ? ass_time(c + 1, &e) : -1;
+			int64_t z = a >= 0 && *e == ',' ? ass_time(e + 1, &e) : -1;
+			if (a >= 0 && z >= 0) {
+				if (n == cap) {
+					cap = cap ? 2 * cap : 64;
+					ev = xrealloc(ev, (size_t)cap * sizeof(*ev));
+				}
+				ev[n].start_ms = a;
+				ev[n].end_ms = z;
+				n++;
+			}
+		}
+		p = nl ? nl + 1 : NULL;
+	}
+	*out = ev;
+	return n;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+int render_cue_intervals(const struct render_event *ev, int nev, int total_frames,
+			 struct render_cue **out)
+{
+	/* every frame where some event starts or ends is a change */
+	int *at = xmalloc(((size_t)nev * 2 + 2) * sizeof(*at));
+	int *fs = xmalloc(((size_t)nev + 1) * sizeof(*fs));
+	int *fe = xmalloc(((size_t)nev + 1) * sizeof(*fe));
+	int nat = 0;
+	for (int i = 0; i < nev; i++) {
+		fs[i] = render_first_frame_at(ev[i].start_ms);
+		fe[i] = render_first_frame_at(ev[i].end_ms);
+		if (fe[i] > total_frames)
+			fe[i] = total_frames;
+		if (fs[i] >= fe[i])
+			continue;
+		at[nat++] = fs[i];
+		at[nat++] = fe[i];
+	}
+	qsort(at, (size_t)nat, sizeof(*at), cmp_int);
+	struct render_cue *c = xmalloc(((size_t)nat + 1) * sizeof(*c));
+	int n = 0;
+	for (int k = 0; k + 1 < nat; k++) {
+		int a = at[k], z = at[k + 1];
+		if (a == z)
+			continue;
+		bool any = false;
+		for (int i = 0; i < nev && !any; i++)
+			any = fs[i] <= a && a < fe[i];
+		if (!any)
+			continue;
+		c[n].start = a;
+		c[n].end = z;
+		c[n].image = n;
+		n++;
+	}
+	free(at);
+	free(fs);
+	free(fe);
+	*out = c;
+	return n;
+}
+
+int render_plan_segments(const int *frames, const int *starts, int n, int xfade,
+			 struct render_seg **out)
+{
+	struct render_seg *s = xmalloc(((size_t)n + 1) * sizeof(*s));
+	for (int i = 0; i < n; i++) {
+		s[i].scene = i;
+		s[i].start = starts[i];
+		s[i].frames = frames[i];
+		s[i].xfade = i + 1 < n ? xfade : 0;
+	}
+	*out = s;
+	return n;
+}
+
+bool render_split(bool off, int nsegs, int lanes, int total_frames)
+{
+	return !off && nsegs >= 2 && lanes >= 2 && total_frames >= RENDER_SPLIT_MIN_FRAMES;
+}
+
+int render_lanes(const struct vjob *v)
+{
+	const struct aura_config *cfg = v->env ? v->env->cfg : NULL;
+	const struct pool_config *p = NULL;
+	if (cfg)
+		p = config_pool(cfg, v->job && v->job->pool ? v->job->pool : NULL);
+	if (p && p->executor == POOL_SLURM)
+		return config_pool_max_jobs(cfg, p);
+	long c = sysconf(_SC_NPROCESSORS_ONLN);
+	return c > 0 ? (int)c : 1;
+}

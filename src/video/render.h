@@ -1,0 +1,121 @@
+/*
+ * render.h -- the render stage's parts (doc/render.md): the plan
+ * (render-plan.c: the captions' states as frame intervals, the segments,
+ * the rule that splits or keeps one run) and the commands built from it
+ * (render-seg.c: the cue images, a segment, the join). Internal to the
+ * render stage; tests/unit/test-render-plan.c checks the pure plan.
+ */
+#ifndef AURA_RENDER_H
+#define AURA_RENDER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/errors.h"
+#include "ff/ffargs.h"
+
+struct vjob;
+
+/* One Dialogue event of captions.ass, its times in ms. */
+struct render_event {
+	int64_t start_ms, end_ms;
+};
+
+/*
+ * A stretch of frames [start, end) over which the captions do not change,
+ * and the cue image that shows them (render/cue-NNN.png, image 1-based in
+ * the file name, 0-based here).
+ */
+struct render_cue {
+	int start, end;
+	int image;
+};
+
+/* The milliseconds libass is asked to draw frame n at: the subtitles
+ * filter's pts * av_q2d(1/30) * 1000, truncated, as FFmpeg 5.1 does. */
+int64_t render_frame_ms(int n);
+/* The first frame n >= 0 drawn at ms or later. */
+int render_first_frame_at(int64_t ms);
+
+/* The Dialogue events of an ASS script; *out malloc'd (caller frees).
+ * Returns how many. */
+int render_parse_ass_events(const char *ass, struct render_event **out);
+
+/*
+ * The caption states over total frames: frame n shows the events with
+ * start_ms <= render_frame_ms(n) < end_ms; each maximal run of frames with
+ * the same non-empty set is one cue, its own image. *out malloc'd, sorted,
+ * disjoint; returns how many.
+ */
+int render_cue_intervals(const struct render_event *ev, int nev, int total_frames,
+			 struct render_cue **out);
+
+/*
+ * One segment of the timeline: the frames [start, start + frames) of one
+ * scene, its body and its crossfade into the next scene (xfade frames, 0
+ * for the last scene).
+ */
+struct render_seg {
+	int scene;
+	int start, frames;
+	int xfade;
+};
+
+/* One segment a scene: *out malloc'd; returns n. frames[i] and starts[i]
+ * are the scenes' timeline lengths and starts. */
+int render_plan_segments(const int *frames, const int *starts, int n, int xfade,
+			 struct render_seg **out);
+
+/* The shortest video that is split (doc/render.md: the start-up of a run
+ * against what the parallel encode saves). */
+#define RENDER_SPLIT_MIN_FRAMES (10 * 30)
+
+/*
+ * The split rule: segments when forced on or allowed ("auto"), there are
+ * 2 segments at least, 2 lanes at least and the video lasts
+ * RENDER_SPLIT_MIN_FRAMES at least. off: never.
+ */
+bool render_split(bool off, int nsegs, int lanes, int total_frames);
+
+/* The lanes a job's render may use: the local pool's cores, a Slurm
+ * pool's jobs at once. */
+int render_lanes(const struct vjob *v);
+
+/* The render stage's own state while it runs (stage-render.c). */
+enum { RSEG_TODO, RSEG_RUNNING, RSEG_DONE };
+#define RSEG_TRIES 2 /* a segment's runs in one attempt of the job */
+struct render_state {
+	struct render_seg *segs;
+	int nsegs;
+	int *state; /* RSEG_* per segment, then the mix's AAC (index nsegs) */
+	int *tries;
+	struct render_cue *cues;
+	int ncues;
+	double group_start; /* the segments' weight_start (stage fraction) */
+};
+
+/* --- commands (render-seg.c) --------------------------------------------------- */
+
+/* The cue images: one FFmpeg run drawing every cue over black and over
+ * white, alpha derived, into render/cue-%03d.png (its graph written to
+ * render/cues.graph). 0 or a negative code. */
+int render_cues_cmd(struct vjob *v, const struct render_cue *cues, int ncues, struct ffargs *a,
+		    struct aura_error *err);
+/* The filter text of the subtitles filter on captions.ass (with the
+ * configured font's directory). Caller frees. */
+char *render_subtitles_filter(const struct vjob *v);
+/* One segment's video into path (video only, the preset's encoder). */
+void render_seg_cmd(struct vjob *v, const struct render_seg *s, const struct render_cue *cues,
+		    int ncues, const char *path, struct ffargs *a);
+/* The mix with its gain (and limiter) encoded to AAC once, into path (an
+ * .m4a), run beside the segments. */
+void render_audio_cmd(struct vjob *v, const char *path, struct ffargs *a);
+/* The join: the segments (render/segs.txt) and audio/mix.m4a by stream
+ * copy, faststart. */
+void render_join_cmd(struct vjob *v, struct ffargs *a);
+/* The video filter of scene i's picture up to its frames (no trim). */
+void render_scene_source(const struct vjob *v, int i, int len, struct buf *g);
+/* The audio filter: the mix with its gain (and limiter) as [aout]. */
+void render_audio_filter(const struct vjob *v, int input, struct buf *g);
+
+#endif

@@ -1,0 +1,143 @@
+/*
+ * test-render-plan.c -- the render stage's plan (doc/render.md): frame
+ * times as the subtitles filter sees them, the ASS events read back, the
+ * caption states as frame intervals, the segments of a timeline and the
+ * rule that keeps a video in one run.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "video/render.h"
+
+static void test_frame_ms(void **state)
+{
+	(void)state;
+	assert_int_equal(render_frame_ms(0), 0);
+	assert_int_equal(render_frame_ms(1), 33);
+	assert_int_equal(render_frame_ms(2), 66);
+	assert_int_equal(render_frame_ms(3), 100);
+	/* pts * av_q2d(1/30) * 1000 in doubles, truncated: frame 111 is
+	 * drawn at 3699 ms, not 3700 (an event starting at 3.70 s shows
+	 * from frame 112) */
+	assert_int_equal(render_frame_ms(111), 3699);
+	assert_int_equal(render_first_frame_at(3700), 112);
+	assert_int_equal(render_frame_ms(30), 1000);
+	/* the first frame at or after a time: brute force agrees */
+	for (int64_t ms = 0; ms < 5000; ms += 10) {
+		int n = render_first_frame_at(ms);
+		assert_true(render_frame_ms(n) >= ms);
+		assert_true(n == 0 || render_frame_ms(n - 1) < ms);
+	}
+	assert_int_equal(render_first_frame_at(100), 3);
+	assert_int_equal(render_first_frame_at(1000), 30);
+}
+
+static const char ass[] = "[Script Info]\n"
+			  "PlayResY: 720\n\n"
+			  "[Events]\n"
+			  "Format: Layer, Start, End, Style, Name, MarginL, MarginR, "
+			  "MarginV, Effect, Text\n"
+			  "Dialogue: 0,0:00:00.00,0:00:01.00,Default,,0,0,0,,one\n"
+			  "Dialogue: 0,0:00:01.00,0:00:02.50,Default,,0,0,0,,two, three\n"
+			  "Comment: 0,0:00:03.00,0:00:04.00,Default,,0,0,0,,not shown\n"
+			  "Dialogue: 1,0:00:02.00,0:00:02.10,Default,,0,0,0,,{\\c}hi\n"
+			  "Dialogue: 0,0:00:04.00,0:00:05.00,Default,,0,0,0,,four\n"
+			  "Dialogue: 0,1:00:00.00,bad,Default,,0,0,0,,broken\n";
+
+static void test_events(void **state)
+{
+	(void)state;
+	struct render_event *ev;
+	int n = render_parse_ass_events(ass, &ev);
+	assert_int_equal(n, 4);
+	assert_int_equal(ev[0].start_ms, 0);
+	assert_int_equal(ev[0].end_ms, 1000);
+	assert_int_equal(ev[1].start_ms, 1000);
+	assert_int_equal(ev[1].end_ms, 2500);
+	assert_int_equal(ev[2].start_ms, 2000);
+	assert_int_equal(ev[2].end_ms, 2100);
+	assert_int_equal(ev[3].start_ms, 4000);
+	free(ev);
+}
+
+static void test_intervals(void **state)
+{
+	(void)state;
+	struct render_event *ev;
+	int n = render_parse_ass_events(ass, &ev);
+	struct render_cue *c;
+	int nc = render_cue_intervals(ev, n, 140, &c);
+	/* [0,30) one; [30,60) two; [60,63) two+hi; [63,75) two; [120,140) four
+	 * (cut at the end of the video) */
+	assert_int_equal(nc, 5);
+	int want[5][2] = { { 0, 30 }, { 30, 60 }, { 60, 63 }, { 63, 75 }, { 120, 140 } };
+	for (int k = 0; k < nc; k++) {
+		assert_int_equal(c[k].start, want[k][0]);
+		assert_int_equal(c[k].end, want[k][1]);
+		assert_int_equal(c[k].image, k);
+	}
+	/* every frame agrees with the rule start <= t(n) < end */
+	for (int f = 0; f < 140; f++) {
+		int64_t t = render_frame_ms(f);
+		int shown = 0, in = 0;
+		for (int i = 0; i < n; i++)
+			shown |= ev[i].start_ms <= t && t < ev[i].end_ms;
+		for (int k = 0; k < nc; k++)
+			in |= c[k].start <= f && f < c[k].end;
+		assert_int_equal(shown, in);
+	}
+	free(c);
+	free(ev);
+	/* an empty event (start == end) shows nothing */
+	struct render_event e0 = { 500, 500 };
+	assert_int_equal(render_cue_intervals(&e0, 1, 100, &c), 0);
+	free(c);
+}
+
+static void test_segments(void **state)
+{
+	(void)state;
+	int frames[3] = { 90, 120, 60 }, starts[3] = { 0, 90, 210 };
+	struct render_seg *s;
+	int n = render_plan_segments(frames, starts, 3, 15, &s);
+	assert_int_equal(n, 3);
+	assert_int_equal(s[0].start, 0);
+	assert_int_equal(s[0].frames, 90);
+	assert_int_equal(s[0].xfade, 15);
+	assert_int_equal(s[1].start, 90);
+	assert_int_equal(s[2].start, 210);
+	assert_int_equal(s[2].xfade, 0); /* the last scene fades into nothing */
+	int sum = 0;
+	for (int i = 0; i < n; i++)
+		sum += s[i].frames;
+	assert_int_equal(sum, 270);
+	free(s);
+}
+
+static void test_split_rule(void **state)
+{
+	(void)state;
+	assert_true(render_split(false, 3, 2, 600));
+	assert_false(render_split(true, 3, 2, 600));  /* segments = off */
+	assert_false(render_split(false, 1, 8, 600)); /* one scene */
+	assert_false(render_split(false, 3, 1, 600)); /* one lane */
+	assert_false(render_split(false, 3, 8, RENDER_SPLIT_MIN_FRAMES - 1));
+	assert_true(render_split(false, 3, 8, RENDER_SPLIT_MIN_FRAMES));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_frame_ms),   cmocka_unit_test(test_events),
+		cmocka_unit_test(test_intervals),  cmocka_unit_test(test_segments),
+		cmocka_unit_test(test_split_rule),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
