@@ -132,6 +132,48 @@ int render_cue_intervals(const struct render_event *ev, int nev, int total_frame
 	return n;
 }
 
+/* ms as an ASS time, truncated to centiseconds. */
+static void ass_time_put(struct buf *b, int64_t ms)
+{
+	int64_t cs = ms / 10;
+	buf_printf(b, "%d:%02d:%02d.%02d", (int)(cs / 360000), (int)(cs / 6000 % 60),
+		   (int)(cs / 100 % 60), (int)(cs % 100));
+}
+
+char *render_cues_ass(const char *ass, const struct render_cue *cues, int ncues)
+{
+	struct buf b;
+	buf_init(&b);
+	const char *first = strstr(ass, "\nDialogue:");
+	size_t head = first ? (size_t)(first - ass) + 1 : strlen(ass);
+	buf_append(&b, ass, head);
+	for (int k = 0; k < ncues; k++) {
+		/* frame k is drawn at render_frame_ms(k): an event from its
+		 * centisecond to frame k + 1's shows on frame k alone */
+		for (const char *p = first ? first + 1 : NULL; p && *p;) {
+			const char *nl = strchr(p, '\n');
+			size_t len = nl ? (size_t)(nl - p) : strlen(p);
+			const char *c = strncmp(p, "Dialogue:", 9) == 0 ? strchr(p, ',') : NULL;
+			const char *e = NULL;
+			int64_t a = c ? ass_time(c + 1, &e) : -1;
+			int64_t z = a >= 0 && *e == ',' ? ass_time(e + 1, &e) : -1;
+			if (z >= 0 && render_first_frame_at(a) <= cues[k].start &&
+			    cues[k].start < render_first_frame_at(z)) {
+				buf_append(&b, p, (size_t)(c + 1 - p));
+				ass_time_put(&b, render_frame_ms(k));
+				buf_puts(&b, ",");
+				ass_time_put(&b, render_frame_ms(k + 1));
+				buf_append(&b, e, len - (size_t)(e - p));
+				buf_puts(&b, "\n");
+			}
+			p = nl ? nl + 1 : NULL;
+		}
+	}
+	char *out = xstrdup(b.data ? b.data : "");
+	buf_free(&b);
+	return out;
+}
+
 int render_plan_segments(const int *frames, const int *starts, int n, int xfade,
 			 struct render_seg **out)
 {

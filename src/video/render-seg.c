@@ -67,11 +67,11 @@ static bool scene_is_still(const struct vjob *v, int i)
 		(!look->ken_burns || look->ken_burns_strength == 0));
 }
 
-char *render_subtitles_filter(const struct vjob *v)
+char *render_subtitles_filter(const struct vjob *v, const char *file)
 {
 	struct buf g;
 	buf_init(&g);
-	char *ass = ffargs_escape_subtitles_path("captions.ass");
+	char *ass = ffargs_escape_subtitles_path(file);
 	buf_printf(&g, "subtitles=filename=%s", ass);
 	free(ass);
 	/* a configured font file: libass looks beside it too (a font found
@@ -103,21 +103,28 @@ void render_audio_filter(const struct vjob *v, int input, struct buf *g)
 
 /* --- the cue images ------------------------------------------------------------ */
 
-static void cue_canvas(struct vjob *v, const char *color, const struct render_cue *cues, int ncues,
-		       const char *sub, const char *out, struct buf *g)
+/* Frame k of the canvas shows cue k (render/cues.ass, render_cues_ass). */
+static void cue_canvas(struct vjob *v, const char *color, int ncues, const char *sub,
+		       const char *out, struct buf *g)
 {
 	const struct preset *p = v->spec.preset;
-	buf_printf(g, "color=c=%s:s=%dx%d:r=%d,trim=end_frame=%d,select='", color, p->w, p->h,
-		   VIDEO_FPS, cues[ncues - 1].start + 1);
-	for (int k = 0; k < ncues; k++)
-		buf_printf(g, "%seq(n,%d)", k ? "+" : "", cues[k].start);
-	buf_printf(g, "',%s,format=gbrp,split=2%s;", sub, out);
+	buf_printf(g, "color=c=%s:s=%dx%d:r=%d,trim=end_frame=%d,%s,format=gbrp,split=2%s;", color,
+		   p->w, p->h, VIDEO_FPS, ncues, sub, out);
 }
 
 int render_cues_cmd(struct vjob *v, const struct render_cue *cues, int ncues, struct ffargs *a,
 		    struct aura_error *err)
 {
-	char *sub = render_subtitles_filter(v);
+	char *ass = vjob_read(v, "captions.ass");
+	if (!ass)
+		return aura_error_set(err, AURA_E_INTERNAL, "captions.ass could not be read");
+	char *cass = render_cues_ass(ass, cues, ncues);
+	free(ass);
+	int rc = vjob_write(v, "render/cues.ass", cass, err);
+	free(cass);
+	if (rc < 0)
+		return rc;
+	char *sub = render_subtitles_filter(v, "render/cues.ass");
 	struct buf g;
 	buf_init(&g);
 	/*
@@ -125,17 +132,15 @@ int render_cues_cmd(struct vjob *v, const struct render_cue *cues, int ncues, st
 	 * B is the colour premultiplied, so the straight colour is B / alpha
 	 * (FFmpeg 5.1's subtitles filter writes no alpha of its own).
 	 */
-	cue_canvas(v, "black", cues, ncues, sub, "[b1][b2]", &g);
-	cue_canvas(v, "white", cues, ncues, sub, "[w1][w2]", &g);
+	cue_canvas(v, "black", ncues, sub, "[b1][b2]", &g);
+	cue_canvas(v, "white", ncues, sub, "[w1][w2]", &g);
 	buf_puts(&g, "[b1][w1]lut2=c0=255-y+x:c1=255-y+x:c2=255-y+x,extractplanes=g[al];");
 	buf_puts(&g, "[b2][w2]lut2=");
 	for (int c = 0; c < 3; c++)
 		buf_printf(&g, "%sc%d='if(255-y+x,min(255,x*255/(255-y+x)),0)'", c ? ":" : "", c);
 	buf_puts(&g, "[rgb];[rgb][al]alphamerge,format=rgba[out]");
 	free(sub);
-	/* a file: one select term a cue makes the graph longer than one
-	 * argument may be (128 KiB) in a long video with a cue a word */
-	int rc = vjob_write(v, "render/cues.graph", g.data, err);
+	rc = vjob_write(v, "render/cues.graph", g.data, err);
 	buf_free(&g);
 	if (rc < 0)
 		return rc;

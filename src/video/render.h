@@ -51,6 +51,13 @@ int render_cue_intervals(const struct render_event *ev, int nev, int total_frame
 			 struct render_cue **out);
 
 /*
+ * The cue images' own ASS script: ass's header, then for each cue k the
+ * events it shows, timed to show on frame k alone (frame k of a 30 fps
+ * canvas is cue k's image). Caller frees.
+ */
+char *render_cues_ass(const char *ass, const struct render_cue *cues, int ncues);
+
+/*
  * One segment of the timeline: the frames [start, start + frames) of one
  * scene, its body and its crossfade into the next scene (xfade frames, 0
  * for the last scene).
@@ -101,9 +108,9 @@ struct render_state {
  * render/cues.graph). 0 or a negative code. */
 int render_cues_cmd(struct vjob *v, const struct render_cue *cues, int ncues, struct ffargs *a,
 		    struct aura_error *err);
-/* The filter text of the subtitles filter on captions.ass (with the
- * configured font's directory). Caller frees. */
-char *render_subtitles_filter(const struct vjob *v);
+/* The filter text of the subtitles filter on file (captions.ass, with
+ * the configured font's directory). Caller frees. */
+char *render_subtitles_filter(const struct vjob *v, const char *file);
 /* One segment's video into path (video only, the preset's encoder). */
 void render_seg_cmd(struct vjob *v, const struct render_seg *s, const struct render_cue *cues,
 		    int ncues, const char *path, struct ffargs *a);

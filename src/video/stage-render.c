@@ -294,7 +294,7 @@ static void video_cmd(struct vjob *v, struct ffargs *a)
 		last = "cat";
 	}
 	if (v->spec.captions & VSPEC_CAPTIONS_BURN) {
-		char *sub = render_subtitles_filter(v);
+		char *sub = render_subtitles_filter(v, "captions.ass");
 		buf_printf(&g, "[%s]%s[vout];", last, sub);
 		free(sub);
 	} else {
@@ -594,6 +594,7 @@ static void clean_up(struct vjob *v)
 		unlink_quiet(vjob_path(v, "render/cue-%03d.png", k + 1));
 	unlink_quiet(vjob_path(v, "render/segs.txt"));
 	unlink_quiet(vjob_path(v, "render/cues.graph"));
+	unlink_quiet(vjob_path(v, "render/cues.ass"));
 	char *dir = vjob_path(v, "render");
 	rmdir(dir);
 	free(dir);

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdbool.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -64,6 +66,44 @@ static void test_events(void **state)
 	assert_int_equal(ev[2].start_ms, 2000);
 	assert_int_equal(ev[2].end_ms, 2100);
 	assert_int_equal(ev[3].start_ms, 4000);
+	free(ev);
+}
+
+/* The cue images' script: each cue's events, in file order, timed to
+ * show on its frame of the canvas alone; every cue's set is the same as
+ * on the timeline. */
+static void test_cues_ass(void **state)
+{
+	(void)state;
+	struct render_event *ev;
+	int n = render_parse_ass_events(ass, &ev);
+	struct render_cue *c;
+	int nc = render_cue_intervals(ev, n, 140, &c);
+	char *out = render_cues_ass(ass, c, nc);
+	/* the header is kept, the broken line is not copied */
+	assert_non_null(strstr(out, "[Events]"));
+	assert_null(strstr(out, "broken"));
+	struct render_event *cev;
+	int cn = render_parse_ass_events(out, &cev);
+	/* cue 0: one; 1: two; 2: two and hi; 3: two; 4: four */
+	assert_int_equal(cn, 6);
+	assert_non_null(strstr(out, "Dialogue: 1,0:00:00.06,0:00:00.10,Default,,0,0,0,,{\\c}hi\n"));
+	for (int k = 0; k < nc; k++) {
+		int64_t t = render_frame_ms(k);
+		int on = 0;
+		for (int i = 0; i < cn; i++) {
+			bool shows = cev[i].start_ms <= t && t < cev[i].end_ms;
+			on += shows;
+			/* and not on the frame before */
+			if (k > 0)
+				assert_false(cev[i].start_ms <= render_frame_ms(k - 1) &&
+					     render_frame_ms(k - 1) < cev[i].end_ms && shows);
+		}
+		assert_int_equal(on, k == 2 ? 2 : 1);
+	}
+	free(cev);
+	free(out);
+	free(c);
 	free(ev);
 }
 
@@ -135,9 +175,9 @@ static void test_split_rule(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_frame_ms),   cmocka_unit_test(test_events),
-		cmocka_unit_test(test_intervals),  cmocka_unit_test(test_segments),
-		cmocka_unit_test(test_split_rule),
+		cmocka_unit_test(test_frame_ms),  cmocka_unit_test(test_events),
+		cmocka_unit_test(test_intervals), cmocka_unit_test(test_cues_ass),
+		cmocka_unit_test(test_segments),  cmocka_unit_test(test_split_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
