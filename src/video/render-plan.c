@@ -174,18 +174,57 @@ char *render_cues_ass(const char *ass, const struct render_cue *cues, int ncues)
 	return out;
 }
 
-int render_plan_segments(const int *frames, const int *starts, int n, int xfade,
+/* The groups of contiguous scenes of at most cap frames each, greedily;
+ * starts[g] receives each group's first scene when non-NULL. */
+static int groups_under(const int *frames, int n, int cap, int *first)
+{
+	int g = 0, sum = 0;
+	for (int i = 0; i < n; i++) {
+		if (i == 0 || sum + frames[i] > cap) {
+			if (first)
+				first[g] = i;
+			g++;
+			sum = 0;
+		}
+		sum += frames[i];
+	}
+	return g;
+}
+
+int render_plan_segments(const int *frames, const int *starts, int n, int xfade, int lanes,
 			 struct render_seg **out)
 {
-	struct render_seg *s = xmalloc(((size_t)n + 1) * sizeof(*s));
+	/* the smallest longest segment that needs at most `lanes` of them */
+	int lo = 0, hi = 0;
 	for (int i = 0; i < n; i++) {
-		s[i].scene = i;
-		s[i].start = starts[i];
-		s[i].frames = frames[i];
-		s[i].xfade = i + 1 < n ? xfade : 0;
+		lo = frames[i] > lo ? frames[i] : lo;
+		hi += frames[i];
 	}
+	if (lanes < 1)
+		lanes = 1;
+	while (lo < hi) {
+		int mid = lo + (hi - lo) / 2;
+		if (groups_under(frames, n, mid, NULL) <= lanes)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	int *first = xmalloc(((size_t)n + 1) * sizeof(*first));
+	int k = n > 0 ? groups_under(frames, n, lo, first) : 0;
+	struct render_seg *s = xmalloc(((size_t)k + 1) * sizeof(*s));
+	for (int g = 0; g < k; g++) {
+		int a = first[g], z = g + 1 < k ? first[g + 1] : n;
+		s[g].scene = a;
+		s[g].nscenes = z - a;
+		s[g].start = starts[a];
+		s[g].frames = 0;
+		for (int i = a; i < z; i++)
+			s[g].frames += frames[i];
+		s[g].xfade = z < n ? xfade : 0;
+	}
+	free(first);
 	*out = s;
-	return n;
+	return k;
 }
 
 bool render_split(bool off, int nsegs, int lanes, int total_frames)
@@ -201,6 +240,8 @@ int render_lanes(const struct vjob *v)
 		p = config_pool(cfg, v->job && v->job->pool ? v->job->pool : NULL);
 	if (p && p->executor == POOL_SLURM)
 		return config_pool_max_jobs(cfg, p);
+	if (cfg && cfg->lanes > 0) /* the engine's local lanes ([server] lanes) */
+		return cfg->lanes;
 	long c = sysconf(_SC_NPROCESSORS_ONLN);
 	return c > 0 ? (int)c : 1;
 }

@@ -232,63 +232,108 @@ static int input_frames(const struct vjob *v, int i)
 	return v->scenes[i].frames + (i > 0 ? v->xfade_frames : 0);
 }
 
+/* One scene's part of a segment: its body (from its first frame after
+ * the crossfade into it) and its crossfade into the next scene (x
+ * frames; 0: none), written as [outN]; pic, hd: its picture's input and
+ * the next scene's. */
+static void scene_part(struct vjob *v, int i, int from, int frames, int x, int pic, int hd,
+		       const struct render_cue *cues, int ncues, int *input, struct ffargs *a,
+		       struct buf *g)
+{
+	int len = input_frames(v, i);
+	int head = i > 0 ? v->xfade_frames : 0, body = frames - x;
+	char l_pic[16], l_tp[16], l_t[16], l_body[16], l_br[16], l_tr[16], l_bm[16], l_h[16];
+	char l_xf[16], l_xo[16];
+	snprintf(l_pic, sizeof(l_pic), "pic%d", i);
+	snprintf(l_tp, sizeof(l_tp), "tp%d", i);
+	snprintf(l_t, sizeof(l_t), "t%d", i);
+	snprintf(l_body, sizeof(l_body), "body%d", i);
+	snprintf(l_br, sizeof(l_br), "br%d", i);
+	snprintf(l_tr, sizeof(l_tr), "tr%d", i);
+	snprintf(l_bm, sizeof(l_bm), "bm%d", i);
+	snprintf(l_h, sizeof(l_h), "h%d", i);
+	snprintf(l_xf, sizeof(l_xf), "xf%d", i);
+	snprintf(l_xo, sizeof(l_xo), "xo%d", i);
+	if (scene_is_still(v, i)) {
+		const struct preset *p = v->spec.preset;
+		buf_printf(g, "[%d:v]format=yuv420p", pic);
+		if (v->scenes[i].kind == VIS_STILL)
+			buf_printf(g, ",scale=%d:%d,setsar=1", p->w, p->h);
+		if (x > 0) {
+			buf_printf(g, ",split=2[%s][%s];", l_pic, l_tp);
+			buf_printf(g,
+				   "[%s]loop=loop=-1:size=1,trim=end_frame=%d,settb=1/%d,"
+				   "setpts=N[%s];",
+				   l_tp, x, VIDEO_FPS, l_t);
+		} else {
+			buf_printf(g, "[%s];", l_pic);
+		}
+		body_still(cues, ncues, from, body, l_pic, l_body, input, a, g);
+	} else {
+		buf_printf(g, "[%d:v]", pic);
+		render_scene_source(v, i, len, g);
+		buf_printf(g, "trim=end_frame=%d,settb=1/%d,setpts=N,trim=start_frame=%d,setpts=N",
+			   len, VIDEO_FPS, head);
+		if (x > 0) {
+			buf_printf(g,
+				   ",split=2[%s][%s];[%s]trim=end_frame=%d,setpts=N[%s];"
+				   "[%s]trim=start_frame=%d,setpts=N[%s];",
+				   l_br, l_tr, l_br, body, l_bm, l_tr, body, l_t);
+		} else {
+			buf_printf(g, "[%s];", l_bm);
+		}
+		overlay_moving(cues, ncues, from, body, l_bm, l_body, input, a, g);
+	}
+	if (x > 0) {
+		buf_printf(g, "[%d:v]", hd);
+		render_scene_source(v, i + 1, input_frames(v, i + 1), g);
+		buf_printf(g, "trim=end_frame=%d,settb=1/%d,setpts=N[%s];", x, VIDEO_FPS, l_h);
+		buf_printf(g, "[%s][%s]xfade=transition=%s:duration=%.6f:offset=0[%s];", l_t, l_h,
+			   config_style_xfade(v->spec.look.transition), (double)x / VIDEO_FPS,
+			   l_xf);
+		overlay_moving(cues, ncues, from + body, x, l_xf, l_xo, input, a, g);
+		buf_printf(g, "[%s][%s]concat=n=2:v=1:a=0[out%d];", l_body, l_xo, i);
+	} else {
+		buf_printf(g, "[%s]null[out%d];", l_body, i);
+	}
+}
+
 void render_seg_cmd(struct vjob *v, const struct render_seg *s, const struct render_cue *cues,
 		    int ncues, const char *path, struct ffargs *a)
 {
-	int i = s->scene, x = s->xfade, len = input_frames(v, i);
-	int head = i > 0 ? v->xfade_frames : 0, body = s->frames - x;
+	int first = s->scene, last = s->scene + s->nscenes - 1;
 	ffargs_addv(a, "ffmpeg", "-n");
-	for (int k = i; k <= i + (x > 0); k++) {
-		if (v->scenes[k].kind != VIS_CLIP)
-			ffargs_addv(a, "-framerate", "30");
-		else
-			ffargs_addv(a, "-stream_loop", "-1");
-		ffargs_addv(a, "-i", v->scenes[k].visual);
+	/* the pictures first: each scene's, and the next one's for its
+	 * crossfade (the last scene of the video has none) */
+	int *pic = xmalloc((size_t)s->nscenes * 2 * sizeof(*pic));
+	for (int k = 0; k < s->nscenes * 2; k++)
+		pic[k] = -1;
+	int input = 0;
+	for (int i = first; i <= last; i++) {
+		int x = i < last ? v->xfade_frames : s->xfade;
+		for (int k = i; k <= i + (x > 0); k++) {
+			if (v->scenes[k].kind != VIS_CLIP)
+				ffargs_addv(a, "-framerate", "30");
+			else /* a stock clip shorter than its scene repeats */
+				ffargs_addv(a, "-stream_loop", "-1");
+			ffargs_addv(a, "-i", v->scenes[k].visual);
+			pic[(i - first) * 2 + (k - i)] = input++;
+		}
 	}
-	int input = 1 + (x > 0);
 	struct buf g;
 	buf_init(&g);
-	if (scene_is_still(v, i)) {
-		const struct preset *p = v->spec.preset;
-		buf_puts(&g, "[0:v]format=yuv420p");
-		if (v->scenes[i].kind == VIS_STILL)
-			buf_printf(&g, ",scale=%d:%d,setsar=1", p->w, p->h);
-		if (x > 0) {
-			buf_puts(&g, ",split=2[pic][tp];");
-			buf_printf(&g,
-				   "[tp]loop=loop=-1:size=1,trim=end_frame=%d,settb=1/%d,"
-				   "setpts=N[t];",
-				   x, VIDEO_FPS);
-		} else {
-			buf_puts(&g, "[pic];");
-		}
-		body_still(cues, ncues, s->start, body, "pic", "body", &input, a, &g);
-	} else {
-		buf_puts(&g, "[0:v]");
-		render_scene_source(v, i, len, &g);
-		buf_printf(&g, "trim=end_frame=%d,settb=1/%d,setpts=N,trim=start_frame=%d,setpts=N",
-			   len, VIDEO_FPS, head);
-		if (x > 0) {
-			buf_printf(&g,
-				   ",split=2[br][tr];[br]trim=end_frame=%d,setpts=N[bm];"
-				   "[tr]trim=start_frame=%d,setpts=N[t];",
-				   body, body);
-		} else {
-			buf_puts(&g, "[bm];");
-		}
-		overlay_moving(cues, ncues, s->start, body, "bm", "body", &input, a, &g);
+	int from = s->start;
+	for (int i = first; i <= last; i++) {
+		int x = i < last ? v->xfade_frames : s->xfade;
+		int frames = v->scenes[i].frames;
+		scene_part(v, i, from, frames, x, pic[(i - first) * 2], pic[(i - first) * 2 + 1],
+			   cues, ncues, &input, a, &g);
+		from += frames;
 	}
-	if (x > 0) {
-		buf_puts(&g, "[1:v]");
-		render_scene_source(v, i + 1, input_frames(v, i + 1), &g);
-		buf_printf(&g, "trim=end_frame=%d,settb=1/%d,setpts=N[h];", x, VIDEO_FPS);
-		buf_printf(&g, "[t][h]xfade=transition=%s:duration=%.6f:offset=0[xf];",
-			   config_style_xfade(v->spec.look.transition), (double)x / VIDEO_FPS);
-		overlay_moving(cues, ncues, s->start + body, x, "xf", "xo", &input, a, &g);
-		buf_puts(&g, "[body][xo]concat=n=2:v=1:a=0[vout]");
-	} else {
-		buf_puts(&g, "[body]null[vout]");
-	}
+	for (int i = first; i <= last; i++)
+		buf_printf(&g, "[out%d]", i);
+	buf_printf(&g, "concat=n=%d:v=1:a=0[vout]", s->nscenes);
+	free(pic);
 	ffargs_addv(a, "-filter_complex", g.data, "-map", "[vout]", "-an");
 	buf_free(&g);
 	ffargs_add_encode(a, v->spec.preset);

@@ -58,19 +58,25 @@ int render_cue_intervals(const struct render_event *ev, int nev, int total_frame
 char *render_cues_ass(const char *ass, const struct render_cue *cues, int ncues);
 
 /*
- * One segment of the timeline: the frames [start, start + frames) of one
- * scene, its body and its crossfade into the next scene (xfade frames, 0
- * for the last scene).
+ * One segment of the timeline: the frames [start, start + frames) of the
+ * scenes [scene, scene + nscenes), each its body and its crossfade into
+ * the next scene (the segment's last: xfade frames, 0 for the video's
+ * last scene).
  */
 struct render_seg {
-	int scene;
+	int scene, nscenes;
 	int start, frames;
 	int xfade;
 };
 
-/* One segment a scene: *out malloc'd; returns n. frames[i] and starts[i]
- * are the scenes' timeline lengths and starts. */
-int render_plan_segments(const int *frames, const int *starts, int n, int xfade,
+/*
+ * The segments: the scenes cut into at most `lanes` runs of contiguous
+ * scenes, the longest as short as can be (each run costs an encoder's
+ * start; more segments than lanes would only wait). *out malloc'd;
+ * returns how many. frames[i] and starts[i] are the scenes' timeline
+ * lengths and starts.
+ */
+int render_plan_segments(const int *frames, const int *starts, int n, int xfade, int lanes,
 			 struct render_seg **out);
 
 /* The shortest video that is split (doc/render.md: the start-up of a run

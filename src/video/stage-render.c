@@ -324,11 +324,26 @@ void render_stage_free(struct vjob *v)
 }
 
 /* Segment i's file, or for i = nsegs the encoded mix's. */
+/* A segment's file in the work directory: seg-NNN for one scene,
+ * seg-NNN-MMM for scenes NNN to MMM, so a resume whose plan grouped the
+ * scenes otherwise (other lanes) never takes a segment for another. */
+static char *seg_name(const struct vjob *v, int i, const char *suffix)
+{
+	const struct render_seg *s = &v->render->segs[i];
+	if (s->nscenes == 1)
+		return xasprintf("seg-%03d%s", vjob_num(s->scene), suffix);
+	return xasprintf("seg-%03d-%03d%s", vjob_num(s->scene), vjob_num(s->scene + s->nscenes - 1),
+			 suffix);
+}
+
 static char *seg_path(const struct vjob *v, int i, bool part)
 {
 	if (v->render && i == v->render->nsegs)
 		return vjob_path(v, "audio/mix%s.m4a", part ? ".part" : "");
-	return vjob_path(v, "render/seg-%03d%s.mp4", vjob_num(i), part ? ".part" : "");
+	char *name = seg_name(v, i, part ? ".part.mp4" : ".mp4");
+	char *out = vjob_path(v, "render/%s", name);
+	free(name);
+	return out;
 }
 
 static void unlink_quiet(char *path)
@@ -377,16 +392,16 @@ static int plan(struct vjob *v, struct aura_error *err)
 		starts[i] = v->scenes[i].start_frame;
 	}
 	struct render_state *r = xcalloc(1, sizeof(*r));
-	r->nsegs = render_plan_segments(frames, starts, v->n, v->xfade_frames, &r->segs);
+	int lanes = render_lanes(v);
+	r->nsegs = render_plan_segments(frames, starts, v->n, v->xfade_frames, lanes, &r->segs);
 	free(frames);
 	free(starts);
 	v->render = r;
 	const char *mode = v->env && v->env->cfg ? v->env->cfg->segments : NULL;
 	bool off = mode && strcmp(mode, "off") == 0;
-	int lanes = render_lanes(v);
 	if (!render_split(off, r->nsegs, lanes, v->total_frames)) {
-		vjob_log(v, "render: one run (%d scene%s, %d lane%s, %d frames%s)", r->nsegs,
-			 r->nsegs == 1 ? "" : "s", lanes, lanes == 1 ? "" : "s", v->total_frames,
+		vjob_log(v, "render: one run (%d scene%s, %d lane%s, %d frames%s)", v->n,
+			 v->n == 1 ? "" : "s", lanes, lanes == 1 ? "" : "s", v->total_frames,
 			 off ? ", segments = off" : "");
 		render_stage_free(v);
 		v->step = STEP_VIDEO;
@@ -400,7 +415,9 @@ static int plan(struct vjob *v, struct aura_error *err)
 	r->tries = xcalloc((size_t)r->nsegs + 1, sizeof(*r->tries));
 	int done = 0, done_frames = 0;
 	for (int i = 0; i < r->nsegs; i++) {
-		char *rel = xasprintf("render/seg-%03d.mp4", vjob_num(i));
+		char *name = seg_name(v, i, ".mp4");
+		char *rel = xasprintf("render/%s", name);
+		free(name);
 		if (vjob_exists(v, rel)) {
 			r->state[i] = RSEG_DONE;
 			done++;
@@ -440,7 +457,9 @@ static int next_segment(struct vjob *v, struct task_cmd *cmd, struct ffargs *a)
 			return TASK_RUN;
 		}
 		const struct render_seg *s = &r->segs[i];
-		char *rel = xasprintf("render/seg-%03d.part.mp4", vjob_num(i));
+		char *name = seg_name(v, i, ".part.mp4");
+		char *rel = xasprintf("render/%s", name);
+		free(name);
 		render_seg_cmd(v, s, r->cues, r->ncues, rel, a);
 		free(rel);
 		cmd->pool_work = true;
@@ -459,8 +478,11 @@ static int write_list(struct vjob *v, struct aura_error *err)
 {
 	struct buf b;
 	buf_init(&b);
-	for (int i = 0; i < v->render->nsegs; i++)
-		buf_printf(&b, "file 'seg-%03d.mp4'\n", vjob_num(i));
+	for (int i = 0; i < v->render->nsegs; i++) {
+		char *name = seg_name(v, i, ".mp4");
+		buf_printf(&b, "file '%s'\n", name);
+		free(name);
+	}
 	int rc = vjob_write(v, "render/segs.txt", b.data, err);
 	buf_free(&b);
 	return rc;

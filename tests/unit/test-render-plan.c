@@ -146,10 +146,12 @@ static void test_segments(void **state)
 	(void)state;
 	int frames[3] = { 90, 120, 60 }, starts[3] = { 0, 90, 210 };
 	struct render_seg *s;
-	int n = render_plan_segments(frames, starts, 3, 15, &s);
+	/* as many lanes as scenes: a segment a scene */
+	int n = render_plan_segments(frames, starts, 3, 15, 3, &s);
 	assert_int_equal(n, 3);
 	assert_int_equal(s[0].start, 0);
 	assert_int_equal(s[0].frames, 90);
+	assert_int_equal(s[0].nscenes, 1);
 	assert_int_equal(s[0].xfade, 15);
 	assert_int_equal(s[1].start, 90);
 	assert_int_equal(s[2].start, 210);
@@ -158,6 +160,33 @@ static void test_segments(void **state)
 	for (int i = 0; i < n; i++)
 		sum += s[i].frames;
 	assert_int_equal(sum, 270);
+	free(s);
+	/* more lanes than scenes: still a segment a scene */
+	assert_int_equal(render_plan_segments(frames, starts, 3, 15, 8, &s), 3);
+	free(s);
+	/* 2 lanes: [90] [120 60], the longest 180 (not [90 120] [60], 210) */
+	assert_int_equal(render_plan_segments(frames, starts, 3, 15, 2, &s), 2);
+	assert_int_equal(s[0].nscenes, 1);
+	assert_int_equal(s[0].xfade, 15);
+	assert_int_equal(s[1].scene, 1);
+	assert_int_equal(s[1].nscenes, 2);
+	assert_int_equal(s[1].start, 90);
+	assert_int_equal(s[1].frames, 180);
+	assert_int_equal(s[1].xfade, 0);
+	free(s);
+	/* aura's 60 s video (7 cards) on 2 lanes: 4 scenes and 3 */
+	int f7[7] = { 213, 297, 218, 265, 231, 334, 242 }, s7[7];
+	for (int i = 0, at = 0; i < 7; at += f7[i++])
+		s7[i] = at;
+	assert_int_equal(render_plan_segments(f7, s7, 7, 15, 2, &s), 2);
+	assert_int_equal(s[0].nscenes, 4);
+	assert_int_equal(s[0].frames, 993);
+	assert_int_equal(s[1].start, 993);
+	assert_int_equal(s[1].frames, 807);
+	free(s);
+	/* one lane: one segment */
+	assert_int_equal(render_plan_segments(f7, s7, 7, 15, 1, &s), 1);
+	assert_int_equal(s[0].frames, 1800);
 	free(s);
 }
 
