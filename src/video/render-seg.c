@@ -183,7 +183,8 @@ static void overlay_moving(const struct render_cue *cues, int ncues, int from, i
  * the captions change, each cue image laid on it once and the result
  * repeated for the cue's frames. Writes [out]. */
 static void body_still(const struct render_cue *cues, int ncues, int from, int len, const char *pic,
-		       const char *out, int *input, struct ffargs *a, struct buf *g)
+		       const char *out, int *input, struct ffargs *a, struct buf *g,
+		       struct buf *zones, int seg0)
 {
 	/* the pieces: [a, z) with the cue shown, or none */
 	int *cut = xmalloc(((size_t)ncues * 2 + 2) * sizeof(*cut));
@@ -219,6 +220,10 @@ static void body_still(const struct render_cue *cues, int ncues, int from, int l
 		}
 		buf_printf(g, "loop=loop=-1:size=1,trim=end_frame=%d,settb=1/%d,setpts=N[%s_q%d];",
 			   z - cut[k], VIDEO_FPS, out, k);
+		/* the repeats of the piece's frame: an x264 zone (doc/render.md) */
+		if (zones && z - cut[k] >= RENDER_STILL_ZONE_MIN)
+			buf_printf(zones, "%s%d,%d,%s", zones->len ? "/" : "", cut[k] - seg0 + 1,
+				   z - seg0 - 1, RENDER_STILL_ZONE);
 	}
 	for (int k = 0; k < np; k++)
 		buf_printf(g, "[%s_q%d]", out, k);
@@ -238,7 +243,7 @@ static int input_frames(const struct vjob *v, int i)
  * the next scene's. */
 static void scene_part(struct vjob *v, int i, int from, int frames, int x, int pic, int hd,
 		       const struct render_cue *cues, int ncues, int *input, struct ffargs *a,
-		       struct buf *g)
+		       struct buf *g, struct buf *zones, int seg0)
 {
 	int len = input_frames(v, i);
 	int head = i > 0 ? v->xfade_frames : 0, body = frames - x;
@@ -268,7 +273,7 @@ static void scene_part(struct vjob *v, int i, int from, int frames, int x, int p
 		} else {
 			buf_printf(g, "[%s];", l_pic);
 		}
-		body_still(cues, ncues, from, body, l_pic, l_body, input, a, g);
+		body_still(cues, ncues, from, body, l_pic, l_body, input, a, g, zones, seg0);
 	} else {
 		buf_printf(g, "[%d:v]", pic);
 		render_scene_source(v, i, len, g);
@@ -320,14 +325,15 @@ void render_seg_cmd(struct vjob *v, const struct render_seg *s, const struct ren
 			pic[(i - first) * 2 + (k - i)] = input++;
 		}
 	}
-	struct buf g;
+	struct buf g, zones;
 	buf_init(&g);
+	buf_init(&zones);
 	int from = s->start;
 	for (int i = first; i <= last; i++) {
 		int x = i < last ? v->xfade_frames : s->xfade;
 		int frames = v->scenes[i].frames;
 		scene_part(v, i, from, frames, x, pic[(i - first) * 2], pic[(i - first) * 2 + 1],
-			   cues, ncues, &input, a, &g);
+			   cues, ncues, &input, a, &g, &zones, s->start);
 		from += frames;
 	}
 	for (int i = first; i <= last; i++)
@@ -337,6 +343,11 @@ void render_seg_cmd(struct vjob *v, const struct render_seg *s, const struct ren
 	ffargs_addv(a, "-filter_complex", g.data, "-map", "[vout]", "-an");
 	buf_free(&g);
 	ffargs_add_encode(a, v->spec.preset);
+	if (zones.len > 0) {
+		ffargs_add(a, "-x264-params");
+		ffargs_addf(a, "zones=%s", zones.data);
+	}
+	buf_free(&zones);
 	ffargs_addv(a, "-f", "mp4", path);
 }
 

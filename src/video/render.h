@@ -107,6 +107,18 @@ struct render_state {
 	double group_start; /* the segments' weight_start (stage fraction) */
 };
 
+/*
+ * A still stretch's repeats (every frame after the first of a piece that
+ * shows one picture) are an x264 zone with a cheaper analysis and a
+ * little more bitrate: the frames are copies, the analysis finds nothing
+ * to do, and the bitrate keeps the SSIM of the medium preset's frames
+ * (doc/render.md, "Still stretches"). Pieces shorter than
+ * RENDER_STILL_ZONE_MIN frames keep the preset's analysis. Zones change
+ * no SPS or PPS: the segments still join by stream copy.
+ */
+#define RENDER_STILL_ZONE     "b=1.3,subme=1,me=dia,trellis=0"
+#define RENDER_STILL_ZONE_MIN 8
+
 /* --- commands (render-seg.c) --------------------------------------------------- */
 
 /* The cue images: one FFmpeg run drawing every cue over black and over
