@@ -131,6 +131,15 @@ static void env_warn(void *eng_ctx, int64_t job_id, const char *code, const char
 	job_persist(e, &r->job);
 }
 
+/* task_env.lanes: the run's own figures (run_lanes_init). */
+static int env_lanes(void *eng_ctx, int64_t job_id)
+{
+	const struct run *r = run_find(eng_ctx, job_id);
+	if (!r)
+		return 1;
+	return r->lanes_slurm_max > 0 ? r->lanes_slurm_max : r->lanes_local_max;
+}
+
 /* task_async_env.provider: what engine_set_providers handed in. */
 static struct provider *env_provider(void *eng_ctx, const char *name)
 {
@@ -301,6 +310,7 @@ struct engine *engine_new(struct loop *loop, struct store *st, const struct aura
 		.log = env_log,
 		.warn = env_warn,
 		.provider = env_provider,
+		.lanes = env_lanes,
 		.eng_ctx = e,
 	};
 	e->aenv = (struct task_async_env){

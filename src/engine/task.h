@@ -106,6 +106,10 @@ struct task_env {
 	/* The server's online provider by name, NULL if it cannot be called
 	 * (as task_async_env.provider): for next() to walk a chain. */
 	struct provider *(*provider)(void *eng_ctx, const char *name);
+	/* How many of the job's pool-work commands may run at once (its
+	 * lanes: a Slurm pool's slots, else the local lanes); 1 when the job
+	 * has no run. */
+	int (*lanes)(void *eng_ctx, int64_t job_id);
 	void *eng_ctx;
 };
 

@@ -4,13 +4,12 @@
  * the subtitles filter maps frames onto times), the segments of the
  * timeline, and the rule that keeps a video in one FFmpeg run.
  *
- * Pure but for render_lanes (the machine's cores, the job's pool).
+ * Pure but for render_lanes (the engine's lanes for the job).
  */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "video/render.h"
 #include "video/stage.h"
@@ -234,14 +233,8 @@ bool render_split(bool off, int nsegs, int lanes, int total_frames)
 
 int render_lanes(const struct vjob *v)
 {
-	const struct aura_config *cfg = v->env ? v->env->cfg : NULL;
-	const struct pool_config *p = NULL;
-	if (cfg)
-		p = config_pool(cfg, v->job && v->job->pool ? v->job->pool : NULL);
-	if (p && p->executor == POOL_SLURM)
-		return config_pool_max_jobs(cfg, p);
-	if (cfg && cfg->lanes > 0) /* the engine's local lanes ([server] lanes) */
-		return cfg->lanes;
-	long c = sysconf(_SC_NPROCESSORS_ONLN);
-	return c > 0 ? (int)c : 1;
+	/* the engine's own count, so the plan and the lanes agree (an
+	 * `aura pool --max-jobs` override included) */
+	const struct task_env *env = v->env;
+	return env && env->lanes ? env->lanes(env->eng_ctx, v->id) : 1;
 }

@@ -90,8 +90,9 @@ int render_plan_segments(const int *frames, const int *starts, int n, int xfade,
  */
 bool render_split(bool off, int nsegs, int lanes, int total_frames);
 
-/* The lanes a job's render may use: the local pool's cores, a Slurm
- * pool's jobs at once. */
+/* The lanes a job's render may use: the engine's count for the job
+ * (task_env.lanes: a Slurm pool's slots, else the local lanes); 1
+ * without an engine. */
 int render_lanes(const struct vjob *v);
 
 /* The render stage's own state while it runs (stage-render.c). */
