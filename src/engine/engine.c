@@ -140,6 +140,17 @@ static int env_lanes(void *eng_ctx, int64_t job_id)
 	return r->lanes_slurm_max > 0 ? r->lanes_slurm_max : r->lanes_local_max;
 }
 
+/* task_env.lane_cpus: the online CPUs, unless a Slurm pool runs the
+ * job's pool work. */
+static int env_lane_cpus(void *eng_ctx, int64_t job_id)
+{
+	const struct run *r = run_find(eng_ctx, job_id);
+	if (r && r->lanes_slurm_max > 0)
+		return 0;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	return cpus > 0 ? (int)cpus : 1;
+}
+
 /* task_async_env.provider: what engine_set_providers handed in. */
 static struct provider *env_provider(void *eng_ctx, const char *name)
 {
@@ -311,6 +322,7 @@ struct engine *engine_new(struct loop *loop, struct store *st, const struct aura
 		.warn = env_warn,
 		.provider = env_provider,
 		.lanes = env_lanes,
+		.lane_cpus = env_lane_cpus,
 		.eng_ctx = e,
 	};
 	e->aenv = (struct task_async_env){

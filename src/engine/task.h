@@ -110,6 +110,10 @@ struct task_env {
 	 * lanes: a Slurm pool's slots, else the local lanes); 1 when the job
 	 * has no run. */
 	int (*lanes)(void *eng_ctx, int64_t job_id);
+	/* The CPUs the job's pool-work commands share: this machine's online
+	 * CPUs when they run here, 0 when they run elsewhere (a Slurm pool:
+	 * each srun has its node's CPUs, which the encoder finds itself). */
+	int (*lane_cpus)(void *eng_ctx, int64_t job_id);
 	void *eng_ctx;
 };
 

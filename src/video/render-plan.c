@@ -238,3 +238,16 @@ int render_lanes(const struct vjob *v)
 	const struct task_env *env = v->env;
 	return env && env->lanes ? env->lanes(env->eng_ctx, v->id) : 1;
 }
+
+int render_seg_threads(int cpus, int nsegs)
+{
+	if (cpus <= 0 || nsegs < 2)
+		return 0;
+	return cpus / nsegs > 1 ? cpus / nsegs : 1;
+}
+
+int render_lane_cpus(const struct vjob *v)
+{
+	const struct task_env *env = v->env;
+	return env && env->lane_cpus ? env->lane_cpus(env->eng_ctx, v->id) : 0;
+}

@@ -304,7 +304,7 @@ static void scene_part(struct vjob *v, int i, int from, int frames, int x, int p
 }
 
 void render_seg_cmd(struct vjob *v, const struct render_seg *s, const struct render_cue *cues,
-		    int ncues, const char *path, struct ffargs *a)
+		    int ncues, int threads, const char *path, struct ffargs *a)
 {
 	int first = s->scene, last = s->scene + s->nscenes - 1;
 	ffargs_addv(a, "ffmpeg", "-n");
@@ -343,9 +343,15 @@ void render_seg_cmd(struct vjob *v, const struct render_seg *s, const struct ren
 	ffargs_addv(a, "-filter_complex", g.data, "-map", "[vout]", "-an");
 	buf_free(&g);
 	ffargs_add_encode(a, v->spec.preset);
-	if (zones.len > 0) {
-		ffargs_add(a, "-x264-params");
-		ffargs_addf(a, "zones=%s", zones.data);
+	if (threads > 0 || zones.len > 0) {
+		struct buf x;
+		buf_init(&x);
+		if (threads > 0)
+			buf_printf(&x, "threads=%d", threads);
+		if (zones.len > 0)
+			buf_printf(&x, "%szones=%s", x.len ? ":" : "", zones.data);
+		ffargs_addv(a, "-x264-params", x.data);
+		buf_free(&x);
 	}
 	buf_free(&zones);
 	ffargs_addv(a, "-f", "mp4", path);

@@ -95,6 +95,18 @@ bool render_split(bool off, int nsegs, int lanes, int total_frames);
  * without an engine. */
 int render_lanes(const struct vjob *v);
 
+/*
+ * x264's threads for each of nsegs segments running at once on cpus
+ * CPUs: the CPUs shared out, at least 1; 0 (x264's own choice) when the
+ * segments run elsewhere (cpus 0: a Slurm pool) or there is one run.
+ * One frame thread a core spends less CPU than x264's default of 1.5 a
+ * core shared by two encoders (doc/render.md, "Threads").
+ */
+int render_seg_threads(int cpus, int nsegs);
+/* The CPUs the job's segments share (task_env.lane_cpus): 0 when they
+ * run elsewhere, and without an engine. */
+int render_lane_cpus(const struct vjob *v);
+
 /* The render stage's own state while it runs (stage-render.c). */
 enum { RSEG_TODO, RSEG_RUNNING, RSEG_DONE };
 #define RSEG_TRIES 2 /* a segment's runs in one attempt of the job */
@@ -106,6 +118,7 @@ struct render_state {
 	struct render_cue *cues;
 	int ncues;
 	double group_start; /* the segments' weight_start (stage fraction) */
+	int threads;	    /* x264's threads a segment (render_seg_threads) */
 };
 
 /*
@@ -130,9 +143,10 @@ int render_cues_cmd(struct vjob *v, const struct render_cue *cues, int ncues, st
 /* The filter text of the subtitles filter on file (captions.ass, with
  * the configured font's directory). Caller frees. */
 char *render_subtitles_filter(const struct vjob *v, const char *file);
-/* One segment's video into path (video only, the preset's encoder). */
+/* One segment's video into path (video only, the preset's encoder; x264
+ * threads, 0 for its own choice). */
 void render_seg_cmd(struct vjob *v, const struct render_seg *s, const struct render_cue *cues,
-		    int ncues, const char *path, struct ffargs *a);
+		    int ncues, int threads, const char *path, struct ffargs *a);
 /* The mix with its gain (and limiter) encoded to AAC once, into path (an
  * .m4a), run beside the segments. */
 void render_audio_cmd(struct vjob *v, const char *path, struct ffargs *a);

@@ -426,6 +426,7 @@ static int plan(struct vjob *v, struct aura_error *err)
 		free(rel);
 	}
 	r->group_start = W_MIX + W_CUES + W_SEGS * done_frames / v->total_frames;
+	r->threads = render_seg_threads(render_lane_cpus(v), r->nsegs - done);
 	vjob_log(v, "render: %d segments over %d lanes, %d done before", r->nsegs, lanes, done);
 	if ((rc = plan_cues(v, r, err)) < 0)
 		return rc;
@@ -460,7 +461,7 @@ static int next_segment(struct vjob *v, struct task_cmd *cmd, struct ffargs *a)
 		char *name = seg_name(v, i, ".part.mp4");
 		char *rel = xasprintf("render/%s", name);
 		free(name);
-		render_seg_cmd(v, s, r->cues, r->ncues, rel, a);
+		render_seg_cmd(v, s, r->cues, r->ncues, r->threads, rel, a);
 		free(rel);
 		cmd->pool_work = true;
 		cmd->duration_us = (int64_t)s->frames * 1000000 / VIDEO_FPS;

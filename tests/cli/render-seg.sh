@@ -95,8 +95,13 @@ is "$(grep -c 'running:.*render/seg-00[0-9]\(-00[0-9]\)\{0,1\}\.part\.mp4' "$WD/
 is "$(grep -c 'running:.*render/seg-00[0-9]-00[0-9]\.part\.mp4' "$WD/job.log")" 1 "one of them holds two scenes"
 like "$(grep 'running:.*concat' "$WD/job.log")" "-c copy" "the join copies the streams"
 is "$(grep -c 'running:.*-i audio/mix.wav .*-c:a aac' "$WD/job.log")" 1 "the audio is encoded once"
-is "$(grep -c 'running:.*-x264-params zones=[0-9]*,[0-9]*,b=.* render/seg-' "$WD/job.log")" 2 \
+is "$(grep -c 'running:.*-x264-params threads=[0-9]*:zones=[0-9]*,[0-9]*,b=.* render/seg-' "$WD/job.log")" 2 \
 	"both segments encode their cards' repeats as x264 zones"
+# the CPUs shared out between the 2 segments, one frame thread a core
+TH=$(($(getconf _NPROCESSORS_ONLN) / 2))
+[ "$TH" -ge 1 ] || TH=1
+is "$(grep -c "running:.*-x264-params threads=$TH:.* render/seg-" "$WD/job.log")" 2 \
+	"each segment's x264 has threads=$TH ($(getconf _NPROCESSORS_ONLN) CPUs, 2 segments)"
 PLAN=$(jfield "$ID" duration_us)
 NF=$(( (PLAN * 30 + 500000) / 1000000 ))
 is "$(frames "$WORK/seg.mp4")" "$NF" "exactly the planned $NF frames"

@@ -89,6 +89,8 @@ like "$(cat "$WD/job.log")" "stage verify done" "verify passed"
 like "$(cat "$WD/job.log")" "render: 2 segments over 2 lanes" "the 3 scenes split in 2 segments over the pool's 2 slots"
 is "$(srun_segs "$J" "$WD")" 2 "job.log: one srun (aura-$SID-$J-1-lTAG) per segment"
 is "$(grep 'running: srun' "$WD/job.log" | grep -c 'render/seg-00[0-9]')" 2 "...and no other srun for a segment"
+is "$(grep 'running: srun' "$WD/job.log" | grep 'render/seg-00[0-9]' | grep -c 'threads=')" 0 \
+	"a segment on a node leaves x264's threads to x264 (the node's CPUs, not this machine's)"
 check "the video is there" test -s "$WORK/seg.mp4"
 diag "check 1: $(($(date +%s) - T1)) s"
 

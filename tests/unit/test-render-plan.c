@@ -201,12 +201,24 @@ static void test_split_rule(void **state)
 	assert_true(render_split(false, 3, 8, RENDER_SPLIT_MIN_FRAMES));
 }
 
+static void test_seg_threads(void **state)
+{
+	(void)state;
+	assert_int_equal(render_seg_threads(2, 2), 1); /* a core each */
+	assert_int_equal(render_seg_threads(2, 4), 1); /* never 0 */
+	assert_int_equal(render_seg_threads(8, 3), 2); /* the CPUs shared out */
+	assert_int_equal(render_seg_threads(8, 2), 4);
+	assert_int_equal(render_seg_threads(0, 2), 0); /* a Slurm pool: x264's choice */
+	assert_int_equal(render_seg_threads(4, 1), 0); /* one left: x264's choice */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_frame_ms),  cmocka_unit_test(test_events),
 		cmocka_unit_test(test_intervals), cmocka_unit_test(test_cues_ass),
 		cmocka_unit_test(test_segments),  cmocka_unit_test(test_split_rule),
+		cmocka_unit_test(test_seg_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
