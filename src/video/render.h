@@ -119,6 +119,7 @@ struct render_state {
 	int ncues;
 	double group_start; /* the segments' weight_start (stage fraction) */
 	int threads;	    /* x264's threads a segment (render_seg_threads) */
+	int mix, cue_run;   /* RSEG_* of the mix and the cue images, run at once */
 };
 
 /*

@@ -1,13 +1,14 @@
 /*
  * stage-render.c -- the `render` stage (doc/render.md):
  *
- * 1. the mix (audio only, fast): every scene's voice padded with silence
+ * 1. the plan (render-plan.c): one run, or segments when the split rule
+ *    says the job's lanes gain more than the runs' start-up costs;
+ * 2. the mix (audio only, fast): every scene's voice padded with silence
  *    to its scene's exact length in samples and concatenated, the --music
  *    bed looped, cut, faded out and ducked under the voice
  *    (sidechaincompress), written to audio/mix.wav while ebur128 measures
- *    its integrated loudness and true peak;
- * 2. the plan (render-plan.c): one run, or segments when the split rule
- *    says the job's lanes gain more than the runs' start-up costs;
+ *    its integrated loudness and true peak (segments: beside the cue
+ *    images of 3b, the two at once);
  * 3a. one run: each scene's picture (a card looped from one decoded
  *    frame, Ken Burns over a still, or its clip) cut to its frames, its
  *    first and last frames crossfaded with its neighbours' (xfade over
@@ -16,11 +17,12 @@
  *    (subtitles= on the ASS file), the mix brought to -16 LUFS with one
  *    linear gain (a limiter only if the peak would pass -2 dBFS), encoded
  *    with the preset into NAME.part.mp4 beside the final output;
- * 3b. segments: the caption states drawn once into cue images (one run),
- *    then one run a scene (its body and its crossfade into the next, the
- *    cue images laid over their frames), parallel commands of the job
- *    written as render/seg-NNN.part.mp4 and renamed render/seg-NNN.mp4
- *    when good; then the join: the segments by stream copy and the mix
+ * 3b. segments: the caption states drawn once into cue images (one run,
+ *    beside the mix), then one run a segment (runs of whole scenes, each
+ *    scene its body and its crossfade into the next, the cue images laid
+ *    over their frames; x264's threads the CPUs shared out), parallel
+ *    commands of the job written as render/seg-NNN[-MMM].part.mp4 and
+ *    renamed when good; then the join: the segments by stream copy and the mix
  *    encoded once into NAME.part.mp4. A resumed render encodes only the
  *    segments without their file; a failed segment runs once more alone.
  *
@@ -46,7 +48,10 @@
 #include "video/render.h"
 #include "video/stage.h"
 
-enum { STEP_MIX, STEP_PLAN, STEP_CUES, STEP_SEGS, STEP_JOIN, STEP_VIDEO, STEP_FINISH };
+/* The plan first: one run is the mix, then the video; segments are the
+ * mix and the cue images at once, then the segments and the audio, then
+ * the join. */
+enum { STEP_PLAN, STEP_MIX, STEP_CUES, STEP_SEGS, STEP_JOIN, STEP_VIDEO, STEP_FINISH };
 
 #define W_MIX	    0.03
 #define W_CUES	    0.01 /* segments: the cue images */
@@ -362,6 +367,10 @@ void render_stage_abort(struct vjob *v)
 			unlink_quiet(seg_path(v, i, true));
 			r->state[i] = RSEG_TODO;
 		}
+	if (r->mix == RSEG_RUNNING)
+		r->mix = RSEG_TODO;
+	if (r->cue_run == RSEG_RUNNING)
+		r->cue_run = RSEG_TODO;
 }
 
 /* The cue intervals of captions.ass when the captions are burned in. */
@@ -404,7 +413,7 @@ static int plan(struct vjob *v, struct aura_error *err)
 			 v->n == 1 ? "" : "s", lanes, lanes == 1 ? "" : "s", v->total_frames,
 			 off ? ", segments = off" : "");
 		render_stage_free(v);
-		v->step = STEP_VIDEO;
+		v->step = STEP_MIX;
 		return 0;
 	}
 	int rc;
@@ -430,8 +439,49 @@ static int plan(struct vjob *v, struct aura_error *err)
 	vjob_log(v, "render: %d segments over %d lanes, %d done before", r->nsegs, lanes, done);
 	if ((rc = plan_cues(v, r, err)) < 0)
 		return rc;
-	v->step = done < r->nsegs && r->ncues > 0 ? STEP_CUES : STEP_SEGS;
+	/* the mix and the cue images at once, then the segments */
+	r->mix = RSEG_TODO;
+	r->cue_run = done < r->nsegs && r->ncues > 0 ? RSEG_TODO : RSEG_DONE;
+	v->step = STEP_CUES;
 	return 0;
+}
+
+/* Tags of the two runs before the segments (a segment's is its index,
+ * the audio's nsegs). */
+#define TAG_MIX(r)  ((r)->nsegs + 1)
+#define TAG_CUES(r) ((r)->nsegs + 2)
+
+/* The mix and the cue images, at once: both are needed before the
+ * segments and the audio, neither needs the other. */
+static int next_before_segments(struct vjob *v, struct task_cmd *cmd, struct ffargs *a,
+				struct aura_error *err)
+{
+	struct render_state *r = v->render;
+	int rc;
+	if (r->mix == RSEG_TODO) {
+		mix_cmd(v, a);
+		cmd->tag = TAG_MIX(r);
+		cmd->weight_len = W_MIX;
+		r->mix = RSEG_RUNNING;
+	} else if (r->cue_run == RSEG_TODO) {
+		if ((rc = render_cues_cmd(v, r->cues, r->ncues, a, err)) < 0)
+			return rc;
+		cmd->tag = TAG_CUES(r);
+		cmd->weight_len = W_CUES;
+		r->cue_run = RSEG_RUNNING;
+	} else if (r->mix == RSEG_RUNNING || r->cue_run == RSEG_RUNNING) {
+		return TASK_WAIT;
+	} else {
+		v->step = STEP_SEGS;
+		return VSTAGE_DONE;
+	}
+	cmd->ffmpeg = true;
+	cmd->parallel = true;
+	cmd->duration_us =
+	    cmd->tag == TAG_MIX(r) ? (int64_t)v->total_frames * 1000000 / VIDEO_FPS : 0;
+	cmd->weight_start = 0;
+	cmd->argv = ffargs_steal(a);
+	return TASK_RUN;
 }
 
 static int next_segment(struct vjob *v, struct task_cmd *cmd, struct ffargs *a)
@@ -533,7 +583,7 @@ static int render_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *
 	ffargs_init(&a);
 	int64_t plan_us = (int64_t)v->total_frames * 1000000 / VIDEO_FPS;
 	int rc;
-	if (v->step == STEP_MIX) {
+	if (v->step == STEP_PLAN) {
 		if ((rc = vjob_mkdir(v, "audio", err)) < 0)
 			return rc;
 		if (v->spec.music) { /* a directory: the seed's track */
@@ -547,6 +597,10 @@ static int render_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *
 			free(v->spec.music);
 			v->spec.music = track;
 		}
+		if ((rc = plan(v, err)) < 0)
+			return rc;
+	}
+	if (v->step == STEP_MIX) { /* one run: the mix, then the video */
 		mix_cmd(v, &a);
 		cmd->ffmpeg = true;
 		cmd->duration_us = plan_us;
@@ -555,19 +609,12 @@ static int render_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *
 		cmd->argv = ffargs_steal(&a);
 		return TASK_RUN;
 	}
-	if (v->step == STEP_PLAN && (rc = plan(v, err)) < 0)
-		return rc;
 	if (v->step == STEP_CUES) {
-		if ((rc = render_cues_cmd(v, v->render->cues, v->render->ncues, &a, err)) < 0) {
+		rc = next_before_segments(v, cmd, &a, err);
+		if (rc != VSTAGE_DONE) {
 			ffargs_free(&a);
 			return rc;
 		}
-		cmd->ffmpeg = true;
-		cmd->duration_us = 0;
-		cmd->weight_start = W_MIX;
-		cmd->weight_len = W_CUES;
-		cmd->argv = ffargs_steal(&a);
-		return TASK_RUN;
 	}
 	if (v->step == STEP_SEGS) {
 		rc = next_segment(v, cmd, &a);
@@ -644,7 +691,6 @@ static int mix_done(struct vjob *v, int status, const char *tail, struct aura_er
 	} else {
 		vjob_log(v, "mix: no loudness measured (silent?): no gain");
 	}
-	v->step = STEP_PLAN;
 	return 0;
 }
 
@@ -656,12 +702,19 @@ static int render_done(struct vjob *v, int status, const char *out, size_t out_l
 	int rc;
 	switch (v->step) {
 	case STEP_MIX:
-		return mix_done(v, status, tail, err);
-	case STEP_CUES:
-		if ((rc = vjob_ffmpeg_result(status, tail, "drawing the captions", err)) < 0)
+		if ((rc = mix_done(v, status, tail, err)) < 0)
 			return rc;
-		v->step = STEP_SEGS;
+		v->step = STEP_VIDEO;
 		return 0;
+	case STEP_CUES:
+		if (v->tag == TAG_MIX(v->render)) {
+			rc = mix_done(v, status, tail, err);
+			v->render->mix = rc < 0 ? RSEG_TODO : RSEG_DONE;
+		} else {
+			rc = vjob_ffmpeg_result(status, tail, "drawing the captions", err);
+			v->render->cue_run = rc < 0 ? RSEG_TODO : RSEG_DONE;
+		}
+		return rc;
 	case STEP_SEGS:
 		return segment_done(v, status, tail, err);
 	default:

@@ -95,6 +95,12 @@ is "$(grep -c 'running:.*render/seg-00[0-9]\(-00[0-9]\)\{0,1\}\.part\.mp4' "$WD/
 is "$(grep -c 'running:.*render/seg-00[0-9]-00[0-9]\.part\.mp4' "$WD/job.log")" 1 "one of them holds two scenes"
 like "$(grep 'running:.*concat' "$WD/job.log")" "-c copy" "the join copies the streams"
 is "$(grep -c 'running:.*-i audio/mix.wav .*-c:a aac' "$WD/job.log")" 1 "the audio is encoded once"
+# the mix and the cue images need nothing of each other: the cue run
+# starts before the mix has ended (its loudness line is the mix's end)
+CUE_AT=$(grep -n 'running:.*render/cues.graph' "$WD/job.log" | head -1 | cut -d: -f1)
+MIX_END=$(grep -n '^\[aura\] mix: ' "$WD/job.log" | head -1 | cut -d: -f1)
+is "$([ -n "$CUE_AT" ] && [ -n "$MIX_END" ] && [ "$CUE_AT" -lt "$MIX_END" ] && echo yes)" yes \
+	"the cue images are drawn while the mix runs (line $CUE_AT < line $MIX_END)"
 is "$(grep -c 'running:.*-x264-params threads=[0-9]*:zones=[0-9]*,[0-9]*,b=.* render/seg-' "$WD/job.log")" 2 \
 	"both segments encode their cards' repeats as x264 zones"
 # the CPUs shared out between the 2 segments, one frame thread a core

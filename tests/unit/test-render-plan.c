@@ -215,9 +215,9 @@ static void test_seg_threads(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_frame_ms),  cmocka_unit_test(test_events),
-		cmocka_unit_test(test_intervals), cmocka_unit_test(test_cues_ass),
-		cmocka_unit_test(test_segments),  cmocka_unit_test(test_split_rule),
+		cmocka_unit_test(test_frame_ms),    cmocka_unit_test(test_events),
+		cmocka_unit_test(test_intervals),   cmocka_unit_test(test_cues_ass),
+		cmocka_unit_test(test_segments),    cmocka_unit_test(test_split_rule),
 		cmocka_unit_test(test_seg_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
