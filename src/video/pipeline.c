@@ -171,6 +171,51 @@ int vjob_ffmpeg_result(int status, const char *tail, const char *what, struct au
 
 /* --- pure arithmetic ----------------------------------------------------------- */
 
+int vjob_lanes(const struct vjob *v)
+{
+	/* the engine's own count, so a stage's plan and the lanes agree (an
+	 * `aura pool --max-jobs` override included) */
+	const struct task_env *env = v->env;
+	return env && env->lanes ? env->lanes(env->eng_ctx, v->id) : 1;
+}
+
+int vjob_lane_cpus(const struct vjob *v)
+{
+	const struct task_env *env = v->env;
+	return env && env->lane_cpus ? env->lane_cpus(env->eng_ctx, v->id) : 0;
+}
+
+int vjob_parts(const struct vjob *v, int n)
+{
+	int parts = vjob_lanes(v), cpus = vjob_lane_cpus(v);
+	if (cpus > 0 && cpus < parts)
+		parts = cpus;
+	return parts < n ? parts : n > 0 ? n : 1;
+}
+
+void vjob_part_range(const size_t *w, int n, int part, int parts, int *from, int *to)
+{
+	size_t total = 0, sum = 0;
+	for (int i = 0; i < n; i++)
+		total += w[i];
+	*from = *to = n;
+	for (int i = 0, p = 0; i < n; i++) {
+		if (p == part && *from == n)
+			*from = i;
+		sum += w[i];
+		/* part p ends where the weight reaches (p + 1) / parts of the
+		 * whole, or where the scenes left are one a part after it */
+		if (p < parts - 1 && (sum * (size_t)parts >= total * (size_t)(p + 1) ||
+				      n - 1 - i <= parts - 1 - p)) {
+			if (p == part) {
+				*to = i + 1;
+				return;
+			}
+			p++;
+		}
+	}
+}
+
 int vjob_script_seconds(int duration_s, int words_per_minute, int gap_ms)
 {
 	if (words_per_minute <= 0)

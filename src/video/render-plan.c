@@ -4,7 +4,7 @@
  * the subtitles filter maps frames onto times), the segments of the
  * timeline, and the rule that keeps a video in one FFmpeg run.
  *
- * Pure but for render_lanes (the engine's lanes for the job).
+ * Pure.
  */
 #include "config.h"
 
@@ -231,23 +231,9 @@ bool render_split(bool off, int nsegs, int lanes, int total_frames)
 	return !off && nsegs >= 2 && lanes >= 2 && total_frames >= RENDER_SPLIT_MIN_FRAMES;
 }
 
-int render_lanes(const struct vjob *v)
-{
-	/* the engine's own count, so the plan and the lanes agree (an
-	 * `aura pool --max-jobs` override included) */
-	const struct task_env *env = v->env;
-	return env && env->lanes ? env->lanes(env->eng_ctx, v->id) : 1;
-}
-
 int render_seg_threads(int cpus, int nsegs)
 {
 	if (cpus <= 0 || nsegs < 2)
 		return 0;
 	return cpus / nsegs > 1 ? cpus / nsegs : 1;
-}
-
-int render_lane_cpus(const struct vjob *v)
-{
-	const struct task_env *env = v->env;
-	return env && env->lane_cpus ? env->lane_cpus(env->eng_ctx, v->id) : 0;
 }

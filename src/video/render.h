@@ -90,11 +90,6 @@ int render_plan_segments(const int *frames, const int *starts, int n, int xfade,
  */
 bool render_split(bool off, int nsegs, int lanes, int total_frames);
 
-/* The lanes a job's render may use: the engine's count for the job
- * (task_env.lanes: a Slurm pool's slots, else the local lanes); 1
- * without an engine. */
-int render_lanes(const struct vjob *v);
-
 /*
  * x264's threads for each of nsegs segments running at once on cpus
  * CPUs: the CPUs shared out, at least 1; 0 (x264's own choice) when the
@@ -103,9 +98,6 @@ int render_lanes(const struct vjob *v);
  * core shared by two encoders (doc/render.md, "Threads").
  */
 int render_seg_threads(int cpus, int nsegs);
-/* The CPUs the job's segments share (task_env.lane_cpus): 0 when they
- * run elsewhere, and without an engine. */
-int render_lane_cpus(const struct vjob *v);
 
 /* The render stage's own state while it runs (stage-render.c). */
 enum { RSEG_TODO, RSEG_RUNNING, RSEG_DONE };

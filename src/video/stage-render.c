@@ -401,7 +401,7 @@ static int plan(struct vjob *v, struct aura_error *err)
 		starts[i] = v->scenes[i].start_frame;
 	}
 	struct render_state *r = xcalloc(1, sizeof(*r));
-	int lanes = render_lanes(v);
+	int lanes = vjob_lanes(v);
 	r->nsegs = render_plan_segments(frames, starts, v->n, v->xfade_frames, lanes, &r->segs);
 	free(frames);
 	free(starts);
@@ -435,7 +435,7 @@ static int plan(struct vjob *v, struct aura_error *err)
 		free(rel);
 	}
 	r->group_start = W_MIX + W_CUES + W_SEGS * done_frames / v->total_frames;
-	r->threads = render_seg_threads(render_lane_cpus(v), r->nsegs - done);
+	r->threads = render_seg_threads(vjob_lane_cpus(v), r->nsegs - done);
 	vjob_log(v, "render: %d segments over %d lanes, %d done before", r->nsegs, lanes, done);
 	if ((rc = plan_cues(v, r, err)) < 0)
 		return rc;

@@ -318,11 +318,28 @@ static int card_source(struct vjob *v, int i, struct buf *g, struct aura_error *
 	return rc;
 }
 
-static int cards_cmd(struct vjob *v, struct task_cmd *cmd, struct ffargs *a, struct aura_error *err)
+/* The cards' scenes, weighed one each, for vjob_parts: each lavfi input
+ * is drawn as the run opens it, one after the other. */
+static size_t *card_weights(const struct vjob *v, int *n)
+{
+	size_t *w = xcalloc((size_t)v->n, sizeof(*w));
+	*n = 0;
+	for (int i = 0; i < v->n; i++)
+		if (v->scenes[i].kind == VIS_CARD) {
+			w[i] = 1;
+			++*n;
+		}
+	return w;
+}
+
+/* The cards of the scenes [from, to): 1 if there is a command, 0 if none
+ * is a card, or a negative code. */
+static int cards_cmd(struct vjob *v, int from, int to, struct task_cmd *cmd, struct ffargs *a,
+		     struct aura_error *err)
 {
 	ffargs_addv(a, "ffmpeg", "-y");
 	int k = 0;
-	for (int i = 0; i < v->n; i++) {
+	for (int i = from; i < to; i++) {
 		if (v->scenes[i].kind != VIS_CARD)
 			continue;
 		struct buf g;
@@ -338,7 +355,7 @@ static int cards_cmd(struct vjob *v, struct task_cmd *cmd, struct ffargs *a, str
 	if (k == 0)
 		return 0;
 	k = 0;
-	for (int i = 0; i < v->n; i++) {
+	for (int i = from; i < to; i++) {
 		if (v->scenes[i].kind != VIS_CARD)
 			continue;
 		ffargs_add(a, "-map");
@@ -409,21 +426,43 @@ static int visuals_next(struct vjob *v, struct task_cmd *cmd, struct aura_error 
 			return TASK_RUN;
 		}
 		v->step = STEP_CARDS;
+		int n;
+		free(card_weights(v, &n));
+		v->sub = 0;
+		v->parts = vjob_parts(v, n);
+		v->parts_running = 0;
 	}
 	if (v->step == STEP_CARDS) {
-		v->step = STEP_FINISH;
-		rc = cards_cmd(v, cmd, &a, err);
-		if (rc < 0) {
+		/* in parts at once, one a lane */
+		while (v->sub < v->parts) {
+			int from, to, n;
+			size_t *w = card_weights(v, &n);
+			vjob_part_range(w, v->n, v->sub, v->parts, &from, &to);
+			free(w);
+			v->sub++;
+			rc = cards_cmd(v, from, to, cmd, &a, err);
+			if (rc < 0) {
+				ffargs_free(&a);
+				return rc;
+			}
+			if (rc > 0) {
+				v->cmd_kind = STEP_CARDS;
+				v->parts_running++;
+				cmd->parallel = v->parts > 1;
+				cmd->tag = v->sub - 1;
+				cmd->weight_start = W_IMAGES;
+				cmd->weight_len = W_CARDS * (to - from) / v->n;
+				cmd->argv = ffargs_steal(&a);
+				return TASK_RUN;
+			}
 			ffargs_free(&a);
-			return rc;
+			ffargs_init(&a);
 		}
-		if (rc > 0) {
-			v->cmd_kind = STEP_CARDS;
-			cmd->weight_start = W_IMAGES;
-			cmd->weight_len = W_CARDS;
-			cmd->argv = ffargs_steal(&a);
-			return TASK_RUN;
+		if (v->parts_running > 0) {
+			ffargs_free(&a);
+			return TASK_WAIT;
 		}
+		v->step = STEP_FINISH;
 		ffargs_free(&a);
 	}
 	rc = write_index(v, err);
@@ -478,6 +517,8 @@ static int visuals_done(struct vjob *v, int status, const char *out, size_t out_
 		v->sub++;
 		return 0;
 	}
+	if (v->cmd_kind == STEP_CARDS)
+		v->parts_running--;
 	return vjob_ffmpeg_result(status, tail, "drawing the cards", err);
 }
 

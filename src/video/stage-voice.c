@@ -33,7 +33,7 @@
 #include "base/conf.h"
 #include "video/stage.h"
 
-enum { STEP_ONLINE, STEP_SYNTH, STEP_CONVERT, STEP_PROBE, STEP_SILENCE, STEP_FINISH };
+enum { STEP_ONLINE, STEP_FLITE, STEP_SYNTH, STEP_CONVERT, STEP_PROBE, STEP_SILENCE, STEP_FINISH };
 /* What the command in flight is (v->cmd_kind): next() has moved on. */
 enum { RUN_ONLINE, RUN_CHECK, RUN_FLITE, RUN_ENGINE, RUN_CONVERT, RUN_PROBE, RUN_SILENCE };
 
@@ -103,11 +103,11 @@ static void narration_filter(const struct vjob *v, struct ffargs *a)
 }
 
 /* The one FFmpeg run of flite: a source per scene, a WAV per scene. */
-static int flite_cmd(struct vjob *v, struct ffargs *a)
+static int flite_cmd(struct vjob *v, int from, int to, struct ffargs *a)
 {
 	int k = 0;
 	ffargs_addv(a, "ffmpeg", "-y");
-	for (int i = 0; i < v->n; i++) {
+	for (int i = from; i < to; i++) {
 		const char *text = v->script.scenes[i].narration;
 		if (v->scenes[i].audio_src)
 			continue; /* spoken online */
@@ -130,7 +130,7 @@ static int flite_cmd(struct vjob *v, struct ffargs *a)
 		free(file);
 		free(rel);
 	}
-	for (int i = 0, m = 0; i < v->n; i++) {
+	for (int i = from, m = 0; i < to; i++) {
 		if (v->scenes[i].audio_src)
 			continue;
 		ffargs_add(a, "-map");
@@ -143,6 +143,24 @@ static int flite_cmd(struct vjob *v, struct ffargs *a)
 		ffargs_addf(a, "voice/%03d.wav", vjob_num(i));
 	}
 	return k;
+}
+
+/*
+ * flite's scenes in parts that run at once (vjob_parts): FFmpeg's flite
+ * source speaks its whole text when its input is opened, and one run
+ * opens its inputs one after the other, so one run keeps one core busy
+ * however many there are. Weighed by their text.
+ */
+static size_t *flite_weights(const struct vjob *v, int *n)
+{
+	size_t *w = xcalloc((size_t)v->n, sizeof(*w));
+	*n = 0;
+	for (int i = 0; i < v->n; i++)
+		if (!v->scenes[i].audio_src) {
+			w[i] = strlen(v->script.scenes[i].narration) + 1;
+			++*n;
+		}
+	return w;
 }
 
 /* One scene through espeak-ng or piper, into voice/NNN.src.wav. piper
@@ -507,18 +525,40 @@ static int voice_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *e
 		v->step = STEP_SYNTH;
 		v->sub = 0;
 		if (flite) {
-			v->step = STEP_CONVERT;
-			if (flite_cmd(v, &a) > 0) {
+			int n;
+			free(flite_weights(v, &n));
+			v->step = STEP_FLITE;
+			v->parts = vjob_parts(v, n);
+			v->parts_running = 0;
+		}
+	}
+	if (v->step == STEP_FLITE) {
+		while (v->sub < v->parts) {
+			int from, to, n;
+			size_t *w = flite_weights(v, &n);
+			vjob_part_range(w, v->n, v->sub, v->parts, &from, &to);
+			free(w);
+			v->sub++;
+			if (flite_cmd(v, from, to, &a) > 0) {
 				v->cmd_kind = RUN_FLITE;
+				v->parts_running++;
 				cmd->ffmpeg = true;
+				cmd->parallel = v->parts > 1;
+				cmd->tag = v->sub - 1;
 				cmd->weight_start = 0;
-				cmd->weight_len = W_SYNTH;
+				cmd->weight_len = W_SYNTH * (to - from) / v->n;
 				cmd->argv = ffargs_steal(&a);
 				return TASK_RUN;
 			}
 			ffargs_free(&a);
 			ffargs_init(&a);
 		}
+		if (v->parts_running > 0) {
+			ffargs_free(&a);
+			return TASK_WAIT;
+		}
+		v->step = STEP_CONVERT;
+		v->sub = 0;
 	}
 	if (v->step == STEP_SYNTH) {
 		while (v->sub < v->n && v->scenes[v->sub].online)
@@ -599,6 +639,7 @@ static int voice_done(struct vjob *v, int status, const char *out, size_t out_le
 	case RUN_CHECK:
 		return check_done(v, status, out, out_len, err);
 	case RUN_FLITE:
+		v->parts_running--;
 		return vjob_ffmpeg_result(status, tail, "flite", err);
 	case RUN_ENGINE:
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {

@@ -196,6 +196,7 @@ struct vjob {
 	struct vcall call;   /* the provider request in flight or just over */
 	int64_t *pending;    /* voice: scenes that need silence made */
 	int npending;
+	int parts, parts_running;    /* voice: flite's runs, and how many run */
 	struct render_state *render; /* render: its plan and segments (render.h) */
 	double gain_db;		     /* render: loudness correction */
 	double peak_db;		     /* render: measured true peak of the mix */
@@ -224,6 +225,22 @@ void vjob_warn(const struct vjob *v, int code, const char *fmt, ...) AURA_PRINTF
  * (ffclass) with the summary of its stderr, prefixed by what. */
 int vjob_ffmpeg_result(int status, const char *tail, const char *what, struct aura_error *err);
 /* The scene's file number, 1-based, for names like voice/001.wav. */
+/* The lanes the job's parallel commands may use: the engine's count
+ * (task_env.lanes: a Slurm pool's slots, else the local lanes); 1
+ * without an engine. */
+int vjob_lanes(const struct vjob *v);
+/* The CPUs they share here (task_env.lane_cpus): 0 when the job's pool
+ * work runs elsewhere, and without an engine. */
+int vjob_lane_cpus(const struct vjob *v);
+/*
+ * Light work split over the lanes (a stage's runs at once, each on its
+ * own core): how many parts n scenes of it make, at most one a lane and
+ * a CPU here, one at least. vjob_part_range: the scenes [*from, *to) of
+ * part `part`, contiguous runs cut where their weight w[i] reaches the
+ * part's share of the whole, each part one scene at least (parts <= n).
+ */
+int vjob_parts(const struct vjob *v, int n);
+void vjob_part_range(const size_t *w, int n, int part, int parts, int *from, int *to);
 static inline int vjob_num(int i)
 {
 	return i + 1;

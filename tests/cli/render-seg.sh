@@ -95,6 +95,12 @@ is "$(grep -c 'running:.*render/seg-00[0-9]\(-00[0-9]\)\{0,1\}\.part\.mp4' "$WD/
 is "$(grep -c 'running:.*render/seg-00[0-9]-00[0-9]\.part\.mp4' "$WD/job.log")" 1 "one of them holds two scenes"
 like "$(grep 'running:.*concat' "$WD/job.log")" "-c copy" "the join copies the streams"
 is "$(grep -c 'running:.*-i audio/mix.wav .*-c:a aac' "$WD/job.log")" 1 "the audio is encoded once"
+# the voice and the cards in parts at once, one a lane: 2 flite runs that
+# speak the 3 scenes between them, 2 card runs that draw the 3 cards
+is "$(grep -c '^\[aura\] \[[01]\] running:.*flite=textfile' "$WD/job.log")" 2 "the voice: two flite runs at once"
+is "$(grep '^\[aura\] \[[01]\] running:.*flite=textfile' "$WD/job.log" | grep -o 'voice/00[0-9]\.txt' | sort -u | wc -l | tr -d ' ')" 3 \
+	"...speaking the 3 scenes between them"
+is "$(grep -c '^\[aura\] \[[01]\] running:.*-compression_level 1 visuals/' "$WD/job.log")" 2 "the cards: two runs at once"
 # the mix and the cue images need nothing of each other: the cue run
 # starts before the mix has ended (its loudness line is the mix's end)
 CUE_AT=$(grep -n 'running:.*render/cues.graph' "$WD/job.log" | head -1 | cut -d: -f1)

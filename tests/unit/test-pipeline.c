@@ -639,6 +639,51 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* Light work in parts, one a lane: contiguous runs of scenes cut by
+ * weight, every part a scene at least, every scene in one part. */
+static void test_part_ranges(void **state)
+{
+	(void)state;
+	int from, to;
+	/* 7 equal scenes in 2 parts: 4 and 3 */
+	size_t eq[7] = { 1, 1, 1, 1, 1, 1, 1 };
+	vjob_part_range(eq, 7, 0, 2, &from, &to);
+	assert_int_equal(from, 0);
+	assert_int_equal(to, 4);
+	vjob_part_range(eq, 7, 1, 2, &from, &to);
+	assert_int_equal(from, 4);
+	assert_int_equal(to, 7);
+	/* one heavy scene first: it is a part alone */
+	size_t heavy[4] = { 90, 10, 10, 10 };
+	vjob_part_range(heavy, 4, 0, 2, &from, &to);
+	assert_int_equal(to, 1);
+	vjob_part_range(heavy, 4, 1, 2, &from, &to);
+	assert_int_equal(from, 1);
+	assert_int_equal(to, 4);
+	/* the heavy scene last: every part keeps a scene */
+	size_t last[3] = { 1, 1, 100 };
+	int covered = 0;
+	for (int p = 0; p < 3; p++) {
+		vjob_part_range(last, 3, p, 3, &from, &to);
+		assert_int_equal(from, p);
+		assert_int_equal(to, p + 1);
+		covered += to - from;
+	}
+	assert_int_equal(covered, 3);
+	/* scenes that weigh nothing (spoken online, not cards) still fall
+	 * in a part; one part is all of them */
+	size_t some[5] = { 0, 5, 0, 5, 0 };
+	vjob_part_range(some, 5, 0, 2, &from, &to);
+	assert_int_equal(from, 0);
+	assert_int_equal(to, 2);
+	vjob_part_range(some, 5, 1, 2, &from, &to);
+	assert_int_equal(from, 2);
+	assert_int_equal(to, 5);
+	vjob_part_range(some, 5, 0, 1, &from, &to);
+	assert_int_equal(from, 0);
+	assert_int_equal(to, 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -657,6 +702,7 @@ int main(void)
 		cmocka_unit_test(test_script_seconds_and_reading),
 		cmocka_unit_test(test_ebur128_summary),
 		cmocka_unit_test(test_verify_probe),
+		cmocka_unit_test(test_part_ranges),
 	};
 	return cmocka_run_group_tests_name("pipeline", tests, setup, teardown);
 }
