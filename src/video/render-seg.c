@@ -179,12 +179,39 @@ static void overlay_moving(const struct render_cue *cues, int ncues, int from, i
 	buf_printf(g, "[%s]null[%s];", prev, out);
 }
 
+/* A segment's still zones (frame numbers of the segment, first and last
+ * included), touching ones merged into one. */
+struct zones {
+	struct buf text;
+	int start, end; /* the zone being extended; end < 0: none yet */
+};
+
+static void zone_flush(struct zones *z)
+{
+	if (z->end < 0)
+		return;
+	buf_printf(&z->text, "%s%d,%d,%s", z->text.len ? "/" : "", z->start, z->end,
+		   RENDER_STILL_ZONE);
+	z->end = -1;
+}
+
+static void zone_add(struct zones *z, int start, int end)
+{
+	if (z->end >= 0 && z->end + 1 == start) {
+		z->end = end;
+		return;
+	}
+	zone_flush(z);
+	z->start = start;
+	z->end = end;
+}
+
 /* A still's body [from, from + len): its one frame in [pic], cut where
  * the captions change, each cue image laid on it once and the result
  * repeated for the cue's frames. Writes [out]. */
 static void body_still(const struct render_cue *cues, int ncues, int from, int len, const char *pic,
 		       const char *out, int *input, struct ffargs *a, struct buf *g,
-		       struct buf *zones, int seg0)
+		       struct zones *zones, int seg0)
 {
 	/* the pieces: [a, z) with the cue shown, or none */
 	int *cut = xmalloc(((size_t)ncues * 2 + 2) * sizeof(*cut));
@@ -220,10 +247,9 @@ static void body_still(const struct render_cue *cues, int ncues, int from, int l
 		}
 		buf_printf(g, "loop=loop=-1:size=1,trim=end_frame=%d,settb=1/%d,setpts=N[%s_q%d];",
 			   z - cut[k], VIDEO_FPS, out, k);
-		/* the repeats of the piece's frame: an x264 zone (doc/render.md) */
+		/* the piece, its first frame too: an x264 zone (doc/render.md) */
 		if (zones && z - cut[k] >= RENDER_STILL_ZONE_MIN)
-			buf_printf(zones, "%s%d,%d,%s", zones->len ? "/" : "", cut[k] - seg0 + 1,
-				   z - seg0 - 1, RENDER_STILL_ZONE);
+			zone_add(zones, cut[k] - seg0, z - seg0 - 1);
 	}
 	for (int k = 0; k < np; k++)
 		buf_printf(g, "[%s_q%d]", out, k);
@@ -243,7 +269,7 @@ static int input_frames(const struct vjob *v, int i)
  * the next scene's. */
 static void scene_part(struct vjob *v, int i, int from, int frames, int x, int pic, int hd,
 		       const struct render_cue *cues, int ncues, int *input, struct ffargs *a,
-		       struct buf *g, struct buf *zones, int seg0)
+		       struct buf *g, struct zones *zones, int seg0)
 {
 	int len = input_frames(v, i);
 	int head = i > 0 ? v->xfade_frames : 0, body = frames - x;
@@ -325,9 +351,10 @@ void render_seg_cmd(struct vjob *v, const struct render_seg *s, const struct ren
 			pic[(i - first) * 2 + (k - i)] = input++;
 		}
 	}
-	struct buf g, zones;
+	struct buf g;
+	struct zones zones = { .end = -1 };
 	buf_init(&g);
-	buf_init(&zones);
+	buf_init(&zones.text);
 	int from = s->start;
 	for (int i = first; i <= last; i++) {
 		int x = i < last ? v->xfade_frames : s->xfade;
@@ -343,17 +370,18 @@ void render_seg_cmd(struct vjob *v, const struct render_seg *s, const struct ren
 	ffargs_addv(a, "-filter_complex", g.data, "-map", "[vout]", "-an");
 	buf_free(&g);
 	ffargs_add_encode(a, v->spec.preset);
-	if (threads > 0 || zones.len > 0) {
+	zone_flush(&zones);
+	if (threads > 0 || zones.text.len > 0) {
 		struct buf x;
 		buf_init(&x);
 		if (threads > 0)
 			buf_printf(&x, "threads=%d", threads);
-		if (zones.len > 0)
-			buf_printf(&x, "%szones=%s", x.len ? ":" : "", zones.data);
+		if (zones.text.len > 0)
+			buf_printf(&x, "%szones=%s", x.len ? ":" : "", zones.text.data);
 		ffargs_addv(a, "-x264-params", x.data);
 		buf_free(&x);
 	}
-	buf_free(&zones);
+	buf_free(&zones.text);
 	ffargs_addv(a, "-f", "mp4", path);
 }
 

@@ -108,7 +108,13 @@ MIX_END=$(grep -n '^\[aura\] mix: ' "$WD/job.log" | head -1 | cut -d: -f1)
 is "$([ -n "$CUE_AT" ] && [ -n "$MIX_END" ] && [ "$CUE_AT" -lt "$MIX_END" ] && echo yes)" yes \
 	"the cue images are drawn while the mix runs (line $CUE_AT < line $MIX_END)"
 is "$(grep -c 'running:.*-x264-params threads=[0-9]*:zones=[0-9]*,[0-9]*,b=.* render/seg-' "$WD/job.log")" 2 \
-	"both segments encode their cards' repeats as x264 zones"
+	"both segments encode their cards' still pieces as x264 zones"
+# a still piece is zoned from its first frame, and pieces that touch are one
+# zone: a gap between two zones is a crossfade (more than one frame)
+is "$(grep -o 'zones=[^ ]*' "$WD/job.log" | sed 's/^zones=//' |
+	awk '{ n = split($0, z, "/"); for (i = 2; i <= n; i++) { split(z[i - 1], p, ","); split(z[i], q, ",");
+		if (q[1] <= p[2] + 2) bad++ } } END { print (bad ? "touching" : "apart") }')" apart \
+	"touching zones are merged, the gaps are crossfades"
 # the CPUs shared out between the 2 segments, one frame thread a core
 TH=$(($(getconf _NPROCESSORS_ONLN) / 2))
 [ "$TH" -ge 1 ] || TH=1
