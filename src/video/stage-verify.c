@@ -25,7 +25,10 @@
 
 #include "video/stage.h"
 
-enum { STEP_PROBE, STEP_DECODE, STEP_FINISH };
+/* The probe and the decode need nothing of each other: they run at once
+ * (tags TAG_PROBE, TAG_DECODE; v->sub counts those running). */
+enum { STEP_PROBE, STEP_DECODE, STEP_WAIT, STEP_FINISH };
+enum { TAG_PROBE, TAG_DECODE };
 
 #ifndef RENAME_NOREPLACE
 #define RENAME_NOREPLACE (1 << 0)
@@ -258,20 +261,31 @@ static int verify_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *
 			    "channels:format=duration",
 			    "-of", "json", v->part);
 		cmd->capture_stdout = true;
+		cmd->parallel = true;
+		cmd->tag = TAG_PROBE;
 		cmd->weight_start = 0;
 		cmd->weight_len = 0.3;
 		cmd->argv = ffargs_steal(&a);
+		v->step = STEP_DECODE;
+		v->sub = 1;
 		return TASK_RUN;
 	}
 	if (v->step == STEP_DECODE) {
 		ffargs_addv(&a, "ffmpeg", "-v", "error", "-i", v->part, "-frames:v", "5", "-f",
 			    "null", "-");
 		cmd->ffmpeg = true;
-		cmd->weight_start = 0.3;
+		cmd->parallel = true;
+		cmd->tag = TAG_DECODE;
+		cmd->weight_start = 0;
 		cmd->weight_len = 0.6;
 		cmd->argv = ffargs_steal(&a);
+		v->step = STEP_WAIT;
+		v->sub++;
 		return TASK_RUN;
 	}
+	ffargs_free(&a);
+	if (v->step == STEP_WAIT && v->sub > 0)
+		return TASK_WAIT;
 	int rc = finish(v, err);
 	return rc < 0 ? rc : VSTAGE_DONE;
 }
@@ -279,16 +293,14 @@ static int verify_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *
 static int verify_done(struct vjob *v, int status, const char *out, size_t out_len,
 		       const char *tail, struct aura_error *err)
 {
-	if (v->step == STEP_PROBE) {
+	v->sub--;
+	if (v->tag == TAG_PROBE) {
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 			return aura_error_set(err, AURA_E_VERIFY_FAILED, "ffprobe failed on %s",
 					      v->part);
 		int64_t plan = (int64_t)v->total_frames * 1000000 / VIDEO_FPS;
 		int rc = verify_check_probe(out, out_len, plan, err);
-		if (rc < 0)
-			return rc;
-		v->step = STEP_DECODE;
-		return 0;
+		return rc < 0 ? rc : 0;
 	}
 	struct aura_error e = { 0 };
 	/* at -v error, anything FFmpeg says is a decoding error */
@@ -299,7 +311,6 @@ static int verify_done(struct vjob *v, int status, const char *out, size_t out_l
 		return aura_error_set(err, AURA_E_VERIFY_FAILED,
 				      "the first frames do not decode: %s",
 				      e.code ? e.detail : tail);
-	v->step = STEP_FINISH;
 	return 0;
 }
 

@@ -101,6 +101,9 @@ is "$(grep -c '^\[aura\] \[[01]\] running:.*flite=textfile' "$WD/job.log")" 2 "t
 is "$(grep '^\[aura\] \[[01]\] running:.*flite=textfile' "$WD/job.log" | grep -o 'voice/00[0-9]\.txt' | sort -u | wc -l | tr -d ' ')" 3 \
 	"...speaking the 3 scenes between them"
 is "$(grep -c '^\[aura\] \[[01]\] running:.*-compression_level 1 visuals/' "$WD/job.log")" 2 "the cards: two runs at once"
+# verify's probe and decode at once (parallel commands carry their tag)
+is "$(grep -c '^\[aura\] \[[01]\] running:.*\(ffprobe .*-of json\|-frames:v 5 -f null\)' "$WD/job.log")" 2 \
+	"verify: the probe and the decode run at once"
 # the mix and the cue images need nothing of each other: the cue run
 # starts before the mix has ended (its loudness line is the mix's end)
 CUE_AT=$(grep -n 'running:.*render/cues.graph' "$WD/job.log" | head -1 | cut -d: -f1)
