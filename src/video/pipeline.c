@@ -185,12 +185,27 @@ int vjob_lane_cpus(const struct vjob *v)
 	return env && env->lane_cpus ? env->lane_cpus(env->eng_ctx, v->id) : 0;
 }
 
-int vjob_parts(const struct vjob *v, int n)
+void vjob_parts_begin(struct vjob *v, const size_t *w)
 {
+	int n = 0;
+	for (int i = 0; i < v->n; i++)
+		n += w[i] > 0;
 	int parts = vjob_lanes(v), cpus = vjob_lane_cpus(v);
 	if (cpus > 0 && cpus < parts)
 		parts = cpus;
-	return parts < n ? parts : n > 0 ? n : 1;
+	v->parts = parts < n ? parts : n > 0 ? n : 1;
+	v->parts_running = 0;
+	v->sub = 0;
+}
+
+bool vjob_part_next(struct vjob *v, const size_t *w, int *from, int *to, struct task_cmd *cmd)
+{
+	if (v->sub >= v->parts)
+		return false;
+	vjob_part_range(w, v->n, v->sub, v->parts, from, to);
+	cmd->parallel = v->parts > 1;
+	cmd->tag = v->sub++;
+	return true;
 }
 
 void vjob_part_range(const size_t *w, int n, int part, int parts, int *from, int *to)

@@ -320,15 +320,11 @@ static int card_source(struct vjob *v, int i, struct buf *g, struct aura_error *
 
 /* The cards' scenes, weighed one each, for vjob_parts: each lavfi input
  * is drawn as the run opens it, one after the other. */
-static size_t *card_weights(const struct vjob *v, int *n)
+static size_t *card_weights(const struct vjob *v)
 {
 	size_t *w = xcalloc((size_t)v->n, sizeof(*w));
-	*n = 0;
 	for (int i = 0; i < v->n; i++)
-		if (v->scenes[i].kind == VIS_CARD) {
-			w[i] = 1;
-			++*n;
-		}
+		w[i] = v->scenes[i].kind == VIS_CARD;
 	return w;
 }
 
@@ -426,21 +422,18 @@ static int visuals_next(struct vjob *v, struct task_cmd *cmd, struct aura_error 
 			return TASK_RUN;
 		}
 		v->step = STEP_CARDS;
-		int n;
-		free(card_weights(v, &n));
-		v->sub = 0;
-		v->parts = vjob_parts(v, n);
-		v->parts_running = 0;
+		size_t *w = card_weights(v);
+		vjob_parts_begin(v, w);
+		free(w);
 	}
 	if (v->step == STEP_CARDS) {
 		/* in parts at once, one a lane */
-		while (v->sub < v->parts) {
-			int from, to, n;
-			size_t *w = card_weights(v, &n);
-			vjob_part_range(w, v->n, v->sub, v->parts, &from, &to);
-			free(w);
-			v->sub++;
+		size_t *w = card_weights(v);
+		int from, to;
+		while (vjob_part_next(v, w, &from, &to, cmd)) {
 			rc = cards_cmd(v, from, to, cmd, &a, err);
+			if (rc != 0)
+				free(w);
 			if (rc < 0) {
 				ffargs_free(&a);
 				return rc;
@@ -448,8 +441,6 @@ static int visuals_next(struct vjob *v, struct task_cmd *cmd, struct aura_error 
 			if (rc > 0) {
 				v->cmd_kind = STEP_CARDS;
 				v->parts_running++;
-				cmd->parallel = v->parts > 1;
-				cmd->tag = v->sub - 1;
 				cmd->weight_start = W_IMAGES;
 				cmd->weight_len = W_CARDS * (to - from) / v->n;
 				cmd->argv = ffargs_steal(&a);
@@ -458,6 +449,7 @@ static int visuals_next(struct vjob *v, struct task_cmd *cmd, struct aura_error 
 			ffargs_free(&a);
 			ffargs_init(&a);
 		}
+		free(w);
 		if (v->parts_running > 0) {
 			ffargs_free(&a);
 			return TASK_WAIT;

@@ -151,15 +151,12 @@ static int flite_cmd(struct vjob *v, int from, int to, struct ffargs *a)
  * opens its inputs one after the other, so one run keeps one core busy
  * however many there are. Weighed by their text.
  */
-static size_t *flite_weights(const struct vjob *v, int *n)
+static size_t *flite_weights(const struct vjob *v)
 {
 	size_t *w = xcalloc((size_t)v->n, sizeof(*w));
-	*n = 0;
 	for (int i = 0; i < v->n; i++)
-		if (!v->scenes[i].audio_src) {
+		if (!v->scenes[i].audio_src)
 			w[i] = strlen(v->script.scenes[i].narration) + 1;
-			++*n;
-		}
 	return w;
 }
 
@@ -525,26 +522,21 @@ static int voice_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *e
 		v->step = STEP_SYNTH;
 		v->sub = 0;
 		if (flite) {
-			int n;
-			free(flite_weights(v, &n));
+			size_t *w = flite_weights(v);
+			vjob_parts_begin(v, w);
+			free(w);
 			v->step = STEP_FLITE;
-			v->parts = vjob_parts(v, n);
-			v->parts_running = 0;
 		}
 	}
 	if (v->step == STEP_FLITE) {
-		while (v->sub < v->parts) {
-			int from, to, n;
-			size_t *w = flite_weights(v, &n);
-			vjob_part_range(w, v->n, v->sub, v->parts, &from, &to);
-			free(w);
-			v->sub++;
+		size_t *w = flite_weights(v);
+		int from, to;
+		while (vjob_part_next(v, w, &from, &to, cmd)) {
 			if (flite_cmd(v, from, to, &a) > 0) {
+				free(w);
 				v->cmd_kind = RUN_FLITE;
 				v->parts_running++;
 				cmd->ffmpeg = true;
-				cmd->parallel = v->parts > 1;
-				cmd->tag = v->sub - 1;
 				cmd->weight_start = 0;
 				cmd->weight_len = W_SYNTH * (to - from) / v->n;
 				cmd->argv = ffargs_steal(&a);
@@ -553,6 +545,7 @@ static int voice_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *e
 			ffargs_free(&a);
 			ffargs_init(&a);
 		}
+		free(w);
 		if (v->parts_running > 0) {
 			ffargs_free(&a);
 			return TASK_WAIT;

@@ -234,12 +234,18 @@ int vjob_lanes(const struct vjob *v);
 int vjob_lane_cpus(const struct vjob *v);
 /*
  * Light work split over the lanes (a stage's runs at once, each on its
- * own core): how many parts n scenes of it make, at most one a lane and
- * a CPU here, one at least. vjob_part_range: the scenes [*from, *to) of
- * part `part`, contiguous runs cut where their weight w[i] reaches the
- * part's share of the whole, each part one scene at least (parts <= n).
+ * own core; doc/pipeline.md). w[i]: scene i's weight, 0 for a scene the
+ * work does not concern. vjob_parts_begin: as many parts as the scenes
+ * concerned, the lanes and this machine's CPUs allow (one at least).
+ * vjob_part_next: the next part's scenes [*from, *to) and cmd marked as
+ * one of the parts (parallel when there are several, its index the tag);
+ * false when every part has been handed out. The stage counts the parts
+ * running in v->parts_running. vjob_part_range: part `part`'s scenes,
+ * contiguous runs cut where their weight reaches the part's share of the
+ * whole, each part one scene at least (parts <= n).
  */
-int vjob_parts(const struct vjob *v, int n);
+void vjob_parts_begin(struct vjob *v, const size_t *w);
+bool vjob_part_next(struct vjob *v, const size_t *w, int *from, int *to, struct task_cmd *cmd);
 void vjob_part_range(const size_t *w, int n, int part, int parts, int *from, int *to);
 static inline int vjob_num(int i)
 {
