@@ -216,6 +216,8 @@ void timeout_arm(struct run *r);
 void timeout_suspend(struct run *r);
 
 /* run-lanes.c */
+/* This machine's online CPUs (at least 1): the local lanes' default. */
+int run_online_cpus(void);
 /* The run's lanes at once: [server] lanes (else the online CPUs) here, the
  * pool's slots in a Slurm pool. */
 void run_lanes_init(struct run *r);

@@ -147,8 +147,7 @@ static int env_lane_cpus(void *eng_ctx, int64_t job_id)
 	const struct run *r = run_find(eng_ctx, job_id);
 	if (r && r->lanes_slurm_max > 0)
 		return 0;
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	return cpus > 0 ? (int)cpus : 1;
+	return run_online_cpus();
 }
 
 /* task_async_env.provider: what engine_set_providers handed in. */

@@ -22,14 +22,18 @@
 #include "os/loop.h"
 #include "os/proc.h"
 
+int run_online_cpus(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	return cpus > 0 ? (int)cpus : 1;
+}
+
 void run_lanes_init(struct run *r)
 {
 	struct engine *e = r->e;
 	int n = e->cfg->lanes;
-	if (n <= 0) {
-		long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-		n = cpus > 0 ? (int)cpus : 1;
-	}
+	if (n <= 0)
+		n = run_online_cpus();
 	r->lanes_local_max = n;
 	const struct pool_config *p = config_pool(e->cfg, r->job.pool);
 	r->lanes_slurm_max = p && p->executor == POOL_SLURM ? pool_limit(e, p) : 0;

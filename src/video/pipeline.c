@@ -169,7 +169,7 @@ int vjob_ffmpeg_result(int status, const char *tail, const char *what, struct au
 	return rc;
 }
 
-/* --- pure arithmetic ----------------------------------------------------------- */
+/* --- lanes and parts (doc/pipeline.md, "Light work in parts") ------------- */
 
 int vjob_lanes(const struct vjob *v)
 {
@@ -207,6 +207,8 @@ bool vjob_part_next(struct vjob *v, const size_t *w, int *from, int *to, struct 
 	cmd->tag = v->sub++;
 	return true;
 }
+
+/* --- pure arithmetic ----------------------------------------------------------- */
 
 void vjob_part_range(const size_t *w, int n, int part, int parts, int *from, int *to)
 {

@@ -115,13 +115,14 @@ struct render_state {
 };
 
 /*
- * A still stretch's repeats (every frame after the first of a piece that
- * shows one picture) are an x264 zone with a cheaper analysis and a
- * little more bitrate: the frames are copies, the analysis finds nothing
- * to do, and the bitrate keeps the SSIM of the medium preset's frames
- * (doc/render.md, "Still stretches"). Pieces shorter than
- * RENDER_STILL_ZONE_MIN frames keep the preset's analysis. Zones change
- * no SPS or PPS: the segments still join by stream copy.
+ * A still piece (one picture under one caption state, its first frame
+ * included; touching pieces one zone) is an x264 zone with a cheaper
+ * analysis and a little more bitrate: the frames are copies, the
+ * analysis finds nothing to do, and the bitrate keeps the SSIM of the
+ * medium preset's frames (doc/render.md, "Still stretches"). Pieces
+ * shorter than RENDER_STILL_ZONE_MIN frames and the crossfades keep the
+ * preset's analysis. Zones change no SPS or PPS: the segments still join
+ * by stream copy.
  */
 #define RENDER_STILL_ZONE     "b=1.3,subme=1,me=dia,trellis=0"
 #define RENDER_STILL_ZONE_MIN 8
@@ -148,6 +149,15 @@ void render_audio_cmd(struct vjob *v, const char *path, struct ffargs *a);
 void render_join_cmd(struct vjob *v, struct ffargs *a);
 /* The video filter of scene i's picture up to its frames (no trim). */
 void render_scene_source(const struct vjob *v, int i, int len, struct buf *g);
+/* --- the mix (render-mix.c) ----------------------------------------------------- */
+
+/* The mix into audio/mix.wav, ebur128 measuring it (its summary on
+ * stderr). */
+void render_mix_cmd(struct vjob *v, struct ffargs *a);
+/* The mix's run ended: its result, then v->gain_db, v->limit and
+ * v->peak_db from the measurement (no gain when none was read). */
+int render_mix_done(struct vjob *v, int status, const char *tail, struct aura_error *err);
+
 /* The audio filter: the mix with its gain (and limiter) as [aout]. */
 void render_audio_filter(const struct vjob *v, int input, struct buf *g);
 

@@ -3,12 +3,9 @@
  *
  * 1. the plan (render-plan.c): one run, or segments when the split rule
  *    says the job's lanes gain more than the runs' start-up costs;
- * 2. the mix (audio only, fast): every scene's voice padded with silence
- *    to its scene's exact length in samples and concatenated, the --music
- *    bed looped, cut, faded out and ducked under the voice
- *    (sidechaincompress), written to audio/mix.wav while ebur128 measures
- *    its integrated loudness and true peak (segments: beside the cue
- *    images of 3b, the two at once);
+ * 2. the mix (render-mix.c: audio only, fast), written to audio/mix.wav
+ *    while ebur128 measures its integrated loudness and true peak
+ *    (segments: beside the cue images of 3b, the two at once);
  * 3a. one run: each scene's picture (a card looped from one decoded
  *    frame, Ken Burns over a still, or its clip) cut to its frames, its
  *    first and last frames crossfaded with its neighbours' (xfade over
@@ -53,49 +50,11 @@
  * the join. */
 enum { STEP_PLAN, STEP_MIX, STEP_CUES, STEP_SEGS, STEP_JOIN, STEP_VIDEO, STEP_FINISH };
 
-#define W_MIX	    0.03
-#define W_CUES	    0.01 /* segments: the cue images */
-#define W_JOIN	    0.01 /* segments: the join (a stream copy) */
-#define W_AUDIO	    0.02 /* segments: the mix encoded beside them */
-#define W_SEGS	    (1 - W_MIX - W_CUES - W_JOIN - W_AUDIO)
-#define TARGET_LUFS (-16.0)
-#define PEAK_MAX_DB (-2.0) /* sample peak: leaves room for -1.5 dBTP after AAC */
-
-/* --- pure helpers --------------------------------------------------------------- */
-
-static bool read_after(const char *from, const char *key, double *out)
-{
-	const char *p = from ? strstr(from, key) : NULL;
-	if (!p)
-		return false;
-	p += strlen(key);
-	char *end;
-	double x = strtod(p, &end);
-	if (end == p)
-		return false;
-	*out = x;
-	return true;
-}
-
-int render_parse_ebur128(const char *tail, double *integrated, double *peak)
-{
-	if (!tail)
-		return -1;
-	/* the last summary: per-frame lines above it are not wanted */
-	const char *sum = NULL;
-	for (const char *p = tail; (p = strstr(p, "Integrated loudness:")) != NULL; p++)
-		sum = p;
-	double i;
-	if (!sum || !read_after(sum, "I:", &i))
-		return -1;
-	*integrated = i;
-	double pk = -INFINITY;
-	const char *tp = strstr(sum, "True peak:");
-	if (!tp || !read_after(tp, "Peak:", &pk))
-		pk = -INFINITY;
-	*peak = pk;
-	return 0;
-}
+#define W_MIX	0.03
+#define W_CUES	0.01 /* segments: the cue images */
+#define W_JOIN	0.01 /* segments: the join (a stream copy) */
+#define W_AUDIO 0.02 /* segments: the mix encoded beside them */
+#define W_SEGS	(1 - W_MIX - W_CUES - W_JOIN - W_AUDIO)
 
 /* --- the part file ---------------------------------------------------------------- */
 
@@ -171,59 +130,6 @@ static bool render_ready(struct vjob *v)
 	free(v->part);
 	v->part = part;
 	return true;
-}
-
-/* --- the mix ------------------------------------------------------------------------- */
-
-static void mix_cmd(struct vjob *v, struct ffargs *a)
-{
-	int64_t total = (int64_t)v->total_frames * SAMPLES_PER_FRAME;
-	ffargs_addv(a, "ffmpeg", "-y");
-	for (int i = 0; i < v->n; i++) {
-		ffargs_add(a, "-i");
-		ffargs_addf(a, "voice/%03d.wav", vjob_num(i));
-	}
-	if (v->spec.music)
-		ffargs_addv(a, "-stream_loop", "-1", "-i", v->spec.music);
-
-	struct buf g;
-	buf_init(&g);
-	for (int i = 0; i < v->n; i++) {
-		int64_t samples = (int64_t)v->scenes[i].frames * SAMPLES_PER_FRAME;
-		buf_printf(
-		    &g,
-		    "[%d:a]aformat=sample_rates=%d:channel_layouts=stereo,apad=whole_len=%lld,"
-		    "atrim=end_sample=%lld[a%d];",
-		    i, FFARGS_AUDIO_RATE, (long long)samples, (long long)samples, i);
-	}
-	for (int i = 0; i < v->n; i++)
-		buf_printf(&g, "[a%d]", i);
-	buf_printf(&g, "concat=n=%d:v=0:a=1[voice];", v->n);
-	if (v->spec.music) {
-		double secs = (double)v->total_frames / VIDEO_FPS;
-		double fade = secs > 6 ? 2.0 : secs / 3;
-		/* the style's bed level (-10.46 dB: the gain 0.3) and ducking:
-		 * D dB is the ratio 1 + 7 D / 12 (12 dB: ratio 8; 0: none) */
-		double gain = pow(10.0, v->spec.look.music_volume / 20.0);
-		double ratio = 1.0 + 7.0 * v->spec.look.ducking / 12.0;
-		buf_printf(
-		    &g,
-		    "[%d:a]aformat=sample_rates=%d:channel_layouts=stereo,atrim=end_sample=%lld,"
-		    "volume=%.3g,afade=t=out:st=%.3f:d=%.3f[bed];",
-		    v->n, FFARGS_AUDIO_RATE, (long long)total, gain, secs - fade, fade);
-		buf_printf(&g,
-			   "[voice]asplit=2[vo][key];"
-			   "[bed][key]sidechaincompress=threshold=0.02:ratio=%.3g:attack=20:"
-			   "release=400[duck];"
-			   "[vo][duck]amix=inputs=2:duration=first:normalize=0[mix];",
-			   ratio > 20 ? 20 : ratio);
-	} else {
-		buf_puts(&g, "[voice]anull[mix];");
-	}
-	buf_puts(&g, "[mix]asplit=2[out][m];[m]ebur128=peak=true:framelog=verbose[meter]");
-	ffargs_addv(a, "-filter_complex", g.data, "-map", "[out]", "-c:a", "pcm_s16le",
-		    "audio/mix.wav", "-map", "[meter]", "-f", "null", "-");
-	buf_free(&g);
 }
 
 /* --- the video --------------------------------------------------------------------- */
@@ -459,7 +365,7 @@ static int next_before_segments(struct vjob *v, struct task_cmd *cmd, struct ffa
 	struct render_state *r = v->render;
 	int rc;
 	if (r->mix == RSEG_TODO) {
-		mix_cmd(v, a);
+		render_mix_cmd(v, a);
 		cmd->tag = TAG_MIX(r);
 		cmd->weight_len = W_MIX;
 		r->mix = RSEG_RUNNING;
@@ -601,7 +507,7 @@ static int render_next(struct vjob *v, struct task_cmd *cmd, struct aura_error *
 			return rc;
 	}
 	if (v->step == STEP_MIX) { /* one run: the mix, then the video */
-		mix_cmd(v, &a);
+		render_mix_cmd(v, &a);
 		cmd->ffmpeg = true;
 		cmd->duration_us = plan_us;
 		cmd->weight_start = 0;
@@ -670,30 +576,6 @@ static void clean_up(struct vjob *v)
 	free(dir);
 }
 
-static int mix_done(struct vjob *v, int status, const char *tail, struct aura_error *err)
-{
-	int rc = vjob_ffmpeg_result(status, tail, "mixing the audio", err);
-	if (rc < 0)
-		return rc;
-	double li, pk;
-	v->gain_db = 0;
-	v->limit = false;
-	if (render_parse_ebur128(tail, &li, &pk) == 0 && isfinite(li) && li > -70) {
-		v->gain_db = TARGET_LUFS - li;
-		if (v->gain_db > 30)
-			v->gain_db = 30;
-		if (v->gain_db < -30)
-			v->gain_db = -30;
-		v->limit = !isfinite(pk) || pk + v->gain_db > PEAK_MAX_DB;
-		v->peak_db = pk;
-		vjob_log(v, "mix: %.1f LUFS, peak %.1f dBFS: gain %+.2f dB%s", li, pk, v->gain_db,
-			 v->limit ? ", limited" : "");
-	} else {
-		vjob_log(v, "mix: no loudness measured (silent?): no gain");
-	}
-	return 0;
-}
-
 static int render_done(struct vjob *v, int status, const char *out, size_t out_len,
 		       const char *tail, struct aura_error *err)
 {
@@ -702,13 +584,13 @@ static int render_done(struct vjob *v, int status, const char *out, size_t out_l
 	int rc;
 	switch (v->step) {
 	case STEP_MIX:
-		if ((rc = mix_done(v, status, tail, err)) < 0)
+		if ((rc = render_mix_done(v, status, tail, err)) < 0)
 			return rc;
 		v->step = STEP_VIDEO;
 		return 0;
 	case STEP_CUES:
 		if (v->tag == TAG_MIX(v->render)) {
-			rc = mix_done(v, status, tail, err);
+			rc = render_mix_done(v, status, tail, err);
 			v->render->mix = rc < 0 ? RSEG_TODO : RSEG_DONE;
 		} else {
 			rc = vjob_ffmpeg_result(status, tail, "drawing the captions", err);

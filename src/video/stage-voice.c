@@ -102,7 +102,8 @@ static void narration_filter(const struct vjob *v, struct ffargs *a)
 		ffargs_addf(a, "volume=%.2fdB", gain);
 }
 
-/* The one FFmpeg run of flite: a source per scene, a WAV per scene. */
+/* An FFmpeg run of flite for the scenes [from, to) not spoken online: a
+ * source per scene, a WAV per scene; how many it speaks. */
 static int flite_cmd(struct vjob *v, int from, int to, struct ffargs *a)
 {
 	int k = 0;
@@ -146,7 +147,7 @@ static int flite_cmd(struct vjob *v, int from, int to, struct ffargs *a)
 }
 
 /*
- * flite's scenes in parts that run at once (vjob_parts): FFmpeg's flite
+ * flite's scenes in parts that run at once (vjob_parts_begin): FFmpeg's flite
  * source speaks its whole text when its input is opened, and one run
  * opens its inputs one after the other, so one run keeps one core busy
  * however many there are. Weighed by their text.

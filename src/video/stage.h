@@ -196,7 +196,7 @@ struct vjob {
 	struct vcall call;   /* the provider request in flight or just over */
 	int64_t *pending;    /* voice: scenes that need silence made */
 	int npending;
-	int parts, parts_running;    /* voice: flite's runs, and how many run */
+	int parts, parts_running;    /* voice, visuals: work in parts (vjob_parts_begin) */
 	struct render_state *render; /* render: its plan and segments (render.h) */
 	double gain_db;		     /* render: loudness correction */
 	double peak_db;		     /* render: measured true peak of the mix */
@@ -224,7 +224,6 @@ void vjob_warn(const struct vjob *v, int code, const char *fmt, ...) AURA_PRINTF
 /* An FFmpeg run ended: 0 when it succeeded, else the classified code
  * (ffclass) with the summary of its stderr, prefixed by what. */
 int vjob_ffmpeg_result(int status, const char *tail, const char *what, struct aura_error *err);
-/* The scene's file number, 1-based, for names like voice/001.wav. */
 /* The lanes the job's parallel commands may use: the engine's count
  * (task_env.lanes: a Slurm pool's slots, else the local lanes); 1
  * without an engine. */
@@ -247,6 +246,7 @@ int vjob_lane_cpus(const struct vjob *v);
 void vjob_parts_begin(struct vjob *v, const size_t *w);
 bool vjob_part_next(struct vjob *v, const size_t *w, int *from, int *to, struct task_cmd *cmd);
 void vjob_part_range(const size_t *w, int n, int part, int parts, int *from, int *to);
+/* The scene's file number, 1-based, for names like voice/001.wav. */
 static inline int vjob_num(int i)
 {
 	return i + 1;

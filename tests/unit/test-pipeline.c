@@ -644,44 +644,30 @@ static int teardown(void **state)
 static void test_part_ranges(void **state)
 {
 	(void)state;
-	int from, to;
-	/* 7 equal scenes in 2 parts: 4 and 3 */
-	size_t eq[7] = { 1, 1, 1, 1, 1, 1, 1 };
-	vjob_part_range(eq, 7, 0, 2, &from, &to);
-	assert_int_equal(from, 0);
-	assert_int_equal(to, 4);
-	vjob_part_range(eq, 7, 1, 2, &from, &to);
-	assert_int_equal(from, 4);
-	assert_int_equal(to, 7);
-	/* one heavy scene first: it is a part alone */
-	size_t heavy[4] = { 90, 10, 10, 10 };
-	vjob_part_range(heavy, 4, 0, 2, &from, &to);
-	assert_int_equal(to, 1);
-	vjob_part_range(heavy, 4, 1, 2, &from, &to);
-	assert_int_equal(from, 1);
-	assert_int_equal(to, 4);
-	/* the heavy scene last: every part keeps a scene */
-	size_t last[3] = { 1, 1, 100 };
-	int covered = 0;
-	for (int p = 0; p < 3; p++) {
-		vjob_part_range(last, 3, p, 3, &from, &to);
-		assert_int_equal(from, p);
-		assert_int_equal(to, p + 1);
-		covered += to - from;
+	static const struct {
+		size_t w[8];
+		int n, parts;
+		int to[8]; /* each part's end; a part starts where the last ended */
+	} cases[] = {
+		{ { 1, 1, 1, 1, 1, 1, 1 }, 7, 2, { 4, 7 } }, /* equal scenes: 4 and 3 */
+		{ { 90, 10, 10, 10 }, 4, 2, { 1, 4 } },	     /* a heavy first: alone */
+		{ { 1, 1, 100 }, 3, 3, { 1, 2, 3 } },	     /* a heavy last: a scene each */
+		/* scenes that weigh nothing (spoken online, not cards) still
+		 * fall in a part; one part is all of them */
+		{ { 0, 5, 0, 5, 0 }, 5, 2, { 2, 5 } },
+		{ { 0, 5, 0, 5, 0 }, 5, 1, { 5 } },
+	};
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		int start = 0;
+		for (int p = 0; p < cases[c].parts; p++) {
+			int from, to;
+			vjob_part_range(cases[c].w, cases[c].n, p, cases[c].parts, &from, &to);
+			assert_int_equal(from, start);
+			assert_int_equal(to, cases[c].to[p]);
+			start = to;
+		}
+		assert_int_equal(start, cases[c].n);
 	}
-	assert_int_equal(covered, 3);
-	/* scenes that weigh nothing (spoken online, not cards) still fall
-	 * in a part; one part is all of them */
-	size_t some[5] = { 0, 5, 0, 5, 0 };
-	vjob_part_range(some, 5, 0, 2, &from, &to);
-	assert_int_equal(from, 0);
-	assert_int_equal(to, 2);
-	vjob_part_range(some, 5, 1, 2, &from, &to);
-	assert_int_equal(from, 2);
-	assert_int_equal(to, 5);
-	vjob_part_range(some, 5, 0, 1, &from, &to);
-	assert_int_equal(from, 0);
-	assert_int_equal(to, 5);
 }
 
 int main(void)
